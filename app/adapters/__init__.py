@@ -1,0 +1,1 @@
+"""Adapters: Neo4j, Valkey, the key store; the only modules that do I/O."""

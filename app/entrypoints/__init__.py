@@ -1,0 +1,1 @@
+"""Entry points: the HTTP API, the GraphQL schema and the `cdp` command line."""

@@ -1,0 +1,1 @@
+"""The strawberry GraphQL schema (named `gql` so nothing shadows graphql-core)."""

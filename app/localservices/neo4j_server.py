@@ -1,0 +1,235 @@
+"""A real Neo4j Community server assembled from Maven Central and run with plain Java.
+
+The first start resolves `org.neo4j:neo4j` and the Neo4j Browser jar with Maven into a cache
+folder; later starts reuse it. Each instance (development, tests) has its own folder with a
+generated `neo4j.conf`, data and logs, and listens on loopback only.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from app.errors import LocalServiceError
+from app.localservices.process import ManagedProcess, port_open, wait_for_port
+
+POM_RESOURCE = "neo4j-pom.xml"
+MAIN_CLASS = "org.neo4j.server.CommunityEntryPoint"
+JVM_FLAGS = (
+    "-XX:+UseG1GC",
+    "-XX:-UsePerfData",
+    "-XX:+ExitOnOutOfMemoryError",
+    "-Dfile.encoding=UTF-8",
+    "-Dio.netty.tryReflectionSetAccessible=true",
+    "--add-opens=java.base/java.nio=ALL-UNNAMED",
+    "--add-opens=java.base/java.io=ALL-UNNAMED",
+    "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
+    "--add-opens=java.base/java.lang=ALL-UNNAMED",
+)
+
+
+def _pom_text() -> str:
+    return resources.files("app.localservices").joinpath(POM_RESOURCE).read_text()
+
+
+def pom_versions() -> tuple[str, str]:
+    """(Neo4j version, Browser version) pinned in the pom."""
+    text = _pom_text()
+    server = re.search(r"<neo4j.version>([^<]+)<", text)
+    browser = re.search(r"<neo4j.browser.version>([^<]+)<", text)
+    assert server and browser, "neo4j-pom.xml lost its version properties"
+    return server.group(1), browser.group(1)
+
+
+def java_executable() -> str:
+    """The `java` to use (JAVA_HOME first), or one clear error line."""
+    java_home = os.environ.get("JAVA_HOME")
+    candidate = Path(java_home, "bin", "java") if java_home else None
+    java = str(candidate) if candidate and candidate.exists() else shutil.which("java")
+    if java is None:
+        raise LocalServiceError(
+            "Java 17 or newer is required for the local Neo4j: install a JDK/JRE "
+            "(e.g. openjdk-17-jre-headless) or set JAVA_HOME, or point NEO4J_URI at a server."
+        )
+    out = subprocess.run([java, "-version"], capture_output=True, text=True, check=False)
+    match = re.search(r'version "(\d+)', out.stderr + out.stdout)
+    if match is None or int(match.group(1)) < 17:
+        raise LocalServiceError(
+            f"Java 17 or newer is required for the local Neo4j; {java} reports: "
+            f"{(out.stderr or out.stdout).splitlines()[0] if (out.stderr or out.stdout) else '?'}"
+        )
+    return java
+
+
+@dataclass(frozen=True)
+class Neo4jDistribution:
+    """The server's jars, resolved once from Maven Central into `cache_dir/lib-<version>`."""
+
+    cache_dir: Path
+
+    @property
+    def lib_dir(self) -> Path:
+        server, browser = pom_versions()
+        return self.cache_dir / f"lib-{server}-browser-{browser}"
+
+    def is_ready(self) -> bool:
+        return (self.lib_dir / ".complete").exists()
+
+    def ensure(self) -> Path:
+        """Download on the first call (about 140 MB), then return the cached folder."""
+        if self.is_ready():
+            return self.lib_dir
+        mvn = shutil.which("mvn")
+        if mvn is None:
+            raise LocalServiceError(
+                "Maven (mvn) is required once to fetch Neo4j from Maven Central: install it "
+                "(e.g. apt-get install maven), or point NEO4J_URI at an existing server."
+            )
+        java_executable()
+        self.cache_dir.mkdir(parents=True, exist_ok=True)
+        pom = self.cache_dir / "pom.xml"
+        pom.write_text(_pom_text())
+        staging = self.cache_dir / "lib.partial"
+        shutil.rmtree(staging, ignore_errors=True)
+        cmd = [
+            mvn,
+            "-q",
+            "-B",
+            "-f",
+            str(pom),
+            "dependency:copy-dependencies",
+            f"-DoutputDirectory={staging}",
+            "-DincludeScope=runtime",
+        ]
+        result = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            raise LocalServiceError(
+                "Fetching Neo4j from Maven Central failed:\n"
+                + (result.stdout + result.stderr)[-2000:]
+            )
+        (staging / ".complete").write_text(" ".join(pom_versions()))
+        shutil.rmtree(self.lib_dir, ignore_errors=True)
+        staging.rename(self.lib_dir)
+        return self.lib_dir
+
+
+@dataclass(frozen=True)
+class LocalNeo4j:
+    """One loopback Neo4j instance with its own folder, ports and memory budget."""
+
+    distribution: Neo4jDistribution
+    instance_dir: Path
+    bolt_port: int = 7687
+    http_port: int = 7474
+    heap: str = "768m"
+    pagecache: str = "256m"
+    host: str = "127.0.0.1"
+
+    @property
+    def process(self) -> ManagedProcess:
+        return ManagedProcess(
+            name="Neo4j",
+            pid_file=self.instance_dir / "run" / "neo4j.pid",
+            log_file=self.instance_dir / "logs" / "console.log",
+        )
+
+    @property
+    def bolt_uri(self) -> str:
+        return f"bolt://{self.host}:{self.bolt_port}"
+
+    @property
+    def browser_url(self) -> str:
+        return f"http://{self.host}:{self.http_port}/browser/"
+
+    def config_text(self) -> str:
+        d = self.instance_dir
+        return "\n".join(
+            [
+                f"server.default_listen_address={self.host}",
+                f"server.bolt.listen_address={self.host}:{self.bolt_port}",
+                f"server.http.listen_address={self.host}:{self.http_port}",
+                "server.https.enabled=false",
+                # Loopback only: on Community every Browser user would be an admin anyway.
+                "dbms.security.auth_enabled=false",
+                f"server.memory.heap.initial_size={self.heap}",
+                f"server.memory.heap.max_size={self.heap}",
+                f"server.memory.pagecache.size={self.pagecache}",
+                # Deleted personal data must not linger in old transaction logs.
+                "db.tx_log.rotation.retention_policy=false",
+                "db.tx_log.rotation.size=32M",
+                "db.logs.query.enabled=OFF",
+                "dbms.usage_report.enabled=false",
+                f"server.directories.data={d / 'data'}",
+                f"server.directories.logs={d / 'logs'}",
+                f"server.directories.run={d / 'run'}",
+                f"server.directories.plugins={d / 'plugins'}",
+                f"server.directories.import={d / 'import'}",
+                "",
+            ]
+        )
+
+    def status(self) -> str:
+        pid = self.process.pid()
+        if pid is None:
+            return "stopped"
+        return f"running (pid {pid}) bolt {self.bolt_uri}, browser {self.browser_url}"
+
+    def start(self, timeout: float = 180.0) -> None:
+        """Start (or adopt a running instance) and return once Bolt answers a query."""
+        if self.process.pid() is not None:
+            self._wait_bolt(timeout)
+            return
+        if port_open(self.host, self.bolt_port):
+            raise LocalServiceError(
+                f"port {self.bolt_port} is taken by another process; stop it or set NEO4J_URI"
+            )
+        lib = self.distribution.ensure()
+        java = java_executable()
+        for sub in ("conf", "data", "logs", "run", "plugins", "import"):
+            (self.instance_dir / sub).mkdir(parents=True, exist_ok=True)
+        (self.instance_dir / "conf" / "neo4j.conf").write_text(self.config_text())
+        classpath = os.pathsep.join(
+            [f"{self.instance_dir / 'plugins'}/*", f"{self.instance_dir / 'conf'}/*", f"{lib}/*"]
+        )
+        argv = [
+            java,
+            f"-Xms{self.heap}",
+            f"-Xmx{self.heap}",
+            *JVM_FLAGS,
+            "-cp",
+            classpath,
+            MAIN_CLASS,
+            f"--home-dir={self.instance_dir}",
+            f"--config-dir={self.instance_dir / 'conf'}",
+            "--console-mode",
+        ]
+        pid = self.process.start(argv, cwd=self.instance_dir)
+        wait_for_port(self.process, pid, self.host, self.bolt_port, timeout)
+        self._wait_bolt(timeout)
+
+    def _wait_bolt(self, timeout: float) -> None:
+        from neo4j import GraphDatabase
+        from neo4j.exceptions import ServiceUnavailable, SessionExpired
+
+        deadline = time.monotonic() + timeout
+        last: Exception | None = None
+        while time.monotonic() < deadline:
+            try:
+                with GraphDatabase.driver(self.bolt_uri, auth=None) as driver:
+                    driver.verify_connectivity()
+                    records, _, _ = driver.execute_query("RETURN 1 AS ok")
+                    if records[0]["ok"] == 1:
+                        return
+            except (ServiceUnavailable, SessionExpired, OSError) as exc:
+                last = exc
+            time.sleep(0.5)
+        raise LocalServiceError(f"Neo4j Bolt did not answer within {timeout:.0f}s: {last}")
+
+    def stop(self, timeout: float = 90.0) -> bool:
+        return self.process.stop(timeout)

@@ -1,0 +1,434 @@
+"""Key store: the port, and the local default backed by an SQLite file.
+
+Data keys live outside Neo4j, wrapped by a key-encryption key (KEK), so destroying an
+identifier's data key crypto-shreds every copy of its data, including those in Neo4j's
+transaction logs and backups. Keys are durably written before the data they protect: a crash
+in between leaves an unused key, never undecryptable data.
+"""
+
+import base64
+import binascii
+import hashlib
+import hmac
+import logging
+import os
+import sqlite3
+import tempfile
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from types import TracebackType
+from typing import Protocol, Self, runtime_checkable
+
+from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap, aes_key_wrap
+
+from .cipher import DATA_KEY_BYTES
+from .errors import KeyMaterialError, PrivacyError
+
+__all__ = ["KeyStore", "LocalKeyStore", "load_kek"]
+
+log = logging.getLogger(__name__)
+
+KEK_BYTES = 32
+_CHUNK = 500  # stays under SQLite's limit on bound parameters, whatever the build
+_KEK_CHECK_LABEL = b"cdp key store: KEK check value v1"
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value BLOB NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS data_keys (owner TEXT PRIMARY KEY, kek_id TEXT NOT NULL,"
+    " wrapped BLOB NOT NULL, created_at REAL NOT NULL)",
+)
+
+
+def _check_kek(kek: bytes, what: str) -> None:
+    if len(kek) != KEK_BYTES:
+        raise KeyMaterialError(f"{what} has {len(kek)} bytes; it must be {KEK_BYTES}")
+
+
+def _decode_kek(text: str, source: str) -> bytes:
+    """Accept standard or URL-safe base64, padded or not: whatever the operator pasted."""
+    cleaned = text.strip().replace("-", "+").replace("_", "/")
+    try:
+        kek = base64.b64decode(cleaned + "=" * (-len(cleaned) % 4), validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise KeyMaterialError(f"{source} is not base64") from exc
+    _check_kek(kek, source)
+    return kek
+
+
+def _generate_kek_file(path: Path) -> bytes:
+    """Write a fresh KEK atomically (temp file + hard link), so racing processes agree on one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    kek = os.urandom(KEK_BYTES)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # mode 0600
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as out:
+            out.write(base64.urlsafe_b64encode(kek).decode("ascii") + "\n")
+            out.flush()
+            os.fsync(out.fileno())
+        os.link(tmp, path)
+    except FileExistsError:
+        return _decode_kek(path.read_text(encoding="ascii"), f"KEK file {path}")
+    finally:
+        os.unlink(tmp)
+    log.warning("generated a new key-encryption key in %s; development only", path)
+    return kek
+
+
+def load_kek(setting_value: str | None, key_file: Path | None, *, allow_generate: bool) -> bytes:
+    """The 32-byte KEK: from the setting, else a key file (generated only when allowed).
+
+    Generating is for development: in production a lost KEK means every key is lost, so the
+    operator must provide it explicitly.
+    """
+    if setting_value is not None and setting_value.strip():
+        return _decode_kek(setting_value, "the KEK setting")
+    if key_file is not None:
+        path = Path(key_file)
+        if path.exists():
+            if path.stat().st_mode & 0o077:
+                log.warning("KEK file %s is readable by other users; chmod 600 it", path)
+            try:
+                text = path.read_text(encoding="ascii")
+            except UnicodeDecodeError as exc:
+                raise KeyMaterialError(f"KEK file {path} is not base64 text") from exc
+            return _decode_kek(text, f"KEK file {path}")
+        if allow_generate:
+            return _generate_kek_file(path)
+        raise KeyMaterialError(
+            f"KEK file {path} does not exist; generating one is allowed only in development"
+        )
+    raise KeyMaterialError(
+        "no key-encryption key configured: set the KEK setting to 32 random bytes in base64"
+        " or give a key file"
+    )
+
+
+@runtime_checkable
+class KeyStore(Protocol):
+    """Where data keys live. Local SQLite by default; a KMS-backed store in production."""
+
+    def get_or_create(self, owners: Sequence[str]) -> dict[str, bytes]:
+        """Data key per owner; missing ones are created and durably stored before returning."""
+        ...
+
+    def get(self, owners: Sequence[str]) -> dict[str, bytes]:
+        """Data key per owner; missing or destroyed owners are absent from the result."""
+        ...
+
+    def destroy(self, owners: Sequence[str]) -> int:
+        """Destroy keys for good (crypto-shredding); returns how many existed."""
+        ...
+
+    def close(self) -> None:
+        """Release the store; further calls fail."""
+        ...
+
+
+def _kek_check(kek: bytes) -> bytes:
+    """A check value that recognises the KEK without revealing it."""
+    return hmac.new(kek, _KEK_CHECK_LABEL, hashlib.sha256).digest()
+
+
+def _unique(owners: Sequence[str]) -> list[str]:
+    if isinstance(owners, str):  # a bare string would silently mean one owner per character
+        raise TypeError("owners must be a sequence of owner keys, not a string")
+    return list(dict.fromkeys(owners))
+
+
+def _chunks(items: list[str]) -> Iterator[list[str]]:
+    for start in range(0, len(items), _CHUNK):
+        yield items[start : start + _CHUNK]
+
+
+def _owner_in(n: int) -> str:
+    return f"owner IN ({','.join('?' * n)})"
+
+
+class LocalKeyStore:
+    """Data keys in one SQLite file, wrapped with AES key wrap under a 32-byte KEK.
+
+    Several processes may share the file: creation runs in an immediate (write-locked)
+    transaction, and a destroy or rewrap by another process clears this one's cache.
+    """
+
+    def __init__(
+        self, path: Path, kek: bytes, kek_id: str = "local-1", cache_size: int = 100_000
+    ) -> None:
+        _check_kek(kek, "the KEK")
+        self._path = Path(path)
+        self._kek = bytes(kek)
+        self._kek_id = kek_id
+        self._cache: OrderedDict[str, bytes] = OrderedDict()
+        self._cache_size = max(0, cache_size)
+        self._lock = threading.Lock()
+        self._generation = 0
+        self._conn: sqlite3.Connection | None = self._open()
+        try:
+            self._init_meta()
+        except BaseException:
+            self._conn.close()
+            self._conn = None
+            raise
+        self._data_version = self._data_version_now()
+
+    @property
+    def kek_id(self) -> str:
+        """Label of the KEK the keys are wrapped under (as recorded in the store)."""
+        return self._kek_id
+
+    def get_or_create(self, owners: Sequence[str]) -> dict[str, bytes]:
+        wanted = _unique(owners)
+        with self._lock:
+            self._sync_cache()
+            found = self._from_cache(wanted)
+            missing = [o for o in wanted if o not in found]
+            if missing:
+                with self._write() as cur:
+                    loaded = self._select(cur, missing)
+                    created = {o: os.urandom(DATA_KEY_BYTES) for o in missing if o not in loaded}
+                    now = time.time()
+                    cur.executemany(
+                        "INSERT INTO data_keys (owner, kek_id, wrapped, created_at)"
+                        " VALUES (?, ?, ?, ?)",
+                        [
+                            (o, self._kek_id, aes_key_wrap(self._kek, k), now)
+                            for o, k in created.items()
+                        ],
+                    )
+                # Committed (and fsynced) above: only now may callers encrypt under the keys.
+                self._remember(loaded | created)
+                found |= loaded | created
+            return {o: found[o] for o in wanted}
+
+    def get(self, owners: Sequence[str]) -> dict[str, bytes]:
+        wanted = _unique(owners)
+        with self._lock:
+            self._sync_cache()
+            found = self._from_cache(wanted)
+            missing = [o for o in wanted if o not in found]
+            if missing:
+                loaded = self._select(self._connection().cursor(), missing)
+                self._remember(loaded)
+                found |= loaded
+            return {o: found[o] for o in wanted if o in found}
+
+    def destroy(self, owners: Sequence[str]) -> int:
+        """Delete the wrapped keys, overwrite their pages and truncate the WAL."""
+        wanted = _unique(owners)
+        with self._lock:
+            for owner in wanted:
+                self._cache.pop(owner, None)
+            destroyed, generation = 0, self._generation
+            with self._write() as cur:
+                for chunk in _chunks(wanted):
+                    cur.execute(f"DELETE FROM data_keys WHERE {_owner_in(len(chunk))}", chunk)
+                    destroyed += cur.rowcount
+                if destroyed:
+                    generation = self._bump_generation(cur)
+            if destroyed:
+                self._generation = generation
+                self._checkpoint()
+            return destroyed
+
+    def rewrap(self, new_kek: bytes, new_kek_id: str) -> int:
+        """Re-wrap every key under a new KEK in one transaction (KEK rotation); returns count."""
+        _check_kek(new_kek, "the new KEK")
+        with self._lock:
+            count = 0
+            with self._write() as cur:
+                last = 0
+                while rows := cur.execute(
+                    "SELECT rowid, kek_id, wrapped FROM data_keys WHERE rowid > ?"
+                    " ORDER BY rowid LIMIT ?",
+                    (last, _CHUNK),
+                ).fetchall():
+                    cur.executemany(
+                        "UPDATE data_keys SET kek_id = ?, wrapped = ? WHERE rowid = ?",
+                        [
+                            (new_kek_id, aes_key_wrap(new_kek, self._unwrap(k, w)), r)
+                            for r, k, w in rows
+                        ],
+                    )
+                    count += len(rows)
+                    last = rows[-1][0]
+                cur.executemany(
+                    "UPDATE meta SET value = ? WHERE name = ?",
+                    [(_kek_check(new_kek), "kek_check"), (new_kek_id, "kek_id")],
+                )
+                generation = self._bump_generation(cur)
+            self._kek, self._kek_id, self._generation = bytes(new_kek), new_kek_id, generation
+            # Old wrappings must not linger in the WAL should the old KEK leak later.
+            self._checkpoint()
+            return count
+
+    def count(self) -> int:
+        """Number of live data keys."""
+        with self._lock:
+            row = self._connection().execute("SELECT COUNT(*) FROM data_keys").fetchone()
+            return int(row[0])
+
+    def close(self) -> None:
+        with self._lock:
+            conn, self._conn = self._conn, None
+            self._cache.clear()
+            if conn is None:
+                return
+            try:
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                conn.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- internals; callers hold self._lock ------------------------------------------------
+
+    def _open(self) -> sqlite3.Connection:
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600))
+        # SQLite gives -wal and -shm the mode of the main file; tighten files from older runs.
+        for suffix in ("", "-wal", "-shm"):
+            file = self._path.with_name(self._path.name + suffix)
+            if file.exists() and file.stat().st_mode & 0o077:
+                file.chmod(0o600)
+        conn = sqlite3.connect(
+            self._path, timeout=30.0, isolation_level=None, check_same_thread=False
+        )
+        try:
+            conn.execute("PRAGMA secure_delete=ON")
+            mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                raise PrivacyError(f"key store {self._path.name} cannot use WAL (got {mode!r})")
+            conn.execute("PRAGMA synchronous=FULL")
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def _init_meta(self) -> None:
+        with self._write() as cur:
+            for statement in _SCHEMA:
+                cur.execute(statement)
+            meta = dict(cur.execute("SELECT name, value FROM meta").fetchall())
+            if "kek_check" not in meta:
+                if cur.execute("SELECT 1 FROM data_keys LIMIT 1").fetchone():
+                    raise KeyMaterialError("key store has data keys but no KEK check value")
+                cur.executemany(
+                    "INSERT INTO meta (name, value) VALUES (?, ?)",
+                    [
+                        ("kek_check", _kek_check(self._kek)),
+                        ("kek_id", self._kek_id),
+                        ("generation", 0),
+                    ],
+                )
+                return
+            if not hmac.compare_digest(bytes(meta["kek_check"]), _kek_check(self._kek)):
+                raise KeyMaterialError(
+                    f"wrong key-encryption key for key store {self._path.name}: it was wrapped"
+                    f" under KEK id {meta['kek_id']!r}, and the KEK given does not match it"
+                )
+            # The check value identifies the KEK; its id is only a label, the store's wins.
+            self._kek_id = str(meta["kek_id"])
+            self._generation = int(meta["generation"])
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise PrivacyError("key store is closed")
+        return self._conn
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Cursor]:
+        """An immediate transaction: takes the write lock first, so check-then-insert is atomic."""
+        conn = self._connection()
+        cur = conn.cursor()
+        cur.execute("BEGIN IMMEDIATE")
+        try:
+            yield cur
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        else:
+            cur.execute("COMMIT")
+        finally:
+            cur.close()
+
+    def _data_version_now(self) -> int:
+        return int(self._connection().execute("PRAGMA data_version").fetchone()[0])
+
+    def _sync_cache(self) -> None:
+        """Drop cached keys if another connection destroyed or re-wrapped keys meanwhile."""
+        version = self._data_version_now()
+        if version == self._data_version:
+            return  # nobody else committed: the common case costs one pragma
+        self._data_version = version
+        meta = dict(self._connection().execute("SELECT name, value FROM meta").fetchall())
+        if int(meta["generation"]) == self._generation:
+            return
+        self._cache.clear()
+        self._generation = int(meta["generation"])
+        if not hmac.compare_digest(bytes(meta["kek_check"]), _kek_check(self._kek)):
+            raise KeyMaterialError("the key store was re-wrapped under another KEK; reopen it")
+        self._kek_id = str(meta["kek_id"])
+
+    def _bump_generation(self, cur: sqlite3.Cursor) -> int:
+        cur.execute("UPDATE meta SET value = value + 1 WHERE name = 'generation'")
+        return int(cur.execute("SELECT value FROM meta WHERE name = 'generation'").fetchone()[0])
+
+    def _select(self, cur: sqlite3.Cursor, owners: list[str]) -> dict[str, bytes]:
+        found: dict[str, bytes] = {}
+        for chunk in _chunks(owners):
+            for owner, kek_id, wrapped in cur.execute(
+                f"SELECT owner, kek_id, wrapped FROM data_keys WHERE {_owner_in(len(chunk))}",
+                chunk,
+            ):
+                found[owner] = self._unwrap(kek_id, wrapped)
+        return found
+
+    def _unwrap(self, kek_id: str, wrapped: bytes) -> bytes:
+        if kek_id != self._kek_id:
+            raise KeyMaterialError(
+                f"a data key is wrapped under KEK id {kek_id!r}, not {self._kek_id!r}"
+            )
+        try:
+            return aes_key_unwrap(self._kek, bytes(wrapped))
+        except InvalidUnwrap as exc:
+            raise KeyMaterialError("a data key does not unwrap under the KEK") from exc
+
+    def _from_cache(self, owners: list[str]) -> dict[str, bytes]:
+        found: dict[str, bytes] = {}
+        for owner in owners:
+            key = self._cache.get(owner)
+            if key is not None:
+                self._cache.move_to_end(owner)
+                found[owner] = key
+        return found
+
+    def _remember(self, keys: dict[str, bytes]) -> None:
+        if not self._cache_size:
+            return
+        self._cache.update(keys)
+        for owner in keys:
+            self._cache.move_to_end(owner)
+        while len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+
+    def _checkpoint(self) -> None:
+        """Copy the WAL into the file (where secure_delete zeroed the rows) and truncate it."""
+        busy, _, _ = self._connection().execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        if busy:
+            log.warning(
+                "key store checkpoint blocked by another connection; destroyed or old wrapped"
+                " keys stay in the WAL until the next checkpoint"
+            )

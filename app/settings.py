@@ -1,0 +1,133 @@
+"""Typed settings, read from the environment (prefix CDP_) and an optional `.env` file.
+
+`NEO4J_URI`, `NEO4J_USER`, `NEO4J_PASSWORD` and `REDIS_URL` are read without the prefix so the
+usual names point the platform at any existing Neo4j (Enterprise, Aura) or Redis/Valkey.
+When they are unset, the local services started by `cdp services up` are used.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from app.errors import ConfigurationError
+
+DEV_ADMIN_API_KEY = "dev-admin-key-change-me"
+DEV_WRITE_KEY = "dev-write-key-change-me"
+DEV_HMAC_KEY = "ZGV2LWhtYWMta2V5LW5vdC1mb3ItcHJvZHVjdGlvbi11c2UhIQ"  # development only
+
+
+class Settings(BaseSettings):
+    """Every knob of the platform, with defaults that run on a laptop."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CDP_", env_file=".env", extra="ignore", populate_by_name=True
+    )
+
+    env: Literal["development", "test", "production"] = "development"
+    workspace: str = Field("default", pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")
+    data_dir: Path = Path(".local")
+
+    neo4j_uri: str | None = Field(None, validation_alias=AliasChoices("NEO4J_URI", "CDP_NEO4J_URI"))
+    neo4j_user: str = Field("neo4j", validation_alias=AliasChoices("NEO4J_USER", "CDP_NEO4J_USER"))
+    neo4j_password: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("NEO4J_PASSWORD", "CDP_NEO4J_PASSWORD")
+    )
+    neo4j_database: str = Field(
+        "neo4j", validation_alias=AliasChoices("NEO4J_DATABASE", "CDP_NEO4J_DATABASE")
+    )
+    redis_url: str | None = Field(None, validation_alias=AliasChoices("REDIS_URL", "CDP_REDIS_URL"))
+
+    # Local services (used when NEO4J_URI / REDIS_URL are unset).
+    local_neo4j_bolt_port: int = 7687
+    local_neo4j_http_port: int = 7474
+    local_neo4j_heap: str = "768m"
+    local_neo4j_pagecache: str = "256m"
+    local_valkey_port: int = 6379
+
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    admin_api_key: SecretStr = SecretStr(DEV_ADMIN_API_KEY)
+    default_write_key: SecretStr = SecretStr(DEV_WRITE_KEY)
+
+    # Key hierarchy: the key-encryption key wraps one data key per identifier.
+    kek: SecretStr | None = None
+    kek_file: Path | None = None
+    keystore_path: Path | None = None
+    # Blind-index keys as "kid:base64,kid2:base64"; the first is current.
+    hmac_keys: SecretStr = SecretStr(f"k1:{DEV_HMAC_KEY}")
+
+    identity_rules_file: Path = Path("config/identity.yaml")
+
+    @model_validator(mode="after")
+    def _refuse_default_secrets(self) -> Settings:
+        if self.env != "production":
+            return self
+        defaults = {
+            "CDP_ADMIN_API_KEY": self.admin_api_key.get_secret_value() == DEV_ADMIN_API_KEY,
+            "CDP_DEFAULT_WRITE_KEY": self.default_write_key.get_secret_value() == DEV_WRITE_KEY,
+            "CDP_HMAC_KEYS": DEV_HMAC_KEY in self.hmac_keys.get_secret_value(),
+            "CDP_KEK or CDP_KEK_FILE": self.kek is None and self.kek_file is None,
+        }
+        bad = [name for name, is_default in defaults.items() if is_default]
+        if bad:
+            raise ValueError("production refuses development secrets; set: " + ", ".join(bad))
+        return self
+
+    @property
+    def is_development(self) -> bool:
+        return self.env != "production"
+
+    @property
+    def local_dir(self) -> Path:
+        return self.data_dir.resolve()
+
+    @property
+    def resolved_keystore_path(self) -> Path:
+        return self.keystore_path or self.local_dir / "keys" / "datakeys.sqlite"
+
+    @property
+    def resolved_kek_file(self) -> Path:
+        return self.kek_file or self.local_dir / "keys" / "kek.b64"
+
+    @property
+    def neo4j_auth(self) -> tuple[str, str] | None:
+        if self.neo4j_password is None:
+            return None
+        return (self.neo4j_user, self.neo4j_password.get_secret_value())
+
+    @cached_property
+    def hmac_keyring(self) -> tuple[str, dict[str, bytes]]:
+        """(current kid, {kid: key bytes}) parsed from CDP_HMAC_KEYS."""
+        import base64
+        import binascii
+
+        keys: dict[str, bytes] = {}
+        current = ""
+        for part in self.hmac_keys.get_secret_value().split(","):
+            kid, sep, encoded = part.strip().partition(":")
+            if not sep or not kid:
+                raise ConfigurationError("CDP_HMAC_KEYS must look like 'kid:base64[,kid:base64]'")
+            try:
+                keys[kid] = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
+            except (binascii.Error, ValueError) as exc:
+                raise ConfigurationError(f"CDP_HMAC_KEYS: key {kid!r} is not base64") from exc
+            current = current or kid
+        return current, keys
+
+
+def load_settings() -> Settings:
+    """Read settings, turning validation errors into one ConfigurationError."""
+    from pydantic import ValidationError
+
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise ConfigurationError(str(exc)) from exc

@@ -1,0 +1,3 @@
+// Tests only: empty the database between tests.
+MATCH (n)
+CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS

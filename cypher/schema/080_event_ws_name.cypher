@@ -1,0 +1,1 @@
+CREATE INDEX event_ws_name IF NOT EXISTS FOR (e:Event) ON (e.ws, e.name)

@@ -1,0 +1,1 @@
+CREATE CONSTRAINT heartbeat_ws IF NOT EXISTS FOR (h:Heartbeat) REQUIRE h.ws IS UNIQUE

@@ -1,0 +1,84 @@
+"""Shared fixtures: real Neo4j and Valkey once per session, a clean graph for every test."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+import uvicorn
+from pydantic import SecretStr
+
+from app.bootstrap import Container, build_container
+from app.entrypoints.api import create_app
+from app.settings import Settings
+from tests.services import Endpoints, test_services
+
+
+@pytest.fixture(scope="session")
+def endpoints() -> Iterator[Endpoints]:
+    with test_services() as found:
+        yield found
+
+
+@pytest.fixture(scope="session")
+def settings(endpoints: Endpoints, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    data_dir: Path = tmp_path_factory.mktemp("cdp-data")
+    auth = endpoints.neo4j_auth
+    return Settings(
+        env="test",
+        data_dir=data_dir,
+        neo4j_uri=endpoints.neo4j_uri,
+        neo4j_user=auth[0] if auth else "neo4j",
+        neo4j_password=SecretStr(auth[1]) if auth else None,
+        redis_url=endpoints.redis_url,
+        log_json=True,
+        log_level="WARNING",
+    )
+
+
+@pytest_asyncio.fixture
+async def container(settings: Settings) -> AsyncIterator[Container]:
+    """A fresh container over an empty graph and an empty Valkey."""
+    built = await build_container(settings)
+    await built.graph.run_auto_commit("admin/wipe_all")
+    await built.redis.flushdb()
+    await built.graph.apply_schema()
+    try:
+        yield built
+    finally:
+        await built.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest_asyncio.fixture(scope="session")
+async def api_url(settings: Settings) -> AsyncIterator[str]:
+    """The real app served by uvicorn over loopback HTTP for the whole session."""
+    port = _free_port()
+    config = uvicorn.Config(
+        create_app(settings), host="127.0.0.1", port=port, log_config=None, lifespan="on"
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    for _ in range(200):
+        if server.started:
+            break
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.05)
+    else:
+        raise RuntimeError("uvicorn did not start")
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task

@@ -1,0 +1,36 @@
+"""Job functions: thin, idempotent, and free of personal data in arguments and results."""
+
+from __future__ import annotations
+
+import socket
+import time
+from typing import Any
+
+from app.bootstrap import Container
+from app.metrics import JOBS_RUN
+
+
+def _container(ctx: dict[str, Any]) -> Container:
+    container: Container = ctx["container"]
+    return container
+
+
+async def heartbeat(ctx: dict[str, Any]) -> dict[str, Any]:
+    """Record that a worker is alive in Neo4j: proves the Valkey -> worker -> Neo4j path."""
+    container = _container(ctx)
+    rows = await container.graph.write(
+        "graph/record_heartbeat",
+        ws=container.settings.workspace,
+        at=time.time(),
+        worker=f"{socket.gethostname()}:{ctx.get('job_id', '?')}",
+    )
+    JOBS_RUN.labels("heartbeat", "ok").inc()
+    return {"beats": rows[0]["beats"], "at": rows[0]["at"]}
+
+
+async def graph_stats(ctx: dict[str, Any]) -> dict[str, int]:
+    """Counts of identifiers, active profiles and events in the workspace."""
+    container = _container(ctx)
+    rows = await container.graph.read("graph/stats", ws=container.settings.workspace)
+    JOBS_RUN.labels("graph_stats", "ok").inc()
+    return {key: int(value) for key, value in rows[0].items()}
