@@ -1,0 +1,335 @@
+"""Canonical-order constrained clustering of identifiers.
+
+"First link wins" makes clusters depend on arrival order once rules can refuse a link (one
+``user_id`` per profile). So evidence edges are taken in one canonical order (weight, then
+time, then keys, then rule) and unioned Kruskal-style, refusing any union that breaks a rule.
+The result is then a function of the set of nodes, edges and NEVER pairs, never of their order.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, deque
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from app.domain.identity.identifiers import ANONYMOUS_ID
+from app.domain.identity.rules import IdentityRules
+
+BLOCKED = "blocked"
+GENERIC = "generic"
+LATE_BINDING_PENDING = "late_binding_pending"
+NEVER = "never"
+TOTAL_CAP = "total_cap"
+TYPE_CAP = "type_cap"  # reported as "type_cap:<type>"
+
+
+@dataclass(frozen=True, order=True)
+class Node:
+    """An identifier as clustering sees it: an opaque unique key plus what the rules need."""
+
+    key: str
+    type: str
+    first_seen: float
+    blocked: bool = False
+
+    def __post_init__(self) -> None:
+        if not math.isfinite(self.first_seen):
+            raise ValueError(f"node {self.key!r}: first_seen must be finite")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """An undirected evidence edge, one row per (pair, rule); ``at`` is its earliest time.
+
+    The endpoints are stored in sorted order so that (a, b) and (b, a) are the same row.
+    """
+
+    a: str
+    b: str
+    rule: str
+    weight: float
+    at: float
+    count: int = 1
+
+    def __post_init__(self) -> None:
+        if self.a == self.b:
+            raise ValueError(f"evidence links {self.a!r} to itself")
+        if not (math.isfinite(self.weight) and math.isfinite(self.at)):
+            raise ValueError("evidence weight and time must be finite")
+        if self.count < 1:
+            raise ValueError("evidence count must be >= 1")
+        if self.b < self.a:
+            a, b = self.b, self.a
+            object.__setattr__(self, "a", a)
+            object.__setattr__(self, "b", b)
+
+    @property
+    def sort_key(self) -> tuple[float, float, str, str, str, int]:
+        """The canonical order: strongest first, then oldest, then keys, then rule."""
+        return (-self.weight, self.at, self.a, self.b, self.rule, self.count)
+
+
+@dataclass(frozen=True, order=True)
+class Refusal:
+    """An evidence edge kept as evidence but not followed, and why."""
+
+    a: str
+    b: str
+    rule: str
+    reason: str
+
+
+@dataclass(frozen=True, order=True)
+class Eviction:
+    """An identifier pushed out of its cluster to keep the cluster under the total cap."""
+
+    key: str
+    reason: str = TOTAL_CAP
+
+
+@dataclass(frozen=True)
+class Clustering:
+    """The partition plus everything needed to explain it."""
+
+    clusters: tuple[frozenset[str], ...]
+    cluster_of: Mapping[str, int]
+    generic: frozenset[str]
+    refused: tuple[Refusal, ...]
+    evicted: tuple[Eviction, ...]
+    accepted: tuple[Evidence, ...]
+
+
+def aggregate(evidence: Iterable[Evidence]) -> tuple[Evidence, ...]:
+    """Merge rows with the same (pair, rule): max weight, min time, summed count.
+
+    Counts are summed, so the caller must not feed the same event twice: the app dedups
+    events by id before counting, so a replayed event does not increase a count.
+    """
+    merged: dict[tuple[str, str, str], Evidence] = {}
+    for e in evidence:
+        k = (e.a, e.b, e.rule)
+        old = merged.get(k)
+        if old is not None:
+            e = Evidence(
+                e.a, e.b, e.rule, max(e.weight, old.weight), min(e.at, old.at), e.count + old.count
+            )
+        merged[k] = e
+    return tuple(sorted(merged.values(), key=lambda e: e.sort_key))
+
+
+def component_keys(start: Iterable[str], evidence: Iterable[Evidence]) -> frozenset[str]:
+    """The keys connected to ``start`` over all evidence: what to reload to recompute."""
+    adj: dict[str, set[str]] = {}
+    for e in evidence:
+        adj.setdefault(e.a, set()).add(e.b)
+        adj.setdefault(e.b, set()).add(e.a)
+    return frozenset(_hops(adj, start))
+
+
+def _hops(adj: Mapping[str, set[str]], start: Iterable[str]) -> dict[str, int]:
+    """Breadth-first hop counts from ``start`` over ``adj``."""
+    dist = dict.fromkeys(start, 0)
+    queue = deque(dist)
+    while queue:
+        k = queue.popleft()
+        for n in adj.get(k, ()):
+            if n not in dist:
+                dist[n] = dist[k] + 1
+                queue.append(n)
+    return dist
+
+
+class _State:
+    """Mutable working state of one clustering run; never escapes :func:`cluster`."""
+
+    def __init__(
+        self, nodes: Mapping[str, Node], never: Mapping[str, set[str]], rules: IdentityRules
+    ) -> None:
+        self.nodes, self.never, self.rules = nodes, never, rules
+        self.cid = {k: i for i, k in enumerate(sorted(nodes))}
+        self.members = {i: {k} for k, i in self.cid.items()}
+        self.counts = {i: Counter([nodes[k].type]) for k, i in self.cid.items()}
+        self.next_id = len(nodes)
+        self.accepted_of: dict[str, set[Evidence]] = {k: set() for k in nodes}
+        self.refused: list[tuple[Evidence, str]] = []
+        self.evicted: set[str] = set()
+
+    def add(self, e: Evidence) -> None:
+        """Take one edge in canonical order: follow it, or record why not."""
+        reason = self._union(e)
+        if reason is None:
+            self.accepted_of[e.a].add(e)
+            self.accepted_of[e.b].add(e)
+        else:
+            self.refused.append((e, reason))
+
+    def _union(self, e: Evidence) -> str | None:
+        if e.a in self.evicted or e.b in self.evicted:
+            return TOTAL_CAP
+        ca, cb = self.cid[e.a], self.cid[e.b]
+        if ca == cb:
+            return None
+        small, big = sorted((ca, cb), key=lambda c: len(self.members[c]))
+        if any(self.never.get(k, set()) & self.members[big] for k in self.members[small]):
+            return NEVER
+        merged = self.counts[ca] + self.counts[cb]
+        over = [t for t, n in merged.items() if n > self.rules.type_caps.get(t, n)]
+        if over:
+            return f"{TYPE_CAP}:{min(over, key=self.rules.priority_key)}"
+        victims: list[str] = []
+        excess = len(self.members[ca]) + len(self.members[cb]) - self.rules.total_cap
+        if excess > 0:
+            found = self._plan_evictions(self.members[ca] | self.members[cb], e, excess)
+            if found is None:
+                return TOTAL_CAP
+            victims = found
+        for k in self.members[small]:
+            self.cid[k] = big
+        self.members[big] |= self.members.pop(small)
+        self.counts[big] = merged
+        del self.counts[small]
+        for k in victims:
+            self._evict(k)
+        return None
+
+    def _plan_evictions(self, members: set[str], e: Evidence, excess: int) -> list[str] | None:
+        """Oldest anonymous ids whose removal keeps the rest connected, or None.
+
+        Skipping a bridge keeps every cluster connected by accepted evidence, so a profile can
+        always be explained; the endpoints of the new edge are never evicted.
+        """
+        candidates = sorted(
+            (self.nodes[k].first_seen, k)
+            for k in members
+            if self.nodes[k].type == ANONYMOUS_ID and k not in (e.a, e.b)
+        )
+        removed: list[str] = []
+        for _ in range(excess):
+            for _first_seen, k in candidates:
+                if k not in removed and self._connected(members, {*removed, k}, e):
+                    removed.append(k)
+                    break
+            else:
+                return None
+        return removed
+
+    def _connected(self, members: set[str], removed: set[str], e: Evidence) -> bool:
+        seen, queue = {e.a}, deque([e.a])
+        while queue:
+            k = queue.popleft()
+            nbrs = {x.b if x.a == k else x.a for x in self.accepted_of[k]}
+            nbrs |= {e.b} if k == e.a else {e.a} if k == e.b else set()
+            for n in nbrs - removed - seen:
+                seen.add(n)
+                queue.append(n)
+        return len(seen) == len(members) - len(removed)
+
+    def _evict(self, k: str) -> None:
+        old = self.cid[k]
+        self.members[old].discard(k)
+        self.counts[old][self.nodes[k].type] -= 1
+        self.cid[k], self.members[self.next_id] = self.next_id, {k}
+        self.counts[self.next_id] = Counter([self.nodes[k].type])
+        self.next_id += 1
+        self.evicted.add(k)
+        for edge in self.accepted_of[k]:
+            self.accepted_of[edge.b if edge.a == k else edge.a].discard(edge)
+            self.refused.append((edge, TOTAL_CAP))
+        self.accepted_of[k] = set()
+
+
+def _index_nodes(nodes: Iterable[Node]) -> dict[str, Node]:
+    by_key: dict[str, Node] = {}
+    for n in nodes:
+        if by_key.setdefault(n.key, n) != n:
+            raise ValueError(f"node {n.key!r} given twice with different attributes")
+    return by_key
+
+
+def cluster(
+    nodes: Iterable[Node],
+    evidence: Iterable[Evidence],
+    never: Iterable[tuple[str, str]],
+    rules: IdentityRules,
+) -> Clustering:
+    """Partition ``nodes`` by ``evidence`` under ``rules``, honouring sticky NEVER pairs.
+
+    Inputs are treated as sets (an identical row twice counts once); pass :func:`aggregate`d
+    evidence so that late-binding counts are per (pair, rule). Every edge ends up either in
+    ``accepted`` or in ``refused``.
+    """
+    by_key = _index_nodes(nodes)
+    edges = sorted(set(evidence), key=lambda e: e.sort_key)
+    for e in edges:
+        for k in (e.a, e.b):
+            if k not in by_key:
+                raise ValueError(f"evidence refers to unknown node {k!r}")
+    blocked = {k for k, n in by_key.items() if n.blocked}
+    neighbours: dict[str, set[str]] = {}
+    for e in edges:
+        if e.a not in blocked and e.b not in blocked:
+            neighbours.setdefault(e.a, set()).add(e.b)
+            neighbours.setdefault(e.b, set()).add(e.a)
+    generic = frozenset(k for k, ns in neighbours.items() if len(ns) > rules.generic_degree)
+    forbidden: dict[str, set[str]] = {}
+    for x, y in never:
+        if x != y and x in by_key and y in by_key:
+            forbidden.setdefault(x, set()).add(y)
+            forbidden.setdefault(y, set()).add(x)
+
+    state = _State(by_key, forbidden, rules)
+    for e in edges:
+        if e.a in blocked or e.b in blocked:
+            state.refused.append((e, BLOCKED))
+        elif e.a in generic or e.b in generic:
+            state.refused.append((e, GENERIC))
+        elif e.rule in rules.late_binding_rules and e.count < rules.late_binding_threshold:
+            state.refused.append((e, LATE_BINDING_PENDING))
+        else:
+            state.add(e)
+
+    clusters = tuple(sorted((frozenset(m) for m in state.members.values()), key=min))
+    cluster_of = {k: i for i, c in enumerate(clusters) for k in c}
+    refused = sorted(state.refused, key=lambda r: (r[0].sort_key, r[1]))
+    return Clustering(
+        clusters=clusters,
+        cluster_of=MappingProxyType(cluster_of),
+        generic=generic,
+        refused=tuple(Refusal(e.a, e.b, e.rule, reason) for e, reason in refused),
+        evicted=tuple(Eviction(k) for k in sorted(state.evicted)),
+        accepted=tuple(sorted(set().union(*state.accepted_of.values()), key=lambda e: e.sort_key)),
+    )
+
+
+def explain_path(a: str, b: str, clustering: Clustering) -> list[Evidence] | None:
+    """The strongest chain of accepted evidence from ``a`` to ``b``; None across clusters.
+
+    Maximises the weakest link, then minimises hops, then takes the lexically smallest keys,
+    so the same clustering always gives the same explanation. Rows keep their sorted (a, b).
+    """
+    where = clustering.cluster_of
+    if a not in where or b not in where or where[a] != where[b]:
+        return None
+    if a == b:
+        return []
+    best: dict[tuple[str, str], Evidence] = {}
+    for e in clustering.accepted:  # already in canonical order: first row per pair is best
+        if where[e.a] == where[a]:
+            best.setdefault((e.a, e.b), e)
+    for floor in sorted({e.weight for e in best.values()}, reverse=True):
+        adj: dict[str, set[str]] = {}
+        for (x, y), e in best.items():
+            if e.weight >= floor:
+                adj.setdefault(x, set()).add(y)
+                adj.setdefault(y, set()).add(x)
+        dist = _hops(adj, [b])
+        if a in dist:
+            path, k = [], a
+            while k != b:
+                nxt = min(n for n in adj[k] if dist.get(n) == dist[k] - 1)
+                path.append(best[(min(k, nxt), max(k, nxt))])
+                k = nxt
+            return path
+    return None

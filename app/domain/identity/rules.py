@@ -1,0 +1,260 @@
+"""Identity-resolution rules: one frozen value, validated once, passed to the pure core.
+
+Keeping the rules a plain value (no globals, no I/O) is what lets clustering be a function of
+the evidence and the configuration alone, and lets tests try other configurations freely.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from types import MappingProxyType
+from typing import Any
+
+import phonenumbers
+
+from app.domain.identity.identifiers import (
+    DEFAULT_BLOCKED_PATTERNS,
+    DEFAULT_BLOCKED_VALUES,
+    PHONE,
+    IdentifierError,
+    validate_type,
+)
+
+#: Weight of an evidence edge by the rule that produced it: an explicit merge by a person
+#: is certain, an identify/alias call nearly so, co-occurrence in one event much less.
+DEFAULT_LINK_WEIGHTS: Mapping[str, float] = MappingProxyType(
+    {"manual_merge": 1.0, "identify": 0.9, "alias": 0.9, "import": 0.8, "co_occurrence": 0.6}
+)
+#: Most identifiers of a type one person can own: one login, a few addresses, more devices.
+DEFAULT_TYPE_CAPS: Mapping[str, int] = MappingProxyType(
+    {"user_id": 1, "email": 3, "phone": 3, "device_id": 10, "anonymous_id": 40}
+)
+DEFAULT_TYPE_PRIORITY: tuple[str, ...] = ("user_id", "email", "phone", "device_id", "anonymous_id")
+
+_RULE_RE = re.compile(r"[a-z][a-z0-9_]{0,63}")
+
+
+class RulesError(ValueError):
+    """A rules configuration that cannot be used; the message names the bad key."""
+
+
+def _frozen_map(value: Mapping[str, Any]) -> Mapping[str, Any]:
+    return MappingProxyType(dict(value))
+
+
+@dataclass(frozen=True)
+class IdentityRules:
+    """Everything the clustering and assignment need to know about policy.
+
+    Defaults follow the design brief: one ``user_id`` per profile, a total cap of 50 (as
+    Adobe's identity service) and generic identifiers above 25 distinct neighbours.
+    """
+
+    link_weights: Mapping[str, float] = field(default_factory=lambda: DEFAULT_LINK_WEIGHTS)
+    #: Per-type limit inside one cluster; an absent type is limited only by ``total_cap``.
+    type_caps: Mapping[str, int] = field(default_factory=lambda: DEFAULT_TYPE_CAPS)
+    #: Highest first; external id types not listed rank right after ``phone``.
+    type_priority: tuple[str, ...] = DEFAULT_TYPE_PRIORITY
+    total_cap: int = 50
+    generic_degree: int = 25
+    #: Rules whose edges are followed only once ``count`` reaches ``late_binding_threshold``.
+    late_binding_rules: frozenset[str] = frozenset()
+    late_binding_threshold: int = 2
+    blocked_patterns: tuple[str, ...] = DEFAULT_BLOCKED_PATTERNS
+    blocked_values: frozenset[str] = DEFAULT_BLOCKED_VALUES
+    default_region: str | None = None
+
+    def __post_init__(self) -> None:
+        # Validate on every construction, not only from_mapping, and freeze the mappings
+        # so a shared rules object cannot be changed under a running resolver.
+        object.__setattr__(self, "link_weights", _frozen_map(self.link_weights))
+        object.__setattr__(self, "type_caps", _frozen_map(self.type_caps))
+        object.__setattr__(self, "type_priority", tuple(self.type_priority))
+        object.__setattr__(self, "late_binding_rules", frozenset(self.late_binding_rules))
+        object.__setattr__(self, "blocked_patterns", tuple(self.blocked_patterns))
+        object.__setattr__(self, "blocked_values", frozenset(self.blocked_values))
+        _validate(self)
+
+    def __hash__(self) -> int:
+        # mappingproxy is unhashable; hash the sorted items so rules can key a cache.
+        items = tuple(
+            tuple(sorted(v.items())) if isinstance(v, Mapping) else v
+            for v in (getattr(self, f.name) for f in fields(self))
+        )
+        return hash(items)
+
+    def priority_key(self, type: str) -> tuple[int, int, str]:
+        """Sort key, smallest = most important; unlisted types rank after ``phone``."""
+        if type in self.type_priority:
+            return (self.type_priority.index(type), 0, type)
+        anchor = (
+            self.type_priority.index(PHONE)
+            if PHONE in self.type_priority
+            else len(self.type_priority)
+        )
+        return (anchor, 1, type)
+
+    def weight_for(self, rule: str) -> float:
+        """The configured weight of ``rule``; RulesError names an unknown rule."""
+        try:
+            return self.link_weights[rule]
+        except KeyError:
+            raise RulesError(f"link_weights: unknown rule {rule!r}") from None
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> IdentityRules:
+        """Build rules from configuration data (YAML/JSON shaped).
+
+        Absent keys keep their defaults; a present key replaces the whole default value (a
+        partial ``type_caps`` is the complete cap table). Unknown keys are errors, so a typo
+        cannot silently leave a default in force.
+        """
+        if not isinstance(data, Mapping):
+            raise RulesError("identity rules: expected a mapping")
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(str(k) for k in data if k not in known)
+        if unknown:
+            raise RulesError(f"identity rules: unknown key(s) {', '.join(unknown)}")
+        kwargs: dict[str, Any] = {}
+        for key, value in data.items():
+            kwargs[key] = _PARSERS[key](key, value)
+        return cls(**kwargs)
+
+    def to_mapping(self) -> dict[str, Any]:
+        """Plain data that :meth:`from_mapping` turns back into equal rules."""
+        return {
+            "link_weights": dict(self.link_weights),
+            "type_caps": dict(self.type_caps),
+            "type_priority": list(self.type_priority),
+            "total_cap": self.total_cap,
+            "generic_degree": self.generic_degree,
+            "late_binding_rules": sorted(self.late_binding_rules),
+            "late_binding_threshold": self.late_binding_threshold,
+            "blocked_patterns": list(self.blocked_patterns),
+            "blocked_values": sorted(self.blocked_values),
+            "default_region": self.default_region,
+        }
+
+
+def _positive_int(key: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise RulesError(f"{key}: expected an integer >= 1, got {value!r}")
+    return value
+
+
+def _weight(key: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise RulesError(f"{key}: expected a number, got {value!r}")
+    if not (math.isfinite(value) and 0 < value <= 1):
+        raise RulesError(f"{key}: weight must be in (0, 1], got {value!r}")
+    return float(value)
+
+
+def _type_name(key: str, value: Any) -> str:
+    try:
+        return validate_type(value)
+    except IdentifierError:
+        raise RulesError(f"{key}: invalid identifier type {value!r}") from None
+
+
+def _rule_name(key: str, value: Any) -> str:
+    if not isinstance(value, str) or not _RULE_RE.fullmatch(value):
+        raise RulesError(f"{key}: invalid rule name {value!r}")
+    return value
+
+
+def _str_list(key: str, value: Any) -> list[Any]:
+    if isinstance(value, str | bytes) or not isinstance(value, list | tuple | set | frozenset):
+        raise RulesError(f"{key}: expected a list, got {value!r}")
+    return list(value)
+
+
+def _mapping(key: str, value: Any) -> Mapping[Any, Any]:
+    if not isinstance(value, Mapping):
+        raise RulesError(f"{key}: expected a mapping, got {value!r}")
+    return value
+
+
+def _parse_link_weights(key: str, value: Any) -> dict[str, float]:
+    items = _mapping(key, value).items()
+    return {_rule_name(key, r): _weight(f"{key}.{r}", w) for r, w in items}
+
+
+def _parse_type_caps(key: str, value: Any) -> dict[str, int]:
+    items = _mapping(key, value).items()
+    return {_type_name(key, t): _positive_int(f"{key}.{t}", c) for t, c in items}
+
+
+def _parse_priority(key: str, value: Any) -> tuple[str, ...]:
+    return tuple(_type_name(key, t) for t in _str_list(key, value))
+
+
+def _parse_rules(key: str, value: Any) -> frozenset[str]:
+    return frozenset(_rule_name(key, r) for r in _str_list(key, value))
+
+
+def _parse_patterns(key: str, value: Any) -> tuple[str, ...]:
+    items = _str_list(key, value)
+    for p in items:
+        if not isinstance(p, str):
+            raise RulesError(f"{key}: expected a string pattern, got {p!r}")
+    return tuple(items)
+
+
+def _parse_values(key: str, value: Any) -> frozenset[str]:
+    items = _str_list(key, value)
+    for v in items:
+        if not isinstance(v, str) or not v.strip():
+            raise RulesError(f"{key}: expected a non-empty string, got {v!r}")
+    return frozenset(v.strip().lower() for v in items)
+
+
+def _parse_region(key: str, value: Any) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise RulesError(f"{key}: expected a region code or null, got {value!r}")
+    return value
+
+
+_PARSERS: dict[str, Callable[[str, Any], Any]] = {
+    "link_weights": _parse_link_weights,
+    "type_caps": _parse_type_caps,
+    "type_priority": _parse_priority,
+    "total_cap": _positive_int,
+    "generic_degree": _positive_int,
+    "late_binding_rules": _parse_rules,
+    "late_binding_threshold": _positive_int,
+    "blocked_patterns": _parse_patterns,
+    "blocked_values": _parse_values,
+    "default_region": _parse_region,
+}
+
+
+def _validate(rules: IdentityRules) -> None:
+    """Cross-field checks, shared by direct construction and from_mapping."""
+    for rule, w in rules.link_weights.items():
+        _rule_name("link_weights", rule)
+        _weight(f"link_weights.{rule}", w)
+    for type_, cap in rules.type_caps.items():
+        _type_name("type_caps", type_)
+        _positive_int(f"type_caps.{type_}", cap)
+    for type_ in rules.type_priority:
+        _type_name("type_priority", type_)
+    if len(set(rules.type_priority)) != len(rules.type_priority):
+        raise RulesError("type_priority: duplicate type")
+    _positive_int("total_cap", rules.total_cap)
+    _positive_int("generic_degree", rules.generic_degree)
+    _positive_int("late_binding_threshold", rules.late_binding_threshold)
+    missing = sorted(rules.late_binding_rules - set(rules.link_weights))
+    if missing:
+        raise RulesError(f"late_binding_rules: rule(s) without a weight {', '.join(missing)}")
+    for pattern in rules.blocked_patterns:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise RulesError(f"blocked_patterns: invalid pattern {pattern!r}: {exc}") from None
+    region = rules.default_region
+    if region is not None and region not in phonenumbers.SUPPORTED_REGIONS:
+        raise RulesError(f"default_region: unknown region {region!r}")

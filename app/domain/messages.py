@@ -1,0 +1,172 @@
+"""A tracked message (Segment's spec, already parsed) and the identifiers it carries.
+
+The tracking API turns HTTP bodies into `TrackedMessage`; the resolver only sees these. What a
+message says about identity is decided here, without I/O: which identifiers it carries, which
+one owns the event, which evidence rule links them, and which values were dropped and why.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from itertools import combinations
+from typing import Any, Literal
+
+from app.domain.identity import (
+    ANONYMOUS_ID,
+    DEVICE_ID,
+    EMAIL,
+    PHONE,
+    USER_ID,
+    BlockList,
+    IdentifierError,
+    IdentityRules,
+    NormalisedIdentifier,
+    normalise,
+)
+
+MessageType = Literal["identify", "track", "page", "screen", "group", "alias"]
+MESSAGE_TYPES: frozenset[str] = frozenset({"identify", "track", "page", "screen", "group", "alias"})
+#: Device facts kept in plain text on a device identifier: none of them names a person
+#: (the device's `name`, often "Jane's iPhone", is deliberately not among them).
+DEVICE_PLAIN_FIELDS: tuple[str, ...] = ("type", "manufacturer", "model")
+_EXTERNAL_TYPE_CLEAN = re.compile(r"[^a-z0-9_]+")
+
+
+@dataclass(frozen=True)
+class TrackedMessage:
+    """One Segment-spec message with its corrected time, as the resolver receives it."""
+
+    message_id: str
+    type: MessageType
+    source_id: str
+    received_at: float
+    timestamp: float
+    user_id: str | None = None
+    anonymous_id: str | None = None
+    previous_id: str | None = None
+    event: str | None = None
+    name: str | None = None
+    group_id: str | None = None
+    traits: Mapping[str, Any] = field(default_factory=dict)
+    properties: Mapping[str, Any] = field(default_factory=dict)
+    context: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def display_name(self) -> str | None:
+        """The event's name: a track's event, a page's or screen's name."""
+        return self.event if self.type == "track" else self.name
+
+
+@dataclass(frozen=True)
+class Dropped:
+    """A value that did not become an identifier, and why (never the value itself)."""
+
+    type: str
+    reason: Literal["blocked", "invalid"]
+
+
+@dataclass(frozen=True)
+class MessageIdentity:
+    """What one message says about identity."""
+
+    owner: NormalisedIdentifier | None
+    identifiers: tuple[NormalisedIdentifier, ...]
+    rule: str
+    dropped: tuple[Dropped, ...]
+    device: Mapping[str, str]
+
+    def pairs(self) -> list[tuple[NormalisedIdentifier, NormalisedIdentifier]]:
+        """Co-occurrence evidence: every pair of identifiers seen in the message."""
+        return list(combinations(self.identifiers, 2))
+
+
+def evidence_rule(message: TrackedMessage) -> str:
+    """An identify or alias call asserts identity; anything else is co-occurrence."""
+    if message.type == "identify":
+        return "identify"
+    if message.type == "alias":
+        return "alias"
+    return "co_occurrence"
+
+
+def external_type(raw_type: str) -> str:
+    """`context.externalIds[].type` as an identifier type: lower-case, `[a-z0-9_]`."""
+    cleaned = _EXTERNAL_TYPE_CLEAN.sub("_", raw_type.strip().lower()).strip("_")
+    if cleaned and not cleaned[0].isalpha():
+        cleaned = f"x_{cleaned}"
+    return cleaned[:64]
+
+
+def _text(value: Any) -> str | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float | str):
+        return str(value)
+    return None
+
+
+def _sub(mapping: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    value = mapping.get(key)
+    return value if isinstance(value, Mapping) else {}
+
+
+def raw_identifiers(message: TrackedMessage) -> list[tuple[str, str]]:
+    """(type, value) pairs as sent, in a fixed order: the owner candidates come first."""
+    found: list[tuple[str, Any]] = [
+        (USER_ID, message.user_id),
+        (ANONYMOUS_ID, message.anonymous_id),
+    ]
+    if message.type == "alias":
+        # Segment's previousId is usually the anonymous id the user had before login.
+        found.append((ANONYMOUS_ID, message.previous_id))
+    context_traits = _sub(message.context, "traits")
+    for type_ in (EMAIL, PHONE):
+        found.append((type_, message.traits.get(type_)))
+        found.append((type_, context_traits.get(type_)))
+    found.append((DEVICE_ID, _sub(message.context, "device").get("id")))
+    external = message.context.get("externalIds")
+    if isinstance(external, list):
+        for item in external:
+            if isinstance(item, Mapping) and isinstance(item.get("type"), str):
+                found.append((external_type(item["type"]), item.get("id")))
+    return [(t, text) for t, v in found if t and (text := _text(v)) is not None]
+
+
+def identify_message(
+    message: TrackedMessage, rules: IdentityRules, blocklist: BlockList
+) -> MessageIdentity:
+    """Normalise and filter the message's identifiers and choose the event's owner."""
+    kept: dict[tuple[str, str], NormalisedIdentifier] = {}
+    dropped: list[Dropped] = []
+    for type_, raw in raw_identifiers(message):
+        try:
+            ident = NormalisedIdentifier(type_, normalise(type_, raw, rules.default_region))
+        except IdentifierError:
+            dropped.append(Dropped(type_, "invalid"))
+            continue
+        if blocklist.is_blocked(ident, raw):
+            dropped.append(Dropped(type_, "blocked"))
+            continue
+        kept.setdefault((ident.type, ident.value), ident)
+    identifiers = tuple(kept.values())
+    owner = _owner(identifiers, rules)
+    device = {
+        f"device_{name}": str(value)
+        for name in DEVICE_PLAIN_FIELDS
+        if (value := _text(_sub(message.context, "device").get(name))) is not None
+    }
+    return MessageIdentity(owner, identifiers, evidence_rule(message), tuple(dropped), device)
+
+
+def _owner(
+    identifiers: tuple[NormalisedIdentifier, ...], rules: IdentityRules
+) -> NormalisedIdentifier | None:
+    """userId if usable, else anonymousId, else the highest-priority identifier left."""
+    for wanted in (USER_ID, ANONYMOUS_ID):
+        for ident in identifiers:
+            if ident.type == wanted:
+                return ident
+    ranked = sorted(identifiers, key=lambda i: (rules.priority_key(i.type), i.value))
+    return ranked[0] if ranked else None

@@ -1,0 +1,229 @@
+"""Scenario tests for canonical-order constrained clustering."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.domain.identity import (
+    Clustering,
+    Eviction,
+    Evidence,
+    IdentityRules,
+    Node,
+    Refusal,
+    aggregate,
+    cluster,
+    component_keys,
+    explain_path,
+)
+
+RULES = IdentityRules()
+W = RULES.link_weights
+
+
+def node(key: str, first_seen: float = 0.0, blocked: bool = False) -> Node:
+    """Keys are written type:name, so the type is read off the key."""
+    return Node(key, key.split(":")[0], first_seen, blocked)
+
+
+def edge(a: str, b: str, rule: str = "identify", at: float = 0.0, count: int = 1) -> Evidence:
+    return Evidence(a, b, rule, W[rule], at, count)
+
+
+def parts(result: Clustering) -> set[frozenset[str]]:
+    return set(result.clusters)
+
+
+def test_anonymous_then_login_joins() -> None:
+    nodes = [node("anonymous_id:A", 1), node("user_id:U1", 2)]
+    result = cluster(nodes, [edge("anonymous_id:A", "user_id:U1", at=5)], [], RULES)
+    assert result.clusters == (frozenset({"anonymous_id:A", "user_id:U1"}),)
+    assert result.refused == ()
+    assert result.cluster_of == {"anonymous_id:A": 0, "user_id:U1": 0}
+
+
+@pytest.mark.parametrize(("t1", "t2", "winner"), [(10, 5, "user_id:U2"), (5, 10, "user_id:U1")])
+def test_family_device_never_merges_two_users(t1: float, t2: float, winner: str) -> None:
+    nodes = [node("device_id:D"), node("user_id:U1"), node("user_id:U2")]
+    rows = [
+        edge("device_id:D", "user_id:U1", "co_occurrence", at=t1),
+        edge("device_id:D", "user_id:U2", "co_occurrence", at=t2),
+    ]
+    loser = "user_id:U1" if winner == "user_id:U2" else "user_id:U2"
+    for ordered in (rows, rows[::-1]):
+        result = cluster(nodes[::-1], ordered, [], RULES)
+        assert parts(result) == {frozenset({"device_id:D", winner}), frozenset({loser})}
+        assert result.refused == (
+            Refusal("device_id:D", loser, "co_occurrence", "type_cap:user_id"),
+        )
+
+
+def test_device_tie_is_broken_by_keys() -> None:
+    nodes = [node("device_id:D"), node("user_id:U1"), node("user_id:U2")]
+    rows = [edge("device_id:D", u, "co_occurrence", at=7) for u in ("user_id:U2", "user_id:U1")]
+    result = cluster(nodes, rows, [], RULES)
+    assert frozenset({"device_id:D", "user_id:U1"}) in result.clusters
+
+
+def test_stronger_rule_beats_earlier_weaker_one() -> None:
+    nodes = [node("anonymous_id:A"), node("user_id:U1"), node("user_id:U2")]
+    rows = [
+        edge("anonymous_id:A", "user_id:U1", "co_occurrence", at=1),
+        edge("anonymous_id:A", "user_id:U2", "identify", at=9),
+    ]
+    result = cluster(nodes, rows, [], RULES)
+    assert frozenset({"anonymous_id:A", "user_id:U2"}) in result.clusters
+
+
+def test_shared_email_becomes_generic_and_bridges_nothing() -> None:
+    users = [f"user_id:U{i:02d}" for i in range(30)]
+    nodes = [node("email:shared"), *map(node, users)]
+    rows = [edge("email:shared", u, "co_occurrence", at=i) for i, u in enumerate(users)]
+    result = cluster(nodes, rows, [], RULES)
+    assert result.generic == frozenset({"email:shared"})
+    assert all(len(c) == 1 for c in result.clusters)
+    assert len(result.clusters) == 31
+    assert {r.reason for r in result.refused} == {"generic"}
+    assert len(result.refused) == 30
+
+
+def test_degree_at_the_limit_is_not_generic() -> None:
+    anons = [f"anonymous_id:A{i:02d}" for i in range(25)]
+    nodes = [node("user_id:U"), *map(node, anons)]
+    result = cluster(nodes, [edge("user_id:U", a) for a in anons], [], RULES)
+    assert result.generic == frozenset()
+    assert len(result.clusters) == 1
+
+
+def test_alias_chain_resolves_to_one_cluster() -> None:
+    nodes = [node("anonymous_id:A1"), node("anonymous_id:A2"), node("user_id:U")]
+    rows = [
+        edge("anonymous_id:A1", "anonymous_id:A2", "alias", at=1),
+        edge("anonymous_id:A2", "user_id:U", "identify", at=2),
+    ]
+    result = cluster(nodes, rows, [], RULES)
+    assert result.clusters == (frozenset(n.key for n in nodes),)
+    path = explain_path("anonymous_id:A1", "user_id:U", result)
+    assert path == [rows[0], rows[1]]
+
+
+def test_never_pair_stays_apart_even_with_strong_evidence() -> None:
+    nodes = [node("user_id:U"), node("email:E"), node("anonymous_id:A")]
+    rows = [
+        edge("user_id:U", "email:E", "manual_merge", at=1),
+        edge("anonymous_id:A", "email:E", "identify", at=2),
+        edge("anonymous_id:A", "user_id:U", "identify", at=3),
+    ]
+    result = cluster(nodes, rows, [("email:E", "user_id:U")], RULES)
+    assert result.cluster_of["user_id:U"] != result.cluster_of["email:E"]
+    assert {r.reason for r in result.refused} == {"never"}
+    assert len(result.refused) == 2  # the direct link and the detour through A
+    assert explain_path("user_id:U", "email:E", result) is None
+
+
+def test_total_cap_evicts_oldest_anonymous_ids() -> None:
+    rules = IdentityRules(total_cap=4)
+    anons = [f"anonymous_id:A{i}" for i in range(1, 6)]
+    nodes = [node("user_id:U", 0), *(node(a, first_seen=i) for i, a in enumerate(anons, 1))]
+    rows = [edge("user_id:U", a, at=10 + i) for i, a in enumerate(anons)]
+    result = cluster(nodes, rows, [], rules)
+    assert frozenset({"user_id:U", "anonymous_id:A3", "anonymous_id:A4", "anonymous_id:A5"}) in (
+        result.clusters
+    )
+    assert result.evicted == (Eviction("anonymous_id:A1"), Eviction("anonymous_id:A2"))
+    assert {(r.b, r.reason) for r in result.refused} == {("user_id:U", "total_cap")}
+    assert len(result.refused) == 2
+
+
+def test_eviction_skips_an_anonymous_id_that_bridges_others() -> None:
+    rules = IdentityRules(total_cap=3)
+    nodes = [
+        node("user_id:U"),
+        node("anonymous_id:Aold", 1),
+        node("anonymous_id:Amid", 2),
+        node("anonymous_id:Anew", 3),
+    ]
+    rows = [
+        edge("user_id:U", "anonymous_id:Aold", at=1),
+        edge("anonymous_id:Aold", "anonymous_id:Amid", "alias", at=2),
+        edge("user_id:U", "anonymous_id:Anew", at=3),
+    ]
+    result = cluster(nodes, rows, [], rules)
+    assert frozenset({"user_id:U", "anonymous_id:Aold", "anonymous_id:Anew"}) in result.clusters
+    assert result.evicted == (Eviction("anonymous_id:Amid"),)
+
+
+def test_total_cap_refuses_when_nothing_can_be_evicted() -> None:
+    rules = IdentityRules(total_cap=2)
+    nodes = [node("user_id:U"), node("email:E"), node("phone:P")]
+    rows = [edge("user_id:U", "email:E", at=1), edge("user_id:U", "phone:P", at=2)]
+    result = cluster(nodes, rows, [], rules)
+    assert parts(result) == {frozenset({"user_id:U", "email:E"}), frozenset({"phone:P"})}
+    assert result.refused == (Refusal("phone:P", "user_id:U", "identify", "total_cap"),)
+    assert result.evicted == ()
+
+
+@pytest.mark.parametrize(("count", "joined"), [(1, False), (2, True), (5, True)])
+def test_late_binding_edge_waits_for_threshold(count: int, joined: bool) -> None:
+    rules = IdentityRules(late_binding_rules=frozenset({"co_occurrence"}))
+    nodes = [node("email:E"), node("phone:P")]
+    rows = [edge("email:E", "phone:P", "co_occurrence", count=count)]
+    result = cluster(nodes, rows, [], rules)
+    assert (len(result.clusters) == 1) is joined
+    expected = (
+        () if joined else (Refusal("email:E", "phone:P", "co_occurrence", "late_binding_pending"),)
+    )
+    assert result.refused == expected
+
+
+def test_blocked_identifier_stays_alone() -> None:
+    nodes = [node("user_id:U"), node("anonymous_id:Z", blocked=True), node("email:E")]
+    rows = [edge("user_id:U", "anonymous_id:Z"), edge("anonymous_id:Z", "email:E")]
+    result = cluster(nodes, rows, [], RULES)
+    assert len(result.clusters) == 3
+    assert {r.reason for r in result.refused} == {"blocked"}
+
+
+def test_explain_prefers_the_strongest_chain() -> None:
+    nodes = [node("user_id:U"), node("email:E"), node("device_id:D")]
+    weak = edge("user_id:U", "email:E", "co_occurrence", at=1)
+    via = [edge("user_id:U", "device_id:D", at=2), edge("device_id:D", "email:E", at=3)]
+    result = cluster(nodes, [weak, *via], [], RULES)
+    assert explain_path("user_id:U", "email:E", result) == via
+    assert explain_path("user_id:U", "user_id:U", result) == []
+    assert explain_path("user_id:U", "email:nobody", result) is None
+
+
+def test_evidence_is_undirected_and_validated() -> None:
+    assert Evidence("b", "a", "alias", 0.9, 1.0) == Evidence("a", "b", "alias", 0.9, 1.0)
+    with pytest.raises(ValueError):
+        Evidence("a", "a", "alias", 0.9, 1.0)
+    with pytest.raises(ValueError):
+        Evidence("a", "b", "alias", float("nan"), 1.0)
+    with pytest.raises(ValueError):
+        Evidence("a", "b", "alias", 0.9, 1.0, count=0)
+
+
+def test_bad_inputs_rejected() -> None:
+    with pytest.raises(ValueError, match="unknown node"):
+        cluster([node("user_id:U")], [edge("user_id:U", "email:E")], [], RULES)
+    with pytest.raises(ValueError, match="twice"):
+        cluster([node("user_id:U", 1), node("user_id:U", 2)], [], [], RULES)
+
+
+def test_aggregate_merges_rows_of_one_pair_and_rule() -> None:
+    rows = [
+        Evidence("a", "b", "identify", 0.8, 5.0, 1),
+        Evidence("b", "a", "identify", 0.9, 3.0, 2),
+        Evidence("a", "b", "alias", 0.9, 4.0, 1),
+    ]
+    assert aggregate(rows) == (
+        Evidence("a", "b", "identify", 0.9, 3.0, 3),
+        Evidence("a", "b", "alias", 0.9, 4.0, 1),
+    )
+
+
+def test_component_keys_follows_all_evidence() -> None:
+    rows = [edge("user_id:U", "email:E"), edge("email:E", "phone:P"), edge("device_id:X", "a:Y")]
+    assert component_keys(["phone:P"], rows) == {"user_id:U", "email:E", "phone:P"}
+    assert component_keys(["lonely:L"], rows) == {"lonely:L"}
