@@ -5,13 +5,24 @@ FastAPI's lifespan and arq's on_startup both call `build_container`; nothing con
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
+from pathlib import Path
 
+import yaml
 from arq.connections import ArqRedis, RedisSettings, create_pool
 from redis.asyncio import Redis
 
+from app.adapters.identity_graph import IdentityGraph
 from app.adapters.neo4j_db import Graph, create_driver
+from app.domain.identity import IdentityRules, RulesError
+from app.errors import ConfigurationError
 from app.localservices.stack import effective_urls
+from app.privacy import BlindIndex, KeyStore, LocalKeyStore, load_kek
+from app.services.curation import CurationService
+from app.services.ingestion import IngestionService
+from app.services.keys import Sealer
+from app.services.profiles import ProfileService
 from app.settings import Settings
 
 ARQ_QUEUE = "cdp:arq:queue"
@@ -25,11 +36,17 @@ class Container:
     graph: Graph
     redis: Redis
     arq: ArqRedis
+    keystore: KeyStore
+    rules: IdentityRules
+    ingestion: IngestionService
+    curation: CurationService
+    profiles: ProfileService
 
     async def close(self) -> None:
         await self.arq.aclose()
         await self.redis.aclose()
         await self.graph.driver.close()
+        await asyncio.to_thread(self.keystore.close)
 
 
 def redis_settings(settings: Settings) -> RedisSettings:
@@ -37,10 +54,47 @@ def redis_settings(settings: Settings) -> RedisSettings:
     return RedisSettings.from_dsn(redis_url)
 
 
+def load_rules(path: Path) -> IdentityRules:
+    """Identity rules from YAML; the defaults when the file does not exist."""
+    if not path.exists():
+        return IdentityRules()
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        return IdentityRules.from_mapping(data)
+    except (yaml.YAMLError, RulesError) as exc:
+        raise ConfigurationError(f"{path}: {exc}") from exc
+
+
+def open_keystore(settings: Settings) -> LocalKeyStore:
+    kek = load_kek(
+        settings.kek.get_secret_value() if settings.kek else None,
+        settings.resolved_kek_file,
+        allow_generate=settings.is_development,
+    )
+    return LocalKeyStore(settings.resolved_keystore_path, kek)
+
+
 async def build_container(settings: Settings) -> Container:
+    rules = load_rules(settings.identity_rules_file)
+    current_kid, hmac_keys = settings.hmac_keyring
+    index = BlindIndex(hmac_keys, current_kid)
+    keystore = await asyncio.to_thread(open_keystore, settings)
     neo4j_uri, redis_url = effective_urls(settings)
     driver = create_driver(neo4j_uri, settings.neo4j_auth)
     graph = Graph(driver, settings.neo4j_database)
+    identity = IdentityGraph(driver, settings.neo4j_database, settings.workspace)
+    sealer = Sealer(settings.workspace, index, keystore)
+    curation = CurationService(identity, sealer, rules)
     redis = Redis.from_url(redis_url)
     arq = await create_pool(redis_settings(settings), default_queue_name=ARQ_QUEUE)
-    return Container(settings=settings, graph=graph, redis=redis, arq=arq)
+    return Container(
+        settings=settings,
+        graph=graph,
+        redis=redis,
+        arq=arq,
+        keystore=keystore,
+        rules=rules,
+        ingestion=IngestionService(identity, sealer, rules),
+        curation=curation,
+        profiles=ProfileService(identity, sealer, curation),
+    )

@@ -1,11 +1,13 @@
 """Errors of the privacy core.
 
-Kept plain for now; the application's root error class will become their base so the API
-layers can map them to answers without leaking key material or personal data.
+They derive from the project's root error so the API layers can map them to answers without
+leaking key material or personal data.
 """
 
+from app.errors import CdpError
 
-class PrivacyError(Exception):
+
+class PrivacyError(CdpError):
     """Base of every error raised by the privacy core."""
 
 

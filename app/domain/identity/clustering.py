@@ -33,6 +33,8 @@ class Node:
     type: str
     first_seen: float
     blocked: bool = False
+    #: Known to be generic from the whole graph (the caller may load only part of its edges).
+    generic: bool = False
 
     def __post_init__(self) -> None:
         if not math.isfinite(self.first_seen):
@@ -272,7 +274,10 @@ def cluster(
         if e.a not in blocked and e.b not in blocked:
             neighbours.setdefault(e.a, set()).add(e.b)
             neighbours.setdefault(e.b, set()).add(e.a)
-    generic = frozenset(k for k, ns in neighbours.items() if len(ns) > rules.generic_degree)
+    generic = frozenset(
+        {k for k, ns in neighbours.items() if len(ns) > rules.generic_degree}
+        | {k for k, n in by_key.items() if n.generic and not n.blocked}
+    )
     forbidden: dict[str, set[str]] = {}
     for x, y in never:
         if x != y and x in by_key and y in by_key:

@@ -1,0 +1,230 @@
+"""Neo4j side of identity resolution: one transaction object with named, batched queries.
+
+Everything here is I/O and shape conversion; what to merge, split or refuse is decided by the
+pure functions in `app.domain.identity`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from neo4j import AsyncDriver, AsyncManagedTransaction
+
+from app.adapters.cypher import query
+from app.domain.identity import Evidence, IdentityRules, Node
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class LinkState:
+    """What the graph currently says about one evidence edge."""
+
+    followed: bool | None
+    refusal: str | None
+
+
+@dataclass(frozen=True)
+class LinkInfo:
+    """Provenance of one evidence edge, for explanations."""
+
+    source: str | None
+    first_seen: float
+    last_seen: float | None
+    count: int
+
+
+@dataclass
+class ComponentSnapshot:
+    """An evidence component as stored: nodes, edges, NEVER pairs and current profiles."""
+
+    nodes: list[Node] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)
+    link_states: dict[tuple[str, str, str], LinkState] = field(default_factory=dict)
+    link_info: dict[tuple[str, str, str], LinkInfo] = field(default_factory=dict)
+    never: list[tuple[str, str]] = field(default_factory=list)
+    current: dict[str, str] = field(default_factory=dict)
+    profile_created: dict[str, float] = field(default_factory=dict)
+    stored_generic: dict[str, bool] = field(default_factory=dict)
+    truncated: bool = False
+
+    @property
+    def keys(self) -> list[str]:
+        return [n.key for n in self.nodes]
+
+
+class IdentityTx:
+    """Queries of one identity-writing transaction (call `lock` first)."""
+
+    def __init__(self, tx: AsyncManagedTransaction, ws: str) -> None:
+        self.tx = tx
+        self.ws = ws
+
+    async def _rows(self, name: str, **params: Any) -> list[dict[str, Any]]:
+        result = await self.tx.run(query(name), params)
+        return [record.data() async for record in result]
+
+    async def lock(self, at: float) -> None:
+        await self._rows("identity/lock_workspace", ws=self.ws, at=at)
+
+    async def existing_events(self, ids: Sequence[str]) -> set[str]:
+        rows = await self._rows("identity/existing_events", ids=list(ids))
+        return {row["id"] for row in rows}
+
+    async def merge_identifiers(self, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            await self._rows("identity/merge_identifiers", ws=self.ws, rows=rows)
+
+    async def merge_evidence(self, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            await self._rows("identity/merge_evidence", rows=rows)
+
+    async def create_events(self, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            await self._rows("identity/create_events", ws=self.ws, rows=rows)
+
+    async def find_identifiers(self, keys: Sequence[str]) -> list[dict[str, Any]]:
+        return await self._rows("identity/find_identifiers", keys=list(keys))
+
+    async def load_component(
+        self, seeds: Iterable[str], rules: IdentityRules, max_nodes: int
+    ) -> ComponentSnapshot:
+        """Breadth-first over evidence from the seeds, not through generic identifiers."""
+        snapshot = ComponentSnapshot()
+        seen: set[str] = set()
+        frontier = sorted(set(seeds))
+        while frontier:
+            rows = await self._rows(
+                "identity/expand_component", keys=frontier, max_degree=rules.generic_degree
+            )
+            seen.update(frontier)
+            next_frontier: set[str] = set()
+            for row in rows:
+                snapshot.nodes.append(
+                    Node(
+                        key=row["key"],
+                        type=row["type"],
+                        first_seen=float(row["first_seen"]),
+                        blocked=bool(row["blocked"]),
+                        generic=bool(row["generic"]),
+                    )
+                )
+                snapshot.stored_generic[row["key"]] = bool(row["stored_generic"])
+                next_frontier.update(k for k in row["neighbours"] if k not in seen)
+            if len(seen) + len(next_frontier) > max_nodes:
+                snapshot.truncated = True
+                next_frontier = set(sorted(next_frontier)[: max(0, max_nodes - len(seen))])
+            frontier = sorted(next_frontier)
+        keys = snapshot.keys
+        for row in await self._rows("identity/component_evidence", keys=keys):
+            if row["kind"] == "NEVER":
+                snapshot.never.append((row["a"], row["b"]))
+                continue
+            snapshot.evidence.append(
+                Evidence(
+                    a=row["a"],
+                    b=row["b"],
+                    rule=row["rule"],
+                    weight=rules.weight_for(row["rule"]),
+                    at=float(row["at"]),
+                    count=int(row["count"]),
+                )
+            )
+            link = (row["a"], row["b"], row["rule"])
+            snapshot.link_states[link] = LinkState(row["followed"], row["refusal"])
+            snapshot.link_info[link] = LinkInfo(
+                source=row["source"],
+                first_seen=float(row["at"]),
+                last_seen=float(row["last_seen"]) if row["last_seen"] is not None else None,
+                count=int(row["count"]),
+            )
+        for row in await self._rows("identity/component_profiles", keys=keys):
+            snapshot.current[row["key"]] = row["profile"]
+            snapshot.profile_created[row["profile"]] = float(row["created_at"])
+        return snapshot
+
+    async def set_link_states(self, rows: list[dict[str, Any]], at: float) -> None:
+        if rows:
+            await self._rows("identity/set_link_states", rows=rows, at=at)
+
+    async def set_generic(self, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            await self._rows("identity/set_generic", rows=rows)
+
+    async def create_profiles(self, ids: Sequence[str], at: float) -> None:
+        if ids:
+            await self._rows("identity/create_profiles", ws=self.ws, ids=list(ids), at=at)
+
+    async def move_identifiers(self, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            await self._rows("identity/move_identifiers", rows=rows)
+
+    async def merge_profiles(self, rows: list[dict[str, Any]], at: float) -> None:
+        if rows:
+            await self._rows("identity/merge_profiles", rows=rows, at=at)
+
+    async def record_splits(self, rows: list[dict[str, Any]], at: float) -> None:
+        if rows:
+            await self._rows("identity/record_splits", rows=rows, at=at)
+
+    async def touch_profiles(self, ids: Sequence[str], at: float) -> None:
+        if ids:
+            await self._rows("identity/touch_profiles", ids=sorted(set(ids)), at=at)
+
+    async def add_never(
+        self, pairs: Sequence[tuple[str, str]], at: float, by: str, reason: str
+    ) -> None:
+        rows = [{"a": min(a, b), "b": max(a, b)} for a, b in pairs]
+        if rows:
+            await self._rows("identity/add_never", rows=rows, at=at, by=by, reason=reason)
+
+    async def remove_never(self, pairs: Sequence[tuple[str, str]]) -> int:
+        rows = [{"a": a, "b": b} for a, b in pairs]
+        if not rows:
+            return 0
+        result = await self._rows("identity/remove_never", rows=rows)
+        return int(result[0]["removed"]) if result else 0
+
+    async def remove_never_of(self, key: str) -> int:
+        rows = await self._rows("identity/remove_never_of", key=key)
+        return int(rows[0]["removed"]) if rows else 0
+
+    async def profile_representatives(self, ids: Sequence[str]) -> list[dict[str, Any]]:
+        return await self._rows("identity/profile_representatives", ws=self.ws, ids=list(ids))
+
+    async def set_blocked(self, key: str, blocked: bool, at: float, by: str) -> bool:
+        rows = await self._rows("identity/set_blocked", key=key, blocked=blocked, at=at, by=by)
+        return bool(rows)
+
+
+class IdentityGraph:
+    """Runs identity transactions against one database; retries transient failures."""
+
+    def __init__(self, driver: AsyncDriver, database: str, ws: str) -> None:
+        self.driver = driver
+        self.database = database
+        self.ws = ws
+
+    async def write(self, work: Callable[[IdentityTx], Awaitable[T]]) -> T:
+        async def run(tx: AsyncManagedTransaction) -> T:
+            return await work(IdentityTx(tx, self.ws))
+
+        async with self.driver.session(database=self.database) as session:
+            return await session.execute_write(run)
+
+    async def read_tx(self, work: Callable[[IdentityTx], Awaitable[T]]) -> T:
+        """A read transaction with the same query helpers (explain, dry runs)."""
+
+        async def run(tx: AsyncManagedTransaction) -> T:
+            return await work(IdentityTx(tx, self.ws))
+
+        async with self.driver.session(database=self.database) as session:
+            return await session.execute_read(run)
+
+    async def read(self, name: str, **params: Any) -> list[dict[str, Any]]:
+        records, _, _ = await self.driver.execute_query(
+            query(name), {"ws": self.ws, **params}, database_=self.database, routing_="r"
+        )
+        return [record.data() for record in records]

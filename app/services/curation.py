@@ -1,0 +1,309 @@
+"""Operator actions on the identity graph: unlink, block, manual merge, explain, re-resolve.
+
+Each write takes the workspace lock and recomputes only the affected evidence component with
+the same rules as ingestion, so a manual action and a later event can never disagree.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from app.adapters.identity_graph import IdentityGraph, IdentityTx, LinkInfo
+from app.domain.identity import (
+    Evidence,
+    IdentifierError,
+    IdentityRules,
+    NormalisedIdentifier,
+    explain_path,
+    normalise,
+    validate_type,
+)
+from app.errors import InvalidInput, NotFound
+from app.services.keys import Sealer
+from app.services.resolution import ReclusterOutcome, plan, recluster
+
+
+@dataclass(frozen=True)
+class EvidenceStep:
+    """One edge of an explanation, described without personal values."""
+
+    from_key: str
+    to_key: str
+    from_type: str
+    to_type: str
+    rule: str
+    weight: float
+    count: int
+    source: str | None
+    first_seen: float
+    last_seen: float | None
+
+
+@dataclass(frozen=True)
+class Explanation:
+    connected: bool
+    path: tuple[EvidenceStep, ...]
+    profile_a: str | None
+    profile_b: str | None
+
+
+@dataclass(frozen=True)
+class MergeOutcome:
+    """`profile_id` when merged; otherwise `conflict` names the rule that refused it."""
+
+    profile_id: str | None
+    merged_ids: tuple[str, ...]
+    conflict: str | None
+
+
+@dataclass(frozen=True)
+class ComponentChange:
+    """A component whose clusters would change under the current rules (re-resolution)."""
+
+    identifiers: int
+    merges: int
+    splits: int
+    moves: int
+
+
+class _RollBack(Exception):
+    def __init__(self, conflict: str) -> None:
+        self.conflict = conflict
+
+
+class CurationService:
+    def __init__(
+        self,
+        graph: IdentityGraph,
+        sealer: Sealer,
+        rules: IdentityRules,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.graph = graph
+        self.sealer = sealer
+        self.rules = rules
+        self.clock = clock
+
+    def normalised(self, type: str, value: str) -> NormalisedIdentifier:
+        try:
+            validate_type(type)
+            return NormalisedIdentifier(type, normalise(type, value, self.rules.default_region))
+        except IdentifierError as exc:
+            raise InvalidInput(f"identifier: {exc}") from exc
+
+    async def _existing_key(self, tx: IdentityTx, ident: NormalisedIdentifier) -> str:
+        rows = await tx.find_identifiers(self.sealer.candidate_keys(ident))
+        if not rows:
+            raise NotFound(f"no {ident.type} identifier with that value in this workspace")
+        return str(sorted(rows, key=lambda r: r["key"])[0]["key"])
+
+    async def find_key(self, type: str, value: str) -> str | None:
+        ident = self.normalised(type, value)
+
+        async def work(tx: IdentityTx) -> str | None:
+            rows = await tx.find_identifiers(self.sealer.candidate_keys(ident))
+            return str(rows[0]["key"]) if rows else None
+
+        return await self.graph.read_tx(work)
+
+    async def unlink(self, type: str, value: str, by: str, reason: str) -> ReclusterOutcome:
+        """Detach an identifier from its profile for good (sticky NEVER edges)."""
+        ident = self.normalised(type, value)
+        now = self.clock()
+
+        async def work(tx: IdentityTx) -> ReclusterOutcome:
+            await tx.lock(now)
+            key = await self._existing_key(tx, ident)
+            snapshot = await tx.load_component([key], self.rules, 5000)
+            mine = snapshot.current.get(key)
+            partners = [k for k, p in snapshot.current.items() if p == mine and k != key]
+            await tx.add_never([(key, other) for other in sorted(partners)], now, by, reason)
+            return await recluster(tx, [key, *partners], self.rules, now, f"unlink: {reason}")
+
+        return await self.graph.write(work)
+
+    async def relink(self, type: str, value: str, by: str) -> ReclusterOutcome:
+        """Lift an identifier's NEVER edges; the evidence decides again."""
+        ident = self.normalised(type, value)
+        now = self.clock()
+
+        async def work(tx: IdentityTx) -> ReclusterOutcome:
+            await tx.lock(now)
+            key = await self._existing_key(tx, ident)
+            snapshot = await tx.load_component([key], self.rules, 5000)
+            await tx.remove_never_of(key)
+            return await recluster(tx, [key, *snapshot.keys], self.rules, now, f"relink by {by}")
+
+        return await self.graph.write(work)
+
+    async def set_blocked(self, type: str, value: str, blocked: bool, by: str) -> ReclusterOutcome:
+        """A blocked identifier keeps its events but links nothing any more."""
+        ident = self.normalised(type, value)
+        now = self.clock()
+
+        async def work(tx: IdentityTx) -> ReclusterOutcome:
+            await tx.lock(now)
+            key = await self._existing_key(tx, ident)
+            # Load the component before blocking: afterwards it no longer reaches the others.
+            snapshot = await tx.load_component([key], self.rules, 5000)
+            await tx.set_blocked(key, blocked, now, by)
+            action = "block" if blocked else "unblock"
+            return await recluster(tx, snapshot.keys, self.rules, now, f"{action} by {by}")
+
+        return await self.graph.write(work)
+
+    async def merge_profiles(
+        self, profile_ids: Sequence[str], reason: str, by: str
+    ) -> MergeOutcome:
+        """Add manual-merge evidence between the profiles; refused if a rule would break."""
+        ids = sorted(set(profile_ids))
+        if len(ids) < 2:
+            raise InvalidInput("mergeProfiles needs at least two distinct profile ids")
+        now = self.clock()
+
+        async def work(tx: IdentityTx) -> MergeOutcome:
+            await tx.lock(now)
+            reps = await tx.profile_representatives(ids)
+            missing = set(ids) - {r["requested"] for r in reps}
+            if missing:
+                raise NotFound(f"unknown profile id(s): {', '.join(sorted(missing))}")
+            by_active = {r["active"]: r["representative"] for r in reps}
+            if len(by_active) < 2:
+                return MergeOutcome(next(iter(by_active)), (), None)
+            keys = [by_active[p] for p in sorted(by_active)]
+            before = await tx.load_component(keys, self.rules, 5000)
+            members = [k for k, p in before.current.items() if p in by_active]
+            anchor = keys[0]
+            rows = [
+                {
+                    "a": min(anchor, k),
+                    "b": max(anchor, k),
+                    "rule": "manual_merge",
+                    "weight": self.rules.weight_for("manual_merge"),
+                    "count": 1,
+                    "first": now,
+                    "last": now,
+                    "source": f"manual:{by}",
+                }
+                for k in keys[1:]
+            ]
+            await tx.merge_evidence(rows)
+            outcome = await recluster(tx, keys, self.rules, now, f"manual merge: {reason}")
+            targets = {outcome.profile_of.get(k) for k in members}
+            if len(targets) != 1:
+                # Every identifier of every profile must end up together, or nothing changes.
+                reasons = sorted({c.reason for c in outcome.new_conflicts})
+                raise _RollBack(", ".join(reasons) or "refused by the identity rules")
+            into = targets.pop()
+            assert into is not None
+            merged = tuple(sorted(p for p in by_active if p != into))
+            return MergeOutcome(into, merged, None)
+
+        try:
+            return await self.graph.write(work)
+        except _RollBack as refused:
+            return MergeOutcome(None, (), refused.conflict)
+
+    async def explain(self, a: tuple[str, str], b: tuple[str, str]) -> Explanation:
+        """Whether two identifiers share a profile, and the strongest evidence chain."""
+        ia, ib = self.normalised(*a), self.normalised(*b)
+
+        async def work(tx: IdentityTx) -> Explanation:
+            ka = await self._existing_key(tx, ia)
+            kb = await self._existing_key(tx, ib)
+            snapshot = await tx.load_component([ka, kb], self.rules, 5000)
+            clustering, _ = plan(snapshot, self.rules, lambda: "")
+            types = {n.key: n.type for n in snapshot.nodes}
+            path = explain_path(ka, kb, clustering)
+            steps = tuple(
+                self._step(hop, types, snapshot.link_info) for hop in self._oriented(path or [], ka)
+            )
+            return Explanation(
+                connected=path is not None,
+                path=steps,
+                profile_a=snapshot.current.get(ka),
+                profile_b=snapshot.current.get(kb),
+            )
+
+        return await self.graph.read_tx(work)
+
+    @staticmethod
+    def _oriented(path: list[Evidence], start: str) -> list[tuple[str, str, Evidence]]:
+        out: list[tuple[str, str, Evidence]] = []
+        here = start
+        for e in path:
+            there = e.b if e.a == here else e.a
+            out.append((here, there, e))
+            here = there
+        return out
+
+    @staticmethod
+    def _step(
+        hop: tuple[str, str, Evidence],
+        types: dict[str, str],
+        info: dict[tuple[str, str, str], LinkInfo],
+    ) -> EvidenceStep:
+        here, there, e = hop
+        detail = info.get((e.a, e.b, e.rule))
+        return EvidenceStep(
+            from_key=here,
+            to_key=there,
+            from_type=types[here],
+            to_type=types[there],
+            rule=e.rule,
+            weight=e.weight,
+            count=e.count,
+            source=detail.source if detail else None,
+            first_seen=e.at,
+            last_seen=detail.last_seen if detail else None,
+        )
+
+    async def reresolve(self, *, dry_run: bool, page: int = 1000) -> list[ComponentChange]:
+        """Recompute every component under the current rules; report (and apply) changes."""
+        changes: list[ComponentChange] = []
+        visited: set[str] = set()
+        after = ""
+        while True:
+            rows = await self.graph.read(
+                "identity/workspace_identifier_keys", after=after, limit=page
+            )
+            if not rows:
+                return changes
+            after = rows[-1]["key"]
+            for row in rows:
+                key = row["key"]
+                if key in visited:
+                    continue
+                change, keys = await self._reresolve_component(key, dry_run)
+                visited.update(keys)
+                if change is not None:
+                    changes.append(change)
+
+    async def _reresolve_component(
+        self, key: str, dry_run: bool
+    ) -> tuple[ComponentChange | None, list[str]]:
+        async def preview(tx: IdentityTx) -> tuple[ComponentChange | None, list[str]]:
+            snapshot = await tx.load_component([key], self.rules, 5000)
+            _, assignment = plan(snapshot, self.rules)
+            if not (assignment.merges or assignment.splits or assignment.moves):
+                return None, snapshot.keys
+            change = ComponentChange(
+                identifiers=len(snapshot.nodes),
+                merges=len(assignment.merges),
+                splits=len(assignment.splits),
+                moves=len(assignment.moves),
+            )
+            return change, snapshot.keys
+
+        change, keys = await self.graph.read_tx(preview)
+        if change is not None and not dry_run:
+            now = self.clock()
+
+            async def apply(tx: IdentityTx) -> None:
+                await tx.lock(now)
+                await recluster(tx, keys, self.rules, now, "re-resolution")
+
+            await self.graph.write(apply)
+        return change, keys

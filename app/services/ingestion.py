@@ -1,0 +1,207 @@
+"""Write a batch of tracked messages into the identity graph in one transaction.
+
+Per batch: normalise identifiers, seal values and payloads under data keys that are stored
+first, then in one locked transaction skip events already stored, upsert identifiers and
+evidence, store the events, and recompute the touched components.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from app.adapters.identity_graph import IdentityGraph, IdentityTx
+from app.domain.identity import BlockList, IdentityRules, Refusal
+from app.domain.messages import MessageIdentity, TrackedMessage, identify_message
+from app.services.keys import Sealer
+from app.services.resolution import recluster
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    """What a batch did; `profile_of_event` maps each stored event id to its profile."""
+
+    stored: int
+    duplicates: int
+    profile_of_event: dict[str, str | None] = field(default_factory=dict)
+    dropped_identifiers: dict[str, int] = field(default_factory=dict)
+    new_conflicts: tuple[Refusal, ...] = ()
+    merges: int = 0
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    message: TrackedMessage
+    identity: MessageIdentity
+    event_id: str
+    keys: dict[tuple[str, str], str]  # (type, value) -> node key
+
+    @property
+    def owner_key(self) -> str | None:
+        owner = self.identity.owner
+        return self.keys[(owner.type, owner.value)] if owner else None
+
+
+def event_id(ws: str, message: TrackedMessage) -> str:
+    """Unique per workspace, source and messageId: Neo4j's final arbiter of duplicates."""
+    return f"{ws}:{message.source_id}:{message.message_id}"
+
+
+class IngestionService:
+    def __init__(
+        self,
+        graph: IdentityGraph,
+        sealer: Sealer,
+        rules: IdentityRules,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.graph = graph
+        self.sealer = sealer
+        self.rules = rules
+        self.blocklist = BlockList.from_rules(rules)
+        self.clock = clock
+
+    def _prepare(self, messages: Sequence[TrackedMessage]) -> list[_Prepared]:
+        ws = self.graph.ws
+        prepared: dict[str, _Prepared] = {}
+        for message in messages:
+            eid = event_id(ws, message)
+            if eid in prepared:
+                continue
+            identity = identify_message(message, self.rules, self.blocklist)
+            keys = {(i.type, i.value): self.sealer.key_of(i).key for i in identity.identifiers}
+            prepared[eid] = _Prepared(message, identity, eid, keys)
+        return list(prepared.values())
+
+    async def ingest(self, messages: Sequence[TrackedMessage]) -> IngestReport:
+        prepared = self._prepare(messages)
+        if not prepared:
+            return IngestReport(stored=0, duplicates=len(messages))
+        owners = {k for p in prepared for k in p.keys.values()}
+        if any(p.owner_key is None for p in prepared):
+            owners.add(self.sealer.unowned_owner())
+        # The key store is written before the data it protects.
+        data_keys = await self.sealer.data_keys(sorted(owners), create=True)
+        identifier_rows = self._identifier_rows(prepared, data_keys)
+        event_rows = {p.event_id: self._event_row(p, data_keys) for p in prepared}
+        now = self.clock()
+
+        async def work(tx: IdentityTx) -> IngestReport:
+            await tx.lock(now)
+            existing = await tx.existing_events([p.event_id for p in prepared])
+            fresh = [p for p in prepared if p.event_id not in existing]
+            if not fresh:
+                return IngestReport(stored=0, duplicates=len(messages))
+            used = {k for p in fresh for k in p.keys.values()}
+            await tx.merge_identifiers([identifier_rows[k] for k in sorted(used)])
+            await tx.merge_evidence(self._evidence_rows(fresh))
+            await tx.create_events([event_rows[p.event_id] for p in fresh])
+            outcome = await recluster(tx, sorted(used), self.rules, now, "evidence")
+            dropped: dict[str, int] = {}
+            for p in fresh:
+                for d in p.identity.dropped:
+                    label = f"{d.reason}:{d.type}"
+                    dropped[label] = dropped.get(label, 0) + 1
+            return IngestReport(
+                stored=len(fresh),
+                duplicates=len(messages) - len(fresh),
+                profile_of_event={
+                    p.event_id: outcome.profile_of.get(p.owner_key) if p.owner_key else None
+                    for p in fresh
+                },
+                dropped_identifiers=dropped,
+                new_conflicts=outcome.new_conflicts,
+                merges=len(outcome.merges),
+            )
+
+        return await self.graph.write(work)
+
+    def _identifier_rows(
+        self, prepared: list[_Prepared], data_keys: dict[str, bytes]
+    ) -> dict[str, dict[str, Any]]:
+        rows: dict[str, dict[str, Any]] = {}
+        for p in prepared:
+            at = p.message.timestamp
+            for ident in p.identity.identifiers:
+                key = p.keys[(ident.type, ident.value)]
+                row = rows.get(key)
+                if row is None:
+                    ik = self.sealer.key_of(ident)
+                    rows[key] = {
+                        "key": key,
+                        "type": ident.type,
+                        "kid": ik.kid,
+                        "hash": ik.hash,
+                        "enc": self.sealer.seal(
+                            data_keys[key], ident.value, owner=key, field="value"
+                        ),
+                        "first": at,
+                        "last": at,
+                        "device": dict(p.identity.device) if ident.type == "device_id" else {},
+                    }
+                else:
+                    row["first"] = min(row["first"], at)
+                    row["last"] = max(row["last"], at)
+                    if ident.type == "device_id":
+                        row["device"].update(p.identity.device)
+        return rows
+
+    def _evidence_rows(self, fresh: list[_Prepared]) -> list[dict[str, Any]]:
+        rows: dict[tuple[str, str, str], dict[str, Any]] = {}
+        for p in fresh:
+            at = p.message.timestamp
+            for x, y in p.identity.pairs():
+                kx, ky = p.keys[(x.type, x.value)], p.keys[(y.type, y.value)]
+                a, b = min(kx, ky), max(kx, ky)
+                rule = p.identity.rule
+                row = rows.setdefault(
+                    (a, b, rule),
+                    {
+                        "a": a,
+                        "b": b,
+                        "rule": rule,
+                        "weight": self.rules.weight_for(rule),
+                        "count": 0,
+                        "first": at,
+                        "last": at,
+                        "source": p.message.source_id,
+                    },
+                )
+                row["count"] += 1
+                row["first"] = min(row["first"], at)
+                row["last"] = max(row["last"], at)
+        return [rows[k] for k in sorted(rows)]
+
+    def _event_row(self, p: _Prepared, data_keys: dict[str, bytes]) -> dict[str, Any]:
+        m = p.message
+        owner = p.owner_key or self.sealer.unowned_owner()
+        payload = {
+            "userId": m.user_id,
+            "anonymousId": m.anonymous_id,
+            "previousId": m.previous_id,
+            "groupId": m.group_id,
+            "traits": dict(m.traits),
+            "properties": dict(m.properties),
+            "context": dict(m.context),
+        }
+        flags = sorted({f"{d.reason}:{d.type}" for d in p.identity.dropped})
+        if p.owner_key is None:
+            flags.append("unowned")
+        return {
+            "id": p.event_id,
+            "type": m.type,
+            "name": m.display_name,
+            "at": m.timestamp,
+            "received_at": m.received_at,
+            "source": m.source_id,
+            "plain": orjson.dumps({}).decode(),
+            "enc": self.sealer.seal(
+                data_keys[owner], payload, owner=owner, field=f"event:{p.event_id}"
+            ),
+            "owner": p.owner_key,
+            "flags": flags,
+        }

@@ -1,0 +1,58 @@
+"""Identifier keys and sealing: the only place plaintext identifiers meet the key hierarchy."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from app.domain.identity import NormalisedIdentifier
+from app.privacy import BlindIndex, FieldCipher, KeyStore
+
+#: Key-store owner for events that carry no usable identifier at all.
+UNOWNED = "unowned"
+
+
+@dataclass(frozen=True)
+class IdentifierKey:
+    key: str
+    kid: str
+    hash: str
+
+
+class Sealer:
+    """Blind-index keys for identifiers and AES-GCM sealing under per-identifier data keys."""
+
+    def __init__(self, ws: str, index: BlindIndex, keys: KeyStore) -> None:
+        self.ws = ws
+        self.index = index
+        self.keys = keys
+        self.cipher = FieldCipher()
+
+    def key_of(self, ident: NormalisedIdentifier) -> IdentifierKey:
+        digest = self.index.digest(self.ws, ident.type, ident.value)
+        kid = self.index.kid
+        return IdentifierKey(f"{self.ws}:{ident.type}:{kid}:{digest}", kid, digest)
+
+    def candidate_keys(self, ident: NormalisedIdentifier) -> list[str]:
+        """The node key under every known blind-index key (during a rotation)."""
+        digests = self.index.digests_all(self.ws, ident.type, ident.value)
+        return [f"{self.ws}:{ident.type}:{kid}:{digest}" for kid, digest in digests.items()]
+
+    def unowned_owner(self) -> str:
+        return f"{self.ws}:{UNOWNED}"
+
+    async def data_keys(self, owners: Sequence[str], *, create: bool) -> dict[str, bytes]:
+        """Data keys per owner; with create, missing ones are stored before this returns."""
+        ordered = sorted(set(owners))
+        if not ordered:
+            return {}
+        call = self.keys.get_or_create if create else self.keys.get
+        return await asyncio.to_thread(call, ordered)
+
+    def seal(self, data_key: bytes, obj: Any, *, owner: str, field: str) -> str:
+        return self.cipher.encrypt_json(data_key, obj, owner=owner, field=field)
+
+    def open(self, data_key: bytes, token: str, *, owner: str, field: str) -> Any:
+        return self.cipher.decrypt_json(data_key, token, owner=owner, field=field)

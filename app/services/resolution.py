@@ -1,0 +1,129 @@
+"""Recompute the clusters of an evidence component and write the difference.
+
+The one routine behind ingestion, unlink, block, manual merge and re-resolution: load the
+component the seeds belong to, cluster it with the pure rules, give each cluster a profile id,
+and write only what changed (OF edges, new or merged profiles, edge states).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from app.adapters.identity_graph import ComponentSnapshot, IdentityTx, LinkState
+from app.domain.identity import (
+    Assignment,
+    Clustering,
+    IdentityRules,
+    Merge,
+    Refusal,
+    Split,
+    aggregate,
+    assign,
+    cluster,
+)
+
+#: Upper bound on the identifiers loaded to recompute one component (see docs/identity.md).
+MAX_COMPONENT_NODES = 5000
+
+
+def new_profile_id() -> str:
+    return str(uuid.uuid4())
+
+
+@dataclass(frozen=True)
+class ReclusterOutcome:
+    """What one recomputation decided, for callers and for tests."""
+
+    profile_of: dict[str, str]
+    merges: tuple[Merge, ...] = ()
+    splits: tuple[Split, ...] = ()
+    created: tuple[str, ...] = ()
+    new_conflicts: tuple[Refusal, ...] = ()
+    truncated: bool = False
+    changed_profiles: frozenset[str] = field(default_factory=frozenset)
+
+
+def plan(
+    snapshot: ComponentSnapshot,
+    rules: IdentityRules,
+    new_id: Callable[[], str] = new_profile_id,
+) -> tuple[Clustering, Assignment]:
+    """The pure part: cluster the stored evidence and assign profile ids."""
+    clustering = cluster(snapshot.nodes, aggregate(snapshot.evidence), snapshot.never, rules)
+    assignment = assign(clustering.clusters, snapshot.current, snapshot.profile_created, new_id)
+    return clustering, assignment
+
+
+def _link_rows(
+    snapshot: ComponentSnapshot, clustering: Clustering
+) -> tuple[list[dict[str, object]], list[Refusal]]:
+    accepted = {(e.a, e.b, e.rule) for e in clustering.accepted}
+    refusals = {(r.a, r.b, r.rule): r for r in clustering.refused}
+    rows: list[dict[str, object]] = []
+    new_conflicts: list[Refusal] = []
+    for key, stored in snapshot.link_states.items():
+        refusal = refusals.get(key)
+        state = LinkState(key in accepted, refusal.reason if refusal else None)
+        if state != stored:
+            a, b, rule = key
+            rows.append(
+                {"a": a, "b": b, "rule": rule, "followed": state.followed, "refusal": state.refusal}
+            )
+            if refusal is not None and stored.refusal != refusal.reason:
+                new_conflicts.append(refusal)
+    return rows, new_conflicts
+
+
+async def recluster(
+    tx: IdentityTx,
+    seeds: Iterable[str],
+    rules: IdentityRules,
+    at: float,
+    reason: str,
+    new_id: Callable[[], str] = new_profile_id,
+) -> ReclusterOutcome:
+    """Recompute the seeds' component inside the caller's (locked) transaction."""
+    snapshot = await tx.load_component(seeds, rules, MAX_COMPONENT_NODES)
+    if not snapshot.nodes:
+        return ReclusterOutcome(profile_of={})
+    clustering, assignment = plan(snapshot, rules, new_id)
+
+    link_rows, new_conflicts = _link_rows(snapshot, clustering)
+    await tx.set_link_states(link_rows, at)
+    await tx.set_generic(
+        [
+            {"key": n.key, "generic": n.key in clustering.generic}
+            for n in snapshot.nodes
+            if snapshot.stored_generic.get(n.key, False) != (n.key in clustering.generic)
+        ]
+    )
+    await tx.create_profiles(assignment.created, at)
+    await tx.move_identifiers(
+        [{"key": k, "profile": p} for k, p in sorted(assignment.moves.items())]
+    )
+    await tx.merge_profiles(
+        [{"from_id": m.from_id, "into_id": m.into_id, "reason": reason} for m in assignment.merges],
+        at,
+    )
+    await tx.record_splits(
+        [{"from_id": s.from_id, "new_id": s.new_id, "reason": reason} for s in assignment.splits],
+        at,
+    )
+    changed = set(assignment.moves.values()) | {m.into_id for m in assignment.merges}
+    changed |= {s.from_id for s in assignment.splits}
+    await tx.touch_profiles(sorted(changed - set(assignment.created)), at)
+
+    profile_of = {
+        key: assignment.profile_of_cluster[index] for key, index in clustering.cluster_of.items()
+    }
+    return ReclusterOutcome(
+        profile_of=profile_of,
+        merges=assignment.merges,
+        splits=assignment.splits,
+        created=assignment.created,
+        new_conflicts=tuple(new_conflicts),
+        truncated=snapshot.truncated,
+        changed_profiles=frozenset(changed),
+    )

@@ -1,0 +1,8 @@
+// Point each identifier at its (new) profile: a merge or split moves only OF edges.
+UNWIND $rows AS row
+MATCH (i:Identifier {key: row.key})
+MATCH (p:Profile {id: row.profile})
+OPTIONAL MATCH (i)-[old:OF]->(:Profile)
+DELETE old
+MERGE (i)-[:OF]->(p)
+RETURN count(DISTINCT i) AS moved

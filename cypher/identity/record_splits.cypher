@@ -1,0 +1,7 @@
+// Lineage of a split: the new profile remembers which profile it came out of.
+UNWIND $rows AS row
+MATCH (new:Profile {id: row.new_id})
+MATCH (old:Profile {id: row.from_id})
+MERGE (new)-[s:SPLIT_FROM]->(old)
+ON CREATE SET s.at = $at, s.reason = row.reason
+RETURN count(s) AS splits

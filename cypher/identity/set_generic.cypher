@@ -1,0 +1,4 @@
+UNWIND $rows AS row
+MATCH (i:Identifier {key: row.key})
+SET i.generic = row.generic
+RETURN count(i) AS updated

@@ -1,0 +1,4 @@
+UNWIND $ids AS id
+MATCH (p:Profile {id: id})
+SET p.updated_at = $at, p.version = p.version + 1
+RETURN count(p) AS touched
