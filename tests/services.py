@@ -63,13 +63,15 @@ def _local() -> Iterator[Endpoints]:
     base = REPO / ".local"
     neo4j = LocalNeo4j(
         distribution=Neo4jDistribution(base / "neo4j"),
-        instance_dir=base / "neo4j" / "instances" / "test",
+        instance_dir=base / "neo4j" / "instances" / f"test-{TEST_BOLT_PORT}",
         bolt_port=TEST_BOLT_PORT,
         http_port=TEST_HTTP_PORT,
         heap="1g",
         pagecache="256m",
     )
-    valkey = LocalValkey(instance_dir=base / "valkey" / "test", port=TEST_VALKEY_PORT)
+    valkey = LocalValkey(
+        instance_dir=base / "valkey" / f"test-{TEST_VALKEY_PORT}", port=TEST_VALKEY_PORT
+    )
     for stale in (neo4j, valkey):
         stale.stop()
     shutil.rmtree(neo4j.instance_dir / "data", ignore_errors=True)

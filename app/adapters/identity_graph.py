@@ -101,6 +101,7 @@ class IdentityTx:
             )
             seen.update(frontier)
             next_frontier: set[str] = set()
+            turning_generic: list[str] = []
             for row in rows:
                 snapshot.nodes.append(
                     Node(
@@ -113,6 +114,12 @@ class IdentityTx:
                 )
                 snapshot.stored_generic[row["key"]] = bool(row["stored_generic"])
                 next_frontier.update(k for k in row["neighbours"] if k not in seen)
+                if row["generic"] and not row["stored_generic"]:
+                    turning_generic.append(row["key"])
+            if turning_generic:
+                # Its links stop counting: everyone who shared its profile is recomputed.
+                peers = await self._rows("identity/profile_peers", keys=turning_generic)
+                next_frontier.update(r["key"] for r in peers if r["key"] not in seen)
             if len(seen) + len(next_frontier) > max_nodes:
                 snapshot.truncated = True
                 next_frontier = set(sorted(next_frontier)[: max(0, max_nodes - len(seen))])

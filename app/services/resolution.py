@@ -52,7 +52,10 @@ def plan(
 ) -> tuple[Clustering, Assignment]:
     """The pure part: cluster the stored evidence and assign profile ids."""
     clustering = cluster(snapshot.nodes, aggregate(snapshot.evidence), snapshot.never, rules)
-    assignment = assign(clustering.clusters, snapshot.current, snapshot.profile_created, new_id)
+    rank = {n.key: rules.priority_key(n.type) for n in snapshot.nodes}
+    assignment = assign(
+        clustering.clusters, snapshot.current, snapshot.profile_created, new_id, rank
+    )
     return clustering, assignment
 
 

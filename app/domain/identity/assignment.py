@@ -56,11 +56,13 @@ def assign(
     current: Mapping[str, str],
     profile_created: Mapping[str, float],
     new_id: Callable[[], str],
+    rank: Mapping[str, tuple[int, int, str]] | None = None,
 ) -> Assignment:
     """Decide the profile id of every cluster of one recomputed component.
 
     Each existing profile is won by the cluster holding most of its identifiers (ties: the
-    cluster with the smallest key). A cluster that won several keeps the oldest (created_at,
+    cluster holding the most important identifier by ``rank``, e.g. the user_id, so an
+    unlinked anonymous id leaves rather than the login; then the smallest key). A cluster that won several keeps the oldest (created_at,
     then id) and merges the rest into it; one that won none gets ``new_id()``. Clusters are
     visited in order of their smallest key, so ``new_id`` is called in a deterministic order.
     """
@@ -76,9 +78,11 @@ def assign(
         raise ValueError(f"no created_at for profile(s) {', '.join(missing)}")
 
     smallest = [min(c) for c in clusters]
+    no_rank = (0, 0, "")
+    best = [min((rank or {}).get(k, no_rank) for k in c) for c in clusters]
     won: dict[int, list[str]] = {}
     for p, count in votes.items():
-        winner = min(count, key=lambda i: (-count[i], smallest[i]))
+        winner = min(count, key=lambda i: (-count[i], best[i], smallest[i]))
         won.setdefault(winner, []).append(p)
 
     profiles: list[str] = [""] * len(clusters)

@@ -12,6 +12,7 @@ from strawberry.types import Info
 
 import app
 from app.entrypoints.gql.context import Context
+from app.entrypoints.gql.identity import IdentityMutation, IdentityQuery
 from app.entrypoints.health import check_readiness
 from app.errors import CdpError
 
@@ -27,7 +28,9 @@ class Health:
 
 
 @strawberry.type
-class Query:
+class Query(IdentityQuery):
+    """Every query group is a base class: one root type, fields grouped by module."""
+
     @strawberry.field(description="Liveness of the API and its dependencies; needs no credentials.")
     async def health(self, info: Info[Context, Any]) -> Health:
         readiness = await check_readiness(info.context.container)
@@ -39,6 +42,11 @@ class Query:
         )
 
 
+@strawberry.type
+class Mutation(IdentityMutation):
+    """Every mutation group is a base class, as for Query."""
+
+
 def _should_mask(error: GraphQLError) -> bool:
     """Show our own errors and GraphQL's (they name the problem, never data); mask the rest."""
     original = error.original_error
@@ -48,6 +56,7 @@ def _should_mask(error: GraphQLError) -> bool:
 def build_schema() -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
+        mutation=Mutation,
         extensions=[
             lambda: QueryDepthLimiter(max_depth=12),
             lambda: MaxTokensLimiter(max_token_count=4000),

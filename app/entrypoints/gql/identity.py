@@ -1,0 +1,162 @@
+"""Queries and mutations of the identity graph; every field needs the admin API key."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from app.bootstrap import Container
+from app.entrypoints.gql.context import Context, IsAdmin
+from app.entrypoints.gql.types import (
+    Blocked,
+    BlockResult,
+    IdentifierInput,
+    IdentifierNotFound,
+    InvalidIdentifier,
+    InvalidMergeRequest,
+    LinkExplanation,
+    Merged,
+    MergeConflict,
+    MergeResult,
+    Profile,
+    ProfileNotFound,
+    Unlinked,
+    UnlinkResult,
+)
+from app.errors import InvalidInput, NotFound
+from app.services.resolution import ReclusterOutcome
+
+#: Who the graph records as the actor (`by`) until API keys and users have names.
+ACTOR = "admin-api-key"
+
+
+def _container(info: Info[Context, Any]) -> Container:
+    return info.context.container
+
+
+async def _profile_now(
+    container: Container, identifier: IdentifierInput, outcome: ReclusterOutcome
+) -> str | None:
+    """The profile an identifier belongs to after a recompute (the outcome maps keys)."""
+    key = await container.curation.find_key(identifier.type, identifier.value)
+    if key is None:
+        return None
+    if key in outcome.profile_of:
+        return outcome.profile_of[key]
+    view = await container.profiles.profile_by_identifier(identifier.type, identifier.value)
+    return view.id if view else None
+
+
+@strawberry.type
+class IdentityQuery:
+    @strawberry.field(
+        description="A profile by id; null if unknown. A merged id returns the merged profile "
+        "(status 'merged', `mergedInto` set).",
+        permission_classes=[IsAdmin],
+    )
+    async def profile(self, info: Info[Context, Any], id: str) -> Profile | None:
+        view = await _container(info).profiles.profile(id)
+        return Profile.from_view(view) if view else None
+
+    @strawberry.field(
+        description="The active profile of an identifier; null if the identifier is unknown.",
+        permission_classes=[IsAdmin],
+    )
+    async def profile_by_identifier(
+        self, info: Info[Context, Any], type: str, value: str
+    ) -> Profile | None:
+        view = await _container(info).profiles.profile_by_identifier(type, value)
+        return Profile.from_view(view) if view else None
+
+    @strawberry.field(
+        description="Whether two identifiers are linked, with the strongest evidence chain.",
+        permission_classes=[IsAdmin],
+    )
+    async def explain_link(
+        self, info: Info[Context, Any], a: IdentifierInput, b: IdentifierInput
+    ) -> LinkExplanation:
+        found = await _container(info).curation.explain((a.type, a.value), (b.type, b.value))
+        return LinkExplanation.from_explanation(found)
+
+
+@strawberry.type
+class IdentityMutation:
+    @strawberry.mutation(
+        description="Detach an identifier from its profile for good; later evidence cannot "
+        "re-link it (sticky).",
+        permission_classes=[IsAdmin],
+    )
+    async def unlink_identifier(
+        self,
+        info: Info[Context, Any],
+        identifier: IdentifierInput,
+        reason: str | None = "manual",
+    ) -> UnlinkResult:
+        container = _container(info)
+        try:
+            outcome = await container.curation.unlink(
+                identifier.type, identifier.value, by=ACTOR, reason=reason or "manual"
+            )
+            profile_id = await _profile_now(container, identifier, outcome)
+        except InvalidInput as exc:
+            return InvalidIdentifier(message=str(exc))
+        except NotFound as exc:
+            return IdentifierNotFound(message=str(exc))
+        return Unlinked(profile_id=profile_id, split_profiles=[s.new_id for s in outcome.splits])
+
+    @strawberry.mutation(
+        description="Block an identifier: it keeps its events but links nothing any more.",
+        permission_classes=[IsAdmin],
+    )
+    async def block_identifier(
+        self, info: Info[Context, Any], identifier: IdentifierInput
+    ) -> BlockResult:
+        return await _set_blocked(_container(info), identifier, blocked=True)
+
+    @strawberry.mutation(
+        description="Lift a block; the identifier's evidence counts again.",
+        permission_classes=[IsAdmin],
+    )
+    async def unblock_identifier(
+        self, info: Info[Context, Any], identifier: IdentifierInput
+    ) -> BlockResult:
+        return await _set_blocked(_container(info), identifier, blocked=False)
+
+    @strawberry.mutation(
+        description="Merge profiles by adding manual-merge evidence; refused (and nothing "
+        "changes) if an identity rule would break.",
+        permission_classes=[IsAdmin],
+    )
+    async def merge_profiles(
+        self, info: Info[Context, Any], ids: list[str], reason: str
+    ) -> MergeResult:
+        try:
+            outcome = await _container(info).curation.merge_profiles(ids, reason, by=ACTOR)
+        except InvalidInput as exc:
+            return InvalidMergeRequest(message=str(exc))
+        except NotFound as exc:
+            return ProfileNotFound(message=str(exc))
+        if outcome.profile_id is None:
+            return MergeConflict(reason=outcome.conflict or "refused by the identity rules")
+        return Merged(profile_id=outcome.profile_id, merged_ids=list(outcome.merged_ids))
+
+
+async def _set_blocked(
+    container: Container, identifier: IdentifierInput, *, blocked: bool
+) -> BlockResult:
+    try:
+        outcome = await container.curation.set_blocked(
+            identifier.type, identifier.value, blocked, by=ACTOR
+        )
+        profile_id = await _profile_now(container, identifier, outcome)
+    except InvalidInput as exc:
+        return InvalidIdentifier(message=str(exc))
+    except NotFound as exc:
+        return IdentifierNotFound(message=str(exc))
+    return Blocked(
+        blocked=blocked,
+        profile_id=profile_id,
+        split_profiles=[s.new_id for s in outcome.splits],
+    )

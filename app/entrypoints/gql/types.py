@@ -1,0 +1,209 @@
+"""GraphQL types of the identity graph.
+
+Expected failures (unknown identifier, invalid input, a rule refusing a merge) are members of
+the mutation result unions, so a frontend can switch on `__typename` instead of parsing errors.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import strawberry
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from app.entrypoints.gql.context import Context
+from app.errors import InvalidInput
+from app.services.curation import EvidenceStep, Explanation
+from app.services.profiles import IdentifierView, ProfileView
+
+#: Most events one page may ask for, once `events` returns edges.
+MAX_EVENTS_PAGE = 100
+
+
+@strawberry.input(description="One identifier, as a tracker sends it (normalised server-side).")
+class IdentifierInput:
+    type: str = strawberry.field(
+        description="user_id, anonymous_id, email, phone, device_id or an external id type"
+    )
+    value: str = strawberry.field(description="The value as sent; e-mails and phones normalised")
+
+
+@strawberry.type(description="An identifier of a profile, decrypted for the admin API key.")
+class Identifier:
+    type: str
+    value: str | None = strawberry.field(
+        description="The normalised value; null once its data key was destroyed (erasure)"
+    )
+    first_seen: float = strawberry.field(description="First observation, epoch seconds (UTC)")
+    last_seen: float = strawberry.field(description="Last observation, epoch seconds (UTC)")
+    events: int = strawberry.field(description="How many events this identifier owns")
+    generic: bool = strawberry.field(
+        description="Linked to too many others: its evidence no longer merges profiles"
+    )
+    blocked: bool = strawberry.field(description="Blocked by an operator: links nothing")
+
+    @classmethod
+    def from_view(cls, view: IdentifierView) -> Identifier:
+        return cls(
+            type=view.type,
+            value=view.value,
+            first_seen=view.first_seen,
+            last_seen=view.last_seen,
+            events=view.events,
+            generic=view.generic,
+            blocked=view.blocked,
+        )
+
+
+@strawberry.type(description="A profile's events; a Relay connection (edges come later).")
+class EventConnection:
+    total_count: int = strawberry.field(description="Events owned by the profile's identifiers")
+
+
+@strawberry.type(description="A person as the identity graph sees them: a cluster of identifiers.")
+class Profile:
+    id: str
+    status: str = strawberry.field(description="'active', or 'merged' into `mergedInto`")
+    merged_into: str | None = strawberry.field(
+        description="For a merged profile, the active profile at the end of its lineage"
+    )
+    created_at: float = strawberry.field(description="Epoch seconds (UTC)")
+    updated_at: float = strawberry.field(description="Epoch seconds (UTC)")
+    version: int = strawberry.field(description="Bumped on every change of the profile")
+
+    @classmethod
+    def from_view(cls, view: ProfileView) -> Profile:
+        return cls(
+            id=view.id,
+            status=view.status,
+            merged_into=view.merged_into,
+            created_at=view.created_at,
+            updated_at=view.updated_at,
+            version=view.version,
+        )
+
+    @strawberry.field(description="The identifiers of the profile (none once it is merged).")
+    async def identifiers(self, info: Info[Context, Any]) -> list[Identifier]:
+        views = await info.context.container.profiles.identifiers(self.id)
+        return [Identifier.from_view(v) for v in views]
+
+    @strawberry.field(description="The profile's events; only `totalCount` for now.")
+    async def events(self, info: Info[Context, Any], first: int | None = 20) -> EventConnection:
+        # `first` is accepted now so that clients need not change when edges arrive.
+        if first is not None and not 0 <= first <= MAX_EVENTS_PAGE:
+            raise InvalidInput(f"first must be between 0 and {MAX_EVENTS_PAGE}")
+        total = await info.context.container.profiles.event_count(self.id)
+        return EventConnection(total_count=total)
+
+    @strawberry.field(description="The golden record: the newest value of each trait.")
+    async def traits(self, info: Info[Context, Any]) -> JSON | None:
+        return JSON(await info.context.container.profiles.traits(self.id))
+
+
+@strawberry.type(description="One evidence edge of an explanation; types only, never values.")
+class ExplainStep:
+    from_type: str
+    to_type: str
+    rule: str = strawberry.field(description="identify, alias, co_occurrence, manual_merge, ...")
+    weight: float
+    count: int = strawberry.field(description="How often this evidence was seen")
+    source: str | None = strawberry.field(description="The source that sent it, if known")
+    first_seen: float = strawberry.field(description="Epoch seconds (UTC)")
+    last_seen: float | None = strawberry.field(description="Epoch seconds (UTC)")
+
+    @classmethod
+    def from_step(cls, step: EvidenceStep) -> ExplainStep:
+        return cls(
+            from_type=step.from_type,
+            to_type=step.to_type,
+            rule=step.rule,
+            weight=step.weight,
+            count=step.count,
+            source=step.source,
+            first_seen=step.first_seen,
+            last_seen=step.last_seen,
+        )
+
+
+@strawberry.type(description="Whether two identifiers belong together, and why.")
+class LinkExplanation:
+    connected: bool = strawberry.field(
+        description="A chain of followed evidence joins the two identifiers"
+    )
+    same_profile: bool = strawberry.field(description="Both belong to the same profile now")
+    profile_a: str | None
+    profile_b: str | None
+    path: list[ExplainStep] = strawberry.field(
+        description="The strongest evidence chain from a to b; empty when not connected"
+    )
+
+    @classmethod
+    def from_explanation(cls, found: Explanation) -> LinkExplanation:
+        return cls(
+            connected=found.connected,
+            same_profile=found.profile_a is not None and found.profile_a == found.profile_b,
+            profile_a=found.profile_a,
+            profile_b=found.profile_b,
+            path=[ExplainStep.from_step(s) for s in found.path],
+        )
+
+
+@strawberry.type(description="The profiles were merged.")
+class Merged:
+    profile_id: str = strawberry.field(description="The surviving (oldest) profile")
+    merged_ids: list[str] = strawberry.field(description="Profiles now merged into it")
+
+
+@strawberry.type(description="The identity rules refused the merge; nothing changed.")
+class MergeConflict:
+    reason: str = strawberry.field(description="The rule that refused it, e.g. type_cap:user_id")
+
+
+@strawberry.type(description="A profile id that does not exist in this workspace.")
+class ProfileNotFound:
+    message: str
+
+
+@strawberry.type(description="The merge request itself is malformed (e.g. fewer than two ids).")
+class InvalidMergeRequest:
+    message: str
+
+
+@strawberry.type(description="The identifier was detached from its profile for good.")
+class Unlinked:
+    profile_id: str | None = strawberry.field(
+        description="The profile the identifier belongs to now"
+    )
+    split_profiles: list[str] = strawberry.field(description="Profiles created by the split")
+
+
+@strawberry.type(description="The identifier's block state was set and its component recomputed.")
+class Blocked:
+    blocked: bool = strawberry.field(description="Whether the identifier is blocked now")
+    profile_id: str | None = strawberry.field(
+        description="The profile the identifier belongs to now"
+    )
+    split_profiles: list[str] = strawberry.field(description="Profiles created by the split")
+
+
+@strawberry.type(description="No identifier with that type and value in this workspace.")
+class IdentifierNotFound:
+    message: str
+
+
+@strawberry.type(description="Unknown identifier type or a malformed value (e-mail, phone, ...).")
+class InvalidIdentifier:
+    message: str
+
+
+MergeResult = Annotated[
+    Merged | MergeConflict | ProfileNotFound | InvalidMergeRequest,
+    strawberry.union("MergeResult"),
+]
+UnlinkResult = Annotated[
+    Unlinked | IdentifierNotFound | InvalidIdentifier, strawberry.union("UnlinkResult")
+]
+BlockResult = Annotated[
+    Blocked | IdentifierNotFound | InvalidIdentifier, strawberry.union("BlockResult")
+]
