@@ -14,6 +14,7 @@ from rich.console import Console
 
 from app.errors import CdpError
 from app.localservices.stack import LocalStack, effective_urls
+from app.services.curation import ComponentChange
 from app.settings import Settings, load_settings
 
 cli = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
@@ -97,6 +98,42 @@ def migrate() -> None:
 
     count = asyncio.run(apply())
     console.print(f"applied {count} schema statements to {neo4j_uri}")
+
+
+@cli.command()
+def reresolve(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="only show what would merge or split")
+    ] = False,
+) -> None:
+    """Recompute every identity cluster under the current rules (config/identity.yaml)."""
+    from rich.table import Table
+
+    from app.bootstrap import build_container
+
+    settings = _settings()
+
+    async def go() -> list[ComponentChange]:
+        container = await build_container(settings)
+        try:
+            return await container.curation.reresolve(dry_run=dry_run)
+        finally:
+            await container.close()
+
+    try:
+        changes = asyncio.run(go())
+    except CdpError as exc:
+        raise _fail(exc) from exc
+    table = Table(title="components that " + ("would change" if dry_run else "changed"))
+    for column in ("identifiers", "merges", "splits", "identifiers moved"):
+        table.add_column(column, justify="right")
+    for change in changes:
+        table.add_row(
+            *(str(v) for v in (change.identifiers, change.merges, change.splits, change.moves))
+        )
+    console.print(table)
+    verb = "would change" if dry_run else "changed"
+    console.print(f"{len(changes)} component(s) {verb}")
 
 
 @cli.command()

@@ -22,7 +22,7 @@ from app.domain.identity import (
 )
 from app.errors import InvalidInput, NotFound
 from app.services.keys import Sealer
-from app.services.resolution import ReclusterOutcome, plan, recluster
+from app.services.resolution import MAX_COMPONENT_NODES, ReclusterOutcome, plan, recluster
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,7 @@ class CurationService:
 
         async def work(tx: IdentityTx) -> str | None:
             rows = await tx.find_identifiers(self.sealer.candidate_keys(ident))
-            return str(rows[0]["key"]) if rows else None
+            return str(min(r["key"] for r in rows)) if rows else None
 
         return await self.graph.read_tx(work)
 
@@ -116,7 +116,7 @@ class CurationService:
         async def work(tx: IdentityTx) -> ReclusterOutcome:
             await tx.lock(now)
             key = await self._existing_key(tx, ident)
-            snapshot = await tx.load_component([key], self.rules, 5000)
+            snapshot = await tx.load_component([key], self.rules, MAX_COMPONENT_NODES)
             mine = snapshot.current.get(key)
             partners = [k for k, p in snapshot.current.items() if p == mine and k != key]
             await tx.add_never([(key, other) for other in sorted(partners)], now, by, reason)
@@ -132,7 +132,7 @@ class CurationService:
         async def work(tx: IdentityTx) -> ReclusterOutcome:
             await tx.lock(now)
             key = await self._existing_key(tx, ident)
-            snapshot = await tx.load_component([key], self.rules, 5000)
+            snapshot = await tx.load_component([key], self.rules, MAX_COMPONENT_NODES)
             await tx.remove_never_of(key)
             return await recluster(tx, [key, *snapshot.keys], self.rules, now, f"relink by {by}")
 
@@ -147,7 +147,7 @@ class CurationService:
             await tx.lock(now)
             key = await self._existing_key(tx, ident)
             # Load the component before blocking: afterwards it no longer reaches the others.
-            snapshot = await tx.load_component([key], self.rules, 5000)
+            snapshot = await tx.load_component([key], self.rules, MAX_COMPONENT_NODES)
             await tx.set_blocked(key, blocked, now, by)
             action = "block" if blocked else "unblock"
             return await recluster(tx, snapshot.keys, self.rules, now, f"{action} by {by}")
@@ -173,7 +173,7 @@ class CurationService:
             if len(by_active) < 2:
                 return MergeOutcome(next(iter(by_active)), (), None)
             keys = [by_active[p] for p in sorted(by_active)]
-            before = await tx.load_component(keys, self.rules, 5000)
+            before = await tx.load_component(keys, self.rules, MAX_COMPONENT_NODES)
             members = [k for k, p in before.current.items() if p in by_active]
             anchor = keys[0]
             rows = [
@@ -213,7 +213,7 @@ class CurationService:
         async def work(tx: IdentityTx) -> Explanation:
             ka = await self._existing_key(tx, ia)
             kb = await self._existing_key(tx, ib)
-            snapshot = await tx.load_component([ka, kb], self.rules, 5000)
+            snapshot = await tx.load_component([ka, kb], self.rules, MAX_COMPONENT_NODES)
             clustering, _ = plan(snapshot, self.rules, lambda: "")
             types = {n.key: n.type for n in snapshot.nodes}
             path = explain_path(ka, kb, clustering)
@@ -285,7 +285,7 @@ class CurationService:
         self, key: str, dry_run: bool
     ) -> tuple[ComponentChange | None, list[str]]:
         async def preview(tx: IdentityTx) -> tuple[ComponentChange | None, list[str]]:
-            snapshot = await tx.load_component([key], self.rules, 5000)
+            snapshot = await tx.load_component([key], self.rules, MAX_COMPONENT_NODES)
             _, assignment = plan(snapshot, self.rules)
             if not (assignment.merges or assignment.splits or assignment.moves):
                 return None, snapshot.keys

@@ -3,7 +3,7 @@
 UNWIND $keys AS k
 MATCH (i:Identifier {key: k})
 WITH i, COLLECT {
-  MATCH (i)-[:LINKED]-(j:Identifier)
+  MATCH (i)-[:LINKED]-(j:Identifier) WHERE NOT j.blocked
   RETURN DISTINCT j.key LIMIT $max_degree + 1
 } AS neighbours
 RETURN i.key AS key, i.type AS type, i.first_seen AS first_seen, i.blocked AS blocked,

@@ -60,11 +60,12 @@ def assign(
 ) -> Assignment:
     """Decide the profile id of every cluster of one recomputed component.
 
-    Each existing profile is won by the cluster holding most of its identifiers (ties: the
-    cluster holding the most important identifier by ``rank``, e.g. the user_id, so an
-    unlinked anonymous id leaves rather than the login; then the smallest key). A cluster that won several keeps the oldest (created_at,
-    then id) and merges the rest into it; one that won none gets ``new_id()``. Clusters are
-    visited in order of their smallest key, so ``new_id`` is called in a deterministic order.
+    Each existing profile is won by the cluster holding most of its identifiers. Ties go to
+    the cluster holding the most important identifier by ``rank`` (the user_id, so that an
+    unlinked anonymous id leaves rather than the login), then to the smallest key. A cluster
+    that won several keeps the oldest (created_at, then id) and merges the rest into it; one
+    that won none gets ``new_id()``. Clusters are visited in order of their smallest key, so
+    ``new_id`` is called in a deterministic order.
     """
     _check_clusters(clusters)
     votes: dict[str, Counter[int]] = {}

@@ -247,6 +247,9 @@ def _validate(rules: IdentityRules) -> None:
     _positive_int("total_cap", rules.total_cap)
     _positive_int("generic_degree", rules.generic_degree)
     _positive_int("late_binding_threshold", rules.late_binding_threshold)
+    unweighted = sorted(set(DEFAULT_LINK_WEIGHTS) - set(rules.link_weights))
+    if unweighted:
+        raise RulesError(f"link_weights: missing weight for rule(s) {', '.join(unweighted)}")
     missing = sorted(rules.late_binding_rules - set(rules.link_weights))
     if missing:
         raise RulesError(f"late_binding_rules: rule(s) without a weight {', '.join(missing)}")

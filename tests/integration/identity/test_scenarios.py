@@ -194,3 +194,23 @@ async def test_manual_merge_refuses_two_user_ids_and_merges_otherwise(
     merged = await container.curation.merge_profiles([p3, p1], "support ticket 42", "tester")
     assert merged.profile_id == p1 and merged.merged_ids == (p3,)
     assert await profile_id(container, "anonymous_id", "a-3") == p1
+
+
+async def test_reresolve_shows_then_applies_a_rule_change(container: Container) -> None:
+    import dataclasses
+
+    from app.services.curation import CurationService
+
+    await container.ingestion.ingest([message("identify", user="u-1", device="tv-1", at=1.0)])
+    await container.ingestion.ingest([message("identify", user="u-2", device="tv-1", at=2.0)])
+    assert len(await partition(container)) == 2
+    looser = dataclasses.replace(container.rules, type_caps={"user_id": 2})
+    curation = CurationService(container.curation.graph, container.curation.sealer, looser)
+
+    preview = await curation.reresolve(dry_run=True)
+    assert [(c.identifiers, c.merges) for c in preview] == [(3, 1)]
+    assert len(await partition(container)) == 2  # a dry run writes nothing
+
+    await curation.reresolve(dry_run=False)
+    assert len(await partition(container)) == 1
+    assert await curation.reresolve(dry_run=True) == []
