@@ -6,11 +6,17 @@ import logging
 from typing import Any, LiteralString
 
 from neo4j import AsyncDriver, AsyncGraphDatabase
-from neo4j.exceptions import Neo4jError, ServiceUnavailable
+from neo4j.exceptions import ClientError, Neo4jError, ServiceUnavailable
 
 from app.adapters.cypher import query, schema_statements
 
 log = logging.getLogger(__name__)
+
+_ALREADY_EXISTS = {
+    "Neo.ClientError.Schema.EquivalentSchemaRuleAlreadyExists",
+    "Neo.ClientError.Schema.ConstraintAlreadyExists",
+    "Neo.ClientError.Schema.IndexAlreadyExists",
+}
 
 
 def create_driver(uri: str, auth: tuple[str, str] | None) -> AsyncDriver:
@@ -62,7 +68,12 @@ class Graph:
         statements: list[LiteralString] = schema_statements()
         async with self.driver.session(database=self.database) as session:
             for statement in statements:
-                result = await session.run(statement)
-                await result.consume()
+                try:
+                    result = await session.run(statement)
+                    await result.consume()
+                except ClientError as exc:
+                    # Another process (API and worker start together) created it first.
+                    if exc.code not in _ALREADY_EXISTS:
+                        raise
             await (await session.run(query("admin/await_indexes"))).consume()
         return len(statements)
