@@ -15,14 +15,19 @@ from redis.asyncio import Redis
 
 from app.adapters.identity_graph import IdentityGraph
 from app.adapters.neo4j_db import Graph, create_driver
+from app.adapters.stream import EventStream
 from app.domain.identity import IdentityRules, RulesError
 from app.errors import ConfigurationError
 from app.localservices.stack import effective_urls
 from app.privacy import BlindIndex, KeyStore, LocalKeyStore, load_kek
+from app.services.acceptance import AcceptanceService
 from app.services.curation import CurationService
+from app.services.deadletters import DeadLetterService
 from app.services.ingestion import IngestionService
 from app.services.keys import Sealer
 from app.services.profiles import ProfileService
+from app.services.resolver import Resolver
+from app.services.sources import SourceService
 from app.settings import Settings
 
 ARQ_QUEUE = "cdp:arq:queue"
@@ -41,6 +46,22 @@ class Container:
     ingestion: IngestionService
     curation: CurationService
     profiles: ProfileService
+    sources: SourceService
+    stream: EventStream
+    acceptance: AcceptanceService
+    deadletters: DeadLetterService
+
+    def resolver(self, consumer: str | None = None) -> Resolver:
+        """A stream consumer writing through this container's ingestion service."""
+        s = self.settings
+        return Resolver(
+            self.stream,
+            self.ingestion,
+            consumer or s.resolver_name,
+            batch_entries=s.resolver_batch_entries,
+            max_attempts=s.resolver_max_attempts,
+            claim_idle_ms=s.resolver_claim_idle_ms,
+        )
 
     async def close(self) -> None:
         await self.arq.aclose()
@@ -87,6 +108,8 @@ async def build_container(settings: Settings) -> Container:
     curation = CurationService(identity, sealer, rules)
     redis = Redis.from_url(redis_url)
     arq = await create_pool(redis_settings(settings), default_queue_name=ARQ_QUEUE)
+    stream = EventStream(redis, settings.workspace, settings.dedup_window_seconds)
+    ingestion = IngestionService(identity, sealer, rules)
     return Container(
         settings=settings,
         graph=graph,
@@ -94,7 +117,11 @@ async def build_container(settings: Settings) -> Container:
         arq=arq,
         keystore=keystore,
         rules=rules,
-        ingestion=IngestionService(identity, sealer, rules),
+        ingestion=ingestion,
         curation=curation,
         profiles=ProfileService(identity, sealer, curation),
+        sources=SourceService(graph, settings.workspace),
+        stream=stream,
+        acceptance=AcceptanceService(stream, settings.stream_bound, settings.retry_after_seconds),
+        deadletters=DeadLetterService(stream, ingestion),
     )

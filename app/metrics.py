@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 HTTP_REQUESTS = Counter(
     "cdp_http_requests_total", "HTTP requests by route and status", ["route", "status"]
 )
 HTTP_LATENCY = Histogram("cdp_http_request_seconds", "HTTP request latency by route", ["route"])
 JOBS_RUN = Counter("cdp_jobs_total", "arq jobs run by name and outcome", ["job", "outcome"])
+INGESTION = Gauge(
+    "cdp_ingestion", "Tracking pipeline counters read from Valkey at scrape time", ["counter"]
+)

@@ -66,6 +66,23 @@ class Settings(BaseSettings):
 
     identity_rules_file: Path = Path("config/identity.yaml")
 
+    # Tracking pipeline.
+    #: Accepted-but-unresolved messages above which the API answers 429.
+    stream_bound: int = 200_000
+    #: How long (s) a (source, messageId) pair is remembered to drop retried duplicates.
+    dedup_window_seconds: int = 600
+    retry_after_seconds: int = 2
+    #: Stream entries a resolver takes per transaction (each entry is one HTTP request).
+    resolver_batch_entries: int = 50
+    #: Attempts before a failing message goes to the dead-letter stream.
+    resolver_max_attempts: int = 5
+    #: A consumer silent this long (ms) is presumed dead; its entries are claimed.
+    resolver_claim_idle_ms: int = 30_000
+    resolver_name: str = "resolver-1"
+    worker_runs_resolver: bool = True
+    #: Client timestamps older than this (days) are kept but flagged.
+    timestamp_horizon_days: int = 365
+
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:
         if self.env != "production":

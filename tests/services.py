@@ -26,6 +26,8 @@ class Endpoints:
     redis_url: str
     browser_url: str | None
     how: str
+    #: The local Valkey when the tests started it (restart tests need it), else None.
+    local_valkey: LocalValkey | None = None
 
 
 def docker_engine_answers() -> bool:
@@ -87,6 +89,7 @@ def _local() -> Iterator[Endpoints]:
             redis_url=valkey.url,
             browser_url=neo4j.browser_url,
             how="local launchers",
+            local_valkey=valkey,
         )
 
 

@@ -34,3 +34,16 @@ async def graph_stats(ctx: dict[str, Any]) -> dict[str, int]:
     rows = await container.graph.read("graph/stats", ws=container.settings.workspace)
     JOBS_RUN.labels("graph_stats", "ok").inc()
     return {key: int(value) for key, value in rows[0].items()}
+
+
+async def reresolve_workspace(ctx: dict[str, Any], dry_run: bool = True) -> dict[str, int]:
+    """Re-run resolution over the workspace after a rule change (counts only, no PII)."""
+    container = _container(ctx)
+    changes = await container.curation.reresolve(dry_run=dry_run)
+    JOBS_RUN.labels("reresolve_workspace", "ok").inc()
+    return {
+        "components": len(changes),
+        "merges": sum(c.merges for c in changes),
+        "splits": sum(c.splits for c in changes),
+        "moves": sum(c.moves for c in changes),
+    }

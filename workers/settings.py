@@ -1,7 +1,14 @@
-"""arq worker settings, built from explicit settings; `cdp worker` runs them."""
+"""arq worker settings, built from explicit settings; `cdp worker` runs them.
+
+The worker also hosts the stream-fed resolver as a background task (unless
+CDP_WORKER_RUNS_RESOLVER=false, e.g. when resolvers run as their own processes): arq is the
+tool for jobs and cron, not for a high-rate stream, so the resolver reads Valkey directly.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from typing import Any
 
 from arq import cron
@@ -9,7 +16,7 @@ from arq import cron
 from app.bootstrap import ARQ_QUEUE, build_container, redis_settings
 from app.logs import configure_logging
 from app.settings import Settings
-from workers.jobs import graph_stats, heartbeat
+from workers.jobs import graph_stats, heartbeat, reresolve_workspace
 
 
 def worker_options(settings: Settings) -> dict[str, Any]:
@@ -20,21 +27,30 @@ def worker_options(settings: Settings) -> dict[str, Any]:
         container = await build_container(settings)
         await container.graph.apply_schema()
         ctx["container"] = container
+        if settings.worker_runs_resolver:
+            stop = asyncio.Event()
+            ctx["resolver_stop"] = stop
+            ctx["resolver_task"] = asyncio.create_task(container.resolver().run(stop))
 
     async def on_shutdown(ctx: dict[str, Any]) -> None:
+        task: asyncio.Task[None] | None = ctx.get("resolver_task")
+        if task is not None:
+            ctx["resolver_stop"].set()
+            with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
+                await asyncio.wait_for(task, 30)
         container = ctx.get("container")
         if container is not None:
             await container.close()
 
     return {
-        "functions": [heartbeat, graph_stats],
+        "functions": [heartbeat, graph_stats, reresolve_workspace],
         "cron_jobs": [cron(heartbeat, second=0, unique=True)],
         "on_startup": on_startup,
         "on_shutdown": on_shutdown,
         "queue_name": ARQ_QUEUE,
         "redis_settings": redis_settings(settings),
         "max_jobs": 10,
-        "job_timeout": 300,
+        "job_timeout": 3600,
         "keep_result": 3600,
         "health_check_interval": 30,
     }

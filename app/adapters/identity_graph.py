@@ -62,7 +62,7 @@ class IdentityTx:
         self.tx = tx
         self.ws = ws
 
-    async def _rows(self, name: str, **params: Any) -> list[dict[str, Any]]:
+    async def _rows(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
         result = await self.tx.run(query(name), params)
         return [record.data() async for record in result]
 
@@ -230,7 +230,7 @@ class IdentityGraph:
         async with self.driver.session(database=self.database) as session:
             return await session.execute_read(run)
 
-    async def read(self, name: str, **params: Any) -> list[dict[str, Any]]:
+    async def read(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
         records, _, _ = await self.driver.execute_query(
             query(name), {"ws": self.ws, **params}, database_=self.database, routing_="r"
         )

@@ -37,19 +37,19 @@ class Graph:
         self.driver = driver
         self.database = database
 
-    async def read(self, name: str, **params: Any) -> list[dict[str, Any]]:
+    async def read(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
         records, _, _ = await self.driver.execute_query(
             query(name), params, database_=self.database, routing_="r"
         )
         return [record.data() for record in records]
 
-    async def write(self, name: str, **params: Any) -> list[dict[str, Any]]:
+    async def write(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
         records, _, _ = await self.driver.execute_query(
             query(name), params, database_=self.database, routing_="w"
         )
         return [record.data() for record in records]
 
-    async def run_auto_commit(self, name: str, **params: Any) -> None:
+    async def run_auto_commit(self, name: str, /, **params: Any) -> None:
         """For queries with CALL ... IN TRANSACTIONS, which need an implicit transaction."""
         async with self.driver.session(database=self.database) as session:
             result = await session.run(query(name), params)

@@ -52,6 +52,8 @@ class TrackedMessage:
     traits: Mapping[str, Any] = field(default_factory=dict)
     properties: Mapping[str, Any] = field(default_factory=dict)
     context: Mapping[str, Any] = field(default_factory=dict)
+    #: Notes from the tracking API, e.g. "timestamp_clamped" (a client clock in the future).
+    flags: tuple[str, ...] = ()
 
     @property
     def display_name(self) -> str | None:

@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from redis.exceptions import RedisError
 from starlette.routing import Match
 from strawberry.fastapi import GraphQLRouter
 
@@ -18,7 +19,7 @@ from app.entrypoints.gql.context import Context
 from app.entrypoints.gql.schema import build_schema
 from app.entrypoints.health import check_readiness
 from app.logs import configure_logging
-from app.metrics import HTTP_LATENCY, HTTP_REQUESTS
+from app.metrics import HTTP_LATENCY, HTTP_REQUESTS, INGESTION
 from app.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         container = await build_container(settings)
         try:
             await container.graph.apply_schema()
+            await container.sources.ensure_default(settings.default_write_key.get_secret_value())
         except Exception:
             await container.close()
             raise
@@ -89,7 +91,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse(body, status_code=200 if readiness.ready else 503)
 
     @app.get("/metrics", tags=["ops"])
-    async def metrics() -> Response:
+    async def metrics(request: Request) -> Response:
+        """Prometheus text; pipeline counters (lag, merges, conflicts...) come from Valkey."""
+        try:
+            stats = await container_of(request).stream.stats()
+        except (RedisError, OSError):
+            stats = {}
+        for name, value in stats.items():
+            INGESTION.labels(name).set(value)
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return app

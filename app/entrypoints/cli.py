@@ -7,7 +7,8 @@ import signal
 import subprocess
 import sys
 import time
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.console import Console
@@ -17,9 +18,18 @@ from app.localservices.stack import LocalStack, effective_urls
 from app.services.curation import ComponentChange
 from app.settings import Settings, load_settings
 
+if TYPE_CHECKING:
+    from app.bootstrap import Container
+
+T = TypeVar("T")
+
 cli = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 services_cli = typer.Typer(no_args_is_help=True, help="Local Neo4j and Valkey (no Docker).")
 cli.add_typer(services_cli, name="services")
+source_cli = typer.Typer(no_args_is_help=True, help="Tracking sources and their write keys.")
+cli.add_typer(source_cli, name="source")
+dead_cli = typer.Typer(no_args_is_help=True, help="Messages the resolver gave up on.")
+cli.add_typer(dead_cli, name="deadletters")
 console = Console(stderr=True)
 
 
@@ -134,6 +144,98 @@ def reresolve(
     console.print(table)
     verb = "would change" if dry_run else "changed"
     console.print(f"{len(changes)} component(s) {verb}")
+
+
+def _with_container(work: Callable[[Container], Awaitable[T]]) -> T:
+    """Run one coroutine against a freshly built container, then close it."""
+    from app.bootstrap import build_container
+
+    settings = _settings()
+
+    async def go() -> T:
+        container = await build_container(settings)
+        try:
+            return await work(container)
+        finally:
+            await container.close()
+
+    try:
+        return asyncio.run(go())
+    except CdpError as exc:
+        raise _fail(exc) from exc
+
+
+@source_cli.command("create")
+def source_create(
+    name: str,
+    trust: Annotated[float, typer.Option(help="trust weight for survivorship, 0..1")] = 0.5,
+) -> None:
+    """Create a source and print its write key (shown only once)."""
+
+    async def work(container: Container) -> None:
+        created = await container.sources.create(name, trust)
+        console.print(f"source {created.source.name} ({created.source.id}), trust {trust}")
+        print(created.write_key)
+
+    _with_container(work)
+
+
+@source_cli.command("list")
+def source_list() -> None:
+    """List the workspace's sources (write keys are never shown again)."""
+
+    async def work(container: Container) -> None:
+        for source in await container.sources.list():
+            print(f"{source.id}\t{source.name}\ttrust={source.trust}")
+
+    _with_container(work)
+
+
+@dead_cli.command("list")
+def deadletters_list(limit: int = 100) -> None:
+    """Show dead letters: ids, message type and the error's name (no payload values)."""
+
+    async def work(container: Container) -> None:
+        letters = await container.deadletters.list(limit)
+        for letter in letters:
+            print(
+                f"{letter.id}\t{letter.source}\t{letter.type}\t{letter.message_id}\t{letter.reason}"
+            )
+        console.print(f"{len(letters)} dead letter(s)")
+
+    _with_container(work)
+
+
+@dead_cli.command("replay")
+def deadletters_replay(limit: int = 100) -> None:
+    """Ingest dead letters again; the ones that now succeed leave the list."""
+
+    async def work(container: Container) -> None:
+        replayed, failing = await container.deadletters.replay(limit)
+        console.print(f"replayed {replayed}, still failing {failing}")
+
+    _with_container(work)
+
+
+@cli.command()
+def resolver(
+    name: Annotated[str | None, typer.Option(help="consumer name (stable across restarts)")] = None,
+) -> None:
+    """Run a stream-fed resolver in the foreground (the worker also runs one by default)."""
+    from app.logs import configure_logging
+
+    settings = _settings()
+    configure_logging(settings.log_level, settings.log_json)
+
+    async def work(container: Container) -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await container.graph.apply_schema()
+        await container.resolver(name).run(stop)
+
+    _with_container(work)
 
 
 @cli.command()

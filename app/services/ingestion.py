@@ -188,7 +188,7 @@ class IngestionService:
             "properties": dict(m.properties),
             "context": dict(m.context),
         }
-        flags = sorted({f"{d.reason}:{d.type}" for d in p.identity.dropped})
+        flags = sorted({f"{d.reason}:{d.type}" for d in p.identity.dropped} | set(m.flags))
         if p.owner_key is None:
             flags.append("unowned")
         return {

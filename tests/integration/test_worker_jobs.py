@@ -13,6 +13,7 @@ pytestmark = pytest.mark.integration
 
 
 async def _run_burst(settings: Settings) -> Worker:
+    settings = settings.model_copy(update={"worker_runs_resolver": False})
     options = worker_options(settings)
     options["cron_jobs"] = []  # only the jobs this test enqueued
     worker = Worker(**options, burst=True, poll_delay=0.05, handle_signals=False)

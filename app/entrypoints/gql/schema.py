@@ -13,6 +13,7 @@ from strawberry.types import Info
 import app
 from app.entrypoints.gql.context import Context
 from app.entrypoints.gql.identity import IdentityMutation, IdentityQuery
+from app.entrypoints.gql.ingestion import IngestionMutation, IngestionQuery
 from app.entrypoints.health import check_readiness
 from app.errors import CdpError
 
@@ -28,7 +29,7 @@ class Health:
 
 
 @strawberry.type
-class Query(IdentityQuery):
+class Query(IdentityQuery, IngestionQuery):
     """Every query group is a base class: one root type, fields grouped by module."""
 
     @strawberry.field(description="Liveness of the API and its dependencies; needs no credentials.")
@@ -43,7 +44,7 @@ class Query(IdentityQuery):
 
 
 @strawberry.type
-class Mutation(IdentityMutation):
+class Mutation(IdentityMutation, IngestionMutation):
     """Every mutation group is a base class, as for Query."""
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
 import time
 
@@ -14,28 +13,11 @@ from app.settings import Settings
 from tests.identity_checks import partition, profile_id
 from tests.messages import message
 from tests.services import REPO
+from tests.subprocess_env import process_env
 
 pytestmark = pytest.mark.integration
 
 COUNT = 40
-
-
-def _env(settings: Settings) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        {
-            "PYTHONPATH": str(REPO),
-            "CDP_ENV": "test",
-            "CDP_DATA_DIR": str(settings.data_dir),
-            "CDP_LOG_LEVEL": "WARNING",
-            "NEO4J_URI": settings.neo4j_uri or "",
-            "REDIS_URL": settings.redis_url or "",
-        }
-    )
-    if settings.neo4j_password is not None:
-        env["NEO4J_USER"] = settings.neo4j_user
-        env["NEO4J_PASSWORD"] = settings.neo4j_password.get_secret_value()
-    return env
 
 
 async def test_two_resolver_processes_cannot_put_an_identifier_in_two_profiles(
@@ -63,7 +45,7 @@ async def test_two_resolver_processes_cannot_put_an_identifier_in_two_profiles(
             str(base),
             "--start-at",
             str(start_at),
-            env=_env(settings),
+            env=process_env(settings),
             cwd=str(REPO),
         )
         for side, base in (("left", 1000.0), ("right", 2000.0))

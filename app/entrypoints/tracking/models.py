@@ -1,0 +1,156 @@
+"""Segment-spec messages as pydantic models: the shape the tracking API accepts, field by field.
+
+Unknown top-level fields are allowed: Segment's own docs send `"email"` beside `userId`, and the
+SDKs add `channel`, `writeKey` or `version`. They are kept on the model but not carried into
+`TrackedMessage`, which has no place for them. Every optional field also takes JSON `null`
+(segment-analytics-python sends `"anonymousId": null`, `"name": null`...). Ids may be numbers
+(the SDKs allow `previous_id=42`) and become strings. Timestamps stay text here; `parse`
+turns them into epoch seconds and corrects the client's clock.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
+
+#: A message id longer than this is refused: it becomes part of the de-duplication key.
+MAX_MESSAGE_ID = 255
+
+
+def _id(value: Any) -> str | None:
+    """Strings as sent, numbers as their text, "" as absent; anything else is refused."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    raise PydanticCustomError("id_type", "must be a string or a number")
+
+
+def _message_id(value: Any) -> str | None:
+    text = _id(value)
+    if text is not None and len(text) > MAX_MESSAGE_ID:
+        raise PydanticCustomError("id_length", f"must be at most {MAX_MESSAGE_ID} characters")
+    return text
+
+
+def _object(value: Any) -> Any:
+    """`null` means empty; the type check itself is pydantic's (dict only)."""
+    return {} if value is None else value
+
+
+def _text(value: Any) -> Any:
+    if value is None or isinstance(value, str):
+        return value
+    raise PydanticCustomError("string_type", "must be a string")
+
+
+Id = Annotated[str | None, BeforeValidator(_id)]
+MessageId = Annotated[str | None, BeforeValidator(_message_id)]
+JsonObject = Annotated[dict[str, Any], BeforeValidator(_object)]
+Text = Annotated[str | None, BeforeValidator(_text)]
+DateText = Annotated[str | None, BeforeValidator(_text), Field(json_schema_extra={"format": "date-time"})]
+
+
+class SpecMessage(BaseModel):
+    """Fields common to every call (Segment spec, "Common Fields")."""
+
+    model_config = ConfigDict(extra="allow")
+
+    userId: Id = None
+    anonymousId: Id = None
+    messageId: MessageId = None
+    timestamp: DateText = None
+    originalTimestamp: DateText = None
+    sentAt: DateText = None
+    context: JsonObject = Field(default_factory=dict)
+    integrations: JsonObject = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _someone(self) -> SpecMessage:
+        if self.userId is None and self.anonymousId is None:
+            raise PydanticCustomError("identity", "userId or anonymousId is required")
+        return self
+
+
+class IdentifyMessage(SpecMessage):
+    type: Literal["identify"] = "identify"
+    traits: JsonObject = Field(default_factory=dict)
+
+
+class TrackMessage(SpecMessage):
+    type: Literal["track"] = "track"
+    event: Annotated[str, BeforeValidator(_text), Field(min_length=1)]
+    properties: JsonObject = Field(default_factory=dict)
+
+
+class PageMessage(SpecMessage):
+    type: Literal["page"] = "page"
+    name: Text = None
+    category: Text = None
+    properties: JsonObject = Field(default_factory=dict)
+
+
+class ScreenMessage(SpecMessage):
+    type: Literal["screen"] = "screen"
+    name: Text = None
+    category: Text = None
+    properties: JsonObject = Field(default_factory=dict)
+
+
+class GroupMessage(SpecMessage):
+    type: Literal["group"] = "group"
+    groupId: Annotated[str, BeforeValidator(_id)]
+    traits: JsonObject = Field(default_factory=dict)
+
+
+class AliasMessage(SpecMessage):
+    type: Literal["alias"] = "alias"
+    previousId: Annotated[str, BeforeValidator(_id)]
+
+
+AnyMessage = (
+    IdentifyMessage | TrackMessage | PageMessage | ScreenMessage | GroupMessage | AliasMessage
+)
+
+MODELS: dict[str, type[SpecMessage]] = {
+    "identify": IdentifyMessage,
+    "track": TrackMessage,
+    "page": PageMessage,
+    "screen": ScreenMessage,
+    "group": GroupMessage,
+    "alias": AliasMessage,
+}
+
+
+class BatchEnvelope(BaseModel):
+    """`/v1/batch` and `/v1/import`: the messages plus defaults merged into each of them."""
+
+    model_config = ConfigDict(extra="allow")
+
+    batch: list[dict[str, Any]]
+    sentAt: DateText = None
+    context: JsonObject = Field(default_factory=dict)
+    integrations: JsonObject = Field(default_factory=dict)
+    writeKey: Text = None
+
+
+def request_schema(kind: str) -> dict[str, Any]:
+    """The OpenAPI request body of one endpoint, inlined (the models have no nested refs)."""
+    if kind == "batch":
+        items = [_item_schema(name) for name in MODELS]
+        schema = BatchEnvelope.model_json_schema()
+        schema["properties"]["batch"] = {"type": "array", "items": {"oneOf": items}}
+    else:
+        schema = MODELS[kind].model_json_schema()
+        schema["properties"]["writeKey"] = {"type": "string"}
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+def _item_schema(kind: str) -> dict[str, Any]:
+    schema = MODELS[kind].model_json_schema()
+    schema["required"] = sorted({*schema.get("required", []), "type"})
+    return schema

@@ -1,0 +1,119 @@
+"""The stream-fed resolver: micro-batches from the consumer group into the identity graph.
+
+At-least-once from the stream plus Neo4j's unique event id gives exactly-once in the graph:
+an entry is acknowledged only after its transaction committed, and a replayed entry finds its
+events already stored. A message that keeps failing goes to the dead-letter stream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Sequence
+
+from neo4j.exceptions import ServiceUnavailable, SessionExpired, TransientError
+from redis.exceptions import ConnectionError as RedisConnectionError
+
+from app.adapters.stream import EventStream, StreamEntry
+from app.services.acceptance import decode_message
+from app.services.ingestion import IngestionService
+
+log = logging.getLogger(__name__)
+
+TRANSIENT = (ServiceUnavailable, SessionExpired, TransientError, OSError, RedisConnectionError)
+
+
+class Resolver:
+    def __init__(
+        self,
+        stream: EventStream,
+        ingestion: IngestionService,
+        consumer: str,
+        batch_entries: int = 50,
+        max_attempts: int = 5,
+        claim_idle_ms: int = 30_000,
+    ) -> None:
+        self.stream = stream
+        self.ingestion = ingestion
+        self.consumer = consumer
+        self.batch_entries = batch_entries
+        self.max_attempts = max_attempts
+        self.claim_idle_ms = claim_idle_ms
+        self._last_claim = 0.0
+
+    async def run(self, stop: asyncio.Event, block_ms: int = 1000) -> None:
+        """Process until `stop` is set; transient outages back off and retry."""
+        await self.stream.ensure_group()
+        delay = 0.5
+        while not stop.is_set():
+            try:
+                await self.step(block_ms)
+                delay = 0.5
+            except TRANSIENT as exc:
+                log.warning("resolver waits for a backing service: %s", type(exc).__name__)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
+
+    async def step(self, block_ms: int = 1000) -> int:
+        """One round: own pending entries first, then stale ones of dead consumers, then new."""
+        entries = await self.stream.read_own_pending(self.consumer, self.batch_entries)
+        if not entries and time.monotonic() - self._last_claim > self.claim_idle_ms / 2000:
+            self._last_claim = time.monotonic()
+            entries = await self.stream.claim_stale(
+                self.consumer, self.claim_idle_ms, self.batch_entries
+            )
+        if not entries:
+            entries = await self.stream.read_new(self.consumer, self.batch_entries, block_ms)
+        if not entries:
+            return 0
+        return await self.process(entries)
+
+    async def process(self, entries: Sequence[StreamEntry]) -> int:
+        messages = [m for e in entries for m in e.messages]
+        try:
+            await self._ingest(entries)
+        except TRANSIENT:
+            raise
+        except Exception:
+            log.exception("batch failed; retrying entry by entry")
+            for entry in entries:
+                await self._process_alone(entry)
+            return len(messages)
+        await self.stream.ack(entries, len(messages))
+        return len(messages)
+
+    async def _ingest(self, entries: Sequence[StreamEntry]) -> None:
+        decoded = [decode_message(m) for e in entries for m in e.messages]
+        report = await self.ingestion.ingest(decoded)
+        await self.stream.count("processed", len(decoded))
+        await self.stream.count("duplicates", report.duplicates)
+        await self.stream.count("merges", report.merges)
+        await self.stream.count("conflicts", len(report.new_conflicts))
+
+    async def _process_alone(self, entry: StreamEntry) -> None:
+        try:
+            await self._ingest([entry])
+        except TRANSIENT:
+            raise
+        except Exception as exc:
+            await self.stream.count("failed", len(entry.messages))
+            attempts = await self.stream.failure_count(entry.id)
+            if attempts < self.max_attempts:
+                return  # stays pending; retried on a later round
+            await self._dead_letter_bad_messages(entry, type(exc).__name__)
+        await self.stream.ack([entry], len(entry.messages))
+        await self.stream.forget_failures([entry.id])
+
+    async def _dead_letter_bad_messages(self, entry: StreamEntry, reason: str) -> None:
+        """Keep the good messages of a failing entry; dead-letter only the bad ones."""
+        for payload in entry.messages:
+            try:
+                message = decode_message(payload)
+                await self.ingestion.ingest([message])
+                await self.stream.count("processed")
+            except TRANSIENT:
+                raise
+            except Exception as exc:
+                log.error("message dead-lettered: %s", type(exc).__name__)
+                await self.stream.dead_letter(entry.source, payload, type(exc).__name__ or reason)

@@ -1,0 +1,124 @@
+"""Tracking sources: who may send events, into which workspace, with what trust.
+
+A write key is shown once, at creation; only its SHA-256 digest is stored. Keys are random
+(32 bytes), so a fast digest is enough and lets every request be checked in microseconds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from app.adapters.neo4j_db import Graph
+from app.errors import InvalidInput, NotFound
+
+#: How long an authenticated key is remembered in-process (a rotated key stops within this).
+CACHE_SECONDS = 30.0
+DEFAULT_SOURCE_ID = "default"
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    ws: str
+    name: str
+    trust: float
+
+
+@dataclass(frozen=True)
+class NewSource:
+    source: Source
+    write_key: str  # shown once
+
+
+def key_digest(write_key: str) -> str:
+    return hashlib.sha256(write_key.encode()).hexdigest()
+
+
+def new_write_key() -> str:
+    return "wk_" + secrets.token_urlsafe(32)
+
+
+class SourceService:
+    def __init__(self, graph: Graph, ws: str, clock: Callable[[], float] = time.time) -> None:
+        self.graph = graph
+        self.ws = ws
+        self.clock = clock
+        self._cache: dict[str, tuple[float, Source | None]] = {}
+
+    @staticmethod
+    def _check(name: str, trust: float) -> None:
+        if not name.strip() or len(name) > 100:
+            raise InvalidInput("source name must be 1 to 100 characters")
+        if not 0.0 < trust <= 1.0:
+            raise InvalidInput("trust must be greater than 0 and at most 1")
+
+    async def create(self, name: str, trust: float = 0.5) -> NewSource:
+        self._check(name, trust)
+        key = new_write_key()
+        source = Source(str(uuid.uuid4()), self.ws, name.strip(), trust)
+        await self.graph.write(
+            "sources/create",
+            id=source.id,
+            ws=self.ws,
+            name=source.name,
+            key_hash=key_digest(key),
+            trust=trust,
+            at=self.clock(),
+        )
+        return NewSource(source, key)
+
+    async def ensure_default(self, write_key: str, trust: float = 0.5) -> Source:
+        """The development source, keyed by CDP_DEFAULT_WRITE_KEY."""
+        await self.graph.write(
+            "sources/ensure_default",
+            id=f"{self.ws}:{DEFAULT_SOURCE_ID}",
+            ws=self.ws,
+            name=DEFAULT_SOURCE_ID,
+            key_hash=key_digest(write_key),
+            trust=trust,
+            at=self.clock(),
+        )
+        return Source(f"{self.ws}:{DEFAULT_SOURCE_ID}", self.ws, DEFAULT_SOURCE_ID, trust)
+
+    async def rotate_key(self, source_id: str) -> str:
+        key = new_write_key()
+        rows = await self.graph.write(
+            "sources/rotate_key",
+            id=source_id,
+            ws=self.ws,
+            key_hash=key_digest(key),
+            at=self.clock(),
+        )
+        if not rows:
+            raise NotFound("no source with that id in this workspace")
+        self._cache.clear()
+        return key
+
+    async def list(self) -> list[Source]:
+        rows = await self.graph.read("sources/list", ws=self.ws)
+        return [Source(r["id"], r["ws"], r["name"], float(r["trust"])) for r in rows]
+
+    async def authenticate(self, write_key: str) -> Source | None:
+        """The source owning this write key, or None; remembered briefly in-process."""
+        if not write_key or len(write_key) > 200:
+            return None
+        digest = key_digest(write_key)
+        now = self.clock()
+        cached = self._cache.get(digest)
+        if cached is not None and now - cached[0] < CACHE_SECONDS:
+            return cached[1]
+        rows = await self.graph.read("sources/by_key_hash", key_hash=digest)
+        found = (
+            Source(rows[0]["id"], rows[0]["ws"], rows[0]["name"], float(rows[0]["trust"]))
+            if rows
+            else None
+        )
+        if len(self._cache) > 10_000:
+            self._cache.clear()
+        self._cache[digest] = (now, found)
+        return found

@@ -1,0 +1,183 @@
+"""The tracking pipeline on real Valkey and Neo4j: accepted means stored, exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+
+import pytest
+
+from app.bootstrap import Container
+from app.services.acceptance import AcceptanceService, Backpressure
+from app.services.sources import Source
+from app.settings import Settings
+from tests.messages import message
+from tests.services import REPO, Endpoints
+from tests.subprocess_env import process_env
+
+pytestmark = pytest.mark.integration
+
+
+async def _source(container: Container, name: str = "web") -> Source:
+    return (await container.sources.create(name)).source
+
+
+async def _drain(container: Container, rounds: int = 200) -> None:
+    resolver = container.resolver("test-resolver")
+    await container.stream.ensure_group()
+    for _ in range(rounds):
+        if (await container.stream.stats()).get("pending", 0) == 0:
+            return
+        await resolver.step(block_ms=50)
+    raise AssertionError("the resolver did not drain the stream")
+
+
+async def _events(container: Container) -> int:
+    rows = await container.graph.read("graph/stats", ws=container.settings.workspace)
+    return int(rows[0]["events"])
+
+
+async def test_accepted_messages_end_in_their_profiles(container: Container) -> None:
+    source = await _source(container)
+    await container.acceptance.accept(
+        source,
+        [
+            message(anon="a-1", source=source.id, at=1.0),
+            message("identify", anon="a-1", user="u-1", source=source.id, at=2.0),
+        ],
+    )
+    await _drain(container)
+    profile = await container.profiles.profile_by_identifier("anonymous_id", "a-1")
+    assert profile is not None
+    assert await container.profiles.event_count(profile.id) == 2
+    stats = await container.stream.stats()
+    assert (stats["accepted"], stats["processed"], stats["pending"]) == (2, 2, 0)
+
+
+async def test_replayed_batch_changes_nothing_and_sources_are_separate(
+    container: Container,
+) -> None:
+    web, app_source = await _source(container, "web"), await _source(container, "app")
+    batch = [message(anon="a-1", source=web.id, message_id=f"m-{i}") for i in range(5)]
+    first = await container.acceptance.accept(web, batch)
+    again = await container.acceptance.accept(web, batch)
+    assert (first.accepted, again.accepted, again.duplicates) == (5, 0, 5)
+    same_ids = [message(anon="a-1", source=app_source.id, message_id="m-0")]
+    assert (await container.acceptance.accept(app_source, same_ids)).accepted == 1
+    await _drain(container)
+    assert await _events(container) == 6
+    # Past the de-duplication window Neo4j's unique event id is the arbiter.
+    await container.redis.delete(*await container.redis.keys("cdp:*:dedup:*"))
+    assert (await container.acceptance.accept(web, batch)).accepted == 5
+    await _drain(container)
+    assert await _events(container) == 6
+    assert (await container.stream.stats())["duplicates"] == 5
+
+
+async def test_backpressure_refuses_past_the_bound_and_recovers(container: Container) -> None:
+    source = await _source(container)
+    small = AcceptanceService(container.stream, bound=10, retry_after=3)
+    await small.accept(source, [message(anon=f"a-{i}", source=source.id) for i in range(8)])
+    with pytest.raises(Backpressure) as refused:
+        await small.accept(source, [message(anon=f"b-{i}", source=source.id) for i in range(3)])
+    assert refused.value.retry_after == 3
+    assert (await container.stream.stats())["pending"] == 8  # nothing half-appended
+    await _drain(container)
+    outcome = await small.accept(
+        source, [message(anon=f"b-{i}", source=source.id) for i in range(3)]
+    )
+    assert outcome.accepted == 3
+
+
+async def test_a_poison_message_is_dead_lettered_and_the_rest_kept(container: Container) -> None:
+    source = await _source(container)
+    await container.stream.ensure_group()
+    good = message(anon="a-good", source=source.id)
+    from app.services.acceptance import encode_message
+
+    await container.redis.xadd(
+        container.stream.stream,
+        {"source": source.id, "m1": encode_message(good), "m2": b'{"not": "a message"}'},
+    )
+    await container.redis.incrby(container.stream.backlog, 2)
+    resolver = container.resolver("test-resolver")
+    for _ in range(container.settings.resolver_max_attempts + 1):
+        await resolver.step(block_ms=50)
+    stats = await container.stream.stats()
+    assert stats["dead_lettered"] == 1 and stats["pending"] == 0
+    assert await container.profiles.profile_by_identifier("anonymous_id", "a-good") is not None
+    letters = await container.deadletters.list()
+    assert [(d.type, d.reason) for d in letters] == [("undecodable", "TypeError")]
+    assert await container.deadletters.replay() == (0, 1)
+
+
+async def test_resolver_killed_mid_batch_loses_and_doubles_nothing(
+    container: Container, settings: Settings
+) -> None:
+    source = await _source(container)
+    total = 0
+    for batch in range(60):
+        messages = [
+            message(
+                "identify" if i % 3 == 0 else "track",
+                anon=f"anon-{batch}-{i % 4}",
+                user=f"user-{batch}" if i % 3 == 0 else None,
+                source=source.id,
+                at=float(batch * 100 + i),
+            )
+            for i in range(25)
+        ]
+        total += (await container.acceptance.accept(source, messages)).accepted
+
+    async def start() -> asyncio.subprocess.Process:
+        return await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "app.entrypoints.cli",
+            "resolver",
+            "--name",
+            "crashy",
+            env=process_env(settings, CDP_RESOLVER_BATCH_ENTRIES="5"),
+            cwd=str(REPO),
+        )
+
+    first = await start()
+    for _ in range(600):
+        processed = (await container.stream.stats()).get("processed", 0)
+        if processed >= 200:
+            break
+        await asyncio.sleep(0.05)
+    first.send_signal(signal.SIGKILL)
+    await first.wait()
+    assert (await container.stream.stats())["pending"] > 0, "killed too late to prove anything"
+
+    second = await start()
+    try:
+        for _ in range(1200):
+            if (await container.stream.stats())["pending"] == 0:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        second.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(second.wait(), 30)
+    assert (await container.stream.stats())["pending"] == 0
+    assert await _events(container) == total == 1500
+
+
+async def test_valkey_restart_after_accepting_loses_nothing(
+    container: Container, endpoints: Endpoints
+) -> None:
+    if endpoints.local_valkey is None:
+        pytest.skip("needs the locally launched Valkey")
+    source = await _source(container)
+    for batch in range(10):
+        await container.acceptance.accept(
+            source, [message(anon=f"v-{batch}-{i}", source=source.id) for i in range(10)]
+        )
+    endpoints.local_valkey.stop()
+    endpoints.local_valkey.start()
+    await container.redis.connection_pool.disconnect()
+    assert (await container.stream.stats())["pending"] == 100
+    await _drain(container)
+    assert await _events(container) == 100
