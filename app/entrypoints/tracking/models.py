@@ -30,6 +30,13 @@ def _id(value: Any) -> str | None:
     raise PydanticCustomError("id_type", "must be a string or a number")
 
 
+def _required_id(value: Any) -> str:
+    text = _id(value)
+    if text is None:
+        raise PydanticCustomError("id_missing", "must be a non-empty string or a number")
+    return text
+
+
 def _message_id(value: Any) -> str | None:
     text = _id(value)
     if text is not None and len(text) > MAX_MESSAGE_ID:
@@ -46,6 +53,12 @@ def _text(value: Any) -> Any:
     if value is None or isinstance(value, str):
         return value
     raise PydanticCustomError("string_type", "must be a string")
+
+
+def _required_text(value: Any) -> str:
+    if isinstance(value, str) and value:
+        return value
+    raise PydanticCustomError("string_type", "must be a non-empty string")
 
 
 Id = Annotated[str | None, BeforeValidator(_id)]
@@ -83,7 +96,7 @@ class IdentifyMessage(SpecMessage):
 
 class TrackMessage(SpecMessage):
     type: Literal["track"] = "track"
-    event: Annotated[str, BeforeValidator(_text), Field(min_length=1)]
+    event: Annotated[str, BeforeValidator(_required_text)]
     properties: JsonObject = Field(default_factory=dict)
 
 
@@ -103,18 +116,14 @@ class ScreenMessage(SpecMessage):
 
 class GroupMessage(SpecMessage):
     type: Literal["group"] = "group"
-    groupId: Annotated[str, BeforeValidator(_id)]
+    groupId: Annotated[str, BeforeValidator(_required_id)]
     traits: JsonObject = Field(default_factory=dict)
 
 
 class AliasMessage(SpecMessage):
     type: Literal["alias"] = "alias"
-    previousId: Annotated[str, BeforeValidator(_id)]
+    previousId: Annotated[str, BeforeValidator(_required_id)]
 
-
-AnyMessage = (
-    IdentifyMessage | TrackMessage | PageMessage | ScreenMessage | GroupMessage | AliasMessage
-)
 
 MODELS: dict[str, type[SpecMessage]] = {
     "identify": IdentifyMessage,
@@ -131,7 +140,7 @@ class BatchEnvelope(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    batch: list[dict[str, Any]]
+    batch: list[Any]
     sentAt: DateText = None
     context: JsonObject = Field(default_factory=dict)
     integrations: JsonObject = Field(default_factory=dict)
