@@ -91,9 +91,14 @@ class IdentityTx:
     async def load_component(
         self, seeds: Iterable[str], rules: IdentityRules, max_nodes: int
     ) -> ComponentSnapshot:
-        """Breadth-first over evidence from the seeds, not through generic identifiers."""
+        """Breadth-first over evidence from the seeds, not through generic identifiers.
+
+        Each round is one query returning the frontier's nodes, profiles and edges, so a
+        component costs as many round trips as its depth.
+        """
         snapshot = ComponentSnapshot()
         seen: set[str] = set()
+        edges: dict[tuple[str, str, str, str], dict[str, Any]] = {}
         frontier = sorted(set(seeds))
         while frontier:
             rows = await self._rows(
@@ -103,17 +108,12 @@ class IdentityTx:
             next_frontier: set[str] = set()
             turning_generic: list[str] = []
             for row in rows:
-                snapshot.nodes.append(
-                    Node(
-                        key=row["key"],
-                        type=row["type"],
-                        first_seen=float(row["first_seen"]),
-                        blocked=bool(row["blocked"]),
-                        generic=bool(row["generic"]),
-                    )
-                )
-                snapshot.stored_generic[row["key"]] = bool(row["stored_generic"])
-                next_frontier.update(k for k in row["neighbours"] if k not in seen)
+                self._add_node(snapshot, row)
+                for edge in row["edges"]:
+                    edges[(edge["a"], edge["b"], edge["kind"], edge["rule"] or "")] = edge
+                    other = edge["b"] if edge["a"] == row["key"] else edge["a"]
+                    if other not in seen:
+                        next_frontier.add(other)
                 if row["generic"] and not row["stored_generic"]:
                     turning_generic.append(row["key"])
             if turning_generic:
@@ -124,33 +124,56 @@ class IdentityTx:
                 snapshot.truncated = True
                 next_frontier = set(sorted(next_frontier)[: max(0, max_nodes - len(seen))])
             frontier = sorted(next_frontier)
-        keys = snapshot.keys
-        for row in await self._rows("identity/component_evidence", keys=keys):
-            if row["kind"] == "NEVER":
-                snapshot.never.append((row["a"], row["b"]))
-                continue
-            snapshot.evidence.append(
-                Evidence(
-                    a=row["a"],
-                    b=row["b"],
-                    rule=row["rule"],
-                    weight=rules.weight_for(row["rule"]),
-                    at=float(row["at"]),
-                    count=int(row["count"]),
-                )
+        self._add_edges(snapshot, edges.values(), rules)
+        return snapshot
+
+    @staticmethod
+    def _add_node(snapshot: ComponentSnapshot, row: dict[str, Any]) -> None:
+        snapshot.nodes.append(
+            Node(
+                key=row["key"],
+                type=row["type"],
+                first_seen=float(row["first_seen"]),
+                blocked=bool(row["blocked"]),
+                generic=bool(row["generic"]),
             )
-            link = (row["a"], row["b"], row["rule"])
-            snapshot.link_states[link] = LinkState(row["followed"], row["refusal"])
-            snapshot.link_info[link] = LinkInfo(
-                source=row["source"],
-                first_seen=float(row["at"]),
-                last_seen=float(row["last_seen"]) if row["last_seen"] is not None else None,
-                count=int(row["count"]),
-            )
-        for row in await self._rows("identity/component_profiles", keys=keys):
+        )
+        snapshot.stored_generic[row["key"]] = bool(row["stored_generic"])
+        if row["profile"] is not None:
             snapshot.current[row["key"]] = row["profile"]
             snapshot.profile_created[row["profile"]] = float(row["created_at"])
-        return snapshot
+
+    @staticmethod
+    def _add_edges(
+        snapshot: ComponentSnapshot, edges: Iterable[dict[str, Any]], rules: IdentityRules
+    ) -> None:
+        """Keep the edges whose two ends were loaded (a truncated load drops the rest)."""
+        loaded = set(snapshot.keys)
+        for edge in edges:
+            a, b = edge["a"], edge["b"]
+            if a not in loaded or b not in loaded:
+                continue
+            if edge["kind"] == "NEVER":
+                snapshot.never.append((a, b))
+                continue
+            link = (a, b, edge["rule"])
+            snapshot.evidence.append(
+                Evidence(
+                    a=a,
+                    b=b,
+                    rule=edge["rule"],
+                    weight=rules.weight_for(edge["rule"]),
+                    at=float(edge["at"]),
+                    count=int(edge["count"]),
+                )
+            )
+            snapshot.link_states[link] = LinkState(edge["followed"], edge["refusal"])
+            snapshot.link_info[link] = LinkInfo(
+                source=edge["source"],
+                first_seen=float(edge["at"]),
+                last_seen=float(edge["last_seen"]) if edge["last_seen"] is not None else None,
+                count=int(edge["count"]),
+            )
 
     async def set_link_states(self, rows: list[dict[str, Any]], at: float) -> None:
         if rows:
