@@ -73,13 +73,23 @@ class IdentityTx:
         rows = await self._rows("identity/existing_events", ids=list(ids))
         return {row["id"] for row in rows}
 
-    async def merge_identifiers(self, rows: list[dict[str, Any]]) -> None:
-        if rows:
-            await self._rows("identity/merge_identifiers", ws=self.ws, rows=rows)
+    async def merge_identifiers(self, rows: list[dict[str, Any]]) -> set[str]:
+        """Upsert; returns the keys that are new or now first seen earlier."""
+        if not rows:
+            return set()
+        changed = await self._rows("identity/merge_identifiers", ws=self.ws, rows=rows)
+        return {row["key"] for row in changed}
 
-    async def merge_evidence(self, rows: list[dict[str, Any]]) -> None:
-        if rows:
-            await self._rows("identity/merge_evidence", rows=rows)
+    async def merge_evidence(
+        self, rows: list[dict[str, Any]], late_rules: Iterable[str] = ()
+    ) -> set[str]:
+        """Upsert; returns the ends of edges whose change can move a cluster."""
+        if not rows:
+            return set()
+        changed = await self._rows(
+            "identity/merge_evidence", rows=rows, late_rules=sorted(late_rules)
+        )
+        return {key for row in changed for key in (row["a"], row["b"])}
 
     async def create_events(self, rows: list[dict[str, Any]]) -> None:
         if rows:

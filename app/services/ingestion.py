@@ -97,10 +97,20 @@ class IngestionService:
             if not fresh:
                 return IngestReport(stored=0, duplicates=len(messages))
             used = {k for p in fresh for k in p.keys.values()}
-            await tx.merge_identifiers([identifier_rows[k] for k in sorted(used)])
-            await tx.merge_evidence(self._evidence_rows(fresh))
+            seeds = await tx.merge_identifiers([identifier_rows[k] for k in sorted(used)])
+            seeds |= await tx.merge_evidence(
+                self._evidence_rows(fresh), self.rules.late_binding_rules
+            )
             await tx.create_events([event_rows[p.event_id] for p in fresh])
-            outcome = await recluster(tx, sorted(used), self.rules, now, "evidence")
+            # Clusters are a function of the evidence: if no node or edge changed in a way
+            # that can move one, nothing is recomputed (the common case of a known visitor).
+            outcome = await recluster(tx, sorted(seeds), self.rules, now, "evidence")
+            owners = {p.owner_key for p in fresh if p.owner_key is not None}
+            profile_of = dict(outcome.profile_of)
+            unknown = sorted(owners - profile_of.keys())
+            if unknown:
+                for row in await tx.find_identifiers(unknown):
+                    profile_of[row["key"]] = row["profile"]
             dropped: dict[str, int] = {}
             for p in fresh:
                 for d in p.identity.dropped:
@@ -110,8 +120,7 @@ class IngestionService:
                 stored=len(fresh),
                 duplicates=len(messages) - len(fresh),
                 profile_of_event={
-                    p.event_id: outcome.profile_of.get(p.owner_key) if p.owner_key else None
-                    for p in fresh
+                    p.event_id: profile_of.get(p.owner_key) if p.owner_key else None for p in fresh
                 },
                 dropped_identifiers=dropped,
                 new_conflicts=outcome.new_conflicts,
