@@ -18,6 +18,7 @@ from app.bootstrap import Container, build_container
 from app.entrypoints.gql.context import Context
 from app.entrypoints.gql.schema import build_schema
 from app.entrypoints.health import check_readiness
+from app.entrypoints.tracking import install as install_tracking
 from app.logs import configure_logging
 from app.metrics import HTTP_LATENCY, HTTP_REQUESTS, INGESTION
 from app.settings import Settings, load_settings
@@ -66,6 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(
         GraphQLRouter(build_schema(), context_getter=graphql_context), prefix="/graphql"
     )
+    install_tracking(app)
 
     @app.middleware("http")
     async def measure(

@@ -8,6 +8,7 @@ in between leaves an unused key, never undecryptable data.
 
 import base64
 import binascii
+import contextlib
 import hashlib
 import hmac
 import logging
@@ -296,7 +297,11 @@ class LocalKeyStore:
 
     def _open(self) -> sqlite3.Connection:
         self._path.parent.mkdir(parents=True, exist_ok=True)
-        os.close(os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600))
+        # Create it 0600 only if absent: opening and closing another descriptor of a file this
+        # process already has open in SQLite would drop that connection's POSIX locks.
+        if not self._path.exists():
+            with contextlib.suppress(FileExistsError):
+                os.close(os.open(self._path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
         # SQLite gives -wal and -shm the mode of the main file; tighten files from older runs.
         for suffix in ("", "-wal", "-shm"):
             file = self._path.with_name(self._path.name + suffix)

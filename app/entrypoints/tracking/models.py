@@ -15,6 +15,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
+from app.domain.messages import MessageType
+
 #: A message id longer than this is refused: it becomes part of the de-duplication key.
 MAX_MESSAGE_ID = 255
 
@@ -65,7 +67,9 @@ Id = Annotated[str | None, BeforeValidator(_id)]
 MessageId = Annotated[str | None, BeforeValidator(_message_id)]
 JsonObject = Annotated[dict[str, Any], BeforeValidator(_object)]
 Text = Annotated[str | None, BeforeValidator(_text)]
-DateText = Annotated[str | None, BeforeValidator(_text), Field(json_schema_extra={"format": "date-time"})]
+DateText = Annotated[
+    str | None, BeforeValidator(_text), Field(json_schema_extra={"format": "date-time"})
+]
 
 
 class SpecMessage(BaseModel):
@@ -73,6 +77,7 @@ class SpecMessage(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
+    type: MessageType
     userId: Id = None
     anonymousId: Id = None
     messageId: MessageId = None

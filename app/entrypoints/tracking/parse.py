@@ -1,0 +1,321 @@
+"""Reading a tracking request: a bounded body, bounded decompression, JSON, messages, time.
+
+Sizes are checked while bytes arrive and while they are inflated, so neither a huge body nor a
+gzip bomb is ever held in memory. Timestamps follow Segment's spec ("Common Fields",
+Timestamps): the client's time of the event is `timestamp` (or, failing it,
+`originalTimestamp`), corrected for the client's clock skew as
+`receivedAt - (sentAt - originalTimestamp)` when `sentAt` is known.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+import zlib
+from collections.abc import AsyncIterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+import orjson
+from pydantic import ValidationError
+
+from app.domain.messages import TrackedMessage
+from app.entrypoints.tracking.models import (
+    MODELS,
+    AliasMessage,
+    BatchEnvelope,
+    GroupMessage,
+    IdentifyMessage,
+    PageMessage,
+    ScreenMessage,
+    SpecMessage,
+    TrackMessage,
+)
+from app.errors import CdpError
+
+#: Segment: "a maximum of 32KB per normal API request" and per event inside a batch.
+MESSAGE_LIMIT = 32 * 1024
+#: Segment: "The batch API endpoint accepts a maximum of 500KB per request"; also the hard cap
+#: on what a compressed body may inflate to.
+BATCH_LIMIT = 500 * 1024
+#: Compressed bodies may be a little larger than their content (incompressible data).
+WIRE_SLACK = 1024
+DAY = 86_400.0
+
+_ENCODINGS = {"": None, "identity": None, "gzip": 31, "x-gzip": 31, "deflate": 15}
+_ISO = re.compile(
+    r"(\d{4})-(\d{1,2})-(\d{1,2})"
+    r"(?:[Tt ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?"
+    r"\s*(?:[Zz]|([+-])(\d{2})(?::?(\d{2}))?)?"
+)
+_PYDANTIC_WORDS = {
+    "missing": "is required",
+    "dict_type": "must be an object",
+    "list_type": "must be an array",
+    "model_type": "must be an object",
+}
+
+
+class TrackingError(CdpError):
+    """A request the tracking API refuses; the message names the field, never its value."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+def bad_request(message: str) -> TrackingError:
+    return TrackingError(400, "invalid_request", message)
+
+
+def too_large(message: str) -> TrackingError:
+    return TrackingError(413, "payload_too_large", message)
+
+
+class _Sink:
+    """Collects the decoded body and refuses it past the cap."""
+
+    def __init__(self, cap: int) -> None:
+        self.cap = cap
+        self.out = bytearray()
+
+    def take(self, data: bytes) -> None:
+        self.out += data
+        if len(self.out) > self.cap:
+            raise too_large(f"body: larger than {self.cap // 1024} KB once decoded")
+
+    def feed(self, data: bytes) -> None:
+        self.take(data)
+
+    def finish(self) -> bytes:
+        return bytes(self.out)
+
+
+class _Inflater(_Sink):
+    """Streaming zlib/gzip decoding that never produces more than cap + 1 bytes."""
+
+    def __init__(self, cap: int, wbits: int) -> None:
+        super().__init__(cap)
+        self._z = zlib.decompressobj(wbits)
+
+    def feed(self, data: bytes) -> None:
+        while data:
+            if self._z.eof:
+                raise bad_request("body: data after the end of the compressed stream")
+            try:
+                piece = self._z.decompress(data, self.cap - len(self.out) + 1)
+            except zlib.error as exc:
+                raise bad_request("body: not valid compressed data") from exc
+            self.take(piece)
+            data = self._z.unconsumed_tail or self._z.unused_data
+
+    def finish(self) -> bytes:
+        if not self._z.eof:
+            raise bad_request("body: compressed data is truncated")
+        return bytes(self.out)
+
+
+def decoder(content_encoding: str | None, cap: int = BATCH_LIMIT) -> _Sink:
+    """A sink for this Content-Encoding; 415 for anything but gzip, deflate and identity."""
+    name = (content_encoding or "").strip().lower()
+    if name not in _ENCODINGS:
+        raise TrackingError(
+            415,
+            "unsupported_encoding",
+            "Content-Encoding: only gzip, deflate and identity are supported",
+        )
+    wbits = _ENCODINGS[name]
+    return _Sink(cap) if wbits is None else _Inflater(cap, wbits)
+
+
+async def read_body(
+    chunks: AsyncIterable[bytes],
+    content_encoding: str | None,
+    content_length: str | None,
+    cap: int = BATCH_LIMIT,
+) -> bytes:
+    """The decoded body, refused (413) as soon as the wire or the decoded size passes `cap`."""
+    sink = decoder(content_encoding, cap)
+    wire_cap = cap + WIRE_SLACK
+    if content_length is not None and content_length.isdigit() and int(content_length) > wire_cap:
+        raise too_large(f"body: larger than {cap // 1024} KB")
+    received = 0
+    async for chunk in chunks:
+        received += len(chunk)
+        if received > wire_cap:
+            raise too_large(f"body: larger than {cap // 1024} KB")
+        sink.feed(chunk)
+    return sink.finish()
+
+
+def load_object(raw: bytes) -> dict[str, Any]:
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise bad_request("body: malformed JSON") from exc
+    if not isinstance(data, dict):
+        raise bad_request("body: must be a JSON object")
+    return data
+
+
+def parse_instant(text: str) -> float:
+    """ISO-8601 to epoch seconds; no offset means UTC. Lenient on one-digit month and day,
+    as in Segment's own batch example ("2015-2-02T00:30:08.276Z")."""
+    match = _ISO.fullmatch(text.strip())
+    if match is None:
+        raise ValueError("not ISO-8601")
+    year, month, day, hour, minute, second, fraction, sign, off_h, off_m = match.groups()
+    tz = UTC
+    if sign is not None:
+        offset = timedelta(hours=int(off_h), minutes=int(off_m or 0))
+        tz = timezone(-offset if sign == "-" else offset)
+    micros = int((fraction or "0")[:6].ljust(6, "0"))
+    moment = datetime(
+        int(year), int(month), int(day),
+        int(hour or 0), int(minute or 0), int(second or 0), micros, tzinfo=tz,
+    )  # fmt: skip
+    return moment.timestamp()
+
+
+def correct_timestamp(
+    received_at: float, client_time: float | None, sent_at: float | None, horizon_days: int
+) -> tuple[float, tuple[str, ...]]:
+    """The event's time on the server's clock, and flags for a clamped or very old time."""
+    if client_time is None:
+        return received_at, ()
+    at = client_time if sent_at is None else received_at - (sent_at - client_time)
+    if at > received_at:
+        return received_at, ("timestamp_clamped",)
+    if at < received_at - horizon_days * DAY:
+        return at, ("timestamp_old",)
+    return at, ()
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """Who sent the request and when it arrived: stamped on every message in it."""
+
+    source_id: str
+    received_at: float
+    horizon_days: int
+
+
+def describe(error: ValidationError, where: str = "") -> str:
+    """The first problem as "field: what is wrong" (pydantic's input values are left out)."""
+    problems = error.errors(include_url=False, include_input=False, include_context=False)
+    first = problems[0]
+    field = ".".join(str(part) for part in first["loc"])
+    path = ".".join(part for part in (where, field) if part)
+    words = _PYDANTIC_WORDS.get(first["type"], first["msg"])
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    return f"{path}: {words}{more}" if path else f"{words}{more}"
+
+
+def _check_size(item: Mapping[str, Any], where: str) -> None:
+    if len(orjson.dumps(item)) > MESSAGE_LIMIT:
+        raise too_large(f"{where or 'message'}: larger than {MESSAGE_LIMIT // 1024} KB")
+
+
+def _instant(value: str | None, where: str, field: str) -> float | None:
+    if value is None:
+        return None
+    try:
+        return parse_instant(value)
+    except (ValueError, OverflowError) as exc:
+        path = f"{where}.{field}" if where else field
+        raise bad_request(f"{path}: must be an ISO-8601 date-time") from exc
+
+
+def _validate(kind: str, data: Mapping[str, Any], where: str) -> SpecMessage:
+    try:
+        return MODELS[kind].model_validate({**data, "type": kind})
+    except ValidationError as exc:
+        raise bad_request(describe(exc, where)) from exc
+
+
+def to_tracked(
+    message: SpecMessage,
+    receipt: Receipt,
+    where: str = "",
+    sent_at: float | None = None,
+    defaults: Mapping[str, Any] | None = None,
+) -> TrackedMessage:
+    """The pipeline's form: corrected time, group traits kept apart from the person's."""
+    client = _instant(message.timestamp, where, "timestamp")
+    if client is None:
+        client = _instant(message.originalTimestamp, where, "originalTimestamp")
+    own_sent_at = _instant(message.sentAt, where, "sentAt")
+    at, flags = correct_timestamp(
+        receipt.received_at,
+        client,
+        own_sent_at if own_sent_at is not None else sent_at,
+        receipt.horizon_days,
+    )
+    context = {**defaults, **message.context} if defaults else message.context
+    traits: dict[str, Any] = {}
+    properties: dict[str, Any] = {}
+    event = name = group_id = previous_id = None
+    if isinstance(message, IdentifyMessage):
+        # rudder-sdk-python sends identify traits only as context.traits.
+        context_traits = context.get("traits")
+        traits = {**(context_traits if isinstance(context_traits, dict) else {}), **message.traits}
+    elif isinstance(message, TrackMessage):
+        event, properties = message.event, message.properties
+    elif isinstance(message, PageMessage | ScreenMessage):
+        name, properties = message.name, message.properties
+        if message.category is not None and "category" not in properties:
+            properties = {**properties, "category": message.category}
+    elif isinstance(message, GroupMessage):
+        # A group's traits describe the company, not the person: never identifiers.
+        group_id, properties = message.groupId, {"groupTraits": message.traits}
+    elif isinstance(message, AliasMessage):
+        previous_id = message.previousId
+    return TrackedMessage(
+        message_id=message.messageId or str(uuid.uuid4()),
+        type=message.type,
+        source_id=receipt.source_id,
+        received_at=receipt.received_at,
+        timestamp=at,
+        user_id=message.userId,
+        anonymous_id=message.anonymousId,
+        previous_id=previous_id,
+        event=event,
+        name=name,
+        group_id=group_id,
+        traits=traits,
+        properties=properties,
+        context=context,
+        flags=flags,
+    )
+
+
+def parse_single(kind: str, data: Mapping[str, Any], receipt: Receipt) -> TrackedMessage:
+    """/v1/<kind>: the path decides the type, whatever `type` the body says."""
+    _check_size(data, "")
+    return to_tracked(_validate(kind, data, ""), receipt)
+
+
+def parse_batch(data: Mapping[str, Any], receipt: Receipt) -> list[TrackedMessage]:
+    """Every message or none: the first bad one refuses the whole batch, naming its index."""
+    try:
+        envelope = BatchEnvelope.model_validate(data)
+    except ValidationError as exc:
+        raise bad_request(describe(exc)) from exc
+    sent_at = _instant(envelope.sentAt, "", "sentAt")
+    out: list[TrackedMessage] = []
+    for index, item in enumerate(envelope.batch):
+        where = f"batch[{index}]"
+        if not isinstance(item, dict):
+            raise bad_request(f"{where}: must be an object")
+        _check_size(item, where)
+        kind = item.get("type")
+        if kind is None:
+            raise bad_request(f"{where}.type: is required")
+        if not isinstance(kind, str) or kind not in MODELS:
+            raise bad_request(f"{where}.type: must be one of {', '.join(MODELS)}")
+        message = _validate(kind, item, where)
+        out.append(to_tracked(message, receipt, where, sent_at, envelope.context))
+    return out

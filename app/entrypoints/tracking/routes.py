@@ -1,0 +1,188 @@
+"""Segment's HTTP Tracking API: POST /v1/{identify,track,page,screen,group,alias,batch,import}.
+
+Both segment-analytics-python and rudder-sdk-python post only to `<host>/v1/batch`; the
+single-call paths and `/v1/import` (Segment's historical-import alias of batch) are for direct
+HTTP users. A request is authenticated, read, validated in full, then appended in one atomic
+step; the answer is Segment's `{"success": true}` only after the append. Errors share one body:
+`{"success": false, "error", "code", "message"}`: both SDKs read `code` and `message`, and
+rudder-sdk-python retries a 4xx whose body lacks them as if the network had failed.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+import neo4j.exceptions
+import redis.exceptions
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from starlette.requests import ClientDisconnect
+
+from app.bootstrap import Container
+from app.entrypoints.tracking.models import MODELS, request_schema
+from app.entrypoints.tracking.parse import (
+    Receipt,
+    TrackingError,
+    bad_request,
+    load_object,
+    parse_batch,
+    parse_single,
+    read_body,
+)
+from app.errors import Unavailable
+from app.services.acceptance import Backpressure
+from app.services.sources import Source
+
+log = logging.getLogger(__name__)
+
+router = APIRouter(prefix="/v1", tags=["tracking"])
+
+SUCCESS = b'{"success":true}'
+#: Backing services that do not answer: the tracker should retry (both SDKs retry 5xx).
+UNAVAILABLE = (
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    redis.exceptions.BusyLoadingError,
+    neo4j.exceptions.ServiceUnavailable,
+    neo4j.exceptions.SessionExpired,
+    Unavailable,
+)
+_UNAVAILABLE_RETRY_AFTER = 5
+
+_ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["success", "error", "code", "message"],
+    "properties": {
+        "success": {"const": False},
+        "error": {"type": "string"},
+        "code": {"type": "string"},
+        "message": {"type": "string"},
+    },
+}
+_SUCCESS_SCHEMA = {
+    "type": "object",
+    "required": ["success"],
+    "properties": {"success": {"const": True}},
+}
+
+
+def _json(schema: Mapping[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: _json(_SUCCESS_SCHEMA, "Accepted (appended durably, or a duplicate messageId)"),
+    400: _json(_ERROR_SCHEMA, "Malformed JSON or a message that breaks the spec"),
+    401: _json(_ERROR_SCHEMA, "Missing or unknown write key"),
+    413: _json(_ERROR_SCHEMA, "Message over 32 KB or body over 500 KB (decoded)"),
+    415: _json(_ERROR_SCHEMA, "Content-Encoding other than gzip, deflate or identity"),
+    429: _json(_ERROR_SCHEMA, "Ingestion backlog full; see Retry-After"),
+    503: _json(_ERROR_SCHEMA, "A backing service does not answer; see Retry-After"),
+}
+
+
+def error_response(
+    status: int, code: str, message: str, headers: Mapping[str, str] | None = None
+) -> JSONResponse:
+    body = {"success": False, "error": message, "code": code, "message": message}
+    return JSONResponse(body, status_code=status, headers=dict(headers or {}))
+
+
+def basic_write_key(authorization: str | None) -> str | None:
+    """The write key from `Authorization: Basic base64(key:)`; the colon is optional."""
+    if not authorization:
+        return None
+    scheme, _, value = authorization.strip().partition(" ")
+    if scheme.lower() != "basic":
+        return None  # e.g. Segment's OAuth Bearer: the write key is then in the body
+    try:
+        decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError) as exc:
+        raise TrackingError(
+            401, "unauthorized", "Authorization: malformed Basic credentials"
+        ) from exc
+    return decoded.partition(":")[0] or None
+
+
+async def _authenticate(container: Container, write_key: Any) -> Source:
+    if not isinstance(write_key, str) or not write_key:
+        raise TrackingError(
+            401, "unauthorized", "write key: missing (HTTP Basic user name or body writeKey)"
+        )
+    source = await container.sources.authenticate(write_key)
+    if source is None:
+        raise TrackingError(401, "unauthorized", "write key: unknown")
+    return source
+
+
+async def handle(request: Request, kind: str) -> Response:
+    """Authenticate, read, validate everything, append once; answer as Segment does."""
+    received_at = time.time()
+    container: Container = request.app.state.container
+    headers = request.headers
+    try:
+        header_key = basic_write_key(headers.get("authorization"))
+        source = await _authenticate(container, header_key) if header_key else None
+        raw = await read_body(
+            request.stream(), headers.get("content-encoding"), headers.get("content-length")
+        )
+        data = load_object(raw)
+        if source is None:
+            source = await _authenticate(container, data.get("writeKey"))
+        receipt = Receipt(source.id, received_at, container.settings.timestamp_horizon_days)
+        if kind == "batch":
+            messages = parse_batch(data, receipt)
+        else:
+            messages = [parse_single(kind, data, receipt)]
+        await container.acceptance.accept(source, messages)
+    except TrackingError as exc:
+        return error_response(exc.status, exc.code, exc.message)
+    except Backpressure as exc:
+        retry = {"Retry-After": str(exc.retry_after)}
+        return error_response(429, "rate_limited", str(exc), retry)
+    except ClientDisconnect:
+        gone = bad_request("body: the client disconnected before sending it all")
+        return error_response(gone.status, gone.code, gone.message)
+    except UNAVAILABLE as exc:
+        log.warning(
+            "tracking refused: backing service unavailable", extra={"error": type(exc).__name__}
+        )
+        retry = {"Retry-After": str(_UNAVAILABLE_RETRY_AFTER)}
+        return error_response(503, "unavailable", "storage unavailable; retry later", retry)
+    return Response(SUCCESS, media_type="application/json")
+
+
+def _endpoint(kind: str) -> Callable[[Request], Awaitable[Response]]:
+    async def endpoint(request: Request) -> Response:
+        return await handle(request, kind)
+
+    return endpoint
+
+
+for _kind in MODELS:
+    router.add_api_route(
+        f"/{_kind}",
+        _endpoint(_kind),
+        methods=["POST"],
+        name=f"tracking_{_kind}",
+        summary=f"Segment {_kind} call",
+        response_model=None,
+        responses=RESPONSES,
+        openapi_extra={"requestBody": request_schema(_kind)},
+    )
+for _path, _name in (("/batch", "tracking_batch"), ("/import", "tracking_import")):
+    router.add_api_route(
+        _path,
+        _endpoint("batch"),
+        methods=["POST"],
+        name=_name,
+        summary="Segment batch of calls (all accepted or none)",
+        response_model=None,
+        responses=RESPONSES,
+        openapi_extra={"requestBody": request_schema("batch")},
+    )
