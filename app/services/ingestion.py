@@ -31,6 +31,7 @@ class IngestReport:
     dropped_identifiers: dict[str, int] = field(default_factory=dict)
     new_conflicts: tuple[Refusal, ...] = ()
     merges: int = 0
+    splits: int = 0
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,7 @@ class IngestionService:
                 dropped_identifiers=dropped,
                 new_conflicts=outcome.new_conflicts,
                 merges=len(outcome.merges),
+                splits=len(outcome.splits),
             )
 
         return await self.graph.write(work)

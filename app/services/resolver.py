@@ -89,6 +89,7 @@ class Resolver:
         await self.stream.count("processed", len(decoded))
         await self.stream.count("duplicates", report.duplicates)
         await self.stream.count("merges", report.merges)
+        await self.stream.count("splits", report.splits)
         await self.stream.count("conflicts", len(report.new_conflicts))
 
     async def _process_alone(self, entry: StreamEntry) -> None:

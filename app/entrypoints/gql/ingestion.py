@@ -58,6 +58,7 @@ class Ingestion:
     dead_lettered: int = strawberry.field(description="messages moved to the dead-letter stream")
     dead_letters_waiting: int = strawberry.field(description="dead letters not yet replayed")
     merges: int
+    splits: int
     conflicts: int
 
 
@@ -83,6 +84,7 @@ INGESTION_FIELDS = (
     "dead_lettered",
     "dead_letters_waiting",
     "merges",
+    "splits",
     "conflicts",
 )
 
