@@ -80,15 +80,14 @@ class IdentityTx:
         changed = await self._rows("identity/merge_identifiers", ws=self.ws, rows=rows)
         return {row["key"] for row in changed}
 
-    async def merge_evidence(
-        self, rows: list[dict[str, Any]], late_rules: Iterable[str] = ()
-    ) -> set[str]:
-        """Upsert; returns the ends of edges whose change can move a cluster."""
+    async def merge_evidence(self, rows: list[dict[str, Any]]) -> set[str]:
+        """Upsert; returns the ends of edges whose change can move a cluster.
+
+        Each row says whether it is late-binding (`late`): then its count matters too.
+        """
         if not rows:
             return set()
-        changed = await self._rows(
-            "identity/merge_evidence", rows=rows, late_rules=sorted(late_rules)
-        )
+        changed = await self._rows("identity/merge_evidence", rows=rows)
         return {key for row in changed for key in (row["a"], row["b"])}
 
     async def create_events(self, rows: list[dict[str, Any]]) -> None:

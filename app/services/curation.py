@@ -186,6 +186,7 @@ class CurationService:
                     "first": now,
                     "last": now,
                     "source": f"manual:{by}",
+                    "late": False,
                 }
                 for k in keys[1:]
             ]

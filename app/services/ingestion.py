@@ -99,9 +99,7 @@ class IngestionService:
                 return IngestReport(stored=0, duplicates=len(messages))
             used = {k for p in fresh for k in p.keys.values()}
             seeds = await tx.merge_identifiers([identifier_rows[k] for k in sorted(used)])
-            seeds |= await tx.merge_evidence(
-                self._evidence_rows(fresh), self.rules.late_binding_rules
-            )
+            seeds |= await tx.merge_evidence(self._evidence_rows(fresh))
             await tx.create_events([event_rows[p.event_id] for p in fresh])
             # Clusters are a function of the evidence: if no node or edge changed in a way
             # that can move one, nothing is recomputed (the common case of a known visitor).
@@ -180,6 +178,7 @@ class IngestionService:
                         "first": at,
                         "last": at,
                         "source": p.message.source_id,
+                        "late": self.rules.is_late(rule, x.type, y.type),
                     },
                 )
                 row["count"] += 1

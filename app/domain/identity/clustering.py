@@ -290,7 +290,10 @@ def cluster(
             state.refused.append((e, BLOCKED))
         elif e.a in generic or e.b in generic:
             state.refused.append((e, GENERIC))
-        elif e.rule in rules.late_binding_rules and e.count < rules.late_binding_threshold:
+        elif (
+            rules.is_late(e.rule, by_key[e.a].type, by_key[e.b].type)
+            and e.count < rules.late_binding_threshold
+        ):
             state.refused.append((e, LATE_BINDING_PENDING))
         else:
             state.add(e)

@@ -62,6 +62,8 @@ class IdentityRules:
     generic_degree: int = 25
     #: Rules whose edges are followed only once ``count`` reaches ``late_binding_threshold``.
     late_binding_rules: frozenset[str] = frozenset()
+    #: Identifier types whose links (to anything) are late-binding too, e.g. a shared phone.
+    late_binding_types: frozenset[str] = frozenset()
     late_binding_threshold: int = 2
     blocked_patterns: tuple[str, ...] = DEFAULT_BLOCKED_PATTERNS
     blocked_values: frozenset[str] = DEFAULT_BLOCKED_VALUES
@@ -74,6 +76,7 @@ class IdentityRules:
         object.__setattr__(self, "type_caps", _frozen_map(self.type_caps))
         object.__setattr__(self, "type_priority", tuple(self.type_priority))
         object.__setattr__(self, "late_binding_rules", frozenset(self.late_binding_rules))
+        object.__setattr__(self, "late_binding_types", frozenset(self.late_binding_types))
         object.__setattr__(self, "blocked_patterns", tuple(self.blocked_patterns))
         object.__setattr__(self, "blocked_values", frozenset(self.blocked_values))
         _validate(self)
@@ -96,6 +99,11 @@ class IdentityRules:
             else len(self.type_priority)
         )
         return (anchor, 1, type)
+
+    def is_late(self, rule: str, type_a: str, type_b: str) -> bool:
+        """Whether a link waits for ``late_binding_threshold`` pieces of evidence."""
+        late_types = self.late_binding_types
+        return rule in self.late_binding_rules or type_a in late_types or type_b in late_types
 
     def weight_for(self, rule: str) -> float:
         """The configured weight of ``rule``; RulesError names an unknown rule."""
@@ -132,6 +140,7 @@ class IdentityRules:
             "total_cap": self.total_cap,
             "generic_degree": self.generic_degree,
             "late_binding_rules": sorted(self.late_binding_rules),
+            "late_binding_types": sorted(self.late_binding_types),
             "late_binding_threshold": self.late_binding_threshold,
             "blocked_patterns": list(self.blocked_patterns),
             "blocked_values": sorted(self.blocked_values),
@@ -192,6 +201,10 @@ def _parse_priority(key: str, value: Any) -> tuple[str, ...]:
     return tuple(_type_name(key, t) for t in _str_list(key, value))
 
 
+def _parse_types(key: str, value: Any) -> frozenset[str]:
+    return frozenset(_type_name(key, v) for v in _str_list(key, value))
+
+
 def _parse_rules(key: str, value: Any) -> frozenset[str]:
     return frozenset(_rule_name(key, r) for r in _str_list(key, value))
 
@@ -225,6 +238,7 @@ _PARSERS: dict[str, Callable[[str, Any], Any]] = {
     "total_cap": _positive_int,
     "generic_degree": _positive_int,
     "late_binding_rules": _parse_rules,
+    "late_binding_types": _parse_types,
     "late_binding_threshold": _positive_int,
     "blocked_patterns": _parse_patterns,
     "blocked_values": _parse_values,

@@ -214,3 +214,17 @@ async def test_reresolve_shows_then_applies_a_rule_change(container: Container) 
     await curation.reresolve(dry_run=False)
     assert len(await partition(container)) == 1
     assert await curation.reresolve(dry_run=True) == []
+
+
+async def test_late_binding_links_wait_for_enough_evidence(container: Container) -> None:
+    import dataclasses
+
+    from app.services.ingestion import IngestionService
+
+    rules = dataclasses.replace(container.rules, late_binding_types=frozenset({"phone"}))
+    ingestion = IngestionService(container.ingestion.graph, container.ingestion.sealer, rules)
+    await ingestion.ingest([message(anon="a-1", phone="+442079460999", at=1.0)])
+    # One sighting of a shared phone is only a candidate: the visitor stays alone.
+    assert len(await partition(container)) == 2
+    await ingestion.ingest([message(anon="a-1", phone="+442079460999", at=2.0)])
+    assert len(await partition(container)) == 1
