@@ -7,10 +7,10 @@ the same rules as ingestion, so a manual action and a later event can never disa
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
-from app.adapters.identity_graph import IdentityGraph, IdentityTx, LinkInfo
+from app.adapters.identity_graph import ComponentSnapshot, IdentityGraph, IdentityTx, LinkInfo
 from app.domain.identity import (
     Evidence,
     IdentifierError,
@@ -108,8 +108,18 @@ class CurationService:
 
         return await self.graph.read_tx(work)
 
-    async def unlink(self, type: str, value: str, by: str, reason: str) -> ReclusterOutcome:
-        """Detach an identifier from its profile for good (sticky NEVER edges)."""
+    async def _act_on(
+        self,
+        type: str,
+        value: str,
+        change: Callable[[IdentityTx, str, ComponentSnapshot, float], Awaitable[list[str]]],
+        reason: str,
+    ) -> ReclusterOutcome:
+        """Lock, find the identifier and its component, apply `change`, recompute.
+
+        The component is loaded before the change (a block or NEVER edge would cut it short);
+        `change` returns the identifiers to recompute from.
+        """
         ident = self.normalised(type, value)
         now = self.clock()
 
@@ -117,42 +127,40 @@ class CurationService:
             await tx.lock(now)
             key = await self._existing_key(tx, ident)
             snapshot = await tx.load_component([key], self.rules, MAX_COMPONENT_NODES)
-            mine = snapshot.current.get(key)
-            partners = [k for k, p in snapshot.current.items() if p == mine and k != key]
-            await tx.add_never([(key, other) for other in sorted(partners)], now, by, reason)
-            return await recluster(tx, [key, *partners], self.rules, now, f"unlink: {reason}")
+            seeds = await change(tx, key, snapshot, now)
+            return await recluster(tx, seeds, self.rules, now, reason)
 
         return await self.graph.write(work)
+
+    async def unlink(self, type: str, value: str, by: str, reason: str) -> ReclusterOutcome:
+        """Detach an identifier from its profile for good (sticky NEVER edges)."""
+
+        async def never(tx: IdentityTx, key: str, snap: ComponentSnapshot, now: float) -> list[str]:
+            mine = snap.current.get(key)
+            partners = sorted(k for k, p in snap.current.items() if p == mine and k != key)
+            await tx.add_never([(key, other) for other in partners], now, by, reason)
+            return [key, *partners]
+
+        return await self._act_on(type, value, never, f"unlink: {reason}")
 
     async def relink(self, type: str, value: str, by: str) -> ReclusterOutcome:
         """Lift an identifier's NEVER edges; the evidence decides again."""
-        ident = self.normalised(type, value)
-        now = self.clock()
 
-        async def work(tx: IdentityTx) -> ReclusterOutcome:
-            await tx.lock(now)
-            key = await self._existing_key(tx, ident)
-            snapshot = await tx.load_component([key], self.rules, MAX_COMPONENT_NODES)
+        async def lift(tx: IdentityTx, key: str, snap: ComponentSnapshot, now: float) -> list[str]:
             await tx.remove_never_of(key)
-            return await recluster(tx, [key, *snapshot.keys], self.rules, now, f"relink by {by}")
+            return [key, *snap.keys]
 
-        return await self.graph.write(work)
+        return await self._act_on(type, value, lift, f"relink by {by}")
 
     async def set_blocked(self, type: str, value: str, blocked: bool, by: str) -> ReclusterOutcome:
         """A blocked identifier keeps its events but links nothing any more."""
-        ident = self.normalised(type, value)
-        now = self.clock()
 
-        async def work(tx: IdentityTx) -> ReclusterOutcome:
-            await tx.lock(now)
-            key = await self._existing_key(tx, ident)
-            # Load the component before blocking: afterwards it no longer reaches the others.
-            snapshot = await tx.load_component([key], self.rules, MAX_COMPONENT_NODES)
+        async def flag(tx: IdentityTx, key: str, snap: ComponentSnapshot, now: float) -> list[str]:
             await tx.set_blocked(key, blocked, now, by)
-            action = "block" if blocked else "unblock"
-            return await recluster(tx, snapshot.keys, self.rules, now, f"{action} by {by}")
+            return snap.keys
 
-        return await self.graph.write(work)
+        action = "block" if blocked else "unblock"
+        return await self._act_on(type, value, flag, f"{action} by {by}")
 
     async def merge_profiles(
         self, profile_ids: Sequence[str], reason: str, by: str
