@@ -17,6 +17,7 @@ from app.adapters.identity_graph import IdentityGraph
 from app.adapters.neo4j_db import Graph, create_driver
 from app.adapters.stream import EventStream
 from app.domain.identity import IdentityRules, RulesError
+from app.domain.traits import TraitError, TraitSchema
 from app.errors import ConfigurationError
 from app.localservices.stack import effective_urls
 from app.privacy import BlindIndex, KeyStore, LocalKeyStore, load_kek
@@ -28,6 +29,7 @@ from app.services.keys import Sealer
 from app.services.profiles import ProfileService
 from app.services.resolver import Resolver
 from app.services.sources import SourceService
+from app.services.traits import GoldenRecords, TraitObserver
 from app.settings import Settings
 
 ARQ_QUEUE = "cdp:arq:queue"
@@ -86,6 +88,17 @@ def load_rules(path: Path) -> IdentityRules:
         raise ConfigurationError(f"{path}: {exc}") from exc
 
 
+def load_trait_schema(path: Path) -> TraitSchema:
+    """The trait schema from YAML; the built-in default when the file does not exist."""
+    if not path.exists():
+        return TraitSchema()
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        return TraitSchema.from_mapping(data)
+    except (yaml.YAMLError, TraitError) as exc:
+        raise ConfigurationError(f"{path}: {exc}") from exc
+
+
 def open_keystore(settings: Settings) -> LocalKeyStore:
     kek = load_kek(
         settings.kek.get_secret_value() if settings.kek else None,
@@ -105,11 +118,19 @@ async def build_container(settings: Settings) -> Container:
     graph = Graph(driver, settings.neo4j_database)
     identity = IdentityGraph(driver, settings.neo4j_database, settings.workspace)
     sealer = Sealer(settings.workspace, index, keystore)
-    curation = CurationService(identity, sealer, rules)
+    sources = SourceService(graph, settings.workspace)
+    schema = load_trait_schema(settings.traits_file)
+
+    async def source_trusts() -> dict[str, float]:
+        return {s.id: s.trust for s in await sources.list()}
+
+    golden = GoldenRecords(schema, source_trusts)
+    observer = TraitObserver(schema, sealer)
+    curation = CurationService(identity, sealer, rules, golden)
     redis = Redis.from_url(redis_url)
     arq = await create_pool(redis_settings(settings), default_queue_name=ARQ_QUEUE)
     stream = EventStream(redis, settings.workspace, settings.dedup_window_seconds)
-    ingestion = IngestionService(identity, sealer, rules)
+    ingestion = IngestionService(identity, sealer, rules, observer, golden)
     return Container(
         settings=settings,
         graph=graph,
@@ -119,8 +140,8 @@ async def build_container(settings: Settings) -> Container:
         rules=rules,
         ingestion=ingestion,
         curation=curation,
-        profiles=ProfileService(identity, sealer, curation),
-        sources=SourceService(graph, settings.workspace),
+        profiles=ProfileService(identity, sealer, curation, observer, golden),
+        sources=sources,
         stream=stream,
         acceptance=AcceptanceService(stream, settings.stream_bound, settings.retry_after_seconds),
         deadletters=DeadLetterService(stream, ingestion),

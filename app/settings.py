@@ -65,6 +65,7 @@ class Settings(BaseSettings):
     hmac_keys: SecretStr = SecretStr(f"k1:{DEV_HMAC_KEY}")
 
     identity_rules_file: Path = Path("config/identity.yaml")
+    traits_file: Path = Path("config/traits.yaml")
 
     # Tracking pipeline.
     #: Accepted-but-unresolved messages above which the API answers 429.
@@ -82,6 +83,9 @@ class Settings(BaseSettings):
     worker_runs_resolver: bool = True
     #: Client timestamps older than this (days) are kept but flagged.
     timestamp_horizon_days: int = 365
+    #: Browser origins (scheme://host[:port]) allowed to call /v1/* by CORS, as a JSON list in
+    #: CDP_TRACKING_CORS_ORIGINS, e.g. '["https://shop.example"]'; "*" allows any origin.
+    tracking_cors_origins: list[str] = ["*"]
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:

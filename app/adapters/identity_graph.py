@@ -233,6 +233,20 @@ class IdentityTx:
     async def profile_representatives(self, ids: Sequence[str]) -> list[dict[str, Any]]:
         return await self._rows("identity/profile_representatives", ws=self.ws, ids=list(ids))
 
+    async def merge_observations(self, rows: list[dict[str, Any]]) -> set[str]:
+        """Upsert trait observations; returns the profiles they now belong to."""
+        if not rows:
+            return set()
+        found = await self._rows("traits/merge_observations", ws=self.ws, rows=rows)
+        return {row["profile"] for row in found}
+
+    async def profile_observations(self, profile_ids: Sequence[str]) -> list[dict[str, Any]]:
+        return await self._rows("traits/profile_observations", ids=list(profile_ids))
+
+    async def set_golden(self, rows: list[dict[str, Any]], at: float) -> None:
+        if rows:
+            await self._rows("traits/set_golden", rows=rows, at=at)
+
     async def set_blocked(self, key: str, blocked: bool, at: float, by: str) -> bool:
         rows = await self._rows("identity/set_blocked", key=key, blocked=blocked, at=at, by=by)
         return bool(rows)

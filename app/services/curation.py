@@ -23,6 +23,7 @@ from app.domain.identity import (
 from app.errors import InvalidInput, NotFound
 from app.services.keys import Sealer
 from app.services.resolution import MAX_COMPONENT_NODES, ReclusterOutcome, plan, recluster
+from app.services.traits import GoldenRecords
 
 
 @dataclass(frozen=True)
@@ -79,11 +80,13 @@ class CurationService:
         graph: IdentityGraph,
         sealer: Sealer,
         rules: IdentityRules,
+        golden: GoldenRecords,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.graph = graph
         self.sealer = sealer
         self.rules = rules
+        self.golden = golden
         self.clock = clock
 
     def normalised(self, type: str, value: str) -> NormalisedIdentifier:
@@ -128,7 +131,9 @@ class CurationService:
             key = await self._existing_key(tx, ident)
             snapshot = await tx.load_component([key], self.rules, MAX_COMPONENT_NODES)
             seeds = await change(tx, key, snapshot, now)
-            return await recluster(tx, seeds, self.rules, now, reason)
+            outcome = await recluster(tx, seeds, self.rules, now, reason)
+            await self.golden.refresh(tx, outcome.changed_profiles, now)
+            return outcome
 
         return await self.graph.write(work)
 
@@ -207,6 +212,7 @@ class CurationService:
                 raise _RollBack(", ".join(reasons) or "refused by the identity rules")
             into = targets.pop()
             assert into is not None
+            await self.golden.refresh(tx, outcome.changed_profiles, now)
             merged = tuple(sorted(p for p in by_active if p != into))
             return MergeOutcome(into, merged, None)
 
@@ -312,7 +318,8 @@ class CurationService:
 
             async def apply(tx: IdentityTx) -> None:
                 await tx.lock(now)
-                await recluster(tx, keys, self.rules, now, "re-resolution")
+                outcome = await recluster(tx, keys, self.rules, now, "re-resolution")
+                await self.golden.refresh(tx, outcome.changed_profiles, now)
 
             await self.graph.write(apply)
         return change, keys

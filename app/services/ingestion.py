@@ -19,6 +19,7 @@ from app.domain.identity import BlockList, IdentityRules, Refusal
 from app.domain.messages import MessageIdentity, TrackedMessage, identify_message
 from app.services.keys import Sealer
 from app.services.resolution import recluster
+from app.services.traits import GoldenRecords, ObservedTrait, TraitObserver, observation_rows
 
 
 @dataclass(frozen=True)
@@ -58,11 +59,15 @@ class IngestionService:
         graph: IdentityGraph,
         sealer: Sealer,
         rules: IdentityRules,
+        observer: TraitObserver,
+        golden: GoldenRecords,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.graph = graph
         self.sealer = sealer
         self.rules = rules
+        self.observer = observer
+        self.golden = golden
         self.blocklist = BlockList.from_rules(rules)
         self.clock = clock
 
@@ -88,7 +93,12 @@ class IngestionService:
         # The key store is written before the data it protects.
         data_keys = await self.sealer.data_keys(sorted(owners), create=True)
         identifier_rows = self._identifier_rows(prepared, data_keys)
-        event_rows = {p.event_id: self._event_row(p, data_keys) for p in prepared}
+        observed, trait_flags = self._observations(prepared, data_keys)
+        event_rows = {
+            p.event_id: self._event_row(p, data_keys, trait_flags.get(p.event_id, []))
+            for p in prepared
+        }
+        await self.golden.effective_schema()  # warm the source trusts outside the transaction
         now = self.clock()
 
         async def work(tx: IdentityTx) -> IngestReport:
@@ -104,6 +114,11 @@ class IngestionService:
             # Clusters are a function of the evidence: if no node or edge changed in a way
             # that can move one, nothing is recomputed (the common case of a known visitor).
             outcome = await recluster(tx, sorted(seeds), self.rules, now, "evidence")
+            fresh_ids = {p.event_id for p in fresh}
+            touched = await tx.merge_observations(
+                observation_rows(o for o in observed if o.event in fresh_ids)
+            )
+            await self.golden.refresh(tx, touched | outcome.changed_profiles, now)
             owners = {p.owner_key for p in fresh if p.owner_key is not None}
             profile_of = dict(outcome.profile_of)
             unknown = sorted(owners - profile_of.keys())
@@ -186,7 +201,32 @@ class IngestionService:
                 row["last"] = max(row["last"], at)
         return [rows[k] for k in sorted(rows)]
 
-    def _event_row(self, p: _Prepared, data_keys: dict[str, bytes]) -> dict[str, Any]:
+    def _observations(
+        self, prepared: list[_Prepared], data_keys: dict[str, bytes]
+    ) -> tuple[list[ObservedTrait], dict[str, list[str]]]:
+        """Trait sightings of every message, hung off its owner; refusals become event flags."""
+        observed: list[ObservedTrait] = []
+        flags: dict[str, list[str]] = {}
+        for p in prepared:
+            owner = p.owner_key
+            if owner is None:
+                continue
+            found, refused = self.observer.observe(
+                self.observer.raw_traits(p.message),
+                owner=owner,
+                data_key=data_keys[owner],
+                source=p.message.source_id,
+                at=p.message.timestamp,
+                event=p.event_id,
+            )
+            observed.extend(found)
+            if refused:
+                flags[p.event_id] = refused
+        return observed, flags
+
+    def _event_row(
+        self, p: _Prepared, data_keys: dict[str, bytes], trait_flags: list[str]
+    ) -> dict[str, Any]:
         m = p.message
         owner = p.owner_key or self.sealer.unowned_owner()
         payload = {
@@ -198,7 +238,9 @@ class IngestionService:
             "properties": dict(m.properties),
             "context": dict(m.context),
         }
-        flags = sorted({f"{d.reason}:{d.type}" for d in p.identity.dropped} | set(m.flags))
+        flags = sorted(
+            {f"{d.reason}:{d.type}" for d in p.identity.dropped} | set(m.flags) | set(trait_flags)
+        )
         if p.owner_key is None:
             flags.append("unowned")
         return {

@@ -2,16 +2,35 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from app.adapters.identity_graph import IdentityGraph
+import orjson
+
+from app.adapters.identity_graph import IdentityGraph, IdentityTx
+from app.domain.traits import (
+    MANUAL,
+    Candidate,
+    TraitError,
+    coerce,
+    decide,
+    mask,
+    normalise_name,
+)
+from app.errors import InvalidInput, NotFound
 from app.privacy import DecryptionError
 from app.services.curation import CurationService
 from app.services.keys import Sealer
-
-#: How many identify calls the interim most-recent-wins traits look at.
-TRAIT_EVENTS = 200
+from app.services.traits import (
+    GoldenRecords,
+    TraitObserver,
+    observation_rows,
+)
+from app.services.traits import (
+    observation_from_row as _observation,
+)
 
 
 @dataclass(frozen=True)
@@ -36,11 +55,41 @@ class ProfileView:
     version: int
 
 
+@dataclass(frozen=True)
+class CandidateView:
+    value: Any
+    source: str
+    at: float
+    first_at: float
+    weight: float
+    count: int
+
+
+@dataclass(frozen=True)
+class TraitProvenance:
+    name: str
+    strategy: str
+    personal: bool
+    winner: CandidateView
+    candidates: tuple[CandidateView, ...]
+
+
 class ProfileService:
-    def __init__(self, graph: IdentityGraph, sealer: Sealer, curation: CurationService) -> None:
+    def __init__(
+        self,
+        graph: IdentityGraph,
+        sealer: Sealer,
+        curation: CurationService,
+        observer: TraitObserver,
+        golden: GoldenRecords,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.graph = graph
         self.sealer = sealer
         self.curation = curation
+        self.observer = observer
+        self.golden = golden
+        self.clock = clock
 
     async def profile(self, profile_id: str) -> ProfileView | None:
         rows = await self.graph.read("identity/profile_by_id", id=profile_id)
@@ -93,26 +142,110 @@ class ProfileService:
         rows = await self.graph.read("identity/profile_event_count", id=profile_id)
         return int(rows[0]["events"]) if rows else 0
 
-    async def traits(self, profile_id: str) -> dict[str, Any]:
-        """Most recent value per trait across the profile's identify calls.
+    async def traits(self, profile_id: str, *, reveal: bool = True) -> dict[str, Any]:
+        """The golden record: every field's winning value (personal ones decrypted, or masked
+        when the caller may not see personal data)."""
+        rows = await self.graph.read("traits/profile_golden", id=profile_id)
+        if not rows or not rows[0]["golden"]:
+            return {}
+        golden: dict[str, Any] = orjson.loads(rows[0]["golden"])
+        sealed = [g["observation"] for g in golden.values() if g["personal"] and g["observation"]]
+        opened = await self._open_observations(sealed)
+        record: dict[str, Any] = {}
+        for name, entry in golden.items():
+            value = opened.get(entry["observation"]) if entry["personal"] else entry["value"]
+            record[name] = value if reveal or not entry["personal"] else self._mask(name, value)
+        return record
 
-        Interim rule until field survivorship lands: newest identify wins, per trait.
-        """
-        rows = await self.graph.read(
-            "identity/profile_identify_traits", id=profile_id, limit=TRAIT_EVENTS
-        )
-        keys = await self.sealer.data_keys([r["owner"] for r in rows], create=False)
-        golden: dict[str, Any] = {}
-        for row in rows:  # newest first: the first value seen for a trait wins
-            data_key = keys.get(row["owner"])
+    def _mask(self, name: str, value: Any) -> Any:
+        field = self.observer.schema.classify(name)
+        return mask(field.type if field else "string", value)
+
+    async def _open_observations(self, keys: list[str]) -> dict[str, Any]:
+        """Decrypt sealed observation values (missing keys: erased, so absent)."""
+        if not keys:
+            return {}
+        rows = await self.graph.read("traits/sealed_values", keys=sorted(set(keys)))
+        data_keys = await self.sealer.data_keys([r["owner"] for r in rows], create=False)
+        opened: dict[str, Any] = {}
+        for row in rows:
+            if row["enc"] is None:
+                opened[row["key"]] = orjson.loads(row["value"]) if row["value"] else None
+                continue
+            data_key = data_keys.get(row["owner"])
             if data_key is None:
                 continue
             try:
-                payload = self.sealer.open(
-                    data_key, row["enc"], owner=row["owner"], field=f"event:{row['id']}"
+                opened[row["key"]] = self.sealer.open(
+                    data_key, row["enc"], owner=row["owner"], field=f"trait:{row['key']}"
                 )
             except DecryptionError:
                 continue
-            for name, value in (payload.get("traits") or {}).items():
-                golden.setdefault(name, value)
-        return golden
+        return opened
+
+    async def trait(
+        self, profile_id: str, name: str, *, reveal: bool = True, limit: int = 10
+    ) -> TraitProvenance | None:
+        """Why this value: the winner with its source, time, weight and strategy, and the
+        ranked candidates it beat."""
+        field = self.observer.schema.classify(name)
+        if field is None:
+            return None
+        schema = await self.golden.effective_schema()
+        rows = await self.graph.read("traits/profile_observations", ids=[profile_id])
+        observations = [_observation(r) for r in rows if r["field"] == field.name]
+        decision = decide(field, observations, schema)
+        if decision is None:
+            return None
+        ranked = decision.candidates[:limit]
+        sealed = [c.observation_ids[0] for c in (decision.winner, *ranked) if c.observation_ids]
+        opened = await self._open_observations(sealed) if field.pii == "personal" else {}
+
+        def view(c: Candidate) -> CandidateView:
+            value = c.value
+            if field.pii == "personal":
+                value = opened.get(c.observation_ids[0]) if c.observation_ids else None
+                value = value if reveal else mask(field.type, value)
+            return CandidateView(value, c.source, c.at, c.first_at, c.weight, c.count)
+
+        return TraitProvenance(
+            name=field.name,
+            strategy=decision.strategy,
+            personal=field.pii == "personal",
+            winner=view(decision.winner),
+            candidates=tuple(view(c) for c in ranked),
+        )
+
+    async def set_trait(self, profile_id: str, name: str, value: Any, by: str) -> None:
+        """Record a manual observation (source `manual`) on the profile and re-decide it."""
+        field = self.observer.schema.classify(name)
+        if field is None:
+            raise InvalidInput(f"{normalise_name(name) or 'trait'}: not a declared trait")
+        try:
+            coerce(field, value)
+        except TraitError as exc:
+            raise InvalidInput(str(exc)) from None
+        now = self.clock()
+        await self.golden.effective_schema()
+
+        async def work(tx: IdentityTx) -> None:
+            await tx.lock(now)
+            reps = await tx.profile_representatives([profile_id])
+            if not reps or reps[0]["representative"] is None:
+                raise NotFound("no profile with that id in this workspace")
+            owner = reps[0]["representative"]
+            data_key = (await self.sealer.data_keys([owner], create=True))[owner]
+            found, refused = self.observer.observe(
+                [(field.name, value)],
+                owner=owner,
+                data_key=data_key,
+                source=MANUAL,
+                at=now,
+                event=f"manual:{by}",
+            )
+            if refused:
+                raise InvalidInput(f"{field.name}: value refused by the trait schema")
+            touched = await tx.merge_observations(observation_rows(found))
+            await self.golden.refresh(tx, touched | {reps[0]["active"]}, now)
+
+        await self.graph.write(work)

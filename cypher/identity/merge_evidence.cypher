@@ -15,5 +15,5 @@ ON MATCH SET
   l.first_seen = CASE WHEN row.first < l.first_seen THEN row.first ELSE l.first_seen END,
   l.last_seen = CASE WHEN row.last > l.last_seen THEN row.last ELSE l.last_seen END
 WITH row, created, before
-WHERE created OR row.first < before OR row.rule IN $late_rules
+WHERE created OR row.first < before OR row.late
 RETURN row.a AS a, row.b AS b

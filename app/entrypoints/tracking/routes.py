@@ -2,7 +2,11 @@
 
 Both segment-analytics-python and rudder-sdk-python post only to `<host>/v1/batch`; the
 single-call paths and `/v1/import` (Segment's historical-import alias of batch) are for direct
-HTTP users. A request is authenticated, read, validated in full, then appended in one atomic
+HTTP users. analytics.js (@segment/analytics-next) posts each call to `<apiHost>/<first letter
+of its type>` (`/t`, `/p`, `/i`, `/g`, `/a`, `/s`), or to `<apiHost>/b` with its batching
+strategy, as `text/plain` JSON; those short paths are aliases here (JSON is read whatever the
+Content-Type), and `GET /v1/projects/{writeKey}/settings` answers the settings request it makes
+to its CDN. A request is authenticated, read, validated in full, then appended in one atomic
 step; the answer is Segment's `{"success": true}` only after the append. Errors share one body:
 `{"success": false, "error", "code", "message"}`: both SDKs read `code` and `message`, and
 rudder-sdk-python retries a 4xx whose body lacks them as if the network had failed.
@@ -122,24 +126,34 @@ async def _authenticate(container: Container, write_key: Any) -> Source:
 
 async def handle(request: Request, kind: str) -> Response:
     """Authenticate, read, validate everything, append once; answer as Segment does."""
+    return await _answered(_accept(request, kind))
+
+
+async def _accept(request: Request, kind: str) -> Response:
     received_at = time.time()
     container: Container = request.app.state.container
     headers = request.headers
+    header_key = basic_write_key(headers.get("authorization"))
+    source = await _authenticate(container, header_key) if header_key else None
+    raw = await read_body(
+        request.stream(), headers.get("content-encoding"), headers.get("content-length")
+    )
+    data = load_object(raw)
+    if source is None:
+        source = await _authenticate(container, data.get("writeKey"))
+    receipt = Receipt(source.id, received_at, container.settings.timestamp_horizon_days)
+    if kind == "batch":
+        messages = parse_batch(data, receipt)
+    else:
+        messages = [parse_single(kind, data, receipt)]
+    await container.acceptance.accept(source, messages)
+    return Response(SUCCESS, media_type="application/json")
+
+
+async def _answered(work: Awaitable[Response]) -> Response:
+    """The answer of `work`, or the shared error body for what the tracking API refuses."""
     try:
-        header_key = basic_write_key(headers.get("authorization"))
-        source = await _authenticate(container, header_key) if header_key else None
-        raw = await read_body(
-            request.stream(), headers.get("content-encoding"), headers.get("content-length")
-        )
-        data = load_object(raw)
-        if source is None:
-            source = await _authenticate(container, data.get("writeKey"))
-        receipt = Receipt(source.id, received_at, container.settings.timestamp_horizon_days)
-        if kind == "batch":
-            messages = parse_batch(data, receipt)
-        else:
-            messages = [parse_single(kind, data, receipt)]
-        await container.acceptance.accept(source, messages)
+        return await work
     except TrackingError as exc:
         return error_response(exc.status, exc.code, exc.message)
     except Backpressure as exc:
@@ -154,7 +168,30 @@ async def handle(request: Request, kind: str) -> Response:
         )
         retry = {"Retry-After": str(_UNAVAILABLE_RETRY_AFTER)}
         return error_response(503, "unavailable", "storage unavailable; retry later", retry)
-    return Response(SUCCESS, media_type="application/json")
+
+
+async def _project_settings(request: Request, write_key: str) -> Response:
+    container: Container = request.app.state.container
+    await _authenticate(container, write_key)
+    base = request.base_url  # scheme://host[:port]/<root path>/ as the browser reached us
+    segmentio = {
+        "apiKey": write_key,  # analytics.js sends it back as `writeKey`; it is public anyway
+        "apiHost": f"{base.netloc}{base.path.rstrip('/')}{router.prefix}",
+        "protocol": base.scheme,
+    }
+    body = {
+        "integrations": {"Segment.io": segmentio},
+        "metrics": {"sampleRate": 0},  # no usage metrics posted to <apiHost>/m
+        "remotePlugins": [],
+    }
+    return JSONResponse(body, headers={"Cache-Control": "no-store"})
+
+
+async def project_settings(request: Request, write_key: str) -> Response:
+    """What analytics.js fetches from `<cdnURL>/v1/projects/<writeKey>/settings` before it
+    sends anything: only the Segment.io destination, pointed back at this API. The write key
+    must be known (401 otherwise, as for the calls themselves)."""
+    return await _answered(_project_settings(request, write_key))
 
 
 def _endpoint(kind: str) -> Callable[[Request], Awaitable[Response]]:
@@ -186,3 +223,29 @@ for _path, _name in (("/batch", "tracking_batch"), ("/import", "tracking_import"
         responses=RESPONSES,
         openapi_extra={"requestBody": request_schema("batch")},
     )
+
+#: analytics.js posts to `<apiHost>/` + the first letter of the call's type, or `/b` in batches.
+SHORT_PATHS = {
+    "t": "track",
+    "p": "page",
+    "i": "identify",
+    "g": "group",
+    "a": "alias",
+    "s": "screen",
+    "b": "batch",
+}
+for _short, _kind in SHORT_PATHS.items():
+    router.add_api_route(
+        f"/{_short}",
+        _endpoint(_kind),
+        methods=["POST"],
+        name=f"tracking_{_kind}_short",
+        include_in_schema=False,  # same handler and body as /v1/<kind>, documented there
+    )
+router.add_api_route(
+    "/projects/{write_key}/settings",
+    project_settings,
+    methods=["GET"],
+    name="tracking_project_settings",
+    include_in_schema=False,
+)

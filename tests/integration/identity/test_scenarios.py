@@ -205,7 +205,8 @@ async def test_reresolve_shows_then_applies_a_rule_change(container: Container) 
     await container.ingestion.ingest([message("identify", user="u-2", device="tv-1", at=2.0)])
     assert len(await partition(container)) == 2
     looser = dataclasses.replace(container.rules, type_caps={"user_id": 2})
-    curation = CurationService(container.curation.graph, container.curation.sealer, looser)
+    base = container.curation
+    curation = CurationService(base.graph, base.sealer, looser, base.golden)
 
     preview = await curation.reresolve(dry_run=True)
     assert [(c.identifiers, c.merges) for c in preview] == [(3, 1)]
@@ -222,7 +223,8 @@ async def test_late_binding_links_wait_for_enough_evidence(container: Container)
     from app.services.ingestion import IngestionService
 
     rules = dataclasses.replace(container.rules, late_binding_types=frozenset({"phone"}))
-    ingestion = IngestionService(container.ingestion.graph, container.ingestion.sealer, rules)
+    base = container.ingestion
+    ingestion = IngestionService(base.graph, base.sealer, rules, base.observer, base.golden)
     await ingestion.ingest([message(anon="a-1", phone="+442079460999", at=1.0)])
     # One sighting of a shared phone is only a candidate: the visitor stays alone.
     assert len(await partition(container)) == 2

@@ -1,0 +1,254 @@
+"""Trait observations and golden records: the graph side of survivorship.
+
+An identify call (or context.traits, or a mapped track property, or a manual edit) becomes
+observations hung off the identifier it came with, one node per (identifier, field, value,
+source) with counts and times, so merges and splits move them for free. After every change the
+affected profiles' golden records are decided by `app.domain.traits` and materialised: plain
+fields as `t_<field>` properties (queryable), the whole record with provenance as JSON.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import time
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from app.adapters.identity_graph import IdentityTx
+from app.domain.messages import TrackedMessage
+from app.domain.traits import (
+    Decision,
+    Observation,
+    TraitError,
+    TraitField,
+    TraitSchema,
+    canonical_json,
+    coerce,
+    golden_record,
+    normalise_name,
+)
+from app.services.keys import Sealer
+
+TRUST_CACHE_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class ObservedTrait:
+    """One sighting, ready to be written (personal values already sealed)."""
+
+    key: str
+    owner: str
+    field: str
+    vid: str
+    value: str | None
+    enc: str | None
+    source: str
+    at: float
+    confidence: float
+    event: str
+
+
+def observation_key(owner: str, field: str, vid: str, source: str) -> str:
+    digest = hashlib.sha256(vid.encode()).hexdigest()[:32]
+    return f"{owner}:{field}:{digest}:{source}"
+
+
+class TraitObserver:
+    """Turns messages and manual edits into observations under the trait schema."""
+
+    def __init__(self, schema: TraitSchema, sealer: Sealer) -> None:
+        self.schema = schema
+        self.sealer = sealer
+
+    def raw_traits(self, message: TrackedMessage) -> list[tuple[str, Any]]:
+        """(name, value) pairs the message asserts about the person."""
+        pairs: list[tuple[str, Any]] = []
+        context_traits = message.context.get("traits")
+        if isinstance(context_traits, Mapping):
+            pairs.extend(context_traits.items())
+        if message.type == "identify":
+            pairs.extend(message.traits.items())
+        if message.type == "track" and message.event:
+            for mapping in self.schema.mappings_for(message.event):
+                if mapping.property in message.properties:
+                    pairs.append((mapping.field, message.properties[mapping.property]))
+        return pairs
+
+    def field_for(self, name: str, value: Any) -> TraitField | None:
+        return self.schema.classify(name) or self.schema.decide_undeclared(name, value)
+
+    def observe(
+        self,
+        pairs: Iterable[tuple[str, Any]],
+        *,
+        owner: str,
+        data_key: bytes,
+        source: str,
+        at: float,
+        event: str,
+        confidence: float = 1.0,
+    ) -> tuple[list[ObservedTrait], list[str]]:
+        """Observations of the pairs, and flags for the ones refused (names, never values)."""
+        found: list[ObservedTrait] = []
+        flags: list[str] = []
+        for raw_name, raw_value in pairs:
+            if raw_value is None:
+                continue
+            try:
+                field = self.field_for(raw_name, raw_value)
+                if field is None:
+                    continue
+                value = coerce(field, raw_value)
+            except TraitError:
+                flags.append(f"trait_refused:{normalise_name(raw_name) or 'invalid_name'}")
+                continue
+            found.append(
+                self._sighting(field, value, owner, data_key, source, at, event, confidence)
+            )
+        return found, flags
+
+    def _sighting(
+        self,
+        field: TraitField,
+        value: Any,
+        owner: str,
+        data_key: bytes,
+        source: str,
+        at: float,
+        event: str,
+        confidence: float,
+    ) -> ObservedTrait:
+        text = canonical_json(value)
+        if field.pii == "personal":
+            vid = self.sealer.index.digest(self.sealer.ws, f"trait:{field.name}", text)
+            key = observation_key(owner, field.name, vid, source)
+            enc = self.sealer.seal(data_key, value, owner=owner, field=f"trait:{key}")
+            return ObservedTrait(
+                key, owner, field.name, vid, None, enc, source, at, confidence, event
+            )
+        key = observation_key(owner, field.name, text, source)
+        return ObservedTrait(
+            key, owner, field.name, text, text, None, source, at, confidence, event
+        )
+
+
+def observation_rows(observed: Iterable[ObservedTrait]) -> list[dict[str, Any]]:
+    """Aggregate a batch's sightings per observation node (counts, first and last time)."""
+    rows: dict[str, dict[str, Any]] = {}
+    for o in observed:
+        row = rows.get(o.key)
+        if row is None:
+            rows[o.key] = {
+                "key": o.key,
+                "owner": o.owner,
+                "field": o.field,
+                "vid": o.vid,
+                "value": o.value,
+                "enc": o.enc,
+                "source": o.source,
+                "first": o.at,
+                "last": o.at,
+                "count": 1,
+                "confidence": o.confidence,
+                "event": o.event,
+            }
+            continue
+        row["count"] += 1
+        row["first"] = min(row["first"], o.at)
+        row["confidence"] = max(row["confidence"], o.confidence)
+        if (o.at, o.event) >= (row["last"], row["event"]):
+            row["last"], row["event"] = o.at, o.event
+    return [rows[k] for k in sorted(rows)]
+
+
+class GoldenRecords:
+    """Decides and materialises golden records inside the caller's transaction."""
+
+    def __init__(
+        self,
+        schema: TraitSchema,
+        trusts: Callable[[], Awaitable[Mapping[str, float]]],
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.schema = schema
+        self._trusts = trusts
+        self._cached: tuple[float, TraitSchema] | None = None
+        self.clock = clock
+
+    async def effective_schema(self) -> TraitSchema:
+        """The schema with each source's trust weight (configured trusts win)."""
+        now = time.monotonic()
+        if self._cached is not None and now - self._cached[0] < TRUST_CACHE_SECONDS:
+            return self._cached[1]
+        trusts = {**await self._trusts(), **self.schema.source_trust}
+        schema = dataclasses.replace(self.schema, source_trust=trusts)
+        self._cached = (now, schema)
+        return schema
+
+    async def refresh(self, tx: IdentityTx, profile_ids: Iterable[str], at: float) -> None:
+        ids = sorted(set(profile_ids))
+        if not ids:
+            return
+        schema = await self.effective_schema()
+        by_profile: dict[str, list[Observation]] = {pid: [] for pid in ids}
+        for row in await tx.profile_observations(ids):
+            by_profile[row["profile"]].append(observation_from_row(row))
+        rows = []
+        for pid in ids:
+            decisions = golden_record(schema, by_profile[pid])
+            rows.append(self._golden_row(pid, decisions, schema))
+        await tx.set_golden(rows, at)
+
+    def _golden_row(
+        self, pid: str, decisions: Mapping[str, Decision], schema: TraitSchema
+    ) -> dict[str, Any]:
+        plain: dict[str, Any] = {f"t_{f.name}": None for f in schema.fields if f.pii == "plain"}
+        golden: dict[str, Any] = {}
+        for name, decision in sorted(decisions.items()):
+            field = schema.classify(name) or schema.decide_undeclared(name, decision.winner.value)
+            personal = field is not None and field.pii == "personal"
+            winner = decision.winner
+            golden[name] = {
+                "vid": winner.value_id,
+                "value": None if personal else winner.value,
+                "personal": personal,
+                "source": winner.source,
+                "at": winner.at,
+                "weight": winner.weight,
+                "strategy": decision.strategy,
+                "observation": winner.observation_ids[0] if winner.observation_ids else None,
+            }
+            if not personal:
+                plain[f"t_{name}"] = _property_value(winner.value)
+        return {"id": pid, "plain": plain, "golden": orjson.dumps(golden).decode()}
+
+
+def _property_value(value: Any) -> Any:
+    """Neo4j stores scalars and homogeneous lists; anything else is kept as JSON text."""
+    if isinstance(value, list | tuple):
+        items = list(value)
+        if items and len({type(i) for i in items}) == 1:
+            return items
+        return orjson.dumps(items).decode()
+    return value
+
+
+def observation_from_row(row: Mapping[str, Any]) -> Observation:
+    value = orjson.loads(row["value"]) if row["value"] is not None else None
+    return Observation(
+        field=row["field"],
+        value_id=row["vid"],
+        value=value,
+        source=row["source"],
+        at=float(row["at"]),
+        confidence=float(row["confidence"]),
+        count=int(row["count"]),
+        first_at=float(row["first_at"]),
+        identifier=row["identifier"],
+        observation_id=row["key"],
+        event_id=row["event"] or "",
+    )

@@ -1,0 +1,2 @@
+MATCH (p:Profile {id: $id, ws: $ws})
+RETURN p.golden AS golden
