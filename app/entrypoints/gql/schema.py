@@ -14,6 +14,7 @@ import app
 from app.entrypoints.gql.context import Context
 from app.entrypoints.gql.identity import IdentityMutation, IdentityQuery
 from app.entrypoints.gql.ingestion import IngestionMutation, IngestionQuery
+from app.entrypoints.gql.traits import TraitMutation
 from app.entrypoints.health import check_readiness
 from app.errors import CdpError
 
@@ -44,7 +45,7 @@ class Query(IdentityQuery, IngestionQuery):
 
 
 @strawberry.type
-class Mutation(IdentityMutation, IngestionMutation):
+class Mutation(IdentityMutation, IngestionMutation, TraitMutation):
     """Every mutation group is a base class, as for Query."""
 
 

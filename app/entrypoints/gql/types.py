@@ -13,6 +13,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from app.entrypoints.gql.context import Context
+from app.entrypoints.gql.traits import TraitDecision, trait_decision
 from app.errors import InvalidInput
 from app.services.curation import EvidenceStep, Explanation
 from app.services.profiles import IdentifierView, ProfileView
@@ -96,9 +97,16 @@ class Profile:
         total = await info.context.container.profiles.event_count(self.id)
         return EventConnection(total_count=total)
 
-    @strawberry.field(description="The golden record: the newest value of each trait.")
+    @strawberry.field(
+        description="The golden record: each trait's value chosen by survivorship "
+        "(docs/profiles.md)."
+    )
     async def traits(self, info: Info[Context, Any]) -> JSON | None:
         return JSON(await info.context.container.profiles.traits(self.id))
+
+    @strawberry.field(description="Why a trait has its value: winner, strategy, candidates.")
+    async def trait(self, info: Info[Context, Any], name: str) -> TraitDecision | None:
+        return await trait_decision(info, self.id, name)
 
 
 @strawberry.type(description="One evidence edge of an explanation; types only, never values.")

@@ -1,0 +1,172 @@
+"""Golden records on a real Neo4j: survivorship, provenance, manual edits, merge and split."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import httpx
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from app.bootstrap import Container
+from app.settings import Settings
+from tests.identity_checks import profile_id
+from tests.messages import message
+
+pytestmark = pytest.mark.integration
+
+
+async def test_most_recent_email_wins_and_provenance_lists_the_other(
+    container: Container,
+) -> None:
+    await container.ingestion.ingest(
+        [message("identify", user="u-1", email="old@example.com", at=100.0)]
+    )
+    await container.ingestion.ingest(
+        [message("identify", user="u-1", email="new@example.com", at=200.0)]
+    )
+    pid = await profile_id(container, "user_id", "u-1")
+    assert (await container.profiles.traits(pid))["email"] == "new@example.com"
+    masked = await container.profiles.traits(pid, reveal=False)
+    assert masked["email"] == "n***@example.com"
+    why = await container.profiles.trait(pid, "email")
+    assert why is not None and why.strategy == "most_recent" and why.personal
+    assert [c.value for c in why.candidates] == ["new@example.com", "old@example.com"]
+    assert why.winner.at == 200.0
+
+
+async def test_plain_traits_are_queryable_on_the_profile(container: Container) -> None:
+    await container.ingestion.ingest(
+        [message("identify", user="u-1", traits={"company": "Acme", "tags": ["b", "a"]})]
+    )
+    await container.ingestion.ingest([message("identify", user="u-1", traits={"tags": ["c"]})])
+    pid = await profile_id(container, "user_id", "u-1")
+    rows = await container.graph.read(
+        "traits/profile_golden", id=pid, ws=container.settings.workspace
+    )
+    assert rows and rows[0]["golden"]
+    traits = await container.profiles.traits(pid)
+    assert traits["company"] == "Acme" and traits["tags"] == ["a", "b", "c"]
+
+
+async def test_a_manual_edit_beats_tracked_values(container: Container) -> None:
+    await container.ingestion.ingest([message("identify", user="u-1", traits={"plan": "free"})])
+    pid = await profile_id(container, "user_id", "u-1")
+    await container.profiles.set_trait(pid, "plan", "enterprise", by="tester")
+    await container.ingestion.ingest(
+        [message("identify", user="u-1", traits={"plan": "pro"}, at=2_000_000_000.0)]
+    )
+    why = await container.profiles.trait(pid, "plan")
+    assert why is not None and why.strategy == "source_priority"
+    assert why.winner.value == "enterprise" and why.winner.source == "manual"
+    assert (await container.profiles.traits(pid))["plan"] == "enterprise"
+
+
+async def test_merge_then_split_restores_both_golden_records(container: Container) -> None:
+    await container.ingestion.ingest(
+        [message("identify", anon="a-1", traits={"company": "Acme", "title": "CTO"}, at=1.0)]
+    )
+    await container.ingestion.ingest(
+        [message("identify", anon="a-2", traits={"company": "Globex"}, at=2.0)]
+    )
+    p1 = await profile_id(container, "anonymous_id", "a-1")
+    p2 = await profile_id(container, "anonymous_id", "a-2")
+    before = (await container.profiles.traits(p1), await container.profiles.traits(p2))
+
+    merged = await container.curation.merge_profiles([p1, p2], "same person", "tester")
+    assert merged.profile_id == p1
+    combined = await container.profiles.traits(p1)
+    assert combined["title"] == "CTO" and combined["company"] in {"Acme", "Globex"}
+
+    await container.curation.unlink("anonymous_id", "a-2", "tester", "not the same after all")
+    p2_again = await profile_id(container, "anonymous_id", "a-2")
+    after = (await container.profiles.traits(p1), await container.profiles.traits(p2_again))
+    assert after == before
+
+
+async def test_undeclared_and_invalid_traits_are_not_stored(container: Container) -> None:
+    await container.ingestion.ingest(
+        [message("identify", user="u-1", traits={"shoe_size": 44, "age": "very old"})]
+    )
+    pid = await profile_id(container, "user_id", "u-1")
+    assert await container.profiles.traits(pid) == {}
+
+
+@st.composite
+def trait_events(draw: st.DrawFn) -> list[Any]:
+    count = draw(st.integers(min_value=1, max_value=7))
+    times = draw(st.lists(st.integers(0, 10**6), min_size=count, max_size=count, unique=True))
+    return [
+        message(
+            "identify",
+            user="u-1",
+            source=draw(st.sampled_from(["src-a", "src-b"])),
+            message_id=f"t-{i}",
+            at=float(at),
+            traits={
+                "company": draw(st.sampled_from(["Acme", "Globex", "Initech"])),
+                "email": draw(st.sampled_from(["a@x.org", "b@x.org"])),
+                "tags": draw(st.lists(st.sampled_from(["x", "y", "z"]), max_size=2)),
+            },
+        )
+        for i, at in enumerate(times)
+    ]
+
+
+@settings(
+    max_examples=8,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(events=trait_events(), seed=st.integers(0, 2**32 - 1))
+async def test_the_golden_record_does_not_depend_on_arrival_order(
+    container: Container, events: list[Any], seed: int
+) -> None:
+    async def golden(order: list[Any]) -> dict[str, Any]:
+        await container.graph.run_auto_commit("admin/wipe_all")
+        for event in order:
+            await container.ingestion.ingest([event])
+        return await container.profiles.traits(await profile_id(container, "user_id", "u-1"))
+
+    expected = await golden(events)
+    shuffled = list(events)
+    random.Random(seed).shuffle(shuffled)
+    assert await golden(shuffled) == expected
+
+
+async def test_trait_provenance_and_set_trait_over_graphql(
+    api_url: str, settings: Settings, container: Container
+) -> None:
+    await container.ingestion.ingest(
+        [message("identify", user="u-1", email="jane@example.com", traits={"plan": "free"})]
+    )
+    pid = await profile_id(container, "user_id", "u-1")
+    headers = {"Authorization": f"Bearer {settings.admin_api_key.get_secret_value()}"}
+    set_plan = (
+        f'mutation {{ setTrait(profileId: "{pid}", name: "plan", value: "gold") {{ __typename '
+        "... on TraitSet { trait { winner { value source } strategy } } "
+        "... on TraitRefused { message } } }"
+    )
+    why_email = (
+        f'{{ profile(id: "{pid}") {{ traits trait(name: "email") {{ strategy personal '
+        "winner { value source count } candidates { value } } } }"
+    )
+    bad = f'mutation {{ setTrait(profileId: "{pid}", name: "age", value: "x") {{ __typename }} }}'
+    async with httpx.AsyncClient(base_url=api_url, headers=headers) as client:
+        set_body = (await client.post("/graphql", json={"query": set_plan})).json()
+        why_body = (await client.post("/graphql", json={"query": why_email})).json()
+        bad_body = (await client.post("/graphql", json={"query": bad})).json()
+    assert set_body["data"]["setTrait"]["trait"] == {
+        "winner": {"value": "gold", "source": "manual"},
+        "strategy": "source_priority",
+    }
+    profile = why_body["data"]["profile"]
+    assert profile["traits"]["plan"] == "gold"
+    assert profile["trait"]["winner"] == {
+        "value": "jane@example.com",
+        "source": "src-test",
+        "count": 1,
+    }
+    assert bad_body["data"]["setTrait"]["__typename"] == "TraitRefused"
