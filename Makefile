@@ -35,6 +35,9 @@ format: install
 
 test: install lint
 	$(BIN)/cdp services fetch
+	@# analytics.js for the browser test (skipped, with a reason, without npm and Chromium)
+	@if command -v npm >/dev/null && [ ! -d tests/e2e/analytics_js/node_modules ]; then \
+		npm ci --prefix tests/e2e/analytics_js --no-audit --no-fund --loglevel=error; fi
 	$(BIN)/pytest
 
 test-unit: install
@@ -43,3 +46,15 @@ test-unit: install
 clean:
 	-$(BIN)/cdp services down
 	rm -rf $(VENV) .local .mypy_cache .ruff_cache
+
+# Benchmark (bench/README.md): `make bench` is the quick run (under 3 minutes), `make bench-full`
+# the full one (1M profiles, 10 minutes sustained; long). Results go to bench/results/.
+.PHONY: bench bench-full
+
+bench: install
+	@$(BIN)/python -c 'import matplotlib, psutil' 2>/dev/null || $(BIN)/pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python -m bench.run --quick
+
+bench-full: install
+	@$(BIN)/python -c 'import matplotlib, psutil' 2>/dev/null || $(BIN)/pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python -m bench.run --full

@@ -1,0 +1,94 @@
+"""Peak memory of the benchmark's processes (psutil, sampled in a thread) and store size."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import psutil  # type: ignore[import-untyped]  # no stubs; not in the dev extra
+
+SAMPLE_SECONDS = 0.5
+
+
+def tree_rss(pid: int) -> int:
+    """Resident memory of a process and its children (uvicorn workers), in bytes."""
+    try:
+        root = psutil.Process(pid)
+        procs = [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return 0
+    total = 0
+    for proc in procs:
+        with contextlib.suppress(psutil.Error):
+            total += proc.memory_info().rss
+    return total
+
+
+class MemoryMonitor:
+    """Samples the RSS of named processes every half second; keeps the peak per name.
+
+    `pids` is asked again at every sample, so processes that start later (or restart) are
+    followed. Peaks are kept for the whole run and per phase (`phase(name)` switches).
+    """
+
+    def __init__(self, pids: Callable[[], dict[str, int | None]]) -> None:
+        self._pids = pids
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="bench-memory", daemon=True)
+        self.peak: dict[str, int] = {}
+        self.by_phase: dict[str, dict[str, int]] = {}
+        self._phase = "start"
+
+    def phase(self, name: str) -> None:
+        with self._lock:
+            self._phase = name
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def sample(self) -> None:
+        for name, pid in self._pids().items():
+            if pid is None:
+                continue
+            rss = tree_rss(pid)
+            with self._lock:
+                self.peak[name] = max(self.peak.get(name, 0), rss)
+                phase = self.by_phase.setdefault(self._phase, {})
+                phase[name] = max(phase.get(name, 0), rss)
+
+    def _loop(self) -> None:
+        while not self._stop.wait(SAMPLE_SECONDS):
+            self.sample()
+
+
+def directory_size(path: Path) -> int:
+    """Bytes allocated on disk to the files under `path`, as `du` counts them."""
+    total = 0
+    if not path.exists():
+        return 0
+    for item in path.rglob("*"):
+        with contextlib.suppress(OSError):
+            if item.is_file() and not item.is_symlink():
+                total += item.stat().st_blocks * 512
+    return total
+
+
+def store_sizes(data_dir: Path) -> dict[str, int]:
+    """Neo4j's data folder on disk: the total and each part (databases, transactions).
+
+    Transaction logs are pruned only at checkpoints, so while the server runs they can be a
+    large share of the total.
+    """
+    sizes = {"total": directory_size(data_dir)}
+    if data_dir.is_dir():
+        for part in sorted(data_dir.iterdir()):
+            if part.is_dir():
+                sizes[part.name] = directory_size(part)
+    return sizes

@@ -1,0 +1,248 @@
+"""The benchmark's output: targets judged, a table on screen, a JSON file and a PNG plot."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import orjson
+from rich.console import Console
+from rich.table import Table
+
+ACCEPTED_TARGET = 15_000.0
+RESOLVED_TARGET = 3_000.0
+RAW_RATIO_TARGET = 0.5
+P99_TARGET_MS = 250.0
+RECALL_TARGET = 0.99
+GROWTH_LOSS_TARGET = 0.20
+
+
+def _get(results: dict[str, Any], *path: str) -> Any:
+    node: Any = results
+    for part in path:
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def _point(results: dict[str, Any], profiles: int) -> dict[str, Any] | None:
+    for point in _get(results, "growth", "points") or []:
+        if point.get("target") == profiles and point.get("resolved_per_second"):
+            return dict(point)
+    return None
+
+
+def judge(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each target of the issue with the measured value; `passed` is None when not measured."""
+    out: list[dict[str, Any]] = []
+
+    def add(name: str, target: str, value: Any, passed: bool | None, note: str = "") -> None:
+        out.append({"name": name, "target": target, "value": value, "passed": passed, "note": note})
+
+    accepted = _get(results, "accepted", "messages_per_second")
+    add(
+        "accepted events/s (API)",
+        f">= {ACCEPTED_TARGET:,.0f}",
+        accepted,
+        None if accepted is None else accepted >= ACCEPTED_TARGET,
+    )
+
+    sustained = _get(results, "sustained", "resolved_per_second")
+    bounded = _get(results, "sustained", "lag_bounded")
+    if sustained is not None:
+        add(
+            "resolved events/s, sustained",
+            f">= {RESOLVED_TARGET:,.0f}, lag bounded",
+            sustained,
+            sustained >= RESOLVED_TARGET and bool(bounded),
+            f"over {_get(results, 'sustained', 'seconds')} s; lag bounded: {bounded}",
+        )
+    else:
+        burst = _get(results, "resolved", "events_per_second")
+        add(
+            "resolved events/s (backlog drain)",
+            f">= {RESOLVED_TARGET:,.0f}",
+            burst,
+            None if burst is None else burst >= RESOLVED_TARGET,
+            "no sustained phase in this run (the full run holds the rate 10 min)",
+        )
+
+    ratio = _get(results, "raw", "ratio")
+    add(
+        "ours / raw Neo4j writes",
+        f">= {RAW_RATIO_TARGET}",
+        ratio,
+        None if ratio is None else ratio >= RAW_RATIO_TARGET,
+    )
+
+    p99 = _get(results, "latency", "p99_ms")
+    rate = _get(results, "latency", "offered_rate")
+    add(
+        f"p99 track -> profile at {rate} ev/s",
+        f"<= {P99_TARGET_MS:.0f} ms",
+        p99,
+        None if p99 is None else p99 <= P99_TARGET_MS,
+    )
+
+    acc = _get(results, "accuracy")
+    if acc and acc.get("items"):
+        precision = min(acc["pairwise"]["precision"], acc["bcubed"]["precision"])
+        recall = min(acc["pairwise"]["recall"], acc["bcubed"]["recall"])
+        add(
+            "identity precision / recall",
+            f"1.0 / >= {RECALL_TARGET}",
+            f"{precision:.4f} / {recall:.4f}",
+            precision == 1.0 and recall >= RECALL_TARGET,
+            "lower of pairwise and B-cubed",
+        )
+    else:
+        add("identity precision / recall", f"1.0 / >= {RECALL_TARGET}", None, None)
+
+    small, large = _point(results, 100_000), _point(results, 1_000_000)
+    if small and large:
+        loss = 1 - large["resolved_per_second"] / small["resolved_per_second"]
+        add(
+            "throughput lost 100k -> 1M profiles",
+            f"<= {GROWTH_LOSS_TARGET:.0%}",
+            round(loss, 3),
+            loss <= GROWTH_LOSS_TARGET,
+        )
+    else:
+        add(
+            "throughput lost 100k -> 1M profiles",
+            f"<= {GROWTH_LOSS_TARGET:.0%}",
+            None,
+            None,
+            "needs the 100k and 1M growth points (bench-full)",
+        )
+    return out
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "-"
+        return f"{value:,.3f}" if abs(value) < 10 else f"{value:,.0f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def _mib(value: Any) -> str:
+    return "-" if not value else f"{value / 2**20:,.0f} MiB"
+
+
+def print_report(results: dict[str, Any], console: Console) -> None:
+    table = Table(title=f"graph-cdp benchmark ({results.get('mode')})", show_lines=False)
+    for column in ("metric", "value", "target", "ok", "note"):
+        table.add_column(column, justify="right" if column == "value" else "left")
+    marks = {True: "[green]yes[/green]", False: "[red]no[/red]", None: "[dim]n/a[/dim]"}
+    for row in results.get("targets", []):
+        table.add_row(
+            row["name"], _fmt(row["value"]), row["target"], marks[row["passed"]], row["note"]
+        )
+    console.print(table)
+
+    details = Table(title="phases", show_lines=False)
+    details.add_column("phase")
+    details.add_column("measure")
+    details.add_column("value", justify="right")
+    lat = results.get("latency") or {}
+    rows: list[tuple[str, str, Any]] = [
+        ("accepted", "messages answered 200 / s", _get(results, "accepted", "messages_per_second")),
+        ("resolved", "events resolved / s", _get(results, "resolved", "events_per_second")),
+        ("latency", "p50 / p95 / p99 / p99.9 ms", None),
+        ("raw", "raw Neo4j events / s", _get(results, "raw", "events_per_second")),
+        ("sustained", "resolved / s", _get(results, "sustained", "resolved_per_second")),
+        ("sustained", "max stream lag (messages)", _get(results, "sustained", "max_pending")),
+    ]
+    for phase, measure, value in rows:
+        if phase == "latency":
+            text = " / ".join(_fmt(lat.get(k)) for k in ("p50_ms", "p95_ms", "p99_ms", "p99_9_ms"))
+            details.add_row(phase, measure, text)
+        else:
+            details.add_row(phase, measure, _fmt(value))
+    acc = results.get("accuracy") or {}
+    if acc.get("items"):
+        for kind in ("pairwise", "bcubed"):
+            s = acc[kind]
+            details.add_row(
+                "accuracy",
+                f"{kind} P / R / F1",
+                f"{s['precision']:.4f} / {s['recall']:.4f} / {s['f1']:.4f}",
+            )
+    for point in _get(results, "growth", "points") or []:
+        details.add_row(
+            "growth",
+            f"{_fmt(point.get('profiles'))} profiles: resolved/s, p99 ms",
+            f"{_fmt(point.get('resolved_per_second'))}, {_fmt(point.get('p99_ms'))}",
+        )
+    for name, value in (_get(results, "memory", "peak_rss_bytes") or {}).items():
+        details.add_row("memory", f"peak RSS {name}", _mib(value))
+    store = _get(results, "memory", "store") or {}
+    details.add_row(
+        "disk",
+        "Neo4j data folder (of it, transaction logs)",
+        f"{_mib(store.get('total'))} ({_mib(store.get('transactions'))})",
+    )
+    console.print(details)
+    for note in results.get("notes", []):
+        console.print(f"[yellow]note:[/yellow] {note}")
+
+
+def write_json(results: dict[str, Any], out_dir: Path, stamp: str) -> Path:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    data = orjson.dumps(results, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
+    path = out_dir / f"{stamp}.json"
+    path.write_bytes(data)
+    (out_dir / "latest.json").write_bytes(data)
+    return path
+
+
+def plot(results: dict[str, Any], path: Path) -> Path | None:
+    """Resolved events/s and p99 latency against the number of profiles in the graph."""
+    points = [
+        p
+        for p in _get(results, "growth", "points") or []
+        if p.get("profiles") and p.get("resolved_per_second")
+    ]
+    if not points:
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    points.sort(key=lambda p: p["profiles"])
+    xs = [p["profiles"] for p in points]
+    fig, (top, bottom) = plt.subplots(2, 1, sharex=True, figsize=(7, 6))
+    top.plot(xs, [p["resolved_per_second"] for p in points], marker="o", label="resolved / s")
+    raw = _get(results, "raw", "events_per_second")
+    if raw:
+        top.axhline(raw, linestyle="--", color="grey", label="raw Neo4j writes / s (small graph)")
+    top.axhline(RESOLVED_TARGET, linestyle=":", color="red", label="target")
+    top.set_ylabel("events / s")
+    top.set_ylim(bottom=0)
+    top.legend(loc="lower right", fontsize="small")
+    p99 = [(p["profiles"], p["p99_ms"]) for p in points if p.get("p99_ms") is not None]
+    if p99:
+        bottom.plot(
+            [x for x, _ in p99], [y for _, y in p99], marker="o", color="tab:orange", label="p99"
+        )
+    bottom.axhline(P99_TARGET_MS, linestyle=":", color="red", label="target")
+    bottom.set_ylabel(f"p99 ms at {_get(results, 'latency', 'offered_rate')} ev/s")
+    bottom.set_ylim(bottom=0)
+    bottom.set_xlabel("active profiles in the graph")
+    bottom.legend(loc="best", fontsize="small")
+    if max(xs) / max(1, min(xs)) >= 10:
+        bottom.set_xscale("log")
+    fig.suptitle(f"graph-cdp benchmark ({results.get('mode')}, {results.get('started_at')})")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
