@@ -108,6 +108,7 @@ class IdentityTx:
         snapshot = ComponentSnapshot()
         seen: set[str] = set()
         edges: dict[tuple[str, str, str, str], dict[str, Any]] = {}
+        closed: list[str] = []
         frontier = sorted(set(seeds))
         while frontier:
             rows = await self._rows(
@@ -119,10 +120,11 @@ class IdentityTx:
             for row in rows:
                 self._add_node(snapshot, row)
                 for edge in row["edges"]:
+                    edge["a"] = row["key"]
                     edges[(edge["a"], edge["b"], edge["kind"], edge["rule"] or "")] = edge
-                    other = edge["b"] if edge["a"] == row["key"] else edge["a"]
-                    if other not in seen:
-                        next_frontier.add(other)
+                next_frontier.update(k for k in row["neighbours"] if k not in seen)
+                if row["generic"] or row["blocked"]:
+                    closed.append(row["key"])
                 if row["generic"] and not row["stored_generic"]:
                     turning_generic.append(row["key"])
             if turning_generic:
@@ -133,6 +135,12 @@ class IdentityTx:
                 snapshot.truncated = True
                 next_frontier = set(sorted(next_frontier)[: max(0, max_nodes - len(seen))])
             frontier = sorted(next_frontier)
+        if closed:
+            # Their edges were not listed: fetch the ones reaching what was loaded.
+            rows = await self._rows("identity/edges_into", keys=closed, loaded=snapshot.keys)
+            for row in rows:
+                edge = row["edge"]
+                edges[(edge["a"], edge["b"], edge["kind"], edge["rule"] or "")] = edge
         self._add_edges(snapshot, edges.values(), rules)
         return snapshot
 

@@ -1,9 +1,7 @@
 // Upsert identifier nodes; the value is stored only encrypted (enc), found by its blind index.
-// Returns the identifiers that are new or were seen earlier than known: only these (and the
-// ends of changed evidence) can change a cluster.
+// Returns the identifiers that are new or now first seen no later than before: only these
+// (and the ends of changed evidence) can move a cluster. A false positive only costs work.
 UNWIND $rows AS row
-OPTIONAL MATCH (old:Identifier {key: row.key})
-WITH row, old IS NULL AS created, old.first_seen AS before
 MERGE (i:Identifier {key: row.key})
 ON CREATE SET
   i.ws = $ws, i.type = row.type, i.kid = row.kid, i.hash = row.hash, i.enc = row.enc,
@@ -13,6 +11,6 @@ ON MATCH SET
   i.last_seen = CASE WHEN row.last > i.last_seen THEN row.last ELSE i.last_seen END
 SET i += row.device
 FOREACH (_ IN CASE WHEN row.type = 'device_id' THEN [1] ELSE [] END | SET i:Device)
-WITH row, created, before
-WHERE created OR row.first < before
+WITH row, i
+WHERE i.first_seen = row.first
 RETURN row.key AS key

@@ -239,8 +239,7 @@ class TraitSchema:
 
     ``undeclared`` defaults to ``drop``: an undeclared trait may well be personal (``ssn``,
     ``mothers_maiden_name``), and accepting it as plain would store and index it unencrypted.
-    Dropping loses nothing for good: the raw event stays sealed, so declaring the field later
-    and replaying recovers it.
+    The raw event, traits included, is kept sealed either way.
     """
 
     fields: tuple[TraitField, ...] = DEFAULT_TRAITS
