@@ -22,6 +22,8 @@ from app.services.ingestion import IngestionService
 log = logging.getLogger(__name__)
 
 TRANSIENT = (ServiceUnavailable, SessionExpired, TransientError, OSError, RedisConnectionError)
+#: Batches in flight: one being written while the next is prepared.
+PIPELINE_DEPTH = 2
 
 
 class Resolver:
@@ -43,31 +45,76 @@ class Resolver:
         self._last_claim = 0.0
 
     async def run(self, stop: asyncio.Event, block_ms: int = 1000) -> None:
-        """Process until `stop` is set; transient outages back off and retry."""
+        """Process until `stop` is set; transient outages back off and retry.
+
+        Two batches are in flight at most: while one is written (Neo4j works on its own core),
+        the next is read, decoded, normalised and sealed (Python works on the other). Writes
+        still commit one after the other: each takes the workspace lock.
+        """
         await self.stream.ensure_group()
         delay = 0.5
+        inflight: set[asyncio.Task[int]] = set()
+        busy: set[str] = set()
         while not stop.is_set():
             try:
-                await self.step(block_ms)
+                while len(inflight) >= PIPELINE_DEPTH:
+                    await self._finish_one(inflight)
+                entries = await self._next_entries(block_ms, exclude=busy)
+                if not entries:
+                    if inflight:
+                        await self._finish_one(inflight)
+                    continue
+                task = self._start(entries, busy)
+                inflight.add(task)
                 delay = 0.5
             except TRANSIENT as exc:
                 log.warning("resolver waits for a backing service: %s", type(exc).__name__)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 10.0)
+        results = await asyncio.gather(*inflight, return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException) and not isinstance(result, TRANSIENT):
+                log.error("resolver batch failed at shutdown: %s", type(result).__name__)
+
+    def _start(self, entries: list[StreamEntry], busy: set[str]) -> asyncio.Task[int]:
+        """Process entries in the background; their ids stay busy until it ends."""
+        ids = {e.id for e in entries}
+        busy.update(ids)
+
+        def release(_: asyncio.Task[int]) -> None:
+            busy.difference_update(ids)
+
+        task = asyncio.create_task(self.process(entries))
+        task.add_done_callback(release)
+        return task
+
+    @staticmethod
+    async def _finish_one(inflight: set[asyncio.Task[int]]) -> None:
+        done, _ = await asyncio.wait(inflight, return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            inflight.discard(task)
+            task.result()  # a transient error surfaces here and backs the loop off
 
     async def step(self, block_ms: int = 1000) -> int:
-        """One round: own pending entries first, then stale ones of dead consumers, then new."""
-        entries = await self.stream.read_own_pending(self.consumer, self.batch_entries)
-        if not entries and time.monotonic() - self._last_claim > self.claim_idle_ms / 2000:
-            self._last_claim = time.monotonic()
-            entries = await self.stream.claim_stale(
-                self.consumer, self.claim_idle_ms, self.batch_entries
-            )
-        if not entries:
-            entries = await self.stream.read_new(self.consumer, self.batch_entries, block_ms)
+        """One sequential round (tests, tools): read a batch and process it."""
+        entries = await self._next_entries(block_ms, exclude=set())
         if not entries:
             return 0
         return await self.process(entries)
+
+    async def _next_entries(self, block_ms: int, exclude: set[str]) -> list[StreamEntry]:
+        """Own pending entries first, then stale ones of dead consumers, then new ones."""
+        pending = await self.stream.read_own_pending(self.consumer, self.batch_entries)
+        entries = [e for e in pending if e.id not in exclude]
+        if not entries and time.monotonic() - self._last_claim > self.claim_idle_ms / 2000:
+            self._last_claim = time.monotonic()
+            claimed = await self.stream.claim_stale(
+                self.consumer, self.claim_idle_ms, self.batch_entries
+            )
+            entries = [e for e in claimed if e.id not in exclude]
+        if not entries:
+            entries = await self.stream.read_new(self.consumer, self.batch_entries, block_ms)
+        return entries
 
     async def process(self, entries: Sequence[StreamEntry]) -> int:
         messages = [m for e in entries for m in e.messages]
