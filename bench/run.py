@@ -501,9 +501,12 @@ class Bench:
         done = asyncio.Event()
         probe_task = asyncio.create_task(probe.run(done, drain_timeout=60.0))
         budget = int(o.latency_rate * seconds * 1.5) + 1_000
+        # Generate before the clock starts: generating on the fly stalls the sender, which
+        # then catches up in a burst, and the burst (not the offered rate) sets the latency.
+        batches = list(traffic.batches(budget))
         try:
             posted = await post_paced(
-                base_url, auth, traffic.batches(budget), o.latency_rate, seconds, on_send
+                base_url, auth, iter(batches), o.latency_rate, seconds, on_send
             )
         finally:
             done.set()
