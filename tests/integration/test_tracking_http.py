@@ -270,11 +270,19 @@ async def test_backpressure_is_429_with_retry_after(
     ):
         accepted = await client.post("/v1/batch", json=three)
         refused = await client.post("/v1/track", json=CALLS["track"])
+        assert await _pending(container) == 3  # the refused call appended nothing
+        # The resolver runs again: the backlog drains and the same call is now accepted.
+        resolver = container.resolver("backpressure-test")
+        await container.stream.ensure_group()
+        while await _pending(container):
+            await resolver.step(block_ms=50)
+        retried = await client.post("/v1/track", json=CALLS["track"])
     assert accepted.json() == {"success": True}
     body = _is_error(refused, 429)
     assert body["code"] == "rate_limited"
     assert refused.headers["Retry-After"] == str(settings.retry_after_seconds)
-    assert await _pending(container) == 3
+    assert retried.json() == {"success": True}
+    assert await _pending(container) == 1
 
 
 # --- fuzzing: no input, however odd, is a 5xx -------------------------------------------------
