@@ -6,8 +6,10 @@ FastAPI's lifespan and arq's on_startup both call `build_container`; nothing con
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 import yaml
 from arq.connections import ArqRedis, RedisSettings, create_pool
@@ -33,6 +35,7 @@ from app.services.traits import GoldenRecords, TraitObserver
 from app.settings import Settings
 
 ARQ_QUEUE = "cdp:arq:queue"
+T = TypeVar("T")
 
 
 @dataclass
@@ -77,26 +80,26 @@ def redis_settings(settings: Settings) -> RedisSettings:
     return RedisSettings.from_dsn(redis_url)
 
 
-def load_rules(path: Path) -> IdentityRules:
-    """Identity rules from YAML; the defaults when the file does not exist."""
+def _load_yaml(
+    path: Path, parse: Callable[[Any], T], default: Callable[[], T], errors: type[Exception]
+) -> T:
+    """A configuration object from YAML; its default when the file does not exist."""
     if not path.exists():
-        return IdentityRules()
+        return default()
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        return IdentityRules.from_mapping(data)
-    except (yaml.YAMLError, RulesError) as exc:
+        return parse(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+    except (yaml.YAMLError, errors) as exc:
         raise ConfigurationError(f"{path}: {exc}") from exc
+
+
+def load_rules(path: Path) -> IdentityRules:
+    """Identity rules (config/identity.yaml)."""
+    return _load_yaml(path, IdentityRules.from_mapping, IdentityRules, RulesError)
 
 
 def load_trait_schema(path: Path) -> TraitSchema:
-    """The trait schema from YAML; the built-in default when the file does not exist."""
-    if not path.exists():
-        return TraitSchema()
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        return TraitSchema.from_mapping(data)
-    except (yaml.YAMLError, TraitError) as exc:
-        raise ConfigurationError(f"{path}: {exc}") from exc
+    """The trait schema (config/traits.yaml)."""
+    return _load_yaml(path, TraitSchema.from_mapping, TraitSchema, TraitError)
 
 
 def open_keystore(settings: Settings) -> LocalKeyStore:
