@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -53,6 +54,19 @@ class ProfileView:
     created_at: float
     updated_at: float
     version: int
+
+
+log = logging.getLogger(__name__)
+
+KEY_DESTROYED = "its data key no longer exists (erased)"
+INTEGRITY_FAILED = "it failed its integrity check (tampered, or sealed under another key)"
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """A sealed value that cannot be opened, and why (the value itself is never shown)."""
+
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -154,6 +168,9 @@ class ProfileService:
         record: dict[str, Any] = {}
         for name, entry in golden.items():
             value = opened.get(entry["observation"]) if entry["personal"] else entry["value"]
+            if isinstance(value, Unreadable):
+                record[name] = {"unavailable": value.reason}
+                continue
             record[name] = value if reveal or not entry["personal"] else self._mask(name, value)
         return record
 
@@ -162,7 +179,7 @@ class ProfileService:
         return mask(field.type if field else "string", value)
 
     async def _open_observations(self, keys: list[str]) -> dict[str, Any]:
-        """Decrypt sealed observation values (missing keys: erased, so absent)."""
+        """Decrypt sealed observation values; an Unreadable says why one cannot be read."""
         if not keys:
             return {}
         rows = await self.graph.read("traits/sealed_values", keys=sorted(set(keys)))
@@ -174,13 +191,18 @@ class ProfileService:
                 continue
             data_key = data_keys.get(row["owner"])
             if data_key is None:
+                opened[row["key"]] = Unreadable(KEY_DESTROYED)
                 continue
             try:
                 opened[row["key"]] = self.sealer.open(
                     data_key, row["enc"], owner=row["owner"], field=f"trait:{row['key']}"
                 )
             except DecryptionError:
-                continue
+                # Tampered, or sealed under another key: worth an alarm, never a crash.
+                log.error(
+                    "a sealed trait value failed its integrity check", extra={"key": row["key"]}
+                )
+                opened[row["key"]] = Unreadable(INTEGRITY_FAILED)
         return opened
 
     async def trait(
@@ -205,7 +227,10 @@ class ProfileService:
             value = c.value
             if field.pii == "personal":
                 value = opened.get(c.observation_ids[0]) if c.observation_ids else None
-                value = value if reveal else mask(field.type, value)
+                if isinstance(value, Unreadable):
+                    value = {"unavailable": value.reason}
+                elif not reveal:
+                    value = mask(field.type, value)
             return CandidateView(value, c.source, c.at, c.first_at, c.weight, c.count)
 
         return TraitProvenance(

@@ -170,3 +170,37 @@ async def test_trait_provenance_and_set_trait_over_graphql(
         "count": 1,
     }
     assert bad_body["data"]["setTrait"]["__typename"] == "TraitRefused"
+
+
+async def test_unreadable_values_say_why_instead_of_failing(container: Container) -> None:
+    await container.ingestion.ingest([message("identify", user="u-1", email="jane@example.com")])
+    await container.ingestion.ingest([message("identify", user="u-2", email="john@example.com")])
+    p1 = await profile_id(container, "user_id", "u-1")
+    p2 = await profile_id(container, "user_id", "u-2")
+    ws = container.settings.workspace
+    rows = await container.graph.read("admin/observations_of_field", ws=ws, field="email")
+    first, second = rows
+
+    # Sealed under another identifier's key (a wrong key), then plainly tampered with.
+    await container.graph.write(
+        "admin/overwrite_observation_enc", key=first["key"], enc=second["enc"]
+    )
+    record = await container.profiles.traits(p1)
+    assert "integrity" in record["email"]["unavailable"]
+    await container.graph.write(
+        "admin/overwrite_observation_enc", key=second["key"], enc=second["enc"][:-4] + "AAAA"
+    )
+    assert "integrity" in (await container.profiles.traits(p2))["email"]["unavailable"]
+
+    # A destroyed data key (erasure) reads as such.
+    await container.ingestion.ingest([message("identify", user="u-3", email="ann@example.com")])
+    p3 = await profile_id(container, "user_id", "u-3")
+    owner = next(
+        r["owner"]
+        for r in await container.graph.read("admin/observations_of_field", ws=ws, field="email")
+        if r["key"] not in {first["key"], second["key"]}
+    )
+    container.keystore.destroy([owner])
+    assert "erased" in (await container.profiles.traits(p3))["email"]["unavailable"]
+    why = await container.profiles.trait(p3, "email")
+    assert why is not None and "erased" in why.winner.value["unavailable"]
