@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-import psutil  # type: ignore[import-untyped]  # no stubs; not in the dev extra
+import psutil  # no stubs; not in the dev extra
 
 SAMPLE_SECONDS = 0.5
 
