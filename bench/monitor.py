@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-import psutil  # no stubs; not in the dev extra
+import psutil
 
 SAMPLE_SECONDS = 0.5
 

@@ -47,7 +47,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-import psutil  # no stubs; not in the dev extra
+import psutil
 from redis.exceptions import ResponseError
 from rich.console import Console
 
