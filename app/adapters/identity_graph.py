@@ -71,14 +71,14 @@ class IdentityTx:
 
     async def existing_events(self, ids: Sequence[str]) -> set[str]:
         rows = await self._rows("identity/existing_events", ids=list(ids))
-        return {row["id"] for row in rows}
+        return set(rows[0]["ids"])
 
     async def merge_identifiers(self, rows: list[dict[str, Any]]) -> set[str]:
         """Upsert; returns the keys that are new or now first seen earlier."""
         if not rows:
             return set()
         changed = await self._rows("identity/merge_identifiers", ws=self.ws, rows=rows)
-        return {row["key"] for row in changed}
+        return set(changed[0]["keys"])
 
     async def merge_evidence(self, rows: list[dict[str, Any]]) -> set[str]:
         """Upsert; returns the ends of edges whose change can move a cluster.
@@ -88,7 +88,7 @@ class IdentityTx:
         if not rows:
             return set()
         changed = await self._rows("identity/merge_evidence", rows=rows)
-        return {key for row in changed for key in (row["a"], row["b"])}
+        return set(changed[0]["keys"])
 
     async def create_events(self, rows: list[dict[str, Any]]) -> None:
         if rows:
@@ -111,9 +111,10 @@ class IdentityTx:
         closed: list[str] = []
         frontier = sorted(set(seeds))
         while frontier:
-            rows = await self._rows(
+            found = await self._rows(
                 "identity/expand_component", keys=frontier, max_degree=rules.generic_degree
             )
+            rows: list[dict[str, Any]] = found[0]["rows"]
             seen.update(frontier)
             next_frontier: set[str] = set()
             turning_generic: list[str] = []
@@ -246,10 +247,12 @@ class IdentityTx:
         if not rows:
             return set()
         found = await self._rows("traits/merge_observations", ws=self.ws, rows=rows)
-        return {row["profile"] for row in found}
+        return set(found[0]["profiles"])
 
     async def profile_observations(self, profile_ids: Sequence[str]) -> list[dict[str, Any]]:
-        return await self._rows("traits/profile_observations", ids=list(profile_ids))
+        found = await self._rows("traits/profile_observations", ids=list(profile_ids))
+        rows: list[dict[str, Any]] = found[0]["rows"]
+        return rows
 
     async def set_golden(self, rows: list[dict[str, Any]], at: float) -> None:
         if rows:

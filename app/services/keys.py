@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from app.domain.identity import NormalisedIdentifier
@@ -29,11 +30,16 @@ class Sealer:
         self.index = index
         self.keys = keys
         self.cipher = FieldCipher()
+        # The HMAC of a value never changes under one key: remember recent ones.
+        self._key_of = lru_cache(maxsize=200_000)(self._key_of_uncached)
 
     def key_of(self, ident: NormalisedIdentifier) -> IdentifierKey:
-        digest = self.index.digest(self.ws, ident.type, ident.value)
+        return self._key_of(ident.type, ident.value)
+
+    def _key_of_uncached(self, type_: str, value: str) -> IdentifierKey:
+        digest = self.index.digest(self.ws, type_, value)
         kid = self.index.kid
-        return IdentifierKey(f"{self.ws}:{ident.type}:{kid}:{digest}", kid, digest)
+        return IdentifierKey(f"{self.ws}:{type_}:{kid}:{digest}", kid, digest)
 
     def candidate_keys(self, ident: NormalisedIdentifier) -> list[str]:
         """The node key under every known blind-index key (during a rotation)."""

@@ -214,7 +214,8 @@ class ProfileService:
         if field is None:
             return None
         schema = await self.golden.effective_schema()
-        rows = await self.graph.read("traits/profile_observations", ids=[profile_id])
+        found = await self.graph.read("traits/profile_observations", ids=[profile_id])
+        rows = found[0]["rows"] if found else []
         observations = [_observation(r) for r in rows if r["field"] == field.name]
         decision = decide(field, observations, schema)
         if decision is None:

@@ -1,11 +1,10 @@
-// Store events (idempotent on id) and attach each to the identifier it belongs to.
+// Store new events and attach each to the identifier it belongs to. The caller has checked,
+// under the workspace lock, that none of these ids exists (the unique constraint still guards).
 UNWIND $rows AS row
-MERGE (e:Event {id: row.id})
-ON CREATE SET
-  e.ws = $ws, e.type = row.type, e.name = row.name, e.at = row.at,
-  e.received_at = row.received_at, e.source = row.source, e.plain = row.plain,
-  e.enc = row.enc, e.owner = row.owner, e.flags = row.flags
+CREATE (e:Event {id: row.id, ws: $ws, type: row.type, name: row.name, at: row.at,
+                 received_at: row.received_at, source: row.source, plain: row.plain,
+                 enc: row.enc, owner: row.owner, flags: row.flags})
 WITH e, row
 OPTIONAL MATCH (o:Identifier {key: row.owner})
-FOREACH (_ IN CASE WHEN o IS NULL THEN [] ELSE [1] END | MERGE (e)-[:BY]->(o))
+FOREACH (_ IN CASE WHEN o IS NULL THEN [] ELSE [1] END | CREATE (e)-[:BY]->(o))
 RETURN count(e) AS events

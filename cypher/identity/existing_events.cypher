@@ -1,4 +1,4 @@
 // Which of these event ids are already stored (replays add no evidence).
 UNWIND $ids AS id
 MATCH (e:Event {id: id})
-RETURN e.id AS id
+RETURN collect(e.id) AS ids

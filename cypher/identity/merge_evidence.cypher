@@ -15,4 +15,4 @@ ON MATCH SET
   l.last_seen = CASE WHEN row.last > l.last_seen THEN row.last ELSE l.last_seen END
 WITH row, l
 WHERE l.count = row.count OR l.first_seen = row.first OR row.late
-RETURN row.a AS a, row.b AS b
+RETURN collect(row.a) + collect(row.b) AS keys

@@ -13,4 +13,4 @@ SET i += row.device
 FOREACH (_ IN CASE WHEN row.type = 'device_id' THEN [1] ELSE [] END | SET i:Device)
 WITH row, i
 WHERE i.first_seen = row.first
-RETURN row.key AS key
+RETURN collect(row.key) AS keys

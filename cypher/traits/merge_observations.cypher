@@ -18,4 +18,4 @@ ON MATCH SET
 MERGE (o)-[:ON]->(i)
 WITH DISTINCT i
 MATCH (i)-[:OF]->(p:Profile)
-RETURN DISTINCT p.id AS profile
+RETURN collect(DISTINCT p.id) AS profiles
