@@ -242,6 +242,7 @@ def resolver(
 def api(
     host: Annotated[str | None, typer.Option(help="bind address")] = None,
     port: Annotated[int | None, typer.Option(help="port")] = None,
+    workers: Annotated[int, typer.Option(help="API processes sharing the port")] = 1,
 ) -> None:
     """Serve the HTTP and GraphQL API in the foreground."""
     import uvicorn
@@ -254,6 +255,7 @@ def api(
         port=port or settings.api_port,
         log_config=None,
         proxy_headers=False,
+        workers=workers,
     )
 
 
