@@ -31,6 +31,7 @@ from app.services.keys import Sealer
 from app.services.profiles import ProfileService
 from app.services.resolver import Resolver
 from app.services.sources import SourceService
+from app.services.trait_schema import TraitSchemaStore
 from app.services.traits import GoldenRecords, TraitObserver
 from app.settings import Settings
 
@@ -55,6 +56,7 @@ class Container:
     stream: EventStream
     acceptance: AcceptanceService
     deadletters: DeadLetterService
+    trait_schemas: TraitSchemaStore
 
     def resolver(self, consumer: str | None = None) -> Resolver:
         """A stream consumer writing through this container's ingestion service."""
@@ -127,8 +129,9 @@ async def build_container(settings: Settings) -> Container:
     async def source_trusts() -> dict[str, float]:
         return {s.id: s.trust for s in await sources.list()}
 
-    golden = GoldenRecords(schema, source_trusts)
+    trait_schemas = TraitSchemaStore(graph, settings.workspace, schema)
     observer = TraitObserver(schema, sealer)
+    golden = GoldenRecords(trait_schemas.current, source_trusts, observer)
     curation = CurationService(identity, sealer, rules, golden)
     redis = Redis.from_url(redis_url)
     arq = await create_pool(redis_settings(settings), default_queue_name=ARQ_QUEUE)
@@ -148,4 +151,5 @@ async def build_container(settings: Settings) -> Container:
         stream=stream,
         acceptance=AcceptanceService(stream, settings.stream_bound, settings.retry_after_seconds),
         deadletters=DeadLetterService(stream, ingestion),
+        trait_schemas=trait_schemas,
     )

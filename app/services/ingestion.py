@@ -93,12 +93,13 @@ class IngestionService:
         # The key store is written before the data it protects.
         data_keys = await self.sealer.data_keys(sorted(owners), create=True)
         identifier_rows = self._identifier_rows(prepared, data_keys)
+        # The current trait schema and source trusts, read outside the transaction.
+        await self.golden.effective_schema()
         observed, trait_flags = self._observations(prepared, data_keys)
         event_rows = {
             p.event_id: self._event_row(p, data_keys, trait_flags.get(p.event_id, []))
             for p in prepared
         }
-        await self.golden.effective_schema()  # warm the source trusts outside the transaction
         now = self.clock()
 
         async def work(tx: IdentityTx) -> IngestReport:

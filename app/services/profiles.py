@@ -210,10 +210,10 @@ class ProfileService:
     ) -> TraitProvenance | None:
         """Why this value: the winner with its source, time, weight and strategy, and the
         ranked candidates it beat."""
-        field = self.observer.schema.classify(name)
+        schema = await self.golden.effective_schema()
+        field = schema.classify(name)
         if field is None:
             return None
-        schema = await self.golden.effective_schema()
         found = await self.graph.read("traits/profile_observations", ids=[profile_id])
         rows = found[0]["rows"] if found else []
         observations = [_observation(r) for r in rows if r["field"] == field.name]
@@ -244,7 +244,7 @@ class ProfileService:
 
     async def set_trait(self, profile_id: str, name: str, value: Any, by: str) -> None:
         """Record a manual observation (source `manual`) on the profile and re-decide it."""
-        field = self.observer.schema.classify(name)
+        field = (await self.golden.effective_schema()).classify(name)
         if field is None:
             raise InvalidInput(f"{normalise_name(name) or 'trait'}: not a declared trait")
         try:
@@ -252,7 +252,6 @@ class ProfileService:
         except TraitError as exc:
             raise InvalidInput(str(exc)) from None
         now = self.clock()
-        await self.golden.effective_schema()
 
         async def work(tx: IdentityTx) -> None:
             await tx.lock(now)

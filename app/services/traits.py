@@ -170,24 +170,35 @@ class GoldenRecords:
 
     def __init__(
         self,
-        schema: TraitSchema,
+        schemas: Callable[[], Awaitable[TraitSchema]],
         trusts: Callable[[], Awaitable[Mapping[str, float]]],
+        observer: TraitObserver,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self.schema = schema
+        self._schemas = schemas
         self._trusts = trusts
+        self.observer = observer
         self._cached: tuple[float, TraitSchema] | None = None
         self.clock = clock
 
     async def effective_schema(self) -> TraitSchema:
-        """The schema with each source's trust weight (configured trusts win)."""
+        """The current schema with each source's trust weight (configured trusts win).
+
+        Also hands it to the observer, so observations and decisions use the same schema.
+        """
         now = time.monotonic()
         if self._cached is not None and now - self._cached[0] < TRUST_CACHE_SECONDS:
             return self._cached[1]
-        trusts = {**await self._trusts(), **self.schema.source_trust}
-        schema = dataclasses.replace(self.schema, source_trust=trusts)
+        base = await self._schemas()
+        trusts = {**await self._trusts(), **base.source_trust}
+        schema = dataclasses.replace(base, source_trust=trusts)
         self._cached = (now, schema)
+        self.observer.schema = schema
         return schema
+
+    def forget(self) -> None:
+        """Reload the schema and trusts on next use (after an edit in this process)."""
+        self._cached = None
 
     async def refresh(self, tx: IdentityTx, profile_ids: Iterable[str], at: float) -> None:
         ids = sorted(set(profile_ids))

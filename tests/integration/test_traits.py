@@ -204,3 +204,36 @@ async def test_unreadable_values_say_why_instead_of_failing(container: Container
     assert "erased" in (await container.profiles.traits(p3))["email"]["unavailable"]
     why = await container.profiles.trait(p3, "email")
     assert why is not None and "erased" in why.winner.value["unavailable"]
+
+
+async def test_the_trait_schema_is_edited_through_graphql(
+    api_url: str, settings: Settings, container: Container
+) -> None:
+    headers = {"Authorization": f"Bearer {settings.admin_api_key.get_secret_value()}"}
+    read = "{ traitSchema { version schema } }"
+    async with httpx.AsyncClient(base_url=api_url, headers=headers) as client:
+        before = (await client.post("/graphql", json={"query": read})).json()["data"]
+        schema = before["traitSchema"]["schema"]
+        assert before["traitSchema"]["version"] == 0 and "shoe_size" not in schema["fields"]
+        schema["fields"]["shoe_size"] = {"type": "number", "pii": "plain"}
+        update = (
+            "mutation($s: JSON!) { updateTraitSchema(schema: $s) { __typename "
+            "... on TraitSchemaUpdated { version } ... on InvalidTraitSchema { message } } }"
+        )
+        ok = await client.post("/graphql", json={"query": update, "variables": {"s": schema}})
+        bad_schema = {**schema, "undeclared": "sometimes"}
+        bad = await client.post("/graphql", json={"query": update, "variables": {"s": bad_schema}})
+        after = (await client.post("/graphql", json={"query": read})).json()["data"]
+    assert ok.json()["data"]["updateTraitSchema"] == {
+        "__typename": "TraitSchemaUpdated",
+        "version": 1,
+    }
+    refused = bad.json()["data"]["updateTraitSchema"]
+    assert refused["__typename"] == "InvalidTraitSchema" and "undeclared" in refused["message"]
+    assert after["traitSchema"]["version"] == 1
+    assert "shoe_size" in after["traitSchema"]["schema"]["fields"]
+
+    # A fresh process (this test's container) decides with the stored schema.
+    await container.ingestion.ingest([message("identify", user="u-1", traits={"shoe_size": 44})])
+    pid = await profile_id(container, "user_id", "u-1")
+    assert (await container.profiles.traits(pid))["shoe_size"] == 44

@@ -14,7 +14,7 @@ import app
 from app.entrypoints.gql.context import Context
 from app.entrypoints.gql.identity import IdentityMutation, IdentityQuery
 from app.entrypoints.gql.ingestion import IngestionMutation, IngestionQuery
-from app.entrypoints.gql.traits import TraitMutation
+from app.entrypoints.gql.traits import TraitMutation, TraitQuery
 from app.entrypoints.health import check_readiness
 from app.errors import CdpError
 
@@ -30,7 +30,7 @@ class Health:
 
 
 @strawberry.type
-class Query(IdentityQuery, IngestionQuery):
+class Query(IdentityQuery, IngestionQuery, TraitQuery):
     """Every query group is a base class: one root type, fields grouped by module."""
 
     @strawberry.field(description="Liveness of the API and its dependencies; needs no credentials.")

@@ -70,6 +70,36 @@ class TraitRefused:
 SetTraitResult = Annotated[TraitSet | TraitRefused, strawberry.union("SetTraitResult")]
 
 
+@strawberry.type(description="The trait schema in force (the structure of config/traits.yaml).")
+class TraitSchemaView:
+    version: int = strawberry.field(description="0: config/traits.yaml; then one per edit")
+    schema: JSON
+
+
+@strawberry.type
+class TraitSchemaUpdated:
+    version: int
+
+
+@strawberry.type
+class InvalidTraitSchema:
+    message: str
+
+
+UpdateTraitSchemaResult = Annotated[
+    TraitSchemaUpdated | InvalidTraitSchema, strawberry.union("UpdateTraitSchemaResult")
+]
+
+
+@strawberry.type
+class TraitQuery:
+    @strawberry.field(description="The trait schema in force.", permission_classes=[IsAdmin])
+    async def trait_schema(self, info: Info[Context, Any]) -> TraitSchemaView:
+        store = info.context.container.trait_schemas
+        schema = await store.current()
+        return TraitSchemaView(version=await store.version(), schema=JSON(schema.to_mapping()))
+
+
 async def trait_decision(
     info: Info[Context, Any], profile_id: str, name: str
 ) -> TraitDecision | None:
@@ -93,3 +123,21 @@ class TraitMutation:
         except (InvalidInput, NotFound) as exc:
             return TraitRefused(message=str(exc))
         return TraitSet(profile_id=profile_id, trait=await trait_decision(info, profile_id, name))
+
+    @strawberry.mutation(
+        description="Replace the trait schema (same structure as config/traits.yaml), validated "
+        "in full first. Every process uses it within 30 seconds.",
+        permission_classes=[IsAdmin],
+    )
+    async def update_trait_schema(
+        self, info: Info[Context, Any], schema: JSON
+    ) -> UpdateTraitSchemaResult:
+        container = info.context.container
+        if not isinstance(schema, dict):
+            return InvalidTraitSchema(message="trait schema: expected an object")
+        try:
+            version = await container.trait_schemas.update(schema, by="admin-api-key")
+        except InvalidInput as exc:
+            return InvalidTraitSchema(message=str(exc))
+        container.profiles.golden.forget()
+        return TraitSchemaUpdated(version=version)

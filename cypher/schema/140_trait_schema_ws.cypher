@@ -1,0 +1,1 @@
+CREATE CONSTRAINT trait_schema_ws IF NOT EXISTS FOR (s:TraitSchema) REQUIRE s.ws IS UNIQUE
