@@ -11,7 +11,6 @@ acceptance rate is measured with nobody consuming the stream, then resumed (SIGC
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
 import signal
 import socket
@@ -24,6 +23,7 @@ from typing import IO
 
 import httpx
 
+from app.localservices.child_env import child_env
 from app.localservices.neo4j_server import LocalNeo4j, Neo4jDistribution
 from app.localservices.valkey_server import LocalValkey
 from app.settings import Settings
@@ -138,28 +138,6 @@ class BenchServices:
 
     def store_dir(self) -> Path | None:
         return self.neo4j.instance_dir / "data" if self.neo4j else None
-
-
-def child_env(settings: Settings) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        {
-            "PYTHONPATH": os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH")) if p),
-            "CDP_ENV": settings.env,
-            "CDP_WORKSPACE": settings.workspace,
-            "CDP_DATA_DIR": str(settings.data_dir),
-            "CDP_LOG_LEVEL": settings.log_level,
-            "CDP_STREAM_BOUND": str(settings.stream_bound),
-            "CDP_RESOLVER_BATCH_ENTRIES": str(settings.resolver_batch_entries),
-            "CDP_IDENTITY_RULES_FILE": str(settings.identity_rules_file),
-            "NEO4J_URI": settings.neo4j_uri or "",
-            "REDIS_URL": settings.redis_url or "",
-        }
-    )
-    if settings.neo4j_password is not None:
-        env["NEO4J_USER"] = settings.neo4j_user
-        env["NEO4J_PASSWORD"] = settings.neo4j_password.get_secret_value()
-    return env
 
 
 class Child:
