@@ -73,12 +73,14 @@ class IdentityTx:
         rows = await self._rows("identity/existing_events", ids=list(ids))
         return set(rows[0]["ids"])
 
-    async def merge_identifiers(self, rows: list[dict[str, Any]]) -> set[str]:
-        """Upsert; returns the keys that are new or now first seen earlier."""
+    async def merge_identifiers(
+        self, rows: list[dict[str, Any]], batch: str
+    ) -> tuple[set[str], set[str]]:
+        """Upsert; returns (keys new or now first seen earlier, keys this batch created)."""
         if not rows:
-            return set()
-        changed = await self._rows("identity/merge_identifiers", ws=self.ws, rows=rows)
-        return set(changed[0]["keys"])
+            return set(), set()
+        changed = await self._rows("identity/merge_identifiers", ws=self.ws, rows=rows, batch=batch)
+        return set(changed[0]["keys"]), set(changed[0]["created"])
 
     async def merge_evidence(self, rows: list[dict[str, Any]]) -> set[str]:
         """Upsert; returns the ends of edges whose change can move a cluster.

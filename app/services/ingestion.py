@@ -8,6 +8,7 @@ evidence, store the events, and recompute the touched components.
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,10 +16,10 @@ from typing import Any
 import orjson
 
 from app.adapters.identity_graph import IdentityGraph, IdentityTx
-from app.domain.identity import BlockList, IdentityRules, Refusal
+from app.domain.identity import BlockList, Evidence, IdentityRules, Node, Refusal
 from app.domain.messages import MessageIdentity, TrackedMessage, identify_message
 from app.services.keys import Sealer
-from app.services.resolution import recluster
+from app.services.resolution import combine, new_components, recluster
 from app.services.traits import GoldenRecords, ObservedTrait, TraitObserver, observation_rows
 
 
@@ -109,12 +110,29 @@ class IngestionService:
             if not fresh:
                 return IngestReport(stored=0, duplicates=len(messages))
             used = {k for p in fresh for k in p.keys.values()}
-            seeds = await tx.merge_identifiers([identifier_rows[k] for k in sorted(used)])
-            seeds |= await tx.merge_evidence(self._evidence_rows(fresh))
+            seeds, created = await tx.merge_identifiers(
+                [identifier_rows[k] for k in sorted(used)], uuid.uuid4().hex
+            )
+            evidence_rows = self._evidence_rows(fresh)
+            seeds |= await tx.merge_evidence(evidence_rows)
             await tx.create_events([event_rows[p.event_id] for p in fresh])
             # Clusters are a function of the evidence: if no node or edge changed in a way
             # that can move one, nothing is recomputed (the common case of a known visitor).
-            outcome = await recluster(tx, sorted(seeds), self.rules, now, "evidence")
+            # Components made only of identifiers this batch created are decided from the
+            # batch alone; the rest are read back.
+            brand_new = new_components(
+                created,
+                {k: self._node(identifier_rows[k]) for k in created},
+                [self._evidence(r) for r in evidence_rows],
+            )
+            outcome = await recluster(
+                tx, sorted(seeds - set(brand_new.keys)), self.rules, now, "evidence"
+            )
+            if brand_new.nodes:
+                fresh_outcome = await recluster(
+                    tx, [], self.rules, now, "evidence", known=brand_new
+                )
+                outcome = combine(outcome, fresh_outcome)
             fresh_ids = {p.event_id for p in fresh}
             touched = await tx.merge_observations(
                 observation_rows(o for o in observed if o.event in fresh_ids)
@@ -201,6 +219,20 @@ class IngestionService:
                 row["first"] = min(row["first"], at)
                 row["last"] = max(row["last"], at)
         return [rows[k] for k in sorted(rows)]
+
+    @staticmethod
+    def _node(row: dict[str, Any]) -> Node:
+        return Node(key=row["key"], type=row["type"], first_seen=float(row["first"]))
+
+    def _evidence(self, row: dict[str, Any]) -> Evidence:
+        return Evidence(
+            a=row["a"],
+            b=row["b"],
+            rule=row["rule"],
+            weight=self.rules.weight_for(row["rule"]),
+            at=float(row["first"]),
+            count=int(row["count"]),
+        )
 
     def _observations(
         self, prepared: list[_Prepared], data_keys: dict[str, bytes]

@@ -8,15 +8,17 @@ and write only what changed (OF edges, new or merged profiles, edge states).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from app.adapters.identity_graph import ComponentSnapshot, IdentityTx, LinkState
 from app.domain.identity import (
     Assignment,
     Clustering,
+    Evidence,
     IdentityRules,
     Merge,
+    Node,
     Refusal,
     Split,
     aggregate,
@@ -86,9 +88,15 @@ async def recluster(
     at: float,
     reason: str,
     new_id: Callable[[], str] = new_profile_id,
+    *,
+    known: ComponentSnapshot | None = None,
 ) -> ReclusterOutcome:
-    """Recompute the seeds' component inside the caller's (locked) transaction."""
-    snapshot = await tx.load_component(seeds, rules, MAX_COMPONENT_NODES)
+    """Recompute the seeds' component inside the caller's (locked) transaction.
+
+    `known` is a component the caller already holds in full (identifiers created by this very
+    transaction, with all their evidence): it is used as is instead of being read back.
+    """
+    snapshot = known or await tx.load_component(seeds, rules, MAX_COMPONENT_NODES)
     if not snapshot.nodes:
         return ReclusterOutcome(profile_of={})
     clustering, assignment = plan(snapshot, rules, new_id)
@@ -130,3 +138,55 @@ async def recluster(
         truncated=snapshot.truncated,
         changed_profiles=frozenset(changed),
     )
+
+
+def combine(first: ReclusterOutcome, second: ReclusterOutcome) -> ReclusterOutcome:
+    """Two recomputations of disjoint components as one outcome."""
+    return ReclusterOutcome(
+        profile_of={**first.profile_of, **second.profile_of},
+        merges=first.merges + second.merges,
+        splits=first.splits + second.splits,
+        created=first.created + second.created,
+        new_conflicts=first.new_conflicts + second.new_conflicts,
+        truncated=first.truncated or second.truncated,
+        changed_profiles=first.changed_profiles | second.changed_profiles,
+    )
+
+
+def new_components(
+    created: set[str],
+    nodes: Mapping[str, Node],
+    evidence: Iterable[Evidence],
+) -> ComponentSnapshot:
+    """The components made only of identifiers this transaction created, held in full.
+
+    Such an identifier has no evidence but this batch's, no NEVER edge, no profile and is not
+    blocked, so its component is exactly what the batch says: no need to read it back.
+    """
+    rows = list(evidence)
+    adjacency: dict[str, set[str]] = {k: set() for k in created}
+    for e in rows:
+        adjacency.setdefault(e.a, set()).add(e.b)
+        adjacency.setdefault(e.b, set()).add(e.a)
+    inside: set[str] = set()
+    seen: set[str] = set()
+    for start in sorted(created):
+        if start in seen:
+            continue
+        component, frontier = {start}, [start]
+        while frontier:
+            for other in adjacency.get(frontier.pop(), ()):
+                if other not in component:
+                    component.add(other)
+                    frontier.append(other)
+        seen |= component
+        if component <= created:
+            inside |= component
+    snapshot = ComponentSnapshot()
+    snapshot.nodes = [nodes[k] for k in sorted(inside)]
+    snapshot.stored_generic = {k: False for k in inside}
+    for e in rows:
+        if e.a in inside:
+            snapshot.evidence.append(e)
+            snapshot.link_states[(e.a, e.b, e.rule)] = LinkState(False, None)
+    return snapshot

@@ -1,11 +1,13 @@
 // Upsert identifier nodes; the value is stored only encrypted (enc), found by its blind index.
 // Returns the identifiers that are new or now first seen no later than before: only these
-// (and the ends of changed evidence) can move a cluster. A false positive only costs work.
+// (and the ends of changed evidence) can move a cluster (a false positive only costs work),
+// and, apart, the ones this batch created.
 UNWIND $rows AS row
 MERGE (i:Identifier {key: row.key})
 ON CREATE SET
   i.ws = $ws, i.type = row.type, i.kid = row.kid, i.hash = row.hash, i.enc = row.enc,
-  i.first_seen = row.first, i.last_seen = row.last, i.generic = false, i.blocked = false
+  i.first_seen = row.first, i.last_seen = row.last, i.generic = false, i.blocked = false,
+  i.created_by = $batch
 ON MATCH SET
   i.first_seen = CASE WHEN row.first < i.first_seen THEN row.first ELSE i.first_seen END,
   i.last_seen = CASE WHEN row.last > i.last_seen THEN row.last ELSE i.last_seen END
@@ -13,4 +15,6 @@ SET i += row.device
 FOREACH (_ IN CASE WHEN row.type = 'device_id' THEN [1] ELSE [] END | SET i:Device)
 WITH row, i
 WHERE i.first_seen = row.first
-RETURN collect(row.key) AS keys
+RETURN collect(row.key) AS keys,
+       [k IN collect(CASE WHEN i.created_by = $batch THEN row.key END) WHERE k IS NOT NULL]
+         AS created
