@@ -35,7 +35,7 @@ def _point(results: dict[str, Any], profiles: int) -> dict[str, Any] | None:
 
 
 def judge(results: dict[str, Any]) -> list[dict[str, Any]]:
-    """Each target of the issue with the measured value; `passed` is None when not measured."""
+    """Each target of the benchmark with the measured value; `passed` is None when not measured."""
     out: list[dict[str, Any]] = []
 
     def add(name: str, target: str, value: Any, passed: bool | None, note: str = "") -> None:
