@@ -217,6 +217,17 @@ def deadletters_replay(limit: int = 100) -> None:
     _with_container(work)
 
 
+@cli.command("refresh-traits")
+def refresh_traits() -> None:
+    """Re-decide every profile's golden record (after editing the trait schema)."""
+
+    async def work(container: Container) -> None:
+        count = await container.profiles.refresh_golden_records()
+        console.print(f"golden records recomputed for {count} profile(s)")
+
+    _with_container(work)
+
+
 @cli.command()
 def resolver(
     name: Annotated[str | None, typer.Option(help="consumer name (stable across restarts)")] = None,

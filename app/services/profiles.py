@@ -274,3 +274,23 @@ class ProfileService:
             await self.golden.refresh(tx, touched | {reps[0]["active"]}, now)
 
         await self.graph.write(work)
+
+    async def refresh_golden_records(self, page: int = 500) -> int:
+        """Re-decide every active profile's golden record (after a trait schema edit)."""
+        self.golden.forget()
+        done, after = 0, ""
+        while True:
+            rows = await self.graph.read("traits/active_profile_ids", after=after, limit=page)
+            if not rows:
+                return done
+            ids = [r["id"] for r in rows]
+            after = ids[-1]
+            now = self.clock()
+            await self.golden.effective_schema()
+
+            async def work(tx: IdentityTx, ids: list[str] = ids, now: float = now) -> None:
+                await tx.lock(now)
+                await self.golden.refresh(tx, ids, now)
+
+            await self.graph.write(work)
+            done += len(ids)

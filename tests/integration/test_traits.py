@@ -237,3 +237,20 @@ async def test_the_trait_schema_is_edited_through_graphql(
     await container.ingestion.ingest([message("identify", user="u-1", traits={"shoe_size": 44})])
     pid = await profile_id(container, "user_id", "u-1")
     assert (await container.profiles.traits(pid))["shoe_size"] == 44
+
+
+async def test_refreshing_golden_records_applies_an_edited_schema(container: Container) -> None:
+    await container.ingestion.ingest(
+        [message("identify", user="u-1", traits={"plan": "basic"}, at=100.0)]
+    )
+    await container.ingestion.ingest(
+        [message("identify", user="u-1", traits={"plan": "pro"}, at=200.0)]
+    )
+    pid = await profile_id(container, "user_id", "u-1")
+    assert (await container.profiles.traits(pid))["plan"] == "pro"
+
+    schema = (await container.trait_schemas.current()).to_mapping()
+    schema["fields"]["plan"] = {"type": "string", "pii": "plain", "strategy": "first_seen"}
+    await container.trait_schemas.update(schema, by="tester")
+    assert await container.profiles.refresh_golden_records() == 1
+    assert (await container.profiles.traits(pid))["plan"] == "basic"
