@@ -123,6 +123,8 @@ async def recluster(
         at,
     )
     changed = set(assignment.moves.values()) | {m.into_id for m in assignment.merges}
+    # A merged profile changed too: it has no identifiers left, so its record empties.
+    changed |= {m.from_id for m in assignment.merges}
     changed |= {s.from_id for s in assignment.splits}
     await tx.touch_profiles(sorted(changed - set(assignment.created)), at)
 

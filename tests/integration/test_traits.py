@@ -254,3 +254,16 @@ async def test_refreshing_golden_records_applies_an_edited_schema(container: Con
     await container.trait_schemas.update(schema, by="tester")
     assert await container.profiles.refresh_golden_records() == 1
     assert (await container.profiles.traits(pid))["plan"] == "basic"
+
+
+async def test_a_merged_profile_keeps_no_stale_traits(container: Container) -> None:
+    await container.ingestion.ingest([message("identify", user="u-1", at=0.5)])
+    await container.ingestion.ingest(
+        [message("identify", anon="a-1", traits={"company": "Acme"}, at=1.0)]
+    )
+    retired = await profile_id(container, "anonymous_id", "a-1")  # the younger profile
+    await container.ingestion.ingest([message("identify", anon="a-1", user="u-1", at=2.0)])
+    survivor = await profile_id(container, "user_id", "u-1")
+    assert survivor != retired
+    assert (await container.profiles.traits(survivor))["company"] == "Acme"
+    assert await container.profiles.traits(retired) == {}
