@@ -110,7 +110,12 @@ def open_keystore(settings: Settings) -> LocalKeyStore:
         settings.resolved_kek_file,
         allow_generate=settings.is_development,
     )
-    return LocalKeyStore(settings.resolved_keystore_path, kek)
+    return LocalKeyStore(
+        settings.resolved_keystore_path,
+        kek,
+        settings.kek_id,
+        previous=settings.previous_keks,
+    )
 
 
 async def build_container(settings: Settings) -> Container:

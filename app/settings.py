@@ -59,6 +59,10 @@ class Settings(BaseSettings):
 
     # Key hierarchy: the key-encryption key wraps one data key per identifier.
     kek: SecretStr | None = None
+    #: Label of the current KEK (it is recorded beside each wrapped data key).
+    kek_id: str = Field("local-1", pattern=r"^[A-Za-z0-9_.-]{1,40}$")
+    #: During a KEK rotation, the previous KEKs as "id:base64[,id:base64]".
+    kek_previous: SecretStr | None = None
     kek_file: Path | None = None
     keystore_path: Path | None = None
     # Blind-index keys as "kid:base64,kid2:base64"; the first is current.
@@ -123,6 +127,25 @@ class Settings(BaseSettings):
         if self.neo4j_password is None:
             return None
         return (self.neo4j_user, self.neo4j_password.get_secret_value())
+
+    @property
+    def previous_keks(self) -> dict[str, bytes]:
+        """{kek id: key} from CDP_KEK_PREVIOUS (empty outside a rotation)."""
+        import base64
+        import binascii
+
+        found: dict[str, bytes] = {}
+        if self.kek_previous is None:
+            return found
+        for part in self.kek_previous.get_secret_value().split(","):
+            kid, sep, encoded = part.strip().partition(":")
+            if not sep or not kid:
+                raise ConfigurationError("CDP_KEK_PREVIOUS must look like 'id:base64[,id:base64]'")
+            try:
+                found[kid] = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
+            except (binascii.Error, ValueError) as exc:
+                raise ConfigurationError(f"CDP_KEK_PREVIOUS: key {kid!r} is not base64") from exc
+        return found
 
     @cached_property
     def hmac_keyring(self) -> tuple[str, dict[str, bytes]]:

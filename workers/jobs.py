@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import time
 from typing import Any
@@ -47,3 +48,21 @@ async def reresolve_workspace(ctx: dict[str, Any], dry_run: bool = True) -> dict
         "splits": sum(c.splits for c in changes),
         "moves": sum(c.moves for c in changes),
     }
+
+
+async def rotate_kek(ctx: dict[str, Any], step: int = 1000) -> dict[str, int]:
+    """Re-wrap every data key under the current KEK, a transaction per step; resumable.
+
+    Progress (counts only) is kept in Valkey at cdp:<ws>:rotation:kek.
+    """
+    container = _container(ctx)
+    progress = f"cdp:{container.settings.workspace}:rotation:kek"
+    total = 0
+    while True:
+        done, remaining = await asyncio.to_thread(container.keystore.rewrap_step, step)
+        total += done
+        await container.redis.hset(progress, mapping={"rewrapped": total, "remaining": remaining})  # type: ignore[misc]
+        if remaining == 0:
+            break
+    JOBS_RUN.labels("rotate_kek", "ok").inc()
+    return {"rewrapped": total, "remaining": 0}

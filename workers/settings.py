@@ -16,7 +16,7 @@ from arq import cron
 from app.bootstrap import ARQ_QUEUE, build_container, redis_settings
 from app.logs import configure_logging
 from app.settings import Settings
-from workers.jobs import graph_stats, heartbeat, reresolve_workspace
+from workers.jobs import graph_stats, heartbeat, reresolve_workspace, rotate_kek
 
 
 def worker_options(settings: Settings) -> dict[str, Any]:
@@ -43,7 +43,7 @@ def worker_options(settings: Settings) -> dict[str, Any]:
             await container.close()
 
     return {
-        "functions": [heartbeat, graph_stats, reresolve_workspace],
+        "functions": [heartbeat, graph_stats, reresolve_workspace, rotate_kek],
         "cron_jobs": [cron(heartbeat, second=0, unique=True)],
         "on_startup": on_startup,
         "on_shutdown": on_shutdown,

@@ -217,6 +217,28 @@ def deadletters_replay(limit: int = 100) -> None:
     _with_container(work)
 
 
+@cli.command("rotate-kek")
+def rotate_kek(
+    step: Annotated[int, typer.Option(help="keys re-wrapped per transaction")] = 1000,
+) -> None:
+    """Re-wrap every data key under CDP_KEK (set CDP_KEK_PREVIOUS to the old one meanwhile)."""
+    from rich.progress import Progress
+
+    async def work(container: Container) -> None:
+        total = 0
+        with Progress(console=console) as progress:
+            task = progress.add_task("re-wrapping data keys", total=None)
+            while True:
+                done, remaining = await asyncio.to_thread(container.keystore.rewrap_step, step)
+                total += done
+                progress.update(task, completed=total, total=total + remaining)
+                if remaining == 0:
+                    break
+        console.print(f"{total} data key(s) now wrapped under KEK {container.settings.kek_id}")
+
+    _with_container(work)
+
+
 @cli.command("refresh-traits")
 def refresh_traits() -> None:
     """Re-decide every profile's golden record (after editing the trait schema)."""

@@ -18,7 +18,7 @@ import tempfile
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
@@ -123,6 +123,10 @@ class KeyStore(Protocol):
         """Destroy keys for good (crypto-shredding); returns how many existed."""
         ...
 
+    def rewrap_step(self, limit: int = 1000) -> tuple[int, int]:
+        """Move up to `limit` keys to the current KEK; (moved, still under an older one)."""
+        ...
+
     def close(self) -> None:
         """Release the store; further calls fail."""
         ...
@@ -156,12 +160,22 @@ class LocalKeyStore:
     """
 
     def __init__(
-        self, path: Path, kek: bytes, kek_id: str = "local-1", cache_size: int = 100_000
+        self,
+        path: Path,
+        kek: bytes,
+        kek_id: str = "local-1",
+        cache_size: int = 100_000,
+        previous: Mapping[str, bytes] | None = None,
     ) -> None:
+        """`previous` KEKs (by id) still unwrap keys during a rotation; new keys and
+        `rewrap_step` use `kek`."""
         _check_kek(kek, "the KEK")
+        for old_id, old in (previous or {}).items():
+            _check_kek(old, f"previous KEK {old_id!r}")
         self._path = Path(path)
         self._kek = bytes(kek)
         self._kek_id = kek_id
+        self._ring: dict[str, bytes] = {k: bytes(v) for k, v in (previous or {}).items()}
         self._cache: OrderedDict[str, bytes] = OrderedDict()
         self._cache_size = max(0, cache_size)
         self._lock = threading.Lock()
@@ -261,9 +275,43 @@ class LocalKeyStore:
                 )
                 generation = self._bump_generation(cur)
             self._kek, self._kek_id, self._generation = bytes(new_kek), new_kek_id, generation
+            self._ring = {new_kek_id: self._kek}
             # Old wrappings must not linger in the WAL should the old KEK leak later.
             self._checkpoint()
             return count
+
+    def rewrap_step(self, limit: int = 1000) -> tuple[int, int]:
+        """Re-wrap up to `limit` keys still under an older KEK; (re-wrapped, remaining).
+
+        Each step is one transaction, so a rotation can run beside live traffic, report its
+        progress and resume after a crash. When none remain, the store records the new KEK
+        as its own and the old wrappings are checkpointed out of the WAL.
+        """
+        with self._lock:
+            with self._write() as cur:
+                rows = cur.execute(
+                    "SELECT rowid, kek_id, wrapped FROM data_keys WHERE kek_id != ?"
+                    " ORDER BY rowid LIMIT ?",
+                    (self._kek_id, limit),
+                ).fetchall()
+                cur.executemany(
+                    "UPDATE data_keys SET kek_id = ?, wrapped = ? WHERE rowid = ?",
+                    [
+                        (self._kek_id, aes_key_wrap(self._kek, self._unwrap(k, w)), r)
+                        for r, k, w in rows
+                    ],
+                )
+                (remaining,) = cur.execute(
+                    "SELECT COUNT(*) FROM data_keys WHERE kek_id != ?", (self._kek_id,)
+                ).fetchone()
+                if remaining == 0:
+                    cur.executemany(
+                        "UPDATE meta SET value = ? WHERE name = ?",
+                        [(_kek_check(self._kek), "kek_check"), (self._kek_id, "kek_id")],
+                    )
+            if remaining == 0:
+                self._checkpoint()
+            return len(rows), int(remaining)
 
     def count(self) -> int:
         """Number of live data keys."""
@@ -337,15 +385,23 @@ class LocalKeyStore:
                         ("generation", 0),
                     ],
                 )
+                self._ring[self._kek_id] = self._kek
                 return
-            if not hmac.compare_digest(bytes(meta["kek_check"]), _kek_check(self._kek)):
+            self._generation = int(meta["generation"])
+            if hmac.compare_digest(bytes(meta["kek_check"]), _kek_check(self._kek)):
+                # The check value identifies the KEK; its id is only a label, the store's wins.
+                self._kek_id = str(meta["kek_id"])
+                self._ring[self._kek_id] = self._kek
+                return
+            stored_id = str(meta["kek_id"])
+            old = self._ring.get(stored_id)
+            if old is None or not hmac.compare_digest(bytes(meta["kek_check"]), _kek_check(old)):
                 raise KeyMaterialError(
                     f"wrong key-encryption key for key store {self._path.name}: it was wrapped"
-                    f" under KEK id {meta['kek_id']!r}, and the KEK given does not match it"
+                    f" under KEK id {stored_id!r}, and the KEK given does not match it"
                 )
-            # The check value identifies the KEK; its id is only a label, the store's wins.
-            self._kek_id = str(meta["kek_id"])
-            self._generation = int(meta["generation"])
+            # A rotation in progress: the old KEK still opens what it wrapped.
+            self._ring[self._kek_id] = self._kek
 
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
@@ -383,9 +439,9 @@ class LocalKeyStore:
             return
         self._cache.clear()
         self._generation = int(meta["generation"])
-        if not hmac.compare_digest(bytes(meta["kek_check"]), _kek_check(self._kek)):
+        check = bytes(meta["kek_check"])
+        if not any(hmac.compare_digest(check, _kek_check(k)) for k in self._ring.values()):
             raise KeyMaterialError("the key store was re-wrapped under another KEK; reopen it")
-        self._kek_id = str(meta["kek_id"])
 
     def _bump_generation(self, cur: sqlite3.Cursor) -> int:
         cur.execute("UPDATE meta SET value = value + 1 WHERE name = 'generation'")
@@ -402,12 +458,14 @@ class LocalKeyStore:
         return found
 
     def _unwrap(self, kek_id: str, wrapped: bytes) -> bytes:
-        if kek_id != self._kek_id:
+        kek = self._ring.get(kek_id)
+        if kek is None:
             raise KeyMaterialError(
-                f"a data key is wrapped under KEK id {kek_id!r}, not {self._kek_id!r}"
+                f"a data key is wrapped under KEK id {kek_id!r}, which this process does not"
+                " hold (give it as a previous KEK until the rotation has finished)"
             )
         try:
-            return aes_key_unwrap(self._kek, bytes(wrapped))
+            return aes_key_unwrap(kek, bytes(wrapped))
         except InvalidUnwrap as exc:
             raise KeyMaterialError("a data key does not unwrap under the KEK") from exc
 
