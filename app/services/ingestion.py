@@ -25,11 +25,10 @@ from app.services.traits import GoldenRecords, ObservedTrait, TraitObserver, obs
 
 @dataclass(frozen=True)
 class IngestReport:
-    """What a batch did; `profile_of_event` maps each stored event id to its profile."""
+    """What a batch did (counts only: the resolver needs no more)."""
 
     stored: int
     duplicates: int
-    profile_of_event: dict[str, str | None] = field(default_factory=dict)
     dropped_identifiers: dict[str, int] = field(default_factory=dict)
     new_conflicts: tuple[Refusal, ...] = ()
     merges: int = 0
@@ -138,12 +137,6 @@ class IngestionService:
                 observation_rows(o for o in observed if o.event in fresh_ids)
             )
             await self.golden.refresh(tx, touched | outcome.changed_profiles, now)
-            owners = {p.owner_key for p in fresh if p.owner_key is not None}
-            profile_of = dict(outcome.profile_of)
-            unknown = sorted(owners - profile_of.keys())
-            if unknown:
-                for row in await tx.find_identifiers(unknown):
-                    profile_of[row["key"]] = row["profile"]
             dropped: dict[str, int] = {}
             for p in fresh:
                 for d in p.identity.dropped:
@@ -152,9 +145,6 @@ class IngestionService:
             return IngestReport(
                 stored=len(fresh),
                 duplicates=len(messages) - len(fresh),
-                profile_of_event={
-                    p.event_id: profile_of.get(p.owner_key) if p.owner_key else None for p in fresh
-                },
                 dropped_identifiers=dropped,
                 new_conflicts=outcome.new_conflicts,
                 merges=len(outcome.merges),

@@ -35,7 +35,7 @@ CALL (nodes, t) {
   CREATE (e:Event {
     id: $ws + ':seed:' + randomUUID(), ws: $ws, type: 'track', name: 'Seeded',
     at: t + k, received_at: t + k, source: 'seed', plain: '{}', enc: $event_enc,
-    owner: owner.key, flags: []
+    flags: []
   })-[:BY]->(owner)
 }
 RETURN count(*) AS profiles

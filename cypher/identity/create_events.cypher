@@ -3,7 +3,7 @@
 UNWIND $rows AS row
 CREATE (e:Event {id: row.id, ws: $ws, type: row.type, name: row.name, at: row.at,
                  received_at: row.received_at, source: row.source, plain: row.plain,
-                 enc: row.enc, owner: row.owner, flags: row.flags})
+                 enc: row.enc, flags: row.flags})
 WITH e, row
 OPTIONAL MATCH (o:Identifier {key: row.owner})
 FOREACH (_ IN CASE WHEN o IS NULL THEN [] ELSE [1] END | CREATE (e)-[:BY]->(o))
