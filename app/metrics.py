@@ -1,4 +1,4 @@
-"""Prometheus metrics shared by the API and the worker (served at /metrics)."""
+"""Prometheus metrics of the API process (served at /metrics)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ HTTP_REQUESTS = Counter(
     "cdp_http_requests_total", "HTTP requests by route and status", ["route", "status"]
 )
 HTTP_LATENCY = Histogram("cdp_http_request_seconds", "HTTP request latency by route", ["route"])
-JOBS_RUN = Counter("cdp_jobs_total", "arq jobs run by name and outcome", ["job", "outcome"])
 INGESTION = Gauge(
     "cdp_ingestion", "Tracking pipeline counters read from Valkey at scrape time", ["counter"]
 )

@@ -8,7 +8,6 @@ import time
 from typing import Any
 
 from app.bootstrap import Container
-from app.metrics import JOBS_RUN
 
 
 def _container(ctx: dict[str, Any]) -> Container:
@@ -25,7 +24,6 @@ async def heartbeat(ctx: dict[str, Any]) -> dict[str, Any]:
         at=time.time(),
         worker=f"{socket.gethostname()}:{ctx.get('job_id', '?')}",
     )
-    JOBS_RUN.labels("heartbeat", "ok").inc()
     return {"beats": rows[0]["beats"], "at": rows[0]["at"]}
 
 
@@ -33,7 +31,6 @@ async def graph_stats(ctx: dict[str, Any]) -> dict[str, int]:
     """Counts of identifiers, active profiles and events in the workspace."""
     container = _container(ctx)
     rows = await container.graph.read("graph/stats", ws=container.settings.workspace)
-    JOBS_RUN.labels("graph_stats", "ok").inc()
     return {key: int(value) for key, value in rows[0].items()}
 
 
@@ -41,7 +38,6 @@ async def reresolve_workspace(ctx: dict[str, Any], dry_run: bool = True) -> dict
     """Re-run resolution over the workspace after a rule change (counts only, no PII)."""
     container = _container(ctx)
     changes = await container.curation.reresolve(dry_run=dry_run)
-    JOBS_RUN.labels("reresolve_workspace", "ok").inc()
     return {
         "components": len(changes),
         "merges": sum(c.merges for c in changes),
@@ -64,5 +60,4 @@ async def rotate_kek(ctx: dict[str, Any], step: int = 1000) -> dict[str, int]:
         await container.redis.hset(progress, mapping={"rewrapped": total, "remaining": remaining})  # type: ignore[misc]
         if remaining == 0:
             break
-    JOBS_RUN.labels("rotate_kek", "ok").inc()
     return {"rewrapped": total, "remaining": 0}

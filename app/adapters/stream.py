@@ -8,7 +8,7 @@ entry or nothing, and the answer to the tracker is given only after the script r
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -156,8 +156,15 @@ class EventStream:
             )
 
     async def count(self, field: str, amount: int = 1) -> None:
-        if amount:
-            await self.redis.hincrby(self.counters, field, amount)  # type: ignore[misc]
+        await self.count_many({field: amount})
+
+    async def count_many(self, amounts: Mapping[str, int]) -> None:
+        """Bump several counters in one round trip."""
+        pipe = self.redis.pipeline(transaction=False)
+        for field, amount in amounts.items():
+            if amount:
+                pipe.hincrby(self.counters, field, amount)
+        await pipe.execute()
 
     async def failure_count(self, entry_id: str) -> int:
         return int(await self.redis.hincrby(self.failures, entry_id, 1))  # type: ignore[misc]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
 from dataclasses import dataclass
 
 from redis.exceptions import RedisError
@@ -28,9 +29,9 @@ async def _valkey_ok(container: Container) -> bool:
 
 
 async def check_readiness(container: Container, timeout: float = 3.0) -> Readiness:
-    async def bounded(coro: asyncio.Future[bool] | object) -> bool:
+    async def bounded(check: Awaitable[bool]) -> bool:
         try:
-            return bool(await asyncio.wait_for(coro, timeout))  # type: ignore[arg-type]
+            return await asyncio.wait_for(check, timeout)
         except TimeoutError:
             return False
 

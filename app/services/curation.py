@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from app.adapters.identity_graph import ComponentSnapshot, IdentityGraph, IdentityTx, LinkInfo
 from app.domain.identity import (
@@ -96,20 +97,30 @@ class CurationService:
         except IdentifierError as exc:
             raise InvalidInput(f"identifier: {exc}") from exc
 
-    async def _existing_key(self, tx: IdentityTx, ident: NormalisedIdentifier) -> str:
+    async def _lookup(self, tx: IdentityTx, ident: NormalisedIdentifier) -> dict[str, Any] | None:
+        """The stored identifier (key, profile...) under any blind-index key id; the smallest
+        key wins should a rotation have left two."""
         rows = await tx.find_identifiers(self.sealer.candidate_keys(ident))
-        if not rows:
-            raise NotFound(f"no {ident.type} identifier with that value in this workspace")
-        return str(sorted(rows, key=lambda r: r["key"])[0]["key"])
+        return min(rows, key=lambda r: str(r["key"])) if rows else None
 
-    async def find_key(self, type: str, value: str) -> str | None:
+    async def _existing_key(self, tx: IdentityTx, ident: NormalisedIdentifier) -> str:
+        row = await self._lookup(tx, ident)
+        if row is None:
+            raise NotFound(f"no {ident.type} identifier with that value in this workspace")
+        return str(row["key"])
+
+    async def find(self, type: str, value: str) -> dict[str, Any] | None:
+        """One read: the identifier's key and its profile id, or None if it is unknown."""
         ident = self.normalised(type, value)
 
-        async def work(tx: IdentityTx) -> str | None:
-            rows = await tx.find_identifiers(self.sealer.candidate_keys(ident))
-            return str(min(r["key"] for r in rows)) if rows else None
+        async def work(tx: IdentityTx) -> dict[str, Any] | None:
+            return await self._lookup(tx, ident)
 
         return await self.graph.read_tx(work)
+
+    async def find_key(self, type: str, value: str) -> str | None:
+        row = await self.find(type, value)
+        return str(row["key"]) if row else None
 
     async def _act_on(
         self,

@@ -120,12 +120,8 @@ class ProfileService:
         )
 
     async def profile_by_identifier(self, type: str, value: str) -> ProfileView | None:
-        key = await self.curation.find_key(type, value)
-        if key is None:
-            return None
-        rows = await self.graph.read("identity/find_identifiers", keys=[key])
-        profile_id = rows[0]["profile"] if rows else None
-        return await self.profile(profile_id) if profile_id else None
+        found = await self.curation.find(type, value)
+        return await self.profile(found["profile"]) if found and found["profile"] else None
 
     async def identifiers(self, profile_id: str) -> list[IdentifierView]:
         rows = await self.graph.read("identity/profile_members", id=profile_id)

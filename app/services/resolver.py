@@ -133,11 +133,15 @@ class Resolver:
     async def _ingest(self, entries: Sequence[StreamEntry]) -> None:
         decoded = [decode_message(m) for e in entries for m in e.messages]
         report = await self.ingestion.ingest(decoded)
-        await self.stream.count("processed", len(decoded))
-        await self.stream.count("duplicates", report.duplicates)
-        await self.stream.count("merges", report.merges)
-        await self.stream.count("splits", report.splits)
-        await self.stream.count("conflicts", len(report.new_conflicts))
+        await self.stream.count_many(
+            {
+                "processed": len(decoded),
+                "duplicates": report.duplicates,
+                "merges": report.merges,
+                "splits": report.splits,
+                "conflicts": len(report.new_conflicts),
+            }
+        )
 
     async def _process_alone(self, entry: StreamEntry) -> None:
         try:

@@ -40,13 +40,11 @@ async def _profile_now(
     container: Container, identifier: IdentifierInput, outcome: ReclusterOutcome
 ) -> str | None:
     """The profile an identifier belongs to after a recompute (the outcome maps keys)."""
-    key = await container.curation.find_key(identifier.type, identifier.value)
-    if key is None:
+    found = await container.curation.find(identifier.type, identifier.value)
+    if found is None:
         return None
-    if key in outcome.profile_of:
-        return outcome.profile_of[key]
-    view = await container.profiles.profile_by_identifier(identifier.type, identifier.value)
-    return view.id if view else None
+    profile: str | None = outcome.profile_of.get(found["key"], found["profile"])
+    return profile
 
 
 @strawberry.type
