@@ -135,8 +135,8 @@ async def build_container(settings: Settings) -> Container:
         return {s.id: s.trust for s in await sources.list()}
 
     trait_schemas = TraitSchemaStore(graph, settings.workspace, schema)
-    observer = TraitObserver(schema, sealer)
-    golden = GoldenRecords(trait_schemas.current, source_trusts, observer)
+    observer = TraitObserver(sealer)
+    golden = GoldenRecords(trait_schemas.current, source_trusts)
     curation = CurationService(identity, sealer, rules, golden)
     redis = Redis.from_url(redis_url)
     arq = await create_pool(redis_settings(settings), default_queue_name=ARQ_QUEUE)

@@ -18,6 +18,7 @@ import orjson
 from app.adapters.identity_graph import IdentityGraph, IdentityTx
 from app.domain.identity import BlockList, Evidence, IdentityRules, Node, Refusal
 from app.domain.messages import MessageIdentity, TrackedMessage, identify_message
+from app.domain.traits import TraitSchema
 from app.services.keys import Sealer
 from app.services.resolution import combine, new_components, recluster
 from app.services.traits import GoldenRecords, ObservedTrait, TraitObserver, observation_rows
@@ -94,8 +95,8 @@ class IngestionService:
         data_keys = await self.sealer.data_keys(sorted(owners), create=True)
         identifier_rows = self._identifier_rows(prepared, data_keys)
         # The current trait schema and source trusts, read outside the transaction.
-        await self.golden.effective_schema()
-        observed, trait_flags = self._observations(prepared, data_keys)
+        schema = await self.golden.effective_schema()
+        observed, trait_flags = self._observations(prepared, data_keys, schema)
         event_rows = {
             p.event_id: self._event_row(p, data_keys, trait_flags.get(p.event_id, []))
             for p in prepared
@@ -225,7 +226,7 @@ class IngestionService:
         )
 
     def _observations(
-        self, prepared: list[_Prepared], data_keys: dict[str, bytes]
+        self, prepared: list[_Prepared], data_keys: dict[str, bytes], schema: TraitSchema
     ) -> tuple[list[ObservedTrait], dict[str, list[str]]]:
         """Trait sightings of every message, hung off its owner; refusals become event flags."""
         observed: list[ObservedTrait] = []
@@ -235,7 +236,8 @@ class IngestionService:
             if owner is None:
                 continue
             found, refused = self.observer.observe(
-                self.observer.raw_traits(p.message),
+                self.observer.raw_traits(p.message, schema),
+                schema,
                 owner=owner,
                 data_key=data_keys[owner],
                 source=p.message.source_id,

@@ -167,12 +167,11 @@ class ProfileService:
             if isinstance(value, Unreadable):
                 record[name] = {"unavailable": value.reason}
                 continue
-            record[name] = value if reveal or not entry["personal"] else self._mask(name, value)
+            if not reveal and entry["personal"]:
+                field = (await self.golden.effective_schema()).classify(name)
+                value = mask(field.type if field else "string", value)
+            record[name] = value
         return record
-
-    def _mask(self, name: str, value: Any) -> Any:
-        field = self.observer.schema.classify(name)
-        return mask(field.type if field else "string", value)
 
     async def _open_observations(self, keys: list[str]) -> dict[str, Any]:
         """Decrypt sealed observation values; an Unreadable says why one cannot be read."""
@@ -258,6 +257,7 @@ class ProfileService:
             data_key = (await self.sealer.data_keys([owner], create=True))[owner]
             found, refused = self.observer.observe(
                 [(field.name, value)],
+                await self.golden.effective_schema(),
                 owner=owner,
                 data_key=data_key,
                 source=MANUAL,

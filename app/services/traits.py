@@ -58,13 +58,13 @@ def observation_key(owner: str, field: str, vid: str, source: str) -> str:
 
 
 class TraitObserver:
-    """Turns messages and manual edits into observations under the trait schema."""
+    """Turns messages and manual edits into observations under a given trait schema."""
 
-    def __init__(self, schema: TraitSchema, sealer: Sealer) -> None:
-        self.schema = schema
+    def __init__(self, sealer: Sealer) -> None:
         self.sealer = sealer
 
-    def raw_traits(self, message: TrackedMessage) -> list[tuple[str, Any]]:
+    @staticmethod
+    def raw_traits(message: TrackedMessage, schema: TraitSchema) -> list[tuple[str, Any]]:
         """(name, value) pairs the message asserts about the person."""
         pairs: list[tuple[str, Any]] = []
         context_traits = message.context.get("traits")
@@ -73,17 +73,15 @@ class TraitObserver:
         if message.type == "identify":
             pairs.extend(message.traits.items())
         if message.type == "track" and message.event:
-            for mapping in self.schema.mappings_for(message.event):
+            for mapping in schema.mappings_for(message.event):
                 if mapping.property in message.properties:
                     pairs.append((mapping.field, message.properties[mapping.property]))
         return pairs
 
-    def field_for(self, name: str, value: Any) -> TraitField | None:
-        return self.schema.classify(name) or self.schema.decide_undeclared(name, value)
-
     def observe(
         self,
         pairs: Iterable[tuple[str, Any]],
+        schema: TraitSchema,
         *,
         owner: str,
         data_key: bytes,
@@ -99,7 +97,7 @@ class TraitObserver:
             if raw_value is None:
                 continue
             try:
-                field = self.field_for(raw_name, raw_value)
+                field = schema.classify(raw_name) or schema.decide_undeclared(raw_name, raw_value)
                 if field is None:
                     continue
                 value = coerce(field, raw_value)
@@ -172,20 +170,15 @@ class GoldenRecords:
         self,
         schemas: Callable[[], Awaitable[TraitSchema]],
         trusts: Callable[[], Awaitable[Mapping[str, float]]],
-        observer: TraitObserver,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._schemas = schemas
         self._trusts = trusts
-        self.observer = observer
         self._cached: tuple[float, TraitSchema] | None = None
         self.clock = clock
 
     async def effective_schema(self) -> TraitSchema:
-        """The current schema with each source's trust weight (configured trusts win).
-
-        Also hands it to the observer, so observations and decisions use the same schema.
-        """
+        """The current schema with each source's trust weight (configured trusts win)."""
         now = time.monotonic()
         if self._cached is not None and now - self._cached[0] < TRUST_CACHE_SECONDS:
             return self._cached[1]
@@ -193,7 +186,6 @@ class GoldenRecords:
         trusts = {**await self._trusts(), **base.source_trust}
         schema = dataclasses.replace(base, source_trust=trusts)
         self._cached = (now, schema)
-        self.observer.schema = schema
         return schema
 
     def forget(self) -> None:
