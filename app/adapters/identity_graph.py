@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from neo4j import AsyncDriver, AsyncManagedTransaction
 
 from app.adapters.cypher import query
+from app.adapters.neo4j_db import Graph
 from app.domain.identity import Evidence, IdentityRules, Node
 
 T = TypeVar("T")
@@ -272,25 +273,23 @@ class IdentityGraph:
         self.driver = driver
         self.database = database
         self.ws = ws
+        self._graph = Graph(driver, database)
 
     async def write(self, work: Callable[[IdentityTx], Awaitable[T]]) -> T:
-        async def run(tx: AsyncManagedTransaction) -> T:
-            return await work(IdentityTx(tx, self.ws))
-
-        async with self.driver.session(database=self.database) as session:
-            return await session.execute_write(run)
+        return await self._transaction(work, write=True)
 
     async def read_tx(self, work: Callable[[IdentityTx], Awaitable[T]]) -> T:
         """A read transaction with the same query helpers (explain, dry runs)."""
+        return await self._transaction(work, write=False)
 
+    async def _transaction(self, work: Callable[[IdentityTx], Awaitable[T]], write: bool) -> T:
         async def run(tx: AsyncManagedTransaction) -> T:
             return await work(IdentityTx(tx, self.ws))
 
         async with self.driver.session(database=self.database) as session:
-            return await session.execute_read(run)
+            execute = session.execute_write if write else session.execute_read
+            return await execute(run)
 
     async def read(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
-        records, _, _ = await self.driver.execute_query(
-            query(name), {"ws": self.ws, **params}, database_=self.database, routing_="r"
-        )
-        return [record.data() for record in records]
+        """A named read query with this workspace's `$ws`."""
+        return await self._graph.read(name, ws=self.ws, **params)
