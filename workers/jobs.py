@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import socket
 import time
 from typing import Any
 
 from app.bootstrap import Container
+from app.services.keys import rotate_kek as rotate_kek_steps
 
 
 def _container(ctx: dict[str, Any]) -> Container:
@@ -53,11 +53,10 @@ async def rotate_kek(ctx: dict[str, Any], step: int = 1000) -> dict[str, int]:
     """
     container = _container(ctx)
     progress = f"cdp:{container.settings.workspace}:rotation:kek"
-    total = 0
-    while True:
-        done, remaining = await asyncio.to_thread(container.keystore.rewrap_step, step)
-        total += done
-        await container.redis.hset(progress, mapping={"rewrapped": total, "remaining": remaining})  # type: ignore[misc]
-        if remaining == 0:
-            break
+
+    async def report(done: int, remaining: int) -> None:
+        mapping = {"rewrapped": done, "remaining": remaining}
+        await container.redis.hset(progress, mapping=mapping)  # type: ignore[misc]
+
+    total = await rotate_kek_steps(container.keystore, step, report)
     return {"rewrapped": total, "remaining": 0}

@@ -224,16 +224,16 @@ def rotate_kek(
     """Re-wrap every data key under CDP_KEK (set CDP_KEK_PREVIOUS to the old one meanwhile)."""
     from rich.progress import Progress
 
+    from app.services.keys import rotate_kek as rotate_kek_steps
+
     async def work(container: Container) -> None:
-        total = 0
         with Progress(console=console) as progress:
             task = progress.add_task("re-wrapping data keys", total=None)
-            while True:
-                done, remaining = await asyncio.to_thread(container.keystore.rewrap_step, step)
-                total += done
-                progress.update(task, completed=total, total=total + remaining)
-                if remaining == 0:
-                    break
+
+            async def report(done: int, remaining: int) -> None:
+                progress.update(task, completed=done, total=done + remaining)
+
+            total = await rotate_kek_steps(container.keystore, step, report)
         console.print(f"{total} data key(s) now wrapped under KEK {container.settings.kek_id}")
 
     _with_container(work)

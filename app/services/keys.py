@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -62,3 +62,17 @@ class Sealer:
 
     def open(self, data_key: bytes, token: str, *, owner: str, field: str) -> Any:
         return self.cipher.decrypt_json(data_key, token, owner=owner, field=field)
+
+
+async def rotate_kek(
+    keys: KeyStore, step: int, report: Callable[[int, int], Awaitable[None]]
+) -> int:
+    """Re-wrap every data key under the current KEK, one transaction per step (resumable);
+    `report(done, remaining)` after each step. Returns how many keys were re-wrapped."""
+    total = 0
+    while True:
+        done, remaining = await asyncio.to_thread(keys.rewrap_step, step)
+        total += done
+        await report(total, remaining)
+        if remaining == 0:
+            return total
