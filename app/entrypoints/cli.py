@@ -234,7 +234,8 @@ def rotate_kek(
                 progress.update(task, completed=done, total=done + remaining)
 
             total = await rotate_kek_steps(container.keystore, step, report)
-        console.print(f"re-wrapped {total} data key(s); all are under KEK {container.settings.kek_id}")
+        kek = container.settings.kek_id
+        console.print(f"re-wrapped {total} data key(s); all are under KEK {kek}")
 
     _with_container(work)
 
