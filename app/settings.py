@@ -7,6 +7,8 @@ When they are unset, the local services started by `cdp services up` are used.
 
 from __future__ import annotations
 
+import base64
+import binascii
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -131,40 +133,29 @@ class Settings(BaseSettings):
     @property
     def previous_keks(self) -> dict[str, bytes]:
         """{kek id: key} from CDP_KEK_PREVIOUS (empty outside a rotation)."""
-        import base64
-        import binascii
-
-        found: dict[str, bytes] = {}
         if self.kek_previous is None:
-            return found
-        for part in self.kek_previous.get_secret_value().split(","):
-            kid, sep, encoded = part.strip().partition(":")
-            if not sep or not kid:
-                raise ConfigurationError("CDP_KEK_PREVIOUS must look like 'id:base64[,id:base64]'")
-            try:
-                found[kid] = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
-            except (binascii.Error, ValueError) as exc:
-                raise ConfigurationError(f"CDP_KEK_PREVIOUS: key {kid!r} is not base64") from exc
-        return found
+            return {}
+        return _keyring("CDP_KEK_PREVIOUS", self.kek_previous.get_secret_value())
 
     @cached_property
     def hmac_keyring(self) -> tuple[str, dict[str, bytes]]:
-        """(current kid, {kid: key bytes}) parsed from CDP_HMAC_KEYS."""
-        import base64
-        import binascii
+        """(current kid, {kid: key bytes}) parsed from CDP_HMAC_KEYS; the first is current."""
+        keys = _keyring("CDP_HMAC_KEYS", self.hmac_keys.get_secret_value())
+        return next(iter(keys)), keys
 
-        keys: dict[str, bytes] = {}
-        current = ""
-        for part in self.hmac_keys.get_secret_value().split(","):
-            kid, sep, encoded = part.strip().partition(":")
-            if not sep or not kid:
-                raise ConfigurationError("CDP_HMAC_KEYS must look like 'kid:base64[,kid:base64]'")
-            try:
-                keys[kid] = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
-            except (binascii.Error, ValueError) as exc:
-                raise ConfigurationError(f"CDP_HMAC_KEYS: key {kid!r} is not base64") from exc
-            current = current or kid
-        return current, keys
+
+def _keyring(name: str, text: str) -> dict[str, bytes]:
+    """Keys written as "id:base64[,id:base64]", in their order."""
+    keys: dict[str, bytes] = {}
+    for part in text.split(","):
+        kid, sep, encoded = part.strip().partition(":")
+        if not sep or not kid:
+            raise ConfigurationError(f"{name} must look like 'id:base64[,id:base64]'")
+        try:
+            keys[kid] = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
+        except (binascii.Error, ValueError) as exc:
+            raise ConfigurationError(f"{name}: key {kid!r} is not base64") from exc
+    return keys
 
 
 def load_settings() -> Settings:
