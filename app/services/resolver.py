@@ -43,6 +43,9 @@ class Resolver:
         self.max_attempts = max_attempts
         self.claim_idle_ms = claim_idle_ms
         self._last_claim = 0.0
+        # Own pending entries exist after a restart, a failed attempt or a transient error;
+        # reading them on every round would re-send the batches in flight for nothing.
+        self._recheck_pending = True
 
     async def run(self, stop: asyncio.Event, block_ms: int = 1000) -> None:
         """Process until `stop` is set; transient outages back off and retry.
@@ -68,6 +71,7 @@ class Resolver:
                 inflight.add(task)
                 delay = 0.5
             except TRANSIENT as exc:
+                self._recheck_pending = True
                 log.warning("resolver waits for a backing service: %s", type(exc).__name__)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 10.0)
@@ -104,8 +108,11 @@ class Resolver:
 
     async def _next_entries(self, block_ms: int, exclude: set[str]) -> list[StreamEntry]:
         """Own pending entries first, then stale ones of dead consumers, then new ones."""
-        pending = await self.stream.read_own_pending(self.consumer, self.batch_entries)
-        entries = [e for e in pending if e.id not in exclude]
+        entries: list[StreamEntry] = []
+        if self._recheck_pending:
+            pending = await self.stream.read_own_pending(self.consumer, self.batch_entries)
+            entries = [e for e in pending if e.id not in exclude]
+            self._recheck_pending = bool(entries)
         if not entries and time.monotonic() - self._last_claim > self.claim_idle_ms / 2000:
             self._last_claim = time.monotonic()
             claimed = await self.stream.claim_stale(
@@ -152,6 +159,7 @@ class Resolver:
             await self.stream.count("failed", len(entry.messages))
             attempts = await self.stream.failure_count(entry.id)
             if attempts < self.max_attempts:
+                self._recheck_pending = True
                 return  # stays pending; retried on a later round
             await self._dead_letter_bad_messages(entry, type(exc).__name__)
         await self.stream.ack([entry], len(entry.messages))
