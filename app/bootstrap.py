@@ -18,19 +18,26 @@ from redis.asyncio import Redis
 from app.adapters.identity_graph import IdentityGraph
 from app.adapters.neo4j_db import Graph, create_driver
 from app.adapters.stream import EventStream
+from app.domain.consent import ConsentError, ConsentPolicy
 from app.domain.identity import IdentityRules, RulesError
 from app.domain.traits import TraitError, TraitSchema
 from app.errors import ConfigurationError
 from app.localservices.stack import effective_urls
 from app.privacy import BlindIndex, KeyStore, LocalKeyStore, load_kek
+from app.privacy.ledger import PrivacyLedger
 from app.services.acceptance import AcceptanceService
+from app.services.audit import AuditLog
+from app.services.consent import ConsentService
 from app.services.curation import CurationService
 from app.services.deadletters import DeadLetterService
+from app.services.erasure import ErasureService
 from app.services.ingestion import IngestionService
 from app.services.keys import Sealer
 from app.services.profiles import ProfileService
 from app.services.resolver import Resolver
+from app.services.retention import RetentionService
 from app.services.sources import SourceService
+from app.services.subject_export import SubjectExporter
 from app.services.trait_schema import TraitSchemaStore
 from app.services.traits import GoldenRecords, TraitObserver
 from app.settings import Settings
@@ -57,6 +64,24 @@ class Container:
     acceptance: AcceptanceService
     deadletters: DeadLetterService
     trait_schemas: TraitSchemaStore
+    audit: AuditLog
+    consent: ConsentService
+    ledger: PrivacyLedger
+    erasure: ErasureService
+    exporter: SubjectExporter
+    retention: RetentionService
+
+    async def enqueue_erasure(self, request_id: str, attempt: str = "0") -> None:
+        """One arq job per erasure and attempt (arq refuses a second job with the same id)."""
+        await self.arq.enqueue_job(
+            "erase_subject", request_id, _job_id=f"erasure:{request_id}:{attempt}"
+        )
+
+    async def prepare_graph(self) -> int:
+        """Constraints and indexes, then the configured consent purposes (idempotent)."""
+        applied = await self.graph.apply_schema()
+        await self.consent.ensure_purposes()
+        return applied
 
     def resolver(self, consumer: str | None = None) -> Resolver:
         """A stream consumer writing through this container's ingestion service."""
@@ -75,6 +100,7 @@ class Container:
         await self.redis.aclose()
         await self.graph.driver.close()
         await asyncio.to_thread(self.keystore.close)
+        await asyncio.to_thread(self.ledger.close)
 
 
 def redis_settings(settings: Settings) -> RedisSettings:
@@ -102,6 +128,11 @@ def load_rules(path: Path) -> IdentityRules:
 def load_trait_schema(path: Path) -> TraitSchema:
     """The trait schema (config/traits.yaml)."""
     return _load_yaml(path, TraitSchema.from_mapping, TraitSchema, TraitError)
+
+
+def load_consent_policy(path: Path) -> ConsentPolicy:
+    """Consent purposes and category aliases (config/consent.yaml)."""
+    return _load_yaml(path, ConsentPolicy.from_mapping, ConsentPolicy, ConsentError)
 
 
 def open_keystore(settings: Settings) -> LocalKeyStore:
@@ -141,7 +172,25 @@ async def build_container(settings: Settings) -> Container:
     redis = Redis.from_url(redis_url)
     arq = await create_pool(redis_settings(settings), default_queue_name=ARQ_QUEUE)
     stream = EventStream(redis, settings.workspace, settings.dedup_window_seconds)
-    ingestion = IngestionService(identity, sealer, rules, observer, golden)
+    policy = load_consent_policy(settings.consent_file)
+    ingestion = IngestionService(identity, sealer, rules, observer, golden, policy)
+    audit = AuditLog(graph, settings.workspace)
+    consent = ConsentService(identity, curation, policy, audit)
+    profiles = ProfileService(identity, sealer, curation, observer, golden)
+    ledger = await asyncio.to_thread(PrivacyLedger, settings.resolved_ledger_path)
+    erasure = ErasureService(
+        identity,
+        curation,
+        sealer,
+        stream,
+        ledger,
+        audit,
+        golden,
+        rules,
+        ingestion.identifier_keys,
+        batch_size=settings.erasure_batch_size,
+        lease_seconds=settings.erasure_lease_seconds,
+    )
     return Container(
         settings=settings,
         graph=graph,
@@ -151,10 +200,16 @@ async def build_container(settings: Settings) -> Container:
         rules=rules,
         ingestion=ingestion,
         curation=curation,
-        profiles=ProfileService(identity, sealer, curation, observer, golden),
+        profiles=profiles,
         sources=sources,
         stream=stream,
         acceptance=AcceptanceService(stream, settings.stream_bound, settings.retry_after_seconds),
         deadletters=DeadLetterService(stream, ingestion),
         trait_schemas=trait_schemas,
+        audit=audit,
+        consent=consent,
+        ledger=ledger,
+        erasure=erasure,
+        exporter=SubjectExporter(identity, sealer, curation, profiles, consent, audit),
+        retention=RetentionService(graph, settings.workspace, settings.event_retention_days),
     )

@@ -72,6 +72,18 @@ class Settings(BaseSettings):
 
     identity_rules_file: Path = Path("config/identity.yaml")
     traits_file: Path = Path("config/traits.yaml")
+    consent_file: Path = Path("config/consent.yaml")
+
+    # Privacy operations.
+    #: The ledger of suppressions and erasure receipts (outside Neo4j, see docs/privacy.md).
+    ledger_path: Path | None = None
+    #: Nodes an erasure deletes per transaction.
+    erasure_batch_size: int = Field(1000, ge=1, le=100_000)
+    #: How long (s) an erasure runner's claim lasts without renewal (a dead worker's runs out).
+    erasure_lease_seconds: float = Field(30.0, gt=0)
+    #: Events older than this many days are deleted by the retention job; 0 keeps them for
+    #: ever. A source's own `retentionDays` wins over it.
+    event_retention_days: int = Field(0, ge=0)
 
     # Tracking pipeline.
     #: Accepted-but-unresolved messages above which the API answers 429.
@@ -119,6 +131,10 @@ class Settings(BaseSettings):
     @property
     def resolved_keystore_path(self) -> Path:
         return self.keystore_path or self.local_dir / "keys" / "datakeys.sqlite"
+
+    @property
+    def resolved_ledger_path(self) -> Path:
+        return self.ledger_path or self.local_dir / "privacy" / "ledger.sqlite"
 
     @property
     def resolved_kek_file(self) -> Path:

@@ -6,7 +6,10 @@ import socket
 import time
 from typing import Any
 
+from arq import Retry
+
 from app.bootstrap import Container
+from app.services.erasure import LeaseHeld
 from app.services.keys import rotate_kek as rotate_kek_steps
 
 
@@ -59,4 +62,35 @@ async def rotate_kek(ctx: dict[str, Any], step: int = 1000) -> dict[str, int]:
         await container.redis.hset(progress, mapping=mapping)  # type: ignore[misc]
 
     total = await rotate_kek_steps(container.keystore, step, report)
+    await container.audit.record("worker", "kek.rotated", None, {"rewrapped": total})
     return {"rewrapped": total, "remaining": 0}
+
+
+async def erase_subject(ctx: dict[str, Any], request_id: str) -> dict[str, Any]:
+    """Run one erasure to its end (resumes where a previous run stopped). Arguments and result
+    carry ids and counts only. While another runner holds it, retried after its lease."""
+    container = _container(ctx)
+    try:
+        status = await container.erasure.run(request_id)
+    except LeaseHeld:
+        raise Retry(defer=container.settings.erasure_lease_seconds) from None
+    return {"id": status.id, "status": status.status, "counts": status.counts}
+
+
+async def resume_erasures(ctx: dict[str, Any]) -> dict[str, int]:
+    """Hand every unfinished erasure to a worker again (at start-up and every minute): an
+    erasure whose worker died half-way is finished by another."""
+    container = _container(ctx)
+    ids = await container.erasure.open_requests()
+    for request_id in ids:
+        await container.enqueue_erasure(request_id, attempt=f"{int(time.time() // 60)}")
+    return {"open": len(ids)}
+
+
+async def purge_expired_events(ctx: dict[str, Any]) -> dict[str, int]:
+    """Delete events past their source's retention (daily); counts per source id."""
+    container = _container(ctx)
+    deleted = await container.retention.run()
+    if any(deleted.values()):
+        await container.audit.record("retention-job", "retention.run", None, deleted)
+    return deleted

@@ -16,7 +16,15 @@ from arq import cron
 from app.bootstrap import ARQ_QUEUE, build_container, redis_settings
 from app.logs import configure_logging
 from app.settings import Settings
-from workers.jobs import graph_stats, heartbeat, reresolve_workspace, rotate_kek
+from workers.jobs import (
+    erase_subject,
+    graph_stats,
+    heartbeat,
+    purge_expired_events,
+    reresolve_workspace,
+    resume_erasures,
+    rotate_kek,
+)
 
 
 def worker_options(settings: Settings) -> dict[str, Any]:
@@ -25,8 +33,10 @@ def worker_options(settings: Settings) -> dict[str, Any]:
     async def on_startup(ctx: dict[str, Any]) -> None:
         configure_logging(settings.log_level, settings.log_json)
         container = await build_container(settings)
-        await container.graph.apply_schema()
+        await container.prepare_graph()
         ctx["container"] = container
+        # Erasures a dead worker left half-way are finished first.
+        await resume_erasures(ctx)
         if settings.worker_runs_resolver:
             stop = asyncio.Event()
             ctx["resolver_stop"] = stop
@@ -43,8 +53,20 @@ def worker_options(settings: Settings) -> dict[str, Any]:
             await container.close()
 
     return {
-        "functions": [heartbeat, graph_stats, reresolve_workspace, rotate_kek],
-        "cron_jobs": [cron(heartbeat, second=0, unique=True)],
+        "functions": [
+            heartbeat,
+            graph_stats,
+            reresolve_workspace,
+            rotate_kek,
+            erase_subject,
+            resume_erasures,
+            purge_expired_events,
+        ],
+        "cron_jobs": [
+            cron(heartbeat, second=0, unique=True),
+            cron(resume_erasures, second=30, unique=True),
+            cron(purge_expired_events, hour=3, minute=17, second=0, unique=True),
+        ],
         "on_startup": on_startup,
         "on_shutdown": on_shutdown,
         "queue_name": ARQ_QUEUE,

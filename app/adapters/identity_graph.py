@@ -67,12 +67,19 @@ class IdentityTx:
         result = await self.tx.run(query(name), params)
         return [record.data() async for record in result]
 
+    async def run(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
+        """A named query in this transaction, with this workspace's `$ws`."""
+        return await self._rows(name, ws=self.ws, **params)
+
     async def lock(self, at: float) -> None:
         await self._rows("identity/lock_workspace", ws=self.ws, at=at)
 
-    async def existing_events(self, ids: Sequence[str]) -> set[str]:
-        rows = await self._rows("identity/existing_events", ids=list(ids))
-        return set(rows[0]["ids"])
+    async def batch_state(
+        self, ids: Sequence[str], keys: Sequence[str]
+    ) -> tuple[set[str], set[str]]:
+        """(event ids already stored, identifier keys suppressed by an erasure)."""
+        rows = await self._rows("identity/batch_state", ids=list(ids), keys=list(keys))
+        return set(rows[0]["ids"]), set(rows[0]["suppressed"])
 
     async def merge_identifiers(
         self, rows: list[dict[str, Any]], batch: str
@@ -261,6 +268,15 @@ class IdentityTx:
         if rows:
             await self._rows("traits/set_golden", rows=rows, at=at)
 
+    async def record_consents(self, rows: list[dict[str, Any]]) -> tuple[int, set[str]]:
+        """Store consent decisions; returns how many were new and the profiles they touch."""
+        if not rows:
+            return 0, set()
+        found = await self._rows("consent/record", ws=self.ws, rows=rows)
+        if not found:
+            return 0, set()
+        return int(found[0]["recorded"]), set(found[0]["profiles"])
+
     async def set_blocked(self, key: str, blocked: bool, at: float, by: str) -> bool:
         rows = await self._rows("identity/set_blocked", key=key, blocked=blocked, at=at, by=by)
         return bool(rows)
@@ -293,3 +309,7 @@ class IdentityGraph:
     async def read(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
         """A named read query with this workspace's `$ws`."""
         return await self._graph.read(name, ws=self.ws, **params)
+
+    async def run_write(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
+        """A named write query, in its own transaction, with this workspace's `$ws`."""
+        return await self._graph.write(name, ws=self.ws, **params)

@@ -50,6 +50,24 @@ if tonumber(redis.call('GET', KEYS[2]) or '0') < 0 then redis.call('SET', KEYS[2
 return n
 """
 
+#: Rewrite one entry without some of its messages (an erasure): the kept ones move to a new
+#: entry, the old one is acknowledged and deleted, the backlog shrinks by what was removed.
+#: Nothing happens if a resolver already finished (and deleted) the entry.
+REWRITE = """
+local found = redis.call('XRANGE', KEYS[1], ARGV[1], ARGV[1])
+if #found == 0 then return 0 end
+if #ARGV > 3 then
+  local fields = {}
+  for i = 4, #ARGV do table.insert(fields, ARGV[i]) end
+  redis.call('XADD', KEYS[1], '*', unpack(fields))
+end
+redis.call('XACK', KEYS[1], ARGV[2], ARGV[1])
+redis.call('XDEL', KEYS[1], ARGV[1])
+redis.call('DECRBY', KEYS[2], tonumber(ARGV[3]))
+if tonumber(redis.call('GET', KEYS[2]) or '0') < 0 then redis.call('SET', KEYS[2], 0) end
+return tonumber(ARGV[3])
+"""
+
 
 @dataclass(frozen=True)
 class StreamEntry:
@@ -85,6 +103,7 @@ class EventStream:
         self.dedup_prefix = f"{prefix}:dedup:"
         self._accept = redis.register_script(ACCEPT)
         self._ack = redis.register_script(ACK)
+        self._rewrite = redis.register_script(REWRITE)
 
     async def accept(
         self, source: str, messages: Sequence[tuple[str, bytes]], bound: int
@@ -179,18 +198,42 @@ class EventStream:
 
     async def dead_letters(self, count: int) -> list[tuple[str, str, bytes, str]]:
         """(id, source, message JSON, reason), oldest first."""
-        rows = await self.redis.xrange(self.dead, count=count)
-        out = []
-        for entry_id, fields in rows:
-            out.append(
-                (
-                    entry_id.decode(),
-                    fields[b"source"].decode(),
-                    fields[b"message"],
-                    fields[b"reason"].decode(),
-                )
-            )
-        return out
+        return await self.dead_letters_after("", count)
+
+    async def entries_after(self, after: str, count: int) -> list[StreamEntry]:
+        """Entries waiting in the stream (pending or not), oldest first, after an id."""
+        start = f"({after}" if after else "-"
+        return self._entries(await self.redis.xrange(self.stream, min=start, count=count))
+
+    async def drop_messages(self, entry: StreamEntry, drop: set[int]) -> int:
+        """Remove some messages (by position) from a waiting entry; returns how many went."""
+        keep = [m for i, m in enumerate(entry.messages) if i not in drop]
+        fields: list[Any] = []
+        if keep:
+            fields = ["source", entry.source]
+            for n, message in enumerate(keep, start=1):
+                fields.extend((f"m{n}", message))
+        removed = len(entry.messages) - len(keep)
+        result = await self._rewrite(
+            keys=[self.stream, self.backlog], args=[entry.id, self.GROUP, removed, *fields]
+        )
+        return int(result)
+
+    async def dead_letters_after(self, after: str, count: int) -> list[tuple[str, str, bytes, str]]:
+        start = f"({after}" if after else "-"
+        rows = await self.redis.xrange(self.dead, min=start, count=count)
+        return [
+            (i.decode(), f[b"source"].decode(), f[b"message"], f[b"reason"].decode())
+            for i, f in rows
+        ]
+
+    async def compact_log(self) -> bool:
+        """Ask Valkey to rewrite its append-only file, so deleted entries leave it too."""
+        try:
+            await self.redis.execute_command("BGREWRITEAOF")  # type: ignore[no-untyped-call]
+        except ResponseError:
+            return False  # a rewrite is already running, or persistence is off
+        return True
 
     async def remove_dead_letter(self, entry_id: str) -> None:
         await self.redis.xdel(self.dead, entry_id)

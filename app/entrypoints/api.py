@@ -43,7 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         configure_logging(settings.log_level, settings.log_json)
         container = await build_container(settings)
         try:
-            await container.graph.apply_schema()
+            await container.prepare_graph()
             await container.sources.ensure_default(settings.default_write_key.get_secret_value())
         except Exception:
             await container.close()

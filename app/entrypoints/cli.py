@@ -266,7 +266,7 @@ def resolver(
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        await container.graph.apply_schema()
+        await container.prepare_graph()
         await container.resolver(name).run(stop)
 
     _with_container(work)

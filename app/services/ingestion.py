@@ -16,9 +16,11 @@ from typing import Any
 import orjson
 
 from app.adapters.identity_graph import IdentityGraph, IdentityTx
+from app.domain.consent import ConsentPolicy
 from app.domain.identity import BlockList, Evidence, IdentityRules, Node, Refusal
 from app.domain.messages import MessageIdentity, TrackedMessage, identify_message
 from app.domain.traits import TraitSchema
+from app.services.consent import message_consent_rows, only_changes
 from app.services.keys import Sealer
 from app.services.resolution import combine, new_components, recluster
 from app.services.traits import GoldenRecords, ObservedTrait, TraitObserver, observation_rows
@@ -34,6 +36,9 @@ class IngestReport:
     new_conflicts: tuple[Refusal, ...] = ()
     merges: int = 0
     splits: int = 0
+    #: Messages dropped because one of their identifiers belongs to an erased subject.
+    suppressed: int = 0
+    consents: int = 0
 
 
 @dataclass(frozen=True)
@@ -62,9 +67,11 @@ class IngestionService:
         rules: IdentityRules,
         observer: TraitObserver,
         golden: GoldenRecords,
+        consent: ConsentPolicy,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.graph = graph
+        self.consent = consent
         self.sealer = sealer
         self.rules = rules
         self.observer = observer
@@ -84,6 +91,11 @@ class IngestionService:
             prepared[eid] = _Prepared(message, identity, eid, keys)
         return list(prepared.values())
 
+    def identifier_keys(self, message: TrackedMessage) -> set[str]:
+        """The node keys of every identifier a message carries (erasure finds messages by them)."""
+        identity = identify_message(message, self.rules, self.blocklist)
+        return {self.sealer.key_of(i).key for i in identity.identifiers}
+
     async def ingest(self, messages: Sequence[TrackedMessage]) -> IngestReport:
         prepared = self._prepare(messages)
         if not prepared:
@@ -96,19 +108,28 @@ class IngestionService:
         identifier_rows = self._identifier_rows(prepared, data_keys)
         # The current trait schema and source trusts, read outside the transaction.
         schema = await self.golden.effective_schema()
-        observed, trait_flags = self._observations(prepared, data_keys, schema)
-        event_rows = {
-            p.event_id: self._event_row(p, data_keys, trait_flags.get(p.event_id, []))
-            for p in prepared
-        }
+        observed, flags = self._observations(prepared, data_keys, schema)
         now = self.clock()
+        consents = self._consents(prepared, flags, now)
+        event_rows = {
+            p.event_id: self._event_row(p, data_keys, flags.get(p.event_id, [])) for p in prepared
+        }
 
-        async def work(tx: IdentityTx) -> IngestReport:
+        async def work(tx: IdentityTx) -> tuple[IngestReport, set[str]]:
             await tx.lock(now)
-            existing = await tx.existing_events([p.event_id for p in prepared])
-            fresh = [p for p in prepared if p.event_id not in existing]
+            existing, suppressed = await tx.batch_state(
+                [p.event_id for p in prepared], sorted(owners)
+            )
+            # A message naming an erased subject's identifier is dropped whole.
+            barred = {p.event_id for p in prepared if suppressed & set(p.keys.values())}
+            fresh = [p for p in prepared if p.event_id not in existing | barred]
             if not fresh:
-                return IngestReport(stored=0, duplicates=len(messages))
+                report = IngestReport(
+                    stored=0,
+                    duplicates=len(messages) - len(barred - existing),
+                    suppressed=len(barred - existing),
+                )
+                return report, suppressed
             used = {k for p in fresh for k in p.keys.values()}
             seeds, created = await tx.merge_identifiers(
                 [identifier_rows[k] for k in sorted(used)], uuid.uuid4().hex
@@ -137,22 +158,31 @@ class IngestionService:
             touched = await tx.merge_observations(
                 observation_rows(o for o in observed if o.event in fresh_ids)
             )
+            consent_rows = only_changes([r for r in consents if r["event"] in fresh_ids])
+            recorded, _ = await tx.record_consents(consent_rows)
             await self.golden.refresh(tx, touched | outcome.changed_profiles, now)
             dropped: dict[str, int] = {}
             for p in fresh:
                 for d in p.identity.dropped:
                     label = f"{d.reason}:{d.type}"
                     dropped[label] = dropped.get(label, 0) + 1
-            return IngestReport(
+            report = IngestReport(
                 stored=len(fresh),
-                duplicates=len(messages) - len(fresh),
+                duplicates=len(messages) - len(fresh) - len(barred - existing),
                 dropped_identifiers=dropped,
                 new_conflicts=outcome.new_conflicts,
                 merges=len(outcome.merges),
                 splits=len(outcome.splits),
+                suppressed=len(barred - existing),
+                consents=recorded,
             )
+            return report, suppressed
 
-        return await self.graph.write(work)
+        report, barred_keys = await self.graph.write(work)
+        if barred_keys:
+            # Made before the transaction knew: an erased subject gets no key material.
+            await self.sealer.forget(sorted(barred_keys))
+        return report
 
     def _identifier_rows(
         self, prepared: list[_Prepared], data_keys: dict[str, bytes]
@@ -248,6 +278,21 @@ class IngestionService:
             if refused:
                 flags[p.event_id] = refused
         return observed, flags
+
+    def _consents(
+        self, prepared: list[_Prepared], flags: dict[str, list[str]], now: float
+    ) -> list[dict[str, Any]]:
+        """Consent decisions in the messages' consent context, hung off their owners."""
+        rows: list[dict[str, Any]] = []
+        for p in prepared:
+            owner = p.owner_key
+            if owner is None:
+                continue
+            found, refused = message_consent_rows(p.message, owner, p.event_id, self.consent, now)
+            rows.extend(found)
+            if refused:
+                flags.setdefault(p.event_id, []).extend(refused)
+        return rows
 
     def _event_row(
         self, p: _Prepared, data_keys: dict[str, bytes], trait_flags: list[str]

@@ -57,6 +57,10 @@ class Sealer:
         call = self.keys.get_or_create if create else self.keys.get
         return await asyncio.to_thread(call, ordered)
 
+    async def forget(self, owners: Sequence[str]) -> int:
+        """Destroy data keys (crypto-shredding): what they sealed can never be opened again."""
+        return await asyncio.to_thread(self.keys.destroy, sorted(set(owners))) if owners else 0
+
     def seal(self, data_key: bytes, obj: Any, *, owner: str, field: str) -> str:
         return self.cipher.encrypt_json(data_key, obj, owner=owner, field=field)
 

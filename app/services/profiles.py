@@ -160,7 +160,7 @@ class ProfileService:
             return {}
         golden: dict[str, Any] = orjson.loads(rows[0]["golden"])
         sealed = [g["observation"] for g in golden.values() if g["personal"] and g["observation"]]
-        opened = await self._open_observations(sealed)
+        opened = await self.open_observations(sealed)
         record: dict[str, Any] = {}
         for name, entry in golden.items():
             value = opened.get(entry["observation"]) if entry["personal"] else entry["value"]
@@ -173,7 +173,7 @@ class ProfileService:
             record[name] = value
         return record
 
-    async def _open_observations(self, keys: list[str]) -> dict[str, Any]:
+    async def open_observations(self, keys: list[str]) -> dict[str, Any]:
         """Decrypt sealed observation values; an Unreadable says why one cannot be read."""
         if not keys:
             return {}
@@ -217,7 +217,7 @@ class ProfileService:
             return None
         ranked = decision.candidates[:limit]
         sealed = [c.observation_ids[0] for c in (decision.winner, *ranked) if c.observation_ids]
-        opened = await self._open_observations(sealed) if field.pii == "personal" else {}
+        opened = await self.open_observations(sealed) if field.pii == "personal" else {}
 
         def view(c: Candidate) -> CandidateView:
             value = c.value

@@ -14,6 +14,7 @@ import app
 from app.entrypoints.gql.context import Context
 from app.entrypoints.gql.identity import IdentityMutation, IdentityQuery
 from app.entrypoints.gql.ingestion import IngestionMutation, IngestionQuery
+from app.entrypoints.gql.privacy import PrivacyMutation, PrivacyQuery
 from app.entrypoints.gql.traits import TraitMutation, TraitQuery
 from app.entrypoints.health import check_readiness
 from app.errors import CdpError
@@ -30,7 +31,7 @@ class Health:
 
 
 @strawberry.type
-class Query(IdentityQuery, IngestionQuery, TraitQuery):
+class Query(IdentityQuery, IngestionQuery, TraitQuery, PrivacyQuery):
     """Every query group is a base class: one root type, fields grouped by module."""
 
     @strawberry.field(description="Liveness of the API and its dependencies; needs no credentials.")
@@ -45,7 +46,7 @@ class Query(IdentityQuery, IngestionQuery, TraitQuery):
 
 
 @strawberry.type
-class Mutation(IdentityMutation, IngestionMutation, TraitMutation):
+class Mutation(IdentityMutation, IngestionMutation, TraitMutation, PrivacyMutation):
     """Every mutation group is a base class, as for Query."""
 
 

@@ -12,12 +12,15 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from app.entrypoints.gql.consent_types import ConsentDecision, ConsentVerdict
 from app.entrypoints.gql.context import Context
 from app.entrypoints.gql.traits import TraitDecision, trait_decision
 from app.errors import InvalidInput
 from app.services.curation import EvidenceStep, Explanation
 from app.services.profiles import IdentifierView, ProfileView
 
+#: Who the audit log records as the reader until API keys have names.
+ACTOR = "admin-api-key"
 #: Most events one page may ask for, once `events` returns edges.
 MAX_EVENTS_PAGE = 100
 
@@ -86,7 +89,9 @@ class Profile:
 
     @strawberry.field(description="The identifiers of the profile (none once it is merged).")
     async def identifiers(self, info: Info[Context, Any]) -> list[Identifier]:
-        views = await info.context.container.profiles.identifiers(self.id)
+        container = info.context.container
+        views = await container.profiles.identifiers(self.id)
+        await container.audit.record(ACTOR, "pii.read", self.id, {"part": "identifiers"})
         return [Identifier.from_view(v) for v in views]
 
     @strawberry.field(description="The profile's events; only `totalCount` for now.")
@@ -102,11 +107,27 @@ class Profile:
         "(docs/profiles.md)."
     )
     async def traits(self, info: Info[Context, Any]) -> JSON | None:
-        return JSON(await info.context.container.profiles.traits(self.id))
+        container = info.context.container
+        record = await container.profiles.traits(self.id)
+        await container.audit.record(ACTOR, "pii.read", self.id, {"part": "traits"})
+        return JSON(record)
 
     @strawberry.field(description="Why a trait has its value: winner, strategy, candidates.")
     async def trait(self, info: Info[Context, Any], name: str) -> TraitDecision | None:
         return await trait_decision(info, self.id, name)
+
+    @strawberry.field(
+        description="Effective consent per purpose now: the latest decision across the "
+        "profile's identifiers; expired counts as denied."
+    )
+    async def consents(self, info: Info[Context, Any]) -> list[ConsentVerdict]:
+        verdicts = await info.context.container.consent.effective(self.id)
+        return [ConsentVerdict.from_verdict(v) for v in verdicts]
+
+    @strawberry.field(description="Every consent decision given with the profile's identifiers.")
+    async def consent_history(self, info: Info[Context, Any]) -> list[ConsentDecision]:
+        history = await info.context.container.consent.history(self.id)
+        return [ConsentDecision.from_decision(d) for d in history]
 
 
 @strawberry.type(description="One evidence edge of an explanation; types only, never values.")

@@ -1,0 +1,7 @@
+// Every purpose of the workspace, with how many decisions reference it.
+MATCH (p:Purpose {ws: $ws})
+RETURN p.name AS name, coalesce(p.description, '') AS description,
+       coalesce(p.default_granted, false) AS default_granted,
+       coalesce(p.configured, false) AS configured,
+       COUNT { (p)<-[:FOR]-(:Consent) } AS decisions
+ORDER BY p.name

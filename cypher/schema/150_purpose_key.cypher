@@ -1,0 +1,1 @@
+CREATE CONSTRAINT purpose_key IF NOT EXISTS FOR (p:Purpose) REQUIRE p.key IS UNIQUE
