@@ -6,6 +6,7 @@ FastAPI's lifespan and arq's on_startup both call `build_container`; nothing con
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,10 +72,14 @@ class Container:
     exporter: SubjectExporter
     retention: RetentionService
 
-    async def enqueue_erasure(self, request_id: str, attempt: str = "0") -> None:
-        """One arq job per erasure and attempt (arq refuses a second job with the same id)."""
+    async def enqueue_erasure(self, request_id: str, defer_seconds: float = 0.0) -> None:
+        """Hand an erasure to a worker (each attempt is its own arq job; the erasure's lease
+        keeps two runners apart)."""
         await self.arq.enqueue_job(
-            "erase_subject", request_id, _job_id=f"erasure:{request_id}:{attempt}"
+            "erase_subject",
+            request_id,
+            _job_id=f"erasure:{request_id}:{uuid.uuid4().hex}",
+            _defer_by=defer_seconds or None,
         )
 
     async def prepare_graph(self) -> int:

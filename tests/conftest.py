@@ -46,6 +46,7 @@ async def container(settings: Settings) -> AsyncIterator[Container]:
     built = await build_container(settings)
     await built.graph.run_auto_commit("admin/wipe_all")
     await built.redis.flushdb()
+    built.ledger.forget_workspace(settings.workspace)
     await built.prepare_graph()
     try:
         yield built

@@ -6,8 +6,6 @@ import socket
 import time
 from typing import Any
 
-from arq import Retry
-
 from app.bootstrap import Container
 from app.services.erasure import LeaseHeld
 from app.services.keys import rotate_kek as rotate_kek_steps
@@ -68,12 +66,13 @@ async def rotate_kek(ctx: dict[str, Any], step: int = 1000) -> dict[str, int]:
 
 async def erase_subject(ctx: dict[str, Any], request_id: str) -> dict[str, Any]:
     """Run one erasure to its end (resumes where a previous run stopped). Arguments and result
-    carry ids and counts only. While another runner holds it, retried after its lease."""
+    carry ids and counts only."""
     container = _container(ctx)
     try:
         status = await container.erasure.run(request_id)
     except LeaseHeld:
-        raise Retry(defer=container.settings.erasure_lease_seconds) from None
+        # Its runner finishes it, or dies and `resume_erasures` hands it out again.
+        return {"id": request_id, "status": "held by another runner"}
     return {"id": status.id, "status": status.status, "counts": status.counts}
 
 
@@ -81,10 +80,10 @@ async def resume_erasures(ctx: dict[str, Any]) -> dict[str, int]:
     """Hand every unfinished erasure to a worker again (at start-up and every minute): an
     erasure whose worker died half-way is finished by another."""
     container = _container(ctx)
-    ids = await container.erasure.open_requests()
-    for request_id in ids:
-        await container.enqueue_erasure(request_id, attempt=f"{int(time.time() // 60)}")
-    return {"open": len(ids)}
+    waiting = await container.erasure.open_requests()
+    for request_id, lease_left in waiting:
+        await container.enqueue_erasure(request_id, defer_seconds=lease_left)
+    return {"open": len(waiting)}
 
 
 async def purge_expired_events(ctx: dict[str, Any]) -> dict[str, int]:

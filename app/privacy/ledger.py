@@ -100,6 +100,12 @@ class PrivacyLedger:
             ).fetchall()
         return [(str(i), float(c), str(b)) for i, c, b in rows]
 
+    def forget_workspace(self, ws: str) -> None:
+        """Drop a workspace's entries (when the workspace itself is deleted)."""
+        with self._write() as cur:
+            cur.execute("DELETE FROM suppressions WHERE ws = ?", (ws,))
+            cur.execute("DELETE FROM receipts WHERE ws = ?", (ws,))
+
     def close(self) -> None:
         with self._lock:
             self._conn.close()

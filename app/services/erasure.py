@@ -154,7 +154,7 @@ class ErasureService:
         self.batch_size = batch_size
         self.lease_seconds = lease_seconds
         self.clock = clock
-        self.runner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.process = f"{socket.gethostname()}:{os.getpid()}"
 
     # -- asking ------------------------------------------------------------------------------
 
@@ -229,8 +229,11 @@ class ErasureService:
         rows = await self.graph.read("erasure/requests", limit=max(1, min(limit, 500)))
         return [ErasureStatus.from_node(r["request"]) for r in rows]
 
-    async def open_requests(self) -> list[str]:
-        return [r["id"] for r in await self.graph.read("erasure/open_requests")]
+    async def open_requests(self) -> list[tuple[str, float]]:
+        """Unfinished erasures, each with how long (s) its current runner's claim still lasts."""
+        now = self.clock()
+        rows = await self.graph.read("erasure/open_requests")
+        return [(r["id"], max(0.0, float(r["lease_until"] or 0.0) - now)) for r in rows]
 
     async def retry_failed(self) -> list[str]:
         rows = await self.graph.run_write("erasure/retry_failed")
@@ -238,25 +241,27 @@ class ErasureService:
 
     # -- running -----------------------------------------------------------------------------
 
-    async def _lease(self, request_id: str) -> dict[str, Any] | None:
+    async def _lease(self, request_id: str, runner: str) -> dict[str, Any] | None:
         now = self.clock()
         rows = await self.graph.run_write(
             "erasure/lease",
             id=request_id,
-            runner=self.runner,
+            runner=runner,
             now=now,
             until=now + self.lease_seconds,
         )
         return dict(rows[0]["request"]) if rows else None
 
-    async def _renew(self, request_id: str) -> None:
-        if await self._lease(request_id) is None:
+    async def _renew(self, request_id: str, runner: str) -> None:
+        if await self._lease(request_id, runner) is None:
             raise LeaseHeld(request_id)
 
     async def run(self, request_id: str) -> ErasureStatus:
         """Carry an erasure to its end from wherever it stopped. Raises LeaseHeld while another
         runner holds it, NotFound for an unknown id."""
-        request = await self._lease(request_id)
+        # Each run is its own runner, even two in one process.
+        runner = f"{self.process}:{uuid.uuid4().hex[:12]}"
+        request = await self._lease(request_id, runner)
         if request is None:
             current = await self.status(request_id)
             if current is None:
@@ -265,7 +270,7 @@ class ErasureService:
                 return current
             raise LeaseHeld(request_id)
         try:
-            await self._run_steps(request_id, request)
+            await self._run_steps(request_id, runner, request)
         except LeaseHeld:
             raise
         except Exception as exc:
@@ -278,7 +283,7 @@ class ErasureService:
         assert final is not None
         return final
 
-    async def _run_steps(self, request_id: str, request: dict[str, Any]) -> None:
+    async def _run_steps(self, request_id: str, runner: str, request: dict[str, Any]) -> None:
         if not request.get("planned"):
             plan = await self._start(request_id, str(request["profile_id"]))
         else:
@@ -289,10 +294,10 @@ class ErasureService:
             )
         done = set(request.get("steps") or [])
         if "stream" not in done:
-            counts = await self._purge_stream(request_id, set(plan.erase_keys))
+            counts = await self._purge_stream(request_id, runner, set(plan.erase_keys))
             await self._mark(request_id, "stream", counts)
         if "graph" not in done:
-            await self._delete_graph(request_id, plan)
+            await self._delete_graph(request_id, runner, plan)
         if "keys" not in done:
             destroyed = await self.sealer.forget(plan.erase_keys)
             await self._mark(request_id, "keys", {"c_data_keys": destroyed})
@@ -330,7 +335,7 @@ class ErasureService:
     async def _mark(self, request_id: str, step: str, counts: Mapping[str, int]) -> None:
         await self.graph.run_write("erasure/mark_step", id=request_id, step=step, counts=counts)
 
-    async def _purge_stream(self, request_id: str, erase: set[str]) -> dict[str, int]:
+    async def _purge_stream(self, request_id: str, runner: str, erase: set[str]) -> dict[str, int]:
         """Remove the subject's messages still waiting in the stream and the dead letters."""
         removed = dead = 0
         after = ""
@@ -345,7 +350,7 @@ class ErasureService:
                 }
                 if drop:
                     removed += await self.stream.drop_messages(entry, drop)
-            await self._renew(request_id)
+            await self._renew(request_id, runner)
         after = ""
         while True:
             letters = await self.stream.dead_letters_after(after, 200)
@@ -364,13 +369,13 @@ class ErasureService:
         except Exception:  # an undecodable letter cannot name anyone we can find
             return False
 
-    async def _delete_graph(self, request_id: str, plan: _Plan) -> None:
+    async def _delete_graph(self, request_id: str, runner: str, plan: _Plan) -> None:
         for name in DELETIONS:
             while True:
                 rows = await self.graph.run_write(
                     name, id=request_id, keys=plan.erase_keys, limit=self.batch_size
                 )
-                await self._renew(request_id)
+                await self._renew(request_id, runner)
                 if not rows or int(rows[0]["deleted"]) == 0:
                     break
         now = self.clock()

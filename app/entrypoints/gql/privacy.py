@@ -211,7 +211,11 @@ class PrivacyMutation:
         identifier: IdentifierInput | None = None,
         profile_id: str | None = None,
         expires_at: float | None = None,
-        source: str | None = None,
+        # Not `source`: strawberry's permission extension takes that name.
+        decided_by: Annotated[
+            str | None,
+            strawberry.argument(name="source", description="Where it came from; 'manual'"),
+        ] = None,
     ) -> ConsentResult:
         try:
             active, decision = await info.context.container.consent.set_consent(
@@ -220,7 +224,7 @@ class PrivacyMutation:
                 purpose=purpose,
                 granted=granted,
                 expires_at=expires_at,
-                source=source,
+                source=decided_by,
                 by=ACTOR,
             )
         except InvalidInput as exc:

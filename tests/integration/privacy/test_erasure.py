@@ -1,0 +1,367 @@
+"""Erasure through graph deletion: nothing of the subject stays, and nothing comes back.
+
+A mother and her son share a family tablet. Erasing the mother deletes her profile,
+identifiers, events, traits and consents, destroys her data keys, purges her messages still
+waiting in the stream and the dead letters, and suppresses her identifiers; the tablet is
+unlinked, not suppressed, and keeps working for the son.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import signal
+import sys
+from typing import Any
+
+import pytest
+
+from app.bootstrap import Container
+from app.domain.messages import TrackedMessage
+from app.services.acceptance import encode_message
+from app.services.erasure import ErasureStatus
+from app.settings import Settings
+from tests.messages import message
+from tests.services import REPO
+from tests.subprocess_env import process_env
+
+pytestmark = pytest.mark.integration
+
+T0 = 1_700_000_000.0
+MUM = {
+    "user": "mum-user-7731",
+    "anon": "mum-anon-5521",
+    "email": "Mum.Private@Family.example",
+    "phone": "+44 20 7946 0777",
+}
+MUM_SECRETS = [
+    "mum-user-7731",
+    "mum-anon-5521",
+    "mum.private@family.example",
+    "+442079460777",
+    "Margaret-Secret",
+    "mum-secret-basket",
+]
+SUPPRESSION_PROPS = {"key", "ws", "type", "at", "request"}
+
+
+def mum_messages(n_tracks: int = 3, at: float = T0) -> list[TrackedMessage]:
+    identify = message(
+        "identify",
+        user=MUM["user"],
+        anon=MUM["anon"],
+        email=MUM["email"],
+        phone=MUM["phone"],
+        device="family-tablet",
+        traits={"first_name": "Margaret-Secret"},
+        at=at,
+    )
+    identify = dataclasses.replace(
+        identify,
+        context={**identify.context, "consent": {"categoryPreferences": {"marketing": True}}},
+    )
+    tracks = [
+        message(anon=MUM["anon"], properties={"basket": "mum-secret-basket"}, at=at + 1 + i)
+        for i in range(n_tracks)
+    ]
+    return [identify, *tracks]
+
+
+def son_messages(at: float = T0 + 100) -> list[TrackedMessage]:
+    return [
+        message(
+            "identify", user="son-1", email="son@family.example", device="family-tablet", at=at
+        ),
+        message(user="son-1", at=at + 1),
+    ]
+
+
+async def _pid(container: Container, type: str, value: str) -> str | None:
+    view = await container.profiles.profile_by_identifier(type, value)
+    return view.id if view else None
+
+
+async def _mum_keys(container: Container) -> list[str]:
+    keys = [
+        await container.curation.find_key(t, v)
+        for t, v in [
+            ("user_id", MUM["user"]),
+            ("anonymous_id", MUM["anon"]),
+            ("email", MUM["email"]),
+            ("phone", MUM["phone"]),
+        ]
+    ]
+    assert all(keys)
+    return [k for k in keys if k]
+
+
+async def _no_enqueue(request_id: str) -> None:
+    return None
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, list):
+        return [s for item in value for s in _strings(item)]
+    return [str(value)]
+
+
+async def _leftovers(container: Container, needles: list[str]) -> list[tuple[str, str]]:
+    rows = await container.graph.read("admin/all_properties")
+    return [
+        (key, needle)
+        for row in rows
+        if set(row["props"]) != SUPPRESSION_PROPS
+        for key, value in row["props"].items()
+        for text in _strings(value)
+        for needle in needles
+        if needle.lower() in text.lower()
+    ]
+
+
+async def test_erasure_deletes_the_subject_and_the_family_tablet_stays_with_the_son(
+    container: Container,
+) -> None:
+    await container.ingestion.ingest(mum_messages())
+    await container.ingestion.ingest(son_messages())
+    mum = await _pid(container, "email", MUM["email"])
+    son = await _pid(container, "user_id", "son-1")
+    assert mum and son and mum != son
+    assert await _pid(container, "device_id", "family-tablet") == mum
+    keys = await _mum_keys(container)
+    hashes = [k.rsplit(":", 1)[1] for k in keys]
+    ws = container.settings.workspace
+    members = await container.graph.read("identity/profile_members", id=mum, ws=ws)
+    sealed = {r["key"]: r["enc"] for r in members if r["key"] in keys}
+    sealer = container.ingestion.sealer
+    before = await sealer.data_keys(list(sealed), create=False)
+    assert set(before) == set(sealed) == set(keys)
+
+    preview = await container.erasure.preview("email", MUM["email"])
+    assert preview.profile_id == mum
+    assert preview.identifiers == {"user_id": 1, "anonymous_id": 1, "email": 1, "phone": 1}
+    assert preview.shared == {"device_id": 1}
+    assert (preview.events, preview.consents) == (4, 1)
+    assert preview.observations >= 1
+
+    asked: list[str] = []
+
+    async def enqueue(request_id: str) -> None:
+        asked.append(request_id)
+
+    request = await container.erasure.request("email", MUM["email"], "dpo", "art. 17", enqueue)
+    assert request.status == "requested" and asked == [request.id]
+    done = await container.erasure.run(request.id)
+    assert done.status == "completed"
+    assert done.counts["events"] == 4 and done.counts["identifiers"] == 4
+    assert done.counts["profiles"] == 1 and done.counts["consents"] == 1
+    assert done.counts["data_keys"] == 4 and done.counts["suppressed"] == 4
+    assert done.counts["shared_unlinked"] == 1
+
+    # Nothing tied to her is left: no value, no hash, not her profile id (suppressions aside).
+    assert await _leftovers(container, MUM_SECRETS + hashes + [mum]) == []
+    suppressed = {r["key"] for r in await container.graph.read("erasure/suppressions", ws=ws)}
+    assert suppressed == set(keys)
+    # A copy of her ciphertext taken before cannot be opened any more: its keys are gone.
+    assert await sealer.data_keys(list(sealed), create=False) == {}
+    for key, token in sealed.items():
+        assert sealer.open(before[key], token, owner=key, field="value")  # it was readable
+
+    # The tablet was unlinked, not suppressed: it now belongs to the son, who keeps working.
+    tablet = await container.curation.find_key("device_id", "family-tablet")
+    assert tablet not in suppressed
+    assert await _pid(container, "device_id", "family-tablet") == son
+    later = await container.ingestion.ingest(
+        [message(user="son-1", device="family-tablet", at=T0 + 500)]
+    )
+    assert later.stored == 1
+    assert await _pid(container, "user_id", "son-1") == son
+
+    # A late event naming her is dropped and counted; it creates nothing, not even a key.
+    late = await container.ingestion.ingest(
+        [message(user=MUM["user"], anon="brand-new-anon", at=T0 + 600)]
+    )
+    assert (late.stored, late.suppressed) == (0, 1)
+    assert await container.curation.find_key("anonymous_id", "brand-new-anon") is None
+    assert not await sealer.data_keys(keys, create=False)
+
+    # Idempotent: running it again changes nothing and gives the same receipt.
+    assert (await container.erasure.run(request.id)).counts == done.counts
+    receipts = container.ledger.receipts(container.settings.workspace)
+    assert [r[0] for r in receipts] == [request.id]
+    actions = [(e.action, e.target) for e in await container.audit.entries()]
+    assert ("erasure.completed", request.id) in actions
+    assert all(target != mum for _, target in actions)
+
+
+async def test_messages_still_waiting_and_dead_letters_are_purged(container: Container) -> None:
+    source = (await container.sources.create("web")).source
+    await container.ingestion.ingest(mum_messages(n_tracks=1))
+    waiting = [
+        message(anon=MUM["anon"], source=source.id, at=T0 + 10),
+        message(user="bystander", source=source.id, at=T0 + 11),
+        message(user=MUM["user"], source=source.id, at=T0 + 12),
+    ]
+    await container.acceptance.accept(source, waiting)
+    await container.stream.dead_letter(source.id, encode_message(waiting[2]), "TypeError")
+    await container.stream.dead_letter(source.id, encode_message(waiting[1]), "TypeError")
+
+    request = await container.erasure.request("user_id", MUM["user"], "dpo", "", _no_enqueue)
+    done = await container.erasure.run(request.id)
+    assert (done.counts["stream_messages"], done.counts["dead_letters"]) == (2, 1)
+    assert (await container.stream.stats())["pending"] == 1
+    letters = await container.deadletters.list()
+    assert len(letters) == 1
+
+    resolver = container.resolver("test-resolver")
+    await container.stream.ensure_group()
+    await resolver.step(block_ms=50)
+    assert (await container.stream.stats())["pending"] == 0
+    assert await _pid(container, "user_id", "bystander") is not None
+    assert await _pid(container, "anonymous_id", MUM["anon"]) is None
+
+
+async def test_the_export_holds_every_event_trait_identifier_and_consent(
+    container: Container,
+) -> None:
+    sent = mum_messages(n_tracks=5)
+    await container.ingestion.ingest(sent)
+    pid = await _pid(container, "user_id", MUM["user"])
+    assert pid
+    await container.consent.set_consent(
+        profile_id=pid,
+        identifier=None,
+        purpose="analytics",
+        granted=False,
+        expires_at=None,
+        source=None,
+        by="dpo",
+    )
+    document = await container.exporter.export("phone", MUM["phone"], "dpo")
+    assert document["profile"]["id"] == pid
+    ids = {e["id"].rsplit(":", 1)[1] for e in document["events"]}
+    assert ids == {m.message_id for m in sent}
+    baskets = [e["payload"]["properties"].get("basket") for e in document["events"]]
+    assert baskets.count("mum-secret-basket") == 5
+    values = {(i["type"], i["value"]) for i in document["identifiers"]}
+    assert ("email", "mum.private@family.example") in values
+    assert ("user_id", MUM["user"]) in values and ("device_id", "family-tablet") in values
+    assert document["traits"]["first_name"] == "Margaret-Secret"
+    observed = {(o["field"], o["value"]) for o in document["trait_observations"]}
+    assert ("first_name", "Margaret-Secret") in observed
+    history = {(d["purpose"], d["granted"]) for d in document["consent"]["history"]}
+    assert history == {("marketing", True), ("analytics", False)}
+    assert ("subject.exported", pid) in [
+        (e.action, e.target) for e in await container.audit.entries()
+    ]
+
+
+async def test_a_returning_person_can_be_unsuppressed(container: Container) -> None:
+    await container.ingestion.ingest(mum_messages(n_tracks=0))
+    request = await container.erasure.request("user_id", MUM["user"], "dpo", "", _no_enqueue)
+    await container.erasure.run(request.id)
+    assert await container.erasure.unsuppress("user_id", MUM["user"], "dpo") is True
+    assert await container.erasure.unsuppress("user_id", MUM["user"], "dpo") is False
+    back = await container.ingestion.ingest([message(user=MUM["user"], at=T0 + 900)])
+    assert back.stored == 1
+    # Only the returning user id: her e-mail stays suppressed.
+    late = await container.ingestion.ingest([message(email=MUM["email"], at=T0 + 901)])
+    assert late.suppressed == 1
+
+
+async def test_reapply_after_a_restore_erases_again(container: Container) -> None:
+    await container.ingestion.ingest(mum_messages(n_tracks=2))
+    request = await container.erasure.request("user_id", MUM["user"], "dpo", "", _no_enqueue)
+    await container.erasure.run(request.id)
+    # A restore of a backup from before the erasure: her data is back, the receipt and
+    # suppressions are not (the graph is rebuilt here by wiping it and ingesting again).
+    await container.graph.run_auto_commit("admin/wipe_all")
+    await container.prepare_graph()
+    await container.ingestion.ingest(mum_messages(n_tracks=2))
+    assert await _pid(container, "user_id", MUM["user"]) is not None
+
+    started: list[str] = []
+
+    async def enqueue(request_id: str) -> None:
+        started.append(request_id)
+
+    report = await container.erasure.reapply("dpo", enqueue)
+    # Her five identifiers (the tablet too: nobody else used it here) and one receipt.
+    assert report["suppressions"] == 5 and report["receipts"] == 1
+    assert report["erasures_started"] == 1 and len(started) == 1
+    assert (await container.erasure.status(request.id)) is not None
+    await container.erasure.run(started[0])
+    assert await _pid(container, "user_id", MUM["user"]) is None
+    assert await _leftovers(container, MUM_SECRETS) == []
+
+
+async def test_retention_deletes_old_events_per_source(container: Container) -> None:
+    web = (await container.sources.create("web")).source
+    crm = (await container.sources.create("crm")).source
+    now = container.retention.clock()
+    day = 86_400.0
+    await container.ingestion.ingest(
+        [
+            message(user="r-1", source=web.id, at=now - 40 * day),
+            message(user="r-1", source=web.id, at=now - 5 * day),
+            message(user="r-1", source=crm.id, at=now - 40 * day),
+        ]
+    )
+    await container.retention.set_source_retention(web.id, 30)
+    deleted = await container.retention.run()
+    assert deleted == {web.id: 1}
+    pid = await _pid(container, "user_id", "r-1")
+    assert pid and await container.profiles.event_count(pid) == 2
+
+
+async def test_a_worker_killed_in_the_middle_of_an_erasure_finishes_on_restart(
+    container: Container, settings: Settings
+) -> None:
+    await container.ingestion.ingest(mum_messages(n_tracks=0))
+    tracks = [message(anon=MUM["anon"], at=T0 + 10 + i) for i in range(600)]
+    for start in range(0, len(tracks), 200):
+        await container.ingestion.ingest(tracks[start : start + 200])
+    request = await container.erasure.request("user_id", MUM["user"], "dpo", "", _no_enqueue)
+    env = process_env(
+        settings,
+        CDP_ERASURE_BATCH_SIZE="10",
+        CDP_ERASURE_LEASE_SECONDS="2",
+        CDP_WORKER_RUNS_RESOLVER="false",
+    )
+
+    async def start_worker() -> asyncio.subprocess.Process:
+        return await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "app.entrypoints.cli", "worker", env=env, cwd=str(REPO)
+        )
+
+    async def status() -> ErasureStatus:
+        found = await container.erasure.status(request.id)
+        assert found is not None
+        return found
+
+    first = await start_worker()
+    try:
+        for _ in range(1200):
+            current = await status()
+            if current.counts.get("events", 0) > 0:
+                break
+            await asyncio.sleep(0.02)
+    finally:
+        first.send_signal(signal.SIGKILL)
+        await first.wait()
+    half_way = await status()
+    assert half_way.status == "running", "killed too late to prove anything"
+    assert 0 < half_way.counts.get("events", 0) < 601
+
+    second = await start_worker()
+    try:
+        for _ in range(600):
+            if (await status()).status == "completed":
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        second.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(second.wait(), 30)
+    final = await status()
+    assert final.status == "completed"
+    assert final.counts["events"] == 601
+    assert await _pid(container, "user_id", MUM["user"]) is None
