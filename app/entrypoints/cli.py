@@ -7,16 +7,15 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
-from rich.console import Console
 
+from app.entrypoints.cli_common import _fail, _settings, _with_container, console
+from app.entrypoints.cli_privacy import erasures_cli, retention_cli, subject_cli
 from app.errors import CdpError
 from app.localservices.stack import LocalStack, effective_urls
 from app.services.curation import ComponentChange
-from app.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     from app.bootstrap import Container
@@ -30,20 +29,9 @@ source_cli = typer.Typer(no_args_is_help=True, help="Tracking sources and their 
 cli.add_typer(source_cli, name="source")
 dead_cli = typer.Typer(no_args_is_help=True, help="Messages the resolver gave up on.")
 cli.add_typer(dead_cli, name="deadletters")
-console = Console(stderr=True)
-
-
-def _settings() -> Settings:
-    try:
-        return load_settings()
-    except CdpError as exc:
-        console.print(f"[red]configuration error:[/red] {exc}")
-        raise typer.Exit(3) from exc
-
-
-def _fail(exc: CdpError) -> typer.Exit:
-    console.print(f"[red]error:[/red] {exc}")
-    return typer.Exit(1)
+cli.add_typer(erasures_cli, name="erasures")
+cli.add_typer(subject_cli, name="subject")
+cli.add_typer(retention_cli, name="retention")
 
 
 @services_cli.command("up")
@@ -144,25 +132,6 @@ def reresolve(
     console.print(table)
     verb = "would change" if dry_run else "changed"
     console.print(f"{len(changes)} component(s) {verb}")
-
-
-def _with_container(work: Callable[[Container], Awaitable[T]]) -> T:
-    """Run one coroutine against a freshly built container, then close it."""
-    from app.bootstrap import build_container
-
-    settings = _settings()
-
-    async def go() -> T:
-        container = await build_container(settings)
-        try:
-            return await work(container)
-        finally:
-            await container.close()
-
-    try:
-        return asyncio.run(go())
-    except CdpError as exc:
-        raise _fail(exc) from exc
 
 
 @source_cli.command("create")

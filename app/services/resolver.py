@@ -147,6 +147,8 @@ class Resolver:
                 "merges": report.merges,
                 "splits": report.splits,
                 "conflicts": len(report.new_conflicts),
+                "suppressed": report.suppressed,
+                "consents": report.consents,
             }
         )
 

@@ -60,6 +60,10 @@ class Ingestion:
     merges: int
     splits: int
     conflicts: int
+    suppressed: int = strawberry.field(
+        description="messages dropped because they named an erased (suppressed) identifier"
+    )
+    consents: int = strawberry.field(description="consent decisions recorded from messages")
 
 
 @strawberry.type
@@ -86,6 +90,8 @@ INGESTION_FIELDS = (
     "merges",
     "splits",
     "conflicts",
+    "suppressed",
+    "consents",
 )
 
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import signal
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -218,6 +220,11 @@ async def test_messages_still_waiting_and_dead_letters_are_purged(container: Con
     assert (await container.stream.stats())["pending"] == 0
     assert await _pid(container, "user_id", "bystander") is not None
     assert await _pid(container, "anonymous_id", MUM["anon"]) is None
+    # Through the pipeline, a late message naming her is dropped and counted.
+    await container.acceptance.accept(source, [message(user=MUM["user"], source=source.id)])
+    await resolver.step(block_ms=50)
+    stats = await container.stream.stats()
+    assert (stats["pending"], stats["suppressed"]) == (0, 1)
 
 
 async def test_the_export_holds_every_event_trait_identifier_and_consent(
@@ -365,3 +372,38 @@ async def test_a_worker_killed_in_the_middle_of_an_erasure_finishes_on_restart(
     assert final.status == "completed"
     assert final.counts["events"] == 601
     assert await _pid(container, "user_id", MUM["user"]) is None
+
+
+async def test_the_command_line_exports_then_erases(
+    container: Container, settings: Settings, tmp_path: Path
+) -> None:
+    await container.ingestion.ingest(mum_messages(n_tracks=2))
+    out = tmp_path / "subject.json"
+
+    async def cdp(*args: str) -> str:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "app.entrypoints.cli",
+            *args,
+            env=process_env(settings),
+            cwd=str(REPO),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        stdout, stderr = await process.communicate()
+        assert process.returncode == 0, stderr.decode()
+        return stdout.decode()
+
+    await cdp("subject", "export", "--type", "email", "--value", MUM["email"], "--out", str(out))
+    assert out.stat().st_mode & 0o777 == 0o600
+    document = json.loads(out.read_text())
+    assert len(document["events"]) == 3
+    printed = await cdp(
+        "erasures", "request", "--type", "user_id", "--value", MUM["user"], "--wait"
+    )
+    request_id, status, counts = printed.strip().split("\t")
+    assert status == "completed" and "events=3" in counts
+    assert MUM["user"] not in printed
+    listed = await cdp("erasures", "list")
+    assert request_id in listed
