@@ -27,6 +27,7 @@ from app.localservices.stack import effective_urls
 from app.privacy import BlindIndex, KeyStore, LocalKeyStore, load_kek
 from app.privacy.ledger import PrivacyLedger
 from app.services.acceptance import AcceptanceService
+from app.services.actions import ConsentGate
 from app.services.audit import AuditLog
 from app.services.consent import ConsentService
 from app.services.curation import CurationService
@@ -71,6 +72,7 @@ class Container:
     erasure: ErasureService
     exporter: SubjectExporter
     retention: RetentionService
+    gate: ConsentGate
 
     async def enqueue_erasure(self, request_id: str, defer_seconds: float = 0.0) -> None:
         """Hand an erasure to a worker (each attempt is its own arq job; the erasure's lease
@@ -217,4 +219,5 @@ async def build_container(settings: Settings) -> Container:
         erasure=erasure,
         exporter=SubjectExporter(identity, sealer, curation, profiles, consent, audit),
         retention=RetentionService(graph, settings.workspace, settings.event_retention_days),
+        gate=ConsentGate(identity, consent),
     )

@@ -1,6 +1,6 @@
 // Under the workspace lock: delete the subject's identifiers (with their evidence, NEVER and
-// OF edges) and profiles (with lineage and any membership edges); shared identifiers lose
-// their OF edge and are re-resolved by the caller. Counts go on the request.
+// OF edges) and profiles (with lineage, action records and any membership edges); shared
+// identifiers lose their OF edge and are re-resolved by the caller. Counts go on the request.
 MATCH (r:ErasureRequest {id: $id, ws: $ws})
 CALL {
   UNWIND $keys AS key
@@ -11,6 +11,9 @@ CALL {
 CALL {
   UNWIND $profiles AS pid
   MATCH (p:Profile {id: pid})
+  OPTIONAL MATCH (p)-[:HAD_ACTION]->(a:ActionRecord)
+  DETACH DELETE a
+  WITH DISTINCT p
   DETACH DELETE p
   RETURN count(*) AS profiles
 }

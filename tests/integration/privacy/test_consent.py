@@ -10,6 +10,8 @@ import pytest
 from app.bootstrap import Container
 from app.domain.consent import CONSENT_EVENT
 from app.errors import InvalidInput
+from app.services.actions import ConsentGate
+from app.services.consent import ConsentService
 from tests.messages import message
 
 pytestmark = pytest.mark.integration
@@ -137,3 +139,70 @@ async def test_purposes_come_from_configuration_and_can_be_added(container: Cont
     pid = await _profile(container, "user_id", "u-5")
     verdict = await container.consent.may_use(pid, "support_calls")
     assert (verdict.allowed, verdict.reason) == (True, "default_granted")
+
+
+async def test_an_action_needing_consent_is_skipped_when_denied_or_expired(
+    container: Container,
+) -> None:
+    await container.ingestion.ingest(
+        [
+            with_consent({"marketing": False}, user="g-denied", at=T0),
+            message(user="g-silent", at=T0),
+            message(user="g-granted", at=T0),
+        ]
+    )
+    denied = await _profile(container, "user_id", "g-denied")
+    silent = await _profile(container, "user_id", "g-silent")
+    granted = await _profile(container, "user_id", "g-granted")
+    now = container.consent.clock()
+    await container.consent.set_consent(
+        profile_id=granted,
+        identifier=None,
+        purpose="marketing",
+        granted=True,
+        expires_at=now + 3600,
+        source=None,
+        by="dpo",
+    )
+    sent: list[str] = []
+
+    async def send() -> dict[str, Any]:
+        sent.append("welcome")
+        return {"delivery": "d-1"}
+
+    gate = container.gate
+    outcomes = [
+        await gate.attempt(pid, "marketing", "webhook:welcome", send)
+        for pid in (denied, silent, granted)
+    ]
+    assert [(o.outcome, o.reason) for o in outcomes] == [
+        ("skipped", "denied"),
+        ("skipped", "no_decision"),
+        ("taken", "granted"),
+    ]
+    assert sent == ["welcome"]
+    # Two hours on, the grant has expired: the same action is skipped.
+    later = ConsentService(
+        container.consent.graph,
+        container.curation,
+        container.consent.policy,
+        container.audit,
+        clock=lambda: now + 7200,
+    )
+    expired = await ConsentGate(container.consent.graph, later).attempt(
+        granted, "marketing", "webhook:welcome", send
+    )
+    assert (expired.outcome, expired.reason) == ("skipped", "expired") and sent == ["welcome"]
+
+    async def broken() -> None:
+        raise ConnectionError("receiver down")
+
+    with pytest.raises(ConnectionError):
+        await gate.attempt(granted, "marketing", "webhook:welcome", broken)
+    history = await gate.history(granted)
+    assert [(h.outcome, h.reason) for h in history] == [
+        ("failed", "ConnectionError"),
+        ("skipped", "expired"),
+        ("taken", "granted"),
+    ]
+    assert history[-1].detail == {"delivery": "d-1"}

@@ -138,6 +138,13 @@ async def test_erasure_deletes_the_subject_and_the_family_tablet_stays_with_the_
     before = await sealer.data_keys(list(sealed), create=False)
     assert set(before) == set(sealed) == set(keys)
 
+    async def send() -> None:
+        return None
+
+    # A journey acted on her (she granted marketing): the record goes with her profile.
+    acted = await container.gate.attempt(mum, "marketing", "webhook:mum-only-journey", send)
+    assert acted.outcome == "taken"
+
     preview = await container.erasure.preview("email", MUM["email"])
     assert preview.profile_id == mum
     assert preview.identifiers == {"user_id": 1, "anonymous_id": 1, "email": 1, "phone": 1}
@@ -160,7 +167,8 @@ async def test_erasure_deletes_the_subject_and_the_family_tablet_stays_with_the_
     assert done.counts["shared_unlinked"] == 1
 
     # Nothing tied to her is left: no value, no hash, not her profile id (suppressions aside).
-    assert await _leftovers(container, MUM_SECRETS + hashes + [mum]) == []
+    needles = [*MUM_SECRETS, *hashes, mum, "mum-only-journey"]
+    assert await _leftovers(container, needles) == []
     suppressed = {r["key"] for r in await container.graph.read("erasure/suppressions", ws=ws)}
     assert suppressed == set(keys)
     # A copy of her ciphertext taken before cannot be opened any more: its keys are gone.

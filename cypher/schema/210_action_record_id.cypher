@@ -1,0 +1,1 @@
+CREATE CONSTRAINT action_record_id IF NOT EXISTS FOR (a:ActionRecord) REQUIRE a.id IS UNIQUE
