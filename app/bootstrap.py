@@ -28,6 +28,7 @@ from app.privacy import BlindIndex, KeyStore, LocalKeyStore, load_kek
 from app.privacy.ledger import PrivacyLedger
 from app.services.acceptance import AcceptanceService
 from app.services.actions import ConsentGate
+from app.services.apikeys import ApiKeyService
 from app.services.audit import AuditLog
 from app.services.consent import ConsentService
 from app.services.curation import CurationService
@@ -73,6 +74,7 @@ class Container:
     exporter: SubjectExporter
     retention: RetentionService
     gate: ConsentGate
+    apikeys: ApiKeyService
 
     async def enqueue_erasure(self, request_id: str, defer_seconds: float = 0.0) -> None:
         """Hand an erasure to a worker (each attempt is its own arq job; the erasure's lease
@@ -220,4 +222,5 @@ async def build_container(settings: Settings) -> Container:
         exporter=SubjectExporter(identity, sealer, curation, profiles, consent, audit),
         retention=RetentionService(graph, settings.workspace, settings.event_retention_days),
         gate=ConsentGate(identity, consent),
+        apikeys=ApiKeyService(graph, settings.workspace, settings.admin_api_key.get_secret_value()),
     )

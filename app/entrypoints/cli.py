@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 import typer
 
 from app.entrypoints.cli_common import _fail, _settings, _with_container, console
-from app.entrypoints.cli_privacy import erasures_cli, retention_cli, subject_cli
+from app.entrypoints.cli_privacy import apikey_cli, erasures_cli, retention_cli, subject_cli
 from app.errors import CdpError
 from app.localservices.stack import LocalStack, effective_urls
 from app.services.curation import ComponentChange
@@ -32,6 +32,7 @@ cli.add_typer(dead_cli, name="deadletters")
 cli.add_typer(erasures_cli, name="erasures")
 cli.add_typer(subject_cli, name="subject")
 cli.add_typer(retention_cli, name="retention")
+cli.add_typer(apikey_cli, name="apikey")
 
 
 @services_cli.command("up")

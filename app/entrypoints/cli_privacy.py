@@ -1,4 +1,4 @@
-"""`cdp erasures`, `cdp subject` and `cdp retention`: the privacy officer's command line.
+"""`cdp erasures`, `cdp subject`, `cdp retention` and `cdp apikey`: access and privacy.
 
 Output names ids and counts only; the one exception is `cdp subject export`, whose purpose is
 to hand a person their data (written to a file, mode 0600).
@@ -176,5 +176,51 @@ def retention_run() -> None:
             await container.audit.record(ACTOR, "retention.run", None, deleted)
         for source, count in sorted(deleted.items()):
             print(f"{source}\t{count}")
+
+    _with_container(work)
+
+
+apikey_cli = typer.Typer(no_args_is_help=True, help="API keys for GraphQL, with roles.")
+
+
+@apikey_cli.command("create")
+def apikey_create(
+    role: Annotated[str, typer.Option(help="viewer, analyst, marketer, privacy_officer, admin")],
+    name: Annotated[str, typer.Option(help="who or what uses it")] = "api-key",
+    expires: Annotated[float | None, typer.Option(help="days until it expires")] = None,
+) -> None:
+    """Create an API key and print it (shown only once; stored as a digest)."""
+
+    async def work(container: Container) -> None:
+        created = await container.apikeys.create(name, role, expires)
+        key = created.key
+        until = f", expires at {key.expires_at:.0f}" if key.expires_at else ""
+        console.print(f"API key {key.name} ({key.id}), role {key.role.value}{until}")
+        await container.audit.record(ACTOR, "apikey.created", key.id, {"role": key.role.value})
+        print(created.secret)
+
+    _with_container(work)
+
+
+@apikey_cli.command("list")
+def apikey_list() -> None:
+    """The workspace's API keys (never the keys themselves)."""
+
+    async def work(container: Container) -> None:
+        for key in await container.apikeys.list():
+            state = "revoked" if key.revoked else "active"
+            print(f"{key.id}\t{key.name}\t{key.role.value}\t{state}\t{key.expires_at or '-'}")
+
+    _with_container(work)
+
+
+@apikey_cli.command("revoke")
+def apikey_revoke(key_id: str) -> None:
+    """Revoke an API key (it stops working within 30 seconds)."""
+
+    async def work(container: Container) -> None:
+        await container.apikeys.revoke(key_id)
+        await container.audit.record(ACTOR, "apikey.revoked", key_id)
+        console.print("revoked")
 
     _with_container(work)

@@ -1,21 +1,31 @@
-"""Per-request GraphQL context: the container and the caller's credentials."""
+"""Per-request GraphQL context: the container, the caller, and the permissions fields need.
+
+Every sensitive field and mutation names a capability (`CanRead`, `CanCurate`, ...); the
+caller's role (app/domain/access.py) decides. No credentials: `Unauthorized`; a role without
+the capability: `Forbidden`. Both are errors that name the problem, never data.
+"""
 
 from __future__ import annotations
 
-import hmac
-from typing import Any
+from typing import Any, ClassVar
 
 from strawberry.fastapi import BaseContext
 from strawberry.permission import BasePermission
 from strawberry.types import Info
 
 from app.bootstrap import Container
+from app.domain.access import Capability, Principal
+from app.errors import Forbidden, Unauthorized
+
+UNAUTHORIZED = "Unauthorized: send 'Authorization: Bearer <API key>'"
 
 
 class Context(BaseContext):
     def __init__(self, container: Container) -> None:
         super().__init__()
         self.container = container
+        self._principal: Principal | None = None
+        self._authenticated = False
 
     def bearer_token(self) -> str | None:
         if self.request is None:
@@ -24,16 +34,59 @@ class Context(BaseContext):
         scheme, _, token = header.partition(" ")
         return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
-    def is_admin(self) -> bool:
-        token = self.bearer_token()
-        expected = self.container.settings.admin_api_key.get_secret_value()
-        return token is not None and hmac.compare_digest(token.encode(), expected.encode())
+    async def principal(self) -> Principal | None:
+        """The caller, authenticated once per request."""
+        if not self._authenticated:
+            self._principal = await self.container.apikeys.authenticate(self.bearer_token())
+            self._authenticated = True
+        return self._principal
+
+    @property
+    def caller(self) -> Principal:
+        """The authenticated caller (fields behind a permission only)."""
+        if self._principal is None:
+            raise Unauthorized(UNAUTHORIZED)
+        return self._principal
+
+    @property
+    def actor(self) -> str:
+        return self.caller.actor
+
+    @property
+    def reveals_pii(self) -> bool:
+        return self._principal is not None and self._principal.can(Capability.READ_PII)
 
 
-class IsAdmin(BasePermission):
-    """Until roles exist, everything but `health` needs the admin API key."""
+class _Requires(BasePermission):
+    capability: ClassVar[Capability]
+    message = UNAUTHORIZED
 
-    message = "Unauthorized: send 'Authorization: Bearer <admin API key>'"
+    async def has_permission(self, source: Any, info: Info[Context, Any], **kwargs: Any) -> bool:
+        principal = await info.context.principal()
+        if principal is None:
+            raise Unauthorized(UNAUTHORIZED)
+        if not principal.can(self.capability):
+            raise Forbidden(
+                f"Forbidden: the {principal.role.value} role lacks '{self.capability.value}'"
+            )
+        return True
 
-    def has_permission(self, source: Any, info: Info[Context, Any], **kwargs: Any) -> bool:
-        return info.context.is_admin()
+
+class CanRead(_Requires):
+    capability = Capability.READ
+
+
+class CanCurate(_Requires):
+    capability = Capability.CURATE
+
+
+class CanManageSegments(_Requires):
+    capability = Capability.SEGMENTS
+
+
+class CanHandlePrivacy(_Requires):
+    capability = Capability.PRIVACY
+
+
+class IsAdmin(_Requires):
+    capability = Capability.ADMIN

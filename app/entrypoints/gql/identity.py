@@ -8,7 +8,7 @@ import strawberry
 from strawberry.types import Info
 
 from app.bootstrap import Container
-from app.entrypoints.gql.context import Context, IsAdmin
+from app.entrypoints.gql.context import CanCurate, CanRead, Context
 from app.entrypoints.gql.types import (
     Blocked,
     BlockResult,
@@ -27,9 +27,6 @@ from app.entrypoints.gql.types import (
 )
 from app.errors import InvalidInput, NotFound
 from app.services.resolution import ReclusterOutcome
-
-#: Who the graph records as the actor (`by`) until API keys and users have names.
-ACTOR = "admin-api-key"
 
 
 def _container(info: Info[Context, Any]) -> Container:
@@ -52,7 +49,7 @@ class IdentityQuery:
     @strawberry.field(
         description="A profile by id; null if unknown. A merged id returns the merged profile "
         "(status 'merged', `mergedInto` set).",
-        permission_classes=[IsAdmin],
+        permission_classes=[CanRead],
     )
     async def profile(self, info: Info[Context, Any], id: str) -> Profile | None:
         view = await _container(info).profiles.profile(id)
@@ -60,7 +57,7 @@ class IdentityQuery:
 
     @strawberry.field(
         description="The active profile of an identifier; null if the identifier is unknown.",
-        permission_classes=[IsAdmin],
+        permission_classes=[CanRead],
     )
     async def profile_by_identifier(
         self, info: Info[Context, Any], type: str, value: str
@@ -70,7 +67,7 @@ class IdentityQuery:
 
     @strawberry.field(
         description="Whether two identifiers are linked, with the strongest evidence chain.",
-        permission_classes=[IsAdmin],
+        permission_classes=[CanRead],
     )
     async def explain_link(
         self, info: Info[Context, Any], a: IdentifierInput, b: IdentifierInput
@@ -84,7 +81,7 @@ class IdentityMutation:
     @strawberry.mutation(
         description="Detach an identifier from its profile for good; later evidence cannot "
         "re-link it (sticky).",
-        permission_classes=[IsAdmin],
+        permission_classes=[CanCurate],
     )
     async def unlink_identifier(
         self,
@@ -95,7 +92,7 @@ class IdentityMutation:
         container = _container(info)
         try:
             outcome = await container.curation.unlink(
-                identifier.type, identifier.value, by=ACTOR, reason=reason or "manual"
+                identifier.type, identifier.value, by=info.context.actor, reason=reason or "manual"
             )
             profile_id = await _profile_now(container, identifier, outcome)
         except InvalidInput as exc:
@@ -106,32 +103,34 @@ class IdentityMutation:
 
     @strawberry.mutation(
         description="Block an identifier: it keeps its events but links nothing any more.",
-        permission_classes=[IsAdmin],
+        permission_classes=[CanCurate],
     )
     async def block_identifier(
         self, info: Info[Context, Any], identifier: IdentifierInput
     ) -> BlockResult:
-        return await _set_blocked(_container(info), identifier, blocked=True)
+        return await _set_blocked(info, identifier, blocked=True)
 
     @strawberry.mutation(
         description="Lift a block; the identifier's evidence counts again.",
-        permission_classes=[IsAdmin],
+        permission_classes=[CanCurate],
     )
     async def unblock_identifier(
         self, info: Info[Context, Any], identifier: IdentifierInput
     ) -> BlockResult:
-        return await _set_blocked(_container(info), identifier, blocked=False)
+        return await _set_blocked(info, identifier, blocked=False)
 
     @strawberry.mutation(
         description="Merge profiles by adding manual-merge evidence; refused (and nothing "
         "changes) if an identity rule would break.",
-        permission_classes=[IsAdmin],
+        permission_classes=[CanCurate],
     )
     async def merge_profiles(
         self, info: Info[Context, Any], ids: list[str], reason: str
     ) -> MergeResult:
         try:
-            outcome = await _container(info).curation.merge_profiles(ids, reason, by=ACTOR)
+            outcome = await _container(info).curation.merge_profiles(
+                ids, reason, by=info.context.actor
+            )
         except InvalidInput as exc:
             return InvalidMergeRequest(message=str(exc))
         except NotFound as exc:
@@ -142,11 +141,12 @@ class IdentityMutation:
 
 
 async def _set_blocked(
-    container: Container, identifier: IdentifierInput, *, blocked: bool
+    info: Info[Context, Any], identifier: IdentifierInput, *, blocked: bool
 ) -> BlockResult:
+    container = _container(info)
     try:
         outcome = await container.curation.set_blocked(
-            identifier.type, identifier.value, blocked, by=ACTOR
+            identifier.type, identifier.value, blocked, by=info.context.actor
         )
         profile_id = await _profile_now(container, identifier, outcome)
     except InvalidInput as exc:

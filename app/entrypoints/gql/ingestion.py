@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import strawberry
 from strawberry.types import Info
 
-from app.entrypoints.gql.context import Context, IsAdmin
+from app.entrypoints.gql.context import CanRead, Context, IsAdmin
 from app.errors import InvalidInput, NotFound
 
 
@@ -68,12 +68,12 @@ class Ingestion:
 
 @strawberry.type
 class IngestionQuery:
-    @strawberry.field(description="The workspace's tracking sources.", permission_classes=[IsAdmin])
+    @strawberry.field(description="The workspace's tracking sources.", permission_classes=[CanRead])
     async def sources(self, info: Info[Context, Any]) -> list[SourceType]:
         found = await info.context.container.sources.list()
         return [SourceType(id=s.id, name=s.name, trust=s.trust) for s in found]
 
-    @strawberry.field(description="Pipeline counters.", permission_classes=[IsAdmin])
+    @strawberry.field(description="Pipeline counters.", permission_classes=[CanRead])
     async def ingestion(self, info: Info[Context, Any]) -> Ingestion:
         stats = await info.context.container.stream.stats()
         return Ingestion(**{name: stats.get(name, 0) for name in INGESTION_FIELDS})

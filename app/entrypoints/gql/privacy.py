@@ -9,7 +9,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from app.entrypoints.gql.consent_types import ConsentDecision, ConsentVerdict, Purpose
-from app.entrypoints.gql.context import Context, IsAdmin
+from app.entrypoints.gql.context import CanHandlePrivacy, CanRead, Context
 from app.entrypoints.gql.types import (
     IdentifierInput,
     IdentifierNotFound,
@@ -20,9 +20,6 @@ from app.errors import InvalidInput, NotFound
 from app.services.audit import AuditEntry as AuditEntryView
 from app.services.erasure import ErasurePreview as PreviewView
 from app.services.erasure import ErasureStatus as StatusView
-
-#: Who the graph records as the actor until API keys have names.
-ACTOR = "admin-api-key"
 
 
 @strawberry.type(description="A consent decision was recorded.")
@@ -138,14 +135,14 @@ class AuditEntry:
 @strawberry.type
 class PrivacyQuery:
     @strawberry.field(
-        description="Consent purposes of the workspace.", permission_classes=[IsAdmin]
+        description="Consent purposes of the workspace.", permission_classes=[CanRead]
     )
     async def purposes(self, info: Info[Context, Any]) -> list[Purpose]:
         return [Purpose.from_view(p) for p in await info.context.container.consent.purposes()]
 
     @strawberry.field(
         description="May this profile be used for this purpose now? The answer and its reason.",
-        permission_classes=[IsAdmin],
+        permission_classes=[CanRead],
     )
     async def may_use(
         self, info: Info[Context, Any], profile_id: str, purpose: str
@@ -155,7 +152,7 @@ class PrivacyQuery:
 
     @strawberry.field(
         description="What erasing this identifier's subject would delete; changes nothing.",
-        permission_classes=[IsAdmin],
+        permission_classes=[CanHandlePrivacy],
     )
     async def preview_erasure(
         self, info: Info[Context, Any], identifier: IdentifierInput
@@ -169,14 +166,15 @@ class PrivacyQuery:
         return ErasurePreview.from_view(view)
 
     @strawberry.field(
-        description="An erasure request or receipt by id.", permission_classes=[IsAdmin]
+        description="An erasure request or receipt by id.", permission_classes=[CanHandlePrivacy]
     )
     async def erasure(self, info: Info[Context, Any], id: str) -> Erasure | None:
         view = await info.context.container.erasure.status(id)
         return Erasure.from_view(view) if view else None
 
     @strawberry.field(
-        description="The newest erasure requests and receipts.", permission_classes=[IsAdmin]
+        description="The newest erasure requests and receipts.",
+        permission_classes=[CanHandlePrivacy],
     )
     async def erasures(self, info: Info[Context, Any], limit: int = 50) -> list[Erasure]:
         views = await info.context.container.erasure.recent(limit)
@@ -184,7 +182,7 @@ class PrivacyQuery:
 
     @strawberry.field(
         description="The audit log of privacy-relevant actions, newest first.",
-        permission_classes=[IsAdmin],
+        permission_classes=[CanHandlePrivacy],
     )
     async def audit_log(
         self,
@@ -201,7 +199,7 @@ class PrivacyQuery:
 class PrivacyMutation:
     @strawberry.mutation(
         description="Record an explicit consent decision on an identifier or a profile.",
-        permission_classes=[IsAdmin],
+        permission_classes=[CanHandlePrivacy],
     )
     async def set_consent(
         self,
@@ -225,7 +223,7 @@ class PrivacyMutation:
                 granted=granted,
                 expires_at=expires_at,
                 source=decided_by,
-                by=ACTOR,
+                by=info.context.actor,
             )
         except InvalidInput as exc:
             return InvalidConsent(message=str(exc))
@@ -237,7 +235,7 @@ class PrivacyMutation:
 
     @strawberry.mutation(
         description="Add or update a consent purpose (name, description, default).",
-        permission_classes=[IsAdmin],
+        permission_classes=[CanHandlePrivacy],
     )
     async def set_purpose(
         self,
@@ -247,14 +245,14 @@ class PrivacyMutation:
         default_granted: bool = False,
     ) -> Purpose:
         view = await info.context.container.consent.add_purpose(
-            name, description, default_granted, by=ACTOR
+            name, description, default_granted, by=info.context.actor
         )
         return Purpose.from_view(view)
 
     @strawberry.mutation(
         description="Erase the subject this identifier belongs to: starts a job and returns "
         "its request (poll `erasure(id)`).",
-        permission_classes=[IsAdmin],
+        permission_classes=[CanHandlePrivacy],
     )
     async def erase_subject(
         self, info: Info[Context, Any], identifier: IdentifierInput, reason: str = ""
@@ -263,7 +261,11 @@ class PrivacyMutation:
 
         try:
             view = await container.erasure.request(
-                identifier.type, identifier.value, ACTOR, reason, container.enqueue_erasure
+                identifier.type,
+                identifier.value,
+                info.context.actor,
+                reason,
+                container.enqueue_erasure,
             )
         except InvalidInput as exc:
             return InvalidIdentifier(message=str(exc))
@@ -273,14 +275,14 @@ class PrivacyMutation:
 
     @strawberry.mutation(
         description="Everything held on the subject this identifier belongs to, decrypted.",
-        permission_classes=[IsAdmin],
+        permission_classes=[CanHandlePrivacy],
     )
     async def export_subject(
         self, info: Info[Context, Any], identifier: IdentifierInput
     ) -> ExportResult:
         try:
             document = await info.context.container.exporter.export(
-                identifier.type, identifier.value, ACTOR
+                identifier.type, identifier.value, info.context.actor
             )
         except InvalidInput as exc:
             return InvalidIdentifier(message=str(exc))
@@ -291,22 +293,24 @@ class PrivacyMutation:
     @strawberry.mutation(
         description="Lift the suppression of an erased identifier (the person came back and "
         "consented); returns whether one existed.",
-        permission_classes=[IsAdmin],
+        permission_classes=[CanHandlePrivacy],
     )
     async def unsuppress_identifier(
         self, info: Info[Context, Any], identifier: IdentifierInput
     ) -> bool:
         return await info.context.container.erasure.unsuppress(
-            identifier.type, identifier.value, ACTOR
+            identifier.type, identifier.value, info.context.actor
         )
 
     @strawberry.mutation(
         description="A source's event retention in days; null: the workspace default.",
-        permission_classes=[IsAdmin],
+        permission_classes=[CanHandlePrivacy],
     )
     async def set_source_retention(
         self, info: Info[Context, Any], source_id: str, days: int | None
     ) -> bool:
         await info.context.container.retention.set_source_retention(source_id, days)
-        await info.context.container.audit.record(ACTOR, "retention.set", source_id, {"days": days})
+        await info.context.container.audit.record(
+            info.context.actor, "retention.set", source_id, {"days": days}
+        )
         return True

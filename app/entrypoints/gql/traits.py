@@ -8,7 +8,7 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from app.entrypoints.gql.context import Context, IsAdmin
+from app.entrypoints.gql.context import CanCurate, CanRead, Context, IsAdmin
 from app.errors import InvalidInput, NotFound
 from app.services.profiles import CandidateView, TraitProvenance
 
@@ -93,7 +93,7 @@ UpdateTraitSchemaResult = Annotated[
 
 @strawberry.type
 class TraitQuery:
-    @strawberry.field(description="The trait schema in force.", permission_classes=[IsAdmin])
+    @strawberry.field(description="The trait schema in force.", permission_classes=[CanRead])
     async def trait_schema(self, info: Info[Context, Any]) -> TraitSchemaView:
         store = info.context.container.trait_schemas
         schema = await store.current()
@@ -103,7 +103,9 @@ class TraitQuery:
 async def trait_decision(
     info: Info[Context, Any], profile_id: str, name: str
 ) -> TraitDecision | None:
-    found = await info.context.container.profiles.trait(profile_id, name)
+    found = await info.context.container.profiles.trait(
+        profile_id, name, reveal=info.context.reveals_pii
+    )
     return TraitDecision.from_provenance(found) if found else None
 
 
@@ -112,14 +114,14 @@ class TraitMutation:
     @strawberry.mutation(
         description="Record a manual value (source `manual`, trusted most by default) and "
         "re-decide the trait.",
-        permission_classes=[IsAdmin],
+        permission_classes=[CanCurate],
     )
     async def set_trait(
         self, info: Info[Context, Any], profile_id: str, name: str, value: JSON
     ) -> SetTraitResult:
         profiles = info.context.container.profiles
         try:
-            await profiles.set_trait(profile_id, name, value, by="admin-api-key")
+            await profiles.set_trait(profile_id, name, value, by=info.context.actor)
         except (InvalidInput, NotFound) as exc:
             return TraitRefused(message=str(exc))
         return TraitSet(profile_id=profile_id, trait=await trait_decision(info, profile_id, name))
@@ -136,7 +138,7 @@ class TraitMutation:
         if not isinstance(schema, dict):
             return InvalidTraitSchema(message="trait schema: expected an object")
         try:
-            version = await container.trait_schemas.update(schema, by="admin-api-key")
+            version = await container.trait_schemas.update(schema, by=info.context.actor)
         except InvalidInput as exc:
             return InvalidTraitSchema(message=str(exc))
         container.profiles.golden.forget()

@@ -12,6 +12,7 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from app.domain.traits import mask
 from app.entrypoints.gql.consent_types import ConsentDecision, ConsentVerdict
 from app.entrypoints.gql.context import Context
 from app.entrypoints.gql.traits import TraitDecision, trait_decision
@@ -19,8 +20,6 @@ from app.errors import InvalidInput
 from app.services.curation import EvidenceStep, Explanation
 from app.services.profiles import IdentifierView, ProfileView
 
-#: Who the audit log records as the reader until API keys have names.
-ACTOR = "admin-api-key"
 #: Most events one page may ask for, once `events` returns edges.
 MAX_EVENTS_PAGE = 100
 
@@ -33,7 +32,10 @@ class IdentifierInput:
     value: str = strawberry.field(description="The value as sent; e-mails and phones normalised")
 
 
-@strawberry.type(description="An identifier of a profile, decrypted for the admin API key.")
+@strawberry.type(
+    description="An identifier of a profile: decrypted for roles that may read personal data, "
+    "masked (j***@example.com) for the others."
+)
 class Identifier:
     type: str
     value: str | None = strawberry.field(
@@ -48,10 +50,11 @@ class Identifier:
     blocked: bool = strawberry.field(description="Blocked by an operator: links nothing")
 
     @classmethod
-    def from_view(cls, view: IdentifierView) -> Identifier:
+    def from_view(cls, view: IdentifierView, *, masked: bool = False) -> Identifier:
+        """`masked`: for callers without the right to see personal data (j***@example.com)."""
         return cls(
             type=view.type,
-            value=view.value,
+            value=mask("string", view.value) if masked else view.value,
             first_seen=view.first_seen,
             last_seen=view.last_seen,
             events=view.events,
@@ -91,7 +94,11 @@ class Profile:
     async def identifiers(self, info: Info[Context, Any]) -> list[Identifier]:
         container = info.context.container
         views = await container.profiles.identifiers(self.id)
-        await container.audit.record(ACTOR, "pii.read", self.id, {"part": "identifiers"})
+        if not info.context.reveals_pii:
+            return [Identifier.from_view(v, masked=True) for v in views]
+        await container.audit.record(
+            info.context.actor, "pii.read", self.id, {"part": "identifiers"}
+        )
         return [Identifier.from_view(v) for v in views]
 
     @strawberry.field(description="The profile's events; only `totalCount` for now.")
@@ -108,8 +115,12 @@ class Profile:
     )
     async def traits(self, info: Info[Context, Any]) -> JSON | None:
         container = info.context.container
-        record = await container.profiles.traits(self.id)
-        await container.audit.record(ACTOR, "pii.read", self.id, {"part": "traits"})
+        reveal = info.context.reveals_pii
+        record = await container.profiles.traits(self.id, reveal=reveal)
+        if reveal:
+            await container.audit.record(
+                info.context.actor, "pii.read", self.id, {"part": "traits"}
+            )
         return JSON(record)
 
     @strawberry.field(description="Why a trait has its value: winner, strategy, candidates.")
