@@ -30,15 +30,18 @@ from app.services.acceptance import AcceptanceService
 from app.services.actions import ConsentGate
 from app.services.apikeys import ApiKeyService
 from app.services.audit import AuditLog
+from app.services.browse import ProfileBrowser
 from app.services.consent import ConsentService
 from app.services.curation import CurationService
 from app.services.deadletters import DeadLetterService
 from app.services.erasure import ErasureService
 from app.services.ingestion import IngestionService
 from app.services.keys import Sealer
+from app.services.notifications import ProfileNotifier
 from app.services.profiles import ProfileService
 from app.services.resolver import Resolver
 from app.services.retention import RetentionService
+from app.services.sending import MessageSender
 from app.services.sources import SourceService
 from app.services.subject_export import SubjectExporter
 from app.services.trait_schema import TraitSchemaStore
@@ -75,6 +78,9 @@ class Container:
     retention: RetentionService
     gate: ConsentGate
     apikeys: ApiKeyService
+    browser: ProfileBrowser
+    notifier: ProfileNotifier
+    sender: MessageSender
 
     async def enqueue_erasure(self, request_id: str, defer_seconds: float = 0.0) -> None:
         """Hand an erasure to a worker (each attempt is its own arq job; the erasure's lease
@@ -177,15 +183,17 @@ async def build_container(settings: Settings) -> Container:
     trait_schemas = TraitSchemaStore(graph, settings.workspace, schema)
     observer = TraitObserver(sealer)
     golden = GoldenRecords(trait_schemas.current, source_trusts)
-    curation = CurationService(identity, sealer, rules, golden)
     redis = Redis.from_url(redis_url)
+    notifier = ProfileNotifier(redis, settings.workspace)
+    curation = CurationService(identity, sealer, rules, golden, notifier)
     arq = await create_pool(redis_settings(settings), default_queue_name=ARQ_QUEUE)
     stream = EventStream(redis, settings.workspace, settings.dedup_window_seconds)
+    acceptance = AcceptanceService(stream, settings.stream_bound, settings.retry_after_seconds)
     policy = load_consent_policy(settings.consent_file)
-    ingestion = IngestionService(identity, sealer, rules, observer, golden, policy)
+    ingestion = IngestionService(identity, sealer, rules, observer, golden, policy, notifier)
     audit = AuditLog(graph, settings.workspace)
-    consent = ConsentService(identity, curation, policy, audit)
-    profiles = ProfileService(identity, sealer, curation, observer, golden)
+    consent = ConsentService(identity, curation, policy, audit, notifier)
+    profiles = ProfileService(identity, sealer, curation, observer, golden, notifier)
     ledger = await asyncio.to_thread(PrivacyLedger, settings.resolved_ledger_path)
     erasure = ErasureService(
         identity,
@@ -197,6 +205,7 @@ async def build_container(settings: Settings) -> Container:
         golden,
         rules,
         ingestion.identifier_keys,
+        notifier,
         batch_size=settings.erasure_batch_size,
         lease_seconds=settings.erasure_lease_seconds,
     )
@@ -212,7 +221,7 @@ async def build_container(settings: Settings) -> Container:
         profiles=profiles,
         sources=sources,
         stream=stream,
-        acceptance=AcceptanceService(stream, settings.stream_bound, settings.retry_after_seconds),
+        acceptance=acceptance,
         deadletters=DeadLetterService(stream, ingestion),
         trait_schemas=trait_schemas,
         audit=audit,
@@ -222,5 +231,8 @@ async def build_container(settings: Settings) -> Container:
         exporter=SubjectExporter(identity, sealer, curation, profiles, consent, audit),
         retention=RetentionService(graph, settings.workspace, settings.event_retention_days),
         gate=ConsentGate(identity, consent),
+        browser=ProfileBrowser(identity, sealer, golden.effective_schema),
+        notifier=notifier,
+        sender=MessageSender(acceptance, identity),
         apikeys=ApiKeyService(graph, settings.workspace, settings.admin_api_key.get_secret_value()),
     )

@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     traits_file: Path = Path("config/traits.yaml")
     consent_file: Path = Path("config/consent.yaml")
 
+    #: Longest a GraphQL query or mutation may run (s) before it is answered with an error.
+    graphql_time_limit_seconds: float = Field(10.0, gt=0)
+
     # Privacy operations.
     #: The ledger of suppressions and erasure receipts (outside Neo4j, see docs/privacy.md).
     ledger_path: Path | None = None

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from neo4j import AsyncDriver, AsyncManagedTransaction
 
 from app.adapters.cypher import query
-from app.adapters.neo4j_db import Graph
+from app.adapters.neo4j_db import Graph, count_query
 from app.domain.identity import Evidence, IdentityRules, Node
 
 T = TypeVar("T")
@@ -64,6 +64,7 @@ class IdentityTx:
         self.ws = ws
 
     async def _rows(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
+        count_query()
         result = await self.tx.run(query(name), params)
         return [record.data() async for record in result]
 

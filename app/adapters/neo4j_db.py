@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from contextvars import ContextVar
 from typing import Any, LiteralString
 
-from neo4j import AsyncDriver, AsyncGraphDatabase
-from neo4j.exceptions import ClientError, Neo4jError, ServiceUnavailable
+from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncSession
+from neo4j.exceptions import ClientError, Neo4jError, ServiceUnavailable, TransientError
 
 from app.adapters.cypher import query, schema_statements
 
@@ -17,6 +19,17 @@ _ALREADY_EXISTS = {
     "Neo.ClientError.Schema.ConstraintAlreadyExists",
     "Neo.ClientError.Schema.IndexAlreadyExists",
 }
+
+
+#: Queries sent in the current context, when someone is counting (a GraphQL request does:
+#: tests prove that resolvers batch instead of sending one query per row).
+QUERY_COUNTER: ContextVar[list[int] | None] = ContextVar("neo4j_query_counter", default=None)
+
+
+def count_query() -> None:
+    counter = QUERY_COUNTER.get()
+    if counter is not None:
+        counter[0] += 1
 
 
 def create_driver(uri: str, auth: tuple[str, str] | None) -> AsyncDriver:
@@ -38,12 +51,14 @@ class Graph:
         self.database = database
 
     async def read(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
+        count_query()
         records, _, _ = await self.driver.execute_query(
             query(name), params, database_=self.database, routing_="r"
         )
         return [record.data() for record in records]
 
     async def write(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
+        count_query()
         records, _, _ = await self.driver.execute_query(
             query(name), params, database_=self.database, routing_="w"
         )
@@ -68,12 +83,24 @@ class Graph:
         statements: list[LiteralString] = schema_statements()
         async with self.driver.session(database=self.database) as session:
             for statement in statements:
-                try:
-                    result = await session.run(statement)
-                    await result.consume()
-                except ClientError as exc:
-                    # Another process (API and worker start together) created it first.
-                    if exc.code not in _ALREADY_EXISTS:
-                        raise
+                await self._apply(session, statement)
             await (await session.run(query("admin/await_indexes"))).consume()
         return len(statements)
+
+    @staticmethod
+    async def _apply(session: AsyncSession, statement: LiteralString, attempts: int = 8) -> None:
+        """One schema statement. Another process (API and worker start together) may create
+        it first, or deadlock with it on the schema lock: both are expected at start-up."""
+        for attempt in range(attempts):
+            try:
+                result = await session.run(statement)
+                await result.consume()
+                return
+            except ClientError as exc:
+                if exc.code in _ALREADY_EXISTS:
+                    return
+                raise
+            except TransientError:
+                if attempt == attempts - 1:
+                    raise
+                await asyncio.sleep(0.05 * 2**attempt)

@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from redis.exceptions import RedisError
+from starlette.requests import HTTPConnection
 from starlette.routing import Match
 from strawberry.fastapi import GraphQLRouter
 
@@ -57,15 +58,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="graph-cdp", version="0.1.0", lifespan=lifespan)
 
-    def container_of(request: Request) -> Container:
+    def container_of(request: HTTPConnection) -> Container:
         container: Container = request.app.state.container
         return container
 
-    async def graphql_context(request: Request) -> Context:
-        return Context(container_of(request))
+    async def graphql_context(connection: HTTPConnection) -> Context:
+        """For HTTP requests and WebSocket subscriptions alike."""
+        return Context(container_of(connection))
 
     app.include_router(
-        GraphQLRouter(build_schema(), context_getter=graphql_context), prefix="/graphql"
+        GraphQLRouter(
+            build_schema(
+                count_queries=settings.is_development,
+                time_limit=settings.graphql_time_limit_seconds,
+            ),
+            context_getter=graphql_context,
+            graphql_ide="graphiql" if settings.is_development else None,
+        ),
+        prefix="/graphql",
     )
     install_tracking(app)
 

@@ -53,6 +53,25 @@ class AuditLog:
         )
         return entry_id
 
+    async def record_many(
+        self, actor: str, action: str, targets: Mapping[str, Mapping[str, Any]]
+    ) -> None:
+        """One entry per target, written in one query."""
+        if not targets:
+            return
+        rows = [
+            {
+                "id": str(uuid.uuid4()),
+                "action": action,
+                "target": target,
+                "details": orjson.dumps(dict(details), option=orjson.OPT_SORT_KEYS).decode(),
+            }
+            for target, details in sorted(targets.items())
+        ]
+        await self.graph.write(
+            "audit/record_many", ws=self.ws, at=self.clock(), actor=actor, rows=rows
+        )
+
     async def entries(
         self, limit: int = 100, action: str | None = None, before: float | None = None
     ) -> list[AuditEntry]:

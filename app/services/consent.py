@@ -29,6 +29,7 @@ from app.domain.messages import TrackedMessage
 from app.errors import InvalidInput, NotFound
 from app.services.audit import AuditLog
 from app.services.curation import CurationService
+from app.services.notifications import ProfileNotice, ProfileNotifier
 
 #: The source recorded for decisions made through the API.
 MANUAL = "manual"
@@ -103,12 +104,14 @@ class ConsentService:
         curation: CurationService,
         policy: ConsentPolicy,
         audit: AuditLog,
+        notifier: ProfileNotifier | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.graph = graph
         self.curation = curation
         self.policy = policy
         self.audit = audit
+        self.notifier = notifier
         self.clock = clock
 
     async def ensure_purposes(self) -> None:
@@ -200,6 +203,8 @@ class ConsentService:
             return active, owner
 
         active, _ = await self.graph.write(work)
+        if self.notifier is not None:
+            await self.notifier.publish([ProfileNotice(active, "consent")])
         await self.audit.record(by, "consent.set", active, {"purpose": name, "granted": granted})
         decision = Decision(decision_id, name, granted, now, source or MANUAL, expires_at)
         return active, decision

@@ -23,6 +23,7 @@ from app.domain.identity import (
 )
 from app.errors import InvalidInput, NotFound
 from app.services.keys import Sealer
+from app.services.notifications import ProfileNotifier, lineage_notices
 from app.services.resolution import MAX_COMPONENT_NODES, ReclusterOutcome, plan, recluster
 from app.services.traits import GoldenRecords
 
@@ -82,13 +83,22 @@ class CurationService:
         sealer: Sealer,
         rules: IdentityRules,
         golden: GoldenRecords,
+        notifier: ProfileNotifier | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.graph = graph
         self.sealer = sealer
         self.rules = rules
         self.golden = golden
+        self.notifier = notifier
         self.clock = clock
+
+    async def _announce(self, outcome: ReclusterOutcome) -> ReclusterOutcome:
+        if self.notifier is not None:
+            await self.notifier.publish(
+                lineage_notices(outcome.merges, outcome.splits, outcome.changed_profiles)
+            )
+        return outcome
 
     def normalised(self, type: str, value: str) -> NormalisedIdentifier:
         try:
@@ -146,7 +156,7 @@ class CurationService:
             await self.golden.refresh(tx, outcome.changed_profiles, now)
             return outcome
 
-        return await self.graph.write(work)
+        return await self._announce(await self.graph.write(work))
 
     async def unlink(self, type: str, value: str, by: str, reason: str) -> ReclusterOutcome:
         """Detach an identifier from its profile for good (sticky NEVER edges)."""
@@ -187,7 +197,7 @@ class CurationService:
             raise InvalidInput("mergeProfiles needs at least two distinct profile ids")
         now = self.clock()
 
-        async def work(tx: IdentityTx) -> MergeOutcome:
+        async def work(tx: IdentityTx) -> tuple[MergeOutcome, ReclusterOutcome | None]:
             await tx.lock(now)
             reps = await tx.profile_representatives(ids)
             missing = set(ids) - {r["requested"] for r in reps}
@@ -195,7 +205,7 @@ class CurationService:
                 raise NotFound(f"unknown profile id(s): {', '.join(sorted(missing))}")
             by_active = {r["active"]: r["representative"] for r in reps}
             if len(by_active) < 2:
-                return MergeOutcome(next(iter(by_active)), (), None)
+                return MergeOutcome(next(iter(by_active)), (), None), None
             keys = [by_active[p] for p in sorted(by_active)]
             before = await tx.load_component(keys, self.rules, MAX_COMPONENT_NODES)
             members = [k for k, p in before.current.items() if p in by_active]
@@ -225,12 +235,15 @@ class CurationService:
             assert into is not None
             await self.golden.refresh(tx, outcome.changed_profiles, now)
             merged = tuple(sorted(p for p in by_active if p != into))
-            return MergeOutcome(into, merged, None)
+            return MergeOutcome(into, merged, None), outcome
 
         try:
-            return await self.graph.write(work)
+            merge, outcome = await self.graph.write(work)
         except _RollBack as refused:
             return MergeOutcome(None, (), refused.conflict)
+        if outcome is not None:
+            await self._announce(outcome)
+        return merge
 
     async def explain(self, a: tuple[str, str], b: tuple[str, str]) -> Explanation:
         """Whether two identifiers share a profile, and the strongest evidence chain."""
@@ -327,10 +340,11 @@ class CurationService:
         if change is not None and not dry_run:
             now = self.clock()
 
-            async def apply(tx: IdentityTx) -> None:
+            async def apply(tx: IdentityTx) -> ReclusterOutcome:
                 await tx.lock(now)
                 outcome = await recluster(tx, keys, self.rules, now, "re-resolution")
                 await self.golden.refresh(tx, outcome.changed_profiles, now)
+                return outcome
 
-            await self.graph.write(apply)
+            await self._announce(await self.graph.write(apply))
         return change, keys

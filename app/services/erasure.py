@@ -34,6 +34,7 @@ from app.services.acceptance import decode_message
 from app.services.audit import AuditLog
 from app.services.curation import CurationService
 from app.services.keys import Sealer
+from app.services.notifications import ProfileNotice, ProfileNotifier, lineage_notices
 from app.services.resolution import recluster
 from app.services.traits import GoldenRecords
 
@@ -137,6 +138,7 @@ class ErasureService:
         golden: GoldenRecords,
         rules: IdentityRules,
         message_keys: Callable[[TrackedMessage], set[str]],
+        notifier: ProfileNotifier | None = None,
         *,
         batch_size: int = 1000,
         lease_seconds: float = 30.0,
@@ -151,6 +153,7 @@ class ErasureService:
         self.golden = golden
         self.rules = rules
         self.message_keys = message_keys
+        self.notifier = notifier
         self.batch_size = batch_size
         self.lease_seconds = lease_seconds
         self.clock = clock
@@ -394,6 +397,9 @@ class ErasureService:
             seeds = [r["key"] for r in present]
             outcome = await recluster(tx, seeds, self.rules, now, f"erasure {request_id}")
             await self.golden.refresh(tx, outcome.changed_profiles, now)
+            changed.extend(
+                lineage_notices(outcome.merges, outcome.splits, outcome.changed_profiles)
+            )
             await tx.run(
                 "erasure/mark_step",
                 id=request_id,
@@ -401,7 +407,11 @@ class ErasureService:
                 counts={"c_shared_unlinked": len(seeds)},
             )
 
+        changed: list[ProfileNotice] = []
         await self.graph.write(work)
+        if self.notifier is not None:
+            erased = [ProfileNotice(p, "erased") for p in plan.profiles]
+            await self.notifier.publish(erased + changed)
 
     async def _complete(self, request_id: str) -> None:
         rows = await self.graph.read("erasure/request", id=request_id)

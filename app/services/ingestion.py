@@ -22,6 +22,7 @@ from app.domain.messages import MessageIdentity, TrackedMessage, identify_messag
 from app.domain.traits import TraitSchema
 from app.services.consent import message_consent_rows, only_changes
 from app.services.keys import Sealer
+from app.services.notifications import ProfileNotice, ProfileNotifier, lineage_notices
 from app.services.resolution import combine, new_components, recluster
 from app.services.traits import GoldenRecords, ObservedTrait, TraitObserver, observation_rows
 
@@ -39,6 +40,8 @@ class IngestReport:
     #: Messages dropped because one of their identifiers belongs to an erased subject.
     suppressed: int = 0
     consents: int = 0
+    #: What changed, for profileUpdated subscribers (ids only).
+    notices: tuple[ProfileNotice, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -68,10 +71,12 @@ class IngestionService:
         observer: TraitObserver,
         golden: GoldenRecords,
         consent: ConsentPolicy,
+        notifier: ProfileNotifier | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.graph = graph
         self.consent = consent
+        self.notifier = notifier
         self.sealer = sealer
         self.rules = rules
         self.observer = observer
@@ -159,7 +164,7 @@ class IngestionService:
                 observation_rows(o for o in observed if o.event in fresh_ids)
             )
             consent_rows = only_changes([r for r in consents if r["event"] in fresh_ids])
-            recorded, _ = await tx.record_consents(consent_rows)
+            recorded, consent_profiles = await tx.record_consents(consent_rows)
             await self.golden.refresh(tx, touched | outcome.changed_profiles, now)
             dropped: dict[str, int] = {}
             for p in fresh:
@@ -175,6 +180,12 @@ class IngestionService:
                 splits=len(outcome.splits),
                 suppressed=len(barred - existing),
                 consents=recorded,
+                notices=tuple(
+                    lineage_notices(
+                        outcome.merges, outcome.splits, touched | outcome.changed_profiles
+                    )
+                    + [ProfileNotice(p, "consent") for p in sorted(consent_profiles)]
+                ),
             )
             return report, suppressed
 
@@ -182,6 +193,8 @@ class IngestionService:
         if barred_keys:
             # Made before the transaction knew: an erased subject gets no key material.
             await self.sealer.forget(sorted(barred_keys))
+        if self.notifier is not None:
+            await self.notifier.publish(report.notices)
         return report
 
     def _identifier_rows(

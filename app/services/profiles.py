@@ -24,6 +24,7 @@ from app.errors import InvalidInput, NotFound
 from app.privacy import DecryptionError
 from app.services.curation import CurationService
 from app.services.keys import Sealer
+from app.services.notifications import ProfileNotice, ProfileNotifier
 from app.services.traits import (
     GoldenRecords,
     TraitObserver,
@@ -96,6 +97,7 @@ class ProfileService:
         curation: CurationService,
         observer: TraitObserver,
         golden: GoldenRecords,
+        notifier: ProfileNotifier | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.graph = graph
@@ -103,6 +105,7 @@ class ProfileService:
         self.curation = curation
         self.observer = observer
         self.golden = golden
+        self.notifier = notifier
         self.clock = clock
 
     async def profile(self, profile_id: str) -> ProfileView | None:
@@ -124,21 +127,27 @@ class ProfileService:
         return await self.profile(found["profile"]) if found and found["profile"] else None
 
     async def identifiers(self, profile_id: str) -> list[IdentifierView]:
-        rows = await self.graph.read("identity/profile_members", id=profile_id)
+        return (await self.identifiers_of([profile_id]))[profile_id]
+
+    async def identifiers_of(self, profile_ids: list[str]) -> dict[str, list[IdentifierView]]:
+        """The identifiers of several profiles, decrypted, in one query (for DataLoaders)."""
+        rows = await self.graph.read("views/members_of_profiles", ids=sorted(set(profile_ids)))
         keys = await self.sealer.data_keys([r["key"] for r in rows], create=False)
-        return [
-            IdentifierView(
-                key=r["key"],
-                type=r["type"],
-                value=self._open_value(keys.get(r["key"]), r["enc"], r["key"]),
-                first_seen=float(r["first_seen"]),
-                last_seen=float(r["last_seen"]),
-                events=int(r["events"]),
-                generic=bool(r["generic"]),
-                blocked=bool(r["blocked"]),
+        found: dict[str, list[IdentifierView]] = {pid: [] for pid in profile_ids}
+        for r in rows:
+            found.setdefault(r["profile"], []).append(
+                IdentifierView(
+                    key=r["key"],
+                    type=r["type"],
+                    value=self._open_value(keys.get(r["key"]), r["enc"], r["key"]),
+                    first_seen=float(r["first_seen"]),
+                    last_seen=float(r["last_seen"]),
+                    events=int(r["events"]),
+                    generic=bool(r["generic"]),
+                    blocked=bool(r["blocked"]),
+                )
             )
-            for r in rows
-        ]
+        return found
 
     def _open_value(self, data_key: bytes | None, token: str | None, owner: str) -> str | None:
         if data_key is None or token is None:
@@ -155,23 +164,37 @@ class ProfileService:
     async def traits(self, profile_id: str, *, reveal: bool = True) -> dict[str, Any]:
         """The golden record: every field's winning value (personal ones decrypted, or masked
         when the caller may not see personal data)."""
-        rows = await self.graph.read("traits/profile_golden", id=profile_id)
-        if not rows or not rows[0]["golden"]:
-            return {}
-        golden: dict[str, Any] = orjson.loads(rows[0]["golden"])
-        sealed = [g["observation"] for g in golden.values() if g["personal"] and g["observation"]]
+        return (await self.traits_of([profile_id], reveal=reveal))[profile_id]
+
+    async def traits_of(
+        self, profile_ids: list[str], *, reveal: bool = True
+    ) -> dict[str, dict[str, Any]]:
+        """Golden records of several profiles in two queries (for DataLoaders)."""
+        rows = await self.graph.read("views/golden_of_profiles", ids=sorted(set(profile_ids)))
+        goldens: dict[str, dict[str, Any]] = {
+            r["profile"]: orjson.loads(r["golden"]) for r in rows if r["golden"]
+        }
+        sealed = [
+            g["observation"]
+            for golden in goldens.values()
+            for g in golden.values()
+            if g["personal"] and g["observation"]
+        ]
         opened = await self.open_observations(sealed)
-        record: dict[str, Any] = {}
-        for name, entry in golden.items():
-            value = opened.get(entry["observation"]) if entry["personal"] else entry["value"]
-            if isinstance(value, Unreadable):
-                record[name] = {"unavailable": value.reason}
-                continue
-            if not reveal and entry["personal"]:
-                field = (await self.golden.effective_schema()).classify(name)
-                value = mask(field.type if field else "string", value)
-            record[name] = value
-        return record
+        schema = await self.golden.effective_schema()
+        records: dict[str, dict[str, Any]] = {pid: {} for pid in profile_ids}
+        for pid, golden in goldens.items():
+            record = records.setdefault(pid, {})
+            for name, entry in golden.items():
+                value = opened.get(entry["observation"]) if entry["personal"] else entry["value"]
+                if isinstance(value, Unreadable):
+                    record[name] = {"unavailable": value.reason}
+                    continue
+                if not reveal and entry["personal"]:
+                    field = schema.classify(name)
+                    value = mask(field.type if field else "string", value)
+                record[name] = value
+        return records
 
     async def open_observations(self, keys: list[str]) -> dict[str, Any]:
         """Decrypt sealed observation values; an Unreadable says why one cannot be read."""
@@ -248,7 +271,7 @@ class ProfileService:
             raise InvalidInput(str(exc)) from None
         now = self.clock()
 
-        async def work(tx: IdentityTx) -> None:
+        async def work(tx: IdentityTx) -> str:
             await tx.lock(now)
             reps = await tx.profile_representatives([profile_id])
             if not reps or reps[0]["representative"] is None:
@@ -268,8 +291,11 @@ class ProfileService:
                 raise InvalidInput(f"{field.name}: value refused by the trait schema")
             touched = await tx.merge_observations(observation_rows(found))
             await self.golden.refresh(tx, touched | {reps[0]["active"]}, now)
+            return str(reps[0]["active"])
 
-        await self.graph.write(work)
+        active = await self.graph.write(work)
+        if self.notifier is not None:
+            await self.notifier.publish([ProfileNotice(active, "traits")])
 
     async def refresh_golden_records(self, page: int = 500) -> int:
         """Re-decide every active profile's golden record (after a trait schema edit)."""

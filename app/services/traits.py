@@ -226,11 +226,11 @@ class GoldenRecords:
                 "observation": winner.observation_ids[0] if winner.observation_ids else None,
             }
             if not personal:
-                plain[f"t_{name}"] = _property_value(winner.value)
+                plain[f"t_{name}"] = property_value(winner.value)
         return {"id": pid, "plain": plain, "golden": orjson.dumps(golden).decode()}
 
 
-def _property_value(value: Any) -> Any:
+def property_value(value: Any) -> Any:
     """Neo4j stores scalars and homogeneous lists; anything else is kept as JSON text."""
     if isinstance(value, list | tuple):
         items = list(value)

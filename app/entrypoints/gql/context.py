@@ -15,6 +15,7 @@ from strawberry.types import Info
 
 from app.bootstrap import Container
 from app.domain.access import Capability, Principal
+from app.entrypoints.gql.loaders import Loaders
 from app.errors import Forbidden, Unauthorized
 
 UNAUTHORIZED = "Unauthorized: send 'Authorization: Bearer <API key>'"
@@ -26,11 +27,26 @@ class Context(BaseContext):
         self.container = container
         self._principal: Principal | None = None
         self._authenticated = False
+        self.loaders = Loaders(container, lambda: self.reveals_pii)
+        #: Decrypted reads of this request, profile id -> parts; audited once at its end.
+        self.pii_reads: dict[str, set[str]] = {}
+
+    def note_pii_read(self, profile_id: str, part: str) -> None:
+        self.pii_reads.setdefault(profile_id, set()).add(part)
+
+    async def flush_audit(self) -> None:
+        if self.pii_reads and self._principal is not None:
+            reads = {pid: {"parts": sorted(parts)} for pid, parts in self.pii_reads.items()}
+            self.pii_reads = {}
+            await self.container.audit.record_many(self._principal.actor, "pii.read", reads)
 
     def bearer_token(self) -> str | None:
-        if self.request is None:
-            return None
-        header = self.request.headers.get("authorization", "")
+        """From the Authorization header or, for a WebSocket (browsers cannot set headers on
+        one), from the connection_init payload's `Authorization`."""
+        header = self.request.headers.get("authorization", "") if self.request else ""
+        params = self.connection_params
+        if not header and isinstance(params, dict):
+            header = str(params.get("Authorization") or params.get("authorization") or "")
         scheme, _, token = header.partition(" ")
         return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 

@@ -2,19 +2,31 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
 from strawberry.exceptions import StrawberryGraphQLError
-from strawberry.extensions import MaskErrors, MaxTokensLimiter, QueryDepthLimiter
-from strawberry.types import Info
+from strawberry.extensions import (
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+    SchemaExtension,
+)
+from strawberry.types import ExecutionResult, Info
 
 import app
+from app.adapters.neo4j_db import QUERY_COUNTER
+from app.entrypoints.gql.browse import BrowseQuery
 from app.entrypoints.gql.context import Context
 from app.entrypoints.gql.identity import IdentityMutation, IdentityQuery
 from app.entrypoints.gql.ingestion import IngestionMutation, IngestionQuery
 from app.entrypoints.gql.privacy import PrivacyMutation, PrivacyQuery
+from app.entrypoints.gql.sending import SendingMutation
+from app.entrypoints.gql.subscriptions import Subscription
 from app.entrypoints.gql.traits import TraitMutation, TraitQuery
 from app.entrypoints.health import check_readiness
 from app.errors import CdpError
@@ -31,7 +43,7 @@ class Health:
 
 
 @strawberry.type
-class Query(IdentityQuery, IngestionQuery, TraitQuery, PrivacyQuery):
+class Query(IdentityQuery, BrowseQuery, IngestionQuery, TraitQuery, PrivacyQuery):
     """Every query group is a base class: one root type, fields grouped by module."""
 
     @strawberry.field(description="Liveness of the API and its dependencies; needs no credentials.")
@@ -46,7 +58,9 @@ class Query(IdentityQuery, IngestionQuery, TraitQuery, PrivacyQuery):
 
 
 @strawberry.type
-class Mutation(IdentityMutation, IngestionMutation, TraitMutation, PrivacyMutation):
+class Mutation(
+    IdentityMutation, SendingMutation, IngestionMutation, TraitMutation, PrivacyMutation
+):
     """Every mutation group is a base class, as for Query."""
 
 
@@ -56,13 +70,62 @@ def _should_mask(error: GraphQLError) -> bool:
     return original is not None and not isinstance(original, CdpError | StrawberryGraphQLError)
 
 
-def build_schema() -> strawberry.Schema:
-    return strawberry.Schema(
-        query=Query,
-        mutation=Mutation,
-        extensions=[
-            lambda: QueryDepthLimiter(max_depth=12),
-            lambda: MaxTokensLimiter(max_token_count=4000),
-            lambda: MaskErrors(should_mask_error=_should_mask),
-        ],
+class Neo4jQueryCount(SchemaExtension):
+    """Counts the Neo4j queries a request sends (`extensions.neo4jQueries`, outside
+    production): the proof that list fields batch instead of querying once per row."""
+
+    def on_operation(self) -> Iterator[None]:
+        self.counter = [0]
+        QUERY_COUNTER.set(self.counter)
+        yield
+
+    def get_results(self) -> dict[str, Any]:
+        return {"neo4jQueries": self.counter[0]}
+
+
+class AuditPersonalReads(SchemaExtension):
+    """Writes the request's decrypted reads to the audit log, once, when it ends."""
+
+    async def on_operation(self) -> AsyncIterator[None]:
+        yield
+        context = self.execution_context.context
+        if isinstance(context, Context):
+            await context.flush_audit()
+
+
+class TimedSchema(strawberry.Schema):
+    """A schema whose queries and mutations must finish within a time limit."""
+
+    time_limit: float = 10.0
+
+    async def execute(self, *args: Any, **kwargs: Any) -> ExecutionResult:
+        try:
+            return await asyncio.wait_for(super().execute(*args, **kwargs), self.time_limit)
+        except TimeoutError:
+            message = f"Request timed out: it took longer than {self.time_limit:g} s"
+            return ExecutionResult(data=None, errors=[GraphQLError(message)])
+
+
+#: Abuse limits: nesting, size, aliases (each alias of a field runs it again).
+MAX_DEPTH = 12
+MAX_TOKENS = 4000
+MAX_ALIASES = 30
+
+
+def build_schema(
+    *, count_queries: bool = False, time_limit: float = 10.0, max_depth: int = MAX_DEPTH
+) -> strawberry.Schema:
+    extensions: list[Any] = [
+        lambda: QueryDepthLimiter(max_depth=max_depth),
+        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        lambda: MaskErrors(should_mask_error=_should_mask),
+        AuditPersonalReads,
+    ]
+    if count_queries:
+        extensions.append(Neo4jQueryCount)
+    schema = TimedSchema(
+        query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions
     )
+    schema.time_limit = time_limit
+    return schema

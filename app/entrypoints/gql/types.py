@@ -15,13 +15,11 @@ from strawberry.types import Info
 from app.domain.traits import mask
 from app.entrypoints.gql.consent_types import ConsentDecision, ConsentVerdict
 from app.entrypoints.gql.context import Context
+from app.entrypoints.gql.events import EventConnection, event_connection
 from app.entrypoints.gql.traits import TraitDecision, trait_decision
-from app.errors import InvalidInput
+from app.services.browse import EventFilter
 from app.services.curation import EvidenceStep, Explanation
 from app.services.profiles import IdentifierView, ProfileView
-
-#: Most events one page may ask for, once `events` returns edges.
-MAX_EVENTS_PAGE = 100
 
 
 @strawberry.input(description="One identifier, as a tracker sends it (normalised server-side).")
@@ -63,11 +61,6 @@ class Identifier:
         )
 
 
-@strawberry.type(description="A profile's events; a Relay connection (edges come later).")
-class EventConnection:
-    total_count: int = strawberry.field(description="Events owned by the profile's identifiers")
-
-
 @strawberry.type(description="A person as the identity graph sees them: a cluster of identifiers.")
 class Profile:
     id: str
@@ -92,35 +85,38 @@ class Profile:
 
     @strawberry.field(description="The identifiers of the profile (none once it is merged).")
     async def identifiers(self, info: Info[Context, Any]) -> list[Identifier]:
-        container = info.context.container
-        views = await container.profiles.identifiers(self.id)
+        views = await info.context.loaders.identifiers.load(self.id)
         if not info.context.reveals_pii:
             return [Identifier.from_view(v, masked=True) for v in views]
-        await container.audit.record(
-            info.context.actor, "pii.read", self.id, {"part": "identifiers"}
-        )
+        info.context.note_pii_read(self.id, "identifiers")
         return [Identifier.from_view(v) for v in views]
 
-    @strawberry.field(description="The profile's events; only `totalCount` for now.")
-    async def events(self, info: Info[Context, Any], first: int | None = 20) -> EventConnection:
-        # `first` is accepted now so that clients need not change when edges arrive.
-        if first is not None and not 0 <= first <= MAX_EVENTS_PAGE:
-            raise InvalidInput(f"first must be between 0 and {MAX_EVENTS_PAGE}")
-        total = await info.context.container.profiles.event_count(self.id)
-        return EventConnection(total_count=total)
+    @strawberry.field(
+        description="The profile's events, newest first: at most 100 a page, optionally of one "
+        "name and from `since` (inclusive) to `until` (exclusive), epoch seconds."
+    )
+    async def events(
+        self,
+        info: Info[Context, Any],
+        first: int = 20,
+        after: str | None = None,
+        name: str | None = None,
+        since: float | None = None,
+        until: float | None = None,
+    ) -> EventConnection:
+        return await event_connection(
+            info, self.id, first, after, EventFilter(name=name, since=since, until=until)
+        )
 
     @strawberry.field(
         description="The golden record: each trait's value chosen by survivorship "
         "(docs/profiles.md)."
     )
     async def traits(self, info: Info[Context, Any]) -> JSON | None:
-        container = info.context.container
         reveal = info.context.reveals_pii
-        record = await container.profiles.traits(self.id, reveal=reveal)
+        record = await info.context.loaders.traits.load(self.id)
         if reveal:
-            await container.audit.record(
-                info.context.actor, "pii.read", self.id, {"part": "traits"}
-            )
+            info.context.note_pii_read(self.id, "traits")
         return JSON(record)
 
     @strawberry.field(description="Why a trait has its value: winner, strategy, candidates.")

@@ -1,0 +1,34 @@
+"""DataLoaders of one request: a list of N profiles costs one query per field, not N."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from strawberry.dataloader import DataLoader
+
+from app.services.profiles import IdentifierView
+
+if TYPE_CHECKING:
+    from app.bootstrap import Container
+
+
+class Loaders:
+    def __init__(self, container: Container, reveal: Callable[[], bool]) -> None:
+        self.container = container
+        self.reveal = reveal
+        self.identifiers: DataLoader[str, list[IdentifierView]] = DataLoader(self._identifiers)
+        self.traits: DataLoader[str, dict[str, Any]] = DataLoader(self._traits)
+        self.event_counts: DataLoader[str, int] = DataLoader(self._event_counts)
+
+    async def _identifiers(self, ids: list[str]) -> list[list[IdentifierView]]:
+        found = await self.container.profiles.identifiers_of(ids)
+        return [found.get(pid, []) for pid in ids]
+
+    async def _traits(self, ids: list[str]) -> list[dict[str, Any]]:
+        found = await self.container.profiles.traits_of(ids, reveal=self.reveal())
+        return [found.get(pid, {}) for pid in ids]
+
+    async def _event_counts(self, ids: list[str]) -> list[int]:
+        found = await self.container.browser.event_counts(ids)
+        return [found[pid] for pid in ids]

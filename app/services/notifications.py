@@ -1,0 +1,91 @@
+"""Profile change notices over Valkey pub/sub, for `profileUpdated` subscribers.
+
+A notice says which profile changed and how: `merged` (others were merged into it),
+`merged_into` (it was merged into another), `split` (identifiers left it for new profiles),
+`created`, `traits` (its golden record was recomputed), `consent`, `erased`. Notices carry ids
+only. Pub/sub is best effort by design: a subscriber that is not connected misses notices and
+re-reads the profile when it comes back.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass, field
+
+import orjson
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from app.domain.identity import Merge, Split
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ProfileNotice:
+    profile_id: str
+    kind: str
+    related: tuple[str, ...] = ()
+    at: float = field(default_factory=time.time)
+
+
+def lineage_notices(
+    merges: Iterable[Merge], splits: Iterable[Split], changed: Iterable[str] = ()
+) -> list[ProfileNotice]:
+    """Notices for what a recomputation decided; `changed` profiles get a `traits` notice."""
+    notices: list[ProfileNotice] = []
+    into: dict[str, list[str]] = {}
+    for m in merges:
+        into.setdefault(m.into_id, []).append(m.from_id)
+        notices.append(ProfileNotice(m.from_id, "merged_into", (m.into_id,)))
+    notices += [ProfileNotice(k, "merged", tuple(sorted(v))) for k, v in sorted(into.items())]
+    out: dict[str, list[str]] = {}
+    for s in splits:
+        out.setdefault(s.from_id, []).append(s.new_id)
+        notices.append(ProfileNotice(s.new_id, "created", (s.from_id,)))
+    notices += [ProfileNotice(k, "split", tuple(sorted(v))) for k, v in sorted(out.items())]
+    moved = {n.profile_id for n in notices}
+    notices += [ProfileNotice(pid, "traits") for pid in sorted(set(changed) - moved)]
+    return notices
+
+
+class ProfileNotifier:
+    def __init__(self, redis: Redis, ws: str) -> None:
+        self.redis = redis
+        self.channel = f"cdp:{ws}:profiles"
+
+    async def publish(self, notices: Iterable[ProfileNotice]) -> None:
+        """Best effort: a lost notice never fails the change it describes."""
+        batch = list(notices)
+        if not batch:
+            return
+        try:
+            pipe = self.redis.pipeline(transaction=False)
+            for n in batch:
+                pipe.publish(
+                    self.channel,
+                    orjson.dumps(
+                        {"p": n.profile_id, "k": n.kind, "r": list(n.related), "at": n.at}
+                    ),
+                )
+            await pipe.execute()
+        except RedisError as exc:
+            log.warning("profile notices not published: %s", type(exc).__name__)
+
+    async def listen(self, profile_id: str) -> AsyncIterator[ProfileNotice]:
+        """Notices about one profile, as they come, until the caller stops iterating."""
+        pubsub = self.redis.pubsub()
+        await pubsub.subscribe(self.channel)
+        try:
+            while True:
+                message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+                if message is None or message.get("type") != "message":
+                    continue
+                data = orjson.loads(message["data"])
+                if data["p"] == profile_id:
+                    yield ProfileNotice(data["p"], data["k"], tuple(data["r"]), data["at"])
+        finally:
+            await pubsub.unsubscribe(self.channel)
+            await pubsub.aclose()  # type: ignore[no-untyped-call]
