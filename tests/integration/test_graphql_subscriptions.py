@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -16,8 +17,9 @@ from tests.messages import message
 
 pytestmark = pytest.mark.integration
 
-SUBSCRIBE = """
-subscription($id: String!) { profileUpdated(profileId: $id) { profileId kind related at } }"""
+SUBSCRIBE = (
+    Path(__file__).resolve().parents[2] / "graphql" / "operations" / "ProfileUpdated.graphql"
+).read_text(encoding="utf-8")
 MERGE = """
 mutation($ids: [String!]!) { mergeProfiles(ids: $ids, reason: "same person") {
   __typename ... on Merged { profileId mergedIds } } }"""
@@ -50,7 +52,7 @@ async def test_a_merge_reaches_subscribers_of_both_profiles(
                     {
                         "id": str(n),
                         "type": "subscribe",
-                        "payload": {"query": SUBSCRIBE, "variables": {"id": pid}},
+                        "payload": {"query": SUBSCRIBE, "variables": {"profileId": pid}},
                     }
                 )
             )
@@ -84,7 +86,7 @@ async def test_a_subscription_needs_credentials(api_url: str) -> None:
                 {
                     "id": "1",
                     "type": "subscribe",
-                    "payload": {"query": SUBSCRIBE, "variables": {"id": "x"}},
+                    "payload": {"query": SUBSCRIBE, "variables": {"profileId": "x"}},
                 }
             )
         )

@@ -1,0 +1,145 @@
+"""Every frontend operation in graphql/operations/ runs against the live API without errors
+(the schema test proves they validate; this proves they work)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from app.bootstrap import Container
+from app.settings import Settings
+from tests.messages import message
+
+pytestmark = pytest.mark.integration
+
+OPERATIONS = Path(__file__).resolve().parents[2] / "graphql" / "operations"
+IDENT = {"type": "email", "value": "ops@example.org"}
+#: Run over WebSocket by tests/integration/test_graphql_subscriptions.py.
+SUBSCRIPTIONS = {"ProfileUpdated"}
+#: A successful answer of each mutation (other union members are failures here).
+SUCCESS = {
+    "BlockIdentifier": "Blocked",
+    "UnblockIdentifier": "Blocked",
+    "UnlinkIdentifier": "Unlinked",
+    "MergeProfiles": "Merged",
+    "SetConsent": "ConsentRecorded",
+    "PreviewErasure": "ErasurePreview",
+    "ExportSubject": "SubjectExport",
+    "EraseSubject": "Erasure",
+    "Track": "Resolved",
+    "Identify": "Resolved",
+}
+
+
+@pytest.fixture
+async def resolving(container: Container) -> AsyncIterator[None]:
+    stop = asyncio.Event()
+    task = asyncio.create_task(container.resolver("ops-test").run(stop, block_ms=50))
+    try:
+        yield
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 30)
+
+
+async def test_every_operation_runs(
+    container: Container, api_url: str, settings: Settings, resolving: None
+) -> None:
+    await container.ingestion.ingest(
+        [
+            message("identify", user="ops-u", anon="ops-a", email="ops@example.org"),
+            message(anon="ops-other"),
+            message(anon="ops-third"),
+        ]
+    )
+    source = (await container.sources.create("ops")).source.id
+
+    async def pid(type: str, value: str) -> str:
+        view = await container.profiles.profile_by_identifier(type, value)
+        assert view is not None
+        return view.id
+
+    me = await pid("email", "ops@example.org")
+    erasure_id: list[str] = []
+    variables: dict[str, Callable[[], Any]] = {
+        "Profile": lambda: {"id": me},
+        "ProfileByIdentifier": lambda: IDENT,
+        "Profiles": lambda: {"first": 10},
+        "ProfileEvents": lambda: {"id": me, "first": 10},
+        "ProfileConsents": lambda: {"id": me},
+        "IdentityGraph": lambda: {"profileId": me, "depth": 1},
+        "ExplainLink": lambda: {"a": IDENT, "b": {"type": "anonymous_id", "value": "ops-a"}},
+        "Purposes": dict,
+        "MayUse": lambda: {"profileId": me, "purpose": "marketing"},
+        "SetConsent": lambda: {"identifier": IDENT, "purpose": "marketing", "granted": True},
+        "BlockIdentifier": lambda: {"identifier": {"type": "anonymous_id", "value": "ops-third"}},
+        "UnblockIdentifier": lambda: {"identifier": {"type": "anonymous_id", "value": "ops-third"}},
+        "UnlinkIdentifier": lambda: {"identifier": {"type": "anonymous_id", "value": "ops-a"}},
+        "Track": lambda: {
+            "message": {"userId": "ops-u", "event": "Opened"},
+            "sourceId": source,
+        },
+        "Identify": lambda: {
+            "message": {"userId": "ops-new", "traits": {"plan": "pro"}},
+            "sourceId": source,
+        },
+        "AuditLog": dict,
+        "PreviewErasure": lambda: {"identifier": IDENT},
+        "ExportSubject": lambda: {"identifier": IDENT},
+        "EraseSubject": lambda: {"identifier": IDENT, "reason": "test"},
+        "Erasure": lambda: {"id": erasure_id[0]},
+    }
+    merge_ids: list[str] = []
+    variables["MergeProfiles"] = lambda: {"ids": merge_ids, "reason": "same visitor"}
+    order = [
+        "Profile",
+        "ProfileByIdentifier",
+        "Profiles",
+        "ProfileEvents",
+        "IdentityGraph",
+        "ExplainLink",
+        "Purposes",
+        "SetConsent",
+        "MayUse",
+        "ProfileConsents",
+        "BlockIdentifier",
+        "UnblockIdentifier",
+        "MergeProfiles",
+        "UnlinkIdentifier",
+        "Track",
+        "Identify",
+        "AuditLog",
+        "PreviewErasure",
+        "ExportSubject",
+        "EraseSubject",
+        "Erasure",
+    ]
+    files = {p.stem for p in OPERATIONS.glob("*.graphql")}
+    assert files - SUBSCRIPTIONS == set(order), "every operation needs a run here"
+    key = settings.admin_api_key.get_secret_value()
+    async with httpx.AsyncClient(base_url=api_url) as client:
+        for name in order:
+            if name == "MergeProfiles":
+                merge_ids[:] = [
+                    await pid("anonymous_id", "ops-other"),
+                    await pid("anonymous_id", "ops-third"),
+                ]
+            query = (OPERATIONS / f"{name}.graphql").read_text(encoding="utf-8")
+            response = await client.post(
+                "/graphql",
+                json={"query": query, "variables": variables[name](), "operationName": name},
+                headers={"Authorization": f"Bearer {key}"},
+            )
+            body = response.json()
+            assert "errors" not in body, (name, body["errors"])
+            (answer,) = body["data"].values()
+            assert answer is not None, name
+            if name in SUCCESS:
+                assert answer["__typename"] == SUCCESS[name], (name, answer)
+            if name == "EraseSubject":
+                erasure_id.append(answer["id"])
