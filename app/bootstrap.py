@@ -41,6 +41,8 @@ from app.services.notifications import ProfileNotifier
 from app.services.profiles import ProfileService
 from app.services.resolver import Resolver
 from app.services.retention import RetentionService
+from app.services.segments.engine import SegmentService
+from app.services.segments.feed import SegmentFeed
 from app.services.sending import MessageSender
 from app.services.sources import SourceService
 from app.services.subject_export import SubjectExporter
@@ -81,6 +83,11 @@ class Container:
     browser: ProfileBrowser
     notifier: ProfileNotifier
     sender: MessageSender
+    segments: SegmentService
+
+    def segment_feed(self, consumer: str = "segments-1") -> SegmentFeed:
+        """The change-feed consumer that keeps segment memberships current."""
+        return SegmentFeed(self.redis, self.segments.graph, self.segments, consumer)
 
     async def enqueue_erasure(self, request_id: str, defer_seconds: float = 0.0) -> None:
         """Hand an erasure to a worker (each attempt is its own arq job; the erasure's lease
@@ -234,5 +241,8 @@ async def build_container(settings: Settings) -> Container:
         browser=ProfileBrowser(identity, sealer, golden.effective_schema),
         notifier=notifier,
         sender=MessageSender(acceptance, identity),
+        segments=SegmentService(
+            identity, golden.effective_schema, policy, consent, redis, notifier
+        ),
         apikeys=ApiKeyService(graph, settings.workspace, settings.admin_api_key.get_secret_value()),
     )

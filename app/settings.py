@@ -102,6 +102,8 @@ class Settings(BaseSettings):
     resolver_claim_idle_ms: int = 30_000
     resolver_name: str = "resolver-1"
     worker_runs_resolver: bool = True
+    #: The worker also consumes the change feed and keeps segment memberships current.
+    worker_runs_segments: bool = True
     #: Client timestamps older than this (days) are kept but flagged.
     timestamp_horizon_days: int = 365
     #: Browser origins (scheme://host[:port]) allowed to call /v1/* by CORS, as a JSON list in

@@ -93,3 +93,14 @@ async def purge_expired_events(ctx: dict[str, Any]) -> dict[str, int]:
     if any(deleted.values()):
         await container.audit.record("retention-job", "retention.run", None, deleted)
     return deleted
+
+
+async def refresh_segments(ctx: dict[str, Any]) -> dict[str, int]:
+    """Re-evaluate segments with a time window or a consent condition (every 10 minutes):
+    time passes without any event, and members must leave when their window closes."""
+    container = _container(ctx)
+    changes = await container.segments.refresh()
+    return {
+        "entered": sum(1 for c in changes if c.entered),
+        "left": sum(1 for c in changes if not c.entered),
+    }

@@ -21,6 +21,7 @@ from workers.jobs import (
     graph_stats,
     heartbeat,
     purge_expired_events,
+    refresh_segments,
     reresolve_workspace,
     resume_erasures,
     rotate_kek,
@@ -37,17 +38,21 @@ def worker_options(settings: Settings) -> dict[str, Any]:
         ctx["container"] = container
         # Erasures a dead worker left half-way are finished first.
         await resume_erasures(ctx)
+        stop = asyncio.Event()
+        ctx["stop"] = stop
+        tasks: list[asyncio.Task[None]] = []
         if settings.worker_runs_resolver:
-            stop = asyncio.Event()
-            ctx["resolver_stop"] = stop
-            ctx["resolver_task"] = asyncio.create_task(container.resolver().run(stop))
+            tasks.append(asyncio.create_task(container.resolver().run(stop)))
+        if settings.worker_runs_segments:
+            tasks.append(asyncio.create_task(container.segment_feed().run(stop)))
+        ctx["background"] = tasks
 
     async def on_shutdown(ctx: dict[str, Any]) -> None:
-        task: asyncio.Task[None] | None = ctx.get("resolver_task")
-        if task is not None:
-            ctx["resolver_stop"].set()
+        tasks: list[asyncio.Task[None]] = ctx.get("background", [])
+        if tasks:
+            ctx["stop"].set()
             with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
-                await asyncio.wait_for(task, 30)
+                await asyncio.wait_for(asyncio.gather(*tasks), 30)
         container = ctx.get("container")
         if container is not None:
             await container.close()
@@ -61,11 +66,13 @@ def worker_options(settings: Settings) -> dict[str, Any]:
             erase_subject,
             resume_erasures,
             purge_expired_events,
+            refresh_segments,
         ],
         "cron_jobs": [
             cron(heartbeat, second=0, unique=True),
             cron(resume_erasures, second=30, unique=True),
             cron(purge_expired_events, hour=3, minute=17, second=0, unique=True),
+            cron(refresh_segments, minute=set(range(5, 60, 10)), second=45, unique=True),
         ],
         "on_startup": on_startup,
         "on_shutdown": on_shutdown,

@@ -311,6 +311,10 @@ class IdentityGraph:
         """A named read query with this workspace's `$ws`."""
         return await self._graph.read(name, ws=self.ws, **params)
 
+    async def read_text(self, text: str, /, **params: Any) -> list[dict[str, Any]]:
+        """A composed read (compiled segments) with this workspace's `$ws`."""
+        return await self._graph.read_text(text, ws=self.ws, **params)
+
     async def run_write(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
         """A named write query, in its own transaction, with this workspace's `$ws`."""
         return await self._graph.write(name, ws=self.ws, **params)

@@ -57,6 +57,16 @@ class Graph:
         )
         return [record.data() for record in records]
 
+    async def read_text(self, text: str, /, **params: Any) -> list[dict[str, Any]]:
+        """A read whose text was composed from registry queries and fragments (compiled
+        segments); never call it with text built from input."""
+        count_query()
+        composed: LiteralString = text  # composed of registry fragments only
+        records, _, _ = await self.driver.execute_query(
+            composed, params, database_=self.database, routing_="r"
+        )
+        return [record.data() for record in records]
+
     async def write(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
         count_query()
         records, _, _ = await self.driver.execute_query(

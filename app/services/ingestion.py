@@ -194,7 +194,8 @@ class IngestionService:
             # Made before the transaction knew: an erased subject gets no key material.
             await self.sealer.forget(sorted(barred_keys))
         if self.notifier is not None:
-            await self.notifier.publish(report.notices)
+            stored = [(p.owner_key, p.message.display_name) for p in prepared if p.owner_key]
+            await self.notifier.publish(report.notices, stored if report.stored else ())
         return report
 
     def _identifier_rows(

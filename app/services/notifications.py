@@ -52,14 +52,24 @@ def lineage_notices(
 
 
 class ProfileNotifier:
+    """Publishes notices to subscribers (pub/sub) and to the change feed (a stream that the
+    segment engine consumes with a consumer group, so it misses nothing while it runs)."""
+
+    FEED_LENGTH = 100_000
+
     def __init__(self, redis: Redis, ws: str) -> None:
         self.redis = redis
         self.channel = f"cdp:{ws}:profiles"
+        self.feed = f"cdp:{ws}:changes"
 
-    async def publish(self, notices: Iterable[ProfileNotice]) -> None:
-        """Best effort: a lost notice never fails the change it describes."""
+    async def publish(
+        self, notices: Iterable[ProfileNotice], events: Iterable[tuple[str, str | None]] = ()
+    ) -> None:
+        """Best effort: a lost notice never fails the change it describes. `events` are
+        (owner identifier key, event name) of newly stored events, for the change feed."""
         batch = list(notices)
-        if not batch:
+        stored = [[key, name] for key, name in events]
+        if not batch and not stored:
             return
         try:
             pipe = self.redis.pipeline(transaction=False)
@@ -70,6 +80,13 @@ class ProfileNotifier:
                         {"p": n.profile_id, "k": n.kind, "r": list(n.related), "at": n.at}
                     ),
                 )
+            feed = {"n": [[n.profile_id, n.kind] for n in batch], "e": stored}
+            pipe.xadd(
+                self.feed,
+                {"c": orjson.dumps(feed)},
+                maxlen=self.FEED_LENGTH,
+                approximate=True,
+            )
             await pipe.execute()
         except RedisError as exc:
             log.warning("profile notices not published: %s", type(exc).__name__)

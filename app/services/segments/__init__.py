@@ -1,0 +1,1 @@
+"""Real-time segments: compiled to parameterised Cypher, evaluated only where inputs changed."""

@@ -1,0 +1,323 @@
+"""Segments: saving definitions, previewing them, and keeping memberships current.
+
+Membership is an edge `(:Profile)-[:IN_SEGMENT {since}]->(:Segment)`. When profiles change,
+only the active segments whose inputs changed are evaluated, and only for those profiles;
+entering and leaving are published as profile notices (`segment_entered`, `segment_left`) and
+appended to the workspace's segment event stream for journeys. Segments with a time window
+(or a consent condition, which can expire) are also refreshed on a schedule.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from redis.asyncio import Redis
+
+from app.adapters.cypher import query
+from app.adapters.identity_graph import IdentityGraph
+from app.domain.consent import ConsentPolicy
+from app.domain.segments import (
+    SegmentDefinition,
+    SegmentError,
+    dependencies,
+    parse_definition,
+)
+from app.domain.segments.definition import Dependencies
+from app.domain.traits import TraitSchema
+from app.errors import InvalidInput, NotFound
+from app.services.consent import ConsentService
+from app.services.notifications import ProfileNotice, ProfileNotifier
+from app.services.segments.compiler import Compiled, Compiler, with_predicate
+
+PAGE = 1000
+#: Kinds of change that can move any segment (the profile itself appeared, merged or split).
+STRUCTURAL = {"merged", "merged_into", "split", "created", "erased"}
+
+
+@dataclass(frozen=True)
+class SegmentView:
+    name: str
+    description: str
+    definition: dict[str, Any]
+    version: int
+    active: bool
+    updated_at: float
+    members: int
+
+
+@dataclass(frozen=True)
+class MembershipChange:
+    profile_id: str
+    segment: str
+    entered: bool
+    at: float
+
+
+@dataclass
+class ProfileChanges:
+    """What changed, per profile: kinds of notice and names of new events."""
+
+    kinds: dict[str, set[str]] = field(default_factory=dict)
+    events: dict[str, set[str]] = field(default_factory=dict)
+
+    def add(self, profile_id: str, kind: str) -> None:
+        self.kinds.setdefault(profile_id, set()).add(kind)
+
+    def add_event(self, profile_id: str, name: str | None) -> None:
+        self.events.setdefault(profile_id, set()).add(name or "")
+
+    @property
+    def profiles(self) -> set[str]:
+        return set(self.kinds) | set(self.events)
+
+
+def _concerned(deps: Dependencies, kinds: set[str], events: set[str]) -> bool:
+    if kinds & STRUCTURAL:
+        return True
+    if "traits" in kinds and deps.traits:
+        return True
+    if "consent" in kinds and deps.purposes:
+        return True
+    return bool(deps.events & events)
+
+
+class SegmentService:
+    def __init__(
+        self,
+        graph: IdentityGraph,
+        schema: Callable[[], Awaitable[TraitSchema]],
+        policy: ConsentPolicy,
+        consent: ConsentService,
+        redis: Redis,
+        notifier: ProfileNotifier | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.graph = graph
+        self.schema = schema
+        self.policy = policy
+        self.consent = consent
+        self.redis = redis
+        self.notifier = notifier
+        self.clock = clock
+        self.events_stream = f"cdp:{graph.ws}:segment-events"
+
+    # -- definitions -------------------------------------------------------------------------
+
+    async def _compiler(self) -> Compiler:
+        defaults = {p.name: p.default_granted for p in await self.consent.purposes()}
+        return Compiler(await self.schema(), self.policy, defaults, self.graph.ws)
+
+    async def _check(self, raw: Any) -> tuple[SegmentDefinition, Compiled]:
+        try:
+            definition = parse_definition(raw)
+            compiled = (await self._compiler()).compile(definition.condition)
+        except SegmentError as exc:
+            raise InvalidInput(str(exc)) from None
+        known = {s.name for s in await self.all()}
+        refs = dependencies(definition.condition).segments
+        missing = sorted(refs - known)
+        if missing:
+            raise InvalidInput(f"condition: unknown segment(s): {', '.join(missing)}")
+        if definition.name in refs or await self._reaches(refs, definition.name):
+            raise InvalidInput("condition: segments may not refer to each other in a cycle")
+        return definition, compiled
+
+    async def _reaches(self, start: Iterable[str], target: str) -> bool:
+        graph = {
+            s.name: dependencies(parse_definition(s.definition).condition).segments
+            for s in await self.all()
+        }
+        seen: set[str] = set()
+        frontier = list(start)
+        while frontier:
+            name = frontier.pop()
+            if name == target:
+                return True
+            if name not in seen:
+                seen.add(name)
+                frontier.extend(graph.get(name, ()))
+        return False
+
+    async def validate(self, raw: Any) -> SegmentDefinition:
+        return (await self._check(raw))[0]
+
+    async def save(self, raw: Any, by: str) -> SegmentView:
+        """Create or replace a definition (a new version); an active segment is re-evaluated."""
+        definition, _ = await self._check(raw)
+        await self.graph.run_write(
+            "segments/save",
+            name=definition.name,
+            description=definition.description,
+            definition=orjson.dumps(definition.source, option=orjson.OPT_SORT_KEYS).decode(),
+            at=self.clock(),
+            by=by,
+        )
+        view = await self.get(definition.name)
+        if view.active:
+            await self.refresh([view.name])
+        return await self.get(definition.name)
+
+    async def set_active(self, name: str, active: bool) -> SegmentView:
+        rows = await self.graph.run_write(
+            "segments/set_active", name=name, active=active, at=self.clock()
+        )
+        if not rows:
+            raise NotFound("no segment with that name")
+        if active:
+            await self.refresh([name])
+        return await self.get(name)
+
+    async def all(self) -> list[SegmentView]:
+        rows = await self.graph.read("segments/list")
+        return [
+            SegmentView(
+                name=r["name"],
+                description=r["description"] or "",
+                definition=orjson.loads(r["definition"]),
+                version=int(r["version"]),
+                active=bool(r["active"]),
+                updated_at=float(r["updated_at"]),
+                members=int(r["members"]),
+            )
+            for r in rows
+        ]
+
+    async def get(self, name: str) -> SegmentView:
+        found = next((s for s in await self.all() if s.name == name), None)
+        if found is None:
+            raise NotFound("no segment with that name")
+        return found
+
+    async def of_profile(self, profile_id: str) -> list[tuple[str, float]]:
+        rows = await self.graph.read("segments/of_profile", id=profile_id)
+        return [(r["name"], float(r["since"])) for r in rows]
+
+    async def members(self, name: str, after: str = "", limit: int = 100) -> list[str]:
+        rows = await self.graph.read(
+            "segments/members_page", key=f"{self.graph.ws}:{name}", after=after, limit=limit
+        )
+        return [r["id"] for r in rows]
+
+    async def preview(self, raw: Any, sample: int = 10) -> tuple[int, list[str]]:
+        """How many active profiles a definition selects now, and a few of them."""
+        _, compiled = await self._check(raw)
+        text = with_predicate(query("segments/preview"), compiled.predicate)
+        rows = await self.graph.read_text(
+            text, sample=max(0, min(sample, 100)), **compiled.bind(self.clock())
+        )
+        return int(rows[0]["total"]), list(rows[0]["sample"])
+
+    # -- memberships -------------------------------------------------------------------------
+
+    async def _active(self) -> list[tuple[SegmentDefinition, Dependencies]]:
+        """Active segments, those referred to by others first."""
+        found = [parse_definition(s.definition) for s in await self.all() if s.active]
+        deps = {d.name: dependencies(d.condition) for d in found}
+        ordered: list[SegmentDefinition] = []
+        placed: set[str] = set()
+        pending = sorted(found, key=lambda d: d.name)
+        while pending:
+            waiting = {d.name for d in pending}
+            ready = [d for d in pending if not deps[d.name].segments & waiting]
+            if not ready:  # a cycle slipped in: evaluate in name order rather than stop
+                ready = pending[:1]
+            for d in ready:
+                ordered.append(d)
+                placed.add(d.name)
+            pending = [d for d in pending if d.name not in placed]
+        return [(d, deps[d.name]) for d in ordered]
+
+    async def evaluate(
+        self, segment: SegmentDefinition, profile_ids: list[str], compiled: Compiled | None = None
+    ) -> list[MembershipChange]:
+        """Re-decide one segment for some profiles; write and announce what changed."""
+        if not profile_ids:
+            return []
+        compiled = compiled or (await self._compiler()).compile(segment.condition)
+        now = self.clock()
+        text = with_predicate(query("segments/evaluate"), compiled.predicate)
+        rows = await self.graph.read_text(text, ids=sorted(set(profile_ids)), **compiled.bind(now))
+        inside = [r["profile"] for r in rows if r["member"]]
+        outside = sorted(set(profile_ids) - set(inside))
+        key = f"{self.graph.ws}:{segment.name}"
+        entered = await self.graph.run_write("segments/enter", key=key, ids=inside, at=now)
+        left = await self.graph.run_write("segments/leave", key=key, ids=outside)
+        changes = [MembershipChange(p, segment.name, True, now) for p in entered[0]["entered"]]
+        changes += [MembershipChange(p, segment.name, False, now) for p in left[0]["left"]]
+        await self._announce(changes)
+        return changes
+
+    async def _announce(self, changes: list[MembershipChange]) -> None:
+        if not changes:
+            return
+        pipe = self.redis.pipeline(transaction=False)
+        for c in changes:
+            pipe.xadd(
+                self.events_stream,
+                {
+                    "profile": c.profile_id,
+                    "segment": c.segment,
+                    "change": "entered" if c.entered else "left",
+                    "at": repr(c.at),
+                },
+                maxlen=100_000,
+                approximate=True,
+            )
+        await pipe.execute()
+        if self.notifier is not None:
+            await self.notifier.publish(
+                ProfileNotice(
+                    c.profile_id, "segment_entered" if c.entered else "segment_left", (c.segment,)
+                )
+                for c in changes
+            )
+
+    async def on_changes(self, changes: ProfileChanges) -> list[MembershipChange]:
+        """Evaluate only the segments whose inputs changed, only for the profiles that did."""
+        done: list[MembershipChange] = []
+        moved: dict[str, set[str]] = {}  # profile -> segments whose membership changed
+        compiler = await self._compiler()
+        for segment, deps in await self._active():
+            ids = [
+                pid
+                for pid in sorted(changes.profiles)
+                if _concerned(deps, changes.kinds.get(pid, set()), changes.events.get(pid, set()))
+                or (deps.segments & moved.get(pid, set()))
+            ]
+            result = await self.evaluate(segment, ids, compiler.compile(segment.condition))
+            for c in result:
+                moved.setdefault(c.profile_id, set()).add(c.segment)
+            done += result
+        return done
+
+    async def refresh(self, names: Iterable[str] | None = None) -> list[MembershipChange]:
+        """Re-evaluate whole segments over every profile (activation, edits, time windows)."""
+        wanted = set(names) if names is not None else None
+        done: list[MembershipChange] = []
+        compiler = await self._compiler()
+        for segment, deps in await self._active():
+            if wanted is not None and segment.name not in wanted:
+                continue
+            if wanted is None and not deps.windowed:
+                continue
+            compiled = compiler.compile(segment.condition)
+            after = ""
+            while True:
+                rows = await self.graph.read("segments/active_ids_page", after=after, limit=PAGE)
+                if not rows:
+                    break
+                after = rows[-1]["id"]
+                done += await self.evaluate(segment, [r["id"] for r in rows], compiled)
+        return done
+
+
+def changes_from(notices: Iterable[Mapping[str, Any]]) -> ProfileChanges:
+    """Profile changes from decoded notices ({"p", "k", "r"})."""
+    out = ProfileChanges()
+    for n in notices:
+        out.add(n["p"], n["k"])
+    return out

@@ -1,0 +1,102 @@
+"""The change feed consumer: profile changes from the stream, through the segment engine.
+
+Everything that changes a profile (the resolver, curation, traits, consent, erasure) appends
+its notices to `cdp:<ws>:changes`; this consumer reads them with a consumer group, resolves
+event owners to profiles, evaluates only the segments concerned, and acknowledges (and
+deletes) the entries once done. A crash re-delivers what was not acknowledged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import orjson
+from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import ResponseError
+
+from app.adapters.identity_graph import IdentityGraph
+from app.services.segments.engine import ProfileChanges, SegmentService
+
+log = logging.getLogger(__name__)
+GROUP = "segments"
+
+
+class SegmentFeed:
+    def __init__(
+        self,
+        redis: Redis,
+        graph: IdentityGraph,
+        engine: SegmentService,
+        consumer: str = "segments-1",
+        batch: int = 200,
+    ) -> None:
+        self.redis = redis
+        self.graph = graph
+        self.engine = engine
+        self.consumer = consumer
+        self.batch = batch
+        self.stream = f"cdp:{graph.ws}:changes"
+
+    async def ensure_group(self) -> None:
+        try:
+            await self.redis.xgroup_create(self.stream, GROUP, id="$", mkstream=True)
+        except ResponseError as exc:
+            if "BUSYGROUP" not in str(exc):
+                raise
+
+    async def step(self, block_ms: int = 1000, pending: bool = False) -> int:
+        """One batch: read, evaluate, acknowledge. Returns how many entries it handled."""
+        reply = await self.redis.xreadgroup(
+            GROUP,
+            self.consumer,
+            {self.stream: "0" if pending else ">"},
+            count=self.batch,
+            block=None if pending else block_ms,
+        )
+        entries: list[tuple[Any, Any]] = reply[0][1] if reply else []
+        if not entries:
+            return 0
+        changes = ProfileChanges()
+        owners: dict[str, set[str]] = {}
+        for _, fields in entries:
+            if not fields:
+                continue
+            data = orjson.loads(fields[b"c"])
+            for profile_id, kind in data["n"]:
+                changes.add(profile_id, kind)
+            for key, name in data["e"]:
+                owners.setdefault(key, set()).add(name or "")
+        if owners:
+            rows = await self.graph.read("segments/owner_profiles", keys=sorted(owners))
+            for row in rows:
+                for name in owners[row["key"]]:
+                    changes.add_event(row["profile"], name)
+        if changes.profiles:
+            await self.engine.on_changes(changes)
+        ids = [entry_id for entry_id, _ in entries]
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.xack(self.stream, GROUP, *ids)
+        pipe.xdel(self.stream, *ids)
+        await pipe.execute()
+        return len(entries)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        await self.ensure_group()
+        await self.step(pending=True)  # what a previous run left unacknowledged
+        delay = 0.5
+        while not stop.is_set():
+            try:
+                await self.step()
+                delay = 0.5
+            except (RedisConnectionError, OSError) as exc:
+                log.warning("segment feed waits for Valkey: %s", type(exc).__name__)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
+            except Exception:
+                log.exception("segment evaluation failed; retrying")
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
+                await self.step(pending=True)

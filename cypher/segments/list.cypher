@@ -1,0 +1,6 @@
+// The workspace's segments with their member counts.
+MATCH (s:Segment {ws: $ws})
+RETURN s.name AS name, s.description AS description, s.definition AS definition,
+       s.version AS version, s.active AS active, s.updated_at AS updated_at,
+       COUNT { (s)<-[:IN_SEGMENT]-(:Profile) } AS members
+ORDER BY s.name

@@ -1,0 +1,200 @@
+"""Segments on a real graph: every kind of condition, real-time membership through the change
+feed, only the concerned segments re-evaluated, and time windows refreshed."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import pytest
+
+from app.bootstrap import Container
+from app.errors import InvalidInput
+from app.services.segments.engine import SegmentService
+from tests.messages import message
+
+pytestmark = pytest.mark.integration
+
+DAY = 86_400.0
+
+
+def seg(name: str, condition: dict[str, Any]) -> dict[str, Any]:
+    return {"name": name, "condition": condition}
+
+
+async def _pid(container: Container, type: str, value: str) -> str:
+    view = await container.profiles.profile_by_identifier(type, value)
+    assert view is not None
+    return view.id
+
+
+async def _people(container: Container) -> dict[str, str]:
+    now = container.segments.clock()
+    granted = message(user="ann", at=now - 5 * DAY)
+    granted = dataclasses.replace(
+        granted, context={"consent": {"categoryPreferences": {"marketing": True}}}
+    )
+    await container.ingestion.ingest(
+        [
+            message(
+                "identify",
+                user="ann",
+                email="ann@example.org",
+                traits={"plan": "pro", "lifetime_value": 900},
+                at=now - 60 * DAY,
+            ),
+            granted,
+            *[message(user="ann", event="Order Completed", at=now - d * DAY) for d in (1, 3)],
+            message(
+                "identify",
+                user="bob",
+                traits={"plan": "free", "lifetime_value": 20},
+                at=now - 50 * DAY,
+            ),
+            *[message(user="bob", event="Order Completed", at=now - d * DAY) for d in (2, 45)],
+            message(
+                "identify",
+                user="cy",
+                email="cy@example.org",
+                traits={"plan": "team"},
+                at=now - 10 * DAY,
+            ),
+        ]
+    )
+    return {u: await _pid(container, "user_id", u) for u in ("ann", "bob", "cy")}
+
+
+async def test_every_kind_of_condition_selects_the_right_profiles(container: Container) -> None:
+    ids = await _people(container)
+    names = {v: k for k, v in ids.items()}
+
+    async def who(condition: dict[str, Any]) -> set[str]:
+        total, sample = await container.segments.preview(seg("preview", condition), sample=50)
+        assert total == len(sample)
+        return {names[p] for p in sample}
+
+    assert await who({"trait": "plan", "op": "eq", "value": "pro"}) == {"ann"}
+    assert await who({"trait": "plan", "op": "in", "value": ["pro", "team"]}) == {"ann", "cy"}
+    assert await who({"trait": "lifetime_value", "op": "gte", "value": 100}) == {"ann"}
+    assert await who({"trait": "lifetime_value", "op": "missing"}) == {"cy"}
+    assert await who({"identifier": "email"}) == {"ann", "cy"}
+    bought_twice = {"event": "Order Completed", "min_count": 2, "within_days": 30}
+    assert await who(bought_twice) == {"ann"}
+    assert await who({"event": "Order Completed", "min_count": 2}) == {"ann", "bob"}
+    assert await who({"event": "Order Completed", "min_count": 0, "max_count": 0}) == {"cy"}
+    assert await who({"consent": "Advertising"}) == {"ann"}
+    assert await who({"not": {"consent": "marketing"}}) == {"bob", "cy"}
+    either = {"any": [{"trait": "plan", "op": "eq", "value": "free"}, {"identifier": "email"}]}
+    assert await who(either) == {"ann", "bob", "cy"}
+    both = {
+        "all": [{"identifier": "email"}, {"not": {"trait": "plan", "op": "eq", "value": "pro"}}]
+    }
+    assert await who(both) == {"cy"}
+
+
+async def test_bad_definitions_are_refused_naming_the_problem(container: Container) -> None:
+    cases = [
+        (seg("s", {"trait": "email", "op": "exists"}), "condition.trait: 'email' is not a plain"),
+        (seg("s", {"trait": "lifetime_value", "op": "gt", "value": "lots"}), "condition.value"),
+        (seg("s", {"segment": "nope"}), "condition: unknown segment(s): nope"),
+        (seg("s", {"identifier": "e mail"}), "condition.identifier"),
+    ]
+    for raw, message_ in cases:
+        with pytest.raises(InvalidInput) as caught:
+            await container.segments.save(raw, "tester")
+        assert str(caught.value).startswith(message_), str(caught.value)
+    await container.segments.save(seg("a", {"identifier": "email"}), "tester")
+    await container.segments.save(seg("b", {"segment": "a"}), "tester")
+    with pytest.raises(InvalidInput, match="cycle"):
+        await container.segments.save(seg("a", {"segment": "b"}), "tester")
+
+
+async def test_memberships_follow_changes_through_the_feed(container: Container) -> None:
+    feed = container.segment_feed("test")
+    await feed.ensure_group()
+    buyers = seg("buyers", {"event": "Order Completed", "min_count": 2, "within_days": 30})
+    await container.segments.save(buyers, "tester")
+    await container.segments.save(
+        seg("reachable_buyers", {"all": [{"segment": "buyers"}, {"consent": "marketing"}]}),
+        "tester",
+    )
+    await container.segments.set_active("buyers", True)
+    await container.segments.set_active("reachable_buyers", True)
+    now = container.segments.clock()
+    await container.ingestion.ingest([message(user="dee", event="Order Completed", at=now)])
+    await feed.step(block_ms=100)
+    dee = await _pid(container, "user_id", "dee")
+    assert await container.segments.of_profile(dee) == []
+    await container.ingestion.ingest([message(user="dee", event="Order Completed", at=now + 1)])
+    await feed.step(block_ms=100)
+    assert [n for n, _ in await container.segments.of_profile(dee)] == ["buyers"]
+    # Consent given: she is also reachable now (a segment that depends on another follows it).
+    await container.consent.set_consent(
+        profile_id=dee,
+        identifier=None,
+        purpose="marketing",
+        granted=True,
+        expires_at=None,
+        source=None,
+        by="tester",
+    )
+    await feed.step(block_ms=100)
+    assert [n for n, _ in await container.segments.of_profile(dee)] == [
+        "buyers",
+        "reachable_buyers",
+    ]
+    events = await container.redis.xrange(container.segments.events_stream)
+    assert [(f[b"segment"], f[b"change"]) for _, f in events] == [
+        (b"buyers", b"entered"),
+        (b"reachable_buyers", b"entered"),
+    ]
+    # Thirty-one days on, the window has closed: the scheduled refresh lets her go.
+    later = SegmentService(
+        container.segments.graph,
+        container.segments.schema,
+        container.segments.policy,
+        container.consent,
+        container.redis,
+        clock=lambda: now + 31 * DAY,
+    )
+    changes = await later.refresh()
+    assert {(c.segment, c.entered) for c in changes} == {
+        ("buyers", False),
+        ("reachable_buyers", False),
+    }
+
+
+async def test_only_segments_whose_inputs_changed_are_evaluated(
+    container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    feed = container.segment_feed("test")
+    await feed.ensure_group()
+    for name, condition in [
+        ("pro", {"trait": "plan", "op": "eq", "value": "pro"}),
+        ("signed_up", {"event": "Signed Up"}),
+    ]:
+        await container.segments.save(seg(name, condition), "tester")
+        await container.segments.set_active(name, True)
+    await container.ingestion.ingest([message(user="eve", event="Signed Up")])
+    await feed.step(block_ms=100)  # a new profile: every segment looks at it
+    evaluated: list[str] = []
+    original = container.segments.evaluate
+
+    async def spy(segment: Any, ids: list[str], compiled: Any = None) -> Any:
+        if ids:
+            evaluated.append(segment.name)
+        return await original(segment, ids, compiled)
+
+    monkeypatch.setattr(container.segments, "evaluate", spy)
+    await container.ingestion.ingest([message(user="eve", event="Viewed")])
+    await feed.step(block_ms=100)
+    assert evaluated == []  # no segment reads "Viewed" events
+    await container.ingestion.ingest([message(user="eve", event="Signed Up")])
+    await feed.step(block_ms=100)
+    assert evaluated == ["signed_up"]
+    evaluated.clear()
+    eve = await _pid(container, "user_id", "eve")
+    await container.profiles.set_trait(eve, "plan", "pro", "tester")
+    await feed.step(block_ms=100)
+    assert evaluated == ["pro"]
+    assert [n for n, _ in await container.segments.of_profile(eve)] == ["pro", "signed_up"]
