@@ -227,6 +227,29 @@ class EventStream:
             for i, f in rows
         ]
 
+    async def purge_mentions(self, needles: Sequence[str]) -> int:
+        """Delete entries of the workspace's change feed and segment event stream that mention
+        any of the given ids or keys (an erased subject's); returns how many went."""
+        if not needles:
+            return 0
+        wanted = [n.encode() for n in needles]
+        removed = 0
+        for key in (f"cdp:{self.ws}:changes", f"cdp:{self.ws}:segment-events"):
+            start = "-"
+            while True:
+                rows = await self.redis.xrange(key, min=start, count=500)
+                if not rows:
+                    break
+                start = "(" + rows[-1][0].decode()
+                doomed = [
+                    entry_id
+                    for entry_id, fields in rows
+                    if any(w in value for value in fields.values() for w in wanted)
+                ]
+                if doomed:
+                    removed += int(await self.redis.xdel(key, *doomed))
+        return removed
+
     async def compact_log(self) -> bool:
         """Ask Valkey to rewrite its append-only file, so deleted entries leave it too."""
         try:

@@ -28,6 +28,7 @@ class ProfileFilter:
     trait: tuple[str, Any] | None = None  # (plain field, value)
     identifier_type: str | None = None
     updated_since: float | None = None
+    segment: str | None = None
 
 
 @dataclass(frozen=True)
@@ -130,6 +131,7 @@ class ProfileBrowser:
             "value": value,
             "type": f.identifier_type,
             "since": f.updated_since,
+            "segment": f"{self.graph.ws}:{f.segment}" if f.segment else None,
         }
 
     async def profiles(

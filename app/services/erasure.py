@@ -55,6 +55,7 @@ _COUNTERS = (
     "c_shared_unlinked",
     "c_suppressed",
     "c_audit_redacted",
+    "c_feed_entries",
 )
 
 
@@ -306,7 +307,12 @@ class ErasureService:
             await self._mark(request_id, "keys", {"c_data_keys": destroyed})
         if "audit" not in done:
             redacted = await self.audit.redact_targets(plan.profiles, f"erasure:{request_id}")
-            await self._mark(request_id, "audit", {"c_audit_redacted": redacted})
+            # The change feed and segment events named her (the graph step announced the
+            # erasure there too): those entries go, now that nothing else will name her.
+            mentions = await self.stream.purge_mentions([*plan.erase_keys, *plan.profiles])
+            await self._mark(
+                request_id, "audit", {"c_audit_redacted": redacted, "c_feed_entries": mentions}
+            )
         await self._complete(request_id)
 
     async def _start(self, request_id: str, profile_id: str) -> _Plan:

@@ -36,6 +36,13 @@ OPERATIONS: list[tuple[str, str, dict[str, Any], Capability]] = [
     ("ingestion", "{ingestion{pending}}", {}, Capability.READ),
     ("traitSchema", "{traitSchema{version}}", {}, Capability.READ),
     ("purposes", "{purposes{name}}", {}, Capability.READ),
+    ("segments", "{segments{name}}", {}, Capability.READ),
+    (
+        "saveSegment",
+        'mutation{saveSegment(definition:{name:"acl",condition:{identifier:"email"}}){__typename}}',
+        {},
+        Capability.SEGMENTS,
+    ),
     (
         "unlinkIdentifier",
         "mutation($i:IdentifierInput!){unlinkIdentifier(identifier:$i){__typename}}",

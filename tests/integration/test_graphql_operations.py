@@ -19,6 +19,7 @@ pytestmark = pytest.mark.integration
 
 OPERATIONS = Path(__file__).resolve().parents[2] / "graphql" / "operations"
 IDENT = {"type": "email", "value": "ops@example.org"}
+SEGMENT = {"name": "with_email", "condition": {"identifier": "email"}}
 #: Run over WebSocket by tests/integration/test_graphql_subscriptions.py.
 SUBSCRIPTIONS = {"ProfileUpdated"}
 #: A successful answer of each mutation (other union members are failures here).
@@ -32,6 +33,9 @@ SUCCESS = {
     "ExportSubject": "SubjectExport",
     "EraseSubject": "Erasure",
     "Track": "Resolved",
+    "SaveSegment": "Segment",
+    "SetSegmentActive": "Segment",
+    "PreviewSegment": "SegmentPreview",
     "Identify": "Resolved",
 }
 
@@ -89,6 +93,10 @@ async def test_every_operation_runs(
             "sourceId": source,
         },
         "AuditLog": dict,
+        "SaveSegment": lambda: {"definition": SEGMENT},
+        "PreviewSegment": lambda: {"definition": SEGMENT},
+        "SetSegmentActive": lambda: {"name": "with_email", "active": True},
+        "Segments": dict,
         "PreviewErasure": lambda: {"identifier": IDENT},
         "ExportSubject": lambda: {"identifier": IDENT},
         "EraseSubject": lambda: {"identifier": IDENT, "reason": "test"},
@@ -113,6 +121,10 @@ async def test_every_operation_runs(
         "UnlinkIdentifier",
         "Track",
         "Identify",
+        "PreviewSegment",
+        "SaveSegment",
+        "SetSegmentActive",
+        "Segments",
         "AuditLog",
         "PreviewErasure",
         "ExportSubject",

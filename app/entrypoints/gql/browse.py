@@ -29,12 +29,14 @@ class ProfileFilterInput:
     updated_since: float | None = strawberry.field(
         default=None, description="Changed at or after this time, epoch seconds"
     )
+    segment: str | None = strawberry.field(default=None, description="Members of a segment")
 
     def to_filter(self) -> ProfileFilter:
         return ProfileFilter(
             trait=(self.trait.name, self.trait.value) if self.trait else None,
             identifier_type=self.identifier_type,
             updated_since=self.updated_since,
+            segment=self.segment,
         )
 
 

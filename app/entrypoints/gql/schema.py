@@ -25,6 +25,7 @@ from app.entrypoints.gql.context import Context
 from app.entrypoints.gql.identity import IdentityMutation, IdentityQuery
 from app.entrypoints.gql.ingestion import IngestionMutation, IngestionQuery
 from app.entrypoints.gql.privacy import PrivacyMutation, PrivacyQuery
+from app.entrypoints.gql.segments import SegmentMutation, SegmentQuery
 from app.entrypoints.gql.sending import SendingMutation
 from app.entrypoints.gql.subscriptions import Subscription
 from app.entrypoints.gql.traits import TraitMutation, TraitQuery
@@ -43,7 +44,7 @@ class Health:
 
 
 @strawberry.type
-class Query(IdentityQuery, BrowseQuery, IngestionQuery, TraitQuery, PrivacyQuery):
+class Query(IdentityQuery, BrowseQuery, SegmentQuery, IngestionQuery, TraitQuery, PrivacyQuery):
     """Every query group is a base class: one root type, fields grouped by module."""
 
     @strawberry.field(description="Liveness of the API and its dependencies; needs no credentials.")
@@ -59,7 +60,12 @@ class Query(IdentityQuery, BrowseQuery, IngestionQuery, TraitQuery, PrivacyQuery
 
 @strawberry.type
 class Mutation(
-    IdentityMutation, SendingMutation, IngestionMutation, TraitMutation, PrivacyMutation
+    IdentityMutation,
+    SendingMutation,
+    SegmentMutation,
+    IngestionMutation,
+    TraitMutation,
+    PrivacyMutation,
 ):
     """Every mutation group is a base class, as for Query."""
 

@@ -30,6 +30,12 @@ class IdentifierInput:
     value: str = strawberry.field(description="The value as sent; e-mails and phones normalised")
 
 
+@strawberry.type(description="A profile's membership of a segment.")
+class SegmentMembership:
+    segment: str
+    since: float = strawberry.field(description="When the profile entered it, epoch seconds")
+
+
 @strawberry.type(
     description="An identifier of a profile: decrypted for roles that may read personal data, "
     "masked (j***@example.com) for the others."
@@ -130,6 +136,11 @@ class Profile:
     async def consents(self, info: Info[Context, Any]) -> list[ConsentVerdict]:
         verdicts = await info.context.container.consent.effective(self.id)
         return [ConsentVerdict.from_verdict(v) for v in verdicts]
+
+    @strawberry.field(description="The segments the profile belongs to, with when it entered.")
+    async def segments(self, info: Info[Context, Any]) -> list[SegmentMembership]:
+        found = await info.context.container.segments.of_profile(self.id)
+        return [SegmentMembership(segment=name, since=since) for name, since in found]
 
     @strawberry.field(description="Every consent decision given with the profile's identifiers.")
     async def consent_history(self, info: Info[Context, Any]) -> list[ConsentDecision]:

@@ -169,6 +169,12 @@ async def test_erasure_deletes_the_subject_and_the_family_tablet_stays_with_the_
     # Nothing tied to her is left: no value, no hash, not her profile id (suppressions aside).
     needles = [*MUM_SECRETS, *hashes, mum, "mum-only-journey"]
     assert await _leftovers(container, needles) == []
+    # Nor in Valkey's change feed and segment events (the event stream was checked below).
+    for stream in ("changes", "segment-events"):
+        entries = await container.redis.xrange(f"cdp:{ws}:{stream}")
+        assert not [
+            e for e in entries for v in e[1].values() for n in [mum, *hashes] if n.encode() in v
+        ]
     suppressed = {r["key"] for r in await container.graph.read("erasure/suppressions", ws=ws)}
     assert suppressed == set(keys)
     # A copy of her ciphertext taken before cannot be opened any more: its keys are gone.

@@ -1,0 +1,115 @@
+"""Segments through GraphQL: define, validate, preview, activate, pause; memberships."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import strawberry
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from app.entrypoints.gql.context import CanManageSegments, CanRead, Context
+from app.errors import InvalidInput, NotFound
+from app.services.segments.engine import SegmentView
+
+
+@strawberry.type(description="A segment: a definition and its current members.")
+class Segment:
+    name: str
+    description: str
+    definition: JSON = strawberry.field(description="As saved (docs/segment.schema.json)")
+    version: int = strawberry.field(description="Bumped on every save")
+    active: bool = strawberry.field(description="Evaluated in real time; paused otherwise")
+    updated_at: float
+    members: int
+
+    @classmethod
+    def from_view(cls, v: SegmentView) -> Segment:
+        return cls(
+            name=v.name,
+            description=v.description,
+            definition=JSON(v.definition),
+            version=v.version,
+            active=v.active,
+            updated_at=v.updated_at,
+            members=v.members,
+        )
+
+
+@strawberry.type(description="What a definition selects now, before it is saved.")
+class SegmentPreview:
+    total: int
+    sample: list[str] = strawberry.field(description="Some of the profile ids it selects")
+
+
+@strawberry.type(description="The definition is invalid; the message starts with the bad part.")
+class InvalidSegment:
+    message: str
+
+
+@strawberry.type(description="No segment with that name.")
+class SegmentNotFound:
+    message: str
+
+
+SegmentResult = Annotated[
+    Segment | InvalidSegment | SegmentNotFound, strawberry.union("SegmentResult")
+]
+PreviewSegmentResult = Annotated[
+    SegmentPreview | InvalidSegment, strawberry.union("PreviewSegmentResult")
+]
+
+
+@strawberry.type
+class SegmentQuery:
+    @strawberry.field(description="The workspace's segments.", permission_classes=[CanRead])
+    async def segments(self, info: Info[Context, Any]) -> list[Segment]:
+        return [Segment.from_view(s) for s in await info.context.container.segments.all()]
+
+    @strawberry.field(description="One segment by name.", permission_classes=[CanRead])
+    async def segment(self, info: Info[Context, Any], name: str) -> Segment | None:
+        try:
+            return Segment.from_view(await info.context.container.segments.get(name))
+        except NotFound:
+            return None
+
+    @strawberry.field(
+        description="How many profiles a definition selects now, and a sample; saves nothing.",
+        permission_classes=[CanRead],
+    )
+    async def preview_segment(
+        self, info: Info[Context, Any], definition: JSON, sample: int = 10
+    ) -> PreviewSegmentResult:
+        try:
+            total, ids = await info.context.container.segments.preview(definition, sample)
+        except InvalidInput as exc:
+            return InvalidSegment(message=str(exc))
+        return SegmentPreview(total=total, sample=ids)
+
+
+@strawberry.type
+class SegmentMutation:
+    @strawberry.mutation(
+        description="Create or replace a segment (a new version); an active one is "
+        "re-evaluated at once. New segments start paused.",
+        permission_classes=[CanManageSegments],
+    )
+    async def save_segment(self, info: Info[Context, Any], definition: JSON) -> SegmentResult:
+        try:
+            view = await info.context.container.segments.save(definition, info.context.actor)
+        except InvalidInput as exc:
+            return InvalidSegment(message=str(exc))
+        return Segment.from_view(view)
+
+    @strawberry.mutation(
+        description="Activate (evaluate now and in real time) or pause a segment.",
+        permission_classes=[CanManageSegments],
+    )
+    async def set_segment_active(
+        self, info: Info[Context, Any], name: str, active: bool
+    ) -> SegmentResult:
+        try:
+            view = await info.context.container.segments.set_active(name, active)
+        except NotFound as exc:
+            return SegmentNotFound(message=str(exc))
+        return Segment.from_view(view)
