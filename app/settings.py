@@ -20,6 +20,7 @@ from app.errors import ConfigurationError
 
 DEV_ADMIN_API_KEY = "dev-admin-key-change-me"
 DEV_WRITE_KEY = "dev-write-key-change-me"
+DEV_OUTBOUND_SECRET = "dev-webhook-secret-change-me"
 DEV_HMAC_KEY = "ZGV2LWhtYWMta2V5LW5vdC1mb3ItcHJvZHVjdGlvbi11c2UhIQ"  # development only
 
 
@@ -74,6 +75,14 @@ class Settings(BaseSettings):
     traits_file: Path = Path("config/traits.yaml")
     consent_file: Path = Path("config/consent.yaml")
 
+    # Outbound HTTP (journey webhooks, destinations).
+    #: Signing secrets, comma-separated, current first; during a rotation list two.
+    outbound_secrets: SecretStr = SecretStr(DEV_OUTBOUND_SECRET)
+    #: Networks outbound calls may reach although internal (e.g. '["10.0.0.0/8"]'); none by
+    #: default, so webhooks cannot be aimed at the platform's own network.
+    outbound_allowed_networks: list[str] = []
+    outbound_timeout_seconds: float = Field(5.0, gt=0, le=60)
+
     #: Longest a GraphQL query or mutation may run (s) before it is answered with an error.
     graphql_time_limit_seconds: float = Field(10.0, gt=0)
 
@@ -119,6 +128,7 @@ class Settings(BaseSettings):
             "CDP_DEFAULT_WRITE_KEY": self.default_write_key.get_secret_value() == DEV_WRITE_KEY,
             "CDP_HMAC_KEYS": DEV_HMAC_KEY in self.hmac_keys.get_secret_value(),
             "CDP_KEK or CDP_KEK_FILE": self.kek is None and self.kek_file is None,
+            "CDP_OUTBOUND_SECRETS": DEV_OUTBOUND_SECRET in self.outbound_secrets.get_secret_value(),
         }
         bad = [name for name, is_default in defaults.items() if is_default]
         if bad:

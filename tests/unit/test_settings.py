@@ -10,7 +10,8 @@ def test_production_refuses_development_secrets() -> None:
     with pytest.raises(ValidationError) as caught:
         Settings(env="production")
     message = str(caught.value)
-    for name in ("CDP_ADMIN_API_KEY", "CDP_DEFAULT_WRITE_KEY", "CDP_HMAC_KEYS", "CDP_KEK"):
+    names = ("CDP_ADMIN_API_KEY", "CDP_DEFAULT_WRITE_KEY", "CDP_HMAC_KEYS", "CDP_KEK")
+    for name in (*names, "CDP_OUTBOUND_SECRETS"):
         assert name in message
 
 
@@ -21,6 +22,7 @@ def test_production_accepts_real_secrets() -> None:
         default_write_key=SecretStr("w" * 40),
         hmac_keys=SecretStr("k2:" + "QUJD" * 12),
         kek=SecretStr("S0VL" * 11),
+        outbound_secrets=SecretStr("s" * 40),
     )
     assert settings.hmac_keyring[0] == "k2"
 
