@@ -36,8 +36,10 @@ from app.services.curation import CurationService
 from app.services.deadletters import DeadLetterService
 from app.services.erasure import ErasureService
 from app.services.ingestion import IngestionService
+from app.services.journeys import JourneyService
 from app.services.keys import Sealer
 from app.services.notifications import ProfileNotifier
+from app.services.outbound import WebhookSender, parse_networks
 from app.services.profiles import ProfileService
 from app.services.resolver import Resolver
 from app.services.retention import RetentionService
@@ -84,10 +86,13 @@ class Container:
     notifier: ProfileNotifier
     sender: MessageSender
     segments: SegmentService
+    journeys: JourneyService
 
     def segment_feed(self, consumer: str = "segments-1") -> SegmentFeed:
-        """The change-feed consumer that keeps segment memberships current."""
-        return SegmentFeed(self.redis, self.segments.graph, self.segments, consumer)
+        """The change-feed consumer: segment memberships, then journey triggers."""
+        return SegmentFeed(
+            self.redis, self.segments.graph, self.segments, consumer, journeys=self.journeys
+        )
 
     async def enqueue_erasure(self, request_id: str, defer_seconds: float = 0.0) -> None:
         """Hand an erasure to a worker (each attempt is its own arq job; the erasure's lease
@@ -216,6 +221,18 @@ async def build_container(settings: Settings) -> Container:
         batch_size=settings.erasure_batch_size,
         lease_seconds=settings.erasure_lease_seconds,
     )
+    segments = SegmentService(identity, golden.effective_schema, policy, consent, redis, notifier)
+    gate = ConsentGate(identity, consent)
+
+    async def enqueue_step(run_id: str, seq: int, defer_seconds: float) -> None:
+        await arq.enqueue_job(
+            "journey_step",
+            run_id,
+            seq,
+            _job_id=f"journey:{run_id}:{seq}",
+            _defer_by=defer_seconds or None,
+        )
+
     return Container(
         settings=settings,
         graph=graph,
@@ -237,12 +254,24 @@ async def build_container(settings: Settings) -> Container:
         erasure=erasure,
         exporter=SubjectExporter(identity, sealer, curation, profiles, consent, audit),
         retention=RetentionService(graph, settings.workspace, settings.event_retention_days),
-        gate=ConsentGate(identity, consent),
+        gate=gate,
         browser=ProfileBrowser(identity, sealer, golden.effective_schema),
         notifier=notifier,
         sender=MessageSender(acceptance, identity),
-        segments=SegmentService(
-            identity, golden.effective_schema, policy, consent, redis, notifier
+        segments=segments,
+        journeys=JourneyService(
+            identity,
+            segments,
+            gate,
+            WebhookSender(
+                settings.signing_secrets,
+                parse_networks(settings.outbound_allowed_networks),
+                timeout=settings.outbound_timeout_seconds,
+            ),
+            profiles,
+            sealer,
+            notifier,
+            enqueue_step,
         ),
         apikeys=ApiKeyService(graph, settings.workspace, settings.admin_api_key.get_secret_value()),
     )

@@ -148,6 +148,11 @@ class Settings(BaseSettings):
         return self.keystore_path or self.local_dir / "keys" / "datakeys.sqlite"
 
     @property
+    def signing_secrets(self) -> list[str]:
+        """Outbound signing secrets, current first."""
+        return [s.strip() for s in self.outbound_secrets.get_secret_value().split(",") if s.strip()]
+
+    @property
     def resolved_ledger_path(self) -> Path:
         return self.ledger_path or self.local_dir / "privacy" / "ledger.sqlite"
 

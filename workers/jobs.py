@@ -104,3 +104,8 @@ async def refresh_segments(ctx: dict[str, Any]) -> dict[str, int]:
         "entered": sum(1 for c in changes if c.entered),
         "left": sum(1 for c in changes if not c.entered),
     }
+
+
+async def journey_step(ctx: dict[str, Any], run_id: str, seq: int) -> str:
+    """Carry one journey run on from position `seq` (ids only in and out)."""
+    return await _container(ctx).journeys.step(run_id, seq)

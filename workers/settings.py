@@ -20,6 +20,7 @@ from workers.jobs import (
     erase_subject,
     graph_stats,
     heartbeat,
+    journey_step,
     purge_expired_events,
     refresh_segments,
     reresolve_workspace,
@@ -67,6 +68,7 @@ def worker_options(settings: Settings) -> dict[str, Any]:
             resume_erasures,
             purge_expired_events,
             refresh_segments,
+            journey_step,
         ],
         "cron_jobs": [
             cron(heartbeat, second=0, unique=True),

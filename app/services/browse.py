@@ -231,6 +231,10 @@ class ProfileBrowser:
         except DecryptionError:
             return {"unavailable": INTEGRITY_FAILED}
 
+    async def tags(self, profile_id: str) -> list[str]:
+        rows = await self.graph.read("views/profile_tags", id=profile_id)
+        return list(rows[0]["tags"]) if rows else []
+
     async def count_events(self, profile_id: str, f: EventFilter) -> int:
         rows = await self.graph.read(
             "views/profile_events_count", id=profile_id, name=f.name, since=f.since, until=f.until

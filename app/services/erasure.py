@@ -391,6 +391,7 @@ class ErasureService:
 
         async def work(tx: IdentityTx) -> None:
             await tx.lock(now)
+            await tx.run("journeys/erase_runs", profiles=plan.profiles)
             await tx.run(
                 "erasure/delete_cluster",
                 id=request_id,

@@ -82,14 +82,23 @@ class WebhookSender:
         self.backoff = backoff
         self.resolve = resolve or _resolve
 
-    def check_target(self, url: str) -> None:
-        """Refuse anything but http(s) to public addresses (or explicitly allowed ones)."""
+    def check_target(self, url: str, *, resolve: bool = True) -> None:
+        """Refuse anything but http(s) to public addresses (or explicitly allowed ones).
+        Without `resolve` (checking a definition), only an address written in the URL is
+        checked; every call resolves and checks again."""
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise OutboundRefused("url: only http and https URLs with a host")
         port = parts.port or (443 if parts.scheme == "https" else 80)
         try:
-            addresses = self.resolve(parts.hostname, port)
+            ipaddress.ip_address(parts.hostname)
+            literal = True
+        except ValueError:
+            literal = False
+        if not resolve and not literal:
+            return
+        try:
+            addresses = [parts.hostname] if literal else self.resolve(parts.hostname, port)
         except OSError:
             raise OutboundRefused("url: the host does not resolve") from None
         for text in addresses:

@@ -14,6 +14,7 @@ from .definition import (
     TraitCompare,
     dependencies,
     json_schema,
+    parse_condition,
     parse_definition,
 )
 
@@ -31,5 +32,6 @@ __all__ = [
     "TraitCompare",
     "dependencies",
     "json_schema",
+    "parse_condition",
     "parse_definition",
 ]

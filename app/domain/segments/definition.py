@@ -203,6 +203,11 @@ class _Parser:
         return InSegment(model.segment)
 
 
+def parse_condition(raw: Any, path: str) -> Condition:
+    """One condition on its own (a journey's branch or trigger filter)."""
+    return _Parser().condition(raw, path, 1)
+
+
 def parse_definition(raw: Any) -> SegmentDefinition:
     if not isinstance(raw, Mapping):
         raise SegmentError("definition: expected an object")

@@ -137,6 +137,10 @@ class Profile:
         verdicts = await info.context.container.consent.effective(self.id)
         return [ConsentVerdict.from_verdict(v) for v in verdicts]
 
+    @strawberry.field(description="Tags set by journeys.")
+    async def tags(self, info: Info[Context, Any]) -> list[str]:
+        return await info.context.container.browser.tags(self.id)
+
     @strawberry.field(description="The segments the profile belongs to, with when it entered.")
     async def segments(self, info: Info[Context, Any]) -> list[SegmentMembership]:
         found = await info.context.container.segments.of_profile(self.id)

@@ -21,6 +21,7 @@ from app.adapters.cypher import query
 from app.adapters.identity_graph import IdentityGraph
 from app.domain.consent import ConsentPolicy
 from app.domain.segments import (
+    Condition,
     SegmentDefinition,
     SegmentError,
     dependencies,
@@ -210,6 +211,22 @@ class SegmentService:
             text, sample=max(0, min(sample, 100)), **compiled.bind(self.clock())
         )
         return int(rows[0]["total"]), list(rows[0]["sample"])
+
+    async def matches(
+        self, condition: Condition, profile_ids: list[str], path: str = "condition"
+    ) -> set[str]:
+        """Which of these profiles meet a condition now (a journey's branch or filter)."""
+        try:
+            compiled = (await self._compiler()).compile(condition, path)
+        except SegmentError as exc:
+            raise InvalidInput(str(exc)) from None
+        if not profile_ids:
+            return set()
+        text = with_predicate(query("segments/evaluate"), compiled.predicate)
+        rows = await self.graph.read_text(
+            text, ids=sorted(set(profile_ids)), **compiled.bind(self.clock())
+        )
+        return {r["profile"] for r in rows if r["member"]}
 
     # -- memberships -------------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from redis.asyncio import Redis
@@ -19,6 +19,9 @@ from redis.exceptions import ResponseError
 
 from app.adapters.identity_graph import IdentityGraph
 from app.services.segments.engine import ProfileChanges, SegmentService
+
+if TYPE_CHECKING:
+    from app.services.journeys import JourneyService
 
 log = logging.getLogger(__name__)
 GROUP = "segments"
@@ -32,7 +35,9 @@ class SegmentFeed:
         engine: SegmentService,
         consumer: str = "segments-1",
         batch: int = 200,
+        journeys: JourneyService | None = None,
     ) -> None:
+        self.journeys = journeys
         self.redis = redis
         self.graph = graph
         self.engine = engine
@@ -75,7 +80,9 @@ class SegmentFeed:
                 for name in owners[row["key"]]:
                     changes.add_event(row["profile"], name)
         if changes.profiles:
-            await self.engine.on_changes(changes)
+            memberships = await self.engine.on_changes(changes)
+            if self.journeys is not None:
+                await self.journeys.on_changes(changes, memberships)
         ids = [entry_id for entry_id, _ in entries]
         pipe = self.redis.pipeline(transaction=False)
         pipe.xack(self.stream, GROUP, *ids)

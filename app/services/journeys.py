@@ -1,0 +1,472 @@
+"""Customer journeys: definitions stored and versioned in Neo4j, runs carried by arq jobs.
+
+A run is a `(:JourneyRun)` with a position (`step`) and a sequence number (`seq`). Every job
+carries (run id, seq) only; a job whose seq is no longer the run's (a duplicate, or a timeout
+that lost to the awaited event) does nothing. Each visit of a step leaves a `(:JourneyStep)`
+record (history and statistics); an action's record is written before the action and
+completed after it, so a retried job finds it and never acts twice (a webhook retried after a
+crash mid-send carries the same idempotency key). Actions that serve a purpose go through the
+consent gate and are skipped, with the reason recorded, without consent.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from app.adapters.identity_graph import IdentityGraph
+from app.domain.journeys import Journey, JourneyError, Step, parse_journey
+from app.domain.segments import dependencies
+from app.errors import InvalidInput, NotFound
+from app.services.actions import ConsentGate
+from app.services.keys import Sealer
+from app.services.notifications import ProfileNotice, ProfileNotifier
+from app.services.outbound import OutboundRefused, WebhookSender
+from app.services.profiles import ProfileService
+from app.services.segments.engine import MembershipChange, ProfileChanges, SegmentService
+
+log = logging.getLogger(__name__)
+
+#: Steps one job may take before handing over to the next job (a guard, not a limit users see).
+STEPS_PER_JOB = 50
+FINISHED = ("completed", "exited", "failed")
+
+Enqueue = Callable[[str, int, float], Awaitable[None]]  # (run id, seq, defer seconds)
+
+
+@dataclass(frozen=True)
+class JourneyView:
+    name: str
+    description: str
+    definition: dict[str, Any]
+    version: int
+    active: bool
+    updated_at: float
+    running: int
+
+
+@dataclass(frozen=True)
+class RunView:
+    id: str
+    journey: str
+    version: int
+    status: str
+    step: str
+    started_at: float
+    updated_at: float
+    exit_reason: str | None
+    steps: tuple[dict[str, Any], ...]
+
+
+class JourneyService:
+    def __init__(
+        self,
+        graph: IdentityGraph,
+        segments: SegmentService,
+        gate: ConsentGate,
+        sender: WebhookSender,
+        profiles: ProfileService,
+        sealer: Sealer,
+        notifier: ProfileNotifier | None,
+        enqueue: Enqueue,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.graph = graph
+        self.segments = segments
+        self.gate = gate
+        self.sender = sender
+        self.profiles = profiles
+        self.sealer = sealer
+        self.notifier = notifier
+        self.enqueue = enqueue
+        self.clock = clock
+        self._versions: dict[tuple[str, int], Journey] = {}
+
+    # -- definitions -------------------------------------------------------------------------
+
+    async def validate(self, raw: Any) -> Journey:
+        try:
+            journey = parse_journey(raw)
+        except JourneyError as exc:
+            raise InvalidInput(str(exc)) from None
+        known = {s.name for s in await self.segments.all()}
+        refs = {
+            name
+            for name in (journey.trigger.segment_entered, journey.trigger.segment_left)
+            if name is not None
+        }
+        conditions = [("trigger.where", journey.trigger.where)] + [
+            (f"steps.{s.id}.condition", s.condition) for s in journey.steps.values()
+        ]
+        for path, condition in conditions:
+            if condition is not None:
+                refs |= dependencies(condition).segments
+                await self.segments.matches(condition, [], path)  # compiles: traits, purposes
+        missing = sorted(r for r in refs if r not in known)
+        if missing:
+            raise InvalidInput(f"unknown segment(s): {', '.join(missing)}")
+        for step in journey.steps.values():
+            if step.action is not None and step.action.kind == "webhook":
+                try:
+                    self.sender.check_target(str(step.action.params["url"]), resolve=False)
+                except OutboundRefused as exc:
+                    raise InvalidInput(f"steps.{step.id}.action.{exc}") from None
+        return journey
+
+    async def save(self, raw: Any, by: str) -> JourneyView:
+        journey = await self.validate(raw)
+        await self.graph.run_write(
+            "journeys/save",
+            name=journey.name,
+            description=journey.description,
+            definition=orjson.dumps(journey.source, option=orjson.OPT_SORT_KEYS).decode(),
+            at=self.clock(),
+            by=by,
+        )
+        return await self.get(journey.name)
+
+    async def set_active(self, name: str, active: bool) -> JourneyView:
+        rows = await self.graph.run_write(
+            "journeys/set_active", name=name, active=active, at=self.clock()
+        )
+        if not rows:
+            raise NotFound("no journey with that name")
+        return await self.get(name)
+
+    async def all(self) -> list[JourneyView]:
+        rows = await self.graph.read("journeys/list")
+        return [
+            JourneyView(
+                name=r["name"],
+                description=r["description"] or "",
+                definition=orjson.loads(r["definition"]),
+                version=int(r["version"]),
+                active=bool(r["active"]),
+                updated_at=float(r["updated_at"]),
+                running=int(r["running"]),
+            )
+            for r in rows
+        ]
+
+    async def get(self, name: str) -> JourneyView:
+        found = next((j for j in await self.all() if j.name == name), None)
+        if found is None:
+            raise NotFound("no journey with that name")
+        return found
+
+    async def _version(self, name: str, version: int) -> Journey:
+        cached = self._versions.get((name, version))
+        if cached is None:
+            rows = await self.graph.read("journeys/version", name=name, version=version)
+            if not rows:
+                raise NotFound("journey version gone")
+            cached = parse_journey(orjson.loads(rows[0]["definition"]))
+            self._versions[(name, version)] = cached
+        return cached
+
+    # -- triggers ----------------------------------------------------------------------------
+
+    async def on_changes(
+        self, changes: ProfileChanges, memberships: Iterable[MembershipChange]
+    ) -> int:
+        """Start runs for the triggers these changes fire, and resume runs waiting for the
+        events that arrived. Returns how many runs started."""
+        entered = [m for m in memberships]
+        started = 0
+        for view in await self.all():
+            if not view.active:
+                continue
+            journey = await self._version(view.name, view.version)
+            trigger = journey.trigger
+            if trigger.event is not None:
+                candidates = sorted(
+                    p for p, names in changes.events.items() if trigger.event in names
+                )
+            else:
+                wanted = trigger.segment_entered or trigger.segment_left
+                candidates = sorted(
+                    {
+                        m.profile_id
+                        for m in entered
+                        if m.segment == wanted
+                        and m.entered == (trigger.segment_entered is not None)
+                    }
+                )
+            if candidates and trigger.where is not None:
+                chosen = await self.segments.matches(trigger.where, candidates)
+                candidates = [p for p in candidates if p in chosen]
+            for profile_id in candidates:
+                started += await self._start(journey, view.version, profile_id)
+        await self._resume_waiting(changes)
+        return started
+
+    async def _start(self, journey: Journey, version: int, profile_id: str) -> int:
+        run_id = str(uuid.uuid4())
+        key = run_id if journey.reentry else f"{journey.name}|{profile_id}"
+        rows = await self.graph.run_write(
+            "journeys/start_run",
+            id=run_id,
+            journey=journey.name,
+            version=version,
+            profile=profile_id,
+            step=journey.start,
+            at=self.clock(),
+            active_key=key,
+            trigger="event" if journey.trigger.event else "segment",
+        )
+        if not rows:
+            return 0  # already in it, and re-entry is not allowed
+        await self.enqueue(run_id, 0, 0.0)
+        return 1
+
+    async def _resume_waiting(self, changes: ProfileChanges) -> None:
+        pairs = [
+            {"profile": p, "event": name} for p, names in changes.events.items() for name in names
+        ]
+        if not pairs:
+            return
+        for row in await self.graph.read("journeys/waiting_runs", pairs=pairs):
+            run = await self._run(row["id"])
+            if run is None:
+                continue
+            journey = await self._version(run["journey"], int(run["version"]))
+            step = journey.steps[run["step"]]
+            await self._record(run, step, "event_arrived", "the awaited event arrived", {})
+            seq = await self._advance(run, step.next)
+            if seq is not None and step.next is not None:
+                await self.enqueue(run["id"], seq, 0.0)
+
+    # -- running -----------------------------------------------------------------------------
+
+    async def _run(self, run_id: str) -> dict[str, Any] | None:
+        rows = await self.graph.read("journeys/run", id=run_id)
+        return dict(rows[0]["run"]) if rows else None
+
+    async def _advance(
+        self, run: dict[str, Any], next_step: str | None, **changes: Any
+    ) -> int | None:
+        """Move to `next_step` (None: the run ends); returns the new seq, None if another job
+        moved the run first."""
+        values: dict[str, Any] = {"waiting_for": None, "wait_until": None, **changes}
+        if next_step is None:
+            values.setdefault("status", "completed")
+            values.setdefault("exit_reason", "reached the end")
+        else:
+            values.setdefault("status", "active")
+            values["step"] = next_step
+        rows = await self.graph.run_write(
+            "journeys/advance", id=run["id"], seq=run["seq"], changes=values, at=self.clock()
+        )
+        if not rows:
+            return None
+        run.update(values)
+        run["seq"] = int(rows[0]["seq"])
+        return int(run["seq"])
+
+    async def _record(
+        self,
+        run: dict[str, Any],
+        step: Step,
+        outcome: str,
+        reason: str,
+        detail: dict[str, Any],
+    ) -> None:
+        await self.graph.run_write(
+            "journeys/record_step",
+            key=f"{run['id']}:{run['seq']}",
+            run=run["id"],
+            journey=run["journey"],
+            profile=run["profile"],
+            step=step.id,
+            kind=step.action.kind if step.action else step.type,
+            outcome=outcome,
+            reason=reason,
+            at=self.clock(),
+            detail=orjson.dumps(detail, option=orjson.OPT_SORT_KEYS).decode(),
+        )
+
+    async def step(self, run_id: str, seq: int) -> str:
+        """The job: carry a run on from position `seq` until it waits or ends."""
+        run = await self._run(run_id)
+        if run is None or run["status"] in FINISHED or int(run["seq"]) != seq:
+            return "stale"
+        journey = await self._version(run["journey"], int(run["version"]))
+        if run["status"] == "waiting":
+            step = journey.steps[run["step"]]
+            if step.until_event is not None:
+                await self._record(run, step, "timed_out", "the awaited event did not come", {})
+                target = step.on_timeout
+            else:
+                await self._record(run, step, "waited", f"{step.seconds:g} s", {})
+                target = step.next
+            if await self._advance(run, target) is None:
+                return "stale"
+        for _ in range(STEPS_PER_JOB):
+            if run["status"] in FINISHED:
+                return str(run["status"])
+            step = journey.steps[run["step"]]
+            if step.type == "wait":
+                return await self._wait(run, step)
+            if step.type == "exit":
+                await self._record(run, step, "exited", "exit step", {})
+                await self._advance(run, None, status="exited", exit_reason="exit step")
+                return "exited"
+            if step.type == "branch":
+                assert step.condition is not None
+                met = run["profile"] in await self.segments.matches(
+                    step.condition, [run["profile"]]
+                )
+                await self._record(run, step, "then" if met else "else", "", {})
+                if await self._advance(run, step.next if met else step.otherwise) is None:
+                    return "stale"
+                continue
+            outcome = await self._act(run, step)
+            if outcome == "failed":
+                await self._advance(run, None, status="failed", exit_reason=f"{step.id} failed")
+                return "failed"
+            if await self._advance(run, step.next) is None:
+                return "stale"
+        await self.enqueue(run_id, int(run["seq"]), 0.0)
+        return "continued"
+
+    async def _wait(self, run: dict[str, Any], step: Step) -> str:
+        seconds = step.seconds or 0.0
+        until = self.clock() + seconds
+        await self._record(
+            run, step, "waiting", step.until_event or f"{seconds:g} s", {"until": until}
+        )
+        rows = await self.graph.run_write(
+            "journeys/advance",
+            id=run["id"],
+            seq=run["seq"],
+            changes={"status": "waiting", "waiting_for": step.until_event, "wait_until": until},
+            at=self.clock(),
+        )
+        if not rows:
+            return "stale"
+        await self.enqueue(run["id"], int(rows[0]["seq"]), seconds)
+        return "waiting"
+
+    async def _act(self, run: dict[str, Any], step: Step) -> str:
+        """One action, at most once per visit, through the consent gate when it has a purpose."""
+        assert step.action is not None
+        key = f"{run['id']}:{run['seq']}"
+        done = await self.graph.read("journeys/step_record", key=key)
+        if done and done[0]["outcome"] in ("taken", "skipped"):
+            return str(done[0]["outcome"])  # a retried job: the first attempt acted already
+        await self._record(run, step, "started", "", {})
+        action = step.action
+        profile = run["profile"]
+
+        async def perform() -> dict[str, Any]:
+            return await self._perform(run, step, key)
+
+        try:
+            if action.purpose is None:
+                detail = await perform()
+                outcome, reason = "taken", "no purpose needed"
+            else:
+                record = await self.gate.attempt(
+                    profile, action.purpose, f"journey:{run['journey']}:{step.id}", perform
+                )
+                outcome, reason, detail = record.outcome, record.reason, record.detail
+        except Exception as exc:
+            log.warning("journey action failed: %s", type(exc).__name__)
+            await self._record(run, step, "failed", type(exc).__name__, {})
+            return "failed"
+        await self._record(run, step, outcome, reason, detail)
+        return outcome
+
+    async def _perform(self, run: dict[str, Any], step: Step, key: str) -> dict[str, Any]:
+        assert step.action is not None
+        params = step.action.params
+        profile = run["profile"]
+        kind = step.action.kind
+        if kind == "webhook":
+            payload = {
+                "journey": run["journey"],
+                "version": run["version"],
+                "run": run["id"],
+                "step": step.id,
+                "profile_id": profile,
+                "at": self.clock(),
+                "data": params.get("data") or {},
+            }
+            delivery = await self.sender.post(str(params["url"]), payload, key)
+            if not delivery.ok:
+                raise DeliveryFailed(delivery.error or "delivery failed")
+            return {"status": delivery.status, "attempts": delivery.attempts}
+        if kind == "set_trait":
+            await self.profiles.set_trait(
+                profile, str(params["name"]), params["value"], f"journey:{run['journey']}"
+            )
+            return {"trait": params["name"]}
+        if kind in ("add_tag", "remove_tag"):
+            await self.graph.run_write(f"journeys/{kind}", profile=profile, tag=params["tag"])
+            if self.notifier is not None:
+                await self.notifier.publish([ProfileNotice(profile, "traits")])
+            return {"tag": params["tag"]}
+        assert kind == "emit_event"
+        return await self._emit(run, str(params["event"]), key)
+
+    async def _emit(self, run: dict[str, Any], name: str, key: str) -> dict[str, Any]:
+        reps = await self.graph.read_tx(lambda tx: tx.profile_representatives([run["profile"]]))
+        if not reps or reps[0]["representative"] is None:
+            raise NotFound("the profile has no identifier any more")
+        owner = reps[0]["representative"]
+        event_id = f"{self.graph.ws}:journey:{key}"
+        data_key = (await self.sealer.data_keys([owner], create=True))[owner]
+        enc = self.sealer.seal(
+            data_key,
+            {"properties": {"journey": run["journey"]}},
+            owner=owner,
+            field=f"event:{event_id}",
+        )
+        await self.graph.run_write(
+            "journeys/emit_event",
+            id=event_id,
+            name=name,
+            at=self.clock(),
+            source=f"journey:{run['journey']}",
+            enc=enc,
+            owner=owner,
+        )
+        if self.notifier is not None:
+            await self.notifier.publish([], [(owner, name)])
+        return {"event": event_id}
+
+    # -- history -----------------------------------------------------------------------------
+
+    async def runs_of(self, profile_id: str, limit: int = 50) -> list[RunView]:
+        rows = await self.graph.read("journeys/runs_of_profile", profile=profile_id, limit=limit)
+        return [
+            RunView(
+                id=r["run"]["id"],
+                journey=r["run"]["journey"],
+                version=int(r["run"]["version"]),
+                status=r["run"]["status"],
+                step=r["run"]["step"],
+                started_at=float(r["run"]["started_at"]),
+                updated_at=float(r["run"]["updated_at"]),
+                exit_reason=r["run"].get("exit_reason"),
+                steps=tuple(dict(s) for s in r["steps"]),
+            )
+            for r in rows
+        ]
+
+    async def stats(self, name: str) -> dict[str, dict[str, int]]:
+        rows = await self.graph.read("journeys/stats", journey=name)
+        out: dict[str, dict[str, int]] = {}
+        for r in rows:
+            out.setdefault(r["step"], {})[r["outcome"]] = int(r["count"])
+        return out
+
+
+class DeliveryFailed(Exception):
+    """A webhook was not accepted after its retries."""

@@ -1,0 +1,1 @@
+CREATE CONSTRAINT journey_key IF NOT EXISTS FOR (j:Journey) REQUIRE j.key IS UNIQUE

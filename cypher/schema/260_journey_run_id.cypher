@@ -1,0 +1,1 @@
+CREATE CONSTRAINT journey_run_id IF NOT EXISTS FOR (r:JourneyRun) REQUIRE r.id IS UNIQUE

@@ -1,0 +1,1 @@
+CREATE CONSTRAINT journey_step_key IF NOT EXISTS FOR (s:JourneyStep) REQUIRE s.key IS UNIQUE

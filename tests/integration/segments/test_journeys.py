@@ -1,0 +1,249 @@
+"""Journeys on a real graph with a real webhook receiver: triggers, consent-aware actions,
+waits for a time and for an event, branches, history, statistics, and no double sends.
+Jobs are driven here on a controlled clock; tests/integration/segments/test_journey_worker.py
+runs them through a real arq worker."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from app.bootstrap import Container
+from app.errors import InvalidInput
+from app.services.journeys import JourneyService
+from app.services.outbound import WebhookSender, parse_networks, verify
+from app.services.segments.engine import ProfileChanges
+from tests.messages import message
+from tests.webhooks import Receiver
+
+pytestmark = pytest.mark.integration
+
+
+def welcome(url: str) -> dict[str, Any]:
+    return {
+        "name": "welcome_series",
+        "trigger": {"event": "Signed Up"},
+        "start": "hello",
+        "steps": {
+            "hello": {
+                "type": "action",
+                "action": {
+                    "kind": "webhook",
+                    "url": url,
+                    "purpose": "marketing",
+                    "data": {"template": "welcome"},
+                },
+                "next": "pause",
+            },
+            "pause": {"type": "wait", "seconds": 3600, "next": "check"},
+            "check": {
+                "type": "branch",
+                "condition": {"event": "Order Completed"},
+                "then": None,
+                "else": "nudge",
+            },
+            "nudge": {
+                "type": "wait",
+                "until_event": "Order Completed",
+                "timeout_seconds": 600,
+                "next": None,
+                "on_timeout": "tag",
+            },
+            "tag": {
+                "type": "action",
+                "action": {"kind": "add_tag", "tag": "never_bought"},
+                "next": "bye",
+            },
+            "bye": {"type": "exit"},
+        },
+    }
+
+
+class Driver:
+    """Stands in for arq: remembers jobs and runs those that are due on a fake clock."""
+
+    def __init__(self) -> None:
+        self.now = 1_800_000_000.0
+        self.jobs: list[tuple[float, str, int]] = []
+        self.service: JourneyService | None = None
+
+    async def enqueue(self, run_id: str, seq: int, defer: float) -> None:
+        self.jobs.append((self.now + defer, run_id, seq))
+
+    async def drain(self) -> list[str]:
+        assert self.service is not None
+        results: list[str] = []
+        while True:
+            due = sorted(j for j in self.jobs if j[0] <= self.now)
+            if not due:
+                return results
+            job = due[0]
+            self.jobs.remove(job)
+            results.append(await self.service.step(job[1], job[2]))
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    found = Receiver()
+    yield found
+    found.close()
+
+
+def _service(container: Container, driver: Driver) -> JourneyService:
+    sender = WebhookSender(["jsecret"], parse_networks(["127.0.0.0/8"]), backoff=0.01)
+    base = container.journeys
+    service = JourneyService(
+        base.graph,
+        base.segments,
+        base.gate,
+        sender,
+        base.profiles,
+        base.sealer,
+        base.notifier,
+        driver.enqueue,
+        clock=lambda: driver.now,
+    )
+    driver.service = service
+    return service
+
+
+async def _pid(container: Container, user: str) -> str:
+    view = await container.profiles.profile_by_identifier("user_id", user)
+    assert view is not None
+    return view.id
+
+
+async def test_a_welcome_series_runs_end_to_end(container: Container, receiver: Receiver) -> None:
+    driver = Driver()
+    journeys = _service(container, driver)
+    await container.ingestion.ingest([message(user="ann"), message(user="bob")])
+    ann, bob = await _pid(container, "ann"), await _pid(container, "bob")
+    await container.consent.set_consent(
+        profile_id=ann,
+        identifier=None,
+        purpose="marketing",
+        granted=True,
+        expires_at=None,
+        source=None,
+        by="tester",
+    )
+    await journeys.save(welcome(receiver.url), "tester")
+    await journeys.set_active("welcome_series", True)
+    signed_up = ProfileChanges(events={ann: {"Signed Up"}, bob: {"Signed Up"}})
+    assert await journeys.on_changes(signed_up, []) == 2
+    assert await journeys.on_changes(signed_up, []) == 0  # no re-entry while in flight
+    assert await driver.drain() == ["waiting", "waiting"]
+    # Only Ann consented to marketing: one webhook, signed, with the run and step in its key.
+    (request,) = receiver.requests
+    body = json.loads(request["body"])
+    assert body["profile_id"] == ann and body["data"] == {"template": "welcome"}
+    headers = request["headers"]
+    assert verify(
+        ["jsecret"], headers["x-cdp-timestamp"], request["body"], headers["x-cdp-signature"]
+    )
+    assert headers["idempotency-key"].endswith(":0")
+
+    driver.now += 3600
+    assert await driver.drain() == ["waiting", "waiting"]  # neither bought: both nudged
+    # Ann buys: her wait ends with the event; Bob's times out and he is tagged.
+    await journeys.on_changes(ProfileChanges(events={ann: {"Order Completed"}}), [])
+    driver.now += 600
+    results = await driver.drain()
+    assert sorted(results) == ["exited", "stale"]  # Bob's tag and exit; Ann's timeout is stale
+
+    [ann_run] = await journeys.runs_of(ann)
+    assert (ann_run.status, ann_run.exit_reason) == ("completed", "reached the end")
+    assert [(s["step"], s["outcome"]) for s in ann_run.steps] == [
+        ("hello", "taken"),
+        ("pause", "waiting"),
+        ("pause", "waited"),
+        ("check", "else"),
+        ("nudge", "waiting"),
+        ("nudge", "event_arrived"),
+    ]
+    [bob_run] = await journeys.runs_of(bob)
+    assert bob_run.status == "exited"
+    assert next((s["step"], s["outcome"], s["reason"]) for s in bob_run.steps) == (
+        "hello",
+        "skipped",
+        "no_decision",
+    )
+    assert await container.browser.tags(bob) == ["never_bought"]
+    assert await container.browser.tags(ann) == []
+    stats = await journeys.stats("welcome_series")
+    assert stats["hello"] == {"taken": 1, "skipped": 1}
+    assert stats["tag"] == {"taken": 1}
+    assert len(receiver.requests) == 1
+    # A job replayed later (arq retrying after a crash) does nothing.
+    assert await journeys.step(ann_run.id, 0) == "stale"
+    assert len(receiver.requests) == 1
+
+
+async def test_bad_journeys_are_refused_naming_the_problem(container: Container) -> None:
+    base = welcome("https://hooks.example/welcome")
+    cases: list[tuple[dict[str, Any], str]] = [
+        ({**base, "start": "nowhere"}, "start: no step named 'nowhere'"),
+        (
+            {**base, "steps": {**base["steps"], "bye": {"type": "exit", "next": "hello"}}},
+            "steps.bye: unknown key(s) next",
+        ),
+        (
+            {
+                **base,
+                "steps": {**base["steps"], "bye": {"type": "wait", "seconds": 1, "next": "hello"}},
+            },
+            "steps: a cycle",
+        ),
+        ({**base, "trigger": {"segment_entered": "nope"}}, "unknown segment(s): nope"),
+        (
+            {
+                **base,
+                "steps": {
+                    **base["steps"],
+                    "hello": {
+                        "type": "action",
+                        "action": {
+                            "kind": "webhook",
+                            "url": "http://10.0.0.1/x",
+                            "purpose": "marketing",
+                        },
+                        "next": "pause",
+                    },
+                },
+            },
+            "steps.hello.action.url: the host resolves to an internal address",
+        ),
+        (
+            {
+                **base,
+                "steps": {
+                    **base["steps"],
+                    "hello": {"type": "action", "action": {"kind": "teleport"}, "next": "pause"},
+                },
+            },
+            "steps.hello.action.kind: one of",
+        ),
+        (
+            {
+                **base,
+                "steps": {
+                    **base["steps"],
+                    "check": {
+                        "type": "branch",
+                        "condition": {"trait": "email", "op": "exists"},
+                        "then": None,
+                        "else": "nudge",
+                    },
+                },
+            },
+            "steps.check.condition.trait",
+        ),
+    ]
+    journeys = _service(container, Driver())
+    for raw, expected in cases:
+        with pytest.raises(InvalidInput) as caught:
+            await journeys.save(raw, "tester")
+        assert str(caught.value).startswith(expected), str(caught.value)
