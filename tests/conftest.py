@@ -37,6 +37,8 @@ def settings(endpoints: Endpoints, tmp_path_factory: pytest.TempPathFactory) -> 
         redis_url=endpoints.redis_url,
         log_json=True,
         log_level="WARNING",
+        # Webhook receivers in tests listen on loopback.
+        outbound_allowed_networks=["127.0.0.0/8"],
     )
 
 

@@ -37,6 +37,13 @@ OPERATIONS: list[tuple[str, str, dict[str, Any], Capability]] = [
     ("traitSchema", "{traitSchema{version}}", {}, Capability.READ),
     ("purposes", "{purposes{name}}", {}, Capability.READ),
     ("segments", "{segments{name}}", {}, Capability.READ),
+    ("journeys", "{journeys{name}}", {}, Capability.READ),
+    (
+        "setJourneyActive",
+        'mutation{setJourneyActive(name:"nope",active:true){__typename}}',
+        {},
+        Capability.SEGMENTS,
+    ),
     (
         "saveSegment",
         'mutation{saveSegment(definition:{name:"acl",condition:{identifier:"email"}}){__typename}}',

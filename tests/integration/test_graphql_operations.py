@@ -20,6 +20,12 @@ pytestmark = pytest.mark.integration
 OPERATIONS = Path(__file__).resolve().parents[2] / "graphql" / "operations"
 IDENT = {"type": "email", "value": "ops@example.org"}
 SEGMENT = {"name": "with_email", "condition": {"identifier": "email"}}
+JOURNEY = {
+    "name": "hello",
+    "trigger": {"segment_entered": "with_email"},
+    "start": "tag",
+    "steps": {"tag": {"type": "action", "action": {"kind": "add_tag", "tag": "hello"}}},
+}
 #: Run over WebSocket by tests/integration/test_graphql_subscriptions.py.
 SUBSCRIPTIONS = {"ProfileUpdated"}
 #: A successful answer of each mutation (other union members are failures here).
@@ -36,6 +42,9 @@ SUCCESS = {
     "SaveSegment": "Segment",
     "SetSegmentActive": "Segment",
     "PreviewSegment": "SegmentPreview",
+    "ValidateJourney": "JourneyValid",
+    "SaveJourney": "Journey",
+    "SetJourneyActive": "Journey",
     "Identify": "Resolved",
 }
 
@@ -97,6 +106,11 @@ async def test_every_operation_runs(
         "PreviewSegment": lambda: {"definition": SEGMENT},
         "SetSegmentActive": lambda: {"name": "with_email", "active": True},
         "Segments": dict,
+        "ValidateJourney": lambda: {"definition": JOURNEY},
+        "SaveJourney": lambda: {"definition": JOURNEY},
+        "SetJourneyActive": lambda: {"name": "hello", "active": True},
+        "Journeys": dict,
+        "ProfileJourneys": lambda: {"id": me},
         "PreviewErasure": lambda: {"identifier": IDENT},
         "ExportSubject": lambda: {"identifier": IDENT},
         "EraseSubject": lambda: {"identifier": IDENT, "reason": "test"},
@@ -125,6 +139,11 @@ async def test_every_operation_runs(
         "SaveSegment",
         "SetSegmentActive",
         "Segments",
+        "ValidateJourney",
+        "SaveJourney",
+        "SetJourneyActive",
+        "Journeys",
+        "ProfileJourneys",
         "AuditLog",
         "PreviewErasure",
         "ExportSubject",

@@ -24,6 +24,7 @@ from app.entrypoints.gql.browse import BrowseQuery
 from app.entrypoints.gql.context import Context
 from app.entrypoints.gql.identity import IdentityMutation, IdentityQuery
 from app.entrypoints.gql.ingestion import IngestionMutation, IngestionQuery
+from app.entrypoints.gql.journeys import JourneyMutation, JourneyQuery
 from app.entrypoints.gql.privacy import PrivacyMutation, PrivacyQuery
 from app.entrypoints.gql.segments import SegmentMutation, SegmentQuery
 from app.entrypoints.gql.sending import SendingMutation
@@ -44,7 +45,15 @@ class Health:
 
 
 @strawberry.type
-class Query(IdentityQuery, BrowseQuery, SegmentQuery, IngestionQuery, TraitQuery, PrivacyQuery):
+class Query(
+    IdentityQuery,
+    BrowseQuery,
+    SegmentQuery,
+    JourneyQuery,
+    IngestionQuery,
+    TraitQuery,
+    PrivacyQuery,
+):
     """Every query group is a base class: one root type, fields grouped by module."""
 
     @strawberry.field(description="Liveness of the API and its dependencies; needs no credentials.")
@@ -63,6 +72,7 @@ class Mutation(
     IdentityMutation,
     SendingMutation,
     SegmentMutation,
+    JourneyMutation,
     IngestionMutation,
     TraitMutation,
     PrivacyMutation,

@@ -16,6 +16,7 @@ from app.domain.traits import mask
 from app.entrypoints.gql.consent_types import ConsentDecision, ConsentVerdict
 from app.entrypoints.gql.context import Context
 from app.entrypoints.gql.events import EventConnection, event_connection
+from app.entrypoints.gql.journeys import JourneyRun
 from app.entrypoints.gql.traits import TraitDecision, trait_decision
 from app.services.browse import EventFilter
 from app.services.curation import EvidenceStep, Explanation
@@ -136,6 +137,11 @@ class Profile:
     async def consents(self, info: Info[Context, Any]) -> list[ConsentVerdict]:
         verdicts = await info.context.container.consent.effective(self.id)
         return [ConsentVerdict.from_verdict(v) for v in verdicts]
+
+    @strawberry.field(description="The profile's journey runs, newest first, with their steps.")
+    async def journey_runs(self, info: Info[Context, Any]) -> list[JourneyRun]:
+        runs = await info.context.container.journeys.runs_of(self.id)
+        return [JourneyRun.from_view(r) for r in runs]
 
     @strawberry.field(description="Tags set by journeys.")
     async def tags(self, info: Info[Context, Any]) -> list[str]:

@@ -1,0 +1,118 @@
+"""A journey defined through GraphQL by a marketer, triggered by a tracked event, carried out
+by a real arq worker (including a deferred wait) and calling a real webhook receiver."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from arq.worker import Worker
+
+from app.bootstrap import Container
+from app.settings import Settings
+from tests.messages import message
+from tests.webhooks import Receiver
+from workers.settings import worker_options
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    found = Receiver()
+    yield found
+    found.close()
+
+
+async def _gql(api_url: str, key: str, query: str, **variables: Any) -> dict[str, Any]:
+    async with httpx.AsyncClient(base_url=api_url) as client:
+        response = await client.post(
+            "/graphql",
+            json={"query": query, "variables": variables},
+            headers={"Authorization": f"Bearer {key}"},
+        )
+    body: dict[str, Any] = response.json()
+    assert "errors" not in body, body["errors"]
+    data: dict[str, Any] = body["data"]
+    return data
+
+
+async def _burst(settings: Settings) -> Worker:
+    options = worker_options(
+        settings.model_copy(update={"worker_runs_resolver": False, "worker_runs_segments": False})
+    )
+    options["cron_jobs"] = []
+    worker = Worker(**options, burst=True, poll_delay=0.05, handle_signals=False)
+    await worker.main()
+    await worker.close()
+    return worker
+
+
+async def test_a_journey_through_graphql_the_feed_and_a_real_worker(
+    container: Container, settings: Settings, api_url: str, receiver: Receiver
+) -> None:
+    key = (await container.apikeys.create("growth", "marketer", None)).secret
+    definition = {
+        "name": "onboarding",
+        "trigger": {"event": "Signed Up", "where": {"consent": "analytics"}},
+        "start": "notify",
+        "steps": {
+            "notify": {
+                "type": "action",
+                "action": {"kind": "webhook", "url": receiver.url, "purpose": "analytics"},
+                "next": "later",
+            },
+            "later": {"type": "wait", "seconds": 1, "next": "mark"},
+            "mark": {"type": "action", "action": {"kind": "add_tag", "tag": "onboarded"}},
+        },
+    }
+    saved = await _gql(
+        api_url,
+        key,
+        "mutation($d: JSON!){saveJourney(definition:$d){__typename ... on Journey{version}"
+        " ... on InvalidJourney{message}}}",
+        d=definition,
+    )
+    assert saved["saveJourney"] == {"__typename": "Journey", "version": 1}
+    await _gql(
+        api_url, key, 'mutation{setJourneyActive(name:"onboarding",active:true){__typename}}'
+    )
+
+    feed = container.segment_feed("test")
+    await feed.ensure_group()
+    sign_up = message(user="new-1", event="Signed Up")
+    consented = dataclasses.replace(
+        sign_up, context={"consent": {"categoryPreferences": {"analytics": True}}}
+    )
+    await container.ingestion.ingest([consented, message(user="new-2", event="Signed Up")])
+    await feed.step(block_ms=100)  # new-2 gave no consent: the trigger's filter keeps it out
+    worker = await _burst(settings)
+    assert worker.jobs_failed == 0
+    (request,) = receiver.requests
+    assert json.loads(request["body"])["step"] == "notify"
+
+    view = await container.profiles.profile_by_identifier("user_id", "new-1")
+    assert view is not None
+    runs = await _gql(
+        api_url,
+        key,
+        "query($id:String!){profile(id:$id){tags journeyRuns{journey status steps}}}",
+        id=view.id,
+    )
+    profile = runs["profile"]
+    assert profile["tags"] == ["onboarded"]
+    [run] = profile["journeyRuns"]
+    assert run["status"] == "completed"
+    assert [(s["step"], s["outcome"]) for s in run["steps"]] == [
+        ("notify", "taken"),
+        ("later", "waiting"),
+        ("later", "waited"),
+        ("mark", "taken"),
+    ]
+    stats = await _gql(api_url, key, '{journey(name:"onboarding"){running stats}}')
+    assert stats["journey"]["running"] == 0
+    assert stats["journey"]["stats"]["notify"] == {"taken": 1}
