@@ -265,9 +265,12 @@ class IdentityTx:
         rows: list[dict[str, Any]] = found[0]["rows"]
         return rows
 
-    async def set_golden(self, rows: list[dict[str, Any]], at: float) -> None:
-        if rows:
-            await self._rows("traits/set_golden", rows=rows, at=at)
+    async def set_golden(self, rows: list[dict[str, Any]], at: float) -> dict[str, str | None]:
+        """Write golden records; returns each profile's previous record (JSON, or None)."""
+        if not rows:
+            return {}
+        found = await self._rows("traits/set_golden", rows=rows, at=at)
+        return {r["id"]: r["before"] for r in found}
 
     async def record_consents(self, rows: list[dict[str, Any]]) -> tuple[int, set[str]]:
         """Store consent decisions; returns how many were new and the profiles they touch."""

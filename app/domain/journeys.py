@@ -3,7 +3,8 @@
     {
       "name": "welcome_series",
       "trigger": {"event": "Signed Up"},             or {"segment_entered": "vip"},
-                                                     or {"segment_left": "vip"};
+                                                     or {"segment_left": "vip"},
+                                                     or {"trait_changed": "plan"};
                                                      optional "where": <segment condition>
       "reentry": false,                              at most one active run per profile
       "start": "hello",
@@ -106,6 +107,7 @@ class Trigger:
     event: str | None = None
     segment_entered: str | None = None
     segment_left: str | None = None
+    trait_changed: str | None = None
     where: Condition | None = None
 
 
@@ -136,10 +138,11 @@ def _condition(raw: Any, path: str) -> Condition:
 def _trigger(raw: Any) -> Trigger:
     if not isinstance(raw, Mapping):
         raise JourneyError("trigger: expected an object")
-    kinds = [k for k in ("event", "segment_entered", "segment_left") if k in raw]
-    extra = set(raw) - {"event", "segment_entered", "segment_left", "where"}
+    names = ("event", "segment_entered", "segment_left", "trait_changed")
+    kinds = [k for k in names if k in raw]
+    extra = set(raw) - {*names, "where"}
     if len(kinds) != 1 or extra:
-        raise JourneyError("trigger: exactly one of event, segment_entered, segment_left")
+        raise JourneyError(f"trigger: exactly one of {', '.join(names)}")
     value = raw[kinds[0]]
     if not isinstance(value, str) or not value:
         raise JourneyError(f"trigger.{kinds[0]}: a non-empty name")

@@ -165,7 +165,7 @@ class IngestionService:
             )
             consent_rows = only_changes([r for r in consents if r["event"] in fresh_ids])
             recorded, consent_profiles = await tx.record_consents(consent_rows)
-            await self.golden.refresh(tx, touched | outcome.changed_profiles, now)
+            golden = await self.golden.refresh(tx, touched | outcome.changed_profiles, now)
             dropped: dict[str, int] = {}
             for p in fresh:
                 for d in p.identity.dropped:
@@ -182,7 +182,11 @@ class IngestionService:
                 consents=recorded,
                 notices=tuple(
                     lineage_notices(
-                        outcome.merges, outcome.splits, touched | outcome.changed_profiles
+                        outcome.merges,
+                        outcome.splits,
+                        outcome.changed_profiles,
+                        traits=golden,
+                        created=outcome.created,
                     )
                     + [ProfileNotice(p, "consent") for p in sorted(consent_profiles)]
                 ),

@@ -111,6 +111,12 @@ class JourneyService:
         missing = sorted(r for r in refs if r not in known)
         if missing:
             raise InvalidInput(f"unknown segment(s): {', '.join(missing)}")
+        watched = journey.trigger.trait_changed
+        if (
+            watched is not None
+            and (await self.profiles.golden.effective_schema()).classify(watched) is None
+        ):
+            raise InvalidInput(f"trigger.trait_changed: {watched[:40]!r} is not a declared trait")
         for step in journey.steps.values():
             if step.action is not None and step.action.kind == "webhook":
                 try:
@@ -188,6 +194,10 @@ class JourneyService:
                 candidates = sorted(
                     p for p, names in changes.events.items() if trigger.event in names
                 )
+            elif trigger.trait_changed is not None:
+                candidates = sorted(
+                    p for p, fields in changes.traits.items() if trigger.trait_changed in fields
+                )
             else:
                 wanted = trigger.segment_entered or trigger.segment_left
                 candidates = sorted(
@@ -218,7 +228,11 @@ class JourneyService:
             step=journey.start,
             at=self.clock(),
             active_key=key,
-            trigger="event" if journey.trigger.event else "segment",
+            trigger=next(
+                kind
+                for kind in ("event", "segment_entered", "segment_left", "trait_changed")
+                if getattr(journey.trigger, kind) is not None
+            ),
         )
         if not rows:
             return 0  # already in it, and re-entry is not allowed

@@ -2,7 +2,8 @@
 
 A notice says which profile changed and how: `merged` (others were merged into it),
 `merged_into` (it was merged into another), `split` (identifiers left it for new profiles),
-`created`, `traits` (its golden record was recomputed), `consent`, `erased`. Notices carry ids
+`created`, `identifiers` (identifiers moved in or out), `traits` (fields whose golden value
+changed, in `related`), `consent`, `segment_entered`, `segment_left`, `erased`. Notices carry ids
 only. Pub/sub is best effort by design: a subscriber that is not connected misses notices and
 re-reads the profile when it comes back.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass, field
 
 import orjson
@@ -32,9 +33,15 @@ class ProfileNotice:
 
 
 def lineage_notices(
-    merges: Iterable[Merge], splits: Iterable[Split], changed: Iterable[str] = ()
+    merges: Iterable[Merge],
+    splits: Iterable[Split],
+    changed: Iterable[str] = (),
+    traits: Mapping[str, Iterable[str]] | None = None,
+    created: Iterable[str] = (),
 ) -> list[ProfileNotice]:
-    """Notices for what a recomputation decided; `changed` profiles get a `traits` notice."""
+    """Notices for what a recomputation decided: lineage, `created` profiles, `identifiers`
+    for other `changed` profiles (identifiers moved in or out), and `traits` with the names
+    of the fields whose golden value changed."""
     notices: list[ProfileNotice] = []
     into: dict[str, list[str]] = {}
     for m in merges:
@@ -46,8 +53,12 @@ def lineage_notices(
         out.setdefault(s.from_id, []).append(s.new_id)
         notices.append(ProfileNotice(s.new_id, "created", (s.from_id,)))
     notices += [ProfileNotice(k, "split", tuple(sorted(v))) for k, v in sorted(out.items())]
-    moved = {n.profile_id for n in notices}
-    notices += [ProfileNotice(pid, "traits") for pid in sorted(set(changed) - moved)]
+    noted = {n.profile_id for n in notices}
+    notices += [ProfileNotice(pid, "created") for pid in sorted(set(created) - noted)]
+    noted |= set(created)
+    notices += [ProfileNotice(pid, "identifiers") for pid in sorted(set(changed) - noted)]
+    for pid, fields in sorted((traits or {}).items()):
+        notices.append(ProfileNotice(pid, "traits", tuple(sorted(fields))))
     return notices
 
 
@@ -80,7 +91,7 @@ class ProfileNotifier:
                         {"p": n.profile_id, "k": n.kind, "r": list(n.related), "at": n.at}
                     ),
                 )
-            feed = {"n": [[n.profile_id, n.kind] for n in batch], "e": stored}
+            feed = {"n": [[n.profile_id, n.kind, list(n.related)] for n in batch], "e": stored}
             pipe.xadd(
                 self.feed,
                 {"c": orjson.dumps(feed)},

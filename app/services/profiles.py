@@ -271,7 +271,7 @@ class ProfileService:
             raise InvalidInput(str(exc)) from None
         now = self.clock()
 
-        async def work(tx: IdentityTx) -> str:
+        async def work(tx: IdentityTx) -> dict[str, set[str]]:
             await tx.lock(now)
             reps = await tx.profile_representatives([profile_id])
             if not reps or reps[0]["representative"] is None:
@@ -290,12 +290,14 @@ class ProfileService:
             if refused:
                 raise InvalidInput(f"{field.name}: value refused by the trait schema")
             touched = await tx.merge_observations(observation_rows(found))
-            await self.golden.refresh(tx, touched | {reps[0]["active"]}, now)
-            return str(reps[0]["active"])
+            return await self.golden.refresh(tx, touched | {reps[0]["active"]}, now)
 
-        active = await self.graph.write(work)
-        if self.notifier is not None:
-            await self.notifier.publish([ProfileNotice(active, "traits")])
+        changed = await self.graph.write(work)
+        if self.notifier is not None and changed:
+            await self.notifier.publish(
+                ProfileNotice(pid, "traits", tuple(sorted(fields)))
+                for pid, fields in changed.items()
+            )
 
     async def refresh_golden_records(self, page: int = 500) -> int:
         """Re-decide every active profile's golden record (after a trait schema edit)."""

@@ -192,10 +192,14 @@ class GoldenRecords:
         """Reload the schema and trusts on next use (after an edit in this process)."""
         self._cached = None
 
-    async def refresh(self, tx: IdentityTx, profile_ids: Iterable[str], at: float) -> None:
+    async def refresh(
+        self, tx: IdentityTx, profile_ids: Iterable[str], at: float
+    ) -> dict[str, set[str]]:
+        """Re-decide the golden records; returns, per profile, the fields whose winning value
+        changed (absent: nothing changed)."""
         ids = sorted(set(profile_ids))
         if not ids:
-            return
+            return {}
         schema = await self.effective_schema()
         by_profile: dict[str, list[Observation]] = {pid: [] for pid in ids}
         for row in await tx.profile_observations(ids):
@@ -204,7 +208,13 @@ class GoldenRecords:
         for pid in ids:
             decisions = golden_record(schema, by_profile[pid])
             rows.append(self._golden_row(pid, decisions, schema))
-        await tx.set_golden(rows, at)
+        before = await tx.set_golden(rows, at)
+        changed: dict[str, set[str]] = {}
+        for row in rows:
+            fields = _changed_fields(before.get(row["id"]), row["golden"])
+            if fields:
+                changed[row["id"]] = fields
+        return changed
 
     def _golden_row(
         self, pid: str, decisions: Mapping[str, Decision], schema: TraitSchema
@@ -228,6 +238,16 @@ class GoldenRecords:
             if not personal:
                 plain[f"t_{name}"] = property_value(winner.value)
         return {"id": pid, "plain": plain, "golden": orjson.dumps(golden).decode()}
+
+
+def _changed_fields(before: str | None, after: str) -> set[str]:
+    old: dict[str, Any] = orjson.loads(before) if before else {}
+    new: dict[str, Any] = orjson.loads(after)
+    return {
+        name
+        for name in set(old) | set(new)
+        if (old.get(name) or {}).get("vid") != (new.get(name) or {}).get("vid")
+    }
 
 
 def property_value(value: Any) -> Any:

@@ -36,7 +36,7 @@ from app.services.segments.compiler import Compiled, Compiler, with_predicate
 
 PAGE = 1000
 #: Kinds of change that can move any segment (the profile itself appeared, merged or split).
-STRUCTURAL = {"merged", "merged_into", "split", "created", "erased"}
+STRUCTURAL = {"merged", "merged_into", "split", "created", "identifiers", "erased"}
 
 
 @dataclass(frozen=True)
@@ -64,9 +64,13 @@ class ProfileChanges:
 
     kinds: dict[str, set[str]] = field(default_factory=dict)
     events: dict[str, set[str]] = field(default_factory=dict)
+    #: Trait fields whose golden value changed (a `traits` notice without names: any).
+    traits: dict[str, set[str]] = field(default_factory=dict)
 
-    def add(self, profile_id: str, kind: str) -> None:
+    def add(self, profile_id: str, kind: str, related: Iterable[str] = ()) -> None:
         self.kinds.setdefault(profile_id, set()).add(kind)
+        if kind == "traits":
+            self.traits.setdefault(profile_id, set()).update(related or {"*"})
 
     def add_event(self, profile_id: str, name: str | None) -> None:
         self.events.setdefault(profile_id, set()).add(name or "")
@@ -76,10 +80,10 @@ class ProfileChanges:
         return set(self.kinds) | set(self.events)
 
 
-def _concerned(deps: Dependencies, kinds: set[str], events: set[str]) -> bool:
+def _concerned(deps: Dependencies, kinds: set[str], events: set[str], traits: set[str]) -> bool:
     if kinds & STRUCTURAL:
         return True
-    if "traits" in kinds and deps.traits:
+    if "traits" in kinds and ("*" in traits or deps.traits & traits):
         return True
     if "consent" in kinds and deps.purposes:
         return True
@@ -302,7 +306,12 @@ class SegmentService:
             ids = [
                 pid
                 for pid in sorted(changes.profiles)
-                if _concerned(deps, changes.kinds.get(pid, set()), changes.events.get(pid, set()))
+                if _concerned(
+                    deps,
+                    changes.kinds.get(pid, set()),
+                    changes.events.get(pid, set()),
+                    changes.traits.get(pid, set()),
+                )
                 or (deps.segments & moved.get(pid, set()))
             ]
             result = await self.evaluate(segment, ids, compiler.compile(segment.condition))

@@ -70,8 +70,8 @@ class SegmentFeed:
             if not fields:
                 continue
             data = orjson.loads(fields[b"c"])
-            for profile_id, kind in data["n"]:
-                changes.add(profile_id, kind)
+            for notice in data["n"]:
+                changes.add(notice[0], notice[1], notice[2] if len(notice) > 2 else ())
             for key, name in data["e"]:
                 owners.setdefault(key, set()).add(name or "")
         if owners:

@@ -247,3 +247,42 @@ async def test_bad_journeys_are_refused_naming_the_problem(container: Container)
         with pytest.raises(InvalidInput) as caught:
             await journeys.save(raw, "tester")
         assert str(caught.value).startswith(expected), str(caught.value)
+
+
+async def test_a_trait_change_triggers_only_journeys_watching_that_trait(
+    container: Container,
+) -> None:
+    await container.ingestion.ingest([message("identify", user="tc", traits={"plan": "free"})])
+    pid = await _pid(container, "tc")
+    feed = container.segment_feed("test")
+    await feed.ensure_group()
+    await container.journeys.save(
+        {
+            "name": "upgraded",
+            "trigger": {
+                "trait_changed": "plan",
+                "where": {"trait": "plan", "op": "eq", "value": "pro"},
+            },
+            "start": "tag",
+            "steps": {"tag": {"type": "action", "action": {"kind": "add_tag", "tag": "pro"}}},
+        },
+        "tester",
+    )
+    await container.journeys.set_active("upgraded", True)
+    await feed.step(block_ms=100)
+    await container.profiles.set_trait(pid, "company", "Acme", "tester")
+    await feed.step(block_ms=100)
+    assert await container.journeys.runs_of(pid) == []  # another trait changed
+    await container.profiles.set_trait(pid, "plan", "pro", "tester")
+    await feed.step(block_ms=100)
+    [run] = await container.journeys.runs_of(pid)
+    assert (run.journey, run.status) == ("upgraded", "active")
+    with pytest.raises(InvalidInput, match=r"trigger\.trait_changed"):
+        await container.journeys.validate(
+            {
+                "name": "x",
+                "trigger": {"trait_changed": "no such trait!"},
+                "start": "a",
+                "steps": {"a": {"type": "exit"}},
+            }
+        )
