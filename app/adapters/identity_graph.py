@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from neo4j import AsyncDriver, AsyncManagedTransaction
 
 from app.adapters.cypher import query
-from app.adapters.neo4j_db import Graph, count_query
+from app.adapters.neo4j_db import Graph, count_query, row_of
 from app.domain.identity import Evidence, IdentityRules, Node
 
 T = TypeVar("T")
@@ -66,7 +66,7 @@ class IdentityTx:
     async def _rows(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
         count_query()
         result = await self.tx.run(query(name), params)
-        return [record.data() async for record in result]
+        return [row_of(record) async for record in result]
 
     async def run(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
         """A named query in this transaction, with this workspace's `$ws`."""
