@@ -84,12 +84,11 @@ class ProfileNotifier:
             return
         try:
             pipe = self.redis.pipeline(transaction=False)
-            for n in batch:
+            if batch:
+                # One message per batch: subscribers pick their profile's notices out of it.
                 pipe.publish(
                     self.channel,
-                    orjson.dumps(
-                        {"p": n.profile_id, "k": n.kind, "r": list(n.related), "at": n.at}
-                    ),
+                    orjson.dumps([[n.profile_id, n.kind, list(n.related), n.at] for n in batch]),
                 )
             feed = {"n": [[n.profile_id, n.kind, list(n.related)] for n in batch], "e": stored}
             pipe.xadd(
@@ -111,9 +110,9 @@ class ProfileNotifier:
                 message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
                 if message is None or message.get("type") != "message":
                     continue
-                data = orjson.loads(message["data"])
-                if data["p"] == profile_id:
-                    yield ProfileNotice(data["p"], data["k"], tuple(data["r"]), data["at"])
+                for pid, kind, related, at in orjson.loads(message["data"]):
+                    if pid == profile_id:
+                        yield ProfileNotice(pid, kind, tuple(related), at)
         finally:
             await pubsub.unsubscribe(self.channel)
             await pubsub.aclose()  # type: ignore[no-untyped-call]
