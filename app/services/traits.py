@@ -72,6 +72,9 @@ class TraitObserver:
             pairs.extend(context_traits.items())
         if message.type == "identify":
             pairs.extend(message.traits.items())
+        zone = message.context.get("timezone")
+        if isinstance(zone, str) and schema.classify("timezone") is not None:
+            pairs.append(("timezone", zone))  # analytics.js and the mobile SDKs send it
         if message.type == "track" and message.event:
             for mapping in schema.mappings_for(message.event):
                 if mapping.property in message.properties:

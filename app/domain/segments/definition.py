@@ -48,8 +48,12 @@ class EventCountModel(_Model):
     event: str = Field(min_length=1, max_length=200, description="A track event's name")
     min_count: int = Field(1, ge=0)
     max_count: int | None = Field(None, ge=0)
-    within_days: float | None = Field(
-        None, gt=0, le=3650, description="Only events of the last N days (rolling)"
+    within_days: int | None = Field(
+        None,
+        ge=1,
+        le=3650,
+        description="Only events of the last N calendar days, today included, in the "
+        "profile's time zone (trait `timezone`) or UTC",
     )
 
 
@@ -88,7 +92,7 @@ class EventCount:
     event: str
     min_count: int
     max_count: int | None
-    within_days: float | None
+    within_days: int | None
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,9 @@ schema (plain fields only), identifier types and purposes against their own rule
 
 from __future__ import annotations
 
+import math
 import re
+import zoneinfo
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,7 +36,8 @@ from app.services.traits import property_value
 _PARAM = re.compile(r"\$([a-z_]+)\b")
 #: Parameters every compiled predicate shares, bound at evaluation time.
 GLOBAL = {"now", "ws"}
-DAY = 86_400.0
+#: Time zone names a profile's `timezone` trait may hold (anything else counts as UTC).
+ZONES = sorted(zoneinfo.available_timezones())
 
 
 def fragment(name: str) -> str:
@@ -46,15 +49,10 @@ def fragment(name: str) -> str:
 class Compiled:
     predicate: str
     params: dict[str, Any] = field(default_factory=dict)
-    #: Parameters that depend on the time of evaluation: name -> seconds before `now`.
-    windows: dict[str, float] = field(default_factory=dict)
 
     def bind(self, now: float) -> dict[str, Any]:
-        bound = dict(self.params)
-        for name, seconds in self.windows.items():
-            bound[name] = now - seconds
-        bound["now"] = now
-        return bound
+        """The parameters, with the time of evaluation."""
+        return {**self.params, "now": now}
 
 
 class Compiler:
@@ -108,17 +106,18 @@ class Compiler:
                 raise SegmentError(f"{path}.identifier: {exc}") from None
             return self._use("has_identifier", {"type": c.type}, out)
         if isinstance(c, EventCount):
-            text = self._use(
+            days = None if c.within_days is None else max(1, math.ceil(c.within_days))
+            return self._use(
                 "event_count",
-                {"name": c.event, "min": c.min_count, "max": c.max_count, "since": None},
+                {
+                    "name": c.event,
+                    "min": c.min_count,
+                    "max": c.max_count,
+                    "days": days,
+                    "zones": ZONES,
+                },
                 out,
             )
-            since = f"c{self.counter}_since"
-            if c.within_days is None:
-                out.params[since] = float("-inf")
-            else:
-                out.windows[since] = c.within_days * DAY
-            return text
         if isinstance(c, ConsentIs):
             try:
                 purpose = self.policy.resolve(c.purpose)

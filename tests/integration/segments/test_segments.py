@@ -198,3 +198,29 @@ async def test_only_segments_whose_inputs_changed_are_evaluated(
     await feed.step(block_ms=100)
     assert evaluated == ["pro"]
     assert [n for n, _ in await container.segments.of_profile(eve)] == ["pro", "signed_up"]
+
+
+async def test_event_windows_count_days_in_the_profiles_time_zone(container: Container) -> None:
+    # 08:00 UTC on 29 November is 22:00 the same day in Kiritimati (UTC+14).
+    now = 1_795_939_200.0  # 2026-11-29T08:00:00Z
+    late_yesterday_utc = now - 9 * 3600  # 2026-11-28T23:00Z: the 29th, 13:00 in Kiritimati
+    for user, zone in (("kiri", "Pacific/Kiritimati"), ("london", None), ("bogus", "Mars/Olympus")):
+        bought = message(user=user, event="Order Completed", at=late_yesterday_utc)
+        if zone is not None:
+            bought = dataclasses.replace(bought, context={"timezone": zone})
+        await container.ingestion.ingest([bought])
+    ids = {u: await _pid(container, "user_id", u) for u in ("kiri", "london", "bogus")}
+    at_eight = SegmentService(
+        container.segments.graph,
+        container.segments.schema,
+        container.segments.policy,
+        container.consent,
+        container.redis,
+        clock=lambda: now,
+    )
+    today = seg("bought_today", {"event": "Order Completed", "within_days": 1})
+    _, sample = await at_eight.preview(today, sample=10)
+    assert set(sample) == {ids["kiri"]}  # an unknown zone counts as UTC
+    two_days = seg("bought_2d", {"event": "Order Completed", "within_days": 2})
+    _, sample = await at_eight.preview(two_days, sample=10)
+    assert set(sample) == set(ids.values())
