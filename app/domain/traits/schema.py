@@ -224,6 +224,7 @@ DEFAULT_TRAITS: tuple[TraitField, ...] = (
     _s("company", "string", "plain", "highest_weight"),
     _s("title", "string", "plain", "highest_weight"),
     _s("country", "string", "plain", "highest_weight"),
+    _s("timezone", "string", "plain", "most_recent"),
     _s("city", "string", "personal", "highest_weight"),
     _s("age", "number", "personal", "highest_weight"),
     _s("created_at", "timestamp", "plain", "first_seen"),

@@ -307,15 +307,25 @@ def parse_batch(data: Mapping[str, Any], receipt: Receipt) -> list[TrackedMessag
     sent_at = _instant(envelope.sentAt, "", "sentAt")
     out: list[TrackedMessage] = []
     for index, item in enumerate(envelope.batch):
-        where = f"batch[{index}]"
-        if not isinstance(item, dict):
-            raise bad_request(f"{where}: must be an object")
-        _check_size(item, where)
-        kind = item.get("type")
-        if kind is None:
-            raise bad_request(f"{where}.type: is required")
-        if not isinstance(kind, str) or kind not in MODELS:
-            raise bad_request(f"{where}.type: must be one of {', '.join(MODELS)}")
-        message = _validate(kind, item, where)
-        out.append(to_tracked(message, receipt, where, sent_at, envelope.context))
+        out.append(parse_typed(item, receipt, f"batch[{index}]", sent_at, envelope.context))
     return out
+
+
+def parse_typed(
+    item: Any,
+    receipt: Receipt,
+    where: str,
+    sent_at: float | None = None,
+    defaults: Mapping[str, Any] | None = None,
+) -> TrackedMessage:
+    """One message that says its own `type` (a batch item, a line of an import)."""
+    if not isinstance(item, dict):
+        raise bad_request(f"{where}: must be an object")
+    _check_size(item, where)
+    kind = item.get("type")
+    if kind is None:
+        raise bad_request(f"{where}.type: is required")
+    if not isinstance(kind, str) or kind not in MODELS:
+        raise bad_request(f"{where}.type: must be one of {', '.join(MODELS)}")
+    message = _validate(kind, item, where)
+    return to_tracked(message, receipt, where, sent_at, defaults)
