@@ -29,7 +29,9 @@ from app.errors import InvalidInput
 from app.services.acceptance import AcceptanceService, Backpressure
 from app.services.sources import Source
 
-BATCH = 500
+#: Messages per stream entry: like a tracker's batch, so a resolver transaction (50 entries)
+#: stays the size it is built for.
+BATCH = 100
 
 
 @dataclass

@@ -111,7 +111,9 @@ async def test_an_ndjson_import_is_complete_idempotent_and_reports_rejects(
     assert {r["reason"] for r in rejects} == {"not valid JSON", "event: is required"}
     _, again = await _cdp(settings, "import", str(path), "--source", "legacy")
     assert await _settled(container, good) == good  # nothing twice
-    assert "already there 19,992" in again or "accepted 0" in again or "accepted" in again
+    # Within the de-duplication window the stream itself recognises the replay; after it, the
+    # graph's unique event ids would (as the resume test shows).
+    assert "accepted 0, already there 19,992" in again, again
 
 
 async def test_an_interrupted_import_resumes_without_duplicates(
@@ -199,7 +201,8 @@ async def test_a_csv_of_profiles_then_exports_masked_or_clear(
         for i in masked[0]["identifiers"]
         if i["type"] == "email"
     )
-    rows = list(csv.DictReader(clear_file.open(encoding="utf-8")))
+    with clear_file.open(encoding="utf-8") as exported:
+        rows = list(csv.DictReader(exported))
     assert len(rows) == 20_000
     assert any("email:person7@example.org" in r["identifiers"] for r in rows)
     assert {r["plan"] for r in rows} == {"pro", "free"}
