@@ -34,12 +34,18 @@ from app.services.browse import ProfileBrowser
 from app.services.consent import ConsentService
 from app.services.curation import CurationService
 from app.services.deadletters import DeadLetterService
+from app.services.destinations import (
+    DestinationService,
+    SegmentDestination,
+    WebhookDestination,
+)
 from app.services.erasure import ErasureService
 from app.services.ingestion import IngestionService
 from app.services.journeys import JourneyService
 from app.services.keys import Sealer
 from app.services.notifications import ProfileNotifier
 from app.services.outbound import WebhookSender, parse_networks
+from app.services.plugins import load_plugins
 from app.services.profiles import ProfileService
 from app.services.resolver import Resolver
 from app.services.retention import RetentionService
@@ -87,11 +93,17 @@ class Container:
     sender: MessageSender
     segments: SegmentService
     journeys: JourneyService
+    destinations: DestinationService
 
     def segment_feed(self, consumer: str = "segments-1") -> SegmentFeed:
         """The change-feed consumer: segment memberships, then journey triggers."""
         return SegmentFeed(
-            self.redis, self.segments.graph, self.segments, consumer, journeys=self.journeys
+            self.redis,
+            self.segments.graph,
+            self.segments,
+            consumer,
+            journeys=self.journeys,
+            destinations=self.destinations,
         )
 
     async def enqueue_erasure(self, request_id: str, defer_seconds: float = 0.0) -> None:
@@ -223,6 +235,33 @@ async def build_container(settings: Settings) -> Container:
     )
     segments = SegmentService(identity, golden.effective_schema, policy, consent, redis, notifier)
     gate = ConsentGate(identity, consent)
+    sender = WebhookSender(
+        settings.signing_secrets,
+        parse_networks(settings.outbound_allowed_networks),
+        timeout=settings.outbound_timeout_seconds,
+    )
+
+    async def plain_traits(ids: list[str]) -> dict[str, dict[str, Any]]:
+        schema = await golden.effective_schema()
+        records = await profiles.traits_of(ids, reveal=False)
+        return {
+            pid: {
+                k: v
+                for k, v in record.items()
+                if (f := schema.classify(k)) is not None and f.pii == "plain"
+            }
+            for pid, record in records.items()
+        }
+
+    destinations = DestinationService(
+        identity,
+        redis,
+        sealer,
+        consent,
+        sender,
+        load_plugins([WebhookDestination(), SegmentDestination()]),
+        plain_traits,
+    )
 
     async def enqueue_step(run_id: str, seq: int, defer_seconds: float) -> None:
         await arq.enqueue_job(
@@ -233,6 +272,11 @@ async def build_container(settings: Settings) -> Container:
             _defer_by=defer_seconds or None,
         )
 
+    erasure.forward = destinations.forward_erasure
+    journeys = JourneyService(
+        identity, segments, gate, sender, profiles, sealer, notifier, enqueue_step
+    )
+    journeys.destinations = destinations
     return Container(
         settings=settings,
         graph=graph,
@@ -259,19 +303,7 @@ async def build_container(settings: Settings) -> Container:
         notifier=notifier,
         sender=MessageSender(acceptance, identity),
         segments=segments,
-        journeys=JourneyService(
-            identity,
-            segments,
-            gate,
-            WebhookSender(
-                settings.signing_secrets,
-                parse_networks(settings.outbound_allowed_networks),
-                timeout=settings.outbound_timeout_seconds,
-            ),
-            profiles,
-            sealer,
-            notifier,
-            enqueue_step,
-        ),
+        journeys=journeys,
         apikeys=ApiKeyService(graph, settings.workspace, settings.admin_api_key.get_secret_value()),
+        destinations=destinations,
     )

@@ -113,6 +113,8 @@ class Settings(BaseSettings):
     worker_runs_resolver: bool = True
     #: The worker also consumes the change feed and keeps segment memberships current.
     worker_runs_segments: bool = True
+    #: The worker also delivers to destinations.
+    worker_runs_destinations: bool = True
     #: Client timestamps older than this (days) are kept but flagged.
     timestamp_horizon_days: int = 365
     #: Browser origins (scheme://host[:port]) allowed to call /v1/* by CORS, as a JSON list in

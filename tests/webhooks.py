@@ -19,8 +19,8 @@ class Receiver:
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["content-length"]))
                 headers = {k.lower(): v for k, v in self.headers.items()}
-                outer.requests.append({"headers": headers, "body": body})
                 status = outer.statuses.pop(0) if outer.statuses else 200
+                outer.requests.append({"headers": headers, "body": body, "status": status})
                 self.send_response(status)
                 self.end_headers()
 

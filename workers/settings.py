@@ -46,6 +46,8 @@ def worker_options(settings: Settings) -> dict[str, Any]:
             tasks.append(asyncio.create_task(container.resolver().run(stop)))
         if settings.worker_runs_segments:
             tasks.append(asyncio.create_task(container.segment_feed().run(stop)))
+        if settings.worker_runs_destinations:
+            tasks.append(asyncio.create_task(container.destinations.run(stop)))
         ctx["background"] = tasks
 
     async def on_shutdown(ctx: dict[str, Any]) -> None:

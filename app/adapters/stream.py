@@ -228,13 +228,19 @@ class EventStream:
         ]
 
     async def purge_mentions(self, needles: Sequence[str]) -> int:
-        """Delete entries of the workspace's change feed and segment event stream that mention
-        any of the given ids or keys (an erased subject's); returns how many went."""
+        """Delete entries of the workspace's change feed, segment event stream and destination
+        outboxes and dead letters that mention any of the given ids or keys (an erased
+        subject's); returns how many went."""
         if not needles:
             return 0
         wanted = [n.encode() for n in needles]
         removed = 0
-        for key in (f"cdp:{self.ws}:changes", f"cdp:{self.ws}:segment-events"):
+        keys = [f"cdp:{self.ws}:changes", f"cdp:{self.ws}:segment-events"]
+        async for found in self.redis.scan_iter(match=f"cdp:{self.ws}:dest:*"):
+            name = found.decode() if isinstance(found, bytes) else str(found)
+            if name.endswith((":outbox", ":dead")):
+                keys.append(name)
+        for key in keys:
             start = "-"
             while True:
                 rows = await self.redis.xrange(key, min=start, count=500)

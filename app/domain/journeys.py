@@ -72,8 +72,15 @@ class EmitEventModel(_Model):
     purpose: str | None = None
 
 
-ActionModel = WebhookModel | SetTraitModel | TagModel | EmitEventModel
+class SendToDestinationModel(_Model):
+    kind: Literal["send_to_destination"]
+    destination: str = Field(min_length=1, max_length=64)
+    purpose: str = Field(description="The consent purpose the sending serves")
+
+
+ActionModel = WebhookModel | SetTraitModel | TagModel | EmitEventModel | SendToDestinationModel
 _ACTIONS: dict[str, type[_Model]] = {
+    "send_to_destination": SendToDestinationModel,
     "webhook": WebhookModel,
     "set_trait": SetTraitModel,
     "add_tag": TagModel,

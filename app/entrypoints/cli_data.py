@@ -28,7 +28,6 @@ if TYPE_CHECKING:
 export_cli = typer.Typer(no_args_is_help=True, help="Export profiles as NDJSON or CSV.")
 
 
-
 def import_file(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
     source: Annotated[str, typer.Option(help="the name (or id) of the source to import as")],

@@ -221,6 +221,21 @@ class ConsentService:
         names = sorted(set(defaults) | {d.purpose for d in decisions})
         return [effective(decisions, n, at, defaults.get(n, False)) for n in names]
 
+    async def may_use_many(
+        self, profile_ids: list[str], purpose: str, now: float | None = None
+    ) -> dict[str, Verdict]:
+        """`may_use` for several profiles in one query (destinations check whole batches)."""
+        name = self.policy.resolve(purpose)
+        at = self.clock() if now is None else now
+        rows = await self.graph.read(
+            "consent/of_profiles", ids=sorted(set(profile_ids)), purpose=name
+        )
+        by_profile: dict[str, list[Decision]] = {}
+        for row in rows:
+            by_profile.setdefault(row["profile"], []).append(_decision(row))
+        default = (await self._defaults()).get(name, self.policy.default_for(name))
+        return {pid: effective(by_profile.get(pid, []), name, at, default) for pid in profile_ids}
+
     async def may_use(self, profile_id: str, purpose: str, now: float | None = None) -> Verdict:
         """The one answer to "may we use this profile for `purpose` now?", with its reason."""
         try:

@@ -155,6 +155,8 @@ class ErasureService:
         self.rules = rules
         self.message_keys = message_keys
         self.notifier = notifier
+        #: Set by the composition root: destinations told about completed erasures.
+        self.forward: Callable[[list[str], str], Awaitable[int]] | None = None
         self.batch_size = batch_size
         self.lease_seconds = lease_seconds
         self.clock = clock
@@ -310,6 +312,9 @@ class ErasureService:
             # The change feed and segment events named her (the graph step announced the
             # erasure there too): those entries go, now that nothing else will name her.
             mentions = await self.stream.purge_mentions([*plan.erase_keys, *plan.profiles])
+            if self.forward is not None:
+                # After the purge: this notice (ids only) is what downstream systems act on.
+                await self.forward(plan.profiles, request_id)
             await self._mark(
                 request_id, "audit", {"c_audit_redacted": redacted, "c_feed_entries": mentions}
             )

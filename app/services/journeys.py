@@ -25,6 +25,7 @@ from app.domain.journeys import Journey, JourneyError, Step, parse_journey
 from app.domain.segments import dependencies
 from app.errors import InvalidInput, NotFound
 from app.services.actions import ConsentGate
+from app.services.destinations import DestinationService
 from app.services.keys import Sealer
 from app.services.notifications import ProfileNotice, ProfileNotifier
 from app.services.outbound import OutboundRefused, WebhookSender
@@ -87,6 +88,8 @@ class JourneyService:
         self.enqueue = enqueue
         self.clock = clock
         self._versions: dict[tuple[str, int], Journey] = {}
+        #: Set by the composition root (destinations are built after journeys).
+        self.destinations: DestinationService | None = None
 
     # -- definitions -------------------------------------------------------------------------
 
@@ -117,7 +120,14 @@ class JourneyService:
             and (await self.profiles.golden.effective_schema()).classify(watched) is None
         ):
             raise InvalidInput(f"trigger.trait_changed: {watched[:40]!r} is not a declared trait")
+        destinations = (
+            {d.name for d in await self.destinations.all()} if self.destinations else set()
+        )
         for step in journey.steps.values():
+            if step.action is not None and step.action.kind == "send_to_destination":
+                wanted = str(step.action.params["destination"])
+                if wanted not in destinations:
+                    raise InvalidInput(f"steps.{step.id}.action.destination: no {wanted!r}")
             if step.action is not None and step.action.kind == "webhook":
                 try:
                     self.sender.check_target(str(step.action.params["url"]), resolve=False)
@@ -426,6 +436,20 @@ class JourneyService:
             if self.notifier is not None:
                 await self.notifier.publish([ProfileNotice(profile, "traits")])
             return {"tag": params["tag"]}
+        if kind == "send_to_destination":
+            if self.destinations is None:
+                raise NotFound("destinations are not available here")
+            sent = await self.destinations.send(
+                str(params["destination"]),
+                {
+                    "type": "journey",
+                    "profile_id": profile,
+                    "journey": run["journey"],
+                    "step": step.id,
+                    "key": key,
+                },
+            )
+            return {"item": sent}
         assert kind == "emit_event"
         return await self._emit(run, str(params["event"]), key)
 

@@ -121,7 +121,14 @@ class WebhookSender:
             "idempotency-key": idempotency_key,
         }
 
-    async def post(self, url: str, payload: Any, idempotency_key: str) -> Delivery:
+    async def post(
+        self,
+        url: str,
+        payload: Any,
+        idempotency_key: str,
+        headers: dict[str, str] | None = None,
+    ) -> Delivery:
+        """`headers` are added to the signed ones (e.g. a receiver's own authorisation)."""
         self.check_target(url)
         body = orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)
         status: int | None = None
@@ -130,7 +137,9 @@ class WebhookSender:
             for attempt in range(1, self.attempts + 1):
                 try:
                     response = await client.post(
-                        url, content=body, headers=self._headers(body, idempotency_key)
+                        url,
+                        content=body,
+                        headers={**self._headers(body, idempotency_key), **(headers or {})},
                     )
                     status, error = response.status_code, None
                     if 200 <= status < 300:

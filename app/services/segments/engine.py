@@ -66,9 +66,13 @@ class ProfileChanges:
     events: dict[str, set[str]] = field(default_factory=dict)
     #: Trait fields whose golden value changed (a `traits` notice without names: any).
     traits: dict[str, set[str]] = field(default_factory=dict)
+    #: The other profiles a notice names (a merge's survivor, a split's new profiles).
+    related: dict[tuple[str, str], set[str]] = field(default_factory=dict)
 
     def add(self, profile_id: str, kind: str, related: Iterable[str] = ()) -> None:
         self.kinds.setdefault(profile_id, set()).add(kind)
+        if kind != "traits" and related:
+            self.related.setdefault((profile_id, kind), set()).update(related)
         if kind == "traits":
             self.traits.setdefault(profile_id, set()).update(related or {"*"})
 

@@ -21,6 +21,7 @@ from app.adapters.identity_graph import IdentityGraph
 from app.services.segments.engine import ProfileChanges, SegmentService
 
 if TYPE_CHECKING:
+    from app.services.destinations import DestinationService
     from app.services.journeys import JourneyService
 
 log = logging.getLogger(__name__)
@@ -36,8 +37,10 @@ class SegmentFeed:
         consumer: str = "segments-1",
         batch: int = 200,
         journeys: JourneyService | None = None,
+        destinations: DestinationService | None = None,
     ) -> None:
         self.journeys = journeys
+        self.destinations = destinations
         self.redis = redis
         self.graph = graph
         self.engine = engine
@@ -83,6 +86,8 @@ class SegmentFeed:
             memberships = await self.engine.on_changes(changes)
             if self.journeys is not None:
                 await self.journeys.on_changes(changes, memberships)
+            if self.destinations is not None:
+                await self.destinations.enqueue(changes, memberships)
         ids = [entry_id for entry_id, _ in entries]
         pipe = self.redis.pipeline(transaction=False)
         pipe.xack(self.stream, GROUP, *ids)
