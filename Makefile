@@ -6,11 +6,11 @@ STAMP  := $(VENV)/.installed-stamp
 
 .PHONY: install run services-up services-down lint format test test-unit test-integration clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml plugins/example-destination/pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required" if sys.version_info < (3, 11) else 0)'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev]' -e plugins/example-destination
 	@touch $(STAMP)
 
 install: $(STAMP)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 import typer
 
 from app.entrypoints.cli_common import _fail, _settings, _with_container, console
-from app.entrypoints.cli_data import export_cli, import_file
+from app.entrypoints.cli_data import destinations_cli, export_cli, import_file
 from app.entrypoints.cli_privacy import apikey_cli, erasures_cli, retention_cli, subject_cli
 from app.errors import CdpError
 from app.localservices.stack import LocalStack, effective_urls
@@ -35,6 +35,7 @@ cli.add_typer(subject_cli, name="subject")
 cli.add_typer(retention_cli, name="retention")
 cli.add_typer(apikey_cli, name="apikey")
 cli.add_typer(export_cli, name="export")
+cli.add_typer(destinations_cli, name="destinations")
 cli.command("import")(import_file)
 
 

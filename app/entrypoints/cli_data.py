@@ -167,3 +167,33 @@ def export_segment(
 ) -> None:
     """The members of a segment with their identifiers and traits."""
     _export(name, format, out, api_key)
+
+
+destinations_cli = typer.Typer(no_args_is_help=True, help="Outbound destinations.")
+
+
+@destinations_cli.command("list")
+def destinations_list() -> None:
+    """Destinations with their state and delivery counts (configurations are not shown)."""
+
+    async def work(container: Container) -> None:
+        for d in await container.destinations.all():
+            stats = await container.destinations.stats(d.name)
+            counts = ", ".join(f"{k}={v}" for k, v in sorted(stats.items()))
+            state = "active" if d.active else "stopped"
+            print(f"{d.name}\t{d.kind}\t{state}\t{counts}")
+        broken = container.destinations.plugins.broken
+        for name, error in sorted(broken.items()):
+            console.print(f"[red]plugin {name} not loaded:[/red] {error}")
+
+    _with_container(work)
+
+
+@destinations_cli.command("replay")
+def destinations_replay(name: str) -> None:
+    """Send a destination's dead letters again."""
+
+    async def work(container: Container) -> None:
+        console.print(f"{await container.destinations.replay(name)} item(s) queued again")
+
+    _with_container(work)

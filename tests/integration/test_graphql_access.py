@@ -38,6 +38,8 @@ OPERATIONS: list[tuple[str, str, dict[str, Any], Capability]] = [
     ("purposes", "{purposes{name}}", {}, Capability.READ),
     ("segments", "{segments{name}}", {}, Capability.READ),
     ("journeys", "{journeys{name}}", {}, Capability.READ),
+    ("destinations", "{destinations{name}}", {}, Capability.READ),
+    ("plugins", "{plugins{broken{name}}}", {}, Capability.ADMIN),
     (
         "setJourneyActive",
         'mutation{setJourneyActive(name:"nope",active:true){__typename}}',

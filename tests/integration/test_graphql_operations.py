@@ -20,6 +20,7 @@ pytestmark = pytest.mark.integration
 OPERATIONS = Path(__file__).resolve().parents[2] / "graphql" / "operations"
 IDENT = {"type": "email", "value": "ops@example.org"}
 SEGMENT = {"name": "with_email", "condition": {"identifier": "email"}}
+DESTINATION = {"name": "ops_hook", "kind": "webhook", "config": {"url": "https://hooks.example/x"}}
 JOURNEY = {
     "name": "hello",
     "trigger": {"segment_entered": "with_email"},
@@ -45,6 +46,8 @@ SUCCESS = {
     "ValidateJourney": "JourneyValid",
     "SaveJourney": "Journey",
     "SetJourneyActive": "Journey",
+    "SaveDestination": "Destination",
+    "SetDestinationActive": "Destination",
     "Identify": "Resolved",
 }
 
@@ -111,6 +114,11 @@ async def test_every_operation_runs(
         "SetJourneyActive": lambda: {"name": "hello", "active": True},
         "Journeys": dict,
         "ProfileJourneys": lambda: {"id": me},
+        "SaveDestination": lambda: {"definition": DESTINATION},
+        "SetDestinationActive": lambda: {"name": "ops_hook", "active": False},
+        "ReplayDestination": lambda: {"name": "ops_hook"},
+        "Destinations": dict,
+        "Plugins": dict,
         "PreviewErasure": lambda: {"identifier": IDENT},
         "ExportSubject": lambda: {"identifier": IDENT},
         "EraseSubject": lambda: {"identifier": IDENT, "reason": "test"},
@@ -144,6 +152,11 @@ async def test_every_operation_runs(
         "SetJourneyActive",
         "Journeys",
         "ProfileJourneys",
+        "SaveDestination",
+        "SetDestinationActive",
+        "ReplayDestination",
+        "Destinations",
+        "Plugins",
         "AuditLog",
         "PreviewErasure",
         "ExportSubject",

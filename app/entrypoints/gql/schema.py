@@ -22,6 +22,7 @@ import app
 from app.adapters.neo4j_db import QUERY_COUNTER
 from app.entrypoints.gql.browse import BrowseQuery
 from app.entrypoints.gql.context import Context
+from app.entrypoints.gql.destinations import DestinationMutation, DestinationQuery
 from app.entrypoints.gql.identity import IdentityMutation, IdentityQuery
 from app.entrypoints.gql.ingestion import IngestionMutation, IngestionQuery
 from app.entrypoints.gql.journeys import JourneyMutation, JourneyQuery
@@ -50,6 +51,7 @@ class Query(
     BrowseQuery,
     SegmentQuery,
     JourneyQuery,
+    DestinationQuery,
     IngestionQuery,
     TraitQuery,
     PrivacyQuery,
@@ -73,6 +75,7 @@ class Mutation(
     SendingMutation,
     SegmentMutation,
     JourneyMutation,
+    DestinationMutation,
     IngestionMutation,
     TraitMutation,
     PrivacyMutation,
