@@ -277,6 +277,7 @@ async def build_container(settings: Settings) -> Container:
         identity, segments, gate, sender, profiles, sealer, notifier, enqueue_step
     )
     journeys.destinations = destinations
+    journeys.plugins = destinations.plugins
     return Container(
         settings=settings,
         graph=graph,

@@ -26,7 +26,7 @@ A `next` of null (or absent) ends the run. Steps may not form a cycle.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -165,7 +165,23 @@ def _ref(value: Any, path: str, steps: Mapping[str, Any]) -> str | None:
     return value
 
 
-def _step(sid: str, raw: Any, steps: Mapping[str, Any]) -> Step:
+#: Validators of action kinds that plugins add (kind -> raises ValueError for bad params).
+PluginActions = Mapping[str, Callable[[Mapping[str, Any]], None]]
+
+
+def _plugin_action(spec: Mapping[str, Any], path: str, plugins: PluginActions) -> Action:
+    params = {k: v for k, v in spec.items() if k not in ("kind", "purpose")}
+    purpose = spec.get("purpose")
+    if purpose is not None and not isinstance(purpose, str):
+        raise JourneyError(f"{path}.purpose: a consent purpose")
+    try:
+        plugins[str(spec["kind"])](params)
+    except ValueError as exc:
+        raise JourneyError(f"{path}: {exc}") from None
+    return Action(str(spec["kind"]), purpose, params)
+
+
+def _step(sid: str, raw: Any, steps: Mapping[str, Any], plugins: PluginActions) -> Step:
     path = f"steps.{sid}"
     if not isinstance(raw, Mapping):
         raise JourneyError(f"{path}: expected an object")
@@ -184,9 +200,14 @@ def _step(sid: str, raw: Any, steps: Mapping[str, Any]) -> Step:
     nxt = _ref(raw.get("next"), f"{path}.next", steps)
     if kind == "action":
         spec = raw.get("action")
-        model = _ACTIONS.get(str(spec.get("kind")) if isinstance(spec, Mapping) else "")
+        kind_name = str(spec.get("kind")) if isinstance(spec, Mapping) else ""
+        if isinstance(spec, Mapping) and kind_name in plugins and kind_name not in _ACTIONS:
+            return Step(
+                sid, "action", next=nxt, action=_plugin_action(spec, f"{path}.action", plugins)
+            )
+        model = _ACTIONS.get(kind_name)
         if model is None:
-            names = ", ".join(sorted(_ACTIONS))
+            names = ", ".join(sorted({*_ACTIONS, *plugins}))
             raise JourneyError(f"{path}.action.kind: one of {names}")
         try:
             parsed = model.model_validate(spec)
@@ -225,7 +246,7 @@ def successors(step: Step) -> list[str]:
     return [s for s in (step.next, step.on_timeout, step.otherwise) if s is not None]
 
 
-def parse_journey(raw: Any) -> Journey:
+def parse_journey(raw: Any, plugins: PluginActions | None = None) -> Journey:
     if not isinstance(raw, Mapping):
         raise JourneyError("definition: expected an object")
     allowed = {"name", "description", "trigger", "reentry", "start", "steps"}
@@ -249,7 +270,7 @@ def parse_journey(raw: Any) -> Journey:
     for sid in raw_steps:
         if not isinstance(sid, str) or not NAME.match(sid):
             raise JourneyError(f"steps.{str(sid)[:40]}: step names are like names")
-    steps = {sid: _step(sid, spec, raw_steps) for sid, spec in raw_steps.items()}
+    steps = {sid: _step(sid, spec, raw_steps, plugins or {}) for sid, spec in raw_steps.items()}
     start = _ref(raw.get("start"), "start", raw_steps)
     if start is None:
         raise JourneyError("start: the first step's name")

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +29,7 @@ from app.services.destinations import DestinationService
 from app.services.keys import Sealer
 from app.services.notifications import ProfileNotice, ProfileNotifier
 from app.services.outbound import OutboundRefused, WebhookSender
+from app.services.plugins import DeliveryContext, PluginRegistry
 from app.services.profiles import ProfileService
 from app.services.segments.engine import MembershipChange, ProfileChanges, SegmentService
 
@@ -90,12 +91,16 @@ class JourneyService:
         self._versions: dict[tuple[str, int], Journey] = {}
         #: Set by the composition root (destinations are built after journeys).
         self.destinations: DestinationService | None = None
+        self.plugins: PluginRegistry | None = None
+
+    def _plugin_actions(self) -> dict[str, Callable[[Mapping[str, Any]], None]]:
+        return {k: p.validate for k, p in (self.plugins.actions if self.plugins else {}).items()}
 
     # -- definitions -------------------------------------------------------------------------
 
     async def validate(self, raw: Any) -> Journey:
         try:
-            journey = parse_journey(raw)
+            journey = parse_journey(raw, self._plugin_actions())
         except JourneyError as exc:
             raise InvalidInput(str(exc)) from None
         known = {s.name for s in await self.segments.all()}
@@ -182,7 +187,7 @@ class JourneyService:
             rows = await self.graph.read("journeys/version", name=name, version=version)
             if not rows:
                 raise NotFound("journey version gone")
-            cached = parse_journey(orjson.loads(rows[0]["definition"]))
+            cached = parse_journey(orjson.loads(rows[0]["definition"]), self._plugin_actions())
             self._versions[(name, version)] = cached
         return cached
 
@@ -436,6 +441,10 @@ class JourneyService:
             if self.notifier is not None:
                 await self.notifier.publish([ProfileNotice(profile, "traits")])
             return {"tag": params["tag"]}
+        plugin = self.plugins.actions.get(kind) if self.plugins else None
+        if plugin is not None:
+            ctx = DeliveryContext(self.sender, key, self.clock)
+            return dict(await plugin.run(profile, params, ctx))
         if kind == "send_to_destination":
             if self.destinations is None:
                 raise NotFound("destinations are not available here")

@@ -1,15 +1,20 @@
-"""Plugins: destination kinds (and journey actions built on them) found through Python entry
+"""Plugins: destination kinds, journey actions and tracking sources found through Python entry
 points. A plugin that fails to load is reported and left out; the platform starts anyway.
 
-    [project.entry-points."graph_cdp.destinations"]
+    [project.entry-points."graph_cdp.destinations"]   a destination kind
     my_crm = "my_package.module:MyCrmDestination"
+    [project.entry-points."graph_cdp.actions"]        a journey action kind
+    [project.entry-points."graph_cdp.sources"]        a payload format for /v1/sources/<kind>
 
-A destination plugin is a class with a `kind` (its name in definitions), an optional
-`validate(config)` that raises ValueError for a bad configuration, and
-`async deliver(batch, config, context) -> None` that raises to fail the batch (it will be
-retried, then dead-lettered). `batch` is a list of items (dicts with ids, never personal data
-unless the destination's `personal` flag asked for it), `context` gives the shared signed
-sender and the platform's clock.
+Every plugin is a class (or an instance) with a `kind`, the name definitions use, and:
+- destination: `validate(config)` (raise ValueError) and `async deliver(batch, config, ctx)`
+  (raise to fail the batch: it is retried, then dead-lettered); items carry ids, event names
+  and plain traits, never personal values;
+- action: `validate(params)` and `async run(profile_id, params, ctx) -> dict` (details for the
+  run's history: ids and counts); journeys run it through the consent gate;
+- source: `parse(body: bytes, headers: Mapping[str, str]) -> list[dict]`, Segment-spec
+  messages (raise ValueError naming the problem: the caller gets a 400).
+`ctx` gives the shared signed sender, an idempotency key and the clock.
 """
 
 from __future__ import annotations
@@ -24,7 +29,13 @@ from app.services.outbound import WebhookSender
 
 log = logging.getLogger(__name__)
 
-GROUP = "graph_cdp.destinations"
+GROUPS = {
+    "destinations": "graph_cdp.destinations",
+    "actions": "graph_cdp.actions",
+    "sources": "graph_cdp.sources",
+}
+#: What each kind of plugin must have, besides `kind`.
+REQUIRED = {"destinations": "deliver", "actions": "run", "sources": "parse"}
 
 
 @dataclass(frozen=True)
@@ -44,35 +55,63 @@ class DestinationPlugin(Protocol):
     ) -> Awaitable[None]: ...
 
 
+class ActionPlugin(Protocol):
+    kind: str
+
+    def validate(self, params: Mapping[str, Any]) -> None: ...
+
+    def run(
+        self, profile_id: str, params: Mapping[str, Any], ctx: DeliveryContext
+    ) -> Awaitable[Mapping[str, Any]]: ...
+
+
+class SourcePlugin(Protocol):
+    kind: str
+
+    def parse(self, body: bytes, headers: Mapping[str, str]) -> list[dict[str, Any]]: ...
+
+
 @dataclass
 class PluginRegistry:
     destinations: dict[str, DestinationPlugin] = field(default_factory=dict)
-    #: name -> what went wrong, for plugins that could not be loaded
+    actions: dict[str, ActionPlugin] = field(default_factory=dict)
+    sources: dict[str, SourcePlugin] = field(default_factory=dict)
+    #: entry-point name -> what went wrong, for plugins that could not be loaded
     broken: dict[str, str] = field(default_factory=dict)
+    #: destination kind -> where it comes from
     origin: dict[str, str] = field(default_factory=dict)
+    #: family (destinations, actions, sources) -> kind -> where it comes from
+    origins: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def add(self, plugin: DestinationPlugin, origin: str) -> None:
         self.destinations[plugin.kind] = plugin
         self.origin[plugin.kind] = origin
+        self.origins.setdefault("destinations", {})[plugin.kind] = origin
 
 
 def load_plugins(builtin: Sequence[DestinationPlugin]) -> PluginRegistry:
     registry = PluginRegistry()
     for plugin in builtin:
         registry.add(plugin, "built-in")
-    for point in entry_points(group=GROUP):
-        try:
-            loaded = point.load()
-            plugin = loaded() if isinstance(loaded, type) else loaded
-            kind = getattr(plugin, "kind", None)
-            if not isinstance(kind, str) or not callable(getattr(plugin, "deliver", None)):
-                raise TypeError("needs a `kind` string and a `deliver` method")
-            if kind in registry.destinations:
-                raise ValueError(f"kind {kind!r} is taken")
-            registry.add(plugin, f"{point.value} ({point.dist.name if point.dist else '?'})")
-        except Exception as exc:  # a broken plugin must not take the platform down
-            registry.broken[point.name] = f"{type(exc).__name__}: {exc}"[:300]
-            log.error(
-                "destination plugin %s not loaded: %s", point.name, registry.broken[point.name]
-            )
+    for family, group in GROUPS.items():
+        found: dict[str, Any] = getattr(registry, family)
+        origins = registry.origins.setdefault(family, {})
+        for point in entry_points(group=group):
+            try:
+                loaded = point.load()
+                instance = loaded() if isinstance(loaded, type) else loaded
+                kind = getattr(instance, "kind", None)
+                method = REQUIRED[family]
+                if not isinstance(kind, str) or not callable(getattr(instance, method, None)):
+                    raise TypeError(f"needs a `kind` string and a `{method}` method")
+                if kind in found:
+                    raise ValueError(f"kind {kind!r} is taken")
+                found[kind] = instance
+                where = f"{point.value} ({point.dist.name if point.dist else '?'})"
+                origins[kind] = where
+                if family == "destinations":
+                    registry.origin[kind] = where
+            except Exception as exc:  # a broken plugin must not take the platform down
+                registry.broken[point.name] = f"{type(exc).__name__}: {exc}"[:300]
+                log.error("plugin %s not loaded: %s", point.name, registry.broken[point.name])
     return registry

@@ -1,6 +1,6 @@
-"""Destination plugins found through their entry points: the example plugin in
-plugins/example-destination delivers real batches; a broken plugin is reported and the
-others still load."""
+"""Plugins found through their entry points: the example plugins in
+plugins/example-destination (a destination, a journey action, a source format) work end to
+end; a broken plugin is reported and the others still load."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from app.bootstrap import Container
+from app.errors import InvalidInput
 from app.services.destinations import WebhookDestination
 from app.services.plugins import load_plugins
 from app.services.segments.engine import ProfileChanges
@@ -63,3 +65,67 @@ async def test_the_example_plugin_delivers_through_its_entry_point(
     assert await container.destinations.deliver_all() == 1
     [line] = out.read_text().splitlines()
     assert json.loads(line)["event"] == "Plugged"
+
+
+async def test_a_source_plugin_feeds_the_pipeline(container: Container, api_url: str) -> None:
+    created = await container.sources.create("shop")
+    auth = (created.write_key, "")
+    async with httpx.AsyncClient(base_url=api_url) as client:
+        ok = await client.post(
+            "/v1/sources/simple_orders",
+            json={
+                "orders": [
+                    {"customer": "buyer-1", "id": "o-1", "total": 12.5},
+                    {"customer": "buyer-2", "id": "o-2", "total": 3},
+                ]
+            },
+            auth=auth,
+        )
+        bad = await client.post("/v1/sources/simple_orders", json={"orders": [{}]}, auth=auth)
+        unknown = await client.post("/v1/sources/nope", json={}, auth=auth)
+    assert ok.status_code == 200, ok.text
+    assert (bad.status_code, bad.json()["message"]) == (
+        400,
+        "simple_orders: orders[0].customer: required",
+    )
+    assert unknown.status_code == 404
+    resolver = container.resolver("plugin-test")
+    await container.stream.ensure_group()
+    await resolver.step(block_ms=100)
+    view = await container.profiles.profile_by_identifier("user_id", "buyer-1")
+    assert view is not None and await container.profiles.event_count(view.id) == 1
+
+
+async def test_an_action_plugin_runs_in_a_journey(container: Container, tmp_path: Path) -> None:
+    notes = tmp_path / "notes.ndjson"
+    await container.ingestion.ingest([message(user="noted")])
+    view = await container.profiles.profile_by_identifier("user_id", "noted")
+    assert view is not None
+    await container.journeys.save(
+        {
+            "name": "note_it",
+            "trigger": {"event": "Noted"},
+            "start": "note",
+            "steps": {
+                "note": {
+                    "type": "action",
+                    "action": {"kind": "example_note", "note": "hello", "path": str(notes)},
+                }
+            },
+        },
+        "tester",
+    )
+    await container.journeys.set_active("note_it", True)
+    await container.journeys.on_changes(ProfileChanges(events={view.id: {"Noted"}}), [])
+    [run] = await container.journeys.runs_of(view.id)
+    assert await container.journeys.step(run.id, 0) == "completed"
+    assert json.loads(notes.read_text())["note"] == "hello"
+    with pytest.raises(InvalidInput, match="note: a non-empty text"):
+        await container.journeys.validate(
+            {
+                "name": "x",
+                "trigger": {"event": "E"},
+                "start": "a",
+                "steps": {"a": {"type": "action", "action": {"kind": "example_note"}}},
+            }
+        )

@@ -56,6 +56,8 @@ class BrokenPlugin:
 @strawberry.type
 class Plugins:
     destinations: list[PluginKind]
+    actions: list[PluginKind] = strawberry.field(description="Journey action kinds")
+    sources: list[PluginKind] = strawberry.field(description="Formats for /v1/sources/<kind>")
     broken: list[BrokenPlugin]
 
 
@@ -84,10 +86,15 @@ class DestinationQuery:
     @strawberry.field(description="Loaded and broken plugins.", permission_classes=[IsAdmin])
     async def plugins(self, info: Info[Context, Any]) -> Plugins:
         registry = info.context.container.destinations.plugins
+
+        def kinds(family: str) -> list[PluginKind]:
+            found = registry.origins.get(family, {})
+            return [PluginKind(kind=k, origin=found[k]) for k in sorted(found)]
+
         return Plugins(
-            destinations=[
-                PluginKind(kind=k, origin=registry.origin[k]) for k in sorted(registry.origin)
-            ],
+            destinations=kinds("destinations"),
+            actions=kinds("actions"),
+            sources=kinds("sources"),
             broken=[BrokenPlugin(name=n, error=e) for n, e in sorted(registry.broken.items())],
         )
 

@@ -36,6 +36,7 @@ from app.entrypoints.tracking.parse import (
     load_object,
     parse_batch,
     parse_single,
+    parse_typed,
     read_body,
 )
 from app.errors import Unavailable
@@ -248,4 +249,49 @@ router.add_api_route(
     methods=["GET"],
     name="tracking_project_settings",
     include_in_schema=False,
+)
+
+
+async def _accept_from_plugin(request: Request, kind: str) -> Response:
+    """A source plugin's format: the plugin turns the body into Segment messages, which are
+    then validated and accepted like any others (all or none)."""
+    received_at = time.time()
+    container: Container = request.app.state.container
+    plugin = container.destinations.plugins.sources.get(kind)
+    if plugin is None:
+        raise TrackingError(404, "not_found", f"source format: no plugin named {kind[:40]!r}")
+    source = await _authenticate(container, basic_write_key(request.headers.get("authorization")))
+    raw = await read_body(
+        request.stream(),
+        request.headers.get("content-encoding"),
+        request.headers.get("content-length"),
+    )
+    try:
+        items = plugin.parse(raw, dict(request.headers))
+    except ValueError as exc:
+        raise bad_request(f"{kind}: {exc}") from None
+    except Exception as exc:  # a plugin's bug must not become a 500 for the sender
+        log.error("source plugin %s failed: %s", kind, type(exc).__name__)
+        raise bad_request(f"{kind}: the body could not be read ({type(exc).__name__})") from None
+    if not isinstance(items, list):
+        raise bad_request(f"{kind}: the plugin returned no list of messages")
+    receipt = Receipt(source.id, received_at, container.settings.timestamp_horizon_days)
+    messages = [parse_typed(item, receipt, f"{kind}[{n}]") for n, item in enumerate(items)]
+    await container.acceptance.accept(source, messages)
+    return Response(SUCCESS, media_type="application/json")
+
+
+async def plugin_source(request: Request, kind: str) -> Response:
+    """`POST /v1/sources/<kind>`: a payload in a format a source plugin understands."""
+    return await _answered(_accept_from_plugin(request, kind))
+
+
+router.add_api_route(
+    "/sources/{kind}",
+    plugin_source,
+    methods=["POST"],
+    name="tracking_plugin_source",
+    summary="A payload in a source plugin's format (HTTP Basic write key)",
+    response_model=None,
+    responses=RESPONSES,
 )

@@ -35,3 +35,56 @@ class NdjsonFileDestination:
                 out.write(json.dumps(item, sort_keys=True) + "\n")
         with seen.open("a", encoding="utf-8") as keys:
             keys.write(ctx.idempotency_key + "\n")
+
+
+class NoteAction:
+    """A journey action: `{"kind": "example_note", "note": "..."}` records a note in a file
+    (a stand-in for a call to another system); it says what it did for the run's history."""
+
+    kind = "example_note"
+
+    def validate(self, params: Mapping[str, Any]) -> None:
+        if not isinstance(params.get("note"), str) or not params["note"]:
+            raise ValueError("note: a non-empty text")
+        if not isinstance(params.get("path"), str):
+            raise ValueError("path: the file to write to")
+
+    async def run(self, profile_id: str, params: Mapping[str, Any], ctx: Any) -> dict[str, Any]:
+        with Path(str(params["path"])).open("a", encoding="utf-8") as out:
+            out.write(
+                json.dumps(
+                    {"profile": profile_id, "note": params["note"], "key": ctx.idempotency_key}
+                )
+                + "\n"
+            )
+        return {"noted": True}
+
+
+class SimpleOrdersSource:
+    """A source format: `{"orders": [{"customer": "u-1", "total": 12.5}, ...]}` posted to
+    /v1/sources/simple_orders becomes one `Order Completed` track per order."""
+
+    kind = "simple_orders"
+
+    def parse(self, body: bytes, headers: Mapping[str, str]) -> list[dict[str, Any]]:
+        try:
+            data = json.loads(body)
+        except ValueError:
+            raise ValueError("body: not JSON") from None
+        orders = data.get("orders") if isinstance(data, dict) else None
+        if not isinstance(orders, list):
+            raise ValueError("orders: a list is required")
+        messages = []
+        for n, order in enumerate(orders):
+            if not isinstance(order, dict) or not isinstance(order.get("customer"), str):
+                raise ValueError(f"orders[{n}].customer: required")
+            messages.append(
+                {
+                    "type": "track",
+                    "event": "Order Completed",
+                    "userId": order["customer"],
+                    "messageId": str(order.get("id") or f"order-{n}"),
+                    "properties": {"total": order.get("total")},
+                }
+            )
+        return messages
