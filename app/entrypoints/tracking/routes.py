@@ -293,5 +293,5 @@ router.add_api_route(
     name="tracking_plugin_source",
     summary="A payload in a source plugin's format (HTTP Basic write key)",
     response_model=None,
-    responses=RESPONSES,
+    responses={**RESPONSES, 404: _json(_ERROR_SCHEMA, "No source plugin of that kind")},
 )
