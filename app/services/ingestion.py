@@ -50,6 +50,16 @@ class _Prepared:
     identity: MessageIdentity
     event_id: str
     keys: dict[tuple[str, str], str]  # (type, value) -> node key
+    #: node key -> its keys under every listed blind-index kid (only while several are listed)
+    aliases: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    def barred_by(self, suppressed: set[str]) -> set[str]:
+        """This message's node keys whose identifier is suppressed under any kid."""
+        return {
+            key
+            for key in self.keys.values()
+            if key in suppressed or self.aliases.get(key, frozenset()) & suppressed
+        }
 
     @property
     def owner_key(self) -> str | None:
@@ -93,13 +103,22 @@ class IngestionService:
                 continue
             identity = identify_message(message, self.rules, self.blocklist)
             keys = {(i.type, i.value): self.sealer.key_of(i).key for i in identity.identifiers}
-            prepared[eid] = _Prepared(message, identity, eid, keys)
+            aliases = {}
+            if len(self.sealer.index.kids) > 1:
+                # An identifier erased before a blind-index rotation is suppressed under the
+                # kid it had then: look under every listed kid.
+                aliases = {
+                    keys[(i.type, i.value)]: frozenset(self.sealer.candidate_keys(i))
+                    for i in identity.identifiers
+                }
+            prepared[eid] = _Prepared(message, identity, eid, keys, aliases)
         return list(prepared.values())
 
     def identifier_keys(self, message: TrackedMessage) -> set[str]:
-        """The node keys of every identifier a message carries (erasure finds messages by them)."""
+        """The node keys, under every listed kid, of every identifier a message carries
+        (erasure finds messages by them)."""
         identity = identify_message(message, self.rules, self.blocklist)
-        return {self.sealer.key_of(i).key for i in identity.identifiers}
+        return {k for i in identity.identifiers for k in self.sealer.candidate_keys(i)}
 
     async def ingest(self, messages: Sequence[TrackedMessage]) -> IngestReport:
         prepared = self._prepare(messages)
@@ -122,11 +141,14 @@ class IngestionService:
 
         async def work(tx: IdentityTx) -> tuple[IngestReport, set[str]]:
             await tx.lock(now)
+            lookups = owners | {k for p in prepared for a in p.aliases.values() for k in a}
             existing, suppressed = await tx.batch_state(
-                [p.event_id for p in prepared], sorted(owners)
+                [p.event_id for p in prepared], sorted(lookups)
             )
-            # A message naming an erased subject's identifier is dropped whole.
-            barred = {p.event_id for p in prepared if suppressed & set(p.keys.values())}
+            # A message naming an erased subject's identifier is dropped whole, and the data
+            # keys made for its identifiers before the transaction are destroyed after it.
+            doomed = {k for p in prepared for k in p.barred_by(suppressed)}
+            barred = {p.event_id for p in prepared if p.barred_by(suppressed)}
             fresh = [p for p in prepared if p.event_id not in existing | barred]
             if not fresh:
                 report = IngestReport(
@@ -134,7 +156,7 @@ class IngestionService:
                     duplicates=len(messages) - len(barred - existing),
                     suppressed=len(barred - existing),
                 )
-                return report, suppressed
+                return report, doomed
             used = {k for p in fresh for k in p.keys.values()}
             seeds, created = await tx.merge_identifiers(
                 [identifier_rows[k] for k in sorted(used)], uuid.uuid4().hex
@@ -191,7 +213,7 @@ class IngestionService:
                     + [ProfileNotice(p, "consent") for p in sorted(consent_profiles)]
                 ),
             )
-            return report, suppressed
+            return report, doomed
 
         report, barred_keys = await self.graph.write(work)
         if barred_keys:

@@ -9,6 +9,7 @@ unlinked, not suppressed, and keeps working for the son.
 from __future__ import annotations
 
 import asyncio
+import base64
 import dataclasses
 import json
 import signal
@@ -17,8 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 
-from app.bootstrap import Container
+from app.bootstrap import Container, build_container
 from app.domain.messages import TrackedMessage
 from app.services.acceptance import encode_message
 from app.services.erasure import ErasureStatus
@@ -421,3 +423,33 @@ async def test_the_command_line_exports_then_erases(
     assert MUM["user"] not in printed
     listed = await cdp("erasures", "list")
     assert request_id in listed
+
+
+async def test_suppression_holds_across_a_blind_index_rotation(
+    container: Container, settings: Settings
+) -> None:
+    await container.ingestion.ingest(mum_messages(n_tracks=0))
+    request = await container.erasure.request("user_id", MUM["user"], "dpo", "", _no_enqueue)
+    await container.erasure.run(request.id)
+    # A new blind-index key becomes current; the old one stays listed (as it must).
+    new_key = base64.b64encode(b"r" * 32).decode()
+    rotated = settings.model_copy(
+        update={"hmac_keys": SecretStr(f"k2:{new_key},{settings.hmac_keys.get_secret_value()}")}
+    )
+    after = await build_container(rotated)
+    try:
+        late = await after.ingestion.ingest(
+            [message(email=MUM["email"], anon="after-rotation", at=T0 + 700)]
+        )
+        assert (late.stored, late.suppressed) == (0, 1)
+        assert await after.curation.find_key("anonymous_id", "after-rotation") is None
+        # Nor does the new kid's key of her e-mail get a data key.
+        new_keys = after.ingestion.sealer.candidate_keys(
+            after.curation.normalised("email", MUM["email"])
+        )
+        assert not await after.ingestion.sealer.data_keys(new_keys, create=False)
+        # Someone else is stored under the new kid as usual.
+        other = await after.ingestion.ingest([message(user="after-rotation-user", at=T0 + 701)])
+        assert other.stored == 1
+    finally:
+        await after.close()
