@@ -453,3 +453,18 @@ async def test_suppression_holds_across_a_blind_index_rotation(
         assert other.stored == 1
     finally:
         await after.close()
+
+
+async def test_two_runners_starting_together_do_the_work_once(container: Container) -> None:
+    await container.ingestion.ingest(mum_messages(n_tracks=40))
+    request = await container.erasure.request("user_id", MUM["user"], "dpo", "", _no_enqueue)
+    results = await asyncio.gather(
+        *(container.erasure.run(request.id) for _ in range(4)), return_exceptions=True
+    )
+    done = [r for r in results if isinstance(r, ErasureStatus)]
+    assert [type(r).__name__ for r in results if not isinstance(r, ErasureStatus)] == [
+        "LeaseHeld"
+    ] * (4 - len(done))
+    final = await container.erasure.status(request.id)
+    assert final is not None and final.status == "completed"
+    assert final.counts["events"] == 41 and final.counts["identifiers"] == 5
