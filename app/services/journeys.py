@@ -115,7 +115,7 @@ class JourneyService:
         for path, condition in conditions:
             if condition is not None:
                 refs |= dependencies(condition).segments
-                await self.segments.matches(condition, [], path)  # compiles: traits, purposes
+                await self.segments.check(condition, path)
         missing = sorted(r for r in refs if r not in known)
         if missing:
             raise InvalidInput(f"unknown segment(s): {', '.join(missing)}")
@@ -198,7 +198,7 @@ class JourneyService:
     ) -> int:
         """Start runs for the triggers these changes fire, and resume runs waiting for the
         events that arrived. Returns how many runs started."""
-        entered = [m for m in memberships]
+        entered = list(memberships)
         started = 0
         for view in await self.all():
             if not view.active:

@@ -220,14 +220,17 @@ class SegmentService:
         )
         return int(rows[0]["total"]), list(rows[0]["sample"])
 
-    async def matches(
-        self, condition: Condition, profile_ids: list[str], path: str = "condition"
-    ) -> set[str]:
-        """Which of these profiles meet a condition now (a journey's branch or filter)."""
+    async def check(self, condition: Condition, path: str = "condition") -> Compiled:
+        """Compile a condition on its own (a journey's branch or filter), refusing what cannot
+        be compiled (a personal trait, an unknown purpose...)."""
         try:
-            compiled = (await self._compiler()).compile(condition, path)
+            return (await self._compiler()).compile(condition, path)
         except SegmentError as exc:
             raise InvalidInput(str(exc)) from None
+
+    async def matches(self, condition: Condition, profile_ids: list[str]) -> set[str]:
+        """Which of these profiles meet a condition now."""
+        compiled = await self.check(condition)
         if not profile_ids:
             return set()
         text = with_predicate(query("segments/evaluate"), compiled.predicate)
@@ -269,10 +272,13 @@ class SegmentService:
         inside = [r["profile"] for r in rows if r["member"]]
         outside = sorted(set(profile_ids) - set(inside))
         key = f"{self.graph.ws}:{segment.name}"
-        entered = await self.graph.run_write("segments/enter", key=key, ids=inside, at=now)
-        left = await self.graph.run_write("segments/leave", key=key, ids=outside)
-        changes = [MembershipChange(p, segment.name, True, now) for p in entered[0]["entered"]]
-        changes += [MembershipChange(p, segment.name, False, now) for p in left[0]["left"]]
+        changes: list[MembershipChange] = []
+        if inside:
+            rows = await self.graph.run_write("segments/enter", key=key, ids=inside, at=now)
+            changes += [MembershipChange(p, segment.name, True, now) for p in rows[0]["entered"]]
+        if outside:
+            rows = await self.graph.run_write("segments/leave", key=key, ids=outside)
+            changes += [MembershipChange(p, segment.name, False, now) for p in rows[0]["left"]]
         await self._announce(changes)
         return changes
 

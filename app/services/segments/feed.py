@@ -97,11 +97,12 @@ class SegmentFeed:
 
     async def run(self, stop: asyncio.Event) -> None:
         await self.ensure_group()
-        await self.step(pending=True)  # what a previous run left unacknowledged
+        pending = True  # first what a previous run (or a failed round) left unacknowledged
         delay = 0.5
         while not stop.is_set():
             try:
-                await self.step()
+                handled = await self.step(pending=pending)
+                pending = pending and handled > 0
                 delay = 0.5
             except (RedisConnectionError, OSError) as exc:
                 log.warning("segment feed waits for Valkey: %s", type(exc).__name__)
@@ -109,6 +110,6 @@ class SegmentFeed:
                 delay = min(delay * 2, 10.0)
             except Exception:
                 log.exception("segment evaluation failed; retrying")
+                pending = True
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 10.0)
-                await self.step(pending=True)
