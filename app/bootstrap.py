@@ -47,6 +47,7 @@ from app.services.notifications import ProfileNotifier
 from app.services.outbound import WebhookSender, parse_networks
 from app.services.plugins import load_plugins
 from app.services.profiles import ProfileService
+from app.services.rekeying import BlindIndexRotation
 from app.services.resolver import Resolver
 from app.services.retention import RetentionService
 from app.services.segments.engine import SegmentService
@@ -94,6 +95,7 @@ class Container:
     segments: SegmentService
     journeys: JourneyService
     destinations: DestinationService
+    rekeying: BlindIndexRotation
 
     def segment_feed(self, consumer: str = "segments-1") -> SegmentFeed:
         """The change-feed consumer: segment memberships, then journey triggers."""
@@ -307,4 +309,5 @@ async def build_container(settings: Settings) -> Container:
         journeys=journeys,
         apikeys=ApiKeyService(graph, settings.workspace, settings.admin_api_key.get_secret_value()),
         destinations=destinations,
+        rekeying=BlindIndexRotation(identity, sealer, rules, golden),
     )

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
@@ -175,7 +174,7 @@ class Settings(BaseSettings):
             return {}
         return _keyring("CDP_KEK_PREVIOUS", self.kek_previous.get_secret_value())
 
-    @cached_property
+    @property
     def hmac_keyring(self) -> tuple[str, dict[str, bytes]]:
         """(current kid, {kid: key bytes}) parsed from CDP_HMAC_KEYS; the first is current."""
         keys = _keyring("CDP_HMAC_KEYS", self.hmac_keys.get_secret_value())

@@ -9,6 +9,7 @@ from typing import Any
 from app.bootstrap import Container
 from app.services.erasure import LeaseHeld
 from app.services.keys import rotate_kek as rotate_kek_steps
+from app.services.rekeying import RekeyProgress
 
 
 def _container(ctx: dict[str, Any]) -> Container:
@@ -62,6 +63,27 @@ async def rotate_kek(ctx: dict[str, Any], step: int = 1000) -> dict[str, int]:
     total = await rotate_kek_steps(container.keystore, step, report)
     await container.audit.record("worker", "kek.rotated", None, {"rewrapped": total})
     return {"rewrapped": total, "remaining": 0}
+
+
+async def rotate_blind_index(
+    ctx: dict[str, Any], step: int = 100, retry_set_aside: bool = False
+) -> dict[str, int]:
+    """Re-key every identifier under the current blind-index kid while ingestion goes on;
+    resumable (a new run carries on where a dead one stopped).
+
+    Progress (counts only) is kept in Valkey at cdp:<ws>:rotation:blind_index.
+    """
+    container = _container(ctx)
+    progress_key = f"cdp:{container.settings.workspace}:rotation:blind_index"
+
+    async def report(progress: RekeyProgress) -> None:
+        await container.redis.hset(progress_key, mapping=progress.as_dict())  # type: ignore[misc]
+
+    result = await container.rekeying.run(step=step, report=report, retry_set_aside=retry_set_aside)
+    container.ingestion.recheck_rotation()
+    details = {**result.as_dict(), "kid": container.rekeying.current}
+    await container.audit.record("worker", "blind_index.rotated", None, details)
+    return result.as_dict()
 
 
 async def erase_subject(ctx: dict[str, Any], request_id: str) -> dict[str, Any]:

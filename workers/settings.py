@@ -25,6 +25,7 @@ from workers.jobs import (
     refresh_segments,
     reresolve_workspace,
     resume_erasures,
+    rotate_blind_index,
     rotate_kek,
 )
 
@@ -65,6 +66,7 @@ def worker_options(settings: Settings) -> dict[str, Any]:
             heartbeat,
             graph_stats,
             reresolve_workspace,
+            rotate_blind_index,
             rotate_kek,
             erase_subject,
             resume_erasures,

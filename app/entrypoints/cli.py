@@ -214,6 +214,49 @@ def rotate_kek(
     _with_container(work)
 
 
+@cli.command("rotate-blind-index")
+def rotate_blind_index(
+    step: Annotated[int, typer.Option(help="identifiers re-keyed per transaction")] = 100,
+    retry_set_aside: Annotated[
+        bool, typer.Option(help="try again identifiers an earlier run set aside")
+    ] = False,
+) -> None:
+    """Re-key every identifier under the first kid of CDP_HMAC_KEYS (list the old ones after
+    it); safe beside live traffic, and resumable."""
+    from rich.progress import Progress
+
+    from app.services.rekeying import RekeyProgress
+
+    async def work(container: Container) -> None:
+        rotation = container.rekeying
+        with Progress(console=console) as progress:
+            task = progress.add_task(f"re-keying identifiers to {rotation.current}", total=None)
+
+            async def report(p: RekeyProgress) -> None:
+                progress.update(task, completed=p.renamed, total=p.renamed + p.remaining)
+
+            result = await rotation.run(step=step, report=report, retry_set_aside=retry_set_aside)
+        container.ingestion.recheck_rotation()
+        details = {**result.as_dict(), "kid": rotation.current}
+        await container.audit.record("cli", "blind_index.rotated", None, details)
+        console.print(
+            f"re-keyed {result.renamed} identifier(s), {result.events} event(s),"
+            f" {result.observations} observation(s); destroyed {result.old_keys_destroyed}"
+            f" old data key(s)"
+        )
+        if result.settled:
+            console.print(f"every identifier is keyed under {rotation.current}")
+        else:
+            console.print(
+                f"{result.remaining} identifier(s) remain under an old kid, {result.set_aside}"
+                " of them set aside (a value that cannot be opened; see the log) and the rest"
+                " held by unfinished erasures; run again later"
+            )
+            raise typer.Exit(1)
+
+    _with_container(work)
+
+
 @cli.command("refresh-traits")
 def refresh_traits() -> None:
     """Re-decide every profile's golden record (after editing the trait schema)."""

@@ -55,6 +55,12 @@ class BlindIndex:
         """Hex digest under the current key: the value's stable, non-reversible lookup key."""
         return self._digest(self._kid, ws, type, value)
 
+    def digest_under(self, kid: str, ws: str, type: str, value: str) -> str:
+        """Hex digest under a given listed key (a rotation re-keys to the current one)."""
+        if kid not in self._keys:
+            raise KeyMaterialError(f"blind-index key id {kid!r} is not listed")
+        return self._digest(kid, ws, type, value)
+
     def digests_all(self, ws: str, type: str, value: str) -> dict[str, str]:
         """Digest under every known key (current first), to find nodes made before a rotation."""
         return {kid: self._digest(kid, ws, type, value) for kid in self.kids}

@@ -127,6 +127,10 @@ class KeyStore(Protocol):
         """Move up to `limit` keys to the current KEK; (moved, still under an older one)."""
         ...
 
+    def owners(self, prefix: str, after: str = "", limit: int = 1000) -> list[str]:
+        """Owners starting with `prefix`, in order, after `after` (paging for sweeps)."""
+        ...
+
     def close(self) -> None:
         """Release the store; further calls fail."""
         ...
@@ -312,6 +316,21 @@ class LocalKeyStore:
             if remaining == 0:
                 self._checkpoint()
             return len(rows), int(remaining)
+
+    def owners(self, prefix: str, after: str = "", limit: int = 1000) -> list[str]:
+        """Owners starting with `prefix`, in order, after `after`: a sweep pages through
+        them (a blind-index rotation destroys the keys nothing refers to any more)."""
+        with self._lock:
+            rows = (
+                self._connection()
+                .execute(
+                    "SELECT owner FROM data_keys WHERE owner > ? AND substr(owner, 1, ?) = ?"
+                    " ORDER BY owner LIMIT ?",
+                    (max(after, prefix), len(prefix), prefix, limit),
+                )
+                .fetchall()
+            )
+            return [str(r[0]) for r in rows]
 
     def count(self) -> int:
         """Number of live data keys."""

@@ -108,10 +108,11 @@ class CurationService:
             raise InvalidInput(f"identifier: {exc}") from exc
 
     async def _lookup(self, tx: IdentityTx, ident: NormalisedIdentifier) -> dict[str, Any] | None:
-        """The stored identifier (key, profile...) under any blind-index key id; the smallest
-        key wins should a rotation have left two."""
-        rows = await tx.find_identifiers(self.sealer.candidate_keys(ident))
-        return min(rows, key=lambda r: str(r["key"])) if rows else None
+        """The stored identifier (key, profile...) under any listed blind-index key id; the
+        current kid's wins should a misconfigured process have left two."""
+        candidates = self.sealer.candidate_keys(ident)
+        rows = await tx.find_identifiers(candidates)
+        return min(rows, key=lambda r: candidates.index(str(r["key"]))) if rows else None
 
     async def _existing_key(self, tx: IdentityTx, ident: NormalisedIdentifier) -> str:
         row = await self._lookup(tx, ident)

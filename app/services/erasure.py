@@ -28,7 +28,7 @@ from app.adapters.identity_graph import IdentityGraph, IdentityTx
 from app.adapters.stream import EventStream
 from app.domain.identity import IdentityRules
 from app.domain.messages import TrackedMessage
-from app.errors import NotFound
+from app.errors import Conflict, NotFound
 from app.privacy.ledger import PrivacyLedger, Suppressed
 from app.services.acceptance import decode_message
 from app.services.audit import AuditLog
@@ -110,6 +110,8 @@ class _Plan:
     profiles: list[str]
     erase: list[dict[str, str]]  # {key, type}
     shared: list[dict[str, str]]
+    #: Keys a blind-index rotation re-sealed some of the erased identifiers' events for.
+    sealed: list[str] = field(default_factory=list)
 
     @property
     def erase_keys(self) -> list[str]:
@@ -125,6 +127,23 @@ class _Plan:
             "shared_by_type": dict(Counter(i["type"] for i in self.shared)),
             "merged_profiles": max(0, len(self.profiles) - 1),
         }
+
+
+#: Plans made again when a concurrent blind-index rotation re-keys the subject meanwhile.
+PLAN_ATTEMPTS = 5
+
+
+def _plan_of(rows: list[dict[str, Any]]) -> _Plan:
+    if not rows or rows[0]["profile"] is None:
+        raise NotFound("no profile with that id in this workspace")
+    row = rows[0]
+    idents = sorted(row["identifiers"], key=lambda i: str(i["key"]))
+    return _Plan(
+        profiles=[row["profile"], *sorted(row["merged"])],
+        erase=[{"key": i["key"], "type": i["type"]} for i in idents if not i["shared"]],
+        shared=[{"key": i["key"], "type": i["type"]} for i in idents if i["shared"]],
+        sealed=sorted(row["sealed"]),
+    )
 
 
 class ErasureService:
@@ -171,16 +190,7 @@ class ErasureService:
         return str(found["profile"])
 
     async def _plan(self, profile_id: str) -> _Plan:
-        rows = await self.graph.read("erasure/cluster", id=profile_id)
-        if not rows or rows[0]["profile"] is None:
-            raise NotFound("no profile with that id in this workspace")
-        row = rows[0]
-        idents = sorted(row["identifiers"], key=lambda i: str(i["key"]))
-        return _Plan(
-            profiles=[row["profile"], *sorted(row["merged"])],
-            erase=[{"key": i["key"], "type": i["type"]} for i in idents if not i["shared"]],
-            shared=[{"key": i["key"], "type": i["type"]} for i in idents if i["shared"]],
-        )
+        return _plan_of(await self.graph.read("erasure/cluster", id=profile_id))
 
     async def preview(self, type: str, value: str) -> ErasurePreview:
         """What an erasure would delete, and what it would only unlink; changes nothing."""
@@ -297,6 +307,7 @@ class ErasureService:
                 profiles=list(request.get("profile_ids") or []),
                 erase=[{"key": k, "type": ""} for k in request.get("erase_keys") or []],
                 shared=[{"key": k, "type": ""} for k in request.get("shared_keys") or []],
+                sealed=list(request.get("sealed_keys") or []),
             )
         done = set(request.get("steps") or [])
         if "stream" not in done:
@@ -305,7 +316,7 @@ class ErasureService:
         if "graph" not in done:
             await self._delete_graph(request_id, runner, plan)
         if "keys" not in done:
-            destroyed = await self.sealer.forget(plan.erase_keys)
+            destroyed = await self.sealer.forget([*plan.erase_keys, *plan.sealed])
             await self._mark(request_id, "keys", {"c_data_keys": destroyed})
         if "audit" not in done:
             redacted = await self.audit.redact_targets(plan.profiles, f"erasure:{request_id}")
@@ -321,30 +332,42 @@ class ErasureService:
         await self._complete(request_id)
 
     async def _start(self, request_id: str, profile_id: str) -> _Plan:
-        """Plan and suppress, in the ledger first and then under the graph's workspace lock."""
-        plan = await self._plan(profile_id)
-        now = self.clock()
-        await asyncio.to_thread(
-            self.ledger.suppress,
-            self.graph.ws,
-            [Suppressed(i["key"], i["type"], now, request_id) for i in plan.erase],
-        )
+        """Plan and suppress, in the ledger first and then under the graph's workspace lock.
 
-        async def work(tx: IdentityTx) -> None:
-            await tx.lock(now)
-            await tx.run(
-                "erasure/start",
-                id=request_id,
-                at=now,
-                profiles=plan.profiles,
-                erase=plan.erase_keys,
-                shared=plan.shared_keys,
-                counts=orjson.dumps(plan.counts()).decode(),
-                suppress=plan.erase,
+        The plan is read again under the lock: should a blind-index rotation have re-keyed one
+        of the subject's identifiers in between, it is made again from the new keys."""
+        for _ in range(PLAN_ATTEMPTS):
+            plan = await self._plan(profile_id)
+            now = self.clock()
+            await asyncio.to_thread(
+                self.ledger.suppress,
+                self.graph.ws,
+                [Suppressed(i["key"], i["type"], now, request_id) for i in plan.erase],
             )
 
-        await self.graph.write(work)
-        return plan
+            async def work(tx: IdentityTx, plan: _Plan = plan, now: float = now) -> bool:
+                await tx.lock(now)
+                if _plan_of(await tx.run("erasure/cluster", id=profile_id)) != plan:
+                    return False
+                await tx.run(
+                    "erasure/start",
+                    id=request_id,
+                    at=now,
+                    profiles=plan.profiles,
+                    erase=plan.erase_keys,
+                    shared=plan.shared_keys,
+                    sealed=plan.sealed,
+                    counts=orjson.dumps(plan.counts()).decode(),
+                    suppress=plan.erase,
+                )
+                return True
+
+            if await self.graph.write(work):
+                return plan
+        raise Conflict(
+            f"the subject's identifiers kept changing while erasure {request_id} was planned;"
+            " it is retried"
+        )
 
     async def _mark(self, request_id: str, step: str, counts: Mapping[str, int]) -> None:
         await self.graph.run_write("erasure/mark_step", id=request_id, step=step, counts=counts)

@@ -21,7 +21,7 @@ from app.domain.identity import BlockList, Evidence, IdentityRules, Node, Refusa
 from app.domain.messages import MessageIdentity, TrackedMessage, identify_message
 from app.domain.traits import TraitSchema
 from app.services.consent import message_consent_rows, only_changes
-from app.services.keys import Sealer
+from app.services.keys import IdentifierKey, Sealer
 from app.services.notifications import ProfileNotice, ProfileNotifier, lineage_notices
 from app.services.resolution import combine, new_components, recluster
 from app.services.traits import GoldenRecords, ObservedTrait, TraitObserver, observation_rows
@@ -50,21 +50,38 @@ class _Prepared:
     identity: MessageIdentity
     event_id: str
     keys: dict[tuple[str, str], str]  # (type, value) -> node key
-    #: node key -> its keys under every listed blind-index kid (only while several are listed)
-    aliases: dict[str, frozenset[str]] = field(default_factory=dict)
+    #: node key -> its keys under every listed blind-index kid, the current one first (only
+    #: while several are listed)
+    aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def barred_by(self, suppressed: set[str]) -> set[str]:
         """This message's node keys whose identifier is suppressed under any kid."""
         return {
             key
             for key in self.keys.values()
-            if key in suppressed or self.aliases.get(key, frozenset()) & suppressed
+            if key in suppressed or not suppressed.isdisjoint(self.aliases.get(key, ()))
         }
 
     @property
     def owner_key(self) -> str | None:
         owner = self.identity.owner
         return self.keys[(owner.type, owner.value)] if owner else None
+
+
+def stored_key(candidates: Sequence[str], present: set[str]) -> str:
+    """The key an identifier is stored under: the first listed kid's (current first) whose
+    node exists, else the current kid's."""
+    return next((k for k in candidates if k in present), candidates[0])
+
+
+class KeysMoved(Exception):
+    """A blind-index rotation re-keyed one of the batch's identifiers after it was sealed."""
+
+
+#: Attempts at a batch whose identifiers a concurrent rotation keeps re-keying.
+MOVED_ATTEMPTS = 5
+#: How long a process trusts what it last read about a finished rotation.
+SETTLED_CHECK_SECONDS = 10.0
 
 
 def event_id(ws: str, message: TrackedMessage) -> str:
@@ -93,8 +110,15 @@ class IngestionService:
         self.golden = golden
         self.blocklist = BlockList.from_rules(rules)
         self.clock = clock
+        #: (when read, the kid every identifier is known to be keyed under)
+        self._settled: tuple[float, str | None] = (float("-inf"), None)
 
-    def _prepare(self, messages: Sequence[TrackedMessage]) -> list[_Prepared]:
+    def _prepare(
+        self, messages: Sequence[TrackedMessage], present: set[str] | None = None
+    ) -> list[_Prepared]:
+        """One entry per distinct event. `present` (only during a blind-index rotation) names
+        the identifier nodes that exist under any listed kid: each identifier then takes the
+        key it is already stored under."""
         ws = self.graph.ws
         prepared: dict[str, _Prepared] = {}
         for message in messages:
@@ -102,15 +126,17 @@ class IngestionService:
             if eid in prepared:
                 continue
             identity = identify_message(message, self.rules, self.blocklist)
-            keys = {(i.type, i.value): self.sealer.key_of(i).key for i in identity.identifiers}
-            aliases = {}
-            if len(self.sealer.index.kids) > 1:
-                # An identifier erased before a blind-index rotation is suppressed under the
-                # kid it had then: look under every listed kid.
-                aliases = {
-                    keys[(i.type, i.value)]: frozenset(self.sealer.candidate_keys(i))
-                    for i in identity.identifiers
-                }
+            keys: dict[tuple[str, str], str] = {}
+            aliases: dict[str, tuple[str, ...]] = {}
+            for i in identity.identifiers:
+                key = self.sealer.key_of(i).key
+                if self.sealer.rotating:
+                    # An identifier erased before a blind-index rotation is suppressed under
+                    # the kid it had then: look under every listed kid.
+                    candidates = self.sealer.candidate_keys(i)
+                    key = stored_key(candidates, present or set())
+                    aliases[key] = tuple(candidates)
+                keys[(i.type, i.value)] = key
             prepared[eid] = _Prepared(message, identity, eid, keys, aliases)
         return list(prepared.values())
 
@@ -121,7 +147,38 @@ class IngestionService:
         return {k for i in identity.identifiers for k in self.sealer.candidate_keys(i)}
 
     async def ingest(self, messages: Sequence[TrackedMessage]) -> IngestReport:
-        prepared = self._prepare(messages)
+        if not await self.rotation_pending():
+            return await self._ingest(messages, None)
+        # A blind-index rotation is under way: find which listed kid each identifier is stored
+        # under, seal for that key, and start again should the rotation move one meanwhile.
+        candidates = sorted({k for m in messages for k in self.identifier_keys(m)})
+        for attempt in range(MOVED_ATTEMPTS):
+            rows = await self.graph.read_tx(lambda tx: tx.find_identifiers(candidates))
+            try:
+                return await self._ingest(messages, {str(r["key"]) for r in rows})
+            except KeysMoved:
+                if attempt == MOVED_ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def recheck_rotation(self) -> None:
+        """Read the rotation state again on the next batch (a rotation in this process ended)."""
+        self._settled = (float("-inf"), None)
+
+    async def rotation_pending(self) -> bool:
+        """Whether identifiers may exist under a kid other than the current one."""
+        if not self.sealer.rotating:
+            return False
+        now = time.monotonic()
+        if now - self._settled[0] > SETTLED_CHECK_SECONDS:
+            rows = await self.graph.read("rekey/settled")
+            self._settled = (now, rows[0]["kid"] if rows else None)
+        return self._settled[1] != self.sealer.index.kid
+
+    async def _ingest(
+        self, messages: Sequence[TrackedMessage], present: set[str] | None
+    ) -> IngestReport:
+        prepared = self._prepare(messages, present)
         if not prepared:
             return IngestReport(stored=0, duplicates=len(messages))
         owners = {k for p in prepared for k in p.keys.values()}
@@ -142,9 +199,11 @@ class IngestionService:
         async def work(tx: IdentityTx) -> tuple[IngestReport, set[str]]:
             await tx.lock(now)
             lookups = owners | {k for p in prepared for a in p.aliases.values() for k in a}
-            existing, suppressed = await tx.batch_state(
-                [p.event_id for p in prepared], sorted(lookups)
+            existing, suppressed, now_present = await tx.batch_state(
+                [p.event_id for p in prepared], sorted(lookups), present is not None
             )
+            if present is not None and self._moved(prepared, now_present):
+                raise KeysMoved
             # A message naming an erased subject's identifier is dropped whole, and the data
             # keys made for its identifiers before the transaction are destroyed after it.
             doomed = {k for p in prepared for k in p.barred_by(suppressed)}
@@ -224,6 +283,16 @@ class IngestionService:
             await self.notifier.publish(report.notices, stored if report.stored else ())
         return report
 
+    @staticmethod
+    def _moved(prepared: list[_Prepared], present: set[str]) -> bool:
+        """Whether, under the lock, some identifier is stored under another key than the one
+        the batch was sealed for."""
+        return any(
+            stored_key(candidates, present) != key
+            for p in prepared
+            for key, candidates in p.aliases.items()
+        )
+
     def _identifier_rows(
         self, prepared: list[_Prepared], data_keys: dict[str, bytes]
     ) -> dict[str, dict[str, Any]]:
@@ -234,7 +303,7 @@ class IngestionService:
                 key = p.keys[(ident.type, ident.value)]
                 row = rows.get(key)
                 if row is None:
-                    ik = self.sealer.key_of(ident)
+                    ik = IdentifierKey.parse(key)
                     rows[key] = {
                         "key": key,
                         "type": ident.type,

@@ -17,9 +17,16 @@ UNOWNED = "unowned"
 
 @dataclass(frozen=True)
 class IdentifierKey:
+    """A node key `ws:type:kid:hash` and its parts."""
+
     key: str
     kid: str
     hash: str
+
+    @classmethod
+    def parse(cls, key: str) -> IdentifierKey:
+        _, kid, digest = key.rsplit(":", 2)
+        return cls(key, kid, digest)
 
 
 class Sealer:
@@ -37,14 +44,30 @@ class Sealer:
         return self._key_of(ident.type, ident.value)
 
     def _key_of_uncached(self, type_: str, value: str) -> IdentifierKey:
-        digest = self.index.digest(self.ws, type_, value)
-        kid = self.index.kid
+        return self.key_under(self.index.kid, type_, value)
+
+    def key_under(self, kid: str, type_: str, value: str) -> IdentifierKey:
+        """The node key of a value under a given listed kid."""
+        digest = self.index.digest_under(kid, self.ws, type_, value)
         return IdentifierKey(f"{self.ws}:{type_}:{kid}:{digest}", kid, digest)
 
     def candidate_keys(self, ident: NormalisedIdentifier) -> list[str]:
-        """The node key under every known blind-index key (during a rotation)."""
+        """The node key under every listed blind-index key, the current one first."""
         digests = self.index.digests_all(self.ws, ident.type, ident.value)
         return [f"{self.ws}:{ident.type}:{kid}:{digest}" for kid, digest in digests.items()]
+
+    @property
+    def rotating(self) -> bool:
+        """Several blind-index keys are listed: identifiers may exist under any of them."""
+        return len(self.index.kids) > 1
+
+    def value_id(self, owner: str, name: str, text: str) -> str:
+        """The blind index of a personal trait value, under the kid of the identifier it is
+        observed on, so a profile's values are compared under one key until it is re-keyed."""
+        kid = IdentifierKey.parse(owner).kid
+        if kid not in self.index.kids:
+            kid = self.index.kid
+        return self.index.digest_under(kid, self.ws, f"trait:{name}", text)
 
     def unowned_owner(self) -> str:
         return f"{self.ws}:{UNOWNED}"
@@ -56,6 +79,10 @@ class Sealer:
             return {}
         call = self.keys.get_or_create if create else self.keys.get
         return await asyncio.to_thread(call, ordered)
+
+    async def owners(self, after: str, limit: int) -> list[str]:
+        """This workspace's key-store owners after `after`, in order (for sweeps)."""
+        return await asyncio.to_thread(self.keys.owners, f"{self.ws}:", after, limit)
 
     async def forget(self, owners: Sequence[str]) -> int:
         """Destroy data keys (crypto-shredding): what they sealed can never be opened again."""

@@ -125,7 +125,7 @@ class TraitObserver:
     ) -> ObservedTrait:
         text = canonical_json(value)
         if field.pii == "personal":
-            vid = self.sealer.index.digest(self.sealer.ws, f"trait:{field.name}", text)
+            vid = self.sealer.value_id(owner, field.name, text)
             key = observation_key(owner, field.name, vid, source)
             enc = self.sealer.seal(data_key, value, owner=owner, field=f"trait:{key}")
             return ObservedTrait(

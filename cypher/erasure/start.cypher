@@ -3,6 +3,7 @@
 MATCH (r:ErasureRequest {id: $id, ws: $ws})
 SET r.status = 'running', r.started_at = coalesce(r.started_at, $at),
     r.profile_ids = $profiles, r.erase_keys = $erase, r.shared_keys = $shared,
+    r.sealed_keys = $sealed,
     r.planned = true, r.plan_counts = $counts
 WITH r
 UNWIND $suppress AS row

@@ -1,5 +1,6 @@
 // Under the workspace lock: which of a batch's events are already stored (replays add no
-// evidence), and which of its identifier keys are suppressed (their subject was erased).
+// evidence), which of its identifier keys are suppressed (their subject was erased), and,
+// during a blind-index rotation ($identifiers), which of the keys are stored identifiers.
 CALL {
   UNWIND $ids AS id
   MATCH (e:Event {id: id})
@@ -10,4 +11,9 @@ CALL {
   MATCH (s:Suppression {key: key})
   RETURN collect(s.key) AS suppressed
 }
-RETURN ids, suppressed
+CALL {
+  UNWIND CASE WHEN $identifiers THEN $keys ELSE [] END AS key
+  MATCH (i:Identifier {key: key})
+  RETURN collect(i.key) AS present
+}
+RETURN ids, suppressed, present

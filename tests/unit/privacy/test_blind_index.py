@@ -89,3 +89,11 @@ def test_distinct_inputs_give_distinct_digests(
 ) -> None:
     index = BlindIndex({"k1": K1}, "k1")
     assert (index.digest(*a) == index.digest(*b)) == (a == b)
+
+
+def test_digest_under_a_listed_kid_and_only_a_listed_one() -> None:
+    rotating = BlindIndex({"k1": K1, "k2": K2}, "k2")
+    old = BlindIndex({"k1": K1}, "k1")
+    assert rotating.digest_under("k1", "ws", "email", "a@b.c") == old.digest("ws", "email", "a@b.c")
+    with pytest.raises(KeyMaterialError, match="not listed"):
+        rotating.digest_under("k3", "ws", "email", "a@b.c")

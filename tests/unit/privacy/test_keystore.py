@@ -242,3 +242,12 @@ def test_load_kek_reads_existing_file(tmp_path: Path) -> None:
 def test_load_kek_without_any_source_explains() -> None:
     with pytest.raises(KeyMaterialError, match="no key-encryption key"):
         load_kek(None, None, allow_generate=True)
+
+
+def test_owners_pages_through_one_prefix(store: LocalKeyStore) -> None:
+    store.get_or_create([*OWNERS, "other:email:k1:" + "0" * 64, "default:unowned"])
+    first = store.owners("default:email:", limit=3)
+    assert first == OWNERS[:3]
+    assert store.owners("default:email:", after=first[-1], limit=3) == OWNERS[3:]
+    assert store.owners("default:email:", after=OWNERS[-1]) == []
+    assert store.owners("default:") == [*OWNERS, "default:unowned"]
