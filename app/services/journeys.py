@@ -23,7 +23,7 @@ import orjson
 from app.adapters.identity_graph import IdentityGraph
 from app.domain.journeys import Journey, JourneyError, Step, parse_journey
 from app.domain.segments import dependencies
-from app.errors import InvalidInput, NotFound
+from app.errors import Conflict, InvalidInput, NotFound
 from app.services.actions import ConsentGate
 from app.services.destinations import DestinationService
 from app.services.keys import Sealer
@@ -64,6 +64,10 @@ class RunView:
     updated_at: float
     exit_reason: str | None
     steps: tuple[dict[str, Any], ...]
+
+
+#: Attempts at storing an emitted event whose owner a blind-index rotation keeps re-keying.
+EMIT_ATTEMPTS = 3
 
 
 class JourneyService:
@@ -463,27 +467,32 @@ class JourneyService:
         return await self._emit(run, str(params["event"]), key)
 
     async def _emit(self, run: dict[str, Any], name: str, key: str) -> dict[str, Any]:
-        reps = await self.graph.read_tx(lambda tx: tx.profile_representatives([run["profile"]]))
-        if not reps or reps[0]["representative"] is None:
-            raise NotFound("the profile has no identifier any more")
-        owner = reps[0]["representative"]
         event_id = f"{self.graph.ws}:journey:{key}"
-        data_key = (await self.sealer.data_keys([owner], create=True))[owner]
-        enc = self.sealer.seal(
-            data_key,
-            {"properties": {"journey": run["journey"]}},
-            owner=owner,
-            field=f"event:{event_id}",
-        )
-        await self.graph.run_write(
-            "journeys/emit_event",
-            id=event_id,
-            name=name,
-            at=self.clock(),
-            source=f"journey:{run['journey']}",
-            enc=enc,
-            owner=owner,
-        )
+        for _ in range(EMIT_ATTEMPTS):
+            reps = await self.graph.read_tx(lambda tx: tx.profile_representatives([run["profile"]]))
+            if not reps or reps[0]["representative"] is None:
+                raise NotFound("the profile has no identifier any more")
+            owner = str(reps[0]["representative"])
+            data_key = (await self.sealer.data_keys([owner], create=True))[owner]
+            enc = self.sealer.seal(
+                data_key,
+                {"properties": {"journey": run["journey"]}},
+                owner=owner,
+                field=f"event:{event_id}",
+            )
+            stored = await self.graph.run_write(
+                "journeys/emit_event",
+                id=event_id,
+                name=name,
+                at=self.clock(),
+                source=f"journey:{run['journey']}",
+                enc=enc,
+                owner=owner,
+            )
+            if stored:
+                break
+        else:
+            raise Conflict("the profile's identifiers kept changing while the event was stored")
         if self.notifier is not None:
             await self.notifier.publish([], [(owner, name)])
         return {"event": event_id}
