@@ -186,6 +186,8 @@ class ArrivalProbe:
         self.chunk = chunk
         self.sent: dict[str, float] = {}
         self.arrived: dict[str, float] = {}
+        #: Wall clock minus the monotonic clock, to date a slow second against other logs.
+        self.wall_offset = time.time() - time.monotonic()
         self.polls = 0
         self.poll_seconds: list[float] = []
 
@@ -239,6 +241,7 @@ class ArrivalProbe:
             out.append(
                 {
                     "second": second,
+                    "wall": round(first + second + self.wall_offset, 1),
                     "sent": len(values),
                     "p50_ms": round(percentile(values, 50), 1),
                     "max_ms": round(values[-1], 1) if math.isfinite(values[-1]) else None,

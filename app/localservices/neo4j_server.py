@@ -202,6 +202,9 @@ class LocalNeo4j:
             f"-Xms{self.heap}",
             f"-Xmx{self.heap}",
             *JVM_FLAGS,
+            # Pauses of the JVM, with wall-clock times, to set beside latency outliers.
+            f"-Xlog:gc:file={self.instance_dir / 'logs' / 'gc.log'}:time,uptime:filecount=3,"
+            "filesize=10m",
             "-cp",
             classpath,
             MAIN_CLASS,

@@ -19,7 +19,9 @@ rest carries on. Every step is idempotent, so a run that dies is resumed by the 
 
 from __future__ import annotations
 
+import logging
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,6 +33,8 @@ from app.privacy import PrivacyError
 from app.services.keys import IdentifierKey, Sealer
 from app.services.resolution import recluster
 from app.services.traits import GoldenRecords, observation_key
+
+log = logging.getLogger(__name__)
 
 #: Key-store owners read per page while sweeping old data keys.
 SWEEP_PAGE = 2000
@@ -48,7 +52,8 @@ class RekeyProgress:
     vanished: int = 0
     profiles: int = 0
     old_keys_destroyed: int = 0
-    #: Identifiers still under an old kid (those set aside included) after the last step.
+    #: Identifiers still under an old kid (those set aside included) after the last step
+    #: (counted at the start and at the end, estimated in between).
     remaining: int = 0
     #: Of those, set aside because something of theirs could not be opened.
     set_aside: int = 0
@@ -128,6 +133,9 @@ class BlindIndexRotation:
         if retry_set_aside:
             await self.graph.run_write("rekey/unblock")
         progress = RekeyProgress()
+        # Counted once: a count walks the whole index, and nothing adds old-kid identifiers
+        # during a run (new ones are created under the current kid).
+        remaining, set_aside = await self.remaining() if self.old_kids else (0, 0)
         while self.old_kids:
             held = await self._held()
             rows = await self.graph.read(
@@ -144,7 +152,8 @@ class BlindIndexRotation:
             progress.observations += done.observations
             progress.profiles += done.profiles
             progress.old_keys_destroyed += await self._after(done)
-            progress.remaining, progress.set_aside = await self.remaining()
+            progress.remaining = max(0, remaining - progress.renamed - progress.vanished)
+            progress.set_aside = set_aside + progress.blocked
             if report is not None:
                 await report(progress)
         progress.remaining, progress.set_aside = await self.remaining()
@@ -181,6 +190,8 @@ class BlindIndexRotation:
             done.observations += renamed.observations
             done.profiles += renamed.profiles
         if done.blocked:
+            for reason, count in sorted(Counter(done.blocked.values()).items()):
+                log.warning("blind-index rotation set %d identifier(s) aside: %s", count, reason)
             await self.graph.run_write(
                 "rekey/block", rows=[{"key": k, "reason": r} for k, r in done.blocked.items()]
             )
