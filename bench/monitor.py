@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import re
 import threading
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 import psutil
@@ -92,3 +94,28 @@ def store_sizes(data_dir: Path) -> dict[str, int]:
             if part.is_dir():
                 sizes[part.name] = directory_size(part)
     return sizes
+
+
+_GC_PAUSE = re.compile(r"^\[(\S+?)\]\[[0-9.]+s\] GC\(\d+\) Pause .* ([0-9.]+)ms$")
+
+
+def gc_pauses(gc_log: Path, phases: list[tuple[str, float]]) -> dict[str, dict[str, float]]:
+    """Neo4j's stop-the-world pauses (its `-Xlog:gc` file) per benchmark phase: count, total
+    and longest, in ms. `phases` are (name, wall-clock start) in order."""
+    out: dict[str, dict[str, float]] = {}
+    if not gc_log.is_file() or not phases:
+        return out
+    for line in gc_log.read_text(encoding="utf-8", errors="replace").splitlines():
+        match = _GC_PAUSE.match(line.strip())
+        if match is None:
+            continue
+        at = datetime.strptime(match.group(1), "%Y-%m-%dT%H:%M:%S.%f%z").timestamp()
+        name = next((n for n, start in reversed(phases) if at >= start), None)
+        if name is None:
+            continue
+        ms = float(match.group(2))
+        entry = out.setdefault(name, {"pauses": 0, "total_ms": 0.0, "max_ms": 0.0})
+        entry["pauses"] += 1
+        entry["total_ms"] = round(entry["total_ms"] + ms, 1)
+        entry["max_ms"] = max(entry["max_ms"], ms)
+    return out
