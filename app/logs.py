@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -35,3 +37,28 @@ def configure_logging(level: str = "INFO", json: bool = True) -> None:
     root.setLevel(level.upper())
     for noisy in ("neo4j", "httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    if _log_gc_pause not in gc.callbacks:
+        gc.callbacks.append(_log_gc_pause)
+
+
+#: A garbage collection longer than this is logged: it stalls every task of the process.
+GC_PAUSE_LOG_MS = 100.0
+_gc_started = [0.0]
+
+
+def _log_gc_pause(phase: str, info: dict[str, int]) -> None:
+    """Log the process's long garbage-collection pauses, to set beside latency outliers."""
+    if phase == "start":
+        _gc_started[0] = time.perf_counter()
+        return
+    took = (time.perf_counter() - _gc_started[0]) * 1000
+    if took >= GC_PAUSE_LOG_MS:
+        logging.getLogger("app.gc").warning(
+            "garbage collection paused the process for %.0f ms",
+            took,
+            extra={
+                "generation": info.get("generation"),
+                "collected": info.get("collected"),
+                "pause_ms": round(took),
+            },
+        )
