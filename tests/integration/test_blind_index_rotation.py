@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import sys
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -20,6 +21,8 @@ from app.services.rekeying import RekeyProgress
 from app.settings import Settings
 from tests.identity_checks import partition, profile_id
 from tests.messages import message
+from tests.services import REPO
+from tests.subprocess_env import process_env
 from workers.jobs import rotate_blind_index
 
 pytestmark = pytest.mark.integration
@@ -255,3 +258,46 @@ async def test_an_erasure_in_progress_keeps_its_subject_and_a_later_run_settles(
     # Still suppressed under k1 after the rotation: a late event naming her is dropped.
     late = await rotated.ingestion.ingest([message(email="p1@example.com", anon="late", at=T0)])
     assert (late.stored, late.suppressed) == (0, 1)
+
+
+async def _cdp(settings: Settings, *args: str) -> tuple[int, str]:
+    keys = f"k2:{NEW_KEY},{settings.hmac_keys.get_secret_value()}"
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "app.entrypoints.cli",
+        *args,
+        env=process_env(settings, CDP_HMAC_KEYS=keys),
+        cwd=str(REPO),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    out, _ = await process.communicate()
+    assert process.returncode is not None
+    return process.returncode, out.decode()
+
+
+async def test_the_command_line_rotates_and_says_what_is_left(
+    container: Container, rotated: Container, settings: Settings
+) -> None:
+    for i in range(5):
+        await container.ingestion.ingest(person(i, T0 + 10 * i))
+    key = await container.curation.find_key("user_id", "u-2")
+    assert key is not None
+    await container.ingestion.sealer.forget([key])
+    code, out = await _cdp(settings, "rotate-blind-index", "--step", "2")
+    assert code == 1, out
+    assert "re-keyed 14 identifier(s)" in out and "1 identifier(s) remain" in out
+    assert "u-2" not in out and key not in out  # counts and reasons only
+    # Once the identifier is gone (here: its profile erased), a run settles the workspace.
+    request = await rotated.erasure.request_profile(
+        await profile_id(rotated, "email", "p2@example.com"), "dpo", "", _later
+    )
+    await rotated.erasure.run(request.id)
+    code, out = await _cdp(settings, "rotate-blind-index")
+    assert code == 0, out
+    assert "every identifier is keyed under k2" in out
+
+
+async def _later(request_id: str) -> None:
+    return None
