@@ -6,5 +6,6 @@ CREATE (e:Event {id: row.id, ws: $ws, type: row.type, name: row.name, at: row.at
                  enc: row.enc, flags: row.flags})
 WITH e, row
 OPTIONAL MATCH (o:Identifier {key: row.owner})
+USING INDEX SEEK o:Identifier(key)
 FOREACH (_ IN CASE WHEN o IS NULL THEN [] ELSE [1] END | CREATE (e)-[:BY]->(o))
 RETURN count(e) AS events

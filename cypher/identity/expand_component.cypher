@@ -4,6 +4,7 @@
 // between expanded identifiers comes back exactly once).
 UNWIND $keys AS k
 MATCH (i:Identifier {key: k})
+USING INDEX SEEK i:Identifier(key)
 OPTIONAL MATCH (i)-[:OF]->(p:Profile)
 WITH i, p, COLLECT {
   MATCH (i)-[:LINKED]-(j:Identifier) WHERE NOT j.blocked

@@ -4,7 +4,9 @@
 // late-binding ones (their count matters). A false positive only costs a recompute.
 UNWIND $rows AS row
 MATCH (a:Identifier {key: row.a})
+USING INDEX SEEK a:Identifier(key)
 MATCH (b:Identifier {key: row.b})
+USING INDEX SEEK b:Identifier(key)
 MERGE (a)-[l:LINKED {rule: row.rule}]->(b)
 ON CREATE SET
   l.weight = row.weight, l.count = row.count, l.first_seen = row.first, l.last_seen = row.last,

@@ -3,6 +3,7 @@
 // Returns the profiles whose golden record may change.
 UNWIND $rows AS row
 MATCH (i:Identifier {key: row.owner})
+USING INDEX SEEK i:Identifier(key)
 MERGE (o:Observation {key: row.key})
 ON CREATE SET
   o.ws = $ws, o.field = row.field, o.vid = row.vid, o.value = row.value, o.enc = row.enc,

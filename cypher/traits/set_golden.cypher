@@ -3,6 +3,7 @@
 // profile's record as it was before, so callers can tell which fields changed.
 UNWIND $rows AS row
 MATCH (p:Profile {id: row.id})
+USING INDEX SEEK p:Profile(id)
 WITH p, row, p.golden AS before
 SET p += row.plain, p.golden = row.golden, p.golden_at = $at
 RETURN p.id AS id, before
