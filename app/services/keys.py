@@ -39,6 +39,9 @@ class Sealer:
         self.cipher = FieldCipher()
         # The HMAC of a value never changes under one key: remember recent ones.
         self._key_of = lru_cache(maxsize=200_000)(self._key_of_uncached)
+        # While several kids are listed (for suppressions, that is for good once a rotation
+        # has happened) every batch looks identifiers up under each: remember those too.
+        self._candidates = lru_cache(maxsize=200_000)(self._candidates_uncached)
 
     def key_of(self, ident: NormalisedIdentifier) -> IdentifierKey:
         return self._key_of(ident.type, ident.value)
@@ -53,8 +56,11 @@ class Sealer:
 
     def candidate_keys(self, ident: NormalisedIdentifier) -> list[str]:
         """The node key under every listed blind-index key, the current one first."""
-        digests = self.index.digests_all(self.ws, ident.type, ident.value)
-        return [f"{self.ws}:{ident.type}:{kid}:{digest}" for kid, digest in digests.items()]
+        return list(self._candidates(ident.type, ident.value))
+
+    def _candidates_uncached(self, type_: str, value: str) -> tuple[str, ...]:
+        digests = self.index.digests_all(self.ws, type_, value)
+        return tuple(f"{self.ws}:{type_}:{kid}:{digest}" for kid, digest in digests.items())
 
     @property
     def rotating(self) -> bool:

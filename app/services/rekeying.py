@@ -237,7 +237,8 @@ class BlindIndexRotation:
             )
             if not rows:
                 break
-            resealed, failed = await self._reseal(rows, targets)
+            keys = await self._keys_for(rows, targets.values())
+            resealed, failed = self._reseal(rows, targets, keys)
             for key in failed:
                 done.blocked[key] = "an event cannot be opened"
                 targets.pop(key, None)
@@ -248,23 +249,32 @@ class BlindIndexRotation:
                 rows = [r for r in resealed if r["identifier"] not in held]
                 if rows:
                     await tx.run("rekey/reseal_events", rows=rows)
-                done.events += len(rows)
                 return held
 
             held = await self.graph.write(write)
+            done.events += sum(1 for r in resealed if r["identifier"] not in held)
             for key in held:
                 done.dropped.append(targets.pop(key))
                 done.held += 1
         return targets
 
-    async def _reseal(
-        self, rows: Iterable[Mapping[str, Any]], targets: Mapping[str, _Target]
+    async def _keys_for(
+        self, events: Iterable[Mapping[str, Any]], targets: Iterable[_Target]
+    ) -> dict[str, bytes]:
+        """In one key-store read: the data keys that open these events and the targets' old
+        and new keys."""
+        owners = {str(e["owner"]) for e in events}
+        owners |= {k for t in targets for k in (t.old.key, t.new.key)}
+        return await self.sealer.data_keys(sorted(owners), create=False)
+
+    def _reseal(
+        self,
+        rows: Iterable[Mapping[str, Any]],
+        targets: Mapping[str, _Target],
+        keys: Mapping[str, bytes],
     ) -> tuple[list[dict[str, Any]], set[str]]:
         """Events (id, enc, owner, identifier) sealed again for their identifier's new key;
         and the identifiers with an event that cannot be opened."""
-        rows = list(rows)
-        owners = {str(r["owner"]) for r in rows} | {t.new.key for t in targets.values()}
-        keys = await self.sealer.data_keys(sorted(owners), create=False)
         resealed: list[dict[str, Any]] = []
         failed: set[str] = set()
         for row in rows:
@@ -300,6 +310,11 @@ class BlindIndexRotation:
         for key in held:
             done.dropped.append(targets[key])
         done.held += len(held)
+        # Every data key this transaction needs, in one key-store read.
+        keys = await self._keys_for(
+            (e for state in states for e in state["events"] if e["id"]),
+            (targets[str(state["key"])] for state in states),
+        )
         moving: list[_Target] = []
         events: list[dict[str, Any]] = []
         observations: list[dict[str, Any]] = []
@@ -313,8 +328,8 @@ class BlindIndexRotation:
                 done.blocked[target.old.key] = "its new key is taken by another identifier"
                 continue
             rows = [{**e, "identifier": target.old.key} for e in state["events"] if e["id"]]
-            resealed, failed = await self._reseal(rows, {target.old.key: target})
-            obs = await self._rekey_observations(target, state["observations"])
+            resealed, failed = self._reseal(rows, {target.old.key: target}, keys)
+            obs = self._rekey_observations(target, state["observations"], keys)
             if failed or obs is None:
                 done.blocked[target.old.key] = (
                     "an event cannot be opened" if failed else "an observation cannot be opened"
@@ -325,7 +340,6 @@ class BlindIndexRotation:
             observations.extend(obs)
         if not moving:
             return done
-        keys = await self.sealer.data_keys([t.new.key for t in moving], create=False)
         if events:
             await tx.run("rekey/reseal_events", rows=events)
         if observations:
@@ -359,13 +373,12 @@ class BlindIndexRotation:
         done.profiles = len(profiles)
         return done
 
-    async def _rekey_observations(
-        self, target: _Target, rows: Sequence[Mapping[str, Any]]
+    def _rekey_observations(
+        self, target: _Target, rows: Sequence[Mapping[str, Any]], keys: Mapping[str, bytes]
     ) -> list[dict[str, Any]] | None:
         """Observation rows under the new key (personal values re-sealed and re-indexed; the
         same value seen under both kids merged into one); None if one cannot be opened."""
         old, new = target.old.key, target.new.key
-        keys = await self.sealer.data_keys([old, new], create=False)
         merged: dict[str, dict[str, Any]] = {}
         out: list[dict[str, Any]] = []
         for row in sorted((r for r in rows if r["key"]), key=lambda r: str(r["key"])):
