@@ -152,14 +152,17 @@ class IngestionService:
         # A blind-index rotation is under way: find which listed kid each identifier is stored
         # under, seal for that key, and start again should the rotation move one meanwhile.
         candidates = sorted({k for m in messages for k in self.identifier_keys(m)})
-        for attempt in range(MOVED_ATTEMPTS):
+
+        async def attempt() -> IngestReport:
             rows = await self.graph.read_tx(lambda tx: tx.find_identifiers(candidates))
+            return await self._ingest(messages, {str(r["key"]) for r in rows})
+
+        for _ in range(MOVED_ATTEMPTS - 1):
             try:
-                return await self._ingest(messages, {str(r["key"]) for r in rows})
+                return await attempt()
             except KeysMoved:
-                if attempt == MOVED_ATTEMPTS - 1:
-                    raise
-        raise AssertionError("unreachable")
+                continue
+        return await attempt()  # the last one lets KeysMoved through
 
     def recheck_rotation(self) -> None:
         """Read the rotation state again on the next batch (a rotation in this process ended)."""

@@ -86,6 +86,17 @@ class _Step:
     observations: int = 0
     profiles: int = 0
 
+    def add(self, other: _Step) -> None:
+        """Fold in what a later part of the same step decided."""
+        self.renamed += other.renamed
+        self.dropped += other.dropped
+        self.blocked |= other.blocked
+        self.held += other.held
+        self.vanished += other.vanished
+        self.events += other.events
+        self.observations += other.observations
+        self.profiles += other.profiles
+
 
 class BlindIndexRotation:
     """Moves every identifier of a workspace to the current blind-index kid."""
@@ -180,15 +191,7 @@ class BlindIndexRotation:
             await self.sealer.data_keys([t.new.key for t in targets.values()], create=True)
             targets = await self._reseal_events(targets, event_page, done)
         if targets:
-            renamed = await self.graph.write(lambda tx: self._rename(tx, targets))
-            done.renamed = renamed.renamed
-            done.dropped += renamed.dropped
-            done.blocked |= renamed.blocked
-            done.held += renamed.held
-            done.vanished += renamed.vanished
-            done.events += renamed.events
-            done.observations += renamed.observations
-            done.profiles += renamed.profiles
+            done.add(await self.graph.write(lambda tx: self._rename(tx, targets)))
         if done.blocked:
             for reason, count in sorted(Counter(done.blocked.values()).items()):
                 log.warning("blind-index rotation set %d identifier(s) aside: %s", count, reason)
