@@ -94,19 +94,25 @@ class IdentityTx:
         changed = await self._rows("identity/merge_identifiers", ws=self.ws, rows=rows, batch=batch)
         return set(changed[0]["keys"]), set(changed[0]["created"])
 
-    async def merge_evidence(self, rows: list[dict[str, Any]]) -> set[str]:
+    async def merge_evidence(self, rows: list[dict[str, Any]], at: float) -> set[str]:
         """Upsert; returns the ends of edges whose change can move a cluster.
 
-        Each row says whether it is late-binding (`late`): then its count matters too.
+        Each row says whether it is late-binding (`late`): then its count matters too. A row
+        may carry the decided state of a new edge (`followed`, `refusal`, `decided`).
         """
         if not rows:
             return set()
-        changed = await self._rows("identity/merge_evidence", rows=rows)
+        changed = await self._rows("identity/merge_evidence", rows=rows, at=at)
         return set(changed[0]["keys"])
 
     async def create_events(self, rows: list[dict[str, Any]]) -> None:
         if rows:
             await self._rows("identity/create_events", ws=self.ws, rows=rows)
+
+    async def present_identifiers(self, keys: Sequence[str]) -> set[str]:
+        """The keys that are stored identifier nodes."""
+        rows = await self._rows("identity/present_identifiers", keys=list(keys))
+        return set(rows[0]["present"])
 
     async def find_identifiers(self, keys: Sequence[str]) -> list[dict[str, Any]]:
         return await self._rows("identity/find_identifiers", keys=list(keys))

@@ -7,6 +7,7 @@ evidence, store the events, and recompute the touched components.
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -23,7 +24,14 @@ from app.domain.traits import TraitSchema
 from app.services.consent import message_consent_rows, only_changes
 from app.services.keys import IdentifierKey, Sealer
 from app.services.notifications import ProfileNotice, ProfileNotifier, lineage_notices
-from app.services.resolution import combine, new_components, recluster
+from app.services.resolution import (
+    Decision,
+    combine,
+    decide,
+    new_components,
+    recluster,
+    separate,
+)
 from app.services.traits import GoldenRecords, ObservedTrait, TraitObserver, observation_rows
 
 
@@ -66,6 +74,19 @@ class _Prepared:
     def owner_key(self) -> str | None:
         owner = self.identity.owner
         return self.keys[(owner.type, owner.value)] if owner else None
+
+
+@dataclass(frozen=True)
+class _Sealed:
+    """A prepared batch's rows, built before the lock."""
+
+    identifiers: dict[str, dict[str, Any]]  # node key -> row
+    observed: list[ObservedTrait]
+    consents: list[dict[str, Any]]
+    events: dict[str, dict[str, Any]]  # event id -> row
+    evidence: list[dict[str, Any]]  # of every prepared message
+    #: the components made only of identifiers not stored when read, decided
+    decided: list[Decision]
 
 
 def stored_key(candidates: Sequence[str], present: set[str]) -> str:
@@ -148,21 +169,15 @@ class IngestionService:
 
     async def ingest(self, messages: Sequence[TrackedMessage]) -> IngestReport:
         if not await self.rotation_pending():
-            return await self._ingest(messages, None)
-        # A blind-index rotation is under way: find which listed kid each identifier is stored
-        # under, seal for that key, and start again should the rotation move one meanwhile.
-        candidates = sorted({k for m in messages for k in self.identifier_keys(m)})
-
-        async def attempt() -> IngestReport:
-            rows = await self.graph.read_tx(lambda tx: tx.find_identifiers(candidates))
-            return await self._ingest(messages, {str(r["key"]) for r in rows})
-
+            return await self._ingest(messages, rotating=False)
+        # A blind-index rotation is under way: each identifier is sealed for the key it is
+        # stored under, and the batch starts again should the rotation move one meanwhile.
         for _ in range(MOVED_ATTEMPTS - 1):
             try:
-                return await attempt()
+                return await self._ingest(messages, rotating=True)
             except KeysMoved:
                 continue
-        return await attempt()  # the last one lets KeysMoved through
+        return await self._ingest(messages, rotating=True)  # the last lets KeysMoved through
 
     def recheck_rotation(self) -> None:
         """Read the rotation state again on the next batch (a rotation in this process ended)."""
@@ -178,10 +193,31 @@ class IngestionService:
             self._settled = (now, rows[0]["kid"] if rows else None)
         return self._settled[1] != self.sealer.index.kid
 
+    async def _present(self, keys: Sequence[str]) -> set[str]:
+        """Which of these keys are stored identifiers, read before the batch takes the lock."""
+        return await self.graph.read_tx(lambda tx: tx.present_identifiers(keys))
+
     async def _ingest(
-        self, messages: Sequence[TrackedMessage], present: set[str] | None
+        self, messages: Sequence[TrackedMessage], rotating: bool, present: set[str] | None = None
     ) -> IngestReport:
-        prepared = self._prepare(messages, present)
+        """`present`: the stored identifiers among the batch's, as read before the lock (read
+        here when not given)."""
+        # Normalising, hashing, sealing and deciding new components are CPU work: done in a
+        # thread, they do not hold up the previous batch's locked transaction, which waits on
+        # this event loop for its query results.
+        if rotating:
+            # Which listed kid each identifier is stored under decides the key it is sealed for.
+            if present is None:
+                present = await self._present(
+                    sorted({k for m in messages for k in self.identifier_keys(m)})
+                )
+            prepared = await asyncio.to_thread(self._prepare, messages, present)
+        else:
+            prepared = await asyncio.to_thread(self._prepare, messages, None)
+            if present is None:
+                present = await self._present(
+                    sorted({k for p in prepared for k in p.keys.values()})
+                )
         if not prepared:
             return IngestReport(stored=0, duplicates=len(messages))
         owners = {k for p in prepared for k in p.keys.values()}
@@ -189,23 +225,19 @@ class IngestionService:
             owners.add(self.sealer.unowned_owner())
         # The key store is written before the data it protects.
         data_keys = await self.sealer.data_keys(sorted(owners), create=True)
-        identifier_rows = self._identifier_rows(prepared, data_keys)
         # The current trait schema and source trusts, read outside the transaction.
         schema = await self.golden.effective_schema()
-        observed, flags = self._observations(prepared, data_keys, schema)
         now = self.clock()
-        consents = self._consents(prepared, flags, now)
-        event_rows = {
-            p.event_id: self._event_row(p, data_keys, flags.get(p.event_id, [])) for p in prepared
-        }
+        sealed = await asyncio.to_thread(self._seal, prepared, data_keys, schema, present, now)
+        identifier_rows, event_rows = sealed.identifiers, sealed.events
 
         async def work(tx: IdentityTx) -> tuple[IngestReport, set[str]]:
             await tx.lock(now)
             lookups = owners | {k for p in prepared for a in p.aliases.values() for k in a}
             existing, suppressed, now_present = await tx.batch_state(
-                [p.event_id for p in prepared], sorted(lookups), present is not None
+                [p.event_id for p in prepared], sorted(lookups), True
             )
-            if present is not None and self._moved(prepared, now_present):
+            if rotating and self._moved(prepared, now_present):
                 raise KeysMoved
             # A message naming an erased subject's identifier is dropped whole, and the data
             # keys made for its identifiers before the transaction are destroyed after it.
@@ -220,34 +252,50 @@ class IngestionService:
                 )
                 return report, doomed
             used = {k for p in fresh for k in p.keys.values()}
+            whole = len(fresh) == len(prepared)
+            # Components decided before the lock (every identifier new then) hold if they are
+            # still new (a batch committed meanwhile may have stored some) and none of their
+            # messages was dropped: their identifiers are written attached, edges decided.
+            fresh_ids = {p.event_id for p in fresh}
+            stale = now_present | {
+                k for p in prepared if p.event_id not in fresh_ids for k in p.keys.values()
+            }
+            decided = [c for c in sealed.decided if stale.isdisjoint(c.snapshot.keys)]
+            await tx.create_profiles([i for c in decided for i in c.assignment.created], now)
+            placed = self._placed(decided)
             seeds, created = await tx.merge_identifiers(
-                [identifier_rows[k] for k in sorted(used)], uuid.uuid4().hex
+                [{**identifier_rows[k], **placed.get(k, {})} for k in sorted(used)],
+                uuid.uuid4().hex,
             )
-            evidence_rows = self._evidence_rows(fresh)
-            seeds |= await tx.merge_evidence(evidence_rows)
+            evidence_rows = sealed.evidence if whole else self._evidence_rows(fresh)
+            states = self._edge_states(decided)
+            seeds |= await tx.merge_evidence(
+                [{**r, **states.get((r["a"], r["b"], r["rule"]), {})} for r in evidence_rows], now
+            )
             await tx.create_events([event_rows[p.event_id] for p in fresh])
             # Clusters are a function of the evidence: if no node or edge changed in a way
             # that can move one, nothing is recomputed (the common case of a known visitor).
             # Components made only of identifiers this batch created are decided from the
             # batch alone; the rest are read back.
+            done = set(placed)
             brand_new = new_components(
-                created,
-                {k: self._node(identifier_rows[k]) for k in created},
+                created - done,
+                {k: self._node(identifier_rows[k]) for k in created - done},
                 [self._evidence(r) for r in evidence_rows],
             )
             outcome = await recluster(
-                tx, sorted(seeds - set(brand_new.keys)), self.rules, now, "evidence"
+                tx, sorted(seeds - set(brand_new.keys) - done), self.rules, now, "evidence"
             )
             if brand_new.nodes:
                 fresh_outcome = await recluster(
                     tx, [], self.rules, now, "evidence", known=brand_new
                 )
                 outcome = combine(outcome, fresh_outcome)
-            fresh_ids = {p.event_id for p in fresh}
+            outcome = combine(outcome, *(component.outcome() for component in decided))
             touched = await tx.merge_observations(
-                observation_rows(o for o in observed if o.event in fresh_ids)
+                observation_rows(o for o in sealed.observed if o.event in fresh_ids)
             )
-            consent_rows = only_changes([r for r in consents if r["event"] in fresh_ids])
+            consent_rows = only_changes([r for r in sealed.consents if r["event"] in fresh_ids])
             recorded, consent_profiles = await tx.record_consents(consent_rows)
             golden = await self.golden.refresh(tx, touched | outcome.changed_profiles, now)
             dropped: dict[str, int] = {}
@@ -285,6 +333,54 @@ class IngestionService:
             stored = [(p.owner_key, p.message.display_name) for p in prepared if p.owner_key]
             await self.notifier.publish(report.notices, stored if report.stored else ())
         return report
+
+    def _seal(
+        self,
+        prepared: list[_Prepared],
+        data_keys: dict[str, bytes],
+        schema: TraitSchema,
+        present: set[str],
+        now: float,
+    ) -> _Sealed:
+        """The batch's rows, values and payloads sealed, and the components made only of
+        identifiers not stored yet decided (`present`: the stored ones, read just before)."""
+        identifiers = self._identifier_rows(prepared, data_keys)
+        observed, flags = self._observations(prepared, data_keys, schema)
+        consents = self._consents(prepared, flags, now)
+        events = {
+            p.event_id: self._event_row(p, data_keys, flags.get(p.event_id, [])) for p in prepared
+        }
+        evidence = self._evidence_rows(prepared)
+        absent = set(identifiers) - present
+        known = new_components(
+            absent,
+            {k: self._node(identifiers[k]) for k in absent},
+            [self._evidence(r) for r in evidence],
+        )
+        decided = [decide(c, self.rules) for c in separate(known)]
+        return _Sealed(identifiers, observed, consents, events, evidence, decided)
+
+    @staticmethod
+    def _placed(decided: list[Decision]) -> dict[str, dict[str, Any]]:
+        """Profile and generic flag of each identifier of the decided components."""
+        return {
+            k: {"profile": p, "generic": k in d.clustering.generic}
+            for d in decided
+            for k, p in d.assignment.moves.items()
+        }
+
+    @staticmethod
+    def _edge_states(decided: list[Decision]) -> dict[tuple[str, str, str], dict[str, Any]]:
+        """The state of each new edge of the decided components that is not the default."""
+        return {
+            (str(r["a"]), str(r["b"]), str(r["rule"])): {
+                "followed": r["followed"],
+                "refusal": r["refusal"],
+                "decided": True,
+            }
+            for d in decided
+            for r in d.link_rows
+        }
 
     @staticmethod
     def _moved(prepared: list[_Prepared], present: set[str]) -> bool:

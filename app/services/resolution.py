@@ -81,6 +81,78 @@ def _link_rows(
     return rows, new_conflicts
 
 
+@dataclass(frozen=True)
+class Decision:
+    """A component's recomputation, decided and not yet written."""
+
+    snapshot: ComponentSnapshot
+    clustering: Clustering
+    assignment: Assignment
+    #: evidence edges whose state changes: a, b, rule, followed, refusal
+    link_rows: list[dict[str, object]]
+    new_conflicts: tuple[Refusal, ...]
+
+    @property
+    def generic_rows(self) -> list[dict[str, object]]:
+        generic, stored = self.clustering.generic, self.snapshot.stored_generic
+        return [
+            {"key": n.key, "generic": n.key in generic}
+            for n in self.snapshot.nodes
+            if stored.get(n.key, False) != (n.key in generic)
+        ]
+
+    @property
+    def changed_profiles(self) -> set[str]:
+        a = self.assignment
+        changed = set(a.moves.values()) | {m.into_id for m in a.merges}
+        # A merged profile changed too: it has no identifiers left, so its record empties.
+        changed |= {m.from_id for m in a.merges}
+        changed |= {s.from_id for s in a.splits}
+        return changed
+
+    def outcome(self) -> ReclusterOutcome:
+        a = self.assignment
+        return ReclusterOutcome(
+            profile_of={
+                key: a.profile_of_cluster[index]
+                for key, index in self.clustering.cluster_of.items()
+            },
+            merges=a.merges,
+            splits=a.splits,
+            created=a.created,
+            new_conflicts=self.new_conflicts,
+            truncated=self.snapshot.truncated,
+            changed_profiles=frozenset(self.changed_profiles),
+        )
+
+
+def decide(
+    snapshot: ComponentSnapshot,
+    rules: IdentityRules,
+    new_id: Callable[[], str] = new_profile_id,
+) -> Decision:
+    """Cluster a loaded (or fully known) component and say what must change in the graph."""
+    clustering, assignment = plan(snapshot, rules, new_id)
+    link_rows, new_conflicts = _link_rows(snapshot, clustering)
+    return Decision(snapshot, clustering, assignment, link_rows, tuple(new_conflicts))
+
+
+async def write_decision(tx: IdentityTx, decision: Decision, at: float, reason: str) -> None:
+    """Write what a decision changes: edge states, generic flags, profiles and OF edges."""
+    a = decision.assignment
+    await tx.set_link_states(decision.link_rows, at)
+    await tx.set_generic(decision.generic_rows)
+    await tx.create_profiles(a.created, at)
+    await tx.move_identifiers([{"key": k, "profile": p} for k, p in sorted(a.moves.items())])
+    await tx.merge_profiles(
+        [{"from_id": m.from_id, "into_id": m.into_id, "reason": reason} for m in a.merges], at
+    )
+    await tx.record_splits(
+        [{"from_id": s.from_id, "new_id": s.new_id, "reason": reason} for s in a.splits], at
+    )
+    await tx.touch_profiles(sorted(decision.changed_profiles - set(a.created)), at)
+
+
 async def recluster(
     tx: IdentityTx,
     seeds: Iterable[str],
@@ -99,59 +171,21 @@ async def recluster(
     snapshot = known or await tx.load_component(seeds, rules, MAX_COMPONENT_NODES)
     if not snapshot.nodes:
         return ReclusterOutcome(profile_of={})
-    clustering, assignment = plan(snapshot, rules, new_id)
+    decision = decide(snapshot, rules, new_id)
+    await write_decision(tx, decision, at, reason)
+    return decision.outcome()
 
-    link_rows, new_conflicts = _link_rows(snapshot, clustering)
-    await tx.set_link_states(link_rows, at)
-    await tx.set_generic(
-        [
-            {"key": n.key, "generic": n.key in clustering.generic}
-            for n in snapshot.nodes
-            if snapshot.stored_generic.get(n.key, False) != (n.key in clustering.generic)
-        ]
-    )
-    await tx.create_profiles(assignment.created, at)
-    await tx.move_identifiers(
-        [{"key": k, "profile": p} for k, p in sorted(assignment.moves.items())]
-    )
-    await tx.merge_profiles(
-        [{"from_id": m.from_id, "into_id": m.into_id, "reason": reason} for m in assignment.merges],
-        at,
-    )
-    await tx.record_splits(
-        [{"from_id": s.from_id, "new_id": s.new_id, "reason": reason} for s in assignment.splits],
-        at,
-    )
-    changed = set(assignment.moves.values()) | {m.into_id for m in assignment.merges}
-    # A merged profile changed too: it has no identifiers left, so its record empties.
-    changed |= {m.from_id for m in assignment.merges}
-    changed |= {s.from_id for s in assignment.splits}
-    await tx.touch_profiles(sorted(changed - set(assignment.created)), at)
 
-    profile_of = {
-        key: assignment.profile_of_cluster[index] for key, index in clustering.cluster_of.items()
-    }
+def combine(*outcomes: ReclusterOutcome) -> ReclusterOutcome:
+    """Recomputations of disjoint components as one outcome."""
     return ReclusterOutcome(
-        profile_of=profile_of,
-        merges=assignment.merges,
-        splits=assignment.splits,
-        created=assignment.created,
-        new_conflicts=tuple(new_conflicts),
-        truncated=snapshot.truncated,
-        changed_profiles=frozenset(changed),
-    )
-
-
-def combine(first: ReclusterOutcome, second: ReclusterOutcome) -> ReclusterOutcome:
-    """Two recomputations of disjoint components as one outcome."""
-    return ReclusterOutcome(
-        profile_of={**first.profile_of, **second.profile_of},
-        merges=first.merges + second.merges,
-        splits=first.splits + second.splits,
-        created=first.created + second.created,
-        new_conflicts=first.new_conflicts + second.new_conflicts,
-        truncated=first.truncated or second.truncated,
-        changed_profiles=first.changed_profiles | second.changed_profiles,
+        profile_of={k: p for o in outcomes for k, p in o.profile_of.items()},
+        merges=tuple(m for o in outcomes for m in o.merges),
+        splits=tuple(s for o in outcomes for s in o.splits),
+        created=tuple(c for o in outcomes for c in o.created),
+        new_conflicts=tuple(r for o in outcomes for r in o.new_conflicts),
+        truncated=any(o.truncated for o in outcomes),
+        changed_profiles=frozenset(p for o in outcomes for p in o.changed_profiles),
     )
 
 
@@ -192,3 +226,30 @@ def new_components(
             snapshot.evidence.append(e)
             snapshot.link_states[(e.a, e.b, e.rule)] = LinkState(False, None)
     return snapshot
+
+
+def separate(snapshot: ComponentSnapshot) -> list[ComponentSnapshot]:
+    """A snapshot of several evidence components as one snapshot each (NEVER edges, which
+    only exist between stored identifiers, are not carried)."""
+    parent = {n.key: n.key for n in snapshot.nodes}
+
+    def root(k: str) -> str:
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    for e in snapshot.evidence:
+        parent[root(e.a)] = root(e.b)
+    parts: dict[str, ComponentSnapshot] = {}
+    for n in snapshot.nodes:
+        part = parts.setdefault(root(n.key), ComponentSnapshot())
+        part.nodes.append(n)
+        part.stored_generic[n.key] = snapshot.stored_generic.get(n.key, False)
+    for e in snapshot.evidence:
+        part = parts[root(e.a)]
+        part.evidence.append(e)
+        link = (e.a, e.b, e.rule)
+        if link in snapshot.link_states:
+            part.link_states[link] = snapshot.link_states[link]
+    return [parts[k] for k in sorted(parts)]

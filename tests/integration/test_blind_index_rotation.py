@@ -195,7 +195,7 @@ async def test_a_run_that_dies_is_finished_by_the_next(
     moved = min(i for i, kid in kids.items() if kid == "k2")
     late = comeback(moved, T0 + 500)
     with pytest.raises(KeysMoved):
-        await rotated.ingestion._ingest(late, old_keys)
+        await rotated.ingestion._ingest(late, True, old_keys)
     assert (await rotated.ingestion.ingest(late)).stored == 1
     before[f"u-{moved}"]["events"] = None  # one more event now
     # The job carries on where the dead run stopped, and records its progress in Valkey.

@@ -1,0 +1,74 @@
+"""Components made only of new identifiers are decided before the batch takes the lock.
+
+The decision is checked under the lock: a component some of whose identifiers another batch
+stored in the meantime, or whose message turned out to be a replay, is resolved from the
+graph instead, so the result is the one one-by-one ingestion gives.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from app.bootstrap import Container
+from tests.identity_checks import conflicts, partition, profile_id
+from tests.messages import message
+
+pytestmark = pytest.mark.integration
+
+
+async def _active_profiles(container: Container) -> int:
+    rows = await container.graph.read("bench/profile_count", ws=container.settings.workspace)
+    return int(rows[0]["profiles"])
+
+
+async def test_new_people_are_stored_attached_with_their_conflicts(container: Container) -> None:
+    report = await container.ingestion.ingest(
+        [
+            message("identify", user="mum", device="ipad-1", email="mum@example.com", at=1.0),
+            message("identify", user="son", device="ipad-1", at=2.0),
+            message(anon="visitor-9", at=3.0),
+        ]
+    )
+    mum = await profile_id(container, "user_id", "mum")
+    son = await profile_id(container, "user_id", "son")
+    assert mum != son
+    assert await profile_id(container, "device_id", "ipad-1") == mum
+    assert await profile_id(container, "email", "mum@example.com") == mum
+    assert await profile_id(container, "anonymous_id", "visitor-9") not in {mum, son}
+    assert [c.reason for c in report.new_conflicts] == ["type_cap:user_id"]
+    recorded = await conflicts(container)
+    assert [(c["rule"], c["refusal"]) for c in recorded] == [("identify", "type_cap:user_id")]
+    assert len(await partition(container)) == 3
+    assert await _active_profiles(container) == 3
+    # The golden record was decided in the same transaction.
+    assert (await container.profiles.traits(mum)).get("email") == "mum@example.com"
+
+
+async def test_a_decision_made_stale_by_a_batch_committed_meanwhile_is_dropped(
+    container: Container,
+) -> None:
+    first = message("identify", anon="a-1", user="u-1", at=10.0)
+    await container.ingestion.ingest([first])
+    # The batch read the graph before `first` was stored (as when the previous batch commits
+    # between this one's read and its lock): every identifier looked new to it. It carries
+    # a replay of `first`, a second device of u-1, and a newcomer.
+    stale_read: set[str] = set()
+    report = await container.ingestion._ingest(
+        [
+            first,
+            message(anon="a-2", user="u-1", at=20.0),
+            message("identify", anon="n-1", user="n-user", at=30.0),
+        ],
+        False,
+        stale_read,
+    )
+    assert report.stored == 2 and report.duplicates == 1
+    u1 = await profile_id(container, "user_id", "u-1")
+    assert await profile_id(container, "anonymous_id", "a-1") == u1
+    assert await profile_id(container, "anonymous_id", "a-2") == u1
+    newcomer = await profile_id(container, "user_id", "n-user")
+    assert await profile_id(container, "anonymous_id", "n-1") == newcomer != u1
+    # No profile was made for the dropped decision: two people, two profiles.
+    assert len(await partition(container)) == 2
+    assert await _active_profiles(container) == 2
+    assert await container.profiles.event_count(u1) == 2
