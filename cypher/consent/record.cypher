@@ -3,8 +3,10 @@
 // (a tracker's consent context) is recorded only when it differs from the identifier's
 // previous one; explicit decisions (setConsent, the consent event) always are. Ids make
 // replays idempotent. Returns how many decisions were new and the profiles they touch.
+CYPHER replan=skip
 UNWIND $rows AS row
 MATCH (i:Identifier {key: row.owner})
+USING INDEX SEEK i:Identifier(key)
 MERGE (p:Purpose {key: $ws + ':' + row.purpose})
 ON CREATE SET p.ws = $ws, p.name = row.purpose, p.created_at = row.recorded_at,
               p.default_granted = false, p.configured = false

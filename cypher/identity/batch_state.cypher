@@ -1,6 +1,7 @@
 // Under the workspace lock: which of a batch's events are already stored (replays add no
 // evidence), which of its identifier keys are suppressed (their subject was erased), and,
 // during a blind-index rotation ($identifiers), which of the keys are stored identifiers.
+CYPHER replan=skip
 CALL {
   UNWIND $ids AS id
   MATCH (e:Event {id: id})

@@ -1,5 +1,6 @@
 // Store new events and attach each to the identifier it belongs to. The caller has checked,
 // under the workspace lock, that none of these ids exists (the unique constraint still guards).
+CYPHER replan=skip
 UNWIND $rows AS row
 CREATE (e:Event {id: row.id, ws: $ws, type: row.type, name: row.name, at: row.at,
                  received_at: row.received_at, source: row.source, plain: row.plain,

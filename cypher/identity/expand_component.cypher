@@ -2,6 +2,7 @@
 // of its neighbours and, unless it is blocked or generic (too many neighbours), its outgoing
 // LINKED and NEVER edges (each edge is stored once, from the smaller key, so every edge
 // between expanded identifiers comes back exactly once).
+CYPHER replan=skip
 UNWIND $keys AS k
 MATCH (i:Identifier {key: k})
 USING INDEX SEEK i:Identifier(key)

@@ -4,6 +4,7 @@
 // Returns the edges whose change can move a cluster: new ones (their count is this batch's),
 // ones now dated no later than before (the canonical order may have changed), and
 // late-binding ones (their count matters). A false positive only costs a recompute.
+CYPHER replan=skip
 UNWIND $rows AS row
 MATCH (a:Identifier {key: row.a})
 USING INDEX SEEK a:Identifier(key)

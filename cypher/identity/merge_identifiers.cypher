@@ -4,6 +4,7 @@
 // created already attached. Returns the identifiers that are new or now first seen no later
 // than before: only these (and the ends of changed evidence) can move a cluster (a false
 // positive only costs work), and, apart, the ones this batch created.
+CYPHER replan=skip
 UNWIND $rows AS row
 MERGE (i:Identifier {key: row.key})
 ON CREATE SET

@@ -1,4 +1,5 @@
 // Retire merged profiles; their ids keep resolving through MERGED_INTO.
+CYPHER replan=skip
 UNWIND $rows AS row
 MATCH (old:Profile {id: row.from_id})
 USING INDEX SEEK old:Profile(id)

@@ -1,4 +1,5 @@
 // Point each identifier at its (new) profile: a merge or split moves only OF edges.
+CYPHER replan=skip
 UNWIND $rows AS row
 MATCH (i:Identifier {key: row.key})
 USING INDEX SEEK i:Identifier(key)

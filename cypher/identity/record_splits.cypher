@@ -1,4 +1,5 @@
 // Lineage of a split: the new profile remembers which profile it came out of.
+CYPHER replan=skip
 UNWIND $rows AS row
 MATCH (new:Profile {id: row.new_id})
 USING INDEX SEEK new:Profile(id)

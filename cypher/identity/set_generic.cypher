@@ -1,3 +1,4 @@
+CYPHER replan=skip
 UNWIND $rows AS row
 MATCH (i:Identifier {key: row.key})
 USING INDEX SEEK i:Identifier(key)

@@ -1,3 +1,4 @@
+CYPHER replan=skip
 UNWIND $ids AS id
 MATCH (p:Profile {id: id})
 USING INDEX SEEK p:Profile(id)

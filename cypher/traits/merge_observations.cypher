@@ -1,6 +1,7 @@
 // Upsert trait observations: one node per (identifier, field, value, source) with its counts.
 // Personal values are sealed (enc); plain ones are kept as canonical JSON (value).
 // Returns the profiles whose golden record may change.
+CYPHER replan=skip
 UNWIND $rows AS row
 MATCH (i:Identifier {key: row.owner})
 USING INDEX SEEK i:Identifier(key)
