@@ -76,12 +76,12 @@ class IdentityTx:
         await self._rows("identity/lock_workspace", ws=self.ws, at=at)
 
     async def batch_state(
-        self, ids: Sequence[str], keys: Sequence[str], identifiers: bool = False
+        self, ids: Sequence[str], keys: Sequence[str], identifiers: Sequence[str] = ()
     ) -> tuple[set[str], set[str], set[str]]:
-        """(event ids already stored, identifier keys suppressed by an erasure, and with
-        `identifiers` the keys that are stored identifier nodes)."""
+        """(event ids already stored, identifier keys suppressed by an erasure, and which of
+        `identifiers` are stored identifier nodes)."""
         rows = await self._rows(
-            "identity/batch_state", ids=list(ids), keys=list(keys), identifiers=identifiers
+            "identity/batch_state", ids=list(ids), keys=list(keys), identifiers=list(identifiers)
         )
         return set(rows[0]["ids"]), set(rows[0]["suppressed"]), set(rows[0]["present"])
 

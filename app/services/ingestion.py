@@ -234,8 +234,10 @@ class IngestionService:
         async def work(tx: IdentityTx) -> tuple[IngestReport, set[str]]:
             await tx.lock(now)
             lookups = owners | {k for p in prepared for a in p.aliases.values() for k in a}
+            # Present now: what a rotation may have moved, what a decided component holds.
+            check = lookups if rotating else {k for c in sealed.decided for k in c.snapshot.keys}
             existing, suppressed, now_present = await tx.batch_state(
-                [p.event_id for p in prepared], sorted(lookups), True
+                [p.event_id for p in prepared], sorted(lookups), sorted(check)
             )
             if rotating and self._moved(prepared, now_present):
                 raise KeysMoved

@@ -1,6 +1,7 @@
 // Under the workspace lock: which of a batch's events are already stored (replays add no
-// evidence), which of its identifier keys are suppressed (their subject was erased), and,
-// during a blind-index rotation ($identifiers), which of the keys are stored identifiers.
+// evidence), which of its identifier keys are suppressed (their subject was erased), and
+// which of the keys in $identifiers are stored identifiers (the keys of components decided
+// before the lock, and during a blind-index rotation every key).
 CYPHER replan=skip
 CALL {
   UNWIND $ids AS id
@@ -15,7 +16,7 @@ CALL {
   RETURN collect(s.key) AS suppressed
 }
 CALL {
-  UNWIND CASE WHEN $identifiers THEN $keys ELSE [] END AS key
+  UNWIND $identifiers AS key
   MATCH (i:Identifier {key: key})
   USING INDEX SEEK i:Identifier(key)
   RETURN collect(i.key) AS present
