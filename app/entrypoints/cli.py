@@ -273,6 +273,7 @@ def resolver(
     name: Annotated[str | None, typer.Option(help="consumer name (stable across restarts)")] = None,
 ) -> None:
     """Run a stream-fed resolver in the foreground (the worker also runs one by default)."""
+    from app.batch_gc import tune_for_batches
     from app.logs import configure_logging
 
     settings = _settings()
@@ -284,6 +285,7 @@ def resolver(
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         await container.prepare_graph()
+        tune_for_batches()
         await container.resolver(name).run(stop)
 
     _with_container(work)
@@ -315,8 +317,10 @@ def worker() -> None:
     """Run one arq worker in the foreground (journeys, erasure, scheduled jobs)."""
     from arq.worker import Worker
 
+    from app.batch_gc import tune_for_batches
     from workers.settings import worker_options
 
+    tune_for_batches()  # the worker runs a resolver by default
     Worker(**worker_options(_settings())).run()
 
 
