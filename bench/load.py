@@ -47,6 +47,8 @@ class PostStats:
 
     requests: int = 0
     messages: int = 0
+    #: messages of batches sent for the first time (the rest are a tracker's retries)
+    distinct: int = 0
     rejected_429: int = 0
     errors: int = 0
     failed_batches: int = 0
@@ -60,6 +62,7 @@ class PostStats:
         return {
             "requests": self.requests,
             "messages": self.messages,
+            "distinct": self.distinct,
             "rejected_429": self.rejected_429,
             "errors": self.errors,
             "failed_batches": self.failed_batches,
@@ -126,8 +129,13 @@ async def post_paced(
     duration: float,
     on_send: Callable[[Batch, float], None] | None = None,
     connections: int = 64,
+    distinct_rate: bool = False,
 ) -> PostStats:
-    """Offer `rate` messages/s for `duration` seconds (or until the batches run out)."""
+    """Offer `rate` messages/s for `duration` seconds (or until the batches run out).
+
+    With `distinct_rate`, `rate` counts distinct messages: replayed batches (a tracker's
+    retries, which the API answers as duplicates) are sent on top, off the schedule.
+    """
     stats = PostStats()
     in_flight: set[asyncio.Task[bool]] = set()
     async with _client(base_url, auth, connections) as client:
@@ -145,7 +153,10 @@ async def post_paced(
             task = asyncio.create_task(_post(client, body, len(batch.messages), stats))
             in_flight.add(task)
             task.add_done_callback(in_flight.discard)
-            due += len(batch.messages) / rate
+            if not batch.replay:
+                stats.distinct += len(batch.messages)
+            if not (distinct_rate and batch.replay):
+                due += len(batch.messages) / rate
         if in_flight:
             await asyncio.gather(*in_flight)
         stats.seconds = time.perf_counter() - started

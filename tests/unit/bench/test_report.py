@@ -31,11 +31,14 @@ def _samples(pending: list[int], rate: int = 100) -> list[dict[str, float]]:
 
 
 def test_a_wobbling_backlog_is_bounded_and_a_growing_one_is_not() -> None:
-    posted = PostStats(messages=1000, seconds=10.0)
+    posted = PostStats(messages=1020, distinct=1000, seconds=10.0)
     wobble = summarise_sustained(
         _samples([0, 100, 0, 100, 200, 100, 0, 100, 200, 100]), posted, 100
     )
     assert wobble["lag_bounded"] is True
+    # Retried batches come on top of the offered rate, which counts distinct events.
+    assert wobble["accepted_per_second"] == 102.0
+    assert wobble["distinct_offered_per_second"] == 100.0
     assert wobble["resolved_per_second"] == 100.0
     assert wobble["max_pending"] == 200
     growing = summarise_sustained(_samples([i * 50 for i in range(10)]), posted, 100)
