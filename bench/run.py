@@ -22,8 +22,8 @@ f. growth: the measured workspaces are wiped, then the workspace is seeded to 10
    profiles (and 1M with --full) with bench.seed, and (b) and (c) are repeated briefly at each
    size.
 s. sustained (the full run, or `--sustain-seconds`): an offered rate (3,000 distinct events/s,
-   replayed batches on top) held for 10 minutes on the largest graph of the run, the stream lag sampled every second: resolved
-   events/s and whether the lag stays bounded.
+   replayed batches on top) held for 10 minutes on the largest graph of the run, the stream
+   lag sampled every second: resolved events/s and whether the lag stays bounded.
 g. all along: peak RSS of the API, the resolver, Valkey and Neo4j; at the end the size of the
    Neo4j data folder on disk.
 
