@@ -106,7 +106,7 @@ class Options:
     seed_batch: int = 2_000
     seed_concurrency: int = 2
     #: Events sent and resolved before anything is measured (JIT, query plans, pools).
-    warmup_events: int = 3_000
+    warmup_events: int = 20_000
     seed: int = 1
     api_workers: int = 1
     resolver_batch_entries: int | None = None
@@ -134,7 +134,6 @@ FULL = Options(
     growth=(10_000, 100_000, 1_000_000),
     growth_events=50_000,
     growth_latency_seconds=30.0,
-    warmup_events=20_000,
     budget=None,
     drain_timeout=3_600.0,
 )
