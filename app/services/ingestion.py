@@ -255,14 +255,8 @@ class IngestionService:
                 return report, doomed
             used = {k for p in fresh for k in p.keys.values()}
             whole = len(fresh) == len(prepared)
-            # Components decided before the lock (every identifier new then) hold if they are
-            # still new (a batch committed meanwhile may have stored some) and none of their
-            # messages was dropped: their identifiers are written attached, edges decided.
             fresh_ids = {p.event_id for p in fresh}
-            stale = now_present | {
-                k for p in prepared if p.event_id not in fresh_ids for k in p.keys.values()
-            }
-            decided = [c for c in sealed.decided if stale.isdisjoint(c.snapshot.keys)]
+            decided = self._still_decided(sealed.decided, prepared, fresh_ids, now_present)
             await tx.create_profiles([i for c in decided for i in c.assignment.created], now)
             placed = self._placed(decided)
             seeds, created = await tx.merge_identifiers(
@@ -361,6 +355,22 @@ class IngestionService:
         )
         decided = [decide(c, self.rules) for c in separate(known)]
         return _Sealed(identifiers, observed, consents, events, evidence, decided)
+
+    @staticmethod
+    def _still_decided(
+        decided: list[Decision],
+        prepared: list[_Prepared],
+        fresh_ids: set[str],
+        present: set[str],
+    ) -> list[Decision]:
+        """The components decided before the lock (every identifier new then) that still hold
+        under it: none of their identifiers is stored now (a batch that committed meanwhile
+        may have stored some) and none of their messages was dropped (a replay, a suppressed
+        subject). Their identifiers are then written attached and their edges decided."""
+        stale = present | {
+            k for p in prepared if p.event_id not in fresh_ids for k in p.keys.values()
+        }
+        return [c for c in decided if stale.isdisjoint(c.snapshot.keys)]
 
     @staticmethod
     def _placed(decided: list[Decision]) -> dict[str, dict[str, Any]]:
