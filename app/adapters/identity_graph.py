@@ -85,14 +85,13 @@ class IdentityTx:
         )
         return set(rows[0]["ids"]), set(rows[0]["suppressed"]), set(rows[0]["present"])
 
-    async def merge_identifiers(
-        self, rows: list[dict[str, Any]], batch: str
-    ) -> tuple[set[str], set[str]]:
-        """Upsert; returns (keys new or now first seen earlier, keys this batch created)."""
+    async def merge_identifiers(self, rows: list[dict[str, Any]], batch: str) -> set[str]:
+        """Upsert; returns the keys new or now first seen earlier. A row with a `profile` is
+        attached to it if this call (`batch`) creates its identifier."""
         if not rows:
-            return set(), set()
+            return set()
         changed = await self._rows("identity/merge_identifiers", ws=self.ws, rows=rows, batch=batch)
-        return set(changed[0]["keys"]), set(changed[0]["created"])
+        return set(changed[0]["keys"])
 
     async def merge_evidence(self, rows: list[dict[str, Any]], at: float) -> set[str]:
         """Upsert; returns the ends of edges whose change can move a cluster.

@@ -7,7 +7,7 @@ import signal
 import subprocess
 import sys
 import time
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
@@ -320,8 +320,14 @@ def worker() -> None:
     from app.batch_gc import tune_for_batches
     from workers.settings import worker_options
 
-    tune_for_batches()  # the worker runs a resolver by default
-    Worker(**worker_options(_settings())).run()
+    options = worker_options(_settings())
+    start = options["on_startup"]
+
+    async def on_startup(ctx: dict[str, Any]) -> None:
+        await start(ctx)
+        tune_for_batches()  # the worker runs a resolver by default; its container is built
+
+    Worker(**{**options, "on_startup": on_startup}).run()
 
 
 @cli.command()

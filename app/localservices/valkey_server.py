@@ -83,7 +83,7 @@ class LocalValkey:
         pid = self.process.start([valkey_binary(), str(conf)], cwd=self.instance_dir)
         deadline = time.monotonic() + timeout
         wait_for_port(self.process, pid, self.host, self.port, timeout)
-        self._wait_loaded(deadline)
+        self._wait_loaded(deadline)  # within the same start-up time
 
     def _wait_loaded(self, deadline: float) -> None:
         """Valkey accepts connections while it replays its append-only file, and answers

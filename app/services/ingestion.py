@@ -30,7 +30,6 @@ from app.services.resolution import (
     decide,
     new_components,
     recluster,
-    separate,
 )
 from app.services.traits import GoldenRecords, ObservedTrait, TraitObserver, observation_rows
 
@@ -259,35 +258,32 @@ class IngestionService:
             decided = self._still_decided(sealed.decided, prepared, fresh_ids, now_present)
             await tx.create_profiles([i for c in decided for i in c.assignment.created], now)
             placed = self._placed(decided)
-            seeds, created = await tx.merge_identifiers(
-                [{**identifier_rows[k], **placed.get(k, {})} for k in sorted(used)],
+            seeds = await tx.merge_identifiers(
+                [
+                    {**identifier_rows[k], **placed[k]} if k in placed else identifier_rows[k]
+                    for k in sorted(used)
+                ],
                 uuid.uuid4().hex,
             )
             evidence_rows = sealed.evidence if whole else self._evidence_rows(fresh)
             states = self._edge_states(decided)
             seeds |= await tx.merge_evidence(
-                [{**r, **states.get((r["a"], r["b"], r["rule"]), {})} for r in evidence_rows], now
+                [
+                    {**r, **state} if (state := states.get((r["a"], r["b"], r["rule"]))) else r
+                    for r in evidence_rows
+                ],
+                now,
             )
             await tx.create_events([event_rows[p.event_id] for p in fresh])
             # Clusters are a function of the evidence: if no node or edge changed in a way
             # that can move one, nothing is recomputed (the common case of a known visitor).
-            # Components made only of identifiers this batch created are decided from the
-            # batch alone; the rest are read back.
-            done = set(placed)
-            brand_new = new_components(
-                created - done,
-                {k: self._node(identifier_rows[k]) for k in created - done},
-                [self._evidence(r) for r in evidence_rows],
+            # The components decided before the lock are written already; the rest are read
+            # back (a component of new identifiers lands here only if the lock found it
+            # stale: one of its messages dropped, or an identifier stored meanwhile).
+            outcome = combine(
+                await recluster(tx, sorted(seeds - placed.keys()), self.rules, now, "evidence"),
+                *(component.outcome() for component in decided),
             )
-            outcome = await recluster(
-                tx, sorted(seeds - set(brand_new.keys) - done), self.rules, now, "evidence"
-            )
-            if brand_new.nodes:
-                fresh_outcome = await recluster(
-                    tx, [], self.rules, now, "evidence", known=brand_new
-                )
-                outcome = combine(outcome, fresh_outcome)
-            outcome = combine(outcome, *(component.outcome() for component in decided))
             touched = await tx.merge_observations(
                 observation_rows(o for o in sealed.observed if o.event in fresh_ids)
             )
@@ -348,12 +344,12 @@ class IngestionService:
         }
         evidence = self._evidence_rows(prepared)
         absent = set(identifiers) - present
-        known = new_components(
+        components = new_components(
             absent,
             {k: self._node(identifiers[k]) for k in absent},
             [self._evidence(r) for r in evidence],
         )
-        decided = [decide(c, self.rules) for c in separate(known)]
+        decided = [decide(c, self.rules) for c in components]
         return _Sealed(identifiers, observed, consents, events, evidence, decided)
 
     @staticmethod

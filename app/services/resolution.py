@@ -160,15 +160,9 @@ async def recluster(
     at: float,
     reason: str,
     new_id: Callable[[], str] = new_profile_id,
-    *,
-    known: ComponentSnapshot | None = None,
 ) -> ReclusterOutcome:
-    """Recompute the seeds' component inside the caller's (locked) transaction.
-
-    `known` is a component the caller already holds in full (identifiers created by this very
-    transaction, with all their evidence): it is used as is instead of being read back.
-    """
-    snapshot = known or await tx.load_component(seeds, rules, MAX_COMPONENT_NODES)
+    """Recompute the seeds' component inside the caller's (locked) transaction."""
+    snapshot = await tx.load_component(seeds, rules, MAX_COMPONENT_NODES)
     if not snapshot.nodes:
         return ReclusterOutcome(profile_of={})
     decision = decide(snapshot, rules, new_id)
@@ -193,8 +187,8 @@ def new_components(
     created: set[str],
     nodes: Mapping[str, Node],
     evidence: Iterable[Evidence],
-) -> ComponentSnapshot:
-    """The components made only of identifiers this transaction created, held in full.
+) -> list[ComponentSnapshot]:
+    """The components made only of identifiers not stored yet, one snapshot each, held in full.
 
     Such an identifier has no evidence but this batch's, no NEVER edge, no profile and is not
     blocked, so its component is exactly what the batch says: no need to read it back.
@@ -204,8 +198,9 @@ def new_components(
     for e in rows:
         adjacency.setdefault(e.a, set()).add(e.b)
         adjacency.setdefault(e.b, set()).add(e.a)
-    inside: set[str] = set()
     seen: set[str] = set()
+    index_of: dict[str, int] = {}
+    snapshots: list[ComponentSnapshot] = []
     for start in sorted(created):
         if start in seen:
             continue
@@ -217,39 +212,14 @@ def new_components(
                     frontier.append(other)
         seen |= component
         if component <= created:
-            inside |= component
-    snapshot = ComponentSnapshot()
-    snapshot.nodes = [nodes[k] for k in sorted(inside)]
-    snapshot.stored_generic = {k: False for k in inside}
+            snapshot = ComponentSnapshot()
+            snapshot.nodes = [nodes[k] for k in sorted(component)]
+            snapshot.stored_generic = {k: False for k in component}
+            index_of.update((k, len(snapshots)) for k in component)
+            snapshots.append(snapshot)
     for e in rows:
-        if e.a in inside:
-            snapshot.evidence.append(e)
-            snapshot.link_states[(e.a, e.b, e.rule)] = LinkState(False, None)
-    return snapshot
-
-
-def separate(snapshot: ComponentSnapshot) -> list[ComponentSnapshot]:
-    """A snapshot of several evidence components as one snapshot each (NEVER edges, which
-    only exist between stored identifiers, are not carried)."""
-    parent = {n.key: n.key for n in snapshot.nodes}
-
-    def root(k: str) -> str:
-        while parent[k] != k:
-            parent[k] = parent[parent[k]]
-            k = parent[k]
-        return k
-
-    for e in snapshot.evidence:
-        parent[root(e.a)] = root(e.b)
-    parts: dict[str, ComponentSnapshot] = {}
-    for n in snapshot.nodes:
-        part = parts.setdefault(root(n.key), ComponentSnapshot())
-        part.nodes.append(n)
-        part.stored_generic[n.key] = snapshot.stored_generic.get(n.key, False)
-    for e in snapshot.evidence:
-        part = parts[root(e.a)]
-        part.evidence.append(e)
-        link = (e.a, e.b, e.rule)
-        if link in snapshot.link_states:
-            part.link_states[link] = snapshot.link_states[link]
-    return [parts[k] for k in sorted(parts)]
+        index = index_of.get(e.a)
+        if index is not None:
+            snapshots[index].evidence.append(e)
+            snapshots[index].link_states[(e.a, e.b, e.rule)] = LinkState(False, None)
+    return snapshots

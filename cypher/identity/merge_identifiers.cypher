@@ -3,7 +3,7 @@
 // the lock) carries its profile, created by the same transaction, and its generic flag: it is
 // created already attached. Returns the identifiers that are new or now first seen no later
 // than before: only these (and the ends of changed evidence) can move a cluster (a false
-// positive only costs work), and, apart, the ones this batch created.
+// positive only costs work).
 CYPHER replan=skip
 UNWIND $rows AS row
 MERGE (i:Identifier {key: row.key})
@@ -26,6 +26,4 @@ CALL {
 }
 WITH row, i
 WHERE i.first_seen = row.first
-RETURN collect(row.key) AS keys,
-       [k IN collect(CASE WHEN i.created_by = $batch THEN row.key END) WHERE k IS NOT NULL]
-         AS created
+RETURN collect(row.key) AS keys
