@@ -23,6 +23,7 @@ import orjson
 from neo4j import AsyncDriver, AsyncManagedTransaction
 
 from app.adapters.cypher import query
+from app.adapters.neo4j_db import parameters
 from app.privacy import BlindIndex, FieldCipher
 from bench.convert import Identities, to_tracked
 
@@ -207,7 +208,7 @@ async def run_raw(
             ("bench/raw_links", batch.links),
             ("bench/raw_events", batch.events),
         ):
-            result = await tx.run(query(name), {"rows": rows, "ws": ws})
+            result = await tx.run(query(name), parameters({"rows": rows, "ws": ws}))
             await result.consume()
 
     seconds = 0.0

@@ -6,14 +6,14 @@ pure functions in `app.domain.identity`.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from neo4j import AsyncDriver, AsyncManagedTransaction
 
 from app.adapters.cypher import query
-from app.adapters.neo4j_db import Graph, count_query, row_of
+from app.adapters.neo4j_db import Graph, count_query, parameters, row_of
 from app.domain.identity import Evidence, IdentityRules, Node
 
 T = TypeVar("T")
@@ -65,7 +65,7 @@ class IdentityTx:
 
     async def _rows(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
         count_query()
-        result = await self.tx.run(query(name), params)
+        result = await self.tx.run(query(name), parameters(params))
         return [row_of(record) async for record in result]
 
     async def run(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
@@ -220,9 +220,24 @@ class IdentityTx:
         if rows:
             await self._rows("identity/set_generic", rows=rows)
 
-    async def create_profiles(self, ids: Sequence[str], at: float) -> None:
-        if ids:
-            await self._rows("identity/create_profiles", ws=self.ws, ids=list(ids), at=at)
+    async def create_profiles(
+        self,
+        ids: Sequence[str],
+        at: float,
+        golden: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> None:
+        """New active profiles; those in `golden` (id -> golden record row, as
+        GoldenRecords.records makes them) are created with their record."""
+        if not ids:
+            return
+        records = golden or {}
+        rows = [
+            {"id": i, "plain": g["plain"], "golden": g["golden"]}
+            if (g := records.get(i)) is not None
+            else {"id": i, "plain": {}, "golden": None}
+            for i in ids
+        ]
+        await self._rows("identity/create_profiles", ws=self.ws, rows=rows, at=at)
 
     async def move_identifiers(self, rows: list[dict[str, Any]]) -> None:
         if rows:

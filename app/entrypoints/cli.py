@@ -273,7 +273,7 @@ def resolver(
     name: Annotated[str | None, typer.Option(help="consumer name (stable across restarts)")] = None,
 ) -> None:
     """Run a stream-fed resolver in the foreground (the worker also runs one by default)."""
-    from app.batch_gc import tune_for_batches
+    from app.batch_tuning import tune_for_batches
     from app.logs import configure_logging
 
     settings = _settings()
@@ -317,7 +317,7 @@ def worker() -> None:
     """Run one arq worker in the foreground (journeys, erasure, scheduled jobs)."""
     from arq.worker import Worker
 
-    from app.batch_gc import tune_for_batches
+    from app.batch_tuning import tune_for_batches
     from workers.settings import worker_options
 
     options = worker_options(_settings())

@@ -20,7 +20,7 @@ from app.adapters.identity_graph import IdentityGraph, IdentityTx
 from app.domain.consent import ConsentPolicy
 from app.domain.identity import BlockList, Evidence, IdentityRules, Node, Refusal
 from app.domain.messages import MessageIdentity, TrackedMessage, identify_message
-from app.domain.traits import TraitSchema
+from app.domain.traits import Observation, TraitSchema
 from app.services.consent import message_consent_rows, only_changes
 from app.services.keys import IdentifierKey, Sealer
 from app.services.notifications import ProfileNotice, ProfileNotifier, lineage_notices
@@ -31,7 +31,14 @@ from app.services.resolution import (
     new_components,
     recluster,
 )
-from app.services.traits import GoldenRecords, ObservedTrait, TraitObserver, observation_rows
+from app.services.traits import (
+    GoldenRecords,
+    ObservedTrait,
+    TraitObserver,
+    changed_fields,
+    observation_of_batch,
+    observation_rows,
+)
 
 
 @dataclass(frozen=True)
@@ -81,11 +88,14 @@ class _Sealed:
 
     identifiers: dict[str, dict[str, Any]]  # node key -> row
     observed: list[ObservedTrait]
+    observations: list[dict[str, Any]]  # of every prepared message, aggregated
     consents: list[dict[str, Any]]
     events: dict[str, dict[str, Any]]  # event id -> row
     evidence: list[dict[str, Any]]  # of every prepared message
     #: the components made only of identifiers not stored when read, decided
     decided: list[Decision]
+    #: golden record rows of the decided components' profiles, by profile id
+    golden: dict[str, dict[str, Any]]
 
 
 def stored_key(candidates: Sequence[str], present: set[str]) -> str:
@@ -256,7 +266,10 @@ class IngestionService:
             whole = len(fresh) == len(prepared)
             fresh_ids = {p.event_id for p in fresh}
             decided = self._still_decided(sealed.decided, prepared, fresh_ids, now_present)
-            await tx.create_profiles([i for c in decided for i in c.assignment.created], now)
+            # A decided component's profiles are created with their golden records: all the
+            # observations of their identifiers are this batch's.
+            newcomers = {p: sealed.golden[p] for c in decided for p in c.assignment.created}
+            await tx.create_profiles(sorted(newcomers), now, newcomers)
             placed = self._placed(decided)
             seeds = await tx.merge_identifiers(
                 [
@@ -285,11 +298,16 @@ class IngestionService:
                 *(component.outcome() for component in decided),
             )
             touched = await tx.merge_observations(
-                observation_rows(o for o in sealed.observed if o.event in fresh_ids)
+                sealed.observations
+                if whole
+                else observation_rows(o for o in sealed.observed if o.event in fresh_ids)
             )
             consent_rows = only_changes([r for r in sealed.consents if r["event"] in fresh_ids])
             recorded, consent_profiles = await tx.record_consents(consent_rows)
-            golden = await self.golden.refresh(tx, touched | outcome.changed_profiles, now)
+            golden = await self.golden.refresh(
+                tx, (touched | outcome.changed_profiles) - newcomers.keys(), now
+            )
+            golden |= changed_fields(newcomers.values(), {})
             dropped: dict[str, int] = {}
             for p in fresh:
                 for d in p.identity.dropped:
@@ -350,7 +368,25 @@ class IngestionService:
             [self._evidence(r) for r in evidence],
         )
         decided = [decide(c, self.rules) for c in components]
-        return _Sealed(identifiers, observed, consents, events, evidence, decided)
+        observations = observation_rows(observed)
+        golden = self._newcomer_golden(decided, observations, schema)
+        return _Sealed(
+            identifiers, observed, observations, consents, events, evidence, decided, golden
+        )
+
+    def _newcomer_golden(
+        self, decided: list[Decision], observations: list[dict[str, Any]], schema: TraitSchema
+    ) -> dict[str, dict[str, Any]]:
+        """Golden record rows of the decided components' profiles. Their identifiers are all
+        new, so the batch holds every observation of them (a component is written as decided
+        only if all of its messages are stored)."""
+        profile_of = {k: p for d in decided for k, p in d.assignment.moves.items()}
+        found: dict[str, list[Observation]] = {p: [] for d in decided for p in d.assignment.created}
+        for row in observations:
+            profile = profile_of.get(row["owner"])
+            if profile is not None:
+                found[profile].append(observation_of_batch(row))
+        return {row["id"]: row for row in self.golden.records(found, schema)}
 
     @staticmethod
     def _still_decided(

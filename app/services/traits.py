@@ -207,17 +207,18 @@ class GoldenRecords:
         by_profile: dict[str, list[Observation]] = {pid: [] for pid in ids}
         for row in await tx.profile_observations(ids):
             by_profile[row["profile"]].append(observation_from_row(row))
-        rows = []
-        for pid in ids:
-            decisions = golden_record(schema, by_profile[pid])
-            rows.append(self._golden_row(pid, decisions, schema))
+        rows = self.records(by_profile, schema)
         before = await tx.set_golden(rows, at)
-        changed: dict[str, set[str]] = {}
-        for row in rows:
-            fields = _changed_fields(before.get(row["id"]), row["golden"])
-            if fields:
-                changed[row["id"]] = fields
-        return changed
+        return changed_fields(rows, before)
+
+    def records(
+        self, observations: Mapping[str, Iterable[Observation]], schema: TraitSchema
+    ) -> list[dict[str, Any]]:
+        """The golden record rows (id, plain, golden) of profiles with these observations."""
+        return [
+            self._golden_row(pid, golden_record(schema, found), schema)
+            for pid, found in sorted(observations.items())
+        ]
 
     def _golden_row(
         self, pid: str, decisions: Mapping[str, Decision], schema: TraitSchema
@@ -241,6 +242,19 @@ class GoldenRecords:
             if not personal:
                 plain[f"t_{name}"] = property_value(winner.value)
         return {"id": pid, "plain": plain, "golden": orjson.dumps(golden).decode()}
+
+
+def changed_fields(
+    rows: Iterable[Mapping[str, Any]], before: Mapping[str, str | None]
+) -> dict[str, set[str]]:
+    """Per profile of the golden `rows`, the fields whose winner differs from its record
+    `before` (JSON, or None for a profile that had none); profiles without a change left out."""
+    changed: dict[str, set[str]] = {}
+    for row in rows:
+        fields = _changed_fields(before.get(row["id"]), row["golden"])
+        if fields:
+            changed[row["id"]] = fields
+    return changed
 
 
 def _changed_fields(before: str | None, after: str) -> set[str]:
@@ -277,4 +291,12 @@ def observation_from_row(row: Mapping[str, Any]) -> Observation:
         identifier=row["identifier"],
         observation_id=row["key"],
         event_id=row["event"] or "",
+    )
+
+
+def observation_of_batch(row: Mapping[str, Any]) -> Observation:
+    """An observation as a batch's aggregated row (:func:`observation_rows`) says it is (for
+    an identifier first seen in the batch, that is all there is of it)."""
+    return observation_from_row(
+        {**row, "at": row["last"], "first_at": row["first"], "identifier": row["owner"]}
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from app.adapters.identity_graph import IdentityTx
 from app.bootstrap import Container
 from tests.identity_checks import conflicts, partition, profile_id
 from tests.messages import message
@@ -72,3 +73,59 @@ async def test_a_decision_made_stale_by_a_batch_committed_meanwhile_is_dropped(
     assert len(await partition(container)) == 2
     assert await _active_profiles(container) == 2
     assert await container.profiles.event_count(u1) == 2
+
+
+async def test_newcomers_golden_records_are_those_the_stored_observations_decide(
+    container: Container,
+) -> None:
+    """A decided component's profiles get their golden records from the batch's observations;
+    deciding them again from the graph changes nothing (same winners, same provenance)."""
+    report = await container.ingestion.ingest(
+        [
+            message(
+                "identify",
+                user="ann",
+                email="ann@example.com",
+                at=1.0,
+                traits={"firstName": "Ann", "plan": "free"},
+            ),
+            message(
+                "identify",
+                user="ann",
+                email="ANN@example.com ",
+                at=2.0,
+                traits={"firstName": "Anne"},
+                source="src-crm",
+            ),
+            message("identify", user="ann", anon="a-ann", at=3.0, traits={"plan": "pro"}),
+            message(anon="a-ann", email="ann.work@example.com", phone="+14155550100", at=4.0),
+            message("identify", user="bob", at=5.0, traits={"plan": "free", "age": 41}),
+            message(anon="lurker", at=6.0),
+        ]
+    )
+    assert report.stored == 6
+    ids = sorted(
+        {await profile_id(container, "user_id", u) for u in ("ann", "bob")}
+        | {await profile_id(container, "anonymous_id", "lurker")}
+    )
+    assert len(ids) == 3
+    stored = {pid: await _golden(container, pid) for pid in ids}
+    assert all(stored.values())
+    ann = await container.profiles.traits(await profile_id(container, "user_id", "ann"))
+    assert ann["first_name"] == "Anne" and ann["plan"] == "pro"
+    assert ann["email"] == "ann.work@example.com" and ann["phone"] == "+14155550100"
+    ingestion = container.ingestion
+
+    async def refresh(tx: IdentityTx) -> dict[str, set[str]]:
+        return await ingestion.golden.refresh(tx, ids, 10.0)
+
+    assert await ingestion.graph.write(refresh) == {}
+    assert {pid: await _golden(container, pid) for pid in ids} == stored
+
+
+async def _golden(container: Container, profile: str) -> str | None:
+    rows = await container.graph.read(
+        "traits/profile_golden", id=profile, ws=container.settings.workspace
+    )
+    golden: str | None = rows[0]["golden"]
+    return golden

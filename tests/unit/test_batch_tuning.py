@@ -1,22 +1,24 @@
-"""The resolver's garbage-collector settings: a batch's short-lived objects set off no full
+"""The resolver's interpreter settings: a batch's short-lived objects set off no full
 collection."""
 
 from __future__ import annotations
 
 import gc
+import sys
 from collections.abc import Iterator
 
 import pytest
 
-from app.batch_gc import tune_for_batches
+from app.batch_tuning import SWITCH_INTERVAL, tune_for_batches
 
 
 @pytest.fixture
 def restored_gc() -> Iterator[None]:
-    thresholds = gc.get_threshold()
+    thresholds, interval = gc.get_threshold(), sys.getswitchinterval()
     yield
     gc.unfreeze()
     gc.set_threshold(*thresholds)
+    sys.setswitchinterval(interval)
 
 
 def _full_collections_during_batches(batches: int, rows: int) -> int:
@@ -41,4 +43,5 @@ def _full_collections_during_batches(batches: int, rows: int) -> int:
 def test_batches_of_short_lived_rows_set_off_no_full_collection(restored_gc: None) -> None:
     tune_for_batches()
     assert gc.get_freeze_count() > 0
+    assert sys.getswitchinterval() == pytest.approx(SWITCH_INTERVAL)
     assert _full_collections_during_batches(batches=5, rows=100_000) == 0
