@@ -85,23 +85,33 @@ class IdentityTx:
         )
         return set(rows[0]["ids"]), set(rows[0]["suppressed"]), set(rows[0]["present"])
 
-    async def merge_identifiers(self, rows: list[dict[str, Any]], batch: str) -> set[str]:
-        """Upsert; returns the keys new or now first seen earlier. A row with a `profile` is
-        attached to it if this call (`batch`) creates its identifier."""
+    async def create_identifiers(self, rows: list[dict[str, Any]]) -> None:
+        """Create the identifiers of decided components, each attached to its row's `profile`
+        (already created) with its `generic` flag; fails if one exists."""
+        if rows:
+            await self._rows("identity/create_identifiers", ws=self.ws, rows=rows)
+
+    async def merge_identifiers(self, rows: list[dict[str, Any]]) -> set[str]:
+        """Upsert; returns the keys new or now first seen earlier."""
         if not rows:
             return set()
-        changed = await self._rows("identity/merge_identifiers", ws=self.ws, rows=rows, batch=batch)
+        changed = await self._rows("identity/merge_identifiers", ws=self.ws, rows=rows)
         return set(changed[0]["keys"])
 
-    async def merge_evidence(self, rows: list[dict[str, Any]], at: float) -> set[str]:
+    async def create_evidence(self, rows: list[dict[str, Any]], at: float) -> None:
+        """Create the (new) edges of decided components with their state (`followed`,
+        `refusal`), decided at `at`."""
+        if rows:
+            await self._rows("identity/create_evidence", rows=rows, at=at)
+
+    async def merge_evidence(self, rows: list[dict[str, Any]]) -> set[str]:
         """Upsert; returns the ends of edges whose change can move a cluster.
 
-        Each row says whether it is late-binding (`late`): then its count matters too. A row
-        may carry the decided state of a new edge (`followed`, `refusal`, `decided`).
+        Each row says whether it is late-binding (`late`): then its count matters too.
         """
         if not rows:
             return set()
-        changed = await self._rows("identity/merge_evidence", rows=rows, at=at)
+        changed = await self._rows("identity/merge_evidence", rows=rows)
         return set(changed[0]["keys"])
 
     async def create_events(self, rows: list[dict[str, Any]]) -> None:

@@ -225,7 +225,7 @@ class CurationService:
                 }
                 for k in keys[1:]
             ]
-            await tx.merge_evidence(rows, now)
+            await tx.merge_evidence(rows)
             outcome = await recluster(tx, keys, self.rules, now, f"manual merge: {reason}")
             targets = {outcome.profile_of.get(k) for k in members}
             if len(targets) != 1:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -96,6 +95,20 @@ class _Sealed:
     decided: list[Decision]
     #: golden record rows of the decided components' profiles, by profile id
     golden: dict[str, dict[str, Any]]
+    #: the identifier and evidence rows as written if every message is new and every
+    #: decision holds under the lock (the common case)
+    rows: _GraphRows
+
+
+@dataclass(frozen=True)
+class _GraphRows:
+    """A batch's identifier and evidence rows as written: those of the decided components are
+    created, attached to their profiles and with their edges' states; the others merged."""
+
+    created: list[dict[str, Any]]  # identifier rows with `profile` and `generic`
+    merged: list[dict[str, Any]]
+    links: list[dict[str, Any]]  # evidence rows with `followed` and `refusal`
+    evidence: list[dict[str, Any]]
 
 
 def stored_key(candidates: Sequence[str], present: set[str]) -> str:
@@ -252,8 +265,11 @@ class IngestionService:
                 raise KeysMoved
             # A message naming an erased subject's identifier is dropped whole, and the data
             # keys made for its identifiers before the transaction are destroyed after it.
-            doomed = {k for p in prepared for k in p.barred_by(suppressed)}
-            barred = {p.event_id for p in prepared if p.barred_by(suppressed)}
+            doomed: set[str] = set()
+            barred: set[str] = set()
+            if suppressed:
+                doomed = {k for p in prepared for k in p.barred_by(suppressed)}
+                barred = {p.event_id for p in prepared if p.barred_by(suppressed)}
             fresh = [p for p in prepared if p.event_id not in existing | barred]
             if not fresh:
                 report = IngestReport(
@@ -262,39 +278,35 @@ class IngestionService:
                     suppressed=len(barred - existing),
                 )
                 return report, doomed
-            used = {k for p in fresh for k in p.keys.values()}
             whole = len(fresh) == len(prepared)
             fresh_ids = {p.event_id for p in fresh}
             decided = self._still_decided(sealed.decided, prepared, fresh_ids, now_present)
+            if whole and len(decided) == len(sealed.decided):
+                rows = sealed.rows  # every message is new and every decision holds
+            else:
+                used = {k for p in fresh for k in p.keys.values()}
+                rows = self._graph_rows(
+                    {k: identifier_rows[k] for k in used},
+                    sealed.evidence if whole else self._evidence_rows(fresh),
+                    decided,
+                )
             # A decided component's profiles are created with their golden records: all the
             # observations of their identifiers are this batch's.
             newcomers = {p: sealed.golden[p] for c in decided for p in c.assignment.created}
             await tx.create_profiles(sorted(newcomers), now, newcomers)
-            placed = self._placed(decided)
-            seeds = await tx.merge_identifiers(
-                [
-                    {**identifier_rows[k], **placed[k]} if k in placed else identifier_rows[k]
-                    for k in sorted(used)
-                ],
-                uuid.uuid4().hex,
-            )
-            evidence_rows = sealed.evidence if whole else self._evidence_rows(fresh)
-            states = self._edge_states(decided)
-            seeds |= await tx.merge_evidence(
-                [
-                    {**r, **state} if (state := states.get((r["a"], r["b"], r["rule"]))) else r
-                    for r in evidence_rows
-                ],
-                now,
-            )
+            await tx.create_identifiers(rows.created)
+            seeds = await tx.merge_identifiers(rows.merged)
+            await tx.create_evidence(rows.links, now)
+            seeds |= await tx.merge_evidence(rows.evidence)
             await tx.create_events([event_rows[p.event_id] for p in fresh])
             # Clusters are a function of the evidence: if no node or edge changed in a way
             # that can move one, nothing is recomputed (the common case of a known visitor).
-            # The components decided before the lock are written already; the rest are read
-            # back (a component of new identifiers lands here only if the lock found it
-            # stale: one of its messages dropped, or an identifier stored meanwhile).
+            # The components decided before the lock are written already (none of their
+            # identifiers or edges is merged, so none is a seed); the rest are read back (a
+            # component of new identifiers lands here only if the lock found it stale: one of
+            # its messages dropped, or an identifier stored meanwhile).
             outcome = combine(
-                await recluster(tx, sorted(seeds - placed.keys()), self.rules, now, "evidence"),
+                await recluster(tx, sorted(seeds), self.rules, now, "evidence"),
                 *(component.outcome() for component in decided),
             )
             touched = await tx.merge_observations(
@@ -370,8 +382,9 @@ class IngestionService:
         decided = [decide(c, self.rules) for c in components]
         observations = observation_rows(observed)
         golden = self._newcomer_golden(decided, observations, schema)
+        rows = self._graph_rows(identifiers, evidence, decided)
         return _Sealed(
-            identifiers, observed, observations, consents, events, evidence, decided, golden
+            identifiers, observed, observations, consents, events, evidence, decided, golden, rows
         )
 
     def _newcomer_golden(
@@ -405,26 +418,44 @@ class IngestionService:
         return [c for c in decided if stale.isdisjoint(c.snapshot.keys)]
 
     @staticmethod
-    def _placed(decided: list[Decision]) -> dict[str, dict[str, Any]]:
-        """Profile and generic flag of each identifier of the decided components."""
-        return {
+    def _graph_rows(
+        identifiers: dict[str, dict[str, Any]],
+        evidence: list[dict[str, Any]],
+        decided: list[Decision],
+    ) -> _GraphRows:
+        """Split the rows: the decided components' identifiers get their profile and generic
+        flag, their edges (a component holds both ends of each) their decided state."""
+        placed = {
             k: {"profile": p, "generic": k in d.clustering.generic}
             for d in decided
             for k, p in d.assignment.moves.items()
         }
-
-    @staticmethod
-    def _edge_states(decided: list[Decision]) -> dict[tuple[str, str, str], dict[str, Any]]:
-        """The state of each new edge of the decided components that is not the default."""
-        return {
-            (str(r["a"]), str(r["b"]), str(r["rule"])): {
-                "followed": r["followed"],
-                "refusal": r["refusal"],
-                "decided": True,
-            }
-            for d in decided
-            for r in d.link_rows
+        states = {
+            (str(r["a"]), str(r["b"]), str(r["rule"])): r for d in decided for r in d.link_rows
         }
+        created: list[dict[str, Any]] = []
+        merged: list[dict[str, Any]] = []
+        for key in sorted(identifiers):
+            place = placed.get(key)
+            if place is None:
+                merged.append(identifiers[key])
+            else:
+                created.append({**identifiers[key], **place})
+        links: list[dict[str, Any]] = []
+        rest: list[dict[str, Any]] = []
+        for row in evidence:
+            if row["a"] not in placed:
+                rest.append(row)
+                continue
+            state = states.get((row["a"], row["b"], row["rule"]))
+            links.append(
+                {
+                    **row,
+                    "followed": bool(state["followed"]) if state else False,
+                    "refusal": state["refusal"] if state else None,
+                }
+            )
+        return _GraphRows(created, merged, links, rest)
 
     @staticmethod
     def _moved(prepared: list[_Prepared], present: set[str]) -> bool:

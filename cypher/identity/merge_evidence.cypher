@@ -1,6 +1,6 @@
-// Upsert evidence edges, one per (pair, rule), stored from the smaller key to the larger.
-// A new edge of a component decided before the write carries its state (followed, refusal,
-// decided); the others start unfollowed and are decided by the recomputation.
+// Upsert evidence edges, one per (pair, rule), stored from the smaller key to the larger. A new
+// edge starts unfollowed and is decided by the recomputation. (Edges of components decided
+// before the write are created by identity/create_evidence instead.)
 // Returns the edges whose change can move a cluster: new ones (their count is this batch's),
 // ones now dated no later than before (the canonical order may have changed), and
 // late-binding ones (their count matters). A false positive only costs a recompute.
@@ -13,8 +13,7 @@ USING INDEX SEEK b:Identifier(key)
 MERGE (a)-[l:LINKED {rule: row.rule}]->(b)
 ON CREATE SET
   l.weight = row.weight, l.count = row.count, l.first_seen = row.first, l.last_seen = row.last,
-  l.source = row.source, l.followed = coalesce(row.followed, false), l.refusal = row.refusal,
-  l.decided_at = CASE WHEN row.decided THEN $at END
+  l.source = row.source, l.followed = false
 ON MATCH SET
   l.count = l.count + row.count,
   l.first_seen = CASE WHEN row.first < l.first_seen THEN row.first ELSE l.first_seen END,

@@ -1,29 +1,19 @@
 // Upsert identifier nodes; the value is stored only encrypted (enc), found by its blind index.
-// A row of a component decided before the write (every identifier of it new, checked under
-// the lock) carries its profile, created by the same transaction, and its generic flag: it is
-// created already attached. Returns the identifiers that are new or now first seen no later
-// than before: only these (and the ends of changed evidence) can move a cluster (a false
-// positive only costs work).
+// (Identifiers of components decided before the write are created by
+// identity/create_identifiers instead.) Returns the identifiers that are new or now first seen
+// no later than before: only these (and the ends of changed evidence) can move a cluster (a
+// false positive only costs work).
 CYPHER replan=skip
 UNWIND $rows AS row
 MERGE (i:Identifier {key: row.key})
 ON CREATE SET
   i.ws = $ws, i.type = row.type, i.kid = row.kid, i.hash = row.hash, i.enc = row.enc,
-  i.first_seen = row.first, i.last_seen = row.last, i.generic = coalesce(row.generic, false),
-  i.blocked = false, i.created_by = $batch
+  i.first_seen = row.first, i.last_seen = row.last, i.generic = false, i.blocked = false
 ON MATCH SET
   i.first_seen = CASE WHEN row.first < i.first_seen THEN row.first ELSE i.first_seen END,
   i.last_seen = CASE WHEN row.last > i.last_seen THEN row.last ELSE i.last_seen END
 SET i += row.device
 FOREACH (_ IN CASE WHEN row.type = 'device_id' THEN [1] ELSE [] END | SET i:Device)
-WITH row, i
-CALL {
-  WITH row, i
-  WITH row, i WHERE row.profile IS NOT NULL AND i.created_by = $batch
-  MATCH (p:Profile {id: row.profile})
-  USING INDEX SEEK p:Profile(id)
-  CREATE (i)-[:OF]->(p)
-}
 WITH row, i
 WHERE i.first_seen = row.first
 RETURN collect(row.key) AS keys
