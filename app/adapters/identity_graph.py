@@ -286,6 +286,11 @@ class IdentityTx:
     async def profile_representatives(self, ids: Sequence[str]) -> list[dict[str, Any]]:
         return await self._rows("identity/profile_representatives", ws=self.ws, ids=list(ids))
 
+    async def create_observations(self, rows: list[dict[str, Any]]) -> None:
+        """Create the observations of identifiers this transaction created."""
+        if rows:
+            await self._rows("traits/create_observations", ws=self.ws, rows=rows)
+
     async def merge_observations(self, rows: list[dict[str, Any]]) -> set[str]:
         """Upsert trait observations; returns the profiles they now belong to."""
         if not rows:

@@ -102,13 +102,16 @@ class _Sealed:
 
 @dataclass(frozen=True)
 class _GraphRows:
-    """A batch's identifier and evidence rows as written: those of the decided components are
-    created, attached to their profiles and with their edges' states; the others merged."""
+    """A batch's identifier, evidence and observation rows as written: those of the decided
+    components are created (identifiers attached to their profiles, edges with their states),
+    the others merged."""
 
     created: list[dict[str, Any]]  # identifier rows with `profile` and `generic`
     merged: list[dict[str, Any]]
     links: list[dict[str, Any]]  # evidence rows with `followed` and `refusal`
     evidence: list[dict[str, Any]]
+    sightings: list[dict[str, Any]]  # observation rows of created identifiers
+    observations: list[dict[str, Any]]
 
 
 def stored_key(candidates: Sequence[str], present: set[str]) -> str:
@@ -288,6 +291,9 @@ class IngestionService:
                 rows = self._graph_rows(
                     {k: identifier_rows[k] for k in used},
                     sealed.evidence if whole else self._evidence_rows(fresh),
+                    sealed.observations
+                    if whole
+                    else observation_rows(o for o in sealed.observed if o.event in fresh_ids),
                     decided,
                 )
             # A decided component's profiles are created with their golden records: all the
@@ -309,11 +315,8 @@ class IngestionService:
                 await recluster(tx, sorted(seeds), self.rules, now, "evidence"),
                 *(component.outcome() for component in decided),
             )
-            touched = await tx.merge_observations(
-                sealed.observations
-                if whole
-                else observation_rows(o for o in sealed.observed if o.event in fresh_ids)
-            )
+            await tx.create_observations(rows.sightings)
+            touched = await tx.merge_observations(rows.observations)
             consent_rows = only_changes([r for r in sealed.consents if r["event"] in fresh_ids])
             recorded, consent_profiles = await tx.record_consents(consent_rows)
             golden = await self.golden.refresh(
@@ -382,7 +385,7 @@ class IngestionService:
         decided = [decide(c, self.rules) for c in components]
         observations = observation_rows(observed)
         golden = self._newcomer_golden(decided, observations, schema)
-        rows = self._graph_rows(identifiers, evidence, decided)
+        rows = self._graph_rows(identifiers, evidence, observations, decided)
         return _Sealed(
             identifiers, observed, observations, consents, events, evidence, decided, golden, rows
         )
@@ -421,10 +424,12 @@ class IngestionService:
     def _graph_rows(
         identifiers: dict[str, dict[str, Any]],
         evidence: list[dict[str, Any]],
+        observations: list[dict[str, Any]],
         decided: list[Decision],
     ) -> _GraphRows:
         """Split the rows: the decided components' identifiers get their profile and generic
-        flag, their edges (a component holds both ends of each) their decided state."""
+        flag, their edges (a component holds both ends of each) their decided state, and
+        their observations are created."""
         placed = {
             k: {"profile": p, "generic": k in d.clustering.generic}
             for d in decided
@@ -455,7 +460,9 @@ class IngestionService:
                     "refusal": state["refusal"] if state else None,
                 }
             )
-        return _GraphRows(created, merged, links, rest)
+        sightings = [row for row in observations if row["owner"] in placed]
+        others = [row for row in observations if row["owner"] not in placed]
+        return _GraphRows(created, merged, links, rest, sightings, others)
 
     @staticmethod
     def _moved(prepared: list[_Prepared], present: set[str]) -> bool:
