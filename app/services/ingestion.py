@@ -8,12 +8,14 @@ evidence, store the events, and recompute the touched components.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
+from neo4j.exceptions import ConstraintError
 
 from app.adapters.identity_graph import IdentityGraph, IdentityTx
 from app.domain.consent import ConsentPolicy
@@ -38,6 +40,8 @@ from app.services.traits import (
     observation_of_batch,
     observation_rows,
 )
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -128,6 +132,8 @@ class KeysMoved(Exception):
 MOVED_ATTEMPTS = 5
 #: How long a process trusts what it last read about a finished rotation.
 SETTLED_CHECK_SECONDS = 10.0
+#: How long first deliveries look stored events up after one held a replay.
+REPLAY_LOOKUP_SECONDS = 60.0
 
 
 def event_id(ws: str, message: TrackedMessage) -> str:
@@ -158,6 +164,8 @@ class IngestionService:
         self.clock = clock
         #: (when read, the kid every identifier is known to be keyed under)
         self._settled: tuple[float, str | None] = (float("-inf"), None)
+        #: Until when first deliveries look stored events up too (a replay was met).
+        self._look_up_until = float("-inf")
 
     def _prepare(
         self, messages: Sequence[TrackedMessage], present: set[str] | None = None
@@ -192,8 +200,22 @@ class IngestionService:
         identity = identify_message(message, self.rules, self.blocklist)
         return {k for i in identity.identifiers for k in self.sealer.candidate_keys(i)}
 
-    async def ingest(self, messages: Sequence[TrackedMessage]) -> IngestReport:
+    async def ingest(
+        self, messages: Sequence[TrackedMessage], unseen: bool = False
+    ) -> IngestReport:
+        """Write a batch. `unseen` (the resolver, for a first delivery from the stream, which
+        lets each message through once per de-duplication window) skips looking up which
+        events are stored: should one be after all (sent again after the window), its unique
+        id fails the transaction, and the batch is written again with the lookup."""
         if not await self.rotation_pending():
+            if unseen and time.monotonic() >= self._look_up_until:
+                try:
+                    return await self._ingest(messages, rotating=False, look_up=False)
+                except ConstraintError:
+                    # Replays come in runs (an import or a tracker's backlog sent again): look
+                    # events up for a while rather than fail batch after batch.
+                    self._look_up_until = time.monotonic() + REPLAY_LOOKUP_SECONDS
+                    log.info("a first delivery held a stored event; written again with lookup")
             return await self._ingest(messages, rotating=False)
         # A blind-index rotation is under way: each identifier is sealed for the key it is
         # stored under, and the batch starts again should the rotation move one meanwhile.
@@ -223,10 +245,15 @@ class IngestionService:
         return await self.graph.read_tx(lambda tx: tx.present_identifiers(keys))
 
     async def _ingest(
-        self, messages: Sequence[TrackedMessage], rotating: bool, present: set[str] | None = None
+        self,
+        messages: Sequence[TrackedMessage],
+        rotating: bool,
+        present: set[str] | None = None,
+        look_up: bool = True,
     ) -> IngestReport:
         """`present`: the stored identifiers among the batch's, as read before the lock (read
-        here when not given)."""
+        here when not given). `look_up`: check under the lock which events are stored
+        (without it, a stored one fails the transaction on its unique id)."""
         # Normalising, hashing, sealing and deciding new components are CPU work: done in a
         # thread, they do not hold up the previous batch's locked transaction, which waits on
         # this event loop for its query results.
@@ -255,15 +282,15 @@ class IngestionService:
         now = self.clock()
         sealed = await asyncio.to_thread(self._seal, prepared, data_keys, schema, present, now)
         identifier_rows, event_rows = sealed.identifiers, sealed.events
+        lookups = sorted(owners | {k for p in prepared for a in p.aliases.values() for k in a})
+        # To read again under the lock: what a rotation may have moved, what a decided
+        # component holds (none of it may be stored by then).
+        check = lookups if rotating else sorted(k for c in sealed.decided for k in c.snapshot.keys)
+        event_ids = [p.event_id for p in prepared] if look_up else []
 
         async def work(tx: IdentityTx) -> tuple[IngestReport, set[str]]:
             await tx.lock(now)
-            lookups = owners | {k for p in prepared for a in p.aliases.values() for k in a}
-            # Present now: what a rotation may have moved, what a decided component holds.
-            check = lookups if rotating else {k for c in sealed.decided for k in c.snapshot.keys}
-            existing, suppressed, now_present = await tx.batch_state(
-                [p.event_id for p in prepared], sorted(lookups), sorted(check)
-            )
+            existing, suppressed, now_present = await tx.batch_state(event_ids, lookups, check)
             if rotating and self._moved(prepared, now_present):
                 raise KeysMoved
             # A message naming an erased subject's identifier is dropped whole, and the data

@@ -62,12 +62,12 @@ class Resolver:
             try:
                 while len(inflight) >= PIPELINE_DEPTH:
                     await self._finish_one(inflight)
-                entries = await self._next_entries(block_ms, exclude=busy)
+                entries, unseen = await self._next_entries(block_ms, exclude=busy)
                 if not entries:
                     if inflight:
                         await self._finish_one(inflight)
                     continue
-                task = self._start(entries, busy)
+                task = self._start(entries, busy, unseen)
                 inflight.add(task)
                 delay = 0.5
             except TRANSIENT as exc:
@@ -80,7 +80,7 @@ class Resolver:
             if isinstance(result, BaseException) and not isinstance(result, TRANSIENT):
                 log.error("resolver batch failed at shutdown: %s", type(result).__name__)
 
-    def _start(self, entries: list[StreamEntry], busy: set[str]) -> asyncio.Task[int]:
+    def _start(self, entries: list[StreamEntry], busy: set[str], unseen: bool) -> asyncio.Task[int]:
         """Process entries in the background; their ids stay busy until it ends."""
         ids = {e.id for e in entries}
         busy.update(ids)
@@ -88,7 +88,7 @@ class Resolver:
         def release(_: asyncio.Task[int]) -> None:
             busy.difference_update(ids)
 
-        task = asyncio.create_task(self.process(entries))
+        task = asyncio.create_task(self.process(entries, unseen))
         task.add_done_callback(release)
         return task
 
@@ -101,13 +101,16 @@ class Resolver:
 
     async def step(self, block_ms: int = 1000) -> int:
         """One sequential round (tests, tools): read a batch and process it."""
-        entries = await self._next_entries(block_ms, exclude=set())
+        entries, unseen = await self._next_entries(block_ms, exclude=set())
         if not entries:
             return 0
-        return await self.process(entries)
+        return await self.process(entries, unseen)
 
-    async def _next_entries(self, block_ms: int, exclude: set[str]) -> list[StreamEntry]:
-        """Own pending entries first, then stale ones of dead consumers, then new ones."""
+    async def _next_entries(
+        self, block_ms: int, exclude: set[str]
+    ) -> tuple[list[StreamEntry], bool]:
+        """Own pending entries first, then stale ones of dead consumers, then new ones; and
+        whether they are delivered for the first time (the new ones are)."""
         entries: list[StreamEntry] = []
         if self._recheck_pending:
             pending = await self.stream.read_own_pending(self.consumer, self.batch_entries)
@@ -119,14 +122,19 @@ class Resolver:
                 self.consumer, self.claim_idle_ms, self.batch_entries
             )
             entries = [e for e in claimed if e.id not in exclude]
-        if not entries:
-            entries = await self.stream.read_new(self.consumer, self.batch_entries, block_ms)
-        return entries
+        if entries:
+            return entries, False
+        new = await self.stream.read_new(self.consumer, self.batch_entries, block_ms)
+        # Acceptance let each message through once per de-duplication window: a first
+        # delivery can only hold a stored event if it was sent again after the window.
+        return new, self.stream.dedup_seconds > 0
 
-    async def process(self, entries: Sequence[StreamEntry]) -> int:
+    async def process(self, entries: Sequence[StreamEntry], unseen: bool = False) -> int:
+        """Write the entries' messages; `unseen`: delivered for the first time by a stream
+        that de-duplicates at acceptance (see IngestionService.ingest)."""
         messages = [m for e in entries for m in e.messages]
         try:
-            await self._ingest(entries)
+            await self._ingest(entries, unseen)
         except TRANSIENT:
             raise
         except Exception:
@@ -137,12 +145,12 @@ class Resolver:
         await self.stream.ack(entries, len(messages))
         return len(messages)
 
-    async def _ingest(self, entries: Sequence[StreamEntry]) -> None:
+    async def _ingest(self, entries: Sequence[StreamEntry], unseen: bool = False) -> None:
         # Decoding is CPU work: in a thread, it does not hold up the batch being written.
         decoded = await asyncio.to_thread(
             lambda: [decode_message(m) for e in entries for m in e.messages]
         )
-        report = await self.ingestion.ingest(decoded)
+        report = await self.ingestion.ingest(decoded, unseen=unseen)
         await self.stream.count_many(
             {
                 "processed": len(decoded),

@@ -75,6 +75,43 @@ async def test_replayed_batch_changes_nothing_and_sources_are_separate(
     assert (await container.stream.stats())["duplicates"] == 5
 
 
+async def test_a_first_delivery_holding_stored_events_counts_only_the_new_ones(
+    container: Container,
+) -> None:
+    """A first delivery is written without looking up stored events: one sent again after the
+    de-duplication window fails the transaction on its unique id, and the batch is written
+    again with the lookup. Nothing is stored or counted twice, the new events all are."""
+    web = await _source(container, "web")
+    sent = [
+        message("identify", anon=f"a-{i}", user="u-1", source=web.id, message_id=f"m-{i}")
+        for i in range(3)
+    ]
+    await container.acceptance.accept(web, sent)
+    await _drain(container)
+    links = await container.graph.read("identity/link_counts", ws=container.settings.workspace)
+    await container.redis.delete(*await container.redis.keys("cdp:*:dedup:*"))
+    later = [
+        message("identify", anon="a-0", user="u-1", source=web.id, message_id="m-new"),
+        message("identify", anon="a-9", user="u-1", source=web.id, message_id="m-9"),
+    ]
+    assert (await container.acceptance.accept(web, [*sent, *later])).accepted == 5
+    await _drain(container)
+    assert await _events(container) == 5
+    stats = await container.stream.stats()
+    assert (stats["processed"], stats["duplicates"], stats["pending"]) == (8, 3, 0)
+    counts = {
+        (r["a"], r["b"], r["rule"]): r["count"]
+        for r in await container.graph.read("identity/link_counts", ws=container.settings.workspace)
+    }
+    before = {(r["a"], r["b"], r["rule"]): r["count"] for r in links}
+    grown = {k for k, n in counts.items() if n != before.get(k)}
+    assert len(counts) == len(before) + 1  # a-9 is new; a-0 was linked once more
+    assert sorted(counts[k] - before.get(k, 0) for k in grown) == [1, 1]
+    profile = await container.profiles.profile_by_identifier("anonymous_id", "a-9")
+    assert profile is not None
+    assert await container.profiles.event_count(profile.id) == 5
+
+
 async def test_backpressure_refuses_past_the_bound_and_recovers(container: Container) -> None:
     source = await _source(container)
     small = AcceptanceService(container.stream, bound=10, retry_after=3)
