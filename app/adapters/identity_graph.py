@@ -241,12 +241,7 @@ class IdentityTx:
         if not ids:
             return
         records = golden or {}
-        rows = [
-            {"id": i, "plain": g["plain"], "golden": g["golden"]}
-            if (g := records.get(i)) is not None
-            else {"id": i, "plain": {}, "golden": None}
-            for i in ids
-        ]
+        rows = [records.get(i) or {"id": i, "plain": {}, "golden": None} for i in ids]
         await self._rows("identity/create_profiles", ws=self.ws, rows=rows, at=at)
 
     async def move_identifiers(self, rows: list[dict[str, Any]]) -> None:

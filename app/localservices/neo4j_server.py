@@ -11,13 +11,17 @@ import os
 import re
 import shutil
 import subprocess
-import time
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 from app.errors import LocalServiceError
-from app.localservices.process import ManagedProcess, port_open, wait_for_port
+from app.localservices.process import (
+    ManagedProcess,
+    port_open,
+    wait_for_port,
+    wait_until_ready,
+)
 
 POM_RESOURCE = "neo4j-pom.xml"
 MAIN_CLASS = "org.neo4j.server.CommunityEntryPoint"
@@ -182,8 +186,8 @@ class LocalNeo4j:
 
     def start(self, timeout: float = 180.0) -> None:
         """Start (or adopt a running instance) and return once Bolt answers a query."""
-        if self.process.pid() is not None:
-            self._wait_bolt(timeout)
+        if (running := self.process.pid()) is not None:
+            wait_until_ready(self.process, running, self._answers, timeout, "answer on Bolt")
             return
         if port_open(self.host, self.bolt_port):
             raise LocalServiceError(
@@ -214,25 +218,19 @@ class LocalNeo4j:
         ]
         pid = self.process.start(argv, cwd=self.instance_dir)
         wait_for_port(self.process, pid, self.host, self.bolt_port, timeout)
-        self._wait_bolt(timeout)
+        wait_until_ready(self.process, pid, self._answers, timeout, "answer on Bolt")
 
-    def _wait_bolt(self, timeout: float) -> None:
+    def _answers(self) -> bool:
+        """Whether Bolt answers a query (the port opens before the database is up)."""
         from neo4j import GraphDatabase
         from neo4j.exceptions import ServiceUnavailable, SessionExpired
 
-        deadline = time.monotonic() + timeout
-        last: Exception | None = None
-        while time.monotonic() < deadline:
-            try:
-                with GraphDatabase.driver(self.bolt_uri, auth=None) as driver:
-                    driver.verify_connectivity()
-                    records, _, _ = driver.execute_query("RETURN 1 AS ok")
-                    if records[0]["ok"] == 1:
-                        return
-            except (ServiceUnavailable, SessionExpired, OSError) as exc:
-                last = exc
-            time.sleep(0.5)
-        raise LocalServiceError(f"Neo4j Bolt did not answer within {timeout:.0f}s: {last}")
+        try:
+            with GraphDatabase.driver(self.bolt_uri, auth=None) as driver:
+                records, _, _ = driver.execute_query("RETURN 1 AS ok")
+                return bool(records[0]["ok"] == 1)
+        except (ServiceUnavailable, SessionExpired, OSError):
+            return False
 
     def stop(self, timeout: float = 90.0) -> bool:
         return self.process.stop(timeout)

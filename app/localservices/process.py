@@ -8,7 +8,7 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -130,3 +130,21 @@ def wait_for_port(proc: ManagedProcess, pid: int, host: str, port: int, timeout:
         f"{proc.name} did not open {host}:{port} within {timeout:.0f}s; "
         f"log: {proc.log_file}\n{proc.log_tail()}"
     )
+
+
+def wait_until_ready(
+    proc: ManagedProcess, pid: int, ready: Callable[[], bool], timeout: float, what: str
+) -> None:
+    """Block until `ready()` says the service answers (after its port opened: a server may
+    accept connections before it serves); fail fast if the process dies."""
+    deadline = time.monotonic() + timeout
+    while not ready():
+        if not _alive(pid):
+            raise LocalServiceError(
+                f"{proc.name} exited during start-up; last log lines:\n{proc.log_tail()}"
+            )
+        if time.monotonic() > deadline:
+            raise LocalServiceError(
+                f"{proc.name} did not {what} within {timeout:.0f}s; log: {proc.log_file}"
+            )
+        time.sleep(0.25)

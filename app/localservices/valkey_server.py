@@ -6,7 +6,6 @@ must survive a restart of the queue.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +14,7 @@ from redis.exceptions import BusyLoadingError
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from app.errors import LocalServiceError
-from app.localservices.process import ManagedProcess, port_open, wait_for_port
+from app.localservices.process import ManagedProcess, port_open, wait_for_port, wait_until_ready
 
 
 def valkey_binary() -> str:
@@ -81,26 +80,17 @@ class LocalValkey:
         conf = self.instance_dir / "valkey.conf"
         conf.write_text(self.config_text())
         pid = self.process.start([valkey_binary(), str(conf)], cwd=self.instance_dir)
-        deadline = time.monotonic() + timeout
         wait_for_port(self.process, pid, self.host, self.port, timeout)
-        self._wait_loaded(deadline)  # within the same start-up time
+        wait_until_ready(self.process, pid, self._loaded, timeout, "load its data")
 
-    def _wait_loaded(self, deadline: float) -> None:
+    def _loaded(self) -> bool:
         """Valkey accepts connections while it replays its append-only file, and answers
-        every command with LOADING until it is done: wait for a PING to succeed."""
+        every command with LOADING until it is done: loaded once a PING succeeds."""
         client = redis.Redis(host=self.host, port=self.port, socket_timeout=5.0)
         try:
-            while True:
-                try:
-                    client.ping()
-                    return
-                except (BusyLoadingError, RedisConnectionError):
-                    if time.monotonic() > deadline:
-                        raise LocalServiceError(
-                            f"Valkey on {self.host}:{self.port} was still loading its data "
-                            f"when the start-up time ran out; log: {self.process.log_file}"
-                        ) from None
-                    time.sleep(0.1)
+            return bool(client.ping())
+        except (BusyLoadingError, RedisConnectionError):
+            return False
         finally:
             client.close()
 

@@ -411,24 +411,22 @@ class IngestionService:
         )
         decided = [decide(c, self.rules) for c in components]
         observations = observation_rows(observed)
-        golden = self._newcomer_golden(decided, observations, schema)
         rows = self._graph_rows(identifiers, evidence, observations, decided)
+        golden = self._newcomer_golden(decided, rows, schema)
         return _Sealed(
             identifiers, observed, observations, consents, events, evidence, decided, golden, rows
         )
 
     def _newcomer_golden(
-        self, decided: list[Decision], observations: list[dict[str, Any]], schema: TraitSchema
+        self, decided: list[Decision], rows: _GraphRows, schema: TraitSchema
     ) -> dict[str, dict[str, Any]]:
         """Golden record rows of the decided components' profiles. Their identifiers are all
         new, so the batch holds every observation of them (a component is written as decided
         only if all of its messages are stored)."""
-        profile_of = {k: p for d in decided for k, p in d.assignment.moves.items()}
+        profile_of = {row["key"]: row["profile"] for row in rows.created}
         found: dict[str, list[Observation]] = {p: [] for d in decided for p in d.assignment.created}
-        for row in observations:
-            profile = profile_of.get(row["owner"])
-            if profile is not None:
-                found[profile].append(observation_of_batch(row))
+        for row in rows.sightings:
+            found[profile_of[row["owner"]]].append(observation_of_batch(row))
         return {row["id"]: row for row in self.golden.records(found, schema)}
 
     @staticmethod
