@@ -141,7 +141,10 @@ class IdentityTx:
         frontier = sorted(set(seeds))
         while frontier:
             found = await self._rows(
-                "identity/expand_component", keys=frontier, max_degree=rules.generic_degree
+                "identity/expand_component",
+                keys=frontier,
+                max_degree=rules.generic_degree,
+                uncounted=sorted(rules.session_types),
             )
             rows: list[dict[str, Any]] = found[0]["rows"]
             seen.update(frontier)

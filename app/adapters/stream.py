@@ -3,7 +3,13 @@
 Acceptance is one Lua script: it refuses when the backlog passes its bound, de-duplicates each
 message on (source, messageId) for a bounded window, and appends the survivors as one stream
 entry, all or nothing. Valkey runs scripts atomically, so a crash leaves either the whole
-entry or nothing, and the answer to the tracker is given only after the script returned.
+entry or nothing, and the answer to the tracker is given only after the script returned. The
+script writes nothing before its append succeeds, so a refused append never leaves
+de-duplication marks behind that would turn the tracker's retry into silent loss.
+
+An entry holds its messages in one field, `m`, joined by newlines (a message is JSON, which
+never holds a raw newline), with their number in `n`. Entries written by earlier versions,
+one field per message (`m1`, `m2`, ...), are still read.
 """
 
 from __future__ import annotations
@@ -21,18 +27,25 @@ local n = tonumber(ARGV[3])
 if backlog + n > tonumber(ARGV[1]) then
   return {-1, backlog}
 end
-local fields = {'source', ARGV[4]}
-local accepted = 0
+local ttl = tonumber(ARGV[2])
+local fresh, marks, seen = {}, {}, {}
 for i = 1, n do
   local dedup = ARGV[5] .. ARGV[4 + 2 * i]
-  if redis.call('SET', dedup, '1', 'NX', 'EX', tonumber(ARGV[2])) then
-    accepted = accepted + 1
-    table.insert(fields, 'm' .. accepted)
-    table.insert(fields, ARGV[5 + 2 * i])
+  if not seen[dedup] and (ttl <= 0 or redis.call('EXISTS', dedup) == 0) then
+    seen[dedup] = true
+    fresh[#fresh + 1] = ARGV[5 + 2 * i]
+    marks[#marks + 1] = dedup
   end
 end
+local accepted = #fresh
 if accepted > 0 then
-  redis.call('XADD', KEYS[1], '*', unpack(fields))
+  -- One field for every message: a command's arguments never grow with the batch, so no
+  -- batch the limits allow can fail half-way. Nothing is written before this append.
+  redis.call('XADD', KEYS[1], '*', 'source', ARGV[4], 'n', accepted,
+             'm', table.concat(fresh, '\\n'))
+  if ttl > 0 then
+    for _, dedup in ipairs(marks) do redis.call('SET', dedup, '1', 'EX', ttl) end
+  end
   redis.call('INCRBY', KEYS[2], accepted)
   redis.call('HINCRBY', KEYS[3], 'accepted', accepted)
 end
@@ -85,6 +98,22 @@ class AcceptOutcome:
     refused_backlog: int | None = None  # set when refused for back-pressure
 
 
+def joined(messages: Sequence[bytes]) -> bytes:
+    """The `m` field of an entry; refuses a message holding a raw newline (never valid JSON
+    output, so never one of ours)."""
+    if any(b"\n" in m for m in messages):
+        raise ValueError("a stream message must not contain a raw newline")
+    return b"\n".join(messages)
+
+
+def _messages(fields: Mapping[str, Any]) -> tuple[bytes, ...]:
+    """The messages of an entry's fields, in either layout."""
+    if "m" in fields:
+        return tuple(cast(bytes, fields["m"]).split(b"\n"))
+    numbered = (k for k in fields if k[:1] == "m" and k[1:].isdigit())
+    return tuple(cast(bytes, fields[k]) for k in sorted(numbered, key=lambda k: int(k[1:])))
+
+
 class EventStream:
     """Keys of one workspace: the stream, its backlog counter, counters and dead letters."""
 
@@ -111,6 +140,8 @@ class EventStream:
         """Append the messages not seen within the window; refuse all past the bound."""
         argv: list[Any] = [bound, self.dedup_seconds, len(messages), source, self.dedup_prefix]
         for message_id, payload in messages:
+            if b"\n" in payload:
+                raise ValueError("a stream message must not contain a raw newline")
             argv.extend((f"{source}:{message_id}", payload))
         result = await self._accept(keys=[self.stream, self.backlog, self.counters], args=argv)
         first, second = int(result[0]), int(result[1])
@@ -133,9 +164,7 @@ class EventStream:
                 continue
             decoded = {k.decode() if isinstance(k, bytes) else k: v for k, v in fields.items()}
             source = decoded.pop("source", b"")
-            messages = tuple(
-                cast(bytes, decoded[k]) for k in sorted(decoded, key=lambda k: int(k[1:]))
-            )
+            messages = _messages(decoded)
             entry_id = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
             entries.append(
                 StreamEntry(
@@ -210,9 +239,7 @@ class EventStream:
         keep = [m for i, m in enumerate(entry.messages) if i not in drop]
         fields: list[Any] = []
         if keep:
-            fields = ["source", entry.source]
-            for n, message in enumerate(keep, start=1):
-                fields.extend((f"m{n}", message))
+            fields = ["source", entry.source, "n", len(keep), "m", joined(keep)]
         removed = len(entry.messages) - len(keep)
         result = await self._rewrite(
             keys=[self.stream, self.backlog], args=[entry.id, self.GROUP, removed, *fields]

@@ -112,7 +112,7 @@ class SourceService:
         cached = self._cache.get(digest)
         if cached is not None and now - cached[0] < CACHE_SECONDS:
             return cached[1]
-        rows = await self.graph.read("sources/by_key_hash", key_hash=digest)
+        rows = await self.graph.read("sources/by_key_hash", key_hash=digest, ws=self.ws)
         found = (
             Source(rows[0]["id"], rows[0]["ws"], rows[0]["name"], float(rows[0]["trust"]))
             if rows

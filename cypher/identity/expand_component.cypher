@@ -1,5 +1,6 @@
 // One breadth-first step over evidence: each frontier identifier with its profile, the keys
-// of its neighbours and, unless it is blocked or generic (too many neighbours), its outgoing
+// of its neighbours and, unless it is blocked or generic (more than $max_degree neighbours
+// of types other than the session types $uncounted), its outgoing
 // LINKED and NEVER edges (each edge is stored once, from the smaller key, so every edge
 // between expanded identifiers comes back exactly once).
 CYPHER replan=skip
@@ -8,7 +9,7 @@ MATCH (i:Identifier {key: k})
 USING INDEX SEEK i:Identifier(key)
 OPTIONAL MATCH (i)-[:OF]->(p:Profile)
 WITH i, p, COLLECT {
-  MATCH (i)-[:LINKED]-(j:Identifier) WHERE NOT j.blocked
+  MATCH (i)-[:LINKED]-(j:Identifier) WHERE NOT j.blocked AND NOT j.type IN $uncounted
   RETURN DISTINCT j.key LIMIT $max_degree + 1
 } AS sample
 WITH i, p, size(sample) > $max_degree AS generic

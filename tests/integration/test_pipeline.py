@@ -13,6 +13,7 @@ from app.services.acceptance import AcceptanceService, Backpressure
 from app.services.sources import Source
 from app.settings import Settings
 from tests.messages import message
+from tests.pipeline import drain, stored_events
 from tests.services import REPO, Endpoints
 from tests.subprocess_env import process_env
 
@@ -21,21 +22,6 @@ pytestmark = pytest.mark.integration
 
 async def _source(container: Container, name: str = "web") -> Source:
     return (await container.sources.create(name)).source
-
-
-async def _drain(container: Container, rounds: int = 200) -> None:
-    resolver = container.resolver("test-resolver")
-    await container.stream.ensure_group()
-    for _ in range(rounds):
-        if (await container.stream.stats()).get("pending", 0) == 0:
-            return
-        await resolver.step(block_ms=50)
-    raise AssertionError("the resolver did not drain the stream")
-
-
-async def _events(container: Container) -> int:
-    rows = await container.graph.read("graph/stats", ws=container.settings.workspace)
-    return int(rows[0]["events"])
 
 
 async def test_accepted_messages_end_in_their_profiles(container: Container) -> None:
@@ -47,7 +33,7 @@ async def test_accepted_messages_end_in_their_profiles(container: Container) -> 
             message("identify", anon="a-1", user="u-1", source=source.id, at=2.0),
         ],
     )
-    await _drain(container)
+    await drain(container)
     profile = await container.profiles.profile_by_identifier("anonymous_id", "a-1")
     assert profile is not None
     assert await container.profiles.event_count(profile.id) == 2
@@ -65,13 +51,13 @@ async def test_replayed_batch_changes_nothing_and_sources_are_separate(
     assert (first.accepted, again.accepted, again.duplicates) == (5, 0, 5)
     same_ids = [message(anon="a-1", source=app_source.id, message_id="m-0")]
     assert (await container.acceptance.accept(app_source, same_ids)).accepted == 1
-    await _drain(container)
-    assert await _events(container) == 6
+    await drain(container)
+    assert await stored_events(container) == 6
     # Past the de-duplication window Neo4j's unique event id is the arbiter.
     await container.redis.delete(*await container.redis.keys("cdp:*:dedup:*"))
     assert (await container.acceptance.accept(web, batch)).accepted == 5
-    await _drain(container)
-    assert await _events(container) == 6
+    await drain(container)
+    assert await stored_events(container) == 6
     assert (await container.stream.stats())["duplicates"] == 5
 
 
@@ -87,7 +73,7 @@ async def test_a_first_delivery_holding_stored_events_counts_only_the_new_ones(
         for i in range(3)
     ]
     await container.acceptance.accept(web, sent)
-    await _drain(container)
+    await drain(container)
     links = await container.graph.read("identity/link_counts", ws=container.settings.workspace)
     await container.redis.delete(*await container.redis.keys("cdp:*:dedup:*"))
     later = [
@@ -95,8 +81,8 @@ async def test_a_first_delivery_holding_stored_events_counts_only_the_new_ones(
         message("identify", anon="a-9", user="u-1", source=web.id, message_id="m-9"),
     ]
     assert (await container.acceptance.accept(web, [*sent, *later])).accepted == 5
-    await _drain(container)
-    assert await _events(container) == 5
+    await drain(container)
+    assert await stored_events(container) == 5
     stats = await container.stream.stats()
     assert (stats["processed"], stats["duplicates"], stats["pending"]) == (8, 3, 0)
     counts = {
@@ -120,7 +106,7 @@ async def test_backpressure_refuses_past_the_bound_and_recovers(container: Conta
         await small.accept(source, [message(anon=f"b-{i}", source=source.id) for i in range(3)])
     assert refused.value.retry_after == 3
     assert (await container.stream.stats())["pending"] == 8  # nothing half-appended
-    await _drain(container)
+    await drain(container)
     outcome = await small.accept(
         source, [message(anon=f"b-{i}", source=source.id) for i in range(3)]
     )
@@ -199,7 +185,7 @@ async def test_resolver_killed_mid_batch_loses_and_doubles_nothing(
         second.send_signal(signal.SIGTERM)
         await asyncio.wait_for(second.wait(), 30)
     assert (await container.stream.stats())["pending"] == 0
-    assert await _events(container) == total == 1500
+    assert await stored_events(container) == total == 1500
 
 
 async def test_valkey_restart_after_accepting_loses_nothing(
@@ -216,5 +202,5 @@ async def test_valkey_restart_after_accepting_loses_nothing(
     endpoints.local_valkey.start()
     await container.redis.connection_pool.disconnect()
     assert (await container.stream.stats())["pending"] == 100
-    await _drain(container)
-    assert await _events(container) == 100
+    await drain(container)
+    assert await stored_events(container) == 100

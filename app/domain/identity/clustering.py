@@ -14,7 +14,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from app.domain.identity.identifiers import ANONYMOUS_ID
 from app.domain.identity.rules import IdentityRules
 
 BLOCKED = "blocked"
@@ -156,7 +155,7 @@ class _State:
         self.next_id = len(nodes)
         self.accepted_of: dict[str, set[Evidence]] = {k: set() for k in nodes}
         self.refused: list[tuple[Evidence, str]] = []
-        self.evicted: set[str] = set()
+        self.evicted: dict[str, str] = {}  # key -> the cap that pushed it out
 
     def add(self, e: Evidence) -> None:
         """Take one edge in canonical order: follow it, or record why not."""
@@ -168,8 +167,9 @@ class _State:
             self.refused.append((e, reason))
 
     def _union(self, e: Evidence) -> str | None:
-        if e.a in self.evicted or e.b in self.evicted:
-            return TOTAL_CAP
+        for end in (e.a, e.b):
+            if end in self.evicted:
+                return self.evicted[end]
         ca, cb = self.cid[e.a], self.cid[e.b]
         if ca == cb:
             return None
@@ -177,14 +177,20 @@ class _State:
         if any(self.never.get(k, set()) & self.members[big] for k in self.members[small]):
             return NEVER
         merged = self.counts[ca] + self.counts[cb]
-        over = [t for t, n in merged.items() if n > self.rules.type_caps.get(t, n)]
-        if over:
-            return f"{TYPE_CAP}:{min(over, key=self.rules.priority_key)}"
-        victims: list[str] = []
-        excess = len(self.members[ca]) + len(self.members[cb]) - self.rules.total_cap
-        if excess > 0:
-            found = self._plan_evictions(self.members[ca] | self.members[cb], e, excess)
+        caps, sessions = self.rules.type_caps, self.rules.session_types
+        over = [t for t, n in merged.items() if n > caps.get(t, n)]
+        if any(t not in sessions for t in over):
+            hard = [t for t in over if t not in sessions]
+            return f"{TYPE_CAP}:{min(hard, key=self.rules.priority_key)}"
+        # Over a session type's cap or the total cap, the oldest sessions make room.
+        needed = {t: merged[t] - caps[t] for t in over}
+        total = len(self.members[ca]) + len(self.members[cb]) - self.rules.total_cap
+        victims: list[tuple[str, str]] = []
+        if needed or total > 0:
+            found = self._plan_evictions(self.members[ca] | self.members[cb], e, needed, total)
             if found is None:
+                if over:
+                    return f"{TYPE_CAP}:{min(over, key=self.rules.priority_key)}"
                 return TOTAL_CAP
             victims = found
         for k in self.members[small]:
@@ -192,30 +198,45 @@ class _State:
         self.members[big] |= self.members.pop(small)
         self.counts[big] = merged
         del self.counts[small]
-        for k in victims:
-            self._evict(k)
+        for k, reason in victims:
+            self._evict(k, reason)
         return None
 
-    def _plan_evictions(self, members: set[str], e: Evidence, excess: int) -> list[str] | None:
-        """Oldest anonymous ids whose removal keeps the rest connected, or None.
+    def _plan_evictions(
+        self, members: set[str], e: Evidence, needed: dict[str, int], total: int
+    ) -> list[tuple[str, str]] | None:
+        """Oldest session identifiers whose removal keeps the rest connected, each with the
+        cap it makes room under, or None.
 
-        Skipping a bridge keeps every cluster connected by accepted evidence, so a profile can
-        always be explained; the endpoints of the new edge are never evicted.
+        ``needed`` says how many of each session type must go (their type cap), ``total``
+        how many in all (the total cap). Skipping a bridge keeps every cluster connected by
+        accepted evidence, so a profile can always be explained; the endpoints of the new
+        edge are never evicted.
         """
+        sessions = self.rules.session_types
         candidates = sorted(
             (self.nodes[k].first_seen, k)
             for k in members
-            if self.nodes[k].type == ANONYMOUS_ID and k not in (e.a, e.b)
+            if self.nodes[k].type in sessions and k not in (e.a, e.b)
         )
-        removed: list[str] = []
-        for _ in range(excess):
+        owed = dict(needed)
+        removed: dict[str, str] = {}
+        while any(n > 0 for n in owed.values()) or len(removed) < total:
+            wanted = {t for t, n in owed.items() if n > 0}
             for _first_seen, k in candidates:
-                if k not in removed and self._connected(members, {*removed, k}, e):
-                    removed.append(k)
+                kind = self.nodes[k].type
+                if (
+                    k not in removed
+                    and kind in (wanted or sessions)
+                    and self._connected(members, {*removed, k}, e)
+                ):
+                    removed[k] = f"{TYPE_CAP}:{kind}" if wanted else TOTAL_CAP
+                    if wanted:
+                        owed[kind] -= 1
                     break
             else:
                 return None
-        return removed
+        return list(removed.items())
 
     def _connected(self, members: set[str], removed: set[str], e: Evidence) -> bool:
         seen, queue = {e.a}, deque([e.a])
@@ -228,17 +249,17 @@ class _State:
                 queue.append(n)
         return len(seen) == len(members) - len(removed)
 
-    def _evict(self, k: str) -> None:
+    def _evict(self, k: str, reason: str) -> None:
         old = self.cid[k]
         self.members[old].discard(k)
         self.counts[old][self.nodes[k].type] -= 1
         self.cid[k], self.members[self.next_id] = self.next_id, {k}
         self.counts[self.next_id] = Counter([self.nodes[k].type])
         self.next_id += 1
-        self.evicted.add(k)
+        self.evicted[k] = reason
         for edge in self.accepted_of[k]:
             self.accepted_of[edge.b if edge.a == k else edge.a].discard(edge)
-            self.refused.append((edge, TOTAL_CAP))
+            self.refused.append((edge, reason))
         self.accepted_of[k] = set()
 
 
@@ -274,8 +295,12 @@ def cluster(
         if e.a not in blocked and e.b not in blocked:
             neighbours.setdefault(e.a, set()).add(e.b)
             neighbours.setdefault(e.b, set()).add(e.a)
+    counted = {
+        k: {n for n in ns if by_key[n].type not in rules.session_types}
+        for k, ns in neighbours.items()
+    }
     generic = frozenset(
-        {k for k, ns in neighbours.items() if len(ns) > rules.generic_degree}
+        {k for k, ns in counted.items() if len(ns) > rules.generic_degree}
         | {k for k, n in by_key.items() if n.generic and not n.blocked}
     )
     forbidden: dict[str, set[str]] = {}
@@ -306,7 +331,7 @@ def cluster(
         cluster_of=MappingProxyType(cluster_of),
         generic=generic,
         refused=tuple(Refusal(e.a, e.b, e.rule, reason) for e, reason in refused),
-        evicted=tuple(Eviction(k) for k in sorted(state.evicted)),
+        evicted=tuple(Eviction(k, state.evicted[k]) for k in sorted(state.evicted)),
         accepted=tuple(sorted(set().union(*state.accepted_of.values()), key=lambda e: e.sort_key)),
     )
 

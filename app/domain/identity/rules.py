@@ -16,6 +16,7 @@ from typing import Any
 import phonenumbers
 
 from app.domain.identity.identifiers import (
+    ANONYMOUS_ID,
     DEFAULT_BLOCKED_PATTERNS,
     DEFAULT_BLOCKED_VALUES,
     PHONE,
@@ -60,6 +61,11 @@ class IdentityRules:
     type_priority: tuple[str, ...] = DEFAULT_TYPE_PRIORITY
     total_cap: int = 50
     generic_degree: int = 25
+    #: Types a person keeps collecting (a new anonymous id whenever a browser loses its
+    #: cookie). They do not count towards ``generic_degree``: a user id joined by many
+    #: sessions is a loyal customer, not a shared value. Over their type cap or the total cap,
+    #: a profile lets its oldest ones go instead of refusing the newest.
+    session_types: frozenset[str] = frozenset({ANONYMOUS_ID})
     #: Rules whose edges are followed only once ``count`` reaches ``late_binding_threshold``.
     late_binding_rules: frozenset[str] = frozenset()
     #: Identifier types whose links (to anything) are late-binding too, e.g. a shared phone.
@@ -75,6 +81,7 @@ class IdentityRules:
         object.__setattr__(self, "link_weights", _frozen_map(self.link_weights))
         object.__setattr__(self, "type_caps", _frozen_map(self.type_caps))
         object.__setattr__(self, "type_priority", tuple(self.type_priority))
+        object.__setattr__(self, "session_types", frozenset(self.session_types))
         object.__setattr__(self, "late_binding_rules", frozenset(self.late_binding_rules))
         object.__setattr__(self, "late_binding_types", frozenset(self.late_binding_types))
         object.__setattr__(self, "blocked_patterns", tuple(self.blocked_patterns))
@@ -139,6 +146,7 @@ class IdentityRules:
             "type_priority": list(self.type_priority),
             "total_cap": self.total_cap,
             "generic_degree": self.generic_degree,
+            "session_types": sorted(self.session_types),
             "late_binding_rules": sorted(self.late_binding_rules),
             "late_binding_types": sorted(self.late_binding_types),
             "late_binding_threshold": self.late_binding_threshold,
@@ -237,6 +245,7 @@ _PARSERS: dict[str, Callable[[str, Any], Any]] = {
     "type_priority": _parse_priority,
     "total_cap": _positive_int,
     "generic_degree": _positive_int,
+    "session_types": _parse_types,
     "late_binding_rules": _parse_rules,
     "late_binding_types": _parse_types,
     "late_binding_threshold": _positive_int,
@@ -256,6 +265,8 @@ def _validate(rules: IdentityRules) -> None:
         _positive_int(f"type_caps.{type_}", cap)
     for type_ in rules.type_priority:
         _type_name("type_priority", type_)
+    for type_ in rules.session_types:
+        _type_name("session_types", type_)
     if len(set(rules.type_priority)) != len(rules.type_priority):
         raise RulesError("type_priority: duplicate type")
     _positive_int("total_cap", rules.total_cap)

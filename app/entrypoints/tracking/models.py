@@ -140,6 +140,12 @@ MODELS: dict[str, type[SpecMessage]] = {
 }
 
 
+#: At most this many messages in one batch: far above what any SDK sends (they flush at 20 to
+#: 100), below what 500 KB of the smallest valid messages could hold, and small enough that
+#: one batch is one bounded write.
+BATCH_MESSAGES_LIMIT = 10_000
+
+
 class BatchEnvelope(BaseModel):
     """`/v1/batch` and `/v1/import`: the messages plus defaults merged into each of them."""
 
@@ -157,7 +163,11 @@ def request_schema(kind: str) -> dict[str, Any]:
     if kind == "batch":
         items = [_item_schema(name) for name in MODELS]
         schema = BatchEnvelope.model_json_schema()
-        schema["properties"]["batch"] = {"type": "array", "items": {"oneOf": items}}
+        schema["properties"]["batch"] = {
+            "type": "array",
+            "items": {"oneOf": items},
+            "maxItems": BATCH_MESSAGES_LIMIT,
+        }
     else:
         schema = MODELS[kind].model_json_schema()
         schema["properties"]["writeKey"] = {"type": "string"}

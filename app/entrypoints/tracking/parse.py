@@ -22,6 +22,7 @@ from pydantic import ValidationError
 
 from app.domain.messages import TrackedMessage
 from app.entrypoints.tracking.models import (
+    BATCH_MESSAGES_LIMIT,
     MODELS,
     AliasMessage,
     BatchEnvelope,
@@ -41,6 +42,9 @@ MESSAGE_LIMIT = 32 * 1024
 BATCH_LIMIT = 500 * 1024
 #: Compressed bodies may be a little larger than their content (incompressible data).
 WIRE_SLACK = 1024
+#: Deepest nesting of objects and arrays a body may have. Real events stay under ten levels;
+#: the JSON encoder used downstream stops at 254, so deeper input must be refused here.
+DEPTH_LIMIT = 64
 DAY = 86_400.0
 
 _ENCODINGS = {"": None, "identity": None, "gzip": 31, "x-gzip": 31, "deflate": 15}
@@ -158,7 +162,30 @@ def load_object(raw: bytes) -> dict[str, Any]:
         raise bad_request("body: malformed JSON") from exc
     if not isinstance(data, dict):
         raise bad_request("body: must be a JSON object")
+    if nesting_depth(data) > DEPTH_LIMIT:
+        raise bad_request(f"body: nested more than {DEPTH_LIMIT} levels deep")
     return data
+
+
+def nesting_depth(value: Any) -> int:
+    """How deeply objects and arrays nest in a decoded JSON value (a scalar is 0)."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        depth += 1
+        if depth > deepest:
+            deepest = depth
+            if deepest > DEPTH_LIMIT:
+                return deepest
+        stack.extend((child, depth) for child in children)
+    return deepest
 
 
 def parse_instant(text: str) -> float:
@@ -215,6 +242,8 @@ def describe(error: ValidationError, where: str = "") -> str:
 
 
 def _check_size(item: Mapping[str, Any], where: str) -> None:
+    if nesting_depth(item) > DEPTH_LIMIT:
+        raise bad_request(f"{where or 'message'}: nested more than {DEPTH_LIMIT} levels deep")
     if len(orjson.dumps(item)) > MESSAGE_LIMIT:
         raise too_large(f"{where or 'message'}: larger than {MESSAGE_LIMIT // 1024} KB")
 
@@ -300,6 +329,9 @@ def parse_single(kind: str, data: Mapping[str, Any], receipt: Receipt) -> Tracke
 
 def parse_batch(data: Mapping[str, Any], receipt: Receipt) -> list[TrackedMessage]:
     """Every message or none: the first bad one refuses the whole batch, naming its index."""
+    items = data.get("batch")
+    if isinstance(items, list) and len(items) > BATCH_MESSAGES_LIMIT:
+        raise too_large(f"batch: more than {BATCH_MESSAGES_LIMIT} messages")
     try:
         envelope = BatchEnvelope.model_validate(data)
     except ValidationError as exc:

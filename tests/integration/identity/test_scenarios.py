@@ -43,15 +43,50 @@ async def test_a_shared_email_becomes_generic_and_bridges_nobody(container: Cont
     limit = container.rules.generic_degree
     for i in range(limit + 2):
         await container.ingestion.ingest(
-            [message(anon=f"visitor-{i}", email="info@shop.example", at=float(i))]
+            [message("identify", user=f"customer-{i}", email="info@shop.example", at=float(i))]
         )
-    profiles = {
-        await profile_id(container, "anonymous_id", f"visitor-{i}") for i in range(limit + 2)
-    }
+    profiles = {await profile_id(container, "user_id", f"customer-{i}") for i in range(limit + 2)}
     assert len(profiles) == limit + 2
     shared = await container.curation.find_key("email", "info@shop.example")
     rows = await container.graph.read("identity/find_identifiers", keys=[shared])
     assert rows[0]["generic"] is True
+
+
+async def test_a_loyal_user_keeps_every_session_past_the_generic_degree(
+    container: Container,
+) -> None:
+    # A weekly visitor whose browser loses its cookie: a new anonymous id at every login.
+    visits = container.rules.generic_degree + 5
+    for week in range(visits):
+        await container.ingestion.ingest(
+            [message(anon=f"visit-{week}", at=week * 604_800.0, event="Viewed")]
+        )
+        await container.ingestion.ingest(
+            [message("identify", anon=f"visit-{week}", user="loyal", at=week * 604_800.0 + 60)]
+        )
+    pid = await profile_id(container, "user_id", "loyal")
+    for week in range(visits):
+        assert await profile_id(container, "anonymous_id", f"visit-{week}") == pid
+    assert await container.profiles.event_count(pid) == 2 * visits
+    explained = await container.curation.explain(("anonymous_id", "visit-0"), ("user_id", "loyal"))
+    assert explained.connected
+    assert await conflicts(container) == []
+
+
+async def test_past_the_session_cap_the_oldest_session_leaves_not_the_newest(
+    container: Container,
+) -> None:
+    cap = container.rules.type_caps["anonymous_id"]
+    for week in range(cap + 2):
+        await container.ingestion.ingest(
+            [message("identify", anon=f"visit-{week}", user="loyal", at=week * 604_800.0)]
+        )
+    pid = await profile_id(container, "user_id", "loyal")
+    kept = [await profile_id(container, "anonymous_id", f"visit-{w}") for w in range(cap + 2)]
+    assert kept[2:] == [pid] * cap  # the newest sessions are the person's
+    assert pid not in kept[:2]
+    refusals = {str(c["refusal"]) for c in await conflicts(container)}
+    assert refusals == {"type_cap:anonymous_id"}
 
 
 async def test_a_junk_email_never_becomes_an_identifier(container: Container) -> None:

@@ -227,3 +227,52 @@ def test_component_keys_follows_all_evidence() -> None:
     rows = [edge("user_id:U", "email:E"), edge("email:E", "phone:P"), edge("device_id:X", "a:Y")]
     assert component_keys(["phone:P"], rows) == {"user_id:U", "email:E", "phone:P"}
     assert component_keys(["lonely:L"], rows) == {"lonely:L"}
+
+
+def test_a_loyal_user_with_many_sessions_is_not_generic() -> None:
+    # A weekly visitor whose browser loses its cookie: a new anonymous id each visit.
+    anons = [f"anonymous_id:A{i:02d}" for i in range(RULES.generic_degree + 10)]
+    nodes = [node("user_id:U"), *(node(a, first_seen=i) for i, a in enumerate(anons))]
+    rows = [edge("user_id:U", a, at=i) for i, a in enumerate(anons)]
+    result = cluster(nodes, rows, [], RULES)
+    assert result.generic == frozenset()
+    assert result.clusters == (frozenset(n.key for n in nodes),)
+    assert explain_path("anonymous_id:A00", "user_id:U", result) == [rows[0]]
+
+
+def test_a_value_shared_by_many_user_ids_is_generic_whatever_sessions_it_has() -> None:
+    users = [f"user_id:U{i:02d}" for i in range(RULES.generic_degree + 1)]
+    nodes = [node("device_id:kiosk"), node("anonymous_id:A"), *map(node, users)]
+    rows = [edge("device_id:kiosk", u, at=i) for i, u in enumerate(users)]
+    rows.append(edge("device_id:kiosk", "anonymous_id:A", at=99))
+    result = cluster(nodes, rows, [], RULES)
+    assert result.generic == frozenset({"device_id:kiosk"})
+    assert {r.reason for r in result.refused} == {"generic"}
+
+
+def test_sessions_over_their_cap_let_the_oldest_go_instead_of_refusing_the_newest() -> None:
+    rules = IdentityRules(type_caps={"user_id": 1, "anonymous_id": 3})
+    anons = [f"anonymous_id:A{i}" for i in range(1, 6)]
+    nodes = [node("user_id:U", 0), *(node(a, first_seen=i) for i, a in enumerate(anons, 1))]
+    rows = [edge("user_id:U", a, at=10 + i) for i, a in enumerate(anons)]
+    result = cluster(nodes, rows, [], rules)
+    assert frozenset({"user_id:U", "anonymous_id:A3", "anonymous_id:A4", "anonymous_id:A5"}) in (
+        result.clusters
+    )
+    assert result.evicted == (
+        Eviction("anonymous_id:A1", "type_cap:anonymous_id"),
+        Eviction("anonymous_id:A2", "type_cap:anonymous_id"),
+    )
+    assert {(r.a, r.reason) for r in result.refused} == {
+        ("anonymous_id:A1", "type_cap:anonymous_id"),
+        ("anonymous_id:A2", "type_cap:anonymous_id"),
+    }
+
+
+def test_session_types_are_configurable() -> None:
+    # With no session types, degree counts every neighbour, as a plain degree rule would.
+    rules = IdentityRules(session_types=frozenset())
+    anons = [f"anonymous_id:A{i:02d}" for i in range(rules.generic_degree + 1)]
+    nodes = [node("user_id:U"), *map(node, anons)]
+    result = cluster(nodes, [edge("user_id:U", a) for a in anons], [], rules)
+    assert result.generic == frozenset({"user_id:U"})

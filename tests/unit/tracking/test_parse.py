@@ -10,8 +10,10 @@ from typing import Any
 import orjson
 import pytest
 
+from app.entrypoints.tracking.models import BATCH_MESSAGES_LIMIT
 from app.entrypoints.tracking.parse import (
     BATCH_LIMIT,
+    DEPTH_LIMIT,
     MESSAGE_LIMIT,
     Receipt,
     TrackingError,
@@ -194,6 +196,45 @@ async def test_unsupported_encoding_is_415_and_broken_gzip_is_400() -> None:
 def test_bad_json_is_400(raw: bytes, message: str) -> None:
     error = _refused(load_object, raw)
     assert (error.status, error.message) == (400, message)
+
+
+def _nested(depth: int) -> Any:
+    value: Any = 1
+    for level in range(depth):
+        value = {"x": value} if level % 2 else [value]
+    return value
+
+
+def test_json_nested_exactly_to_the_limit_is_read() -> None:
+    body = {"userId": "u", "event": "E", "properties": _nested(DEPTH_LIMIT - 2)}
+    assert load_object(orjson.dumps(body))["userId"] == "u"
+    assert parse_single("track", body, RECEIPT).event == "E"
+
+
+@pytest.mark.parametrize("depth", [DEPTH_LIMIT + 1, 254, 255, 1_000])
+def test_json_nested_deeper_than_the_limit_is_400_never_a_crash(depth: int) -> None:
+    # orjson reads up to 1,024 levels but writes at most 254: deep input must stop here.
+    raw = b'{"userId": "u", "p": ' + b"[" * (depth - 1) + b"]" * (depth - 1) + b"}"
+    error = _refused(load_object, raw)
+    assert (error.status, error.message) == (
+        400,
+        f"body: nested more than {DEPTH_LIMIT} levels deep",
+    )
+    item = {"type": "track", "userId": "u", "event": "E", "properties": _nested(depth - 1)}
+    refused = _refused(parse_batch, {"batch": [item]}, RECEIPT)
+    assert (refused.status, refused.message) == (
+        400,
+        f"batch[0]: nested more than {DEPTH_LIMIT} levels deep",
+    )
+
+
+def test_a_batch_of_more_messages_than_the_limit_is_413_before_it_is_validated() -> None:
+    item = {"type": "track", "userId": "u", "event": "E"}
+    assert len(parse_batch({"batch": [item] * BATCH_MESSAGES_LIMIT}, RECEIPT)) == (
+        BATCH_MESSAGES_LIMIT
+    )
+    error = _refused(parse_batch, {"batch": [item] * (BATCH_MESSAGES_LIMIT + 1)}, RECEIPT)
+    assert (error.status, error.message) == (413, "batch: more than 10000 messages")
 
 
 # --- messages ------------------------------------------------------------------------------
