@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import re
 import sys
 import time
 from datetime import UTC, datetime
@@ -41,8 +42,34 @@ class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
         pass
 
 
+#: Path segments that are secrets: the write key in Segment's settings path.
+_SECRET_SEGMENT = re.compile(r"(/v1/projects/)[^/?#]+")
+
+
+def redacted_path(path: str) -> str:
+    """A request path fit for a log: no query string (GraphQL GETs carry their variables and
+    literals there) and no write key."""
+    return _SECRET_SEGMENT.sub(r"\1<write-key>", path.split("?", 1)[0])
+
+
+class AccessLogRedaction(logging.Filter):
+    """Rewrites uvicorn's access lines (`client - "METHOD path HTTP/v" status`) so they hold
+    no client address (personal data), no query string and no write key. Installed on the
+    handler, so it applies to every record, whichever logger it came from."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name == "uvicorn.access" and isinstance(record.args, tuple):
+            args = list(record.args)
+            if len(args) >= 3 and isinstance(args[2], str):
+                args[0] = "-"
+                args[2] = redacted_path(args[2])
+                record.args = tuple(args)
+        return True
+
+
 def configure_logging(level: str = "INFO", json: bool = True) -> None:
     handler = _StderrHandler()
+    handler.addFilter(AccessLogRedaction())
     plain = logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s")
     handler.setFormatter(JsonFormatter() if json else plain)
     root = logging.getLogger()

@@ -20,6 +20,8 @@ from app.errors import ConfigurationError
 DEV_ADMIN_API_KEY = "dev-admin-key-change-me"
 DEV_WRITE_KEY = "dev-write-key-change-me"
 DEV_OUTBOUND_SECRET = "dev-webhook-secret-change-me"
+#: Neo4j passwords production refuses: the server's and docker-compose.yml's defaults.
+WEAK_NEO4J_PASSWORDS = frozenset({"", "neo4j", "password", "change-me-please", "changeme"})
 DEV_HMAC_KEY = "ZGV2LWhtYWMta2V5LW5vdC1mb3ItcHJvZHVjdGlvbi11c2UhIQ"  # development only
 
 
@@ -84,6 +86,11 @@ class Settings(BaseSettings):
 
     #: Longest a GraphQL query or mutation may run (s) before it is answered with an error.
     graphql_time_limit_seconds: float = Field(10.0, gt=0)
+    #: Bearer token a Prometheus scraper sends to read /metrics; without it /metrics is open
+    #: in development and not served in production.
+    metrics_token: SecretStr | None = None
+    #: Largest GraphQL request body (HTTP) or subscription message (WebSocket), in bytes.
+    graphql_body_limit_bytes: int = Field(1_048_576, ge=16_384, le=64 * 1_048_576)
 
     # Privacy operations.
     #: The ledger of suppressions and erasure receipts (outside Neo4j, see docs/privacy.md).
@@ -130,6 +137,11 @@ class Settings(BaseSettings):
             "CDP_HMAC_KEYS": DEV_HMAC_KEY in self.hmac_keys.get_secret_value(),
             "CDP_KEK or CDP_KEK_FILE": self.kek is None and self.kek_file is None,
             "CDP_OUTBOUND_SECRETS": DEV_OUTBOUND_SECRET in self.outbound_secrets.get_secret_value(),
+            "NEO4J_PASSWORD (not a default one)": self.neo4j_uri is not None
+            and (
+                self.neo4j_password is None
+                or self.neo4j_password.get_secret_value() in WEAK_NEO4J_PASSWORDS
+            ),
         }
         bad = [name for name, is_default in defaults.items() if is_default]
         if bad:

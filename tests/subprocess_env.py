@@ -7,4 +7,4 @@ from app.settings import Settings
 
 
 def process_env(settings: Settings, **extra: str) -> dict[str, str]:
-    return child_env(settings, CDP_LOG_LEVEL="WARNING", **extra)
+    return child_env(settings, **{"CDP_LOG_LEVEL": "WARNING", **extra})

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hmac
+import json
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
+import orjson
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -16,9 +19,11 @@ from starlette.routing import Match
 from strawberry.fastapi import GraphQLRouter
 
 from app.bootstrap import Container, build_container
+from app.entrypoints.body_limit import BodyLimit
 from app.entrypoints.gql.context import Context
 from app.entrypoints.gql.schema import build_schema
 from app.entrypoints.health import check_readiness
+from app.entrypoints.json_depth import DEPTH_LIMIT, nesting_depth
 from app.entrypoints.tracking import install as install_tracking
 from app.logs import configure_logging
 from app.metrics import HTTP_LATENCY, HTTP_REQUESTS, INGESTION
@@ -33,6 +38,33 @@ def _route_name(request: Request) -> str:
         if match == Match.FULL:
             return str(getattr(route, "path", "other"))
     return "unmatched"
+
+
+class BoundedGraphQLRouter(GraphQLRouter[Context, None]):
+    """Reads request JSON (bodies and GET variables) with the fast decoder, refusing what
+    nests past the limit with a 400 rather than recursing into a 500."""
+
+    def decode_json(self, data: str | bytes) -> object:
+        decoded = orjson.loads(data)
+        if nesting_depth(decoded) > DEPTH_LIMIT:
+            # strawberry answers a decoding error with 400 "Unable to parse request body".
+            raise json.JSONDecodeError(f"nested more than {DEPTH_LIMIT} levels deep", "", 0)
+        return decoded
+
+
+def metrics_refusal(settings: Settings, authorization: str | None) -> tuple[int, str] | None:
+    """Why /metrics is not answered (status, message), or None when it is."""
+    token = settings.metrics_token
+    if token is None:
+        if settings.is_development:
+            return None
+        return 404, "metrics are served only with CDP_METRICS_TOKEN set"
+    scheme, _, offered = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(
+        offered.strip().encode(), token.get_secret_value().encode()
+    ):
+        return 401, "metrics: a bearer token is required"
+    return None
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -56,7 +88,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             await container.close()
 
-    app = FastAPI(title="graph-cdp", version="0.1.0", lifespan=lifespan)
+    # Production publishes neither the API's description nor its interactive pages.
+    dev = settings.is_development
+    app = FastAPI(
+        title="graph-cdp",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url="/docs" if dev else None,
+        redoc_url="/redoc" if dev else None,
+        openapi_url="/openapi.json" if dev else None,
+    )
 
     def container_of(request: HTTPConnection) -> Container:
         container: Container = request.app.state.container
@@ -67,10 +108,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return Context(container_of(connection))
 
     app.include_router(
-        GraphQLRouter(
+        BoundedGraphQLRouter(
             build_schema(
                 count_queries=settings.is_development,
                 time_limit=settings.graphql_time_limit_seconds,
+                introspection=settings.is_development,
             ),
             context_getter=graphql_context,
             graphql_ide="graphiql" if settings.is_development else None,
@@ -78,6 +120,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         prefix="/graphql",
     )
     install_tracking(app)
+    app.add_middleware(BodyLimit, prefix="/graphql", cap=settings.graphql_body_limit_bytes)
 
     @app.middleware("http")
     async def measure(
@@ -104,7 +147,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/metrics", tags=["ops"])
     async def metrics(request: Request) -> Response:
-        """Prometheus text; pipeline counters (lag, merges, conflicts...) come from Valkey."""
+        """Prometheus text; pipeline counters (lag, merges, conflicts...) come from Valkey.
+        With CDP_METRICS_TOKEN set, only a scraper sending it as a bearer token is answered;
+        production without it does not serve metrics at all."""
+        refused = metrics_refusal(settings, request.headers.get("authorization"))
+        if refused is not None:
+            return JSONResponse({"error": refused[1]}, status_code=refused[0])
         try:
             stats = await container_of(request).stream.stats()
         except (RedisError, OSError):

@@ -309,6 +309,7 @@ def api(
         log_config=None,
         proxy_headers=False,
         workers=workers,
+        ws_max_size=settings.graphql_body_limit_bytes,
     )
 
 

@@ -102,7 +102,10 @@ async def test_biggest_clusters_and_recent_events(container: Container) -> None:
 async def test_generic_identifiers_show_what_they_touch(container: Container) -> None:
     visitors = container.rules.generic_degree + 2
     await container.ingestion.ingest(
-        [message(anon=f"till-{i}", email="info@shop.example", at=float(i)) for i in range(visitors)]
+        [
+            message(user=f"customer-{i}", email="info@shop.example", at=float(i))
+            for i in range(visitors)
+        ]
     )
     rows = await container.graph.read(
         "explore/generic_identifiers", ws=container.settings.workspace, limit=5, neighbours=3
@@ -110,5 +113,5 @@ async def test_generic_identifiers_show_what_they_touch(container: Container) ->
     assert len(rows) == 1
     row = rows[0]
     assert (row["type"], row["links"], row["profiles"]) == ("email", visitors, visitors)
-    assert row["touches"] == [f"anonymous_id {visitors}"]
+    assert row["touches"] == [f"user_id {visitors}"]
     assert len(row["neighbours"]) == len(row["evidence"]) == 3

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import re
+import traceback
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -10,13 +13,14 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.exceptions import StrawberryGraphQLError
 from strawberry.extensions import (
+    DisableIntrospection,
     MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     QueryDepthLimiter,
     SchemaExtension,
 )
-from strawberry.types import ExecutionResult, Info
+from strawberry.types import ExecutionContext, ExecutionResult, Info
 
 import app
 from app.adapters.neo4j_db import QUERY_COUNTER
@@ -33,6 +37,10 @@ from app.entrypoints.gql.subscriptions import Subscription
 from app.entrypoints.gql.traits import TraitMutation, TraitQuery
 from app.entrypoints.health import check_readiness
 from app.errors import CdpError
+
+ERRORS_LOG = logging.getLogger("app.graphql")
+#: graphql-core's hint after an unknown name: "Cannot query field 'x' ... Did you mean 'y'?"
+_SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
 
 
 @strawberry.type(description="Whether the platform and its backing services answer.")
@@ -113,16 +121,45 @@ class AuditPersonalReads(SchemaExtension):
 
 
 class TimedSchema(strawberry.Schema):
-    """A schema whose queries and mutations must finish within a time limit."""
+    """A schema whose queries and mutations must finish within a time limit, and whose
+    errors are logged without anything a caller wrote."""
 
     time_limit: float = 10.0
+    suggestions: bool = True
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """One line per error: where it happened and what kind it was. GraphQL's own message
+        and source excerpt quote the request's literals (an e-mail in an argument), so they
+        are left out; our own errors' messages name the problem, never a value."""
+        for error in errors:
+            original = error.original_error
+            kind = "request" if original is None else type(original).__name__
+            fields: dict[str, Any] = {
+                "kind": kind,
+                "path": [str(p) for p in error.path or ()],
+                "locations": [(loc.line, loc.column) for loc in error.locations or ()],
+            }
+            if isinstance(original, CdpError):
+                fields["reason"] = str(original)
+                ERRORS_LOG.info("graphql request refused", extra=fields)
+            elif original is None or isinstance(original, StrawberryGraphQLError):
+                ERRORS_LOG.info("graphql request refused", extra=fields)
+            else:
+                fields["trace"] = "".join(traceback.format_tb(original.__traceback__))
+                ERRORS_LOG.error("graphql resolver failed", extra=fields)
 
     async def execute(self, *args: Any, **kwargs: Any) -> ExecutionResult:
         try:
-            return await asyncio.wait_for(super().execute(*args, **kwargs), self.time_limit)
+            result = await asyncio.wait_for(super().execute(*args, **kwargs), self.time_limit)
         except TimeoutError:
             message = f"Request timed out: it took longer than {self.time_limit:g} s"
             return ExecutionResult(data=None, errors=[GraphQLError(message)])
+        if not self.suggestions:
+            for error in result.errors or ():
+                error.message = _SUGGESTION.sub("", error.message)
+        return result
 
 
 #: Abuse limits: nesting, size, aliases (each alias of a field runs it again).
@@ -132,8 +169,14 @@ MAX_ALIASES = 30
 
 
 def build_schema(
-    *, count_queries: bool = False, time_limit: float = 10.0, max_depth: int = MAX_DEPTH
+    *,
+    count_queries: bool = False,
+    time_limit: float = 10.0,
+    max_depth: int = MAX_DEPTH,
+    introspection: bool = True,
 ) -> strawberry.Schema:
+    """`introspection=False` (production) also stops "Did you mean ...?" suggestions, which
+    would hand out the schema one field name at a time."""
     extensions: list[Any] = [
         lambda: QueryDepthLimiter(max_depth=max_depth),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
@@ -143,8 +186,11 @@ def build_schema(
     ]
     if count_queries:
         extensions.append(Neo4jQueryCount)
+    if not introspection:
+        extensions.append(DisableIntrospection)
     schema = TimedSchema(
         query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions
     )
     schema.time_limit = time_limit
+    schema.suggestions = introspection
     return schema

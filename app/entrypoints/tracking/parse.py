@@ -21,6 +21,7 @@ import orjson
 from pydantic import ValidationError
 
 from app.domain.messages import TrackedMessage
+from app.entrypoints.json_depth import DEPTH_LIMIT, nesting_depth
 from app.entrypoints.tracking.models import (
     BATCH_MESSAGES_LIMIT,
     MODELS,
@@ -42,9 +43,6 @@ MESSAGE_LIMIT = 32 * 1024
 BATCH_LIMIT = 500 * 1024
 #: Compressed bodies may be a little larger than their content (incompressible data).
 WIRE_SLACK = 1024
-#: Deepest nesting of objects and arrays a body may have. Real events stay under ten levels;
-#: the JSON encoder used downstream stops at 254, so deeper input must be refused here.
-DEPTH_LIMIT = 64
 DAY = 86_400.0
 
 _ENCODINGS = {"": None, "identity": None, "gzip": 31, "x-gzip": 31, "deflate": 15}
@@ -165,27 +163,6 @@ def load_object(raw: bytes) -> dict[str, Any]:
     if nesting_depth(data) > DEPTH_LIMIT:
         raise bad_request(f"body: nested more than {DEPTH_LIMIT} levels deep")
     return data
-
-
-def nesting_depth(value: Any) -> int:
-    """How deeply objects and arrays nest in a decoded JSON value (a scalar is 0)."""
-    deepest = 0
-    stack: list[tuple[Any, int]] = [(value, 0)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, dict):
-            children: Any = item.values()
-        elif isinstance(item, list):
-            children = item
-        else:
-            continue
-        depth += 1
-        if depth > deepest:
-            deepest = depth
-            if deepest > DEPTH_LIMIT:
-                return deepest
-        stack.extend((child, depth) for child in children)
-    return deepest
 
 
 def parse_instant(text: str) -> float:

@@ -10,10 +10,10 @@ from typing import Any
 import orjson
 import pytest
 
+from app.entrypoints.json_depth import DEPTH_LIMIT
 from app.entrypoints.tracking.models import BATCH_MESSAGES_LIMIT
 from app.entrypoints.tracking.parse import (
     BATCH_LIMIT,
-    DEPTH_LIMIT,
     MESSAGE_LIMIT,
     Receipt,
     TrackingError,

@@ -1,0 +1,34 @@
+"""How deeply request JSON may nest, for every endpoint that reads JSON.
+
+Real events and GraphQL variables stay under ten levels. The JSON encoder used downstream
+stops at 254 levels and Python's own decoder recurses, so deeper input is refused where it is
+read, with a 400 that says why, instead of failing later as a 500.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+DEPTH_LIMIT = 64
+
+
+def nesting_depth(value: Any) -> int:
+    """How deeply objects and arrays nest in a decoded JSON value (a scalar is 0); stops
+    counting once past DEPTH_LIMIT."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        depth += 1
+        if depth > deepest:
+            deepest = depth
+            if deepest > DEPTH_LIMIT:
+                return deepest
+        stack.extend((child, depth) for child in children)
+    return deepest
