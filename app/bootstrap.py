@@ -26,6 +26,7 @@ from app.errors import ConfigurationError
 from app.localservices.stack import effective_urls
 from app.privacy import BlindIndex, KeyStore, LocalKeyStore, load_kek
 from app.privacy.ledger import PrivacyLedger
+from app.privacy.stream_seal import StreamSeal
 from app.services.acceptance import AcceptanceService
 from app.services.actions import ConsentGate
 from app.services.apikeys import ApiKeyService
@@ -213,7 +214,8 @@ async def build_container(settings: Settings) -> Container:
     notifier = ProfileNotifier(redis, settings.workspace)
     curation = CurationService(identity, sealer, rules, golden, notifier)
     arq = await create_pool(redis_settings(settings), default_queue_name=ARQ_QUEUE)
-    stream = EventStream(redis, settings.workspace, settings.dedup_window_seconds)
+    seal = StreamSeal(keystore, settings.workspace, settings.stream_key_period_seconds)
+    stream = EventStream(redis, settings.workspace, settings.dedup_window_seconds, seal)
     acceptance = AcceptanceService(stream, settings.stream_bound, settings.retry_after_seconds)
     policy = load_consent_policy(settings.consent_file)
     ingestion = IngestionService(identity, sealer, rules, observer, golden, policy, notifier)
@@ -280,6 +282,8 @@ async def build_container(settings: Settings) -> Container:
     )
     journeys.destinations = destinations
     journeys.plugins = destinations.plugins
+    #: Plugin actions write only below the operator's data dir, one directory per kind.
+    journeys.plugin_data_dir = settings.local_dir / "plugins"
     return Container(
         settings=settings,
         graph=graph,

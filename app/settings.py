@@ -106,6 +106,9 @@ class Settings(BaseSettings):
     # Tracking pipeline.
     #: Accepted-but-unresolved messages above which the API answers 429.
     stream_bound: int = 200_000
+    #: Accepted messages wait in Valkey sealed under a key of the current period (s); a
+    #: period's key is destroyed once nothing waiting uses it (docs/privacy.md).
+    stream_key_period_seconds: int = Field(3600, ge=60, le=86_400)
     #: How long (s) a (source, messageId) pair is remembered to drop retried duplicates.
     dedup_window_seconds: int = 600
     retry_after_seconds: int = 2

@@ -117,6 +117,13 @@ async def purge_expired_events(ctx: dict[str, Any]) -> dict[str, int]:
     return deleted
 
 
+async def destroy_spent_stream_keys(ctx: dict[str, Any]) -> dict[str, int]:
+    """Destroy the stream keys no waiting message was sealed under (every 10 minutes): what
+    Valkey's files keep of acknowledged or erased messages can no longer be opened."""
+    container = _container(ctx)
+    return {"destroyed": await container.stream.destroy_spent_keys()}
+
+
 async def refresh_segments(ctx: dict[str, Any]) -> dict[str, int]:
     """Re-evaluate segments with a time window or a consent condition (every 10 minutes):
     time passes without any event, and members must leave when their window closes."""

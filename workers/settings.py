@@ -17,6 +17,7 @@ from app.bootstrap import ARQ_QUEUE, build_container, redis_settings
 from app.logs import configure_logging
 from app.settings import Settings
 from workers.jobs import (
+    destroy_spent_stream_keys,
     erase_subject,
     graph_stats,
     heartbeat,
@@ -73,12 +74,14 @@ def worker_options(settings: Settings) -> dict[str, Any]:
             purge_expired_events,
             refresh_segments,
             journey_step,
+            destroy_spent_stream_keys,
         ],
         "cron_jobs": [
             cron(heartbeat, second=0, unique=True),
             cron(resume_erasures, second=30, unique=True),
             cron(purge_expired_events, hour=3, minute=17, second=0, unique=True),
             cron(refresh_segments, minute=set(range(5, 60, 10)), second=45, unique=True),
+            cron(destroy_spent_stream_keys, minute=set(range(2, 60, 10)), second=15, unique=True),
         ],
         "on_startup": on_startup,
         "on_shutdown": on_shutdown,

@@ -7,9 +7,11 @@ entry or nothing, and the answer to the tracker is given only after the script r
 script writes nothing before its append succeeds, so a refused append never leaves
 de-duplication marks behind that would turn the tracker's retry into silent loss.
 
-An entry holds its messages in one field, `m`, joined by newlines (a message is JSON, which
-never holds a raw newline), with their number in `n`. Entries written by earlier versions,
-one field per message (`m1`, `m2`, ...), are still read.
+An entry holds its messages in one field, `m`, joined by newlines, with their number in `n`.
+Every message is sealed before it is appended (app/privacy/stream_seal.py) and opened when it
+is read, dead letters included: Valkey's memory, append-only file and snapshots never hold a
+payload in clear. Entries written by earlier versions, one plain JSON field per message (`m1`,
+`m2`, ...), are still read.
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ from typing import Any, cast
 
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
+
+from app.privacy.errors import DecryptionError
+from app.privacy.stream_seal import StreamSeal
 
 ACCEPT = """
 local backlog = tonumber(redis.call('GET', KEYS[2]) or '0')
@@ -119,9 +124,10 @@ class EventStream:
 
     GROUP = "resolvers"
 
-    def __init__(self, redis: Redis, ws: str, dedup_seconds: int) -> None:
+    def __init__(self, redis: Redis, ws: str, dedup_seconds: int, seal: StreamSeal) -> None:
         self.redis = redis
         self.ws = ws
+        self.seal = seal
         self.dedup_seconds = dedup_seconds
         prefix = f"cdp:{ws}"
         self.stream = f"{prefix}:events"
@@ -139,10 +145,9 @@ class EventStream:
     ) -> AcceptOutcome:
         """Append the messages not seen within the window; refuse all past the bound."""
         argv: list[Any] = [bound, self.dedup_seconds, len(messages), source, self.dedup_prefix]
-        for message_id, payload in messages:
-            if b"\n" in payload:
-                raise ValueError("a stream message must not contain a raw newline")
-            argv.extend((f"{source}:{message_id}", payload))
+        sealed = await self.seal.seal_many(payload for _, payload in messages)
+        for (message_id, _payload), message in zip(messages, sealed, strict=True):
+            argv.extend((f"{source}:{message_id}", message))
         result = await self._accept(keys=[self.stream, self.backlog, self.counters], args=argv)
         first, second = int(result[0]), int(result[1])
         if first < 0:
@@ -156,15 +161,28 @@ class EventStream:
             if "BUSYGROUP" not in str(exc):
                 raise
 
-    @staticmethod
-    def _entries(raw: Any) -> list[StreamEntry]:
+    def _opened(self, messages: Sequence[bytes]) -> tuple[bytes, ...]:
+        """The payloads; a message that cannot be opened is kept as it is, so the resolver
+        dead-letters it like any undecodable message instead of stopping."""
+        try:
+            return tuple(self.seal.open_many(messages))
+        except DecryptionError:
+            out: list[bytes] = []
+            for message in messages:
+                try:
+                    out.extend(self.seal.open_many([message]))
+                except DecryptionError:
+                    out.append(message)
+            return tuple(out)
+
+    def _entries(self, raw: Any) -> list[StreamEntry]:
         entries: list[StreamEntry] = []
         for entry_id, fields in raw:
             if fields is None:  # deleted while pending
                 continue
             decoded = {k.decode() if isinstance(k, bytes) else k: v for k, v in fields.items()}
             source = decoded.pop("source", b"")
-            messages = _messages(decoded)
+            messages = self._opened(_messages(decoded))
             entry_id = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
             entries.append(
                 StreamEntry(
@@ -222,7 +240,8 @@ class EventStream:
             await self.redis.hdel(self.failures, *entry_ids)  # type: ignore[misc]
 
     async def dead_letter(self, source: str, payload: bytes, reason: str) -> None:
-        await self.redis.xadd(self.dead, {"source": source, "message": payload, "reason": reason})
+        (sealed,) = await self.seal.seal_many([payload])
+        await self.redis.xadd(self.dead, {"source": source, "message": sealed, "reason": reason})
         await self.count("dead_lettered")
 
     async def dead_letters(self, count: int) -> list[tuple[str, str, bytes, str]]:
@@ -239,7 +258,8 @@ class EventStream:
         keep = [m for i, m in enumerate(entry.messages) if i not in drop]
         fields: list[Any] = []
         if keep:
-            fields = ["source", entry.source, "n", len(keep), "m", joined(keep)]
+            sealed = await self.seal.seal_many(keep)
+            fields = ["source", entry.source, "n", len(keep), "m", joined(sealed)]
         removed = len(entry.messages) - len(keep)
         result = await self._rewrite(
             keys=[self.stream, self.backlog], args=[entry.id, self.GROUP, removed, *fields]
@@ -250,9 +270,41 @@ class EventStream:
         start = f"({after}" if after else "-"
         rows = await self.redis.xrange(self.dead, min=start, count=count)
         return [
-            (i.decode(), f[b"source"].decode(), f[b"message"], f[b"reason"].decode())
+            (
+                i.decode(),
+                f[b"source"].decode(),
+                self._opened([f[b"message"]])[0],
+                f[b"reason"].decode(),
+            )
             for i, f in rows
         ]
+
+    async def oldest_sealed_period(self) -> int | None:
+        """The oldest stream-key period a waiting entry or dead letter may use (None when
+        nothing waits). Entries are in the order of their appends, and two processes may
+        append in the other order from the one they sealed in around a period's end, so the
+        period before the oldest entry's is kept too."""
+        periods: list[int] = []
+        first = await self.redis.xrange(self.stream, min="-", max="+", count=1)
+        if first:
+            entry_id, fields = first[0]
+            millis = int(entry_id.decode().split("-")[0])
+            periods.append(self.seal.period_at(millis / 1000) - 1)
+            decoded = {k.decode() if isinstance(k, bytes) else k: v for k, v in fields.items()}
+            for message in _messages(decoded)[:1]:
+                sealed_in = self.seal.period_of(message)
+                if sealed_in is not None:
+                    periods.append(sealed_in - 1)
+        start = "-"
+        while rows := await self.redis.xrange(self.dead, min=start, count=500):
+            start = "(" + rows[-1][0].decode()
+            found = (self.seal.period_of(f.get(b"message", b"")) for _, f in rows)
+            periods.extend(p for p in found if p is not None)
+        return min(periods) if periods else None
+
+    async def destroy_spent_keys(self) -> int:
+        """Destroy the stream keys nothing waiting was sealed under; returns how many."""
+        return await self.seal.destroy_spent(await self.oldest_sealed_period())
 
     async def purge_mentions(self, needles: Sequence[str]) -> int:
         """Delete entries of the workspace's change feed, segment event stream and destination

@@ -36,6 +36,31 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
     Role.ADMIN: frozenset(Capability),
 }
 
+#: What setting a trait by hand (`setTrait`) needs. A journey's `set_trait` action needs it too
+#: when the trait is personal (a plain trait comes with SEGMENTS, which saving a journey needs).
+SET_TRAIT = Capability.CURATE
+#: What a plugin's journey action needs unless it declares otherwise.
+PLUGIN_ACTION_DEFAULT = Capability.ADMIN
+
+
+def roles_with(*capabilities: Capability) -> list[Role]:
+    """The roles that carry every one of these capabilities, in the order they are declared."""
+    return [r for r in Role if set(capabilities) <= ROLE_CAPABILITIES[r]]
+
+
+def refusal(role: Role | None, capability: Capability, what: str, *with_: Capability) -> str | None:
+    """Why `role` may not do `what`, which needs `capability` (besides `with_`), or None when
+    it may. The message has the shape GraphQL uses for refused mutations and names the roles
+    that may."""
+    if role is not None and capability in ROLE_CAPABILITIES[role]:
+        return None
+    who = f"the {role.value} role" if role is not None else "an unknown role"
+    allowed = ", ".join(r.value for r in roles_with(capability, *with_)) or "none"
+    return (
+        f"Forbidden: {who} lacks '{capability.value}', which {what} needs "
+        f"(roles that may: {allowed})"
+    )
+
 
 @dataclass(frozen=True)
 class Principal:

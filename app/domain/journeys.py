@@ -165,20 +165,36 @@ def _ref(value: Any, path: str, steps: Mapping[str, Any]) -> str | None:
     return value
 
 
-#: Validators of action kinds that plugins add (kind -> raises ValueError for bad params).
-PluginActions = Mapping[str, Callable[[Mapping[str, Any]], None]]
+@dataclass(frozen=True)
+class PluginAction:
+    """What a definition needs to know of an action kind a plugin adds: the fields it takes
+    (besides `kind` and `purpose`; any other is refused) and its own check of their values
+    (raises ValueError)."""
+
+    fields: frozenset[str]
+    validate: Callable[[Mapping[str, Any]], None]
+
+
+#: Action kinds that plugins add (kind -> its fields and check).
+PluginActions = Mapping[str, PluginAction]
 
 
 def _plugin_action(spec: Mapping[str, Any], path: str, plugins: PluginActions) -> Action:
+    kind = str(spec["kind"])
+    plugin = plugins[kind]
     params = {k: v for k, v in spec.items() if k not in ("kind", "purpose")}
+    unknown = sorted(str(k)[:40] for k in params if k not in plugin.fields)
+    if unknown:
+        takes = ", ".join(["purpose", *sorted(plugin.fields)])
+        raise JourneyError(f"{path}.{unknown[0]}: not a field of {kind} (it takes {takes})")
     purpose = spec.get("purpose")
     if purpose is not None and not isinstance(purpose, str):
         raise JourneyError(f"{path}.purpose: a consent purpose")
     try:
-        plugins[str(spec["kind"])](params)
+        plugin.validate(params)
     except ValueError as exc:
         raise JourneyError(f"{path}: {exc}") from None
-    return Action(str(spec["kind"]), purpose, params)
+    return Action(kind, purpose, params)
 
 
 def _step(sid: str, raw: Any, steps: Mapping[str, Any], plugins: PluginActions) -> Step:

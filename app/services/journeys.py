@@ -7,6 +7,12 @@ record (history and statistics); an action's record is written before the action
 completed after it, so a retried job finds it and never acts twice (a webhook retried after a
 crash mid-send carries the same idempotency key). Actions that serve a purpose go through the
 consent gate and are skipped, with the reason recorded, without consent.
+
+Saving or activating a journey needs the rights its actions need (a plugin's action declares a
+capability, admin by default; `set_trait` of a personal trait needs what `setTrait` needs), and
+each version records the role of whoever saved it: a step runs only within that role's rights,
+checked again when it runs (the trait schema may have changed since), and is recorded as
+`refused` otherwise.
 """
 
 from __future__ import annotations
@@ -14,16 +20,25 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import orjson
 
 from app.adapters.identity_graph import IdentityGraph
-from app.domain.journeys import Journey, JourneyError, Step, parse_journey
+from app.domain.access import (
+    ROLE_CAPABILITIES,
+    SET_TRAIT,
+    Capability,
+    Principal,
+    Role,
+    refusal,
+)
+from app.domain.journeys import Journey, JourneyError, PluginAction, Step, parse_journey
 from app.domain.segments import dependencies
-from app.errors import Conflict, InvalidInput, NotFound
+from app.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.services.actions import ConsentGate
 from app.services.destinations import DestinationService
 from app.services.keys import Sealer
@@ -70,6 +85,28 @@ class RunView:
 EMIT_ATTEMPTS = 3
 
 
+@dataclass(frozen=True)
+class StoredVersion:
+    """A version as the worker runs it: the definition, and the role of whoever saved it
+    (None when unknown: then nothing beyond what any journey may do runs)."""
+
+    journey: Journey
+    role: Role | None
+
+
+def saver_role(by_role: Any, by: Any) -> Role | None:
+    """The role a version was saved with; versions saved before roles were recorded name it
+    as the first part of `by` (`marketer:growth`). None when neither says."""
+    raw: Any = by_role
+    if raw is None:
+        head, sep, _ = str(by or "").partition(":")
+        raw = head if sep else None
+    try:
+        return Role(raw) if isinstance(raw, str) else None
+    except ValueError:
+        return None
+
+
 class JourneyService:
     def __init__(
         self,
@@ -92,13 +129,64 @@ class JourneyService:
         self.notifier = notifier
         self.enqueue = enqueue
         self.clock = clock
-        self._versions: dict[tuple[str, int], Journey] = {}
+        self._versions: dict[tuple[str, int], StoredVersion] = {}
         #: Set by the composition root (destinations are built after journeys).
         self.destinations: DestinationService | None = None
         self.plugins: PluginRegistry | None = None
+        #: Where plugin actions may write: each gets `<plugin_data_dir>/<kind>` (none if unset).
+        self.plugin_data_dir: Path | None = None
 
-    def _plugin_actions(self) -> dict[str, Callable[[Mapping[str, Any]], None]]:
-        return {k: p.validate for k, p in (self.plugins.actions if self.plugins else {}).items()}
+    def _plugin_actions(self) -> dict[str, PluginAction]:
+        if self.plugins is None:
+            return {}
+        rules = self.plugins.action_rules
+        return {
+            kind: PluginAction(rules[kind].fields, plugin.validate)
+            for kind, plugin in self.plugins.actions.items()
+            if kind in rules
+        }
+
+    def _plugin_capability(self, kind: str) -> Capability | None:
+        """What a plugin action needs; None for a built-in kind."""
+        if self.plugins is None or kind not in self.plugins.action_rules:
+            return None
+        return self.plugins.action_rules[kind].capability
+
+    async def refusals(self, journey: Journey, role: Role | None) -> list[str]:
+        """Why a caller with `role` may not have this journey run, one reason per step it may
+        not use (empty: it may)."""
+        found: list[str] = []
+        for step in journey.steps.values():
+            reason = await self._step_refusal(step, role)
+            if reason is not None:
+                found.append(reason)
+        return found
+
+    async def _step_refusal(self, step: Step, role: Role | None) -> str | None:
+        action = step.action
+        if action is None:
+            return None
+        where = f"steps.{step.id}.action"
+        needed = self._plugin_capability(action.kind)
+        if needed is not None:
+            return refusal(role, needed, f"the {action.kind} action ({where})", Capability.SEGMENTS)
+        if action.kind == "set_trait":
+            field = (await self.profiles.golden.effective_schema()).classify(
+                str(action.params["name"])
+            )
+            if field is not None and field.pii == "personal":
+                return refusal(
+                    role,
+                    SET_TRAIT,
+                    f"set_trait of the personal trait {field.name} ({where})",
+                    Capability.SEGMENTS,
+                )
+        return None
+
+    async def _check_rights(self, journey: Journey, caller: Principal) -> None:
+        found = await self.refusals(journey, caller.role)
+        if found:
+            raise Forbidden(found[0])
 
     # -- definitions -------------------------------------------------------------------------
 
@@ -132,7 +220,14 @@ class JourneyService:
         destinations = (
             {d.name for d in await self.destinations.all()} if self.destinations else set()
         )
+        schema = await self.profiles.golden.effective_schema()
         for step in journey.steps.values():
+            if step.action is not None and step.action.kind == "set_trait":
+                wanted = str(step.action.params["name"])
+                if schema.classify(wanted) is None:
+                    raise InvalidInput(
+                        f"steps.{step.id}.action.name: {wanted[:40]!r} is not a declared trait"
+                    )
             if step.action is not None and step.action.kind == "send_to_destination":
                 wanted = str(step.action.params["destination"])
                 if wanted not in destinations:
@@ -144,19 +239,32 @@ class JourneyService:
                     raise InvalidInput(f"steps.{step.id}.action.{exc}") from None
         return journey
 
-    async def save(self, raw: Any, by: str) -> JourneyView:
+    async def save(self, raw: Any, caller: Principal) -> JourneyView:
+        """Validate and store a new version. Refused (`Forbidden`) when the caller's role may not
+        use one of its actions; the version records that role, the rights its steps run with."""
         journey = await self.validate(raw)
+        await self._check_rights(journey, caller)
         await self.graph.run_write(
             "journeys/save",
             name=journey.name,
             description=journey.description,
             definition=orjson.dumps(journey.source, option=orjson.OPT_SORT_KEYS).decode(),
             at=self.clock(),
-            by=by,
+            by=caller.actor,
+            by_role=caller.role.value,
         )
         return await self.get(journey.name)
 
-    async def set_active(self, name: str, active: bool) -> JourneyView:
+    async def set_active(self, name: str, active: bool, caller: Principal) -> JourneyView:
+        """Activate or pause. Activating needs the rights the current version's actions need;
+        pausing is always allowed."""
+        if active:
+            current = await self.get(name)
+            try:
+                journey = parse_journey(current.definition, self._plugin_actions())
+            except JourneyError as exc:
+                raise InvalidInput(f"the stored definition no longer validates: {exc}") from None
+            await self._check_rights(journey, caller)
         rows = await self.graph.run_write(
             "journeys/set_active", name=name, active=active, at=self.clock()
         )
@@ -185,13 +293,19 @@ class JourneyService:
             raise NotFound("no journey with that name")
         return found
 
-    async def _version(self, name: str, version: int) -> Journey:
+    async def _version(self, name: str, version: int) -> StoredVersion:
+        """A stored version; InvalidInput if its definition no longer validates (a plugin gone
+        or changed since it was saved)."""
         cached = self._versions.get((name, version))
         if cached is None:
             rows = await self.graph.read("journeys/version", name=name, version=version)
             if not rows:
                 raise NotFound("journey version gone")
-            cached = parse_journey(orjson.loads(rows[0]["definition"]), self._plugin_actions())
+            try:
+                journey = parse_journey(orjson.loads(rows[0]["definition"]), self._plugin_actions())
+            except JourneyError as exc:
+                raise InvalidInput(f"the stored definition no longer validates: {exc}") from None
+            cached = StoredVersion(journey, saver_role(rows[0]["by_role"], rows[0]["by"]))
             self._versions[(name, version)] = cached
         return cached
 
@@ -207,7 +321,11 @@ class JourneyService:
         for view in await self.all():
             if not view.active:
                 continue
-            journey = await self._version(view.name, view.version)
+            try:
+                journey = (await self._version(view.name, view.version)).journey
+            except InvalidInput as exc:
+                log.warning("journey %s not started: %s", view.name, exc)
+                continue
             trigger = journey.trigger
             if trigger.event is not None:
                 candidates = sorted(
@@ -268,7 +386,10 @@ class JourneyService:
             run = await self._run(row["id"])
             if run is None:
                 continue
-            journey = await self._version(run["journey"], int(run["version"]))
+            try:
+                journey = (await self._version(run["journey"], int(run["version"]))).journey
+            except InvalidInput:
+                continue  # its next job ends it (step)
             step = journey.steps[run["step"]]
             await self._record(run, step, "event_arrived", "the awaited event arrived", {})
             seq = await self._advance(run, step.next)
@@ -329,7 +450,13 @@ class JourneyService:
         run = await self._run(run_id)
         if run is None or run["status"] in FINISHED or int(run["seq"]) != seq:
             return "stale"
-        journey = await self._version(run["journey"], int(run["version"]))
+        try:
+            stored = await self._version(run["journey"], int(run["version"]))
+        except InvalidInput as exc:
+            log.warning("journey run %s ended: %s", run_id, exc)
+            await self._advance(run, None, status="failed", exit_reason=str(exc)[:300])
+            return "failed"
+        journey = stored.journey
         if run["status"] == "waiting":
             step = journey.steps[run["step"]]
             if step.until_event is not None:
@@ -359,9 +486,9 @@ class JourneyService:
                 if await self._advance(run, step.next if met else step.otherwise) is None:
                     return "stale"
                 continue
-            outcome = await self._act(run, step)
-            if outcome == "failed":
-                await self._advance(run, None, status="failed", exit_reason=f"{step.id} failed")
+            outcome = await self._act(run, step, stored.role)
+            if outcome in ("failed", "refused"):
+                await self._advance(run, None, status="failed", exit_reason=f"{step.id} {outcome}")
                 return "failed"
             if await self._advance(run, step.next) is None:
                 return "stale"
@@ -386,19 +513,24 @@ class JourneyService:
         await self.enqueue(run["id"], int(rows[0]["seq"]), seconds)
         return "waiting"
 
-    async def _act(self, run: dict[str, Any], step: Step) -> str:
-        """One action, at most once per visit, through the consent gate when it has a purpose."""
+    async def _act(self, run: dict[str, Any], step: Step, role: Role | None) -> str:
+        """One action, at most once per visit, only within the rights of the role that saved
+        the version (`refused` otherwise), through the consent gate when it has a purpose."""
         assert step.action is not None
         key = f"{run['id']}:{run['seq']}"
         done = await self.graph.read("journeys/step_record", key=key)
-        if done and done[0]["outcome"] in ("taken", "skipped"):
+        if done and done[0]["outcome"] in ("taken", "skipped", "refused"):
             return str(done[0]["outcome"])  # a retried job: the first attempt acted already
+        refused = await self._step_refusal(step, role)
+        if refused is not None:
+            await self._record(run, step, "refused", refused.removeprefix("Forbidden: "), {})
+            return "refused"
         await self._record(run, step, "started", "", {})
         action = step.action
         profile = run["profile"]
 
         async def perform() -> dict[str, Any]:
-            return await self._perform(run, step, key)
+            return await self._perform(run, step, key, role)
 
         try:
             if action.purpose is None:
@@ -409,6 +541,9 @@ class JourneyService:
                     profile, action.purpose, f"journey:{run['journey']}:{step.id}", perform
                 )
                 outcome, reason, detail = record.outcome, record.reason, record.detail
+        except Forbidden as exc:  # the rights check of the write itself (a schema change since)
+            await self._record(run, step, "refused", str(exc).removeprefix("Forbidden: "), {})
+            return "refused"
         except Exception as exc:
             log.warning("journey action failed: %s", type(exc).__name__)
             await self._record(run, step, "failed", type(exc).__name__, {})
@@ -416,7 +551,9 @@ class JourneyService:
         await self._record(run, step, outcome, reason, detail)
         return outcome
 
-    async def _perform(self, run: dict[str, Any], step: Step, key: str) -> dict[str, Any]:
+    async def _perform(
+        self, run: dict[str, Any], step: Step, key: str, role: Role | None
+    ) -> dict[str, Any]:
         assert step.action is not None
         params = step.action.params
         profile = run["profile"]
@@ -437,7 +574,11 @@ class JourneyService:
             return {"status": delivery.status, "attempts": delivery.attempts}
         if kind == "set_trait":
             await self.profiles.set_trait(
-                profile, str(params["name"]), params["value"], f"journey:{run['journey']}"
+                profile,
+                str(params["name"]),
+                params["value"],
+                f"journey:{run['journey']}",
+                personal_allowed=role is not None and SET_TRAIT in ROLE_CAPABILITIES[role],
             )
             return {"trait": params["name"]}
         if kind in ("add_tag", "remove_tag"):
@@ -447,7 +588,7 @@ class JourneyService:
             return {"tag": params["tag"]}
         plugin = self.plugins.actions.get(kind) if self.plugins else None
         if plugin is not None:
-            ctx = DeliveryContext(self.sender, key, self.clock)
+            ctx = DeliveryContext(self.sender, key, self.clock, self._plugin_dir(kind))
             return dict(await plugin.run(profile, params, ctx))
         if kind == "send_to_destination":
             if self.destinations is None:
@@ -465,6 +606,15 @@ class JourneyService:
             return {"item": sent}
         assert kind == "emit_event"
         return await self._emit(run, str(params["event"]), key)
+
+    def _plugin_dir(self, kind: str) -> Path | None:
+        """The directory a plugin action may write to, made on first use (kinds are plain
+        names, checked when plugins load)."""
+        if self.plugin_data_dir is None:
+            return None
+        directory = self.plugin_data_dir / kind
+        directory.mkdir(parents=True, exist_ok=True)
+        return directory
 
     async def _emit(self, run: dict[str, Any], name: str, key: str) -> dict[str, Any]:
         event_id = f"{self.graph.ws}:journey:{key}"

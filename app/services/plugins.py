@@ -11,20 +11,29 @@ Every plugin is a class (or an instance) with a `kind`, the name definitions use
   (raise to fail the batch: it is retried, then dead-lettered); items carry ids, event names
   and plain traits, never personal values;
 - action: `validate(params)` and `async run(profile_id, params, ctx) -> dict` (details for the
-  run's history: ids and counts); journeys run it through the consent gate;
+  run's history: ids and counts); journeys run it through the consent gate. It may declare
+  `fields` (the definition fields it takes besides `kind` and `purpose`; any other is refused,
+  none when it declares none) and `capability` (what a caller's role needs to save or activate
+  a journey using it, a value of app.domain.access.Capability; `admin` when it declares none).
+  Its kind is a plain name (lower case letters, digits, _): `ctx.data_dir` is the directory
+  the operator's data dir gives it, the only place it should write files;
 - source: `parse(body: bytes, headers: Mapping[str, str]) -> list[dict]`, Segment-spec
   messages (raise ValueError naming the problem: the caller gets a 400).
-`ctx` gives the shared signed sender, an idempotency key and the clock.
+`ctx` gives the shared signed sender, an idempotency key, the clock and (for actions) the
+action's own data directory.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
+from pathlib import Path
 from typing import Any, Protocol
 
+from app.domain.access import PLUGIN_ACTION_DEFAULT, Capability
 from app.services.outbound import WebhookSender
 
 log = logging.getLogger(__name__)
@@ -36,6 +45,8 @@ GROUPS = {
 }
 #: What each kind of plugin must have, besides `kind`.
 REQUIRED = {"destinations": "deliver", "actions": "run", "sources": "parse"}
+#: An action's kind also names its data directory: a plain name.
+ACTION_KIND = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
 
 @dataclass(frozen=True)
@@ -43,6 +54,33 @@ class DeliveryContext:
     sender: WebhookSender
     idempotency_key: str
     now: Callable[[], float]
+    #: For a journey action: the directory it may write to (under the platform's data dir).
+    data_dir: Path | None = None
+
+
+@dataclass(frozen=True)
+class ActionRules:
+    """What the platform enforces around a plugin's journey action."""
+
+    #: What the role of whoever saves or activates a journey using it must carry.
+    capability: Capability
+    #: The definition fields it takes besides `kind` and `purpose`.
+    fields: frozenset[str]
+
+
+def action_rules(plugin: Any) -> ActionRules:
+    """An action plugin's declared `capability` (admin when absent) and `fields` (none when
+    absent), checked; a TypeError names what is wrong."""
+    declared = getattr(plugin, "capability", PLUGIN_ACTION_DEFAULT)
+    try:
+        capability = Capability(declared)
+    except ValueError:
+        names = ", ".join(c.value for c in Capability)
+        raise TypeError(f"`capability` must be one of {names}") from None
+    fields = getattr(plugin, "fields", ())
+    if isinstance(fields, str | bytes) or not all(isinstance(f, str) for f in fields):
+        raise TypeError("`fields` must be a collection of field names")
+    return ActionRules(capability, frozenset(fields) - {"kind", "purpose"})
 
 
 class DestinationPlugin(Protocol):
@@ -75,6 +113,8 @@ class SourcePlugin(Protocol):
 class PluginRegistry:
     destinations: dict[str, DestinationPlugin] = field(default_factory=dict)
     actions: dict[str, ActionPlugin] = field(default_factory=dict)
+    #: action kind -> the capability it needs and the fields it takes
+    action_rules: dict[str, ActionRules] = field(default_factory=dict)
     sources: dict[str, SourcePlugin] = field(default_factory=dict)
     #: entry-point name -> what went wrong, for plugins that could not be loaded
     broken: dict[str, str] = field(default_factory=dict)
@@ -106,6 +146,10 @@ def load_plugins(builtin: Sequence[DestinationPlugin]) -> PluginRegistry:
                     raise TypeError(f"needs a `kind` string and a `{method}` method")
                 if kind in found:
                     raise ValueError(f"kind {kind!r} is taken")
+                if family == "actions":
+                    if not ACTION_KIND.match(kind):
+                        raise TypeError("an action's `kind` is lower case letters, digits and _")
+                    registry.action_rules[kind] = action_rules(instance)
                 found[kind] = instance
                 where = f"{point.value} ({point.dist.name if point.dist else '?'})"
                 origins[kind] = where

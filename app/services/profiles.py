@@ -11,6 +11,7 @@ from typing import Any
 import orjson
 
 from app.adapters.identity_graph import IdentityGraph, IdentityTx
+from app.domain.access import SET_TRAIT
 from app.domain.traits import (
     MANUAL,
     Candidate,
@@ -20,7 +21,7 @@ from app.domain.traits import (
     mask,
     normalise_name,
 )
-from app.errors import InvalidInput, NotFound
+from app.errors import Forbidden, InvalidInput, NotFound
 from app.privacy import DecryptionError
 from app.services.curation import CurationService
 from app.services.keys import Sealer
@@ -260,11 +261,21 @@ class ProfileService:
             candidates=tuple(view(c) for c in ranked),
         )
 
-    async def set_trait(self, profile_id: str, name: str, value: Any, by: str) -> None:
-        """Record a manual observation (source `manual`) on the profile and re-decide it."""
-        field = (await self.golden.effective_schema()).classify(name)
+    async def set_trait(
+        self, profile_id: str, name: str, value: Any, by: str, *, personal_allowed: bool = True
+    ) -> None:
+        """Record a manual observation (source `manual`) on the profile and re-decide it.
+        `personal_allowed`: whether the writer's role carries what setting a personal trait
+        needs (app.domain.access.SET_TRAIT); a personal trait is refused (`Forbidden`) if not,
+        decided on the same schema the value is observed with."""
+        schema = await self.golden.effective_schema()
+        field = schema.classify(name)
         if field is None:
             raise InvalidInput(f"{normalise_name(name) or 'trait'}: not a declared trait")
+        if field.pii == "personal" and not personal_allowed:
+            raise Forbidden(
+                f"Forbidden: {field.name} is a personal trait; setting it needs '{SET_TRAIT.value}'"
+            )
         try:
             coerce(field, value)
         except TraitError as exc:
@@ -280,7 +291,7 @@ class ProfileService:
             data_key = (await self.sealer.data_keys([owner], create=True))[owner]
             found, refused = self.observer.observe(
                 [(field.name, value)],
-                await self.golden.effective_schema(),
+                schema,
                 owner=owner,
                 data_key=data_key,
                 source=MANUAL,

@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from app.bootstrap import Container
+from app.domain.access import Capability, Principal, Role
 from app.errors import InvalidInput
 from app.services.destinations import WebhookDestination
 from app.services.plugins import load_plugins
@@ -20,6 +21,8 @@ from app.services.segments.engine import ProfileChanges
 from tests.messages import message
 
 pytestmark = pytest.mark.integration
+
+ADMIN = Principal("test-admin", "tester", Role.ADMIN)
 
 
 @pytest.fixture
@@ -32,6 +35,24 @@ def broken_distribution(tmp_path: Path) -> Iterator[None]:
         "[graph_cdp.destinations]\n"
         "missing = cdp_no_such_module:Destination\n"
         "shapeless = json:dumps\n"
+        "[graph_cdp.actions]\n"
+        "overreaching = cdp_broken_actions:Overreaching\n"
+        "loose_fields = cdp_broken_actions:LooseFields\n"
+        "odd_kind = cdp_broken_actions:OddKind\n"
+        "open_to_marketers = cdp_broken_actions:OpenToMarketers\n"
+    )
+    (tmp_path / "cdp_broken_actions.py").write_text(
+        "class _Action:\n"
+        "    def validate(self, params): pass\n"
+        "    async def run(self, profile_id, params, ctx): return {}\n"
+        "class Overreaching(_Action):\n"
+        "    kind, capability = 'overreaching', 'root'\n"
+        "class LooseFields(_Action):\n"
+        "    kind, fields = 'loose_fields', 'path'\n"
+        "class OddKind(_Action):\n"
+        "    kind = '../odd'\n"
+        "class OpenToMarketers(_Action):\n"
+        "    kind, capability = 'open_to_marketers', 'segments'\n"
     )
     sys.path.insert(0, str(tmp_path))
     try:
@@ -46,6 +67,16 @@ def test_a_broken_plugin_is_reported_and_the_rest_still_load(broken_distribution
     assert "cdp-example-destination" in registry.origin["ndjson_file"]
     assert registry.broken["missing"].startswith("ModuleNotFoundError")
     assert "needs a `kind`" in registry.broken["shapeless"]
+    # Action plugins: a capability that is not one, fields that are not a collection of names,
+    # a kind that is not a plain name are refused; without `fields` an action takes none, and
+    # only what it declares opens it to roles other than admin.
+    assert "`capability` must be one of" in registry.broken["overreaching"]
+    assert "`fields` must be a collection" in registry.broken["loose_fields"]
+    assert "lower case letters" in registry.broken["odd_kind"]
+    rules = registry.action_rules["open_to_marketers"]
+    assert (rules.capability, rules.fields) == (Capability.SEGMENTS, frozenset())
+    assert registry.action_rules["example_note"].capability == Capability.ADMIN
+    assert registry.action_rules["example_note"].fields == {"note"}
 
 
 async def test_the_example_plugin_delivers_through_its_entry_point(
@@ -96,8 +127,9 @@ async def test_a_source_plugin_feeds_the_pipeline(container: Container, api_url:
     assert view is not None and await container.profiles.event_count(view.id) == 1
 
 
-async def test_an_action_plugin_runs_in_a_journey(container: Container, tmp_path: Path) -> None:
-    notes = tmp_path / "notes.ndjson"
+async def test_an_action_plugin_runs_in_a_journey(container: Container) -> None:
+    notes = container.settings.local_dir / "plugins" / "example_note" / "notes.ndjson"
+    before = notes.read_text().splitlines() if notes.exists() else []
     await container.ingestion.ingest([message(user="noted")])
     view = await container.profiles.profile_by_identifier("user_id", "noted")
     assert view is not None
@@ -106,26 +138,32 @@ async def test_an_action_plugin_runs_in_a_journey(container: Container, tmp_path
             "name": "note_it",
             "trigger": {"event": "Noted"},
             "start": "note",
-            "steps": {
-                "note": {
-                    "type": "action",
-                    "action": {"kind": "example_note", "note": "hello", "path": str(notes)},
-                }
-            },
+            "steps": {"note": {"type": "action", "action": {"kind": "example_note", "note": "hi"}}},
         },
-        "tester",
+        ADMIN,
     )
-    await container.journeys.set_active("note_it", True)
+    await container.journeys.set_active("note_it", True, ADMIN)
     await container.journeys.on_changes(ProfileChanges(events={view.id: {"Noted"}}), [])
     [run] = await container.journeys.runs_of(view.id)
     assert await container.journeys.step(run.id, 0) == "completed"
-    assert json.loads(notes.read_text())["note"] == "hello"
-    with pytest.raises(InvalidInput, match="note: a non-empty text"):
-        await container.journeys.validate(
-            {
-                "name": "x",
-                "trigger": {"event": "E"},
-                "start": "a",
-                "steps": {"a": {"type": "action", "action": {"kind": "example_note"}}},
-            }
-        )
+    [line] = notes.read_text().splitlines()[len(before) :]
+    assert json.loads(line)["note"] == "hi"
+    assert container.journeys.plugins is not None
+    assert container.journeys.plugins.action_rules["example_note"].capability == "admin"
+    for action, problem in [
+        ({"kind": "example_note"}, "steps.a.action: note: a non-empty text"),
+        (
+            {"kind": "example_note", "note": "x", "path": "/tmp/x"},
+            "steps.a.action.path: not a field of example_note (it takes purpose, note)",
+        ),
+    ]:
+        with pytest.raises(InvalidInput) as caught:
+            await container.journeys.validate(
+                {
+                    "name": "x",
+                    "trigger": {"event": "E"},
+                    "start": "a",
+                    "steps": {"a": {"type": "action", "action": action}},
+                }
+            )
+        assert str(caught.value).startswith(problem), str(caught.value)

@@ -14,7 +14,7 @@ from strawberry.permission import BasePermission
 from strawberry.types import Info
 
 from app.bootstrap import Container
-from app.domain.access import Capability, Principal
+from app.domain.access import SET_TRAIT, Capability, Principal
 from app.entrypoints.gql.loaders import Loaders
 from app.errors import Forbidden, Unauthorized
 
@@ -94,6 +94,12 @@ class CanRead(_Requires):
 
 class CanCurate(_Requires):
     capability = Capability.CURATE
+
+
+class CanSetTraits(_Requires):
+    """`setTrait`; a journey's `set_trait` of a personal trait needs the same (access.py)."""
+
+    capability = SET_TRAIT
 
 
 class CanManageSegments(_Requires):

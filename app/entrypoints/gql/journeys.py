@@ -129,7 +129,7 @@ class JourneyMutation:
     )
     async def save_journey(self, info: Info[Context, Any], definition: JSON) -> JourneyResult:
         try:
-            view = await info.context.container.journeys.save(definition, info.context.actor)
+            view = await info.context.container.journeys.save(definition, info.context.caller)
         except InvalidInput as exc:
             return InvalidJourney(message=str(exc))
         return Journey.from_view(view)
@@ -142,7 +142,11 @@ class JourneyMutation:
         self, info: Info[Context, Any], name: str, active: bool
     ) -> JourneyResult:
         try:
-            view = await info.context.container.journeys.set_active(name, active)
+            view = await info.context.container.journeys.set_active(
+                name, active, info.context.caller
+            )
         except NotFound as exc:
             return JourneyNotFound(message=str(exc))
+        except InvalidInput as exc:
+            return InvalidJourney(message=str(exc))
         return Journey.from_view(view)

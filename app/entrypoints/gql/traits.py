@@ -8,7 +8,8 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from app.entrypoints.gql.context import CanCurate, CanRead, Context, IsAdmin
+from app.domain.access import SET_TRAIT
+from app.entrypoints.gql.context import CanRead, CanSetTraits, Context, IsAdmin
 from app.errors import InvalidInput, NotFound
 from app.services.profiles import CandidateView, TraitProvenance
 
@@ -114,14 +115,20 @@ class TraitMutation:
     @strawberry.mutation(
         description="Record a manual value (source `manual`, trusted most by default) and "
         "re-decide the trait.",
-        permission_classes=[CanCurate],
+        permission_classes=[CanSetTraits],
     )
     async def set_trait(
         self, info: Info[Context, Any], profile_id: str, name: str, value: JSON
     ) -> SetTraitResult:
         profiles = info.context.container.profiles
         try:
-            await profiles.set_trait(profile_id, name, value, by=info.context.actor)
+            await profiles.set_trait(
+                profile_id,
+                name,
+                value,
+                by=info.context.actor,
+                personal_allowed=info.context.caller.can(SET_TRAIT),
+            )
         except (InvalidInput, NotFound) as exc:
             return TraitRefused(message=str(exc))
         return TraitSet(profile_id=profile_id, trait=await trait_decision(info, profile_id, name))

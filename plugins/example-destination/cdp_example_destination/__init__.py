@@ -9,9 +9,14 @@ batch; `ctx.sender` is the platform's signed HTTP sender for plugins that call o
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+#: The file NoteAction appends to, in the directory the platform gives it.
+NOTES_FILE = "notes.ndjson"
+MAX_NOTE = 1000
 
 
 class NdjsonFileDestination:
@@ -38,25 +43,42 @@ class NdjsonFileDestination:
 
 
 class NoteAction:
-    """A journey action: `{"kind": "example_note", "note": "..."}` records a note in a file
-    (a stand-in for a call to another system); it says what it did for the run's history."""
+    """A journey action: `{"kind": "example_note", "note": "..."}` records a note (a stand-in
+    for a call to another system); it says what it did for the run's history.
+
+    Where the note goes is the operator's choice, never the journey's: the file
+    `notes.ndjson` in the directory the platform gives the action (`ctx.data_dir`, under the
+    platform's data dir). A definition gives only the note; any other field is refused.
+    """
 
     kind = "example_note"
+    #: The definition fields it takes (besides `kind` and `purpose`); the platform refuses
+    #: any other.
+    fields = ("note",)
+    #: Who may save or activate a journey using it: it writes on the worker's disk, so only
+    #: admins (the platform's default for plugin actions, declared here to be explicit).
+    capability = "admin"
 
     def validate(self, params: Mapping[str, Any]) -> None:
-        if not isinstance(params.get("note"), str) or not params["note"]:
-            raise ValueError("note: a non-empty text")
-        if not isinstance(params.get("path"), str):
-            raise ValueError("path: the file to write to")
+        unknown = sorted(str(k)[:40] for k in params if k not in self.fields)
+        if unknown:
+            raise ValueError(f"{unknown[0]}: not a field of {self.kind} (it takes note)")
+        note = params.get("note")
+        if not isinstance(note, str) or not note or len(note) > MAX_NOTE:
+            raise ValueError(f"note: a non-empty text of at most {MAX_NOTE} characters")
 
     async def run(self, profile_id: str, params: Mapping[str, Any], ctx: Any) -> dict[str, Any]:
-        with Path(str(params["path"])).open("a", encoding="utf-8") as out:
-            out.write(
-                json.dumps(
-                    {"profile": profile_id, "note": params["note"], "key": ctx.idempotency_key}
-                )
-                + "\n"
-            )
+        directory = getattr(ctx, "data_dir", None)
+        if directory is None:
+            raise RuntimeError("no data directory: the platform did not configure one")
+        line = json.dumps(
+            {"profile": profile_id, "note": str(params["note"]), "key": ctx.idempotency_key}
+        )
+        # A fixed name in the operator's directory, never followed through a symbolic link.
+        path = Path(directory) / NOTES_FILE
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+        with os.fdopen(fd, "a", encoding="utf-8") as out:
+            out.write(line + "\n")
         return {"noted": True}
 
 

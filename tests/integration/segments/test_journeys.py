@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from app.bootstrap import Container
+from app.domain.access import Principal, Role
 from app.errors import InvalidInput
 from app.services.journeys import JourneyService
 from app.services.outbound import WebhookSender, parse_networks, verify
@@ -20,6 +21,8 @@ from tests.messages import message
 from tests.webhooks import Receiver
 
 pytestmark = pytest.mark.integration
+
+ADMIN = Principal("test-admin", "tester", Role.ADMIN)
 
 
 def welcome(url: str) -> dict[str, Any]:
@@ -130,8 +133,8 @@ async def test_a_welcome_series_runs_end_to_end(container: Container, receiver: 
         source=None,
         by="tester",
     )
-    await journeys.save(welcome(receiver.url), "tester")
-    await journeys.set_active("welcome_series", True)
+    await journeys.save(welcome(receiver.url), ADMIN)
+    await journeys.set_active("welcome_series", True, ADMIN)
     signed_up = ProfileChanges(events={ann: {"Signed Up"}, bob: {"Signed Up"}})
     assert await journeys.on_changes(signed_up, []) == 2
     assert await journeys.on_changes(signed_up, []) == 0  # no re-entry while in flight
@@ -245,7 +248,7 @@ async def test_bad_journeys_are_refused_naming_the_problem(container: Container)
     journeys = _service(container, Driver())
     for raw, expected in cases:
         with pytest.raises(InvalidInput) as caught:
-            await journeys.save(raw, "tester")
+            await journeys.save(raw, ADMIN)
         assert str(caught.value).startswith(expected), str(caught.value)
 
 
@@ -266,9 +269,9 @@ async def test_a_trait_change_triggers_only_journeys_watching_that_trait(
             "start": "tag",
             "steps": {"tag": {"type": "action", "action": {"kind": "add_tag", "tag": "pro"}}},
         },
-        "tester",
+        ADMIN,
     )
-    await container.journeys.set_active("upgraded", True)
+    await container.journeys.set_active("upgraded", True, ADMIN)
     await feed.step(block_ms=100)
     await container.profiles.set_trait(pid, "company", "Acme", "tester")
     await feed.step(block_ms=100)
