@@ -2,12 +2,17 @@
 can re-key), segment changes and events, delivered in batches through a plugin.
 
 Items wait in a Valkey stream per destination (its outbox), filled by the change-feed
-consumer. A delivery loop in the worker takes a batch, keeps the items whose profile may be
-used for the destination's purpose (the others are counted as skipped), and hands them to the
+consumer for active destinations only: while a destination is stopped nothing is queued for
+it, and nothing is backfilled when it starts again (erasure notices are the exception: they are
+queued for a stopped destination that forwards erasures, and go once it is started). A
+delivery loop in the worker takes a batch, keeps the items whose profile may be used for the
+destination's purpose (the others are counted as skipped), and hands them to the
 destination's kind: `webhook` (signed JSON batches) and `segment` (Segment's batch format, to
 any tool that speaks it) are built in; more come from plugins. A batch that fails is retried
 with back-off; after `max_attempts` it moves to the destination's dead letters, which can be
-replayed. Erasures are forwarded (as ids) to destinations that ask for them.
+replayed. A batch whose target the outbound guard refuses is not retried: it moves to the dead
+letters at once, with the refusal as its reason. Erasures are forwarded (as ids) to
+destinations that ask for them.
 """
 
 from __future__ import annotations
@@ -23,9 +28,10 @@ from typing import Any
 
 import orjson
 from redis.asyncio import Redis
+from redis.typing import EncodableT, FieldT
 
 from app.adapters.identity_graph import IdentityGraph
-from app.errors import InvalidInput, NotFound
+from app.errors import CdpError, InvalidInput, NotFound
 from app.services.consent import ConsentService
 from app.services.keys import Sealer
 from app.services.outbound import OutboundRefused, WebhookSender
@@ -51,6 +57,10 @@ class Destination:
 
 class DeliveryFailed(Exception):
     """The receiver did not take the batch."""
+
+
+class DestinationStopped(CdpError):
+    """The destination is not active: nothing is queued for it."""
 
 
 class WebhookDestination:
@@ -251,9 +261,9 @@ class DestinationService:
     async def enqueue(
         self, changes: ProfileChanges, memberships: Sequence[MembershipChange]
     ) -> int:
-        """Items for every destination that listens to their topic (ids, event names, plain
-        traits only)."""
-        destinations = await self.all()
+        """Items for every active destination that listens to their topic (ids, event names,
+        plain traits only). A stopped destination gets nothing, then or later."""
+        destinations = [d for d in await self.all() if d.active]
         if not destinations:
             return 0
         changed = sorted(p for p, kinds in changes.kinds.items() if "traits" in kinds)
@@ -296,14 +306,18 @@ class DestinationService:
         return total
 
     async def send(self, name: str, item: Mapping[str, Any]) -> str:
-        """One item into a destination's outbox (a journey's send_to_destination)."""
+        """One item into a destination's outbox (a journey's send_to_destination); refused
+        while the destination is stopped."""
         destination = await self.get(name)
+        if not destination.active:
+            raise DestinationStopped("the destination is stopped: nothing is queued for it")
         entry = {**item, "id": f"{name}:{item.get('key', self.clock())}", "at": self.clock()}
         await self._append(destination, [entry])
         return str(entry["id"])
 
     async def forward_erasure(self, profile_ids: Sequence[str], request_id: str) -> int:
-        """Tell destinations that forward erasures which profiles are gone (ids only)."""
+        """Tell destinations that forward erasures which profiles are gone (ids only); a
+        stopped one gets the notice too, delivered once it is started."""
         total = 0
         for d in await self.all():
             if d.forward_erasures:
@@ -342,6 +356,11 @@ class DestinationService:
                 key = f"{destination.name}:{ids[0].decode()}:{ids[-1].decode()}"
                 ctx = DeliveryContext(self.sender, key, self.clock)
                 await plugin.deliver(allowed, destination.config, ctx)
+        except OutboundRefused as exc:
+            # The target may not be called: final at once, never retried.
+            log.warning("destination %s: target refused (%s)", destination.name, exc)
+            await self._dead_letter(destination, entries, "OutboundRefused", str(exc))
+            return len(entries)
         except Exception as exc:
             await self.redis.hincrby(stats, "failed_attempts", 1)  # type: ignore[misc]
             attempt = int(await self.redis.hincrby(stats, "attempt", 1))  # type: ignore[misc]
@@ -351,16 +370,7 @@ class DestinationService:
             if attempt < self.max_attempts:
                 self._retry_at[destination.name] = time.monotonic() + min(60.0, 0.2 * 2**attempt)
                 return 0
-            pipe = self.redis.pipeline(transaction=True)
-            for _, fields in entries:
-                pipe.xadd(
-                    self._key(destination.name, "dead"),
-                    {"i": fields[b"i"], "reason": type(exc).__name__},
-                )
-            pipe.xdel(outbox, *ids)
-            pipe.hset(stats, "attempt", "0")
-            pipe.hincrby(stats, "dead_lettered", len(entries))
-            await pipe.execute()
+            await self._dead_letter(destination, entries, type(exc).__name__)
             return len(entries)
         pipe = self.redis.pipeline(transaction=True)
         pipe.xdel(outbox, *ids)
@@ -370,6 +380,30 @@ class DestinationService:
         await pipe.execute()
         self._retry_at.pop(destination.name, None)
         return len(entries)
+
+    async def _dead_letter(
+        self,
+        destination: Destination,
+        entries: Sequence[tuple[bytes, dict[bytes, bytes]]],
+        reason: str,
+        detail: str | None = None,
+    ) -> None:
+        """Move a batch from the outbox to the dead letters, with why (the error's kind, and
+        for a refusal the rule that refused it: no URL, no personal data)."""
+        stats = self._key(destination.name, "stats")
+        pipe = self.redis.pipeline(transaction=True)
+        for _, fields in entries:
+            letter: dict[FieldT, EncodableT] = {"i": fields[b"i"], "reason": reason}
+            if detail is not None:
+                letter["detail"] = detail
+            pipe.xadd(self._key(destination.name, "dead"), letter)
+        pipe.xdel(self._key(destination.name, "outbox"), *[entry_id for entry_id, _ in entries])
+        pipe.hset(stats, "attempt", "0")
+        pipe.hincrby(stats, "dead_lettered", len(entries))
+        if reason == "OutboundRefused":
+            pipe.hincrby(stats, "refused", len(entries))
+        await pipe.execute()
+        self._retry_at.pop(destination.name, None)
 
     async def _consented(
         self, destination: Destination, items: list[dict[str, Any]]

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from app.bootstrap import Container
+from app.services.destinations import DestinationStopped
 from app.services.outbound import WebhookSender, parse_networks, verify
 from app.services.segments.engine import ProfileChanges
 from app.settings import Settings
@@ -160,3 +161,43 @@ async def test_segment_format_is_accepted_by_a_segment_compatible_endpoint(
     await destinations.deliver_all()
     assert (await destinations.stats("fwd"))["delivered"] == 1
     assert (await container.stream.stats())["accepted"] == before + 1
+
+
+async def test_a_stopped_destination_is_not_given_items_and_nothing_is_backfilled(
+    container: Container, receiver: Receiver
+) -> None:
+    destinations = container.destinations
+    await destinations.save(
+        {
+            "name": "paused",
+            "kind": "webhook",
+            "config": {"url": receiver.url},
+            "topics": ["profiles", "events"],
+            "forward_erasures": True,
+        },
+        "tester",
+    )
+    await container.ingestion.ingest([message(user="p-1", event="Before")])
+    view = await container.profiles.profile_by_identifier("user_id", "p-1")
+    assert view is not None
+    # Created stopped: changes and events are not queued, a journey's item is refused...
+    changes = ProfileChanges(events={view.id: {"Before"}}, kinds={view.id: {"created"}})
+    assert await destinations.enqueue(changes, []) == 0
+    with pytest.raises(DestinationStopped):
+        await destinations.send("paused", {"type": "journey", "profile_id": view.id})
+    assert (await destinations.stats("paused"))["waiting"] == 0
+    # ...but an erasure notice is kept for when it starts.
+    assert await destinations.forward_erasure(["gone-1"], "req-p") == 1
+
+    await destinations.set_active("paused", True)
+    await destinations.enqueue(ProfileChanges(events={view.id: {"After"}}), [])
+    while await destinations.deliver_all():
+        pass
+    items = _items(receiver)
+    assert [i["type"] for i in items] == ["erasure", "event"]
+    assert items[1]["event"] == "After"  # nothing from before the start was backfilled
+
+    # Stopped again: what happens meanwhile is not queued.
+    await destinations.set_active("paused", False)
+    await destinations.enqueue(ProfileChanges(events={view.id: {"Meanwhile"}}), [])
+    assert (await destinations.stats("paused"))["waiting"] == 0

@@ -69,6 +69,11 @@ async def test_internal_targets_are_refused_unless_allowed(receiver: Receiver) -
         with pytest.raises(OutboundRefused):
             await guarded.post(url, {}, "k")
     assert receiver.requests == []
-    sneaky = WebhookSender(["s"], resolve=lambda host, port: ["192.168.0.10"])
+
+    async def sneaky_dns(host: str, port: int) -> list[str]:
+        return ["93.184.215.14", "192.168.0.10"]
+
+    sneaky = WebhookSender(["s"], resolve=sneaky_dns)
+    sneaky.check_target("https://innocent.example/hook")  # a name passes a definition's check
     with pytest.raises(OutboundRefused, match="internal address"):
-        sneaky.check_target("https://innocent.example/hook")
+        await sneaky.post("https://innocent.example/hook", {}, "k")
