@@ -308,11 +308,13 @@ async def test_a_marketer_may_set_plain_traits_through_a_journey_but_not_persona
     assert saved["saveJourney"]["__typename"] == "Journey"
     await _data(api_url, marketer, ACTIVATE, n="to_pro", a=True)
     # An undeclared trait is refused when the journey is saved, naming the field.
-    undeclared = _journey("odd", "Odd", {"kind": "set_trait", "name": "shoe_size", "value": 1})
+    undeclared = _journey(
+        "odd", "Odd", {"kind": "set_trait", "name": "glove_size_undeclared", "value": 1}
+    )
     refused = await _data(api_url, marketer, SAVE, d=undeclared)
     assert refused["saveJourney"] == {
         "__typename": "InvalidJourney",
-        "message": "steps.act.action.name: 'shoe_size' is not a declared trait",
+        "message": "steps.act.action.name: 'glove_size_undeclared' is not a declared trait",
     }
     # An admin may still save a personal one; a marketer may not activate it.
     assert (await _data(api_url, admin, SAVE, d=personal))["saveJourney"]["version"] == 1
