@@ -49,7 +49,7 @@ clean:
 
 # Benchmark (bench/README.md): `make bench` is the quick run (under 3 minutes), `make bench-full`
 # the full one (1M profiles, 10 minutes sustained; long). Results go to bench/results/.
-.PHONY: bench bench-full
+.PHONY: bench bench-full soak
 
 bench: install
 	@$(BIN)/python -c 'import matplotlib, psutil' 2>/dev/null || $(BIN)/pip install --quiet -e '.[dev,bench]'
@@ -58,3 +58,9 @@ bench: install
 bench-full: install
 	@$(BIN)/python -c 'import matplotlib, psutil' 2>/dev/null || $(BIN)/pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python -m bench.run --full
+
+# Not part of the tests: half the capacity the run measures, held for an hour; reports the
+# memory growth of every process and the lag's trend (bench/README.md).
+soak: install
+	@$(BIN)/python -c 'import matplotlib, psutil' 2>/dev/null || $(BIN)/pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python -m bench.run --soak

@@ -60,7 +60,13 @@ from app.services.trait_schema import TraitSchemaStore
 from app.services.traits import GoldenRecords, TraitObserver
 from app.settings import Settings
 
-ARQ_QUEUE = "cdp:arq:queue"
+
+def arq_queue(ws: str) -> str:
+    """The workspace's job queue: a worker runs only its own workspace's jobs (arq keeps job
+    ids and cron ids global, so each workspace's names carry the workspace too)."""
+    return f"cdp:{ws}:arq:queue"
+
+
 T = TypeVar("T")
 
 
@@ -213,7 +219,9 @@ async def build_container(settings: Settings) -> Container:
     redis = Redis.from_url(redis_url)
     notifier = ProfileNotifier(redis, settings.workspace)
     curation = CurationService(identity, sealer, rules, golden, notifier)
-    arq = await create_pool(redis_settings(settings), default_queue_name=ARQ_QUEUE)
+    arq = await create_pool(
+        redis_settings(settings), default_queue_name=arq_queue(settings.workspace)
+    )
     seal = StreamSeal(keystore, settings.workspace, settings.stream_key_period_seconds)
     stream = EventStream(redis, settings.workspace, settings.dedup_window_seconds, seal)
     acceptance = AcceptanceService(stream, settings.stream_bound, settings.retry_after_seconds)

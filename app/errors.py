@@ -39,3 +39,8 @@ class Unavailable(CdpError):
 
 class LocalServiceError(CdpError):
     """A local development service (Neo4j, Valkey) could not be fetched, started or stopped."""
+
+
+class BackupError(CdpError):
+    """A backup could not be taken, or a backup is refused (incomplete, altered, unreadable
+    with the configured KEK); the message names the file or the setting concerned."""

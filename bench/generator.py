@@ -17,8 +17,19 @@ the shipped rules (config/identity.yaml): every identifier of a person co-occurs
 person's `userId`, or with a device or anonymous id that does, and the per-person counts stay
 under the type caps (at most 2 e-mails, 1 phone, 4 devices and 7 anonymous ids).
 
+Besides identity, people carry what a marketer's segments and journeys look at: a plan (free,
+pro, business), a country and a lifetime value in their `identify` traits, and, for most of
+them, the answer they gave the consent banner (Segment's `context.consent.categoryPreferences`
+on every call of their own devices). These are drawn from a random stream of their own, so the
+identifiers, times and order of the traffic do not depend on them.
+
 People are generated in chunks and each chunk is emitted whole, so memory stays flat for
 millions of events and no person is ever cut in half (which would make recall unreachable).
+
+`returning()` brings the same people back later (a fresh generator with the same config
+re-creates them, chunk by chunk, from the seed): each person who logs in opens a new anonymous
+session (a browser that lost its cookie), logs in again and browses, on one of their own
+devices.
 """
 
 from __future__ import annotations
@@ -74,6 +85,14 @@ _DEVICES = (
     ("android", "samsung", "SM-S911B"),
 )
 _LIBRARY = {"name": "analytics-python", "version": "2.3.3"}
+#: Plans, countries and their shares among people who log in.
+_PLANS = (("free", 70), ("pro", 25), ("business", 5))
+_COUNTRIES = (("US", 40), ("GB", 20), ("DE", 12), ("FR", 12), ("ES", 8), ("NL", 8))
+#: The consent banner's categories (matched to purposes through config/consent.yaml) and how
+#: often each is granted by someone who answers it.
+_CONSENT = (("Advertising", 0.5), ("Analytics", 0.8), ("Functional", 0.6))
+#: Calls of a returning visit besides its `identify`: one before logging in, the rest after.
+RETURN_CALLS = 4
 
 
 @dataclass(frozen=True)
@@ -97,6 +116,13 @@ class TrafficConfig:
     p_alias: float = 0.3
     #: Logged-in calls that carry one junk value (or a message made only of junk values).
     p_junk: float = 0.05
+    #: Plans, countries, lifetime values and consent answers (what a marketer's segments look
+    #: at); off, the traffic is the identity-only traffic of before, byte for byte.
+    marketing: bool = True
+    #: People who answer the consent banner (their devices' calls carry the answer).
+    p_consent: float = 0.7
+    #: Returning people on a free plan who have upgraded to pro since.
+    p_upgrade: float = 0.1
     #: Delivery order is shuffled within windows of this many messages.
     shuffle_window: int = 200
     #: Batches sent a second time, a few batches later (same messageIds).
@@ -137,6 +163,8 @@ class _Device:
     manufacturer: str
     model: str
     anonymous_ids: list[str]
+    #: A family device (both partners log in on it): a returning visit never uses it.
+    shared: bool = False
 
     def context(self) -> dict[str, Any]:
         device = {
@@ -160,6 +188,11 @@ class _Person:
     timeline: list[tuple[float, dict[str, Any]]] = field(default_factory=list)
     #: The person's identify calls, to receive the e-mails, phone and external id.
     identifies: list[dict[str, Any]] = field(default_factory=list)
+    plan: str = "free"
+    country: str = "US"
+    lifetime_value: float = 0.0
+    #: The consent banner's answer ({category: granted}), None for people who ignore it.
+    consent: dict[str, bool] | None = None
 
 
 def iso(at: float) -> str:
@@ -176,9 +209,16 @@ class TrafficGenerator:
         self.rules = rules or IdentityRules()
         self.blocklist = BlockList.from_rules(self.rules)
         self.rng = random.Random(config.seed)
+        #: Traits and consent: a stream of their own, so that they leave the rest unchanged.
+        self.profile_rng = random.Random(f"{config.seed}:profile")
         self.truth: dict[tuple[str, str], str] = {}
         self.stats = TrafficStats()
+        #: The traffic of `returning()`.
+        self.returning_stats = TrafficStats()
         self._used: set[tuple[str, str]] = set()
+        #: New anonymous ids of returning visits (apart, so the people's own draws never see
+        #: them).
+        self._returned: set[tuple[str, str]] = set()
         self._people = 0
         self._check_junk()
 
@@ -222,8 +262,8 @@ class TrafficGenerator:
                 return raw, value
         raise RuntimeError(f"could not make a fresh {type_}")
 
-    def _uuid(self) -> str:
-        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+    def _uuid(self, rng: random.Random | None = None) -> str:
+        return str(uuid.UUID(int=(rng or self.rng).getrandbits(128), version=4))
 
     def _hex(self, bits: int) -> str:
         return f"{self.rng.getrandbits(bits):0{bits // 4}x}"
@@ -239,9 +279,9 @@ class TrafficGenerator:
             return f"+1{r.choice(_US_AREAS)}{r.randint(2, 9)}{r.randint(0, 999_999):06d}"
         return f"+447{r.randint(400, 999)}{r.randint(0, 999_999):06d}"
 
-    def _spell_email(self, email: str) -> str:
+    def _spell_email(self, email: str, rng: random.Random | None = None) -> str:
         """Another spelling of the same address: case and surrounding spaces vary."""
-        r = self.rng
+        r = rng or self.rng
         style = r.randrange(4)
         if style == 1:
             email = email.upper()
@@ -261,13 +301,15 @@ class TrafficGenerator:
             return f"+44 {e164[3:7]} {e164[7:]}"
         return e164
 
-    def _remember(self, type_: str, value: str, pid: str) -> None:
+    def _remember(
+        self, type_: str, value: str, pid: str, stats: TrafficStats | None = None
+    ) -> None:
         if not self.config.track_truth:
             return
         owner = self.truth.setdefault((type_, value), pid)
         if owner != pid:
             raise RuntimeError(f"{type_} value given to two people")
-        self.stats.identifiers += 1
+        (stats or self.stats).identifiers += 1
 
     # -- people ---------------------------------------------------------------------------
 
@@ -285,7 +327,7 @@ class TrafficGenerator:
             anon, anon_value = self._claim(ANONYMOUS_ID, self._uuid)
             self._remember(ANONYMOUS_ID, anon_value, pid)
             anonymous.append(anon)
-        return _Device(raw, type_, manufacturer, model, anonymous)
+        return _Device(raw, type_, manufacturer, model, anonymous, shared)
 
     def _person(self, visitor: bool) -> _Person:
         r = self.rng
@@ -309,25 +351,61 @@ class TrafficGenerator:
         # A visitor's devices would share nothing: one device, or the truth were unreachable.
         count = 1 if visitor else r.randint(1, self.config.max_devices)
         devices = [self._device(pid) for _ in range(count)]
-        return _Person(pid, user_id, emails or [], phone, external, devices)
+        person = _Person(pid, user_id, emails or [], phone, external, devices)
+        self._profile(person)
+        return person
+
+    def _profile(self, person: _Person) -> None:
+        """Plan, country, lifetime value and consent, from their own random stream."""
+        if not self.config.marketing:
+            return
+        p = self.profile_rng
+        person.plan = p.choices([n for n, _ in _PLANS], [w for _, w in _PLANS])[0]
+        person.country = p.choices([n for n, _ in _COUNTRIES], [w for _, w in _COUNTRIES])[0]
+        # A long tail: the median customer has spent about 90, one in thirteen over 500.
+        person.lifetime_value = round(p.lognormvariate(4.5, 1.2), 2)
+        if p.random() < self.config.p_consent:
+            person.consent = {category: p.random() < share for category, share in _CONSENT}
+
+    @staticmethod
+    def _with_consent(person: _Person) -> None:
+        """The banner's answer on every call of the person's devices (a tracker repeats it)."""
+        if person.consent is None:
+            return
+        for _, message in person.timeline:
+            if "device" in message["context"]:
+                message["context"]["consent"] = {"categoryPreferences": dict(person.consent)}
 
     # -- messages -------------------------------------------------------------------------
 
     def _message(
-        self, type_: str, at: float, device: _Device | None, **fields: Any
+        self,
+        type_: str,
+        at: float,
+        device: _Device | None,
+        *,
+        rng: random.Random | None = None,
+        **fields: Any,
     ) -> dict[str, Any]:
-        message: dict[str, Any] = {"type": type_, "messageId": self._uuid()}
+        message: dict[str, Any] = {"type": type_, "messageId": self._uuid(rng)}
         message.update({k: v for k, v in fields.items() if v is not None})
         message["context"] = device.context() if device else {"library": dict(_LIBRARY)}
         message["timestamp"] = iso(at)
         return message
 
     def _browse(
-        self, at: float, device: _Device, anon: str | None, user: str | None
+        self,
+        at: float,
+        device: _Device,
+        anon: str | None,
+        user: str | None,
+        rng: random.Random | None = None,
+        screens: bool = True,
     ) -> dict[str, Any]:
-        """A track, page or screen call: co-occurrence evidence only."""
-        r = self.rng
-        kind = r.choices(("track", "page", "screen"), (5, 3, 2))[0]
+        """A track, page or screen call (track or page without `screens`): co-occurrence
+        evidence only."""
+        r = rng or self.rng
+        kind = r.choices(("track", "page", "screen"), (5, 3, 2 if screens else 0))[0]
         ids = {"anonymousId": anon, "userId": user}
         if kind == "track":
             props = {
@@ -335,14 +413,14 @@ class TrafficGenerator:
                 "price": round(r.uniform(3, 300), 2),
             }
             return self._message(
-                "track", at, device, **ids, event=r.choice(_EVENTS), properties=props
+                "track", at, device, rng=r, **ids, event=r.choice(_EVENTS), properties=props
             )
         name = r.choice(_PAGES)
         props = {
             "path": f"/{name.lower()}/{r.randint(1, 500)}",
             "referrer": "https://search.example",
         }
-        return self._message(kind, at, device, **ids, name=name, properties=props)
+        return self._message(kind, at, device, rng=r, **ids, name=name, properties=props)
 
     def _junk(self, message: dict[str, Any]) -> dict[str, Any]:
         """Put one junk value into a logged-in call whose evidence is redundant anyway."""
@@ -426,7 +504,10 @@ class TrafficGenerator:
             calls.append(call)
             person.timeline.append((t, call))
         for i, call in enumerate(calls):
-            traits: dict[str, Any] = {"firstName": r.choice(_FIRST).title(), "plan": "free"}
+            traits: dict[str, Any] = {"firstName": r.choice(_FIRST).title(), "plan": person.plan}
+            if self.config.marketing:
+                traits["country"] = person.country
+                traits["lifetimeValue"] = person.lifetime_value
             email = person.emails[i] if i < len(person.emails) else r.choice(person.emails)
             traits["email"] = self._spell_email(email)
             call["traits"] = traits
@@ -485,51 +566,163 @@ class TrafficGenerator:
             self.stats.last_at = max(self.stats.last_at, end)
             if len(people) == 2 and person is people[0]:
                 self._family_device(people[0], people[1], min(end, cfg.start + span * 0.8))
+        for person in people:
+            self._with_consent(person)
         self.stats.people += len(people)
         return people
 
+    # -- returning people ------------------------------------------------------------------
+
+    def _fresh_anonymous_id(self, rng: random.Random, pid: str) -> str:
+        """A new anonymous id (a new cookie), drawn from `rng`, unique within the generator."""
+        while True:
+            raw = self._uuid(rng)
+            value = self._usable(ANONYMOUS_ID, raw)
+            if value is None:
+                continue
+            taken = (ANONYMOUS_ID, value)
+            if taken not in self._used and taken not in self._returned:
+                self._returned.add(taken)
+                self._remember(ANONYMOUS_ID, value, pid, self.returning_stats)
+                return raw
+
+    def _visit(
+        self, person: _Person, rng: random.Random, start: float, span: float
+    ) -> list[tuple[float, dict[str, Any]]]:
+        """One returning visit: a new anonymous session on one of the person's own devices,
+        a call before logging in, the login (`identify`), then the rest logged in."""
+        assert person.user_id is not None
+        own = [d for d in person.devices if not d.shared]
+        device = own[rng.randrange(len(own))]
+        anon = self._fresh_anonymous_id(rng, person.pid)
+        t = start + rng.random() * span
+        visit = [(t, self._browse(t, device, anon, None, rng, screens=False))]
+        t += rng.expovariate(1 / 60)
+        plan = person.plan
+        if self.config.marketing and plan == "free" and rng.random() < self.config.p_upgrade:
+            plan = "pro"
+        email = self._spell_email(person.emails[rng.randrange(len(person.emails))], rng)
+        traits = {"email": email, "plan": plan}
+        login = self._message(
+            "identify", t, device, rng=rng, userId=person.user_id, anonymousId=anon, traits=traits
+        )
+        visit.append((t, login))
+        for _ in range(RETURN_CALLS - 1):
+            t += rng.expovariate(1 / 300)
+            visit.append((t, self._browse(t, device, anon, person.user_id, rng, screens=False)))
+        if person.consent is not None:  # a new cookie: the banner again, answered the same
+            for _, message in visit:
+                message["context"]["consent"] = {"categoryPreferences": dict(person.consent)}
+        return visit
+
+    def _visits(
+        self, people: list[_Person], rng: random.Random, start: float, span: float
+    ) -> list[dict[str, Any]]:
+        """The returning visits of a chunk of people, interleaved as they arrive."""
+        timeline: list[tuple[float, int, dict[str, Any]]] = []
+        for person in people:
+            if person.user_id is None:
+                continue  # a visitor who never logged in cannot be recognised
+            self.returning_stats.people += 1
+            for at, message in self._visit(person, rng, start, span):
+                timeline.append((at, len(timeline), message))
+                self.returning_stats.last_at = max(self.returning_stats.last_at, at)
+        return self._delivery_order(timeline, rng)
+
+    def returning(
+        self, max_events: int, start: float, span_seconds: float = DAY * 0.9
+    ) -> Iterator[Batch]:
+        """The people of `batches(max_events)` under the same config come back.
+
+        Each person who logs in opens a new anonymous session (a browser that lost its
+        cookie) on one of their own devices between `start` and `start + span_seconds`: one
+        call before logging in, an `identify` with their user id, then RETURN_CALLS - 1 calls
+        logged in (track, page or screen); visits are interleaved across people and batched
+        as `batches` does (replays included). The people are re-created from the seed, chunk
+        by chunk, exactly as `batches(max_events)` made them (its draws are replayed, its
+        messages thrown away), so memory stays flat; call it on a fresh generator. With
+        `track_truth` the truth holds the original identifiers and the new anonymous ids.
+        """
+        if self._people or self.stats.batches:
+            raise RuntimeError("returning() re-creates the people: call it on a fresh generator")
+        rng = random.Random(f"{self.config.seed}:returning")
+        waiting: list[list[_Person]] = []
+
+        def tap() -> Iterator[list[dict[str, Any]]]:
+            for people, messages in self._chunks(max_events):
+                waiting.append(people)
+                yield messages
+
+        original = self._batched(tap(), self.rng, self.stats)
+
+        def visits() -> Iterator[list[dict[str, Any]]]:
+            # The original batches are drawn (and dropped) in their order, so that the
+            # generator's random stream, and with it every person, is the same as then.
+            for _ in original:
+                while waiting:
+                    yield self._visits(waiting.pop(0), rng, start, span_seconds)
+            while waiting:
+                yield self._visits(waiting.pop(0), rng, start, span_seconds)
+
+        return self._batched(visits(), rng, self.returning_stats)
+
     # -- delivery -------------------------------------------------------------------------
 
-    def _chunk(self, budget: int) -> list[dict[str, Any]]:
-        """Whole households until the chunk is full or the event budget is spent."""
-        timeline: list[tuple[float, int, dict[str, Any]]] = []
-        households = 0
-        while households < self.config.people_per_chunk and len(timeline) < budget:
-            for person in self._household():
-                for at, message in person.timeline:
-                    timeline.append((at, len(timeline), message))
-            households += 1
+    def _delivery_order(
+        self, timeline: list[tuple[float, int, dict[str, Any]]], rng: random.Random
+    ) -> list[dict[str, Any]]:
+        """Messages in time order, shuffled within windows (as delivery mixes them)."""
         timeline.sort(key=lambda row: (row[0], row[1]))
         messages = [m for _, _, m in timeline]
         window = max(1, self.config.shuffle_window)
         for i in range(0, len(messages), window):
             part = messages[i : i + window]
-            self.rng.shuffle(part)
+            rng.shuffle(part)
             messages[i : i + window] = part
         return messages
 
-    def batches(self, max_events: int) -> Iterator[Batch]:
-        """About `max_events` distinct messages (whole people), plus replayed batches."""
+    def _chunk(self, budget: int) -> tuple[list[_Person], list[dict[str, Any]]]:
+        """Whole households until the chunk is full or the event budget is spent."""
+        timeline: list[tuple[float, int, dict[str, Any]]] = []
+        people: list[_Person] = []
+        households = 0
+        while households < self.config.people_per_chunk and len(timeline) < budget:
+            for person in self._household():
+                people.append(person)
+                for at, message in person.timeline:
+                    timeline.append((at, len(timeline), message))
+            households += 1
+        return people, self._delivery_order(timeline, self.rng)
+
+    def _chunks(self, max_events: int) -> Iterator[tuple[list[_Person], list[dict[str, Any]]]]:
+        """Chunks of people and their messages until about `max_events` messages."""
+        produced = 0
+        while produced < max_events:
+            people, messages = self._chunk(max_events - produced)
+            produced += len(messages)
+            yield people, messages
+
+    def _batched(
+        self, chunks: Iterator[list[dict[str, Any]]], rng: random.Random, stats: TrafficStats
+    ) -> Iterator[Batch]:
+        """Batches of `batch_size` messages, some sent again a few batches later."""
         cfg = self.config
         pending: list[dict[str, Any]] = []
         replays: list[tuple[int, Batch]] = []
-        produced = 0
 
         def emit(messages: list[dict[str, Any]]) -> Iterator[Batch]:
-            self.stats.batches += 1
-            self.stats.messages += len(messages)
+            stats.batches += 1
+            stats.messages += len(messages)
             yield Batch(messages)
-            if self.rng.random() < cfg.p_replay:
-                replays.append((self.stats.batches + self.rng.randint(1, 5), Batch(messages, True)))
-            due = [b for when, b in replays if when <= self.stats.batches]
-            replays[:] = [(when, b) for when, b in replays if when > self.stats.batches]
+            if rng.random() < cfg.p_replay:
+                replays.append((stats.batches + rng.randint(1, 5), Batch(messages, True)))
+            due = [b for when, b in replays if when <= stats.batches]
+            replays[:] = [(when, b) for when, b in replays if when > stats.batches]
             for batch in due:
-                self.stats.replayed_messages += len(batch.messages)
+                stats.replayed_messages += len(batch.messages)
                 yield batch
 
-        while produced < max_events:
-            chunk = self._chunk(max_events - produced)
-            produced += len(chunk)
+        for chunk in chunks:
             pending.extend(chunk)
             while len(pending) >= cfg.batch_size:
                 head, pending = pending[: cfg.batch_size], pending[cfg.batch_size :]
@@ -537,5 +730,11 @@ class TrafficGenerator:
         if pending:
             yield from emit(pending)
         for _, batch in replays:
-            self.stats.replayed_messages += len(batch.messages)
+            stats.replayed_messages += len(batch.messages)
             yield batch
+
+    def batches(self, max_events: int) -> Iterator[Batch]:
+        """About `max_events` distinct messages (whole people), plus replayed batches."""
+        return self._batched(
+            (messages for _, messages in self._chunks(max_events)), self.rng, self.stats
+        )

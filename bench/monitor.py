@@ -55,6 +55,10 @@ class MemoryMonitor:
         self._stop.set()
         self._thread.join(timeout=5)
 
+    def now(self) -> dict[str, int]:
+        """Each running process's resident memory at this moment (its tree), in bytes."""
+        return {name: tree_rss(pid) for name, pid in self._pids().items() if pid is not None}
+
     def sample(self) -> None:
         for name, pid in self._pids().items():
             if pid is None:

@@ -18,6 +18,14 @@ RECALL_TARGET = 0.99
 GROWTH_LOSS_TARGET = 0.20
 
 
+def _growth_mib(results: dict[str, Any]) -> str | None:
+    """Each process's resident memory after the sustained window minus before it."""
+    growth = _get(results, "sustained", "rss_growth_bytes")
+    if not isinstance(growth, dict) or not growth:
+        return None
+    return ", ".join(f"{name} {value / 2**20:+.0f}" for name, value in sorted(growth.items()))
+
+
 def _get(results: dict[str, Any], *path: str) -> Any:
     node: Any = results
     for part in path:
@@ -136,8 +144,29 @@ def _mib(value: Any) -> str:
     return "-" if not value else f"{value / 2**20:,.0f} MiB"
 
 
+def configuration_label(results: dict[str, Any]) -> str:
+    """What ran: the product as `make run` deploys it, or the resolver alone."""
+    configuration = results.get("configuration") or {}
+    if not configuration:
+        return "resolver only"  # results from before the worker was benchmarked
+    label = "resolver only" if configuration.get("resolver_only") else "worker + workspace"
+    if configuration.get("traffic") == "identity only":
+        label += ", identity-only traffic"
+    return label
+
+
+def _outcomes(stats: Any) -> str:
+    """A journey's step outcomes summed over its steps: `taken 12, skipped 30, ...`."""
+    totals: dict[str, int] = {}
+    for outcomes in (stats or {}).values():
+        for outcome, count in (outcomes or {}).items():
+            totals[outcome] = totals.get(outcome, 0) + int(count)
+    return ", ".join(f"{k} {v:,}" for k, v in sorted(totals.items())) or "-"
+
+
 def print_report(results: dict[str, Any], console: Console) -> None:
-    table = Table(title=f"graph-cdp benchmark ({results.get('mode')})", show_lines=False)
+    title = f"graph-cdp benchmark ({results.get('mode')}, {configuration_label(results)})"
+    table = Table(title=title, show_lines=False)
     for column in ("metric", "value", "target", "ok", "note"):
         table.add_column(column, justify="right" if column == "value" else "left")
     marks = {True: "[green]yes[/green]", False: "[red]no[/red]", None: "[dim]n/a[/dim]"}
@@ -155,10 +184,24 @@ def print_report(results: dict[str, Any], console: Console) -> None:
     rows: list[tuple[str, str, Any]] = [
         ("accepted", "messages answered 200 / s", _get(results, "accepted", "messages_per_second")),
         ("resolved", "events resolved / s", _get(results, "resolved", "events_per_second")),
+        ("resolved", "worker settled after (s)", _get(results, "resolved", "settled_seconds")),
+        ("returning", "events resolved / s", _get(results, "returning", "events_per_second")),
+        ("returning", "returning / new (same run)", _get(results, "returning", "ratio_to_new")),
+        (
+            "returning",
+            "worker settled after (s)",
+            _get(results, "returning", "resolved", "settled_seconds"),
+        ),
         ("latency", "p50 / p95 / p99 / p99.9 ms", None),
         ("raw", "raw Neo4j events / s", _get(results, "raw", "events_per_second")),
         ("sustained", "resolved / s", _get(results, "sustained", "resolved_per_second")),
         ("sustained", "max stream lag (messages)", _get(results, "sustained", "max_pending")),
+        (
+            "sustained",
+            "lag trend over the second half (messages)",
+            _get(results, "sustained", "lag_growth_second_half"),
+        ),
+        ("sustained", "memory growth over the window (MiB)", _growth_mib(results)),
     ]
     for phase, measure, value in rows:
         if phase == "latency":
@@ -189,6 +232,59 @@ def print_report(results: dict[str, Any], console: Console) -> None:
         "Neo4j data folder (of it, transaction logs)",
         f"{_mib(store.get('total'))} ({_mib(store.get('transactions'))})",
     )
+    checks = [
+        (name, _get(results, *path, "check"))
+        for name, path in (
+            ("warm-up", ("warmup",)),
+            ("b", ("resolved",)),
+            ("r", ("returning", "resolved")),
+        )
+    ]
+    checks += [
+        (f"growth {_fmt(p.get('target'))}", _get(p, "resolved", "check"))
+        for p in _get(results, "growth", "points") or []
+        if p.get("target")
+    ]
+    done = [f"{name} {_fmt(check['stored'])}" for name, check in checks if check]
+    if done:
+        details.add_row("checks", "stored events = distinct sent", "; ".join(done))
+    workspace = results.get("workspace")
+    if workspace:
+        details.add_row(
+            "workspace",
+            f"{workspace['file']} (sha256 {workspace['sha256'][:12]})",
+            f"{workspace['segments']} segments, {workspace['journeys']} journeys, "
+            f"{workspace['destinations']} destination(s)",
+        )
+    activity = results.get("workspace_activity") or {}
+    members = activity.get("segment_members") or {}
+    if members:
+        details.add_row(
+            "segments",
+            "with members after (b) and (r)",
+            f"{sum(1 for n in members.values() if n)} of {len(members)}; "
+            f"{sum(members.values()):,} memberships",
+        )
+    for name, journey in (activity.get("journeys") or {}).items():
+        details.add_row("journey", name, _outcomes(journey.get("stats")))
+    for name, destination in (activity.get("destinations") or {}).items():
+        stats = destination.get("stats") or {}
+        details.add_row(
+            "destination",
+            f"{name}: delivered / skipped (no consent) / dead letters",
+            f"{_fmt(stats.get('delivered'))} / {_fmt(stats.get('skipped_no_consent'))} / "
+            f"{_fmt(stats.get('dead_letters'))}",
+        )
+    received = results.get("receiver_at_end") or activity.get("receiver")
+    if received:
+        details.add_row(
+            "receiver",
+            "requests: journey calls / destination batches (items)",
+            f"{_fmt(received['journey_calls'])} / "
+            f"{_fmt(received['requests'] - received['journey_calls'])} "
+            f"({_fmt(received['destination_items'])}); bad signatures "
+            f"{received['bad_signatures']}",
+        )
     console.print(details)
     for note in results.get("notes", []):
         console.print(f"[yellow]note:[/yellow] {note}")
@@ -240,7 +336,10 @@ def plot(results: dict[str, Any], path: Path) -> Path | None:
     bottom.legend(loc="best", fontsize="small")
     if max(xs) / max(1, min(xs)) >= 10:
         bottom.set_xscale("log")
-    fig.suptitle(f"graph-cdp benchmark ({results.get('mode')}, {results.get('started_at')})")
+    fig.suptitle(
+        f"graph-cdp benchmark ({results.get('mode')}, {configuration_label(results)}, "
+        f"{results.get('started_at')})"
+    )
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)

@@ -1,31 +1,42 @@
 """Benchmark the platform end to end: `python -m bench.run --quick | --full | --events N ...`.
 
 Services: a dedicated local Neo4j (instance `bench`, Bolt 7689) and Valkey (6381), wiped at
-start, unless NEO4J_URI / REDIS_URL are set; the API (`cdp api`) and one resolver (`cdp
-resolver`) as subprocesses. A warm-up sends a few thousand events through everything first.
-Phases, in order (each logs one line; the table and files come at the end):
+start, unless NEO4J_URI / REDIS_URL are set; the API (`cdp api`) and the worker (`cdp worker`,
+what `make run` starts: the stream resolver, the change-feed consumer that keeps segments
+current and runs journeys, and destination delivery) as subprocesses. The workspace of
+bench/workspace.yaml (segments, journeys and a webhook destination aimed at a receiver inside
+this process) is loaded through the GraphQL API with an admin key and activated. With
+`--resolver-only`, the former configuration: a resolver alone (`cdp resolver`), no segments,
+journeys or destinations. A warm-up sends events through everything first. Phases, in order
+(each logs one line; the table and files come at the end):
 
 a. accepted: N concurrent clients post the generated traffic to /v1/batch (100 messages a
-   batch, HTTP Basic with a fresh source's write key) while the resolver is paused (SIGSTOP):
+   batch, HTTP Basic with a fresh source's write key) while the worker is paused (SIGSTOP):
    the API alone, answering after the durable append to the Valkey stream.
-b. resolved: the resolver is resumed (SIGCONT); the time until the stream's backlog is 0 gives
+b. resolved: the worker is resumed (SIGCONT); the time until the stream's backlog is 0 gives
    resolved events/s end to end (decode, keys, sealing, one locked Neo4j transaction per
-   micro-batch, resolution).
-d. accuracy: the workspace's partition (identity/partition) against the generator's truth,
-   pairwise and B-cubed; plus junk values that became identifiers (must be 0).
+   micro-batch, resolution). Then, not timed, until the change feed, the destination outbox
+   and the due journey jobs are empty too (`settled_seconds`); then Neo4j must hold exactly
+   the distinct events sent (replays included in the traffic), or the run fails.
+r. returning: the same people come back (bench.generator `returning`): each opens a new
+   anonymous session, logs in (`identify`) and makes four more calls; posted with the worker
+   paused, then drained and checked as in (b); the ratio returning / new (b).
+d. accuracy: the workspace's partition (identity/partition) against the generator's truth
+   (the returning sessions' anonymous ids included), pairwise and B-cubed; plus junk values
+   that became identifiers (must be 0).
 c. latency: an open loop at a fixed offered rate (500 events/s in batches of 10) with the
-   resolver running; per event, the time from the tracking call until the event is visible
-   in its profile (cypher/bench/events_present): p50/p95/p99/p99.9 and a per-second timeline.
+   worker running; per event, the time from the tracking call until the event is visible in
+   its profile (cypher/bench/events_present): p50/p95/p99/p99.9 and a per-second timeline.
 e. raw: the same graph writes on the same messages through the driver (bench.raw), in
    workspace `bench-raw`, and the ratio ours (b) / raw.
-f. growth: the measured workspaces are wiped, then the workspace is seeded to 10k and 100k
-   profiles (and 1M with --full) with bench.seed, and (b) and (c) are repeated briefly at each
-   size.
+f. growth: the measured workspaces are wiped (the workspace file is loaded again), then the
+   workspace is seeded to 10k and 100k profiles (and 1M with --full) with bench.seed, and (b)
+   and (c) are repeated briefly at each size.
 s. sustained (the full run, or `--sustain-seconds`): an offered rate (3,030 distinct events/s,
    replayed batches on top) held for 10 minutes on the largest graph of the run, the stream
    lag sampled every second: resolved events/s and whether the lag stays bounded.
-g. all along: peak RSS of the API, the resolver, Valkey and Neo4j; at the end the size of the
-   Neo4j data folder on disk.
+g. all along: peak RSS of the API, the worker (or resolver), Valkey and Neo4j; at the end the
+   size of the Neo4j data folder on disk.
 
 Output: a table, bench/results/<UTC time>.json and latest.json, and bench/results/latest.png.
 Numbers depend on the machine being otherwise idle; the JSON records the load average.
@@ -40,7 +51,7 @@ import os
 import platform
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -52,8 +63,9 @@ from redis.exceptions import ResponseError
 from rich.console import Console
 
 from app.adapters.stream import EventStream
-from app.bootstrap import Container, build_container
+from app.bootstrap import Container, arq_queue, build_container
 from app.privacy import BlindIndex
+from app.services.segments.feed import GROUP as FEED_GROUP
 from app.settings import load_settings
 from bench.accuracy import evaluate
 from bench.convert import Identities
@@ -69,6 +81,7 @@ from bench.load import (
 )
 from bench.monitor import MemoryMonitor, gc_pauses, store_sizes
 from bench.raw import RAW_WS, RawPreparer, prepare, run_raw
+from bench.receiver import WebhookReceiver
 from bench.report import judge, plot, print_report, write_json
 from bench.seed import count_profiles, seed_to
 from bench.stack import (
@@ -79,13 +92,25 @@ from bench.stack import (
     free_port,
     start_api,
     start_resolver,
+    start_worker,
     wait_ready,
 )
+from bench.workspace import WORKSPACE_FILE, Workspace, activity, apply
 
 #: Seconds of unmeasured small-batch traffic before each latency measurement.
 LATENCY_WARMUP_SECONDS = 3.0
 RESULTS_DIR = REPO / "bench" / "results"
+#: The consumer name of the resolver of `--resolver-only` (the worker's is
+#: `settings.resolver_name`).
 RESOLVER_NAME = "bench-resolver"
+#: Event ids per lookup when the stored events of a phase are counted.
+CHECK_CHUNK = 5_000
+PRODUCT = "product: cdp worker (resolver, segments, journeys, destinations), workspace loaded"
+RESOLVER_ONLY = "resolver only: cdp resolver, no segments, journeys or destinations"
+
+
+class StoredEventsMismatch(RuntimeError):
+    """Neo4j does not hold exactly the distinct events a phase sent."""
 
 
 @dataclass(frozen=True)
@@ -120,6 +145,14 @@ class Options:
     drain_timeout: float = 600.0
     keep_services: bool = False
     out: Path = field(default=RESULTS_DIR)
+    #: The former configuration: `cdp resolver` alone, no workspace loaded.
+    resolver_only: bool = False
+    #: The traffic without consent answers, plans, countries and values (as it was before).
+    identity_traffic: bool = False
+    workspace_file: Path = field(default=WORKSPACE_FILE)
+    #: When set, the sustained phase offers this share of the rate phase (b) resolved, instead
+    #: of `sustain_rate` (the soak run holds half the measured capacity).
+    sustain_fraction: float | None = None
 
 
 #: Neo4j's memory for the benchmark: with the platform's development default (768 MiB heap)
@@ -140,6 +173,17 @@ FULL = Options(
     budget=None,
     drain_timeout=3_600.0,
 )
+#: `make soak` (not part of the tests): the quick run's measurements, then half the capacity
+#: phase (b) measured held for an hour, with the memory of every process and the lag sampled.
+SOAK = Options(
+    mode="soak",
+    neo4j_heap="2g",
+    neo4j_pagecache="1g",
+    growth=(),
+    sustain_seconds=3_600.0,
+    sustain_fraction=0.5,
+    budget=None,
+)
 
 
 class Bench:
@@ -152,9 +196,17 @@ class Bench:
         self.stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         # Whole days, so that runs on the same day send identical traffic for one seed.
         self.traffic_start = (math.floor(time.time() / DAY) - 90) * DAY
+        # Returning visits: yesterday (a whole day again, for the same reason).
+        self.returning_start = (math.floor(time.time() / DAY) - 1) * DAY
         self.results: dict[str, Any] = {
             "mode": options.mode,
             "started_at": self.stamp,
+            "configuration": {
+                "label": RESOLVER_ONLY if options.resolver_only else PRODUCT,
+                "resolver_only": options.resolver_only,
+                "process": "cdp resolver" if options.resolver_only else "cdp worker",
+                "traffic": "identity only" if options.identity_traffic else "marketing",
+            },
             "options": {
                 k: str(v) if isinstance(v, Path) else v for k, v in asdict(options).items()
             },
@@ -169,8 +221,13 @@ class Bench:
         }
         self.services: BenchServices | None = None
         self.api: Child | None = None
-        self.resolver: Child | None = None
+        #: The process that consumes the stream: `cdp worker`, or `cdp resolver` alone.
+        self.worker: Child | None = None
         self.monitor: MemoryMonitor | None = None
+        self.receiver: WebhookReceiver | None = None
+        self.workspace: Workspace | None = None
+        #: An admin API key for the GraphQL API (made again after a workspace wipe).
+        self.api_key: str | None = None
         #: (phase, wall-clock start), to set Neo4j's GC pauses against the phases.
         self.phase_starts: list[tuple[str, float]] = []
         self._container: Container | None = None
@@ -198,6 +255,7 @@ class Bench:
             start=self.traffic_start,
             batch_size=batch_size,
             track_truth=truth,
+            marketing=not self.o.identity_traffic,
         )
         return TrafficGenerator(config, self.container.rules)
 
@@ -205,6 +263,11 @@ class Bench:
     def container(self) -> Container:
         assert self._container is not None, "no container before the services are up"
         return self._container
+
+    @property
+    def product(self) -> bool:
+        """The product as `make run` deploys it (not `--resolver-only`)."""
+        return not self.o.resolver_only
 
     def phase(self, name: str) -> None:
         self.phase_starts.append((name, time.time()))
@@ -214,12 +277,12 @@ class Bench:
     async def stats(self) -> dict[str, int]:
         return await self.container.stream.stats()
 
-    async def wait_consumer(self, resolver: Child, timeout: float = 180.0) -> None:
+    async def wait_consumer(self, child: Child, name: str, timeout: float = 180.0) -> None:
         """Until the resolver's consumer is registered (its first XREADGROUP)."""
         stream = self.container.stream
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            resolver.check()
+            child.check()
             try:
                 consumers = await self.container.redis.xinfo_consumers(
                     stream.stream, EventStream.GROUP
@@ -229,27 +292,29 @@ class Bench:
             names = {
                 c["name"].decode() if isinstance(c["name"], bytes) else c["name"] for c in consumers
             }
-            if RESOLVER_NAME in names:
+            if name in names:
                 return
             await asyncio.sleep(0.2)
-        raise RuntimeError("the resolver did not start consuming in time")
+        raise RuntimeError(f"the {child.name} did not start consuming in time (log: {child.log})")
 
     async def drain(self, timeout: float) -> dict[str, Any]:
-        """Resume the resolver and time it until the stream backlog is empty."""
-        assert self.resolver is not None
+        """Resume the worker and time it until the stream backlog is empty; then (the product)
+        until what the resolver's changes set off is done (`settled_seconds`, not timed in the
+        rate)."""
+        assert self.worker is not None
         before = await self.stats()
         started = time.monotonic()
-        self.resolver.resume()
+        self.worker.resume()
         after = before
         while time.monotonic() - started < timeout:
             after = await self.stats()
             if after.get("pending", 0) == 0:
                 break
-            self.resolver.check()
+            self.worker.check()
             await asyncio.sleep(0.1)
         seconds = time.monotonic() - started
         processed = after.get("processed", 0) - before.get("processed", 0)
-        return {
+        result: dict[str, Any] = {
             "events": processed,
             "seconds": round(seconds, 3),
             "events_per_second": round(processed / seconds, 1) if seconds > 0 else None,
@@ -257,14 +322,120 @@ class Bench:
             "failed": after.get("failed", 0) - before.get("failed", 0),
             "dead_lettered": after.get("dead_lettered", 0) - before.get("dead_lettered", 0),
         }
+        if self.product:
+            result["follow_up_at_drain"] = await self.follow_up()
+            settled = await self.settle(max(0.0, timeout - seconds))
+            result["settled_seconds"] = (
+                round(time.monotonic() - started, 3) if settled is None else None
+            )
+            if settled is not None:
+                self.note(f"the worker had not caught up {timeout:.0f}s in: {settled}")
+        return result
+
+    async def follow_up(self) -> dict[str, int]:
+        """What the worker still has to do after the resolver: change-feed entries not yet
+        handled, destination items waiting, and journey jobs due or running (waits deferred to
+        later are not counted)."""
+        c = self.container
+        ws = c.settings.workspace
+        names = [str(d["name"]) for d in self.workspace.destinations] if self.workspace else []
+        pipe = c.redis.pipeline(transaction=False)
+        for name in names:
+            pipe.xlen(f"cdp:{ws}:dest:{name}:outbox")
+        pipe.zcount(arq_queue(ws), "-inf", int(time.time() * 1000))
+        found = await pipe.execute()
+        return {
+            "changes": await self.feed_backlog(f"cdp:{ws}:changes"),
+            "destination_items": sum(int(n) for n in found[:-1]),
+            "journey_jobs": int(found[-1]),
+        }
+
+    async def feed_backlog(self, stream: str) -> int:
+        """Change-feed entries the consumer group has not acknowledged: those delivered and in
+        hand, and those not delivered yet (entries older than the group are not counted)."""
+        redis = self.container.redis
+        try:
+            groups = await redis.xinfo_groups(stream)
+        except ResponseError:  # no stream yet: nothing changed
+            return 0
+        for group in groups:
+            name = group["name"].decode() if isinstance(group["name"], bytes) else group["name"]
+            if name == FEED_GROUP:
+                lag = group.get("lag")
+                waiting = int(lag) if lag is not None else int(await redis.xlen(stream))
+                return int(group["pending"]) + waiting
+        return int(await redis.xlen(stream))
+
+    async def settle(self, timeout: float) -> dict[str, int] | None:
+        """Until the worker has nothing left to do (None), or what was left at the timeout."""
+        deadline = time.monotonic() + timeout
+        while True:
+            left = await self.follow_up()
+            if not any(left.values()):
+                return None
+            if time.monotonic() > deadline:
+                return left
+            if self.worker is not None:
+                self.worker.check()
+            await asyncio.sleep(0.2)
 
     async def wait_idle(self, timeout: float = 120.0) -> None:
         started = time.monotonic()
         while time.monotonic() - started < timeout:
             if (await self.stats()).get("pending", 0) == 0:
-                return
+                break
             await asyncio.sleep(0.1)
-        self.note(f"the stream was not empty after {timeout:.0f}s")
+        else:
+            self.note(f"the stream was not empty after {timeout:.0f}s")
+            return
+        if self.product:
+            left = await self.settle(max(0.0, timeout - (time.monotonic() - started)))
+            if left is not None:
+                self.note(f"the worker had not caught up after {timeout:.0f}s: {left}")
+
+    async def check_stored(
+        self, phase: str, source_id: str, message_ids: Collection[str]
+    ) -> dict[str, int]:
+        """Neo4j must hold exactly the distinct events the phase sent (replayed batches and
+        retries are part of the traffic): otherwise the run fails here."""
+        c = self.container
+        ws = c.settings.workspace
+        ids = [f"{ws}:{source_id}:{m}" for m in message_ids]
+        stored = 0
+        for i in range(0, len(ids), CHECK_CHUNK):
+            rows = await c.graph.read(
+                "identity/batch_state", ids=ids[i : i + CHECK_CHUNK], keys=[], identifiers=[]
+            )
+            stored += len(rows[0]["ids"]) if rows else 0
+        if stored != len(ids):
+            stream = await self.stats()
+            raise StoredEventsMismatch(
+                f"{phase}: {len(ids):,} distinct events were sent but Neo4j holds {stored:,} of "
+                f"them ({len(ids) - stored:,} missing); stream counters: failed "
+                f"{stream.get('failed', 0):,}, dead-lettered {stream.get('dead_lettered', 0):,}, "
+                f"pending {stream.get('pending', 0):,} (process logs: "
+                f"{self.services.data_dir / 'logs' if self.services else '-'})"
+            )
+        return {"distinct_sent": len(ids), "stored": stored}
+
+    # -- the workspace --------------------------------------------------------------------
+
+    async def load_workspace(self, base_url: str) -> dict[str, Any]:
+        """An admin key, then the workspace file through GraphQL, everything activated."""
+        assert self.workspace is not None and self.receiver is not None
+        created = await self.container.apikeys.create("bench", "admin", None)
+        self.api_key = created.secret
+        started = time.monotonic()
+        await apply(base_url, created.secret, self.workspace.with_receiver(self.receiver.url))
+        return {**self.workspace.summary(), "load_seconds": round(time.monotonic() - started, 2)}
+
+    async def activity(self, base_url: str) -> dict[str, Any]:
+        """Members, journey runs and deliveries so far (the API's view and the receiver's)."""
+        assert self.api_key is not None and self.receiver is not None
+        return {
+            **await activity(base_url, self.api_key),
+            "receiver": self.receiver.snapshot(),
+        }
 
     # -- the run --------------------------------------------------------------------------
 
@@ -292,6 +463,7 @@ class Bench:
                 "resolver_batch_entries": settings.resolver_batch_entries,
                 "stream_bound": settings.stream_bound,
                 "api_workers": o.api_workers,
+                "outbound_allowed_networks": settings.outbound_allowed_networks,
             }
             self._container = await build_container(settings)
             await self._run(settings.workspace)
@@ -302,9 +474,11 @@ class Bench:
     async def shutdown(self) -> None:
         if self.monitor is not None:
             self.monitor.stop()
-        for child in (self.resolver, self.api):
+        for child in (self.worker, self.api):
             if child is not None:
                 await asyncio.to_thread(child.stop)
+        if self.receiver is not None:
+            self.receiver.close()
         if self._container is not None:
             await self._container.close()
         if self.services is not None and not self.o.keep_services:
@@ -328,36 +502,53 @@ class Bench:
         port = free_port()
         base_url = f"http://127.0.0.1:{port}"
         self.api = start_api(c.settings, port, o.api_workers, logs)
-        self.resolver = start_resolver(c.settings, RESOLVER_NAME, logs)
+        if self.product:
+            self.worker = start_worker(c.settings, logs)
+            consumer = c.settings.resolver_name
+        else:
+            self.worker = start_resolver(c.settings, RESOLVER_NAME, logs)
+            consumer = RESOLVER_NAME
         await asyncio.to_thread(wait_ready, self.api, base_url)
         created = await c.sources.create("bench")
         auth = basic_auth(created.write_key)
         source_id = created.source.id
-        await self.wait_consumer(self.resolver)
-        self.resolver.pause()
-        api, resolver, services = self.api, self.resolver, self.services
-        self.monitor = MemoryMonitor(
-            lambda: {"api": api.pid, "resolver": resolver.pid, **services.pids()}
-        )
+        if self.product:
+            self.receiver = WebhookReceiver(c.settings.signing_secrets)
+            self.workspace = Workspace.load(o.workspace_file)
+            self.results["workspace"] = await self.load_workspace(base_url)
+            summary = self.results["workspace"]
+            self.log(
+                f"workspace {summary['file']} loaded through GraphQL: {summary['segments']} "
+                f"segments, {summary['journeys']} journeys, {summary['destinations']} "
+                f"destination(s), all active; receiver on {self.receiver.url}"
+            )
+        await self.wait_consumer(self.worker, consumer)
+        self.worker.pause()
+        api, worker, services = self.api, self.worker, self.services
+        label = "worker" if self.product else "resolver"
+        self.monitor = MemoryMonitor(lambda: {"api": api.pid, label: worker.pid, **services.pids()})
         self.monitor.start()
-        self.log(f"API on {base_url}, resolver paused; ready")
+        configuration = self.results["configuration"]["label"]
+        self.log(f"API on {base_url}, {label} paused; ready ({configuration})")
 
         # Warm-up: the same path once, so that no phase pays for JIT and query planning.
         if o.warmup_events > 0:
             self.phase("warmup")
             warm = self.generator(9000, truth=True, batch_size=o.batch_size)
-            self.warm_bodies = [(encode(b), len(b.messages)) for b in warm.batches(o.warmup_events)]
+            self.warm_bodies, warm_ids = encode_all(warm.batches(o.warmup_events))
             self.warm_truth = warm.truth
             await post_all(base_url, auth, self.warm_bodies, o.clients)
-            self.results["warmup"] = await self.drain(o.drain_timeout)
-            self.resolver.pause()
+            warmed = await self.drain(o.drain_timeout)
+            warmed["check"] = await self.check_stored("warm-up", source_id, warm_ids)
+            self.results["warmup"] = warmed
+            self.worker.pause()
             self.log(f"warm-up: {warm.stats.messages:,} events sent and resolved")
 
         # (a) accepted events/s, the API alone.
         self.phase("accepted")
         traffic = self.generator(0, truth=True, batch_size=o.batch_size)
         # Encoded before the clock starts; the dicts themselves are not kept.
-        bodies = [(encode(b), len(b.messages)) for b in traffic.batches(o.events)]
+        bodies, message_ids = encode_all(traffic.batches(o.events))
         if traffic.stats.last_at > time.time():
             self.note("generated timestamps reach the future: the API will clamp them")
         self.results["traffic"] = {**asdict(traffic.stats), "truth_identifiers": len(traffic.truth)}
@@ -378,18 +569,29 @@ class Bench:
         # (b) resolved events/s: drain the backlog.
         self.phase("resolved")
         resolved = await self.drain(o.drain_timeout)
+        resolved["check"] = await self.check_stored("(b) resolved", source_id, message_ids)
         graph_stats = (await c.graph.read("graph/stats", ws=ws))[0]
         resolved["events_in_graph"] = graph_stats["events"]
         resolved["profiles_in_graph"] = graph_stats["profiles"]
         self.results["resolved"] = resolved
         self.log(
             f"(b) resolved {resolved['events']:,} events in {resolved['seconds']}s: "
-            f"{resolved['events_per_second']:,}/s"
+            f"{resolved['events_per_second']:,}/s{self._settled(resolved)}; Neo4j holds the "
+            f"{resolved['check']['stored']:,} distinct events sent"
         )
 
-        # (d) accuracy against the truth, before any other traffic.
+        # (r) returning people: the same people, a new session each, drained like (b).
+        self.phase("returning")
+        self.worker.pause()
+        returning = self.generator(0, truth=True, batch_size=o.batch_size)
+        self.results["returning"] = await self.returning(
+            base_url, auth, source_id, returning, resolved
+        )
+
+        # (d) accuracy against the truth (the returning sessions' anonymous ids included),
+        # before any other traffic.
         self.phase("accuracy")
-        self.results["accuracy"] = await self.accuracy(ws, traffic)
+        self.results["accuracy"] = await self.accuracy(ws, returning)
         acc = self.results["accuracy"]
         pw, b3 = acc["pairwise"], acc["bcubed"]
         self.log(
@@ -397,6 +599,7 @@ class Bench:
             f" R {pw['recall']:.4f}; B-cubed P {b3['precision']:.4f} R {b3['recall']:.4f};"
             f" junk identifiers {acc['junk_identifiers']}"
         )
+        del returning, traffic
 
         # (c) latency at a fixed offered rate.
         self.phase("latency")
@@ -413,17 +616,21 @@ class Bench:
 
         # (f) growth. The measured traffic and the raw workspace are removed first, so that
         # the graph holds the seeded profiles and nothing else (wiping the workspace removes
-        # its source too: a new one is made).
+        # its source, segments, journeys, destinations and API keys too: they are made again).
         base = self.base_point()
         base["profiles"] = await count_profiles(c.graph.driver, c.graph.database, ws)
         self.results["growth"] = {"points": [base]}
         if o.growth or o.sustain_seconds > 0:
             self.phase("wipe")
             await self.wait_idle()
+            if self.product:
+                self.results["workspace_activity"] = await self.activity(base_url)
             for name in (ws, RAW_WS):
                 await c.graph.run_auto_commit("graph/wipe_workspace", ws=name)
             created = await c.sources.create("bench-growth")
             auth, source_id = basic_auth(created.write_key), created.source.id
+            if self.product:
+                await self.load_workspace(base_url)
         for step, target in enumerate(o.growth, start=1):
             point = await self.growth(ws, base_url, auth, source_id, step, target)
             self.results["growth"]["points"].append(point)
@@ -444,11 +651,51 @@ class Bench:
             "store_bytes": store["total"] if store else None,
             "store": store,
         }
+        if self.product:
+            await self.wait_idle()
+            if "workspace_activity" not in self.results:
+                self.results["workspace_activity"] = await self.activity(base_url)
+            assert self.receiver is not None
+            self.results["receiver_at_end"] = self.receiver.snapshot()
         if self.services is not None and self.services.neo4j is not None:
             gc_log = self.services.neo4j.instance_dir / "logs" / "gc.log"
             self.results["gc_pauses_by_phase"] = gc_pauses(gc_log, self.phase_starts)
         self.results["machine"]["load_average_at_end"] = list(os.getloadavg())
         self.results["seconds"] = round(time.monotonic() - self.clock0, 1)
+
+    @staticmethod
+    def _settled(drained: dict[str, Any]) -> str:
+        settled = drained.get("settled_seconds")
+        return "" if settled is None else f" (the worker settled {settled}s after resuming)"
+
+    async def returning(
+        self,
+        base_url: str,
+        auth: str,
+        source_id: str,
+        generator: TrafficGenerator,
+        new: dict[str, Any],
+    ) -> dict[str, Any]:
+        """The people of (a) come back: posted with the worker paused, then drained as (b)."""
+        o = self.o
+        bodies, message_ids = encode_all(generator.returning(o.events, self.returning_start))
+        stats = generator.returning_stats
+        posted = await post_all(base_url, auth, bodies, o.clients)
+        drained = await self.drain(o.drain_timeout)
+        drained["check"] = await self.check_stored("(r) returning", source_id, message_ids)
+        rate, new_rate = drained["events_per_second"], new["events_per_second"]
+        ratio = round(rate / new_rate, 3) if rate and new_rate else None
+        self.log(
+            f"(r) {stats.people:,} people came back: {drained['events']:,} events resolved in "
+            f"{drained['seconds']}s: {rate:,}/s{self._settled(drained)}; returning / new {ratio}"
+        )
+        return {
+            "traffic": asdict(stats),
+            "accepted": posted.as_dict(),
+            "resolved": drained,
+            "events_per_second": rate,
+            "ratio_to_new": ratio,
+        }
 
     def base_point(self) -> dict[str, Any]:
         return {
@@ -501,8 +748,8 @@ class Bench:
         self, ws: str, base_url: str, auth: str, source_id: str, offset: int, seconds: float
     ) -> dict[str, Any]:
         o = self.o
-        if self.resolver is not None:
-            self.resolver.resume()
+        if self.worker is not None:
+            self.worker.resume()
         await self.wait_idle()
         # Warm the small-batch path first (not measured): a JVM that has only seen large
         # batches compiles the small ones' plans and code paths on the clock otherwise.
@@ -548,9 +795,14 @@ class Bench:
 
     async def sustained(self, base_url: str, auth: str) -> dict[str, Any]:
         o = self.o
-        assert self.resolver is not None
-        self.resolver.resume()
+        if o.sustain_fraction is not None:
+            measured = self.results["resolved"]["events_per_second"] or 0.0
+            o = replace(o, sustain_rate=max(1.0, round(measured * o.sustain_fraction, 1)))
+        assert self.worker is not None
+        assert self.monitor is not None
+        self.worker.resume()
         await self.wait_idle()
+        memory_before = self.monitor.now()
         traffic = self.generator(2000, truth=False, batch_size=o.batch_size)
         c = self.container
         profiles = await count_profiles(c.graph.driver, c.graph.database, c.settings.workspace)
@@ -575,8 +827,17 @@ class Bench:
             await sampler
         drain_started = time.monotonic()
         await self.wait_idle(o.drain_timeout)
+        memory_after = self.monitor.now()
         result = summarise_sustained(samples, posted, o.sustain_rate)
         result["profiles_at_start"] = profiles
+        # What each process holds after the window against before it (a leak grows steadily).
+        result["rss_bytes_before"] = memory_before
+        result["rss_bytes_after"] = memory_after
+        result["rss_growth_bytes"] = {
+            name: memory_after[name] - memory_before[name]
+            for name in memory_after
+            if name in memory_before
+        }
         result["drain_seconds_after"] = round(time.monotonic() - drain_started, 1)
         self.log(
             f"(s) sustained {result['resolved_per_second']:,}/s; lag max "
@@ -608,7 +869,7 @@ class Bench:
     ) -> dict[str, Any]:
         o = self.o
         c = self.container
-        assert self.resolver is not None and self.services is not None
+        assert self.worker is not None and self.services is not None
         current = await count_profiles(c.graph.driver, c.graph.database, ws)
         resolved_rate = max(100.0, float(self.results["resolved"]["events_per_second"] or 0))
         estimate = (
@@ -625,7 +886,7 @@ class Bench:
             return {"target": target, "skipped": "time budget"}
         self.phase(f"seed {target}")
         await self.wait_idle()
-        self.resolver.pause()
+        self.worker.pause()
         seeded = await seed_to(
             c.graph.driver, c.graph.database, ws, target, kid=c.settings.hmac_keyring[0],
             batch=o.seed_batch, concurrency=o.seed_concurrency,
@@ -641,9 +902,12 @@ class Bench:
         )
         self.phase(f"growth {target}")
         traffic = self.generator(3000 + step, truth=False, batch_size=o.batch_size)
-        bodies = [(encode(b), len(b.messages)) for b in traffic.batches(o.growth_events)]
+        bodies, message_ids = encode_all(traffic.batches(o.growth_events))
         posted = await post_all(base_url, auth, bodies, o.clients)
         resolved = await self.drain(o.drain_timeout)
+        resolved["check"] = await self.check_stored(
+            f"(f) growth {target:,}", source_id, message_ids
+        )
         latency = await self.latency(
             ws, base_url, auth, source_id, 4000 + step, o.growth_latency_seconds
         )
@@ -665,6 +929,16 @@ class Bench:
             f" p99 {point['p99_ms']} ms"
         )
         return point
+
+
+def encode_all(batches: Iterable[Batch]) -> tuple[list[tuple[bytes, int]], set[str]]:
+    """Encoded /v1/batch bodies with their message counts, and the distinct message ids."""
+    bodies: list[tuple[bytes, int]] = []
+    ids: set[str] = set()
+    for batch in batches:
+        bodies.append((encode(batch), len(batch.messages)))
+        ids.update(str(m["messageId"]) for m in batch.messages)
+    return bodies, ids
 
 
 def _messages(bodies: list[tuple[bytes, int]]) -> Iterator[dict[str, Any]]:
@@ -733,6 +1007,11 @@ def parse_args(argv: list[str] | None = None) -> Options:
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--quick", action="store_true", help="about 2-3 minutes (the default)")
     mode.add_argument("--full", action="store_true", help="the full run (long: 1M profiles)")
+    mode.add_argument(
+        "--soak",
+        action="store_true",
+        help="half the measured capacity held for an hour: memory and lag growth",
+    )
     parser.add_argument("--events", type=int, help="events of phases a/b/d/e")
     parser.add_argument("--clients", type=int, help="concurrent HTTP clients in phase a")
     parser.add_argument("--batch-size", type=int, help="messages per /v1/batch")
@@ -758,8 +1037,25 @@ def parse_args(argv: list[str] | None = None) -> Options:
     )
     parser.add_argument("--keep-services", action="store_true", help="leave Neo4j/Valkey up")
     parser.add_argument("--out", type=Path, help="results folder (default bench/results)")
+    parser.add_argument(
+        "--resolver-only",
+        action="store_true",
+        help="the former configuration: `cdp resolver` alone instead of `cdp worker`, no\n"
+        "segments, journeys or destinations (labelled so in the results)",
+    )
+    parser.add_argument(
+        "--identity-traffic",
+        action="store_true",
+        help="traffic without consent answers, plans, countries and lifetime values, byte for\n"
+        "byte as before they were added (with --resolver-only: the former benchmark)",
+    )
+    parser.add_argument(
+        "--workspace",
+        type=Path,
+        help="segments, journeys and destinations to load (default bench/workspace.yaml)",
+    )
     args = parser.parse_args(argv)
-    options = FULL if args.full else QUICK
+    options = FULL if args.full else SOAK if args.soak else QUICK
     updates: dict[str, Any] = {}
     for name in (
         "events", "clients", "batch_size", "latency_rate", "latency_seconds", "latency_batch",
@@ -775,7 +1071,13 @@ def parse_args(argv: list[str] | None = None) -> Options:
         updates["budget"] = args.budget or None
     if args.keep_services:
         updates["keep_services"] = True
-    if not args.full and not args.quick and args.events is not None:
+    if args.resolver_only:
+        updates["resolver_only"] = True
+    if args.identity_traffic:
+        updates["identity_traffic"] = True
+    if args.workspace is not None:
+        updates["workspace_file"] = args.workspace.resolve()
+    if not args.full and not args.quick and not args.soak and args.events is not None:
         updates["mode"] = "custom"
     return replace(options, **updates)
 

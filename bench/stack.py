@@ -1,16 +1,21 @@
-"""What the benchmark runs against: its own Neo4j and Valkey, the API and one resolver.
+"""What the benchmark runs against: its own Neo4j and Valkey, the API and a worker.
 
 Unless NEO4J_URI / REDIS_URL are set, the benchmark starts a dedicated local Neo4j (instance
 `bench`, Bolt 7689, HTTP 7476) and Valkey (6381) with the launchers of app.localservices, their
 data under .local/ wiped at start, so a run never touches the development or test instances.
-The API (`cdp api`) and the resolver (`cdp resolver`) are subprocesses with the benchmark's
-settings in their environment; the resolver can be paused (SIGSTOP) so that the API's own
-acceptance rate is measured with nobody consuming the stream, then resumed (SIGCONT).
+The API (`cdp api`) and the worker (`cdp worker`, as `make run` starts it: the resolver, the
+change-feed consumer that keeps segments current and runs journeys, and destination delivery),
+or with `--resolver-only` a resolver alone (`cdp resolver`), are subprocesses with the
+benchmark's settings in their environment; outbound calls may reach 127.0.0.0/8, where the
+benchmark's webhook receiver listens. The worker (or resolver) can be paused (SIGSTOP) so that
+the API's own acceptance rate is measured with nobody consuming the stream, then resumed
+(SIGCONT).
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import shutil
 import signal
 import socket
@@ -45,6 +50,8 @@ class StackOptions:
     valkey_maxmemory: str = "4gb"
     stream_bound: int = 50_000_000
     resolver_batch_entries: int | None = None
+    #: Internal networks outbound calls may reach: the benchmark's webhook receiver's.
+    outbound_allowed_networks: tuple[str, ...] = ("127.0.0.0/8",)
 
 
 def free_port() -> int:
@@ -123,6 +130,7 @@ class BenchServices:
             stream_bound=o.stream_bound,
             log_level="WARNING",
             identity_rules_file=(REPO / self.base.identity_rules_file).resolve(),
+            outbound_allowed_networks=list(o.outbound_allowed_networks),
         )
         if o.resolver_batch_entries is not None:
             settings = settings.model_copy(
@@ -199,7 +207,7 @@ def start_api(settings: Settings, port: int, workers: int, logs: Path) -> Child:
         argv = [sys.executable, "-m", "uvicorn", "app.entrypoints.api:create_app", "--factory"]
         argv += ["--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
         argv += ["--no-access-log", "--log-level", "warning"]
-    return Child("API", argv, child_env(settings), logs / "api.log")
+    return Child("API", argv, platform_env(settings), logs / "api.log")
 
 
 def wait_ready(child: Child, base_url: str, timeout: float = 180.0) -> None:
@@ -213,6 +221,24 @@ def wait_ready(child: Child, base_url: str, timeout: float = 180.0) -> None:
     raise RuntimeError(f"the API did not become ready within {timeout:.0f}s (log: {child.log})")
 
 
+def platform_env(settings: Settings) -> dict[str, str]:
+    """A platform process's environment: the run's settings, with the outbound guard's allowed
+    networks (journeys and destinations are saved by the API and called by the worker)."""
+    return child_env(
+        settings,
+        CDP_OUTBOUND_ALLOWED_NETWORKS=json.dumps(settings.outbound_allowed_networks),
+        CDP_RESOLVER_NAME=settings.resolver_name,
+    )
+
+
 def start_resolver(settings: Settings, name: str, logs: Path) -> Child:
+    """A resolver on its own (`cdp resolver`): the `--resolver-only` configuration."""
     argv = [sys.executable, "-m", "app.entrypoints.cli", "resolver", "--name", name]
-    return Child("resolver", argv, child_env(settings), logs / "resolver.log")
+    return Child("resolver", argv, platform_env(settings), logs / "resolver.log")
+
+
+def start_worker(settings: Settings, logs: Path) -> Child:
+    """`cdp worker`, as `make run` starts it: its resolver consumes the stream under the name
+    `settings.resolver_name`, beside the change-feed consumer and destination delivery."""
+    argv = [sys.executable, "-m", "app.entrypoints.cli", "worker"]
+    return Child("worker", argv, platform_env(settings), logs / "worker.log")

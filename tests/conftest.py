@@ -72,7 +72,7 @@ async def api_url(settings: Settings) -> AsyncIterator[str]:
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
-    for _ in range(200):
+    for _ in range(1200):  # its lifespan applies the schema: slow on a busy machine
         if server.started:
             break
         if task.done():

@@ -28,6 +28,8 @@ class Endpoints:
     how: str
     #: The local Valkey when the tests started it (restart tests need it), else None.
     local_valkey: LocalValkey | None = None
+    #: The local Neo4j when the tests started it (restart tests need it), else None.
+    local_neo4j: LocalNeo4j | None = None
 
 
 def docker_engine_answers() -> bool:
@@ -90,6 +92,7 @@ def _local() -> Iterator[Endpoints]:
             browser_url=neo4j.browser_url,
             how="local launchers",
             local_valkey=valkey,
+            local_neo4j=neo4j,
         )
 
 

@@ -3,18 +3,30 @@
 The worker also hosts the stream-fed resolver as a background task (unless
 CDP_WORKER_RUNS_RESOLVER=false, e.g. when resolvers run as their own processes): arq is the
 tool for jobs and cron, not for a high-rate stream, so the resolver reads Valkey directly.
+
+Neither Neo4j nor Valkey restarting stops the worker: its background loops (resolver, segment
+feed, destinations) wait with a bounded back-off and carry on (`keep_running`), a job that
+meets either server down is run again later (`retry_when_down`: journey steps, erasures and
+the scheduled jobs are idempotent), and `cdp worker` runs arq's loop in a `SupervisedWorker`
+(workers/supervised.py), which waits for Valkey instead of exiting.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
+import functools
+import logging
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
-from arq import cron
+from arq import Retry, cron
+from arq.typing import WorkerCoroutine
 
-from app.bootstrap import ARQ_QUEUE, build_container, redis_settings
+from app.bootstrap import arq_queue, build_container, redis_settings
 from app.logs import configure_logging
+from app.services.supervision import BACKING_SERVICE_DOWN, keep_running, once_up
 from app.settings import Settings
 from workers.jobs import (
     destroy_spent_stream_keys,
@@ -30,6 +42,36 @@ from workers.jobs import (
     rotate_kek,
 )
 
+log = logging.getLogger(__name__)
+Job = Callable[..., Coroutine[Any, Any, Any]]
+
+#: A job that meets Neo4j or Valkey down runs again 2, 4, 8 ... seconds later (at most a minute
+#: apart), up to this many tries in all: about a quarter of an hour of outage.
+JOB_TRIES = 20
+#: How long (s) a starting worker waits for Neo4j (and Valkey) before it gives up.
+STARTUP_WAIT = 120.0
+
+
+def retry_when_down(job: Job) -> WorkerCoroutine:
+    """The job, run again later (arq's `Retry`, with a growing delay) when a backing service
+    does not answer, instead of failing for good."""
+
+    @functools.wraps(job)
+    async def run(ctx: dict[Any, Any], *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await job(ctx, *args, **kwargs)
+        except BACKING_SERVICE_DOWN as exc:
+            delay = min(2.0 ** int(ctx.get("job_try", 1)), 60.0)
+            log.warning(
+                "job %s waits for a backing service (%s); it runs again in %.0f s",
+                job.__name__,
+                type(exc).__name__,
+                delay,
+            )
+            raise Retry(defer=delay) from None
+
+    return run
+
 
 def worker_options(settings: Settings) -> dict[str, Any]:
     """Keyword arguments for `arq.worker.Worker`, built from explicit settings (tests use this)."""
@@ -37,20 +79,23 @@ def worker_options(settings: Settings) -> dict[str, Any]:
     async def on_startup(ctx: dict[str, Any]) -> None:
         configure_logging(settings.log_level, settings.log_json)
         container = await build_container(settings)
-        await container.prepare_graph()
         ctx["container"] = container
+        await once_up("worker start-up", container.prepare_graph, STARTUP_WAIT)
         # Erasures a dead worker left half-way are finished first.
-        await resume_erasures(ctx)
+        await once_up("worker start-up", lambda: resume_erasures(ctx), STARTUP_WAIT)
         stop = asyncio.Event()
         ctx["stop"] = stop
-        tasks: list[asyncio.Task[None]] = []
+        loops: dict[str, Callable[[asyncio.Event], Awaitable[None]]] = {}
         if settings.worker_runs_resolver:
-            tasks.append(asyncio.create_task(container.resolver().run(stop)))
+            # A fresh resolver on each start: it reads its own pending entries first.
+            loops["resolver"] = lambda stop: container.resolver().run(stop)
         if settings.worker_runs_segments:
-            tasks.append(asyncio.create_task(container.segment_feed().run(stop)))
+            loops["segment feed"] = lambda stop: container.segment_feed().run(stop)
         if settings.worker_runs_destinations:
-            tasks.append(asyncio.create_task(container.destinations.run(stop)))
-        ctx["background"] = tasks
+            loops["destinations"] = container.destinations.run
+        ctx["background"] = [
+            asyncio.create_task(keep_running(name, loop, stop)) for name, loop in loops.items()
+        ]
 
     async def on_shutdown(ctx: dict[str, Any]) -> None:
         tasks: list[asyncio.Task[None]] = ctx.get("background", [])
@@ -62,32 +107,64 @@ def worker_options(settings: Settings) -> dict[str, Any]:
         if container is not None:
             await container.close()
 
+    jobs: list[Job] = [
+        heartbeat,
+        graph_stats,
+        reresolve_workspace,
+        rotate_blind_index,
+        rotate_kek,
+        erase_subject,
+        resume_erasures,
+        purge_expired_events,
+        refresh_segments,
+        journey_step,
+        destroy_spent_stream_keys,
+    ]
+    every = {job.__name__: retry_when_down(job) for job in jobs}
+
+    def scheduled(job: str) -> str:
+        """A cron job's name, and so its unique id, within this workspace: with a shared name
+        only one workspace's worker would run each tick."""
+        return f"cron:{settings.workspace}:{job}"
+
+    # Valkey may be restarting when the worker starts: arq's own pool tries for a minute.
+    valkey = dataclasses.replace(redis_settings(settings), conn_retries=60, conn_retry_delay=1)
     return {
-        "functions": [
-            heartbeat,
-            graph_stats,
-            reresolve_workspace,
-            rotate_blind_index,
-            rotate_kek,
-            erase_subject,
-            resume_erasures,
-            purge_expired_events,
-            refresh_segments,
-            journey_step,
-            destroy_spent_stream_keys,
-        ],
+        "functions": list(every.values()),
         "cron_jobs": [
-            cron(heartbeat, second=0, unique=True),
-            cron(resume_erasures, second=30, unique=True),
-            cron(purge_expired_events, hour=3, minute=17, second=0, unique=True),
-            cron(refresh_segments, minute=set(range(5, 60, 10)), second=45, unique=True),
-            cron(destroy_spent_stream_keys, minute=set(range(2, 60, 10)), second=15, unique=True),
+            cron(every["heartbeat"], name=scheduled("heartbeat"), second=0, unique=True),
+            cron(
+                every["resume_erasures"], name=scheduled("resume_erasures"), second=30, unique=True
+            ),
+            cron(
+                every["purge_expired_events"],
+                name=scheduled("purge_expired_events"),
+                hour=3,
+                minute=17,
+                second=0,
+                unique=True,
+            ),
+            cron(
+                every["refresh_segments"],
+                name=scheduled("refresh_segments"),
+                minute=set(range(5, 60, 10)),
+                second=45,
+                unique=True,
+            ),
+            cron(
+                every["destroy_spent_stream_keys"],
+                name=scheduled("destroy_spent_stream_keys"),
+                minute=set(range(2, 60, 10)),
+                second=15,
+                unique=True,
+            ),
         ],
         "on_startup": on_startup,
         "on_shutdown": on_shutdown,
-        "queue_name": ARQ_QUEUE,
-        "redis_settings": redis_settings(settings),
+        "queue_name": arq_queue(settings.workspace),
+        "redis_settings": valkey,
         "max_jobs": 10,
+        "max_tries": JOB_TRIES,
         "job_timeout": 3600,
         "keep_result": 3600,
         "health_check_interval": 30,

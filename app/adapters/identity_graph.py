@@ -297,7 +297,7 @@ class IdentityTx:
         return set(found[0]["profiles"])
 
     async def profile_observations(self, profile_ids: Sequence[str]) -> list[dict[str, Any]]:
-        found = await self._rows("traits/profile_observations", ids=list(profile_ids))
+        found = await self.run("traits/profile_observations", ids=list(profile_ids))
         rows: list[dict[str, Any]] = found[0]["rows"]
         return rows
 

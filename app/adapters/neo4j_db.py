@@ -58,12 +58,18 @@ def count_query() -> None:
 
 
 def create_driver(uri: str, auth: tuple[str, str] | None) -> AsyncDriver:
-    """One driver per process; made in FastAPI's lifespan or arq's on_startup, never at import."""
+    """One driver per process; made in FastAPI's lifespan or arq's on_startup, never at import.
+
+    A transaction is retried by the driver for at most 10 s (its delays double from 1 s):
+    past that, a Neo4j restart is the callers' to wait out with their own bounded back-off
+    (app/services/supervision.py), so they resume within seconds of Neo4j answering again
+    instead of after one of the driver's late, long sleeps."""
     return AsyncGraphDatabase.driver(
         uri,
         auth=auth,
         max_connection_pool_size=50,
         connection_acquisition_timeout=30.0,
+        max_transaction_retry_time=10.0,
         notifications_min_severity="OFF",
     )
 

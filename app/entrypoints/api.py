@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 import orjson
+from cross_web import HTTPException
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -23,7 +24,7 @@ from app.entrypoints.body_limit import BodyLimit
 from app.entrypoints.gql.context import Context
 from app.entrypoints.gql.schema import build_schema
 from app.entrypoints.health import check_readiness
-from app.entrypoints.json_depth import DEPTH_LIMIT, nesting_depth
+from app.entrypoints.json_depth import DEPTH_LIMIT, json_problem, nesting_depth
 from app.entrypoints.tracking import install as install_tracking
 from app.logs import configure_logging
 from app.metrics import HTTP_LATENCY, HTTP_REQUESTS, INGESTION
@@ -42,13 +43,27 @@ def _route_name(request: Request) -> str:
 
 class BoundedGraphQLRouter(GraphQLRouter[Context, None]):
     """Reads request JSON (bodies and GET variables) with the fast decoder, refusing what
-    nests past the limit with a 400 rather than recursing into a 500."""
+    nests past the limit with a 400 rather than recursing into a 500, and saying what is
+    wrong with a refused JSON text (never quoting it)."""
 
     def decode_json(self, data: str | bytes) -> object:
         decoded = orjson.loads(data)
         if nesting_depth(decoded) > DEPTH_LIMIT:
-            # strawberry answers a decoding error with 400 "Unable to parse request body".
+            # A decoding error: a 400 over HTTP, a refused message over a WebSocket.
             raise json.JSONDecodeError(f"nested more than {DEPTH_LIMIT} levels deep", "", 0)
+        return decoded
+
+    def parse_json(self, data: str | bytes) -> object:
+        try:
+            decoded = self.decode_json(data)
+        except orjson.JSONDecodeError as exc:
+            raise HTTPException(400, f"Unable to parse request JSON: {json_problem(exc)}") from exc
+        except json.JSONDecodeError as exc:
+            raise HTTPException(400, f"Unable to parse request JSON: {exc.msg}") from exc
+        # A POST body (bytes; GET parameters arrive as text) that is a JSON string, number or
+        # null: strawberry would look a query up in it and fail with a 500.
+        if isinstance(data, bytes) and not isinstance(decoded, dict | list):
+            raise HTTPException(400, "body: expected a JSON object (a GraphQL request)")
         return decoded
 
 

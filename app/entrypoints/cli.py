@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import subprocess
 import sys
 import time
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
+from app.entrypoints.cli_backup import backup, restore
 from app.entrypoints.cli_common import _fail, _settings, _with_container, console
 from app.entrypoints.cli_data import destinations_cli, export_cli, import_file
 from app.entrypoints.cli_privacy import apikey_cli, erasures_cli, retention_cli, subject_cli
@@ -37,6 +37,8 @@ cli.add_typer(apikey_cli, name="apikey")
 cli.add_typer(export_cli, name="export")
 cli.add_typer(destinations_cli, name="destinations")
 cli.command("import")(import_file)
+cli.command("backup")(backup)
+cli.command("restore")(restore)
 
 
 @services_cli.command("up")
@@ -275,6 +277,8 @@ def resolver(
     """Run a stream-fed resolver in the foreground (the worker also runs one by default)."""
     from app.batch_tuning import tune_for_batches
     from app.logs import configure_logging
+    from app.services.supervision import keep_running, once_up
+    from workers.settings import STARTUP_WAIT
 
     settings = _settings()
     configure_logging(settings.log_level, settings.log_json)
@@ -284,9 +288,10 @@ def resolver(
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        await container.prepare_graph()
+        await once_up("resolver start-up", container.prepare_graph, STARTUP_WAIT)
         tune_for_batches()
-        await container.resolver(name).run(stop)
+        # Neo4j or Valkey restarting makes it wait, not exit; anything else starts it again.
+        await keep_running("resolver", lambda stop: container.resolver(name).run(stop), stop)
 
     _with_container(work)
 
@@ -314,26 +319,46 @@ def api(
 
 
 @cli.command()
-def worker() -> None:
+def worker(
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check",
+            help="only say whether a worker recorded its health lately (exit 0) or not (1)",
+        ),
+    ] = False,
+) -> None:
     """Run one arq worker in the foreground (journeys, erasure, scheduled jobs)."""
-    from arq.worker import Worker
-
     from app.batch_tuning import tune_for_batches
     from workers.settings import worker_options
+    from workers.supervised import SupervisedWorker
 
     options = worker_options(_settings())
+    if check:  # the compose health check
+        from dataclasses import replace
+
+        from arq.worker import async_check_health
+
+        valkey = replace(options["redis_settings"], conn_retries=0)
+        code = asyncio.run(async_check_health(valkey, queue_name=options["queue_name"]))
+        raise typer.Exit(code)
     start = options["on_startup"]
 
     async def on_startup(ctx: dict[str, Any]) -> None:
         await start(ctx)
         tune_for_batches()  # the worker runs a resolver by default; its container is built
 
-    Worker(**{**options, "on_startup": on_startup}).run()
+    SupervisedWorker(**{**options, "on_startup": on_startup}).run()
 
 
 @cli.command()
 def run() -> None:
-    """Start Neo4j, Valkey, the API and a worker; Ctrl-C stops all of them."""
+    """Start Neo4j, Valkey, the API and a worker; Ctrl-C stops all of them.
+
+    The API and the worker are supervised: one that exits is started again (see
+    app/entrypoints/supervisor.py)."""
+    from app.entrypoints.supervisor import ChildSpec, Supervisor
+
     settings = _settings()
     stack = LocalStack.from_settings(settings)
     before = stack.status()
@@ -343,10 +368,16 @@ def run() -> None:
     except CdpError as exc:
         raise _fail(exc) from exc
     console.print(f"services ready in {time.monotonic() - started:.1f}s")
-    children = [
-        subprocess.Popen([sys.executable, "-m", "app.entrypoints.cli", "api"]),
-        subprocess.Popen([sys.executable, "-m", "app.entrypoints.cli", "worker"]),
-    ]
+    me = [sys.executable, "-m", "app.entrypoints.cli"]
+    supervisor = Supervisor(
+        [ChildSpec("api", [*me, "api"]), ChildSpec("worker", [*me, "worker"])],
+        say=lambda text: console.print(text, markup=False, highlight=False),
+    )
+
+    def stop(signum: int, _frame: object) -> None:
+        supervisor.request_stop()
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     base = f"http://{settings.api_host}:{settings.api_port}"
     console.print(f"API:           {base}  (health {base}/readyz)")
     console.print(f"GraphQL:       {base}/graphql")
@@ -354,26 +385,19 @@ def run() -> None:
         neo4j = stack.neo4j
         console.print(f"Neo4j Browser: {neo4j.browser_url}  (bolt {neo4j.bolt_uri}, no auth)")
     console.print("Ctrl-C stops everything.")
+    code = 1
     try:
-        while all(child.poll() is None for child in children):
-            time.sleep(0.5)
-        console.print("[red]a child process exited; stopping[/red]")
-    except KeyboardInterrupt:
-        console.print("stopping...")
+        code = supervisor.run()
     finally:
-        for child in children:
-            if child.poll() is None:
-                child.send_signal(signal.SIGINT)
-        for child in children:
-            try:
-                child.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                child.kill()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         if before.get("neo4j", "").startswith("stopped") and stack.neo4j:
             stack.neo4j.stop()
         if before.get("valkey", "").startswith("stopped") and stack.valkey:
             stack.valkey.stop()
         console.print("stopped")
+    if code:
+        raise typer.Exit(code)
 
 
 def main() -> None:

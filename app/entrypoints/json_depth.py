@@ -1,4 +1,5 @@
-"""How deeply request JSON may nest, for every endpoint that reads JSON.
+"""How deeply request JSON may nest, and how a refused JSON text is described, for every
+endpoint that reads JSON.
 
 Real events and GraphQL variables stay under ten levels. The JSON encoder used downstream
 stops at 254 levels and Python's own decoder recurses, so deeper input is refused where it is
@@ -8,6 +9,8 @@ read, with a 400 that says why, instead of failing later as a 500.
 from __future__ import annotations
 
 from typing import Any
+
+import orjson
 
 DEPTH_LIMIT = 64
 
@@ -32,3 +35,12 @@ def nesting_depth(value: Any) -> int:
                 return deepest
         stack.extend((child, depth) for child in children)
     return deepest
+
+
+def json_problem(exc: orjson.JSONDecodeError) -> str:
+    """What is wrong with a JSON text and where, in the decoder's words ("number is infinity
+    when parsed as double", "no low surrogate in string"...): fixed phrases and a position,
+    never a piece of the input."""
+    if "depth limit" in exc.msg:  # the decoder's own limit, far past ours
+        return f"nested more than {DEPTH_LIMIT} levels deep"
+    return f"malformed JSON ({exc.msg} at character {exc.pos})"

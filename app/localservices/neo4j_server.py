@@ -25,6 +25,12 @@ from app.localservices.process import (
 
 POM_RESOURCE = "neo4j-pom.xml"
 MAIN_CLASS = "org.neo4j.server.CommunityEntryPoint"
+#: `neo4j-admin`: the same jars hold it (neo4j-command-line, and dump/load in neo4j-dbms).
+ADMIN_CLASS = "org.neo4j.cli.AdminTool"
+#: A short-lived tool: the client compiler and the serial collector start it fastest.
+ADMIN_JVM_FLAGS = ("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Dfile.encoding=UTF-8")
+#: Progress lines of dump and load, left out of error messages.
+_PROGRESS = re.compile(r"^(Files: \d+/\d+, data: |\s*$)")
 JVM_FLAGS = (
     "-XX:+UseG1GC",
     "-XX:-UsePerfData",
@@ -184,6 +190,18 @@ class LocalNeo4j:
             return "stopped"
         return f"running (pid {pid}) bolt {self.bolt_uri}, browser {self.browser_url}"
 
+    def is_running(self) -> bool:
+        return self.process.pid() is not None
+
+    def _prepare(self) -> tuple[Path, str]:
+        """(jar folder, java): the instance's folders and its neo4j.conf written."""
+        lib = self.distribution.ensure()
+        java = java_executable()
+        for sub in ("conf", "data", "logs", "run", "plugins", "import"):
+            (self.instance_dir / sub).mkdir(parents=True, exist_ok=True)
+        (self.instance_dir / "conf" / "neo4j.conf").write_text(self.config_text())
+        return lib, java
+
     def start(self, timeout: float = 180.0) -> None:
         """Start (or adopt a running instance) and return once Bolt answers a query."""
         if (running := self.process.pid()) is not None:
@@ -193,11 +211,7 @@ class LocalNeo4j:
             raise LocalServiceError(
                 f"port {self.bolt_port} is taken by another process; stop it or set NEO4J_URI"
             )
-        lib = self.distribution.ensure()
-        java = java_executable()
-        for sub in ("conf", "data", "logs", "run", "plugins", "import"):
-            (self.instance_dir / sub).mkdir(parents=True, exist_ok=True)
-        (self.instance_dir / "conf" / "neo4j.conf").write_text(self.config_text())
+        lib, java = self._prepare()
         classpath = os.pathsep.join(
             [f"{self.instance_dir / 'plugins'}/*", f"{self.instance_dir / 'conf'}/*", f"{lib}/*"]
         )
@@ -234,3 +248,76 @@ class LocalNeo4j:
 
     def stop(self, timeout: float = 90.0) -> bool:
         return self.process.stop(timeout)
+
+    def admin(self, *args: str, timeout: float = 3600.0) -> str:
+        """Run `neo4j-admin ARGS` against this instance (its neo4j.conf, its data folder) with
+        the server's own jars; its output, or a LocalServiceError with the end of it."""
+        lib, java = self._prepare()
+        missing = [
+            pattern
+            for pattern in ("neo4j-command-line-*.jar", "neo4j-dbms-*.jar")
+            if not any(lib.glob(pattern))
+        ]
+        if missing:
+            raise LocalServiceError(
+                f"the Neo4j jars in {lib} lack the admin tool ({', '.join(missing)}); "
+                "delete the folder and run `cdp services fetch` again"
+            )
+        env = {
+            **os.environ,
+            "NEO4J_HOME": str(self.instance_dir),
+            "NEO4J_CONF": str(self.instance_dir / "conf"),
+        }
+        argv = [
+            java,
+            f"-Xmx{self.heap}",
+            *ADMIN_JVM_FLAGS,
+            "-cp",
+            f"{self.instance_dir / 'plugins'}/*{os.pathsep}{lib}/*",
+            ADMIN_CLASS,
+            *args,
+        ]
+        try:
+            done = subprocess.run(
+                argv,
+                cwd=self.instance_dir,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                check=False,
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise LocalServiceError(
+                f"neo4j-admin {' '.join(args[:2])} did not finish within {timeout:.0f}s"
+            ) from exc
+        output = "\n".join(
+            line for line in (done.stdout + done.stderr).splitlines() if not _PROGRESS.match(line)
+        )
+        if done.returncode != 0:
+            raise LocalServiceError(
+                f"neo4j-admin {' '.join(args[:2])} failed (exit {done.returncode}):\n"
+                + output[-2000:]
+            )
+        return output
+
+    def dump(self, database: str, to_dir: Path) -> Path:
+        """An offline dump of one database into `to_dir/<database>.dump`. The server must be
+        stopped: Community dumps only a database that no server has open."""
+        if self.is_running():
+            raise LocalServiceError("stop Neo4j before dumping a database (Community is offline)")
+        to_dir.mkdir(parents=True, exist_ok=True)
+        self.admin("database", "dump", database, f"--to-path={to_dir}")
+        return to_dir / f"{database}.dump"
+
+    def load(self, database: str, from_dir: Path) -> None:
+        """Replace one database with `from_dir/<database>.dump`, the server stopped."""
+        if self.is_running():
+            raise LocalServiceError("stop Neo4j before loading a database (Community is offline)")
+        self.admin(
+            "database",
+            "load",
+            database,
+            f"--from-path={from_dir}",
+            "--overwrite-destination=true",
+        )

@@ -20,6 +20,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Protocol, Self, runtime_checkable
@@ -28,8 +29,9 @@ from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap
 
 from .cipher import DATA_KEY_BYTES
 from .errors import KeyMaterialError, PrivacyError
+from .sqlite_copy import open_read_only, snapshot
 
-__all__ = ["KeyStore", "LocalKeyStore", "load_kek"]
+__all__ = ["KeyStore", "KeyStoreSummary", "LocalKeyStore", "load_kek", "summarize"]
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +136,39 @@ class KeyStore(Protocol):
     def close(self) -> None:
         """Release the store; further calls fail."""
         ...
+
+
+@dataclass(frozen=True)
+class KeyStoreSummary:
+    """What a copy of a key store holds, in counts (for a backup's manifest)."""
+
+    #: The KEK the store records as its own (keys are wrapped under it once a rotation ends).
+    kek_id: str
+    keys: int
+    #: Keys per KEK id that wrapped them (more than one only during a KEK rotation).
+    keys_by_kek: dict[str, int]
+    #: Stream keys among them (owners starting with `stream_prefix`).
+    stream_keys: int
+
+
+def summarize(path: Path, stream_prefix: str) -> KeyStoreSummary:
+    """Counts of a key store file, read without changing it (a backup's copy)."""
+    conn = open_read_only(path)
+    try:
+        (kek_id,) = conn.execute("SELECT value FROM meta WHERE name = 'kek_id'").fetchone()
+        by_kek = dict(conn.execute("SELECT kek_id, COUNT(*) FROM data_keys GROUP BY kek_id"))
+        (stream,) = conn.execute(
+            "SELECT COUNT(*) FROM data_keys WHERE substr(owner, 1, ?) = ?",
+            (len(stream_prefix), stream_prefix),
+        ).fetchone()
+    finally:
+        conn.close()
+    return KeyStoreSummary(
+        kek_id=str(kek_id),
+        keys=sum(int(n) for n in by_kek.values()),
+        keys_by_kek={str(k): int(n) for k, n in sorted(by_kek.items())},
+        stream_keys=int(stream),
+    )
 
 
 def _kek_check(kek: bytes) -> bytes:
@@ -337,6 +372,45 @@ class LocalKeyStore:
         with self._lock:
             row = self._connection().execute("SELECT COUNT(*) FROM data_keys").fetchone()
             return int(row[0])
+
+    def copy_to(self, dest: Path) -> None:
+        """A consistent copy of the whole store into the new file `dest` (a backup). Keys stay
+        wrapped under their KEK: the copy holds no key in clear."""
+        with self._lock:
+            snapshot(self._connection(), dest)
+
+    def export_keys(self, after: str = "", limit: int = 1000) -> list[tuple[str, bytes, float]]:
+        """(owner, data key, created at) for up to `limit` owners after `after`, in order:
+        a restore pages through a backup's store and imports its keys into the live one."""
+        with self._lock:
+            rows = (
+                self._connection()
+                .execute(
+                    "SELECT owner, kek_id, wrapped, created_at FROM data_keys WHERE owner > ?"
+                    " ORDER BY owner LIMIT ?",
+                    (after, limit),
+                )
+                .fetchall()
+            )
+            return [(str(o), self._unwrap(k, w), float(c)) for o, k, w, c in rows]
+
+    def import_keys(self, keys: Sequence[tuple[str, bytes, float]]) -> int:
+        """Store the given keys of owners this store has no key for, wrapped under the current
+        KEK (a restore); keys it already has are left as they are. Returns how many were
+        added."""
+        for _, key, _ in keys:
+            if len(key) != DATA_KEY_BYTES:
+                raise KeyMaterialError(f"a data key to import has {len(key)} bytes")
+        with self._lock:
+            with self._write() as cur:
+                before = cur.execute("SELECT COUNT(*) FROM data_keys").fetchone()[0]
+                cur.executemany(
+                    "INSERT OR IGNORE INTO data_keys (owner, kek_id, wrapped, created_at)"
+                    " VALUES (?, ?, ?, ?)",
+                    [(o, self._kek_id, aes_key_wrap(self._kek, k), c) for o, k, c in keys],
+                )
+                after = cur.execute("SELECT COUNT(*) FROM data_keys").fetchone()[0]
+            return int(after) - int(before)
 
     def close(self) -> None:
         with self._lock:

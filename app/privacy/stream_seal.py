@@ -28,7 +28,8 @@ PREFIX = b"s1:"
 _SEALED = re.compile(rb"s1:(\d{1,12}):(v1\.[A-Za-z0-9_-]+)")
 #: Key-store owners of stream keys: `~` cannot start a workspace name, so these never mix
 #: with an identifier's key (`<ws>:<type>:...`).
-_OWNER = "~stream/{ws}/{period}"
+OWNER_PREFIX = "~stream/"
+_OWNER = OWNER_PREFIX + "{ws}/{period}"
 
 
 class StreamSeal:

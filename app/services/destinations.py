@@ -37,6 +37,7 @@ from app.services.keys import Sealer
 from app.services.outbound import OutboundRefused, WebhookSender
 from app.services.plugins import DeliveryContext, PluginRegistry
 from app.services.segments.engine import MembershipChange, ProfileChanges
+from app.services.supervision import UNREACHABLE, Backoff, pause
 
 log = logging.getLogger(__name__)
 
@@ -428,12 +429,24 @@ class DestinationService:
         return moved
 
     async def run(self, stop: asyncio.Event, idle: float = 0.5) -> None:
+        backoff = Backoff(idle, 10.0)
         while not stop.is_set():
             try:
                 moved = await self.deliver_all()
+            except UNREACHABLE as exc:
+                delay = backoff.next()
+                log.warning(
+                    "destinations wait for a backing service (%s); retrying in %.1f s",
+                    type(exc).__name__,
+                    delay,
+                )
+                await pause(stop, delay)
+                continue
             except Exception:
                 log.exception("destination delivery round failed")
-                moved = 0
+                await pause(stop, backoff.next())
+                continue
+            backoff.reset()
             if not moved:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), idle)

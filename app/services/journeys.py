@@ -47,6 +47,7 @@ from app.services.outbound import OutboundRefused, WebhookSender
 from app.services.plugins import DeliveryContext, PluginRegistry
 from app.services.profiles import ProfileService
 from app.services.segments.engine import MembershipChange, ProfileChanges, SegmentService
+from app.services.supervision import BACKING_SERVICE_DOWN
 
 log = logging.getLogger(__name__)
 
@@ -544,6 +545,8 @@ class JourneyService:
         except Forbidden as exc:  # the rights check of the write itself (a schema change since)
             await self._record(run, step, "refused", str(exc).removeprefix("Forbidden: "), {})
             return "refused"
+        except BACKING_SERVICE_DOWN:
+            raise  # the job runs again once Neo4j and Valkey answer (the record says started)
         except Exception as exc:
             log.warning("journey action failed: %s", type(exc).__name__)
             await self._record(run, step, "failed", type(exc).__name__, {})

@@ -12,16 +12,14 @@ import logging
 import time
 from collections.abc import Sequence
 
-from neo4j.exceptions import ServiceUnavailable, SessionExpired, TransientError
-from redis.exceptions import ConnectionError as RedisConnectionError
-
 from app.adapters.stream import EventStream, StreamEntry
 from app.services.acceptance import decode_message
 from app.services.ingestion import IngestionService
+from app.services.supervision import UNREACHABLE, Backoff, pause
 
 log = logging.getLogger(__name__)
 
-TRANSIENT = (ServiceUnavailable, SessionExpired, TransientError, OSError, RedisConnectionError)
+TRANSIENT = UNREACHABLE
 #: Batches in flight: one being written while the next is prepared.
 PIPELINE_DEPTH = 2
 
@@ -55,30 +53,38 @@ class Resolver:
         still commit one after the other: each takes the workspace lock.
         """
         await self.stream.ensure_group()
-        delay = 0.5
+        backoff = Backoff(0.5, 10.0)
         inflight: set[asyncio.Task[int]] = set()
         busy: set[str] = set()
-        while not stop.is_set():
-            try:
-                while len(inflight) >= PIPELINE_DEPTH:
-                    await self._finish_one(inflight)
-                entries, unseen = await self._next_entries(block_ms, exclude=busy)
-                if not entries:
-                    if inflight:
+        try:
+            while not stop.is_set():
+                try:
+                    while len(inflight) >= PIPELINE_DEPTH:
                         await self._finish_one(inflight)
-                    continue
-                task = self._start(entries, busy, unseen)
-                inflight.add(task)
-                delay = 0.5
-            except TRANSIENT as exc:
-                self._recheck_pending = True
-                log.warning("resolver waits for a backing service: %s", type(exc).__name__)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 10.0)
-        results = await asyncio.gather(*inflight, return_exceptions=True)
-        for result in results:
-            if isinstance(result, BaseException) and not isinstance(result, TRANSIENT):
-                log.error("resolver batch failed at shutdown: %s", type(result).__name__)
+                    entries, unseen = await self._next_entries(block_ms, exclude=busy)
+                    if not entries:
+                        if inflight:
+                            await self._finish_one(inflight)
+                        continue
+                    task = self._start(entries, busy, unseen)
+                    inflight.add(task)
+                    backoff.reset()
+                except TRANSIENT as exc:
+                    self._recheck_pending = True
+                    delay = backoff.next()
+                    log.warning(
+                        "resolver waits for a backing service (%s); retrying in %.1f s",
+                        type(exc).__name__,
+                        delay,
+                    )
+                    await pause(stop, delay)
+        finally:
+            # Also when the loop stops on an error: no batch is left running behind a
+            # resolver that is started again.
+            results = await asyncio.gather(*inflight, return_exceptions=True)
+            for result in results:
+                if isinstance(result, BaseException) and not isinstance(result, TRANSIENT):
+                    log.error("resolver batch failed at shutdown: %s", type(result).__name__)
 
     def _start(self, entries: list[StreamEntry], busy: set[str], unseen: bool) -> asyncio.Task[int]:
         """Process entries in the background; their ids stay busy until it ends."""
@@ -113,8 +119,13 @@ class Resolver:
         whether they are delivered for the first time (the new ones are)."""
         entries: list[StreamEntry] = []
         if self._recheck_pending:
-            pending = await self.stream.read_own_pending(self.consumer, self.batch_entries)
-            entries = [e for e in pending if e.id not in exclude]
+            # Read past the entries in flight (they are pending too): after a restart, a
+            # resolver can own more pending entries than one batch, and those behind the
+            # first batch must not wait for the stale-entry claim.
+            pending = await self.stream.read_own_pending(
+                self.consumer, self.batch_entries + len(exclude)
+            )
+            entries = [e for e in pending if e.id not in exclude][: self.batch_entries]
             self._recheck_pending = bool(entries)
         if not entries and time.monotonic() - self._last_claim > self.claim_idle_ms / 2000:
             self._last_claim = time.monotonic()

@@ -112,7 +112,14 @@ def _big_batch() -> bytes:
 
 
 BAD_INPUTS: list[tuple[str, str, bytes, dict[str, str], int, str]] = [
-    ("malformed json", "/v1/track", b'{"userId": ', {}, 400, "body: malformed JSON"),
+    (
+        "malformed json",
+        "/v1/track",
+        b'{"userId": ',
+        {},
+        400,
+        "body: malformed JSON (unexpected end of data at character 11)",
+    ),
     (
         "userId is an object",
         "/v1/track",

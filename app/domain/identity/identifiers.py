@@ -55,7 +55,11 @@ def validate_type(type: str) -> str:
     Types end up in node keys and labels of explanations, so they are kept to a safe alphabet.
     """
     if not isinstance(type, str) or not _TYPE_RE.fullmatch(type):
-        raise IdentifierError(f"invalid identifier type {type!r}")
+        # Not repeated: a type and a value sent the wrong way round would put the value here.
+        raise IdentifierError(
+            "invalid identifier type (lower-case letters, digits and _, at most 64, "
+            "starting with a letter)"
+        )
     return type
 
 

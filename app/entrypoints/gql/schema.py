@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import strawberry
+from cross_web import HTTPException
 from graphql import GraphQLError
 from strawberry.exceptions import StrawberryGraphQLError
 from strawberry.extensions import (
@@ -20,7 +21,10 @@ from strawberry.extensions import (
     QueryDepthLimiter,
     SchemaExtension,
 )
+from strawberry.schema.exceptions import CannotGetOperationTypeError
+from strawberry.schema.schema import DEFAULT_ALLOWED_OPERATION_TYPES
 from strawberry.types import ExecutionContext, ExecutionResult, Info
+from strawberry.types.graphql import OperationType
 
 import app
 from app.adapters.neo4j_db import QUERY_COUNTER
@@ -92,9 +96,36 @@ class Mutation(
 
 
 def _should_mask(error: GraphQLError) -> bool:
-    """Show our own errors and GraphQL's (they name the problem, never data); mask the rest."""
+    """Show our own errors and GraphQL's (a variable of the wrong type is one: its message is
+    kept, without the value, by `without_values`); mask the rest."""
     original = error.original_error
-    return original is not None and not isinstance(original, CdpError | StrawberryGraphQLError)
+    return original is not None and not isinstance(original, CdpError | GraphQLError)
+
+
+#: Where graphql-core quotes a value of the request after naming the problem: "Int cannot
+#: represent non-integer value: <value>", "..., found: <value>.", "... Found: <value>.",
+#: "..., but encountered error '<message>'; found: <value>.". The value may be personal.
+_VALUE_TAIL = re.compile(
+    r"(?P<keep>cannot represent [^:]*?value): .*\Z|"
+    r"(?:, but encountered error .*?;)? ?,? ?[Ff]ound: .*\Z",
+    re.DOTALL,
+)
+#: A string token of a syntax error: 'Expected Name, found String "<value>".'
+_STRING_TOKEN = re.compile(r' ?"(?:[^"\\]|\\.)*"')
+#: What graphql-core puts in single quotes that is safe to repeat: names, types, variables,
+#: directives, paths and single characters. Anything else (a key of a JSON variable: an
+#: e-mail address) is not repeated.
+_QUOTED = re.compile(r"'([^']*)'")
+_SAFE_QUOTED = re.compile(r"@?[$A-Za-z0-9_.\[\]!]{0,100}|[^\sA-Za-z0-9]|\\.")
+
+
+def without_values(message: str) -> str:
+    """GraphQL's own error message without the request's values it quotes: it still names
+    the problem, the argument or variable and the expected type."""
+    cut = _VALUE_TAIL.sub(lambda m: m.group("keep") or "", message).rstrip(" .,;")
+    cut = _STRING_TOKEN.sub("", cut)
+    cut = _QUOTED.sub(lambda m: m.group(0) if _SAFE_QUOTED.fullmatch(m.group(1)) else "'...'", cut)
+    return cut if cut.endswith(("?", ".")) else cut + "."
 
 
 class Neo4jQueryCount(SchemaExtension):
@@ -144,20 +175,37 @@ class TimedSchema(strawberry.Schema):
             if isinstance(original, CdpError):
                 fields["reason"] = str(original)
                 ERRORS_LOG.info("graphql request refused", extra=fields)
-            elif original is None or isinstance(original, StrawberryGraphQLError):
+            elif original is None or isinstance(original, GraphQLError):
                 ERRORS_LOG.info("graphql request refused", extra=fields)
             else:
                 fields["trace"] = "".join(traceback.format_tb(original.__traceback__))
                 ERRORS_LOG.error("graphql resolver failed", extra=fields)
 
     async def execute(self, *args: Any, **kwargs: Any) -> ExecutionResult:
+        """Queries and mutations; a subscription sent over HTTP (not streamed) would fail in
+        its resolver as an unexpected error, so it is refused as an operation type: a 400
+        over HTTP ("subscriptions are not allowed when using POST")."""
+        allowed = kwargs.get("allowed_operation_types") or DEFAULT_ALLOWED_OPERATION_TYPES
+        kwargs["allowed_operation_types"] = set(allowed) - {OperationType.SUBSCRIPTION}
         try:
             result = await asyncio.wait_for(super().execute(*args, **kwargs), self.time_limit)
         except TimeoutError:
             message = f"Request timed out: it took longer than {self.time_limit:g} s"
             return ExecutionResult(data=None, errors=[GraphQLError(message)])
-        if not self.suggestions:
-            for error in result.errors or ():
+        except CannotGetOperationTypeError as exc:
+            if exc.operation_name is None:
+                raise
+            # strawberry's answer quotes the name as sent, whatever it holds.
+            raise HTTPException(400, "operationName: no operation of that name") from None
+        for error in result.errors or ():
+            # GraphQL's own errors; ours (CdpError, permission refusals) stay as written.
+            original = error.original_error
+            if original is None or (
+                isinstance(original, GraphQLError)
+                and not isinstance(original, StrawberryGraphQLError)
+            ):
+                error.message = without_values(error.message)
+            if not self.suggestions:
                 error.message = _SUGGESTION.sub("", error.message)
         return result
 

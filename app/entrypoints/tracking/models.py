@@ -19,6 +19,13 @@ from app.domain.messages import MessageType
 
 #: A message id longer than this is refused: it becomes part of the de-duplication key.
 MAX_MESSAGE_ID = 255
+#: An event's name (a track's `event`, a page's or screen's `name`) longer than this is
+#: refused: names are indexed in Neo4j, whose index entries hold at most about 8 KB, and a
+#: longer one would fail every write of its batch until it was dead-lettered.
+MAX_NAME = 1000
+#: A number id past this cannot be told from its neighbours once read as a float (JSON numbers
+#: past 2^64 are), so two people's ids would become one identifier: such an id must be text.
+_EXACT_FLOAT = 2.0**53
 
 
 def _id(value: Any) -> str | None:
@@ -27,6 +34,10 @@ def _id(value: Any) -> str | None:
         return None
     if isinstance(value, str):
         return value
+    if isinstance(value, float) and abs(value) >= _EXACT_FLOAT:
+        raise PydanticCustomError(
+            "id_precision", "a number this large loses its digits: send it as a string"
+        )
     if isinstance(value, int | float) and not isinstance(value, bool):
         return str(value)
     raise PydanticCustomError("id_type", "must be a string or a number")
@@ -57,9 +68,16 @@ def _text(value: Any) -> Any:
     raise PydanticCustomError("string_type", "must be a string")
 
 
-def _required_text(value: Any) -> str:
+def _name(value: Any) -> Any:
+    text = _text(value)
+    if text is not None and len(text) > MAX_NAME:
+        raise PydanticCustomError("name_length", f"must be at most {MAX_NAME} characters")
+    return text
+
+
+def _required_name(value: Any) -> str:
     if isinstance(value, str) and value:
-        return value
+        return str(_name(value))
     raise PydanticCustomError("string_type", "must be a non-empty string")
 
 
@@ -67,6 +85,9 @@ Id = Annotated[str | None, BeforeValidator(_id)]
 MessageId = Annotated[str | None, BeforeValidator(_message_id)]
 JsonObject = Annotated[dict[str, Any], BeforeValidator(_object)]
 Text = Annotated[str | None, BeforeValidator(_text)]
+Name = Annotated[
+    str | None, BeforeValidator(_name), Field(json_schema_extra={"maxLength": MAX_NAME})
+]
 DateText = Annotated[
     str | None, BeforeValidator(_text), Field(json_schema_extra={"format": "date-time"})
 ]
@@ -101,20 +122,20 @@ class IdentifyMessage(SpecMessage):
 
 class TrackMessage(SpecMessage):
     type: Literal["track"] = "track"
-    event: Annotated[str, BeforeValidator(_required_text)]
+    event: Annotated[str, BeforeValidator(_required_name), Field(max_length=MAX_NAME)]
     properties: JsonObject = Field(default_factory=dict)
 
 
 class PageMessage(SpecMessage):
     type: Literal["page"] = "page"
-    name: Text = None
+    name: Name = None
     category: Text = None
     properties: JsonObject = Field(default_factory=dict)
 
 
 class ScreenMessage(SpecMessage):
     type: Literal["screen"] = "screen"
-    name: Text = None
+    name: Name = None
     category: Text = None
     properties: JsonObject = Field(default_factory=dict)
 

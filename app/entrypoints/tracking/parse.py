@@ -21,7 +21,7 @@ import orjson
 from pydantic import ValidationError
 
 from app.domain.messages import TrackedMessage
-from app.entrypoints.json_depth import DEPTH_LIMIT, nesting_depth
+from app.entrypoints.json_depth import DEPTH_LIMIT, json_problem, nesting_depth
 from app.entrypoints.tracking.models import (
     BATCH_MESSAGES_LIMIT,
     MODELS,
@@ -157,7 +157,7 @@ def load_object(raw: bytes) -> dict[str, Any]:
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        raise bad_request("body: malformed JSON") from exc
+        raise bad_request(f"body: {json_problem(exc)}") from exc
     if not isinstance(data, dict):
         raise bad_request("body: must be a JSON object")
     if nesting_depth(data) > DEPTH_LIMIT:

@@ -15,7 +15,6 @@ rudder-sdk-python retries a 4xx whose body lacks them as if the network had fail
 from __future__ import annotations
 
 import base64
-import binascii
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -107,7 +106,7 @@ def basic_write_key(authorization: str | None) -> str | None:
         return None  # e.g. Segment's OAuth Bearer: the write key is then in the body
     try:
         decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError) as exc:
+    except ValueError as exc:  # not base64 (binascii.Error), not ASCII, not UTF-8
         raise TrackingError(
             401, "unauthorized", "Authorization: malformed Basic credentials"
         ) from exc

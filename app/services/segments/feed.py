@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 from redis.asyncio import Redis
-from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 
 from app.adapters.identity_graph import IdentityGraph
 from app.services.segments.engine import ProfileChanges, SegmentService
+from app.services.supervision import UNREACHABLE, Backoff, pause
 
 if TYPE_CHECKING:
     from app.services.destinations import DestinationService
@@ -98,18 +98,22 @@ class SegmentFeed:
     async def run(self, stop: asyncio.Event) -> None:
         await self.ensure_group()
         pending = True  # first what a previous run (or a failed round) left unacknowledged
-        delay = 0.5
+        backoff = Backoff(0.5, 10.0)
         while not stop.is_set():
             try:
                 handled = await self.step(pending=pending)
                 pending = pending and handled > 0
-                delay = 0.5
-            except (RedisConnectionError, OSError) as exc:
-                log.warning("segment feed waits for Valkey: %s", type(exc).__name__)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 10.0)
+                backoff.reset()
+            except UNREACHABLE as exc:
+                pending = True
+                delay = backoff.next()
+                log.warning(
+                    "segment feed waits for a backing service (%s); retrying in %.1f s",
+                    type(exc).__name__,
+                    delay,
+                )
+                await pause(stop, delay)
             except Exception:
                 log.exception("segment evaluation failed; retrying")
                 pending = True
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 10.0)
+                await pause(stop, backoff.next())

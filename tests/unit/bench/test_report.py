@@ -5,9 +5,21 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+from rich.console import Console
+
+from bench.generator import Batch
 from bench.load import PostStats, latency_summary, percentile
-from bench.report import judge, plot
-from bench.run import FULL, QUICK, parse_args, summarise_sustained
+from bench.report import configuration_label, judge, plot, print_report
+from bench.run import (
+    FULL,
+    PRODUCT,
+    QUICK,
+    RESOLVER_ONLY,
+    encode_all,
+    parse_args,
+    summarise_sustained,
+)
+from bench.workspace import WORKSPACE_FILE
 
 
 def test_nearest_rank_percentiles() -> None:
@@ -110,3 +122,88 @@ def test_options() -> None:
         None,
     )
     assert FULL.events > QUICK.events
+
+
+def test_the_product_is_the_default_and_the_resolver_alone_an_option(tmp_path: Path) -> None:
+    assert QUICK.resolver_only is False and QUICK.workspace_file == WORKSPACE_FILE
+    assert parse_args(["--resolver-only"]).resolver_only is True
+    assert QUICK.identity_traffic is False
+    assert parse_args(["--identity-traffic"]).identity_traffic is True
+    other = tmp_path / "ws.yaml"
+    assert parse_args(["--workspace", str(other)]).workspace_file == other.resolve()
+    assert configuration_label({"configuration": {"resolver_only": True}}) == "resolver only"
+    assert configuration_label({"configuration": {"resolver_only": False}}) == (
+        "worker + workspace"
+    )
+    assert "cdp worker" in PRODUCT and "cdp resolver" in RESOLVER_ONLY
+    former = {"configuration": {"resolver_only": True, "traffic": "identity only"}}
+    assert configuration_label(former) == "resolver only, identity-only traffic"
+
+
+def test_bodies_keep_their_distinct_message_ids() -> None:
+    first = Batch([{"messageId": "a"}, {"messageId": "b"}])
+    bodies, ids = encode_all([first, Batch(first.messages, replay=True)])
+    assert [count for _, count in bodies] == [2, 2] and ids == {"a", "b"}
+
+
+def test_the_report_shows_the_configuration_the_returning_phase_and_the_workspace() -> None:
+    results = _results(
+        configuration={"label": PRODUCT, "resolver_only": False},
+        resolved={"events_per_second": 3_500.0, "settled_seconds": 9.5, "check": {"stored": 20}},
+        returning={
+            "events_per_second": 2_800.0,
+            "ratio_to_new": 0.8,
+            "resolved": {"settled_seconds": 3.0, "check": {"stored": 5}},
+        },
+        workspace={
+            "file": "bench/workspace.yaml",
+            "sha256": "ab" * 32,
+            "segments": 28,
+            "journeys": 5,
+            "destinations": 1,
+        },
+        workspace_activity={
+            "segment_members": {"buyers": 3, "vip": 0},
+            "journeys": {"welcome_series": {"stats": {"hello": {"taken": 2, "skipped": 1}}}},
+            "destinations": {"crm_hook": {"stats": {"delivered": 7, "dead_letters": 0}}},
+            "receiver": {
+                "requests": 4,
+                "journey_calls": 2,
+                "destination_items": 7,
+                "bad_signatures": 0,
+            },
+        },
+    )
+    results["targets"] = judge(results)
+    console = Console(record=True, width=200)
+    print_report(results, console)
+    text = console.export_text()
+    assert "worker + workspace" in text
+    assert "returning / new (same run)" in text and "0.800" in text
+    assert "28 segments, 5 journeys, 1 destination(s)" in text
+    assert "1 of 2; 3 memberships" in text and "skipped 1, taken 2" in text
+    assert "b 20; r 5" in text
+
+
+def test_the_soak_run_holds_half_the_measured_capacity_and_reports_memory_growth() -> None:
+    soak = parse_args(["--soak"])
+    assert (soak.mode, soak.sustain_seconds, soak.sustain_fraction, soak.growth) == (
+        "soak",
+        3_600.0,
+        0.5,
+        (),
+    )
+    results = _results(
+        sustained={
+            "resolved_per_second": 1_000.0,
+            "lag_bounded": True,
+            "seconds": 3_600.0,
+            "lag_growth_second_half": 12.0,
+            "rss_growth_bytes": {"worker": 3 * 2**20, "api": -(2**20)},
+        }
+    )
+    results["targets"] = judge(results)
+    console = Console(record=True, width=200)
+    print_report(results, console)
+    text = console.export_text()
+    assert "memory growth over the window (MiB)" in text and "api -1, worker +3" in text

@@ -187,15 +187,18 @@ async def test_unsupported_encoding_is_415_and_broken_gzip_is_400() -> None:
 @pytest.mark.parametrize(
     ("raw", "message"),
     [
-        (b"{not json", "body: malformed JSON"),
-        (b"", "body: malformed JSON"),
+        (b"{not json", "body: malformed JSON (unexpected character, expected a string key"),
+        (b"", "body: malformed JSON (Input is a zero-length, empty document"),
         (b"[1, 2]", "body: must be a JSON object"),
-        (b"\xff\xfe", "body: malformed JSON"),
+        (b"\xff\xfe", "body: malformed JSON (str is not valid UTF-8"),
+        (b'{"a": 1e309}', "body: malformed JSON (number is infinity when parsed as double"),
+        (b'{"a": "\\ud800"}', "body: malformed JSON (no low surrogate in string"),
+        (b"[" * 2000 + b"]" * 2000, "body: nested more than 64 levels deep"),
     ],
 )
-def test_bad_json_is_400(raw: bytes, message: str) -> None:
+def test_bad_json_is_400_and_says_what_is_wrong(raw: bytes, message: str) -> None:
     error = _refused(load_object, raw)
-    assert (error.status, error.message) == (400, message)
+    assert error.status == 400 and error.message.startswith(message), error.message
 
 
 def _nested(depth: int) -> Any:
@@ -267,6 +270,21 @@ def test_a_batch_of_more_messages_than_the_limit_is_413_before_it_is_validated()
             {"userId": "u", "event": "E", "messageId": "m" * 300},
             "messageId: must be at most 255 characters",
         ),
+        # Names are indexed: a longer one would fail every write of its batch in Neo4j.
+        ("track", {"userId": "u", "event": "E" * 1001}, "event: must be at most 1000 characters"),
+        ("page", {"userId": "u", "name": "P" * 1001}, "name: must be at most 1000 characters"),
+        ("screen", {"userId": "u", "name": "S" * 1001}, "name: must be at most 1000 characters"),
+        # Past 2^53 a float cannot tell neighbouring ids apart (JSON past 2^64 is a float).
+        (
+            "track",
+            {"userId": 2.0**64, "event": "E"},
+            "userId: a number this large loses its digits: send it as a string",
+        ),
+        (
+            "alias",
+            {"userId": "u", "previousId": -1e300},
+            "previousId: a number this large loses its digits: send it as a string",
+        ),
     ],
 )
 def test_required_fields_and_types_of_each_call(
@@ -276,6 +294,13 @@ def test_required_fields_and_types_of_each_call(
     assert error.status == 400
     assert error.message == message
     assert "pii" not in error.message
+
+
+def test_names_up_to_the_limit_and_exact_number_ids_are_accepted() -> None:
+    track = parse_single("track", {"userId": 2**63 - 1, "event": "E" * 1000}, RECEIPT)
+    assert (track.user_id, len(track.event or "")) == (str(2**63 - 1), 1000)
+    page = parse_single("page", {"anonymousId": 1.5, "name": "P" * 1000}, RECEIPT)
+    assert (page.anonymous_id, len(page.name or "")) == ("1.5", 1000)
 
 
 def test_each_call_becomes_a_tracked_message() -> None:

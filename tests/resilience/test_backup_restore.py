@@ -1,0 +1,261 @@
+"""Backup and restore keep erasures: a subject erased after a backup stays erased once it is
+restored, and a backup that was altered or is incomplete is refused before anything changes.
+
+Real Neo4j (stopped for the offline dump and load, then started again), Valkey and key store.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.backup import KEYS_FILE, LEDGER_FILE, MANIFEST, restore_backup, take_backup
+from app.bootstrap import Container
+from app.domain.messages import TrackedMessage
+from app.errors import BackupError
+from app.localservices.neo4j_server import LocalNeo4j
+from app.privacy.keystore import LocalKeyStore, load_kek
+from app.settings import Settings
+from tests.messages import message
+from tests.pipeline import drain, stored_events
+from tests.services import Endpoints
+
+pytestmark = pytest.mark.integration
+
+T0 = 1_700_000_000.0
+ALICE = {"user": "alice-bk-1", "anon": "alice-bk-anon", "email": "alice.bk@example.com"}
+MUM = {
+    "user": "mum-bk-7",
+    "anon": "mum-bk-anon",
+    "email": "Mum.Backup@Family.example",
+    "phone": "+44 20 7946 0123",
+}
+MUM_SECRETS = [
+    "mum-bk-7",
+    "mum-bk-anon",
+    "mum.backup@family.example",
+    "+442079460123",
+    "Mum-Secret-Name",
+    "mum-secret-basket",
+]
+SUPPRESSION_PROPS = {"key", "ws", "type", "at", "request"}
+
+
+def alice_messages(source: str) -> list[TrackedMessage]:
+    return [
+        message(
+            "identify",
+            user=ALICE["user"],
+            anon=ALICE["anon"],
+            email=ALICE["email"],
+            traits={"first_name": "Alice"},
+            source=source,
+            at=T0,
+        ),
+        *[message(anon=ALICE["anon"], source=source, at=T0 + 1 + i) for i in range(3)],
+    ]
+
+
+def mum_messages(source: str) -> list[TrackedMessage]:
+    return [
+        message(
+            "identify",
+            user=MUM["user"],
+            anon=MUM["anon"],
+            email=MUM["email"],
+            phone=MUM["phone"],
+            traits={"first_name": "Mum-Secret-Name"},
+            source=source,
+            at=T0 + 10,
+        ),
+        *[
+            message(
+                anon=MUM["anon"],
+                properties={"basket": "mum-secret-basket"},
+                source=source,
+                at=T0 + 11 + i,
+            )
+            for i in range(2)
+        ],
+    ]
+
+
+async def _keys(container: Container, person: dict[str, str]) -> list[str]:
+    types = {"user": "user_id", "anon": "anonymous_id", "email": "email", "phone": "phone"}
+    found = [await container.curation.find_key(types[k], v) for k, v in person.items()]
+    assert all(found)
+    return [k for k in found if k]
+
+
+async def _pid(container: Container, type: str, value: str) -> str | None:
+    view = await container.profiles.profile_by_identifier(type, value)
+    return view.id if view else None
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, list):
+        return [s for item in value for s in _strings(item)]
+    return [str(value)]
+
+
+async def _leftovers(container: Container, needles: list[str]) -> list[tuple[str, str]]:
+    """(property, needle) of every node or relationship property naming a needle, except the
+    suppressions (which hold the erased identifiers' keyed hashes by design)."""
+    rows = await container.graph.read("admin/all_properties")
+    return [
+        (key, needle)
+        for row in rows
+        if set(row["props"]) != SUPPRESSION_PROPS
+        for key, value in row["props"].items()
+        for text in _strings(value)
+        for needle in needles
+        if needle.lower() in text.lower()
+    ]
+
+
+def _live_keys(settings: Settings) -> LocalKeyStore:
+    kek = load_kek(None, settings.resolved_kek_file, allow_generate=False)
+    return LocalKeyStore(settings.resolved_keystore_path, kek, settings.kek_id, cache_size=0)
+
+
+def _log(text: str) -> None:
+    """Progress of the backup and the restore, with times (shown when the test fails)."""
+    print(f"{time.monotonic():8.1f}s {text}", flush=True)
+
+
+def _altered(backup: Path, into: Path, change: str) -> Path:
+    copy = into / change
+    shutil.copytree(backup, copy)
+    if change == "keys-flipped":
+        data = bytearray((copy / KEYS_FILE).read_bytes())
+        data[len(data) // 2] ^= 0x01
+        (copy / KEYS_FILE).write_bytes(bytes(data))
+    elif change == "ledger-missing":
+        (copy / LEDGER_FILE).unlink()
+    elif change == "manifest-edited":
+        manifest = json.loads((copy / MANIFEST).read_text())
+        manifest["key_store"]["keys"] += 1
+        (copy / MANIFEST).write_text(json.dumps(manifest))
+    elif change == "dump-truncated":
+        dump = copy / "neo4j.dump"
+        dump.write_bytes(dump.read_bytes()[:-100])
+    return copy
+
+
+# Neo4j is stopped and started twice (the dump, the load): about a minute on an idle 2-core
+# machine, several times that when other suites share it.
+@pytest.mark.timeout(400)
+async def test_a_restore_brings_back_the_backup_and_keeps_later_erasures(
+    container: Container, settings: Settings, endpoints: Endpoints, tmp_path: Path
+) -> None:
+    neo4j: LocalNeo4j | None = endpoints.local_neo4j
+    if neo4j is None:
+        pytest.skip("needs the locally launched Neo4j: it is stopped for the dump and the load")
+    _log("data in")
+    source = (await container.sources.create("web")).source
+    await container.acceptance.accept(source, alice_messages(source.id) + mum_messages(source.id))
+    await drain(container)
+    alice_pid = await _pid(container, "user_id", ALICE["user"])
+    assert alice_pid and await _pid(container, "user_id", MUM["user"])
+    alice_keys, mum_keys = await _keys(container, ALICE), await _keys(container, MUM)
+    events_before = await stored_events(container)
+    assert events_before == 7
+
+    # -- the backup: graph (offline dump), key store, ledger, signed manifest -------------
+    backup = tmp_path / "backup"
+    manifest = await take_backup(settings, backup, neo4j, say=_log)
+    assert neo4j.is_running()
+    assert sorted(p.name for p in backup.iterdir()) == sorted(
+        [MANIFEST, KEYS_FILE, LEDGER_FILE, "neo4j.dump"]
+    )
+    assert set(manifest["files"]) == {KEYS_FILE, LEDGER_FILE, "neo4j.dump"}
+    assert manifest["order"] == ["neo4j", "key_store", "ledger"]
+    assert manifest["neo4j"]["version"] and manifest["neo4j"]["edition"] == "community"
+    assert manifest["neo4j"]["nodes_by_label"]["Event"] == events_before
+    assert manifest["neo4j"]["nodes_by_label"]["Identifier"] == 7
+    assert settings.workspace in manifest["workspaces"]
+    # The count store agrees with a scan (the fallback for users refused its procedure).
+    scanned = await container.graph.read("backup/nodes_by_label_scan")
+    assert {r["label"]: r["nodes"] for r in scanned} == manifest["neo4j"]["nodes_by_label"]
+    with _live_keys(settings) as live:
+        assert manifest["key_store"]["keys"] == live.count()
+        assert manifest["key_store"]["kek_id"] == live.kek_id
+    assert manifest["ledger"]["suppressions"] == len(container.ledger.content().suppressions)
+    # No key in clear: neither the data keys nor the KEK are in any file of the backup.
+    blob = b"".join(p.read_bytes() for p in backup.iterdir())
+    data_keys = container.keystore.get(alice_keys + mum_keys)
+    assert len(data_keys) == 7
+    assert not any(key in blob for key in data_keys.values())
+    assert load_kek(None, settings.resolved_kek_file, allow_generate=False) not in blob
+
+    # -- after it: a newcomer, and the erasure of someone the backup holds ----------------
+    _log("backup checked")
+    await container.ingestion.ingest([message(user="carol-bk-3", email="carol.bk@example.com")])
+
+    async def no_worker(request_id: str) -> None:
+        return None
+
+    erased = await container.erasure.request("user_id", MUM["user"], "dpo", "", no_worker)
+    assert (await container.erasure.run(erased.id)).status == "completed"
+    assert container.keystore.get(mum_keys) == {}
+
+    # -- an altered or incomplete backup is refused, and nothing is touched --------------
+    _log("erased")
+    pid = neo4j.process.pid()
+    refusals = {
+        "keys-flipped": f"{KEYS_FILE} does not match its SHA-256",
+        "ledger-missing": f"incomplete: {LEDGER_FILE} is missing",
+        "manifest-edited": f"{MANIFEST} does not carry a valid signature",
+        "dump-truncated": "neo4j.dump has",
+    }
+    for change, refusal in refusals.items():
+        with pytest.raises(BackupError, match=re.escape(refusal)):
+            await restore_backup(settings, _altered(backup, tmp_path, change), neo4j)
+    assert neo4j.process.pid() == pid
+    assert await _pid(container, "user_id", "carol-bk-3") is not None
+
+    # -- the restore -----------------------------------------------------------------------
+    _log("refusals checked")
+    report = await restore_backup(settings, backup, neo4j, say=_log)
+    _log("restored")
+    assert neo4j.is_running()
+    assert report.graph_differences == {}  # the loaded graph is the one the manifest counted
+    assert report.ledger_added == {"suppressions": 0, "receipts": 0, "lifted": 0}
+    assert report.keys_destroyed == 0  # her keys never came back from the backup
+    ws = report.reapplied[settings.workspace]
+    assert ws["erasures_started"] == 1 and ws["erasures_completed"] == 1
+
+    # The erased subject stays erased: no identifier, no event, no value, no key...
+    for type_, value in [("user_id", MUM["user"]), ("email", MUM["email"])]:
+        assert await _pid(container, type_, value) is None
+    assert await _leftovers(container, MUM_SECRETS + mum_keys) == []
+    with _live_keys(settings) as live:
+        assert live.get(mum_keys) == {}
+        assert len(live.get(alice_keys)) == len(alice_keys)
+    status = await container.erasure.status(erased.id)
+    assert status is not None and status.status == "completed"  # her receipt, from the ledger
+    # ...and a replay of her old events is dropped.
+    replay = await container.ingestion.ingest(mum_messages(source.id))
+    assert (replay.suppressed, replay.stored) == (3, 0)
+    assert await _pid(container, "user_id", MUM["user"]) is None
+
+    # What the backup held is back, and every sealed value opens.
+    assert await _pid(container, "user_id", ALICE["user"]) == alice_pid
+    export = await container.exporter.export_profile(alice_pid)
+    assert len(export["events"]) == 4
+    assert "unavailable" not in json.dumps(export)
+    assert {i["value"] for i in export["identifiers"]} == {
+        ALICE["user"],
+        ALICE["anon"],
+        ALICE["email"].lower(),
+    }
+    assert await stored_events(container) == 4
+    # What came after the backup is not (the graph is the backup's).
+    assert await _pid(container, "user_id", "carol-bk-3") is None
+    _log("checked")
