@@ -18,6 +18,7 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
+    positive_data_acceptance,
     response_schema_conformance,
     status_code_conformance,
 )
@@ -367,6 +368,33 @@ def _fuzz_with_schemathesis(api_url: str, spec: dict[str, Any], headers: dict[st
             case.call_and_validate(base_url=api_url, headers=headers, checks=checks)
 
         run()
+
+
+def _accepts_what_it_publishes(api_url: str, spec: dict[str, Any], headers: dict[str, str]) -> None:
+    schema = schemathesis.openapi.from_dict(spec).include(path_regex="^/v1/")
+
+    @hypothesis.settings(
+        max_examples=120,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(hypothesis.HealthCheck),
+    )
+    @hypothesis.given(case=schema.as_strategy(GenerationMode.POSITIVE))
+    def run(case: schemathesis.Case[Any]) -> None:
+        case.call_and_validate(
+            base_url=api_url, headers=headers, checks=[not_a_server_error, positive_data_acceptance]
+        )
+
+    run()
+
+
+async def test_every_body_the_openapi_schema_allows_is_accepted(
+    api_url: str, container: Container, settings: Settings
+) -> None:
+    """The published schema says what validation takes (an empty `event`, a null or missing
+    id on both sides, a boolean id were allowed by the schema and refused by the server)."""
+    spec = create_app(settings).openapi()
+    await asyncio.to_thread(_accepts_what_it_publishes, api_url, spec, basic(await _key(container)))
 
 
 async def test_random_bytes_and_json_shapes_never_get_a_5xx(

@@ -179,10 +179,52 @@ class BatchEnvelope(BaseModel):
     writeKey: Text = None
 
 
+#: An id as the server takes it: a string, or a number small enough to keep its digits.
+_ANY_ID: dict[str, Any] = {
+    "anyOf": [
+        {"type": "string"},
+        {"type": "number", "minimum": -_EXACT_FLOAT + 1, "maximum": _EXACT_FLOAT - 1},
+        {"type": "null"},
+    ]
+}
+_PRESENT_ID: dict[str, Any] = {
+    "anyOf": [
+        {"type": "string", "minLength": 1},
+        {"type": "number", "minimum": -_EXACT_FLOAT + 1, "maximum": _EXACT_FLOAT - 1},
+    ]
+}
+
+
+def _as_validated(schema: dict[str, Any]) -> dict[str, Any]:
+    """A message's schema saying what validation really takes: ids as strings or exact
+    numbers, `userId` or `anonymousId` present, names and required ids non-empty, message
+    ids bounded (pydantic's schema knows none of the validators' rules)."""
+    props = schema["properties"]
+    for name in ("userId", "anonymousId"):
+        props[name] = dict(_ANY_ID)
+    props["messageId"] = {
+        "anyOf": [
+            {"type": "string", "maxLength": MAX_MESSAGE_ID},
+            {"type": "number", "minimum": -_EXACT_FLOAT + 1, "maximum": _EXACT_FLOAT - 1},
+            {"type": "null"},
+        ]
+    }
+    for name in ("groupId", "previousId"):
+        if name in props:
+            props[name] = dict(_PRESENT_ID)
+    if "event" in props:
+        props["event"] = {**props["event"], "minLength": 1}
+    schema["anyOf"] = [
+        {"required": [name], "properties": {name: dict(_PRESENT_ID)}}
+        for name in ("userId", "anonymousId")
+    ]
+    return schema
+
+
 def request_schema(kind: str) -> dict[str, Any]:
     """The OpenAPI request body of one endpoint, inlined (the models have no nested refs)."""
     if kind == "batch":
-        items = [_item_schema(name) for name in MODELS]
+        items = [_as_validated(_item_schema(name)) for name in MODELS]
         schema = BatchEnvelope.model_json_schema()
         schema["properties"]["batch"] = {
             "type": "array",
@@ -190,7 +232,7 @@ def request_schema(kind: str) -> dict[str, Any]:
             "maxItems": BATCH_MESSAGES_LIMIT,
         }
     else:
-        schema = MODELS[kind].model_json_schema()
+        schema = _as_validated(MODELS[kind].model_json_schema())
         schema["properties"]["writeKey"] = {"type": "string"}
     return {"required": True, "content": {"application/json": {"schema": schema}}}
 
