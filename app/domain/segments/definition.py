@@ -65,13 +65,19 @@ class InSegmentModel(_Model):
     segment: str = Field(description="The name of another segment")
 
 
+class HasTagModel(_Model):
+    tag: str = Field(
+        min_length=1, max_length=100, description="A tag a journey's add_tag put on the profile"
+    )
+
+
 class DefinitionModel(_Model):
     """The published shape (JSON Schema) of a segment definition."""
 
     name: str = Field(pattern=NAME.pattern)
     description: str = Field("", max_length=500)
     condition: dict[str, Any] = Field(
-        description="One condition: trait, identifier, event, consent, segment, or all/any/not"
+        description="One condition: trait, identifier, event, consent, segment, tag, or all/any/not"
     )
 
 
@@ -106,6 +112,15 @@ class InSegment:
 
 
 @dataclass(frozen=True)
+class HasTag:
+    tag: str
+
+
+#: The dependency a tag condition has: journeys announce a tag change as a change of traits.
+TAGS = "tags"
+
+
+@dataclass(frozen=True)
 class AllOf:
     items: tuple[Condition, ...]
 
@@ -121,7 +136,15 @@ class NotCondition:
 
 
 Condition = (
-    TraitCompare | HasIdentifier | EventCount | ConsentIs | InSegment | AllOf | AnyOf | NotCondition
+    TraitCompare
+    | HasIdentifier
+    | EventCount
+    | ConsentIs
+    | InSegment
+    | HasTag
+    | AllOf
+    | AnyOf
+    | NotCondition
 )
 
 
@@ -145,6 +168,7 @@ _LEAVES: dict[str, type[_Model]] = {
     "event": EventCountModel,
     "consent": ConsentIsModel,
     "segment": InSegmentModel,
+    "tag": HasTagModel,
 }
 
 
@@ -203,6 +227,8 @@ class _Parser:
             return EventCount(model.event, model.min_count, model.max_count, model.within_days)
         if isinstance(model, ConsentIsModel):
             return ConsentIs(model.consent)
+        if isinstance(model, HasTagModel):
+            return HasTag(model.tag)
         assert isinstance(model, InSegmentModel)
         return InSegment(model.segment)
 
@@ -248,6 +274,8 @@ def dependencies(condition: Condition) -> Dependencies:
         return Dependencies(purposes=frozenset({condition.purpose}), windowed=True)
     if isinstance(condition, InSegment):
         return Dependencies(segments=frozenset({condition.segment}))
+    if isinstance(condition, HasTag):
+        return Dependencies(traits=frozenset({TAGS}))
     parts = [condition.item] if isinstance(condition, NotCondition) else list(condition.items)
     found = [dependencies(p) for p in parts]
     return Dependencies(

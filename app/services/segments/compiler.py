@@ -25,6 +25,7 @@ from app.domain.segments import (
     ConsentIs,
     EventCount,
     HasIdentifier,
+    HasTag,
     InSegment,
     NotCondition,
     SegmentError,
@@ -125,6 +126,8 @@ class Compiler:
                 raise SegmentError(f"{path}.consent: {exc}") from None
             default = self.purpose_defaults.get(purpose, self.policy.default_for(purpose))
             return self._use("consent", {"purpose": purpose, "default": default}, out)
+        if isinstance(c, HasTag):
+            return self._use("has_tag", {"tag": c.tag}, out)
         assert isinstance(c, InSegment)
         return self._use("in_segment", {"key": f"{self.ws}:{c.segment}"}, out)
 

@@ -224,3 +224,33 @@ async def test_event_windows_count_days_in_the_profiles_time_zone(container: Con
     two_days = seg("bought_2d", {"event": "Order Completed", "within_days": 2})
     _, sample = await at_eight.preview(two_days, sample=10)
     assert set(sample) == set(ids.values())
+
+
+async def test_a_tag_a_journey_puts_on_a_profile_brings_it_into_a_tag_segment(
+    container: Container,
+) -> None:
+    """Journeys' add_tag writes the profile's tags; a `tag` condition reads them (a trait
+    condition reads tracked traits, which tags are not)."""
+    from app.services.notifications import ProfileNotice
+
+    feed = container.segment_feed("test")
+    await feed.ensure_group()
+    await container.segments.save(seg("reminded", {"tag": "cart_reminded"}), "tester")
+    await container.segments.set_active("reminded", True)
+    await container.ingestion.ingest([message(user="tia", event="Product Added")])
+    await feed.step(block_ms=100)
+    tia = await _pid(container, "user_id", "tia")
+    assert await container.segments.of_profile(tia) == []
+    # What a journey's add_tag action does: write the tag, announce a change of traits.
+    await container.graph.write(
+        "journeys/add_tag", ws=container.settings.workspace, profile=tia, tag="cart_reminded"
+    )
+    await container.notifier.publish([ProfileNotice(tia, "traits")])
+    await feed.step(block_ms=100)
+    assert [n for n, _ in await container.segments.of_profile(tia)] == ["reminded"]
+    await container.graph.write(
+        "journeys/remove_tag", ws=container.settings.workspace, profile=tia, tag="cart_reminded"
+    )
+    await container.notifier.publish([ProfileNotice(tia, "traits")])
+    await feed.step(block_ms=100)
+    assert await container.segments.of_profile(tia) == []

@@ -23,6 +23,7 @@ from app.domain.segments import (
     ConsentIs,
     EventCount,
     HasIdentifier,
+    HasTag,
     InSegment,
     NotCondition,
     TraitCompare,
@@ -151,6 +152,8 @@ def _fragment(condition: Condition) -> str | None:
         return "consent"
     if isinstance(condition, InSegment):
         return "in_segment"
+    if isinstance(condition, HasTag):
+        return "has_tag"
     return None
 
 
