@@ -47,7 +47,7 @@ clean:
 	-$(BIN)/cdp services down
 	rm -rf $(VENV) .local .mypy_cache .ruff_cache
 
-# Benchmark (bench/README.md): `make bench` is the quick run (under 3 minutes), `make bench-full`
+# Benchmark (bench/README.md): `make bench` is the quick run (several minutes), `make bench-full`
 # the full one (1M profiles, 10 minutes sustained; long). Results go to bench/results/.
 .PHONY: bench bench-full soak
 

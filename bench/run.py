@@ -1005,7 +1005,7 @@ def parse_args(argv: list[str] | None = None) -> Options:
         formatter_class=argparse.RawTextHelpFormatter,
     )
     mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--quick", action="store_true", help="about 2-3 minutes (the default)")
+    mode.add_argument("--quick", action="store_true", help="several minutes (the default)")
     mode.add_argument("--full", action="store_true", help="the full run (long: 1M profiles)")
     mode.add_argument(
         "--soak",

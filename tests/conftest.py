@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
-import socket
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
-import uvicorn
 from pydantic import SecretStr
 
 from app.bootstrap import Container, build_container
-from app.entrypoints.api import create_app
 from app.settings import Settings
+from tests.processes import served
 from tests.services import Endpoints, test_services
 
 
@@ -56,32 +53,8 @@ async def container(settings: Settings) -> AsyncIterator[Container]:
         await built.close()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest_asyncio.fixture(scope="session")
 async def api_url(settings: Settings) -> AsyncIterator[str]:
     """The real app served by uvicorn over loopback HTTP for the whole session."""
-    port = _free_port()
-    config = uvicorn.Config(
-        create_app(settings), host="127.0.0.1", port=port, log_config=None, lifespan="on"
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    for _ in range(1200):  # its lifespan applies the schema: slow on a busy machine
-        if server.started:
-            break
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.05)
-    else:
-        raise RuntimeError("uvicorn did not start")
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
+    async with served(settings) as url:
+        yield url

@@ -14,9 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import signal
-import socket
-import sys
 from pathlib import Path
 from urllib.parse import quote
 
@@ -26,7 +23,7 @@ import pytest
 
 from app.bootstrap import Container
 from app.settings import Settings
-from tests.services import REPO
+from tests.processes import free_port, start_cli, stop
 from tests.subprocess_env import process_env
 
 pytestmark = pytest.mark.integration
@@ -36,37 +33,6 @@ PHONE = "+44 20 7946 0958"
 NAME = "Zebedee Quixotemarker"
 SECRET_WORD = "marmalade-logmarker-property"
 MARKERS = (EMAIL, EMAIL.lower(), "+442079460958", "7946 0958", NAME, "Quixotemarker", SECRET_WORD)
-
-
-def _port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-async def _start(args: list[str], env: dict[str, str], log: Path) -> asyncio.subprocess.Process:
-    with log.open("wb") as out:  # the child keeps its own descriptor
-        return await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "app.entrypoints.cli",
-            *args,
-            env=env,
-            cwd=str(REPO),
-            stdout=out,
-            stderr=asyncio.subprocess.STDOUT,
-        )
-
-
-async def _stop(process: asyncio.subprocess.Process) -> None:
-    if process.returncode is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            await asyncio.wait_for(process.wait(), 30)
-        except TimeoutError:
-            process.kill()
-            await process.wait()
 
 
 async def _traffic(base: str, write_key: str, admin: str) -> None:
@@ -100,11 +66,11 @@ async def test_no_process_logs_a_personal_value_or_a_write_key(
 ) -> None:
     write_key = (await container.sources.create("web")).write_key
     admin = (await container.apikeys.create("ops", "admin", None)).secret
-    port = _port()
+    port = free_port()
     env = process_env(settings, CDP_LOG_LEVEL="INFO", CDP_LOG_JSON="true")
     api_log, worker_log = tmp_path / "api.log", tmp_path / "worker.log"
-    api = await _start(["api", "--port", str(port)], env, api_log)
-    worker = await _start(["worker"], env, worker_log)
+    api = await start_cli(["api", "--port", str(port)], env, api_log)
+    worker = await start_cli(["worker"], env, worker_log)
     try:
         base = f"http://127.0.0.1:{port}"
         async with httpx.AsyncClient(base_url=base) as probe:
@@ -127,8 +93,8 @@ async def test_no_process_logs_a_personal_value_or_a_write_key(
             raise AssertionError("the worker did not resolve: " + worker_log.read_text()[-2000:])
         await asyncio.sleep(1.0)  # the real-time layer reacts to the change feed
     finally:
-        await _stop(api)
-        await _stop(worker)
+        await stop(api)
+        await stop(worker)
     api_text, worker_text = api_log.read_text(), worker_log.read_text()
     said = [str(orjson.loads(line)["msg"]) for line in api_text.splitlines() if line[:1] == "{"]
     # The logs were written at the level that shows requests: the test can see a leak.

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import sys
 import threading
 import time
@@ -28,13 +27,12 @@ from app.services.sources import Source
 from app.settings import Settings
 from tests.messages import message
 from tests.pipeline import stored_events
+from tests.processes import CLI, free_port, start_cli, stop
 from tests.services import REPO, Endpoints
 from tests.subprocess_env import process_env
 
 #: Each test is bounded; the first one of a session also waits for Neo4j to start.
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
-
-CLI = [sys.executable, "-m", "app.entrypoints.cli"]
 
 
 async def _until(check: Callable[[], Awaitable[bool]], timeout: float, what: str) -> None:
@@ -109,27 +107,8 @@ async def _ingestion(container: Container) -> Ingestion:
 
 
 async def _start_worker(settings: Settings, log: Path) -> asyncio.subprocess.Process:
-    with log.open("ab") as out:  # the child keeps its own descriptor
-        return await asyncio.create_subprocess_exec(
-            *CLI,
-            "worker",
-            env=process_env(settings, CDP_RESOLVER_BATCH_ENTRIES="2"),
-            cwd=str(REPO),
-            stdout=out,
-            stderr=asyncio.subprocess.STDOUT,
-        )
-
-
-async def _stop(process: asyncio.subprocess.Process) -> int:
-    if process.returncode is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            await asyncio.wait_for(process.wait(), 30)
-        except TimeoutError:
-            process.kill()
-            await process.wait()
-    assert process.returncode is not None
-    return process.returncode
+    env = process_env(settings, CDP_RESOLVER_BATCH_ENTRIES="2")
+    return await start_cli(["worker"], env, log, append=True)
 
 
 async def _arq_answers(container: Container) -> None:
@@ -163,7 +142,7 @@ async def test_a_worker_killed_mid_ingestion_loses_and_doubles_nothing(
         assert second.returncode is None
         assert await _health_check(settings) == 0  # what docker-compose.yml asks
     finally:
-        assert await _stop(second) == 0
+        assert await stop(second) == 0
     assert await _health_check(settings) == 1  # a stopped worker takes its health key along
 
 
@@ -231,7 +210,7 @@ async def test_a_worker_survives_a_valkey_restart_mid_ingestion(
         await _arq_answers(container)
         assert worker.returncode is None
     finally:
-        assert await _stop(worker) == 0
+        assert await stop(worker) == 0
     text = log.read_text()
     assert "waits for Valkey" in text and "Traceback" not in text
 
@@ -260,7 +239,7 @@ async def test_a_worker_survives_a_neo4j_restart_mid_ingestion(
         await _arq_answers(container)
         assert worker.returncode is None
     finally:
-        assert await _stop(worker) == 0
+        assert await stop(worker) == 0
     assert "Traceback" not in log.read_text()
 
 
@@ -294,15 +273,8 @@ def _pid_alive(pid: int) -> bool:
         return False
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 async def test_a_killed_api_child_is_started_again(settings: Settings, tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     api = ChildSpec(
         "api",
         [*CLI, "api", "--port", str(port)],

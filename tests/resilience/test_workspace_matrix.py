@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-import socket
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,17 +25,16 @@ from typing import Any, cast
 import httpx
 import pytest
 import pytest_asyncio
-import uvicorn
 import websockets
 from graphql import GraphQLObjectType, build_schema
 from pydantic import SecretStr
 
 from app.bootstrap import Container, build_container
 from app.domain.access import Principal, Role
-from app.entrypoints.api import create_app
 from app.services.acceptance import encode_message
 from app.settings import Settings
 from tests.messages import message
+from tests.processes import served
 
 pytestmark = pytest.mark.integration
 
@@ -752,13 +750,6 @@ async def subscriptions_hear_only_their_workspace(here: World, there: World) -> 
 # --- fixtures and the test ---------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def other_settings(settings: Settings) -> Settings:
     return settings.model_copy(
@@ -783,26 +774,8 @@ async def other(other_settings: Settings, container: Container) -> AsyncIterator
 @pytest_asyncio.fixture
 async def other_api_url(other_settings: Settings, other: Container) -> AsyncIterator[str]:
     """The second workspace's own API, a real app served by uvicorn over loopback."""
-    port = _free_port()
-    config = uvicorn.Config(
-        create_app(other_settings), host="127.0.0.1", port=port, log_config=None, lifespan="on"
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    for _ in range(600):  # its lifespan applies the schema: slow on a busy machine
-        if server.started:
-            break
-        if task.done():
-            task.result()
-            raise RuntimeError("uvicorn stopped while starting")
-        await asyncio.sleep(0.1)
-    else:
-        raise RuntimeError("uvicorn did not start")
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
+    async with served(other_settings) as url:
+        yield url
 
 
 def exercised(case_list: list[Case]) -> set[str]:
