@@ -208,7 +208,7 @@ class Bench:
                 "traffic": "identity only" if options.identity_traffic else "marketing",
             },
             "options": {
-                k: str(v) if isinstance(v, Path) else v for k, v in asdict(options).items()
+                k: _portable(v) if isinstance(v, Path) else v for k, v in asdict(options).items()
             },
             "machine": {
                 "cpus": os.cpu_count(),
@@ -945,6 +945,12 @@ def _messages(bodies: list[tuple[bytes, int]]) -> Iterator[dict[str, Any]]:
     """The messages of encoded /v1/batch bodies, decoded one body at a time."""
     for body, _ in bodies:
         yield from orjson.loads(body)["batch"]
+
+
+def _portable(path: Path) -> str:
+    """A path for the results: relative to the repository when inside it (results are
+    committed and compared across machines)."""
+    return str(path.relative_to(REPO)) if path.is_relative_to(REPO) else path.name
 
 
 def summarise_sustained(
