@@ -291,7 +291,7 @@ async def build_container(settings: Settings) -> Container:
     journeys.destinations = destinations
     journeys.plugins = destinations.plugins
     #: Plugin actions write only below the operator's data dir, one directory per kind.
-    journeys.plugin_data_dir = settings.local_dir / "plugins"
+    journeys.plugin_data_dir = settings.local_dir / "plugins" / settings.workspace
     return Container(
         settings=settings,
         graph=graph,

@@ -73,6 +73,16 @@ def retry_when_down(job: Job) -> WorkerCoroutine:
     return run
 
 
+#: When each scheduled job runs (arq's cron fields).
+SCHEDULE: dict[str, dict[str, Any]] = {
+    "heartbeat": {"second": 0},
+    "resume_erasures": {"second": 30},
+    "purge_expired_events": {"hour": 3, "minute": 17, "second": 0},
+    "refresh_segments": {"minute": set(range(5, 60, 10)), "second": 45},
+    "destroy_spent_stream_keys": {"minute": set(range(2, 60, 10)), "second": 15},
+}
+
+
 def worker_options(settings: Settings) -> dict[str, Any]:
     """Keyword arguments for `arq.worker.Worker`, built from explicit settings (tests use this)."""
 
@@ -122,42 +132,15 @@ def worker_options(settings: Settings) -> dict[str, Any]:
     ]
     every = {job.__name__: retry_when_down(job) for job in jobs}
 
-    def scheduled(job: str) -> str:
-        """A cron job's name, and so its unique id, within this workspace: with a shared name
-        only one workspace's worker would run each tick."""
-        return f"cron:{settings.workspace}:{job}"
-
     # Valkey may be restarting when the worker starts: arq's own pool tries for a minute.
     valkey = dataclasses.replace(redis_settings(settings), conn_retries=60, conn_retry_delay=1)
     return {
         "functions": list(every.values()),
+        # The name, and so the unique id of each tick, carries the workspace: with a shared
+        # name only one workspace's worker would run each tick.
         "cron_jobs": [
-            cron(every["heartbeat"], name=scheduled("heartbeat"), second=0, unique=True),
-            cron(
-                every["resume_erasures"], name=scheduled("resume_erasures"), second=30, unique=True
-            ),
-            cron(
-                every["purge_expired_events"],
-                name=scheduled("purge_expired_events"),
-                hour=3,
-                minute=17,
-                second=0,
-                unique=True,
-            ),
-            cron(
-                every["refresh_segments"],
-                name=scheduled("refresh_segments"),
-                minute=set(range(5, 60, 10)),
-                second=45,
-                unique=True,
-            ),
-            cron(
-                every["destroy_spent_stream_keys"],
-                name=scheduled("destroy_spent_stream_keys"),
-                minute=set(range(2, 60, 10)),
-                second=15,
-                unique=True,
-            ),
+            cron(every[job], name=f"cron:{settings.workspace}:{job}", unique=True, **when)
+            for job, when in SCHEDULE.items()
         ],
         "on_startup": on_startup,
         "on_shutdown": on_shutdown,

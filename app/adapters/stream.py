@@ -10,7 +10,9 @@ de-duplication marks behind that would turn the tracker's retry into silent loss
 An entry holds its messages in one field, `m`, joined by newlines, with their number in `n`.
 Every message is sealed before it is appended (app/privacy/stream_seal.py) and opened when it
 is read, dead letters included: Valkey's memory, append-only file and snapshots never hold a
-payload in clear. Entries written by earlier versions, one plain JSON field per message (`m1`,
+tracked payload in clear. (The change feed, the segment event stream and destination outboxes
+are other keys, still in clear; `purge_mentions` relies on that to find an erased subject.)
+Entries written by earlier versions, one plain JSON field per message (`m1`,
 `m2`, ...), are still read.
 """
 
@@ -176,20 +178,26 @@ class EventStream:
             return tuple(out)
 
     def _entries(self, raw: Any) -> list[StreamEntry]:
-        entries: list[StreamEntry] = []
+        """The entries of a read, their messages opened in one pass (one key-store lookup
+        for the whole read, not one per entry)."""
+        rows: list[tuple[str, str, tuple[bytes, ...]]] = []
         for entry_id, fields in raw:
             if fields is None:  # deleted while pending
                 continue
             decoded = {k.decode() if isinstance(k, bytes) else k: v for k, v in fields.items()}
             source = decoded.pop("source", b"")
-            messages = self._opened(_messages(decoded))
-            entry_id = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
-            entries.append(
-                StreamEntry(
-                    entry_id, source.decode() if isinstance(source, bytes) else source, messages
+            rows.append(
+                (
+                    entry_id.decode() if isinstance(entry_id, bytes) else entry_id,
+                    source.decode() if isinstance(source, bytes) else source,
+                    _messages(decoded),
                 )
             )
-        return entries
+        opened = iter(self._opened([m for _, _, messages in rows for m in messages]))
+        return [
+            StreamEntry(entry_id, source, tuple(next(opened) for _ in messages))
+            for entry_id, source, messages in rows
+        ]
 
     async def read_new(self, consumer: str, count: int, block_ms: int) -> list[StreamEntry]:
         reply = await self.redis.xreadgroup(
@@ -269,14 +277,10 @@ class EventStream:
     async def dead_letters_after(self, after: str, count: int) -> list[tuple[str, str, bytes, str]]:
         start = f"({after}" if after else "-"
         rows = await self.redis.xrange(self.dead, min=start, count=count)
+        opened = self._opened([f[b"message"] for _, f in rows])
         return [
-            (
-                i.decode(),
-                f[b"source"].decode(),
-                self._opened([f[b"message"]])[0],
-                f[b"reason"].decode(),
-            )
-            for i, f in rows
+            (i.decode(), f[b"source"].decode(), message, f[b"reason"].decode())
+            for (i, f), message in zip(rows, opened, strict=True)
         ]
 
     async def oldest_sealed_period(self) -> int | None:
@@ -295,11 +299,12 @@ class EventStream:
                 sealed_in = self.seal.period_of(message)
                 if sealed_in is not None:
                     periods.append(sealed_in - 1)
-        start = "-"
-        while rows := await self.redis.xrange(self.dead, min=start, count=500):
-            start = "(" + rows[-1][0].decode()
-            found = (self.seal.period_of(f.get(b"message", b"")) for _, f in rows)
-            periods.extend(p for p in found if p is not None)
+        # Dead letters are appended and sealed as they come: the oldest has the oldest period.
+        oldest_letter = await self.redis.xrange(self.dead, min="-", max="+", count=1)
+        if oldest_letter:
+            sealed_in = self.seal.period_of(oldest_letter[0][1].get(b"message", b""))
+            if sealed_in is not None:
+                periods.append(sealed_in)
         return min(periods) if periods else None
 
     async def destroy_spent_keys(self) -> int:

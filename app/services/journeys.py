@@ -134,7 +134,8 @@ class JourneyService:
         #: Set by the composition root (destinations are built after journeys).
         self.destinations: DestinationService | None = None
         self.plugins: PluginRegistry | None = None
-        #: Where plugin actions may write: each gets `<plugin_data_dir>/<kind>` (none if unset).
+        #: Where plugin actions may write, the workspace's own directory: each kind gets
+        #: `<plugin_data_dir>/<kind>` (none if unset).
         self.plugin_data_dir: Path | None = None
 
     def _plugin_actions(self) -> dict[str, PluginAction]:

@@ -128,7 +128,13 @@ async def test_a_source_plugin_feeds_the_pipeline(container: Container, api_url:
 
 
 async def test_an_action_plugin_runs_in_a_journey(container: Container) -> None:
-    notes = container.settings.local_dir / "plugins" / "example_note" / "notes.ndjson"
+    notes = (
+        container.settings.local_dir
+        / "plugins"
+        / container.settings.workspace
+        / "example_note"
+        / "notes.ndjson"
+    )
     before = notes.read_text().splitlines() if notes.exists() else []
     await container.ingestion.ingest([message(user="noted")])
     view = await container.profiles.profile_by_identifier("user_id", "noted")

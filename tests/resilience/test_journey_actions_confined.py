@@ -205,7 +205,7 @@ async def test_an_admins_example_action_writes_only_inside_the_configured_direct
     assert (await _data(api_url, admin, SAVE, d=definition))["saveJourney"]["version"] == 1
     await _data(api_url, admin, ACTIVATE, n="noted", a=True)
 
-    directory = settings.local_dir / "plugins" / "example_note"
+    directory = settings.local_dir / "plugins" / settings.workspace / "example_note"
     notes = directory / "notes.ndjson"
     before = notes.read_text().splitlines() if notes.exists() else []
     pid = await _trigger(container, "noted-1", "Noted")
@@ -258,7 +258,7 @@ async def test_example_actions_a_marketer_stored_before_the_check_never_write(
         "journeys/set_active", name="with_path", active=True, at=time.time()
     )
 
-    directory = settings.local_dir / "plugins" / "example_note"
+    directory = settings.local_dir / "plugins" / settings.workspace / "example_note"
     notes = directory / "notes.ndjson"
     before = notes.read_text() if notes.exists() else ""
     pid = await _trigger(container, "noted-2", "Noted")
