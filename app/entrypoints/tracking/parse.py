@@ -160,8 +160,7 @@ def load_object(raw: bytes) -> dict[str, Any]:
         raise bad_request(f"body: {json_problem(exc)}") from exc
     if not isinstance(data, dict):
         raise bad_request("body: must be a JSON object")
-    if nesting_depth(data) > DEPTH_LIMIT:
-        raise bad_request(f"body: nested more than {DEPTH_LIMIT} levels deep")
+    # Nesting is checked once per message (`_check_size`), and for a batch's defaults.
     return data
 
 
@@ -314,6 +313,10 @@ def parse_batch(data: Mapping[str, Any], receipt: Receipt) -> list[TrackedMessag
     except ValidationError as exc:
         raise bad_request(describe(exc)) from exc
     sent_at = _instant(envelope.sentAt, "", "sentAt")
+    # The defaults are merged into each message, one level below its top.
+    for name in ("context", "integrations"):
+        if nesting_depth(getattr(envelope, name)) > DEPTH_LIMIT - 1:
+            raise bad_request(f"{name}: nested more than {DEPTH_LIMIT} levels deep")
     out: list[TrackedMessage] = []
     for index, item in enumerate(envelope.batch):
         out.append(parse_typed(item, receipt, f"batch[{index}]", sent_at, envelope.context))

@@ -217,12 +217,15 @@ def test_json_nested_exactly_to_the_limit_is_read() -> None:
 @pytest.mark.parametrize("depth", [DEPTH_LIMIT + 1, 254, 255, 1_000])
 def test_json_nested_deeper_than_the_limit_is_400_never_a_crash(depth: int) -> None:
     # orjson reads up to 1,024 levels but writes at most 254: deep input must stop here.
-    raw = b'{"userId": "u", "p": ' + b"[" * (depth - 1) + b"]" * (depth - 1) + b"}"
-    error = _refused(load_object, raw)
+    raw = b'{"userId": "u", "event": "E", "p": ' + b"[" * (depth - 1) + b"]" * (depth - 1) + b"}"
+    error = _refused(parse_single, "track", load_object(raw), RECEIPT)
     assert (error.status, error.message) == (
         400,
-        f"body: nested more than {DEPTH_LIMIT} levels deep",
+        f"message: nested more than {DEPTH_LIMIT} levels deep",
     )
+    defaults = {"batch": [], "context": {"x": _nested(depth - 2)}}
+    refused_defaults = _refused(parse_batch, defaults, RECEIPT)
+    assert refused_defaults.message == f"context: nested more than {DEPTH_LIMIT} levels deep"
     item = {"type": "track", "userId": "u", "event": "E", "properties": _nested(depth - 1)}
     refused = _refused(parse_batch, {"batch": [item]}, RECEIPT)
     assert (refused.status, refused.message) == (
