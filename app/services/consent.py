@@ -148,8 +148,10 @@ class ConsentService:
         await self.audit.record(by, "purpose.set", purpose, {"default_granted": default_granted})
         return next(p for p in await self.purposes() if p.name == purpose)
 
-    async def _defaults(self) -> dict[str, bool]:
-        return {p.name: p.default_granted for p in await self.purposes()}
+    async def defaults(self) -> dict[str, bool]:
+        """Each purpose and whether it is granted when nobody decided."""
+        rows = await self.graph.read("consent/purpose_defaults")
+        return {str(r["name"]): bool(r["default_granted"]) for r in rows}
 
     async def set_consent(
         self,
@@ -217,7 +219,7 @@ class ConsentService:
         """The verdict for every purpose known to the workspace, and any other decided one."""
         at = self.clock() if now is None else now
         decisions = await self.history(profile_id)
-        defaults = await self._defaults()
+        defaults = await self.defaults()
         names = sorted(set(defaults) | {d.purpose for d in decisions})
         return [effective(decisions, n, at, defaults.get(n, False)) for n in names]
 
@@ -233,7 +235,7 @@ class ConsentService:
         by_profile: dict[str, list[Decision]] = {}
         for row in rows:
             by_profile.setdefault(row["profile"], []).append(_decision(row))
-        default = (await self._defaults()).get(name, self.policy.default_for(name))
+        default = (await self.defaults()).get(name, self.policy.default_for(name))
         return {pid: effective(by_profile.get(pid, []), name, at, default) for pid in profile_ids}
 
     async def may_use(self, profile_id: str, purpose: str, now: float | None = None) -> Verdict:
@@ -244,5 +246,5 @@ class ConsentService:
             raise InvalidInput(str(exc)) from None
         at = self.clock() if now is None else now
         decisions = await self.history(profile_id)
-        defaults = await self._defaults()
+        defaults = await self.defaults()
         return effective(decisions, name, at, defaults.get(name, self.policy.default_for(name)))

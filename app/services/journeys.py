@@ -21,13 +21,13 @@ import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-from app.adapters.identity_graph import IdentityGraph
+from app.adapters.identity_graph import IdentityGraph, IdentityTx
 from app.domain.access import (
     ROLE_CAPABILITIES,
     SET_TRAIT,
@@ -93,6 +93,22 @@ class StoredVersion:
 
     journey: Journey
     role: Role | None
+
+
+@dataclass(frozen=True)
+class Visit:
+    """What one visit of a step did, as its record says."""
+
+    outcome: str
+    reason: str = ""
+    detail: dict[str, Any] = field(default_factory=dict)
+    #: Already stored (a retried job finds its first attempt's record).
+    recorded: bool = False
+
+    @property
+    def unrecorded(self) -> Visit | None:
+        """This visit if it still has to be recorded, else None."""
+        return None if self.recorded else self
 
 
 def saver_role(by_role: Any, by: Any) -> Role | None:
@@ -320,13 +336,12 @@ class JourneyService:
         events that arrived. Returns how many runs started."""
         entered = list(memberships)
         started = 0
-        for view in await self.all():
-            if not view.active:
-                continue
+        for row in await self.graph.read("journeys/active_versions"):
+            name, version = str(row["name"]), int(row["version"])
             try:
-                journey = (await self._version(view.name, view.version)).journey
+                journey = (await self._version(name, version)).journey
             except InvalidInput as exc:
-                log.warning("journey %s not started: %s", view.name, exc)
+                log.warning("journey %s not started: %s", name, exc)
                 continue
             trigger = journey.trigger
             if trigger.event is not None:
@@ -350,33 +365,36 @@ class JourneyService:
             if candidates and trigger.where is not None:
                 chosen = await self.segments.matches(trigger.where, candidates)
                 candidates = [p for p in candidates if p in chosen]
-            for profile_id in candidates:
-                started += await self._start(journey, view.version, profile_id)
+            started += await self._start(journey, version, candidates)
         await self._resume_waiting(changes)
         return started
 
-    async def _start(self, journey: Journey, version: int, profile_id: str) -> int:
-        run_id = str(uuid.uuid4())
-        key = run_id if journey.reentry else f"{journey.name}|{profile_id}"
-        rows = await self.graph.run_write(
-            "journeys/start_run",
-            id=run_id,
+    async def _start(self, journey: Journey, version: int, profile_ids: list[str]) -> int:
+        """Start a run for each profile (one transaction), except where one is in flight and
+        re-entry is not allowed; returns how many started."""
+        if not profile_ids:
+            return 0
+        rows = []
+        for profile_id in profile_ids:
+            run_id = str(uuid.uuid4())
+            key = run_id if journey.reentry else f"{journey.name}|{profile_id}"
+            rows.append({"id": run_id, "profile": profile_id, "active_key": key})
+        started = await self.graph.run_write(
+            "journeys/start_runs",
+            rows=rows,
             journey=journey.name,
             version=version,
-            profile=profile_id,
             step=journey.start,
             at=self.clock(),
-            active_key=key,
             trigger=next(
                 kind
                 for kind in ("event", "segment_entered", "segment_left", "trait_changed")
                 if getattr(journey.trigger, kind) is not None
             ),
         )
-        if not rows:
-            return 0  # already in it, and re-entry is not allowed
-        await self.enqueue(run_id, 0, 0.0)
-        return 1
+        for row in started:
+            await self.enqueue(str(row["id"]), 0, 0.0)
+        return len(started)
 
     async def _resume_waiting(self, changes: ProfileChanges) -> None:
         pairs = [
@@ -393,8 +411,8 @@ class JourneyService:
             except InvalidInput:
                 continue  # its next job ends it (step)
             step = journey.steps[run["step"]]
-            await self._record(run, step, "event_arrived", "the awaited event arrived", {})
-            seq = await self._advance(run, step.next)
+            arrived = Visit("event_arrived", "the awaited event arrived")
+            seq = await self._advance(run, step.next, arrived, step)
             if seq is not None and step.next is not None:
                 await self.enqueue(run["id"], seq, 0.0)
 
@@ -405,10 +423,15 @@ class JourneyService:
         return dict(rows[0]["run"]) if rows else None
 
     async def _advance(
-        self, run: dict[str, Any], next_step: str | None, **changes: Any
+        self,
+        run: dict[str, Any],
+        next_step: str | None,
+        visit: Visit | None = None,
+        step: Step | None = None,
+        **changes: Any,
     ) -> int | None:
-        """Move to `next_step` (None: the run ends); returns the new seq, None if another job
-        moved the run first."""
+        """Move to `next_step` (None: the run ends), recording `visit` of `step` in the same
+        transaction; returns the new seq, None if another job moved the run first."""
         values: dict[str, Any] = {"waiting_for": None, "wait_until": None, **changes}
         if next_step is None:
             values.setdefault("status", "completed")
@@ -416,36 +439,47 @@ class JourneyService:
         else:
             values.setdefault("status", "active")
             values["step"] = next_step
-        rows = await self.graph.run_write(
-            "journeys/advance", id=run["id"], seq=run["seq"], changes=values, at=self.clock()
-        )
+        return await self._transition(run, values, visit, step)
+
+    async def _transition(
+        self,
+        run: dict[str, Any],
+        values: dict[str, Any],
+        visit: Visit | None = None,
+        step: Step | None = None,
+    ) -> int | None:
+        record = None if visit is None or step is None else self._record_params(run, step, visit)
+
+        async def work(tx: IdentityTx) -> list[dict[str, Any]]:
+            if record is not None:
+                await tx.run("journeys/record_step", **record)
+            return await tx.run(
+                "journeys/advance", id=run["id"], seq=run["seq"], changes=values, at=self.clock()
+            )
+
+        rows = await self.graph.write(work)
         if not rows:
             return None
         run.update(values)
         run["seq"] = int(rows[0]["seq"])
         return int(run["seq"])
 
-    async def _record(
-        self,
-        run: dict[str, Any],
-        step: Step,
-        outcome: str,
-        reason: str,
-        detail: dict[str, Any],
-    ) -> None:
-        await self.graph.run_write(
-            "journeys/record_step",
-            key=f"{run['id']}:{run['seq']}",
-            run=run["id"],
-            journey=run["journey"],
-            profile=run["profile"],
-            step=step.id,
-            kind=step.action.kind if step.action else step.type,
-            outcome=outcome,
-            reason=reason,
-            at=self.clock(),
-            detail=orjson.dumps(detail, option=orjson.OPT_SORT_KEYS).decode(),
-        )
+    def _record_params(self, run: dict[str, Any], step: Step, visit: Visit) -> dict[str, Any]:
+        return {
+            "key": f"{run['id']}:{run['seq']}",
+            "run": run["id"],
+            "journey": run["journey"],
+            "profile": run["profile"],
+            "step": step.id,
+            "kind": step.action.kind if step.action else step.type,
+            "outcome": visit.outcome,
+            "reason": visit.reason,
+            "at": self.clock(),
+            "detail": orjson.dumps(visit.detail, option=orjson.OPT_SORT_KEYS).decode(),
+        }
+
+    async def _record(self, run: dict[str, Any], step: Step, visit: Visit) -> None:
+        await self.graph.run_write("journeys/record_step", **self._record_params(run, step, visit))
 
     async def step(self, run_id: str, seq: int) -> str:
         """The job: carry a run on from position `seq` until it waits or ends."""
@@ -462,12 +496,12 @@ class JourneyService:
         if run["status"] == "waiting":
             step = journey.steps[run["step"]]
             if step.until_event is not None:
-                await self._record(run, step, "timed_out", "the awaited event did not come", {})
+                visit = Visit("timed_out", "the awaited event did not come")
                 target = step.on_timeout
             else:
-                await self._record(run, step, "waited", f"{step.seconds:g} s", {})
+                visit = Visit("waited", f"{step.seconds:g} s")
                 target = step.next
-            if await self._advance(run, target) is None:
+            if await self._advance(run, target, visit, step) is None:
                 return "stale"
         for _ in range(STEPS_PER_JOB):
             if run["status"] in FINISHED:
@@ -476,23 +510,29 @@ class JourneyService:
             if step.type == "wait":
                 return await self._wait(run, step)
             if step.type == "exit":
-                await self._record(run, step, "exited", "exit step", {})
-                await self._advance(run, None, status="exited", exit_reason="exit step")
+                exited = Visit("exited", "exit step")
+                await self._advance(
+                    run, None, exited, step, status="exited", exit_reason="exit step"
+                )
                 return "exited"
             if step.type == "branch":
                 assert step.condition is not None
                 met = run["profile"] in await self.segments.matches(
                     step.condition, [run["profile"]]
                 )
-                await self._record(run, step, "then" if met else "else", "", {})
-                if await self._advance(run, step.next if met else step.otherwise) is None:
+                target = step.next if met else step.otherwise
+                if await self._advance(run, target, Visit("then" if met else "else"), step) is None:
                     return "stale"
                 continue
-            outcome = await self._act(run, step, stored.role)
+            visit = await self._act(run, step, stored.role)
+            outcome = visit.outcome
             if outcome in ("failed", "refused"):
-                await self._advance(run, None, status="failed", exit_reason=f"{step.id} {outcome}")
+                reason = f"{step.id} {outcome}"
+                await self._advance(
+                    run, None, visit.unrecorded, step, status="failed", exit_reason=reason
+                )
                 return "failed"
-            if await self._advance(run, step.next) is None:
+            if await self._advance(run, step.next, visit.unrecorded, step) is None:
                 return "stale"
         await self.enqueue(run_id, int(run["seq"]), 0.0)
         return "continued"
@@ -500,34 +540,28 @@ class JourneyService:
     async def _wait(self, run: dict[str, Any], step: Step) -> str:
         seconds = step.seconds or 0.0
         until = self.clock() + seconds
-        await self._record(
-            run, step, "waiting", step.until_event or f"{seconds:g} s", {"until": until}
-        )
-        rows = await self.graph.run_write(
-            "journeys/advance",
-            id=run["id"],
-            seq=run["seq"],
-            changes={"status": "waiting", "waiting_for": step.until_event, "wait_until": until},
-            at=self.clock(),
-        )
-        if not rows:
+        visit = Visit("waiting", step.until_event or f"{seconds:g} s", {"until": until})
+        values = {"status": "waiting", "waiting_for": step.until_event, "wait_until": until}
+        seq = await self._transition(run, values, visit, step)
+        if seq is None:
             return "stale"
-        await self.enqueue(run["id"], int(rows[0]["seq"]), seconds)
+        await self.enqueue(run["id"], seq, seconds)
         return "waiting"
 
-    async def _act(self, run: dict[str, Any], step: Step, role: Role | None) -> str:
+    async def _act(self, run: dict[str, Any], step: Step, role: Role | None) -> Visit:
         """One action, at most once per visit, only within the rights of the role that saved
-        the version (`refused` otherwise), through the consent gate when it has a purpose."""
+        the version (`refused` otherwise), through the consent gate when it has a purpose.
+        What it did is recorded with the move that follows (`Visit.recorded` false)."""
         assert step.action is not None
         key = f"{run['id']}:{run['seq']}"
         done = await self.graph.read("journeys/step_record", key=key)
         if done and done[0]["outcome"] in ("taken", "skipped", "refused"):
-            return str(done[0]["outcome"])  # a retried job: the first attempt acted already
+            # A retried job: the first attempt acted (and recorded) already.
+            return Visit(str(done[0]["outcome"]), recorded=True)
         refused = await self._step_refusal(step, role)
         if refused is not None:
-            await self._record(run, step, "refused", refused.removeprefix("Forbidden: "), {})
-            return "refused"
-        await self._record(run, step, "started", "", {})
+            return Visit("refused", refused.removeprefix("Forbidden: "))
+        await self._record(run, step, Visit("started"))
         action = step.action
         profile = run["profile"]
 
@@ -544,16 +578,13 @@ class JourneyService:
                 )
                 outcome, reason, detail = record.outcome, record.reason, record.detail
         except Forbidden as exc:  # the rights check of the write itself (a schema change since)
-            await self._record(run, step, "refused", str(exc).removeprefix("Forbidden: "), {})
-            return "refused"
+            return Visit("refused", str(exc).removeprefix("Forbidden: "))
         except BACKING_SERVICE_DOWN:
             raise  # the job runs again once Neo4j and Valkey answer (the record says started)
         except Exception as exc:
             log.warning("journey action failed: %s", type(exc).__name__)
-            await self._record(run, step, "failed", type(exc).__name__, {})
-            return "failed"
-        await self._record(run, step, outcome, reason, detail)
-        return outcome
+            return Visit("failed", type(exc).__name__)
+        return Visit(outcome, reason, detail)
 
     async def _perform(
         self, run: dict[str, Any], step: Step, key: str, role: Role | None

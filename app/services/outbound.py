@@ -266,7 +266,14 @@ class WebhookSender:
         self.attempts = attempts
         self.backoff = backoff
         self.resolve: Resolve = resolve or system_resolve
-        self.ssl_context = ssl_context
+        self._ssl_context = ssl_context
+
+    @property
+    def ssl_context(self) -> ssl.SSLContext:
+        """Made once: building one (loading the CA bundle) costs more than a local call."""
+        if self._ssl_context is None:
+            self._ssl_context = httpx.create_ssl_context()
+        return self._ssl_context
 
     def target(self, url: str) -> Target:
         """Everything that can be checked without resolving: the scheme, the host's spelling
@@ -366,7 +373,7 @@ class WebhookSender:
         addresses: list[IpAddress] | None = None
         status: int | None = None
         error: str | None = None
-        transport = httpx.AsyncHTTPTransport(verify=self.ssl_context or True)
+        transport = httpx.AsyncHTTPTransport(verify=self.ssl_context)
         async with httpx.AsyncClient(
             timeout=self.timeout, follow_redirects=False, transport=transport
         ) as client:

@@ -7,15 +7,16 @@ CYPHER replan=skip
 UNWIND $rows AS row
 MATCH (i:Identifier {key: row.owner})
 USING INDEX SEEK i:Identifier(key)
+// The previous decision is found from the identifier (a handful of decisions), never from the
+// purpose, which every decision of the workspace points at.
+OPTIONAL MATCH (i)-[:GAVE]->(prev:Consent)
+  WHERE prev.purpose = row.purpose AND prev.at <= row.at AND prev.id <> row.id
+WITH i, row, prev ORDER BY prev.at DESC
+WITH i, row, collect(prev)[0] AS latest
+WHERE row.explicit OR latest IS NULL OR latest.granted <> row.granted
 MERGE (p:Purpose {key: $ws + ':' + row.purpose})
 ON CREATE SET p.ws = $ws, p.name = row.purpose, p.created_at = row.recorded_at,
               p.default_granted = false, p.configured = false
-WITH i, p, row
-OPTIONAL MATCH (i)-[:GAVE]->(prev:Consent)-[:FOR]->(p)
-  WHERE prev.at <= row.at AND prev.id <> row.id
-WITH i, p, row, prev ORDER BY prev.at DESC
-WITH i, p, row, collect(prev)[0] AS latest
-WHERE row.explicit OR latest IS NULL OR latest.granted <> row.granted
 MERGE (c:Consent {id: row.id})
 ON CREATE SET c.ws = $ws, c.purpose = row.purpose, c.granted = row.granted, c.at = row.at,
               c.source = row.source, c.expires_at = row.expires_at, c.event = row.event,

@@ -18,7 +18,7 @@ import orjson
 from redis.asyncio import Redis
 
 from app.adapters.cypher import query
-from app.adapters.identity_graph import IdentityGraph
+from app.adapters.identity_graph import IdentityGraph, IdentityTx
 from app.domain.consent import ConsentPolicy
 from app.domain.segments import (
     Condition,
@@ -117,7 +117,7 @@ class SegmentService:
     # -- definitions -------------------------------------------------------------------------
 
     async def _compiler(self) -> Compiler:
-        defaults = {p.name: p.default_granted for p in await self.consent.purposes()}
+        defaults = await self.consent.defaults()
         return Compiler(await self.schema(), self.policy, defaults, self.graph.ws)
 
     async def _check(self, raw: Any) -> tuple[SegmentDefinition, Compiled]:
@@ -243,7 +243,8 @@ class SegmentService:
 
     async def _active(self) -> list[tuple[SegmentDefinition, Dependencies]]:
         """Active segments, those referred to by others first."""
-        found = [parse_definition(s.definition) for s in await self.all() if s.active]
+        rows = await self.graph.read("segments/active_definitions")
+        found = [parse_definition(orjson.loads(r["definition"])) for r in rows]
         deps = {d.name: dependencies(d.condition) for d in found}
         ordered: list[SegmentDefinition] = []
         placed: set[str] = set()
@@ -266,19 +267,51 @@ class SegmentService:
         if not profile_ids:
             return []
         compiled = compiled or (await self._compiler()).compile(segment.condition)
+        plan = {pid: [0] for pid in profile_ids}
+        return await self._decide([(segment.name, compiled)], plan)
+
+    async def _decide(
+        self, segments: list[tuple[str, Compiled]], plan: Mapping[str, list[int]]
+    ) -> list[MembershipChange]:
+        """Re-decide several segments at once, each for the profiles `plan` gives it (profile ->
+        positions in `segments`): one read for every decision, one write transaction for every
+        entry and exit, then the announcements."""
+        if not plan:
+            return []
         now = self.clock()
-        text = with_predicate(query("segments/evaluate"), compiled.predicate)
-        rows = await self.graph.read_text(text, ids=sorted(set(profile_ids)), **compiled.bind(now))
-        inside = [r["profile"] for r in rows if r["member"]]
-        outside = sorted(set(profile_ids) - set(inside))
-        key = f"{self.graph.ws}:{segment.name}"
-        changes: list[MembershipChange] = []
-        if inside:
-            rows = await self.graph.run_write("segments/enter", key=key, ids=inside, at=now)
-            changes += [MembershipChange(p, segment.name, True, now) for p in rows[0]["entered"]]
-        if outside:
-            rows = await self.graph.run_write("segments/leave", key=key, ids=outside)
-            changes += [MembershipChange(p, segment.name, False, now) for p in rows[0]["left"]]
+        predicate = ", ".join(
+            f"CASE WHEN {n} IN row.at THEN ({c.predicate}) END" for n, (_, c) in enumerate(segments)
+        )
+        params: dict[str, Any] = {}
+        for _, c in segments:
+            params.update(c.bind(now))
+        text = with_predicate(query("segments/evaluate_many"), predicate)
+        rows = [{"id": pid, "at": plan[pid]} for pid in sorted(plan)]
+        found = {r["profile"]: r for r in await self.graph.read_text(text, rows=rows, **params)}
+        enter: list[dict[str, str]] = []
+        leave: list[dict[str, str]] = []
+        for pid in sorted(plan):
+            row = found.get(pid)
+            for n in plan[pid]:
+                member = row is not None and bool(row["active"]) and bool(row["members"][n])
+                target = enter if member else leave
+                target.append({"key": f"{self.graph.ws}:{segments[n][0]}", "id": pid})
+        enter.sort(key=lambda r: (r["id"], r["key"]))
+        leave.sort(key=lambda r: (r["id"], r["key"]))
+
+        async def write(tx: IdentityTx) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+            entered = await tx.run("segments/enter_many", rows=enter, at=now) if enter else []
+            left = await tx.run("segments/leave_many", rows=leave) if leave else []
+            return entered, left
+
+        entered, left = await self.graph.write(write)
+        prefix = len(self.graph.ws) + 1
+        changes = [
+            MembershipChange(pid, r["key"][prefix:], True, now) for r in entered for pid in r["ids"]
+        ]
+        changes += [
+            MembershipChange(pid, r["key"][prefix:], False, now) for r in left for pid in r["ids"]
+        ]
         await self._announce(changes)
         return changes
 
@@ -308,23 +341,26 @@ class SegmentService:
             )
 
     async def on_changes(self, changes: ProfileChanges) -> list[MembershipChange]:
-        """Evaluate only the segments whose inputs changed, only for the profiles that did."""
+        """Evaluate only the segments whose inputs changed, only for the profiles that did:
+        all segments of one dependency level at once (a segment made of others is decided after
+        them, with their new memberships)."""
         done: list[MembershipChange] = []
         moved: dict[str, set[str]] = {}  # profile -> segments whose membership changed
         compiler = await self._compiler()
-        for segment, deps in await self._active():
-            ids = [
-                pid
-                for pid in sorted(changes.profiles)
-                if _concerned(
-                    deps,
-                    changes.kinds.get(pid, set()),
-                    changes.events.get(pid, set()),
-                    changes.traits.get(pid, set()),
-                )
-                or (deps.segments & moved.get(pid, set()))
-            ]
-            result = await self.evaluate(segment, ids, compiler.compile(segment.condition))
+        profiles = sorted(changes.profiles)
+        for level in _levels(await self._active()):
+            plan: dict[str, list[int]] = {}
+            for n, (_, deps) in enumerate(level):
+                for pid in profiles:
+                    if _concerned(
+                        deps,
+                        changes.kinds.get(pid, set()),
+                        changes.events.get(pid, set()),
+                        changes.traits.get(pid, set()),
+                    ) or (deps.segments & moved.get(pid, set())):
+                        plan.setdefault(pid, []).append(n)
+            compiled = [(d.name, compiler.compile(d.condition)) for d, _ in level]
+            result = await self._decide(compiled, plan)
             for c in result:
                 moved.setdefault(c.profile_id, set()).add(c.segment)
             done += result
@@ -349,6 +385,22 @@ class SegmentService:
                 after = rows[-1]["id"]
                 done += await self.evaluate(segment, [r["id"] for r in rows], compiled)
         return done
+
+
+def _levels(
+    ordered: list[tuple[SegmentDefinition, Dependencies]],
+) -> list[list[tuple[SegmentDefinition, Dependencies]]]:
+    """Segments (those referred to by others first) grouped by depth: a segment is one level
+    above the deepest segment it refers to."""
+    depth: dict[str, int] = {}
+    levels: list[list[tuple[SegmentDefinition, Dependencies]]] = []
+    for segment, deps in ordered:
+        level = 1 + max((depth.get(name, -1) for name in deps.segments), default=-1)
+        depth[segment.name] = level
+        while len(levels) <= level:
+            levels.append([])
+        levels[level].append((segment, deps))
+    return levels
 
 
 def changes_from(notices: Iterable[Mapping[str, Any]]) -> ProfileChanges:

@@ -178,14 +178,13 @@ async def test_only_segments_whose_inputs_changed_are_evaluated(
     await container.ingestion.ingest([message(user="eve", event="Signed Up")])
     await feed.step(block_ms=100)  # a new profile: every segment looks at it
     evaluated: list[str] = []
-    original = container.segments.evaluate
+    original = container.segments._decide
 
-    async def spy(segment: Any, ids: list[str], compiled: Any = None) -> Any:
-        if ids:
-            evaluated.append(segment.name)
-        return await original(segment, ids, compiled)
+    async def spy(segments: list[tuple[str, Any]], plan: dict[str, list[int]]) -> Any:
+        evaluated.extend(sorted({segments[n][0] for at in plan.values() for n in at}))
+        return await original(segments, plan)
 
-    monkeypatch.setattr(container.segments, "evaluate", spy)
+    monkeypatch.setattr(container.segments, "_decide", spy)
     await container.ingestion.ingest([message(user="eve", event="Viewed")])
     await feed.step(block_ms=100)
     assert evaluated == []  # no segment reads "Viewed" events
