@@ -124,6 +124,11 @@ class Settings(BaseSettings):
     worker_runs_segments: bool = True
     #: The worker also delivers to destinations.
     worker_runs_destinations: bool = True
+    #: Jobs (journey steps, erasures...) one worker runs at once: they wait on Neo4j and
+    #: webhooks far more than they compute, so many can share the event loop.
+    worker_max_jobs: int = Field(10, ge=1, le=1000)
+    #: How often (s) the worker looks for due jobs when it has room for more.
+    worker_poll_seconds: float = Field(0.5, gt=0, le=5)
     #: Client timestamps older than this (days) are kept but flagged.
     timestamp_horizon_days: int = 365
     #: Browser origins (scheme://host[:port]) allowed to call /v1/* by CORS, as a JSON list in
