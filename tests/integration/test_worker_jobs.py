@@ -16,7 +16,7 @@ async def _run_burst(settings: Settings) -> Worker:
     settings = settings.model_copy(update={"worker_runs_resolver": False})
     options = worker_options(settings)
     options["cron_jobs"] = []  # only the jobs this test enqueued
-    worker = Worker(**options, burst=True, poll_delay=0.05, handle_signals=False)
+    worker = Worker(**{**options, "poll_delay": 0.05}, burst=True, handle_signals=False)
     await worker.main()
     await worker.close()
     return worker

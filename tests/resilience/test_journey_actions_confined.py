@@ -106,7 +106,7 @@ async def _burst(settings: Settings) -> Worker:
         )
     )
     options["cron_jobs"] = []
-    worker = Worker(**options, burst=True, poll_delay=0.05, handle_signals=False)
+    worker = Worker(**{**options, "poll_delay": 0.05}, burst=True, handle_signals=False)
     await worker.main()
     await worker.close()
     return worker

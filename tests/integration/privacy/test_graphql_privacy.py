@@ -49,7 +49,7 @@ def officer(api_url: str, settings: Settings) -> Officer:
 async def _run_worker(settings: Settings) -> None:
     options = worker_options(settings.model_copy(update={"worker_runs_resolver": False}))
     options["cron_jobs"] = []
-    worker = Worker(**options, burst=True, poll_delay=0.05, handle_signals=False)
+    worker = Worker(**{**options, "poll_delay": 0.05}, burst=True, handle_signals=False)
     await worker.main()
     await worker.close()
 
