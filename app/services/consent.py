@@ -245,6 +245,8 @@ class ConsentService:
         except ConsentError as exc:
             raise InvalidInput(str(exc)) from None
         at = self.clock() if now is None else now
-        decisions = await self.history(profile_id)
-        defaults = await self.defaults()
-        return effective(decisions, name, at, defaults.get(name, self.policy.default_for(name)))
+        rows = await self.graph.read("consent/verdict_inputs", id=profile_id, purpose=name)
+        decisions = [_decision(d) for d in rows[0]["decisions"]] if rows else []
+        stored = rows[0]["default_granted"] if rows else None
+        default = self.policy.default_for(name) if stored is None else bool(stored)
+        return effective(decisions, name, at, default)

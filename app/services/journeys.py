@@ -54,6 +54,9 @@ log = logging.getLogger(__name__)
 #: Steps one job may take before handing over to the next job (a guard, not a limit users see).
 STEPS_PER_JOB = 50
 FINISHED = ("completed", "exited", "failed")
+#: Keys of a run as read (never stored): the outcome its visit at `RECORDED_SEQ` recorded.
+RECORDED = "_recorded"
+RECORDED_SEQ = "_recorded_seq"
 
 Enqueue = Callable[[str, int, float], Awaitable[None]]  # (run id, seq, defer seconds)
 
@@ -419,8 +422,12 @@ class JourneyService:
     # -- running -----------------------------------------------------------------------------
 
     async def _run(self, run_id: str) -> dict[str, Any] | None:
+        """The run, with `RECORDED`: the outcome its current visit recorded (None if none)."""
         rows = await self.graph.read("journeys/run", id=run_id)
-        return dict(rows[0]["run"]) if rows else None
+        if not rows:
+            return None
+        run = dict(rows[0]["run"])
+        return {**run, RECORDED: rows[0]["outcome"], RECORDED_SEQ: run["seq"]}
 
     async def _advance(
         self,
@@ -554,10 +561,14 @@ class JourneyService:
         What it did is recorded with the move that follows (`Visit.recorded` false)."""
         assert step.action is not None
         key = f"{run['id']}:{run['seq']}"
-        done = await self.graph.read("journeys/step_record", key=key)
-        if done and done[0]["outcome"] in ("taken", "skipped", "refused"):
+        if run.get(RECORDED_SEQ) == run["seq"]:
+            recorded = run.get(RECORDED)  # read with the run
+        else:
+            done = await self.graph.read("journeys/step_record", key=key)
+            recorded = done[0]["outcome"] if done else None
+        if recorded in ("taken", "skipped", "refused"):
             # A retried job: the first attempt acted (and recorded) already.
-            return Visit(str(done[0]["outcome"]), recorded=True)
+            return Visit(str(recorded), recorded=True)
         refused = await self._step_refusal(step, role)
         if refused is not None:
             return Visit("refused", refused.removeprefix("Forbidden: "))
