@@ -1,5 +1,6 @@
-// Profiles that no longer meet a segment's condition leave it; rows as in enter_many.
+// Profiles of this workspace that no longer meet a segment's condition leave it; rows as in
+// enter_many. Returns the profiles that left, by segment name.
 UNWIND $rows AS row
-MATCH (:Profile {id: row.id})-[m:IN_SEGMENT]->(s:Segment {key: row.key})
+MATCH (p:Profile {id: row.id, ws: $ws})-[m:IN_SEGMENT]->(s:Segment {key: row.key, ws: $ws})
 DELETE m
-RETURN row.key AS key, collect(row.id) AS ids
+RETURN s.name AS segment, collect(row.id) AS ids

@@ -305,12 +305,11 @@ class SegmentService:
             return entered, left
 
         entered, left = await self.graph.write(write)
-        prefix = len(self.graph.ws) + 1
         changes = [
-            MembershipChange(pid, r["key"][prefix:], True, now) for r in entered for pid in r["ids"]
-        ]
-        changes += [
-            MembershipChange(pid, r["key"][prefix:], False, now) for r in left for pid in r["ids"]
+            MembershipChange(pid, r["segment"], into, now)
+            for found_rows, into in ((entered, True), (left, False))
+            for r in found_rows
+            for pid in r["ids"]
         ]
         await self._announce(changes)
         return changes
