@@ -139,6 +139,7 @@ class Container:
             self.ingestion,
             consumer or s.resolver_name,
             batch_entries=s.resolver_batch_entries,
+            batch_messages=s.resolver_batch_messages,
             max_attempts=s.resolver_max_attempts,
             claim_idle_ms=s.resolver_claim_idle_ms,
         )

@@ -112,8 +112,12 @@ class Settings(BaseSettings):
     #: How long (s) a (source, messageId) pair is remembered to drop retried duplicates.
     dedup_window_seconds: int = 600
     retry_after_seconds: int = 2
-    #: Stream entries a resolver takes per transaction (each entry is one HTTP request).
-    resolver_batch_entries: int = 50
+    #: Stream entries a resolver reads at once (each entry is one HTTP request).
+    resolver_batch_entries: int = Field(50, ge=1)
+    #: Messages a resolver gathers into one transaction when a backlog waits: requests of a
+    #: few events each (analytics.js sends one) are read on until the batch holds this many,
+    #: so the fixed cost of a transaction is shared as widely as under batches of 100.
+    resolver_batch_messages: int = Field(5000, ge=1)
     #: Attempts before a failing message goes to the dead-letter stream.
     resolver_max_attempts: int = 5
     #: A consumer silent this long (ms) is presumed dead; its entries are claimed.

@@ -1,8 +1,10 @@
-"""Peak memory of the benchmark's processes (psutil, sampled in a thread) and store size."""
+"""Peak memory and CPU time of the benchmark's processes (psutil, sampled in a thread), and
+store size."""
 
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import threading
 from collections.abc import Callable
@@ -12,6 +14,8 @@ from pathlib import Path
 import psutil
 
 SAMPLE_SECONDS = 0.5
+#: The name the benchmark's own process is sampled under.
+BENCHMARK = "benchmark"
 
 
 def tree_rss(pid: int) -> int:
@@ -28,8 +32,25 @@ def tree_rss(pid: int) -> int:
     return total
 
 
+def tree_cpu(pid: int, children: bool = True) -> float:
+    """CPU seconds (user and system) used so far by a process and (unless told otherwise)
+    its children."""
+    try:
+        root = psutil.Process(pid)
+        procs = [root, *root.children(recursive=True)] if children else [root]
+    except psutil.Error:
+        return 0.0
+    total = 0.0
+    for proc in procs:
+        with contextlib.suppress(psutil.Error):
+            times = proc.cpu_times()
+            total += times.user + times.system
+    return total
+
+
 class MemoryMonitor:
-    """Samples the RSS of named processes every half second; keeps the peak per name.
+    """Samples the RSS of named processes every half second; keeps the peak per name, and
+    the CPU seconds each used per phase (which process the cores went to).
 
     `pids` is asked again at every sample, so processes that start later (or restart) are
     followed. Peaks are kept for the whole run and per phase (`phase(name)` switches).
@@ -42,6 +63,8 @@ class MemoryMonitor:
         self._thread = threading.Thread(target=self._loop, name="bench-memory", daemon=True)
         self.peak: dict[str, int] = {}
         self.by_phase: dict[str, dict[str, int]] = {}
+        self.cpu_by_phase: dict[str, dict[str, float]] = {}
+        self._cpu_seen: dict[str, tuple[int, float]] = {}  # name -> (pid, CPU seconds)
         self._phase = "start"
 
     def phase(self, name: str) -> None:
@@ -60,14 +83,24 @@ class MemoryMonitor:
         return {name: tree_rss(pid) for name, pid in self._pids().items() if pid is not None}
 
     def sample(self) -> None:
-        for name, pid in self._pids().items():
+        # The benchmark's own process (load generation, probes) without its children: they
+        # are the processes it measures, each sampled under its own name.
+        pids = {**self._pids(), BENCHMARK: os.getpid()}
+        for name, pid in pids.items():
             if pid is None:
                 continue
-            rss = tree_rss(pid)
+            own = name == BENCHMARK
+            rss = psutil.Process(pid).memory_info().rss if own else tree_rss(pid)
+            cpu = tree_cpu(pid, children=not own)
             with self._lock:
                 self.peak[name] = max(self.peak.get(name, 0), rss)
                 phase = self.by_phase.setdefault(self._phase, {})
                 phase[name] = max(phase.get(name, 0), rss)
+                seen_pid, seen = self._cpu_seen.get(name, (pid, 0.0))
+                used = cpu - seen if seen_pid == pid else cpu  # a restarted process starts at 0
+                self._cpu_seen[name] = (pid, cpu)
+                spent = self.cpu_by_phase.setdefault(self._phase, {})
+                spent[name] = round(spent.get(name, 0.0) + max(used, 0.0), 2)
 
     def _loop(self) -> None:
         while not self._stop.wait(SAMPLE_SECONDS):

@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import math
 import os
 import platform
@@ -122,6 +123,10 @@ class Options:
     latency_rate: float = 500.0
     latency_seconds: float = 10.0
     latency_batch: int = 10
+    #: One event in N is followed by the arrival probe. Each poll reads every outstanding
+    #: event's profile (about 100 ms of Neo4j's time per 2,000 events on an idle server), so
+    #: following every one makes the probe's load grow with the backlog it is timing.
+    latency_sample: int = 10
     #: 1 % above the 3,000 events/s target: pacing and the requests still in flight at the end
     #: keep the achieved rate a little under the offered one (3,000 offered came out as
     #: 2,999.8), so a resolver that keeps up could not show 3,000 when offered exactly that.
@@ -648,6 +653,9 @@ class Bench:
         self.results["memory"] = {
             "peak_rss_bytes": dict(self.monitor.peak),
             "peak_rss_bytes_by_phase": self.monitor.by_phase,
+            # CPU seconds per process and phase (the benchmark's own process included): on
+            # a machine whose cores every process shares, where they went.
+            "cpu_seconds_by_phase": self.monitor.cpu_by_phase,
             "store_bytes": store["total"] if store else None,
             "store": store,
         }
@@ -764,9 +772,13 @@ class Bench:
         identities = Identities(self.container.rules)
         probe = ArrivalProbe(self.container.graph)
 
+        owned = itertools.count()
+
         def on_send(batch: Batch, at: float) -> None:
             ids = [
-                f"{ws}:{source_id}:{m['messageId']}" for m in batch.messages if identities.owned(m)
+                f"{ws}:{source_id}:{m['messageId']}"
+                for m in batch.messages
+                if identities.owned(m) and next(owned) % o.latency_sample == 0
             ]
             probe.expect(ids, at)
 
@@ -788,6 +800,7 @@ class Bench:
             "offered_rate": o.latency_rate,
             "achieved_rate": round(posted.messages_per_second, 1),
             "batch_size": o.latency_batch,
+            "followed_one_in": o.latency_sample,
             "seconds": seconds,
             "rejected_429": posted.rejected_429,
             "errors": posted.errors,
@@ -1024,6 +1037,9 @@ def parse_args(argv: list[str] | None = None) -> Options:
     parser.add_argument("--latency-rate", type=float, help="offered events/s in phase c")
     parser.add_argument("--latency-seconds", type=float)
     parser.add_argument("--latency-batch", type=int, help="messages per batch in phase c")
+    parser.add_argument(
+        "--latency-sample", type=int, help="phase c follows one event in N (1: every one)"
+    )
     parser.add_argument("--sustain-rate", type=float, help="offered events/s, sustained phase")
     parser.add_argument("--sustain-seconds", type=float, help="0 skips the sustained phase")
     parser.add_argument("--growth", type=_sizes, help="profile counts, e.g. 10000,100000")
@@ -1065,6 +1081,7 @@ def parse_args(argv: list[str] | None = None) -> Options:
     updates: dict[str, Any] = {}
     for name in (
         "events", "clients", "batch_size", "latency_rate", "latency_seconds", "latency_batch",
+        "latency_sample",
         "sustain_rate", "sustain_seconds", "growth", "growth_events", "growth_latency_seconds",
         "raw_batch", "seed_batch", "seed_concurrency", "warmup_events", "seed", "api_workers",
         "resolver_batch_entries",

@@ -199,7 +199,8 @@ class EventStream:
             for entry_id, source, messages in rows
         ]
 
-    async def read_new(self, consumer: str, count: int, block_ms: int) -> list[StreamEntry]:
+    async def read_new(self, consumer: str, count: int, block_ms: int | None) -> list[StreamEntry]:
+        """Entries never delivered to the group; `block_ms` None: only what is there now."""
         reply = await self.redis.xreadgroup(
             self.GROUP, consumer, {self.stream: ">"}, count=count, block=block_ms
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from collections.abc import Sequence
 
@@ -31,6 +32,7 @@ class Resolver:
         ingestion: IngestionService,
         consumer: str,
         batch_entries: int = 50,
+        batch_messages: int = 5000,
         max_attempts: int = 5,
         claim_idle_ms: int = 30_000,
     ) -> None:
@@ -38,6 +40,7 @@ class Resolver:
         self.ingestion = ingestion
         self.consumer = consumer
         self.batch_entries = batch_entries
+        self.batch_messages = batch_messages
         self.max_attempts = max_attempts
         self.claim_idle_ms = claim_idle_ms
         self._last_claim = 0.0
@@ -135,10 +138,26 @@ class Resolver:
             entries = [e for e in claimed if e.id not in exclude]
         if entries:
             return entries, False
-        new = await self.stream.read_new(self.consumer, self.batch_entries, block_ms)
+        new = await self._read_new(block_ms)
         # Acceptance let each message through once per de-duplication window: a first
         # delivery can only hold a stored event if it was sent again after the window.
         return new, self.stream.dedup_seconds > 0
+
+    async def _read_new(self, block_ms: int) -> list[StreamEntry]:
+        """New entries: one read (waiting up to `block_ms`), then, while the last read came
+        back full and the batch holds fewer than `batch_messages` messages, reads of what is
+        already waiting, sized by the messages per entry seen so far."""
+        entries = await self.stream.read_new(self.consumer, self.batch_entries, block_ms)
+        messages = sum(len(e.messages) for e in entries)
+        full = len(entries) == self.batch_entries
+        while full and messages < self.batch_messages:
+            per_entry = messages / len(entries)
+            asked = max(1, math.ceil((self.batch_messages - messages) / max(per_entry, 1.0)))
+            more = await self.stream.read_new(self.consumer, asked, None)
+            entries += more
+            messages += sum(len(e.messages) for e in more)
+            full = len(more) == asked
+        return entries
 
     async def process(self, entries: Sequence[StreamEntry], unseen: bool = False) -> int:
         """Write the entries' messages; `unseen`: delivered for the first time by a stream

@@ -41,6 +41,27 @@ async def test_accepted_messages_end_in_their_profiles(container: Container) -> 
     assert (stats["accepted"], stats["processed"], stats["pending"]) == (2, 2, 0)
 
 
+async def test_small_requests_are_gathered_into_one_transaction_up_to_the_budget(
+    container: Container,
+) -> None:
+    """Requests of two events each (an analytics.js page sends one a call): a resolver reads
+    on past its entries per read until the batch holds its message budget, and no further."""
+    source = await _source(container)
+    for i in range(30):
+        batch = [message(anon=f"a-{i}", source=source.id, message_id=f"m-{i}-{j}") for j in (0, 1)]
+        await container.acceptance.accept(source, batch)
+    await container.stream.ensure_group()
+    resolver = container.resolver("gathering")
+    resolver.batch_entries, resolver.batch_messages = 4, 20
+    assert await resolver.step(block_ms=50) == 20  # 4 entries, then the 6 the budget leaves
+    resolver.batch_messages = 1
+    assert await resolver.step(block_ms=50) == 8  # one read of 4 entries, not one message
+    resolver.batch_messages = 1000
+    assert await resolver.step(block_ms=50) == 32  # everything left, in reads of what waits
+    assert await resolver.step(block_ms=50) == 0
+    assert await stored_events(container) == 60
+
+
 async def test_replayed_batch_changes_nothing_and_sources_are_separate(
     container: Container,
 ) -> None:
@@ -161,7 +182,9 @@ async def test_resolver_killed_mid_batch_loses_and_doubles_nothing(
             "resolver",
             "--name",
             "crashy",
-            env=process_env(settings, CDP_RESOLVER_BATCH_ENTRIES="5"),
+            env=process_env(
+                settings, CDP_RESOLVER_BATCH_ENTRIES="5", CDP_RESOLVER_BATCH_MESSAGES="125"
+            ),
             cwd=str(REPO),
         )
 

@@ -107,7 +107,8 @@ async def _ingestion(container: Container) -> Ingestion:
 
 
 async def _start_worker(settings: Settings, log: Path) -> asyncio.subprocess.Process:
-    env = process_env(settings, CDP_RESOLVER_BATCH_ENTRIES="2")
+    # Small batches (two requests each): the worker is killed in the middle of many.
+    env = process_env(settings, CDP_RESOLVER_BATCH_ENTRIES="2", CDP_RESOLVER_BATCH_MESSAGES="1")
     return await start_cli(["worker"], env, log, append=True)
 
 
