@@ -246,7 +246,20 @@ async def build_container(settings: Settings) -> Container:
         batch_size=settings.erasure_batch_size,
         lease_seconds=settings.erasure_lease_seconds,
     )
-    segments = SegmentService(identity, golden.effective_schema, policy, consent, redis, notifier)
+
+    async def enqueue_evaluation(name: str, run: str) -> None:
+        await arq.enqueue_job("evaluate_segment", name, run, _job_id=f"segment:{name}:{run}")
+
+    segments = SegmentService(
+        identity,
+        golden.effective_schema,
+        policy,
+        consent,
+        redis,
+        notifier,
+        enqueue_evaluation=enqueue_evaluation,
+        inline_seconds=settings.segment_evaluation_inline_seconds,
+    )
     gate = ConsentGate(identity, consent)
     sender = WebhookSender(
         settings.signing_secrets,

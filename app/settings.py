@@ -133,6 +133,9 @@ class Settings(BaseSettings):
     worker_max_jobs: int = Field(10, ge=1, le=1000)
     #: How often (s) the worker looks for due jobs when it has room for more.
     worker_poll_seconds: float = Field(0.5, gt=0, le=5)
+    #: How long (s) activating a segment evaluates it in the request before a worker job
+    #: takes the rest over (the caller follows `segment(name) { evaluation }`).
+    segment_evaluation_inline_seconds: float = Field(2.0, ge=0, le=60)
     #: Client timestamps older than this (days) are kept but flagged.
     timestamp_horizon_days: int = 365
     #: Browser origins (scheme://host[:port]) allowed to call /v1/* by CORS, as a JSON list in

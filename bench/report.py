@@ -224,6 +224,15 @@ def print_report(results: dict[str, Any], console: Console) -> None:
             f"{_fmt(point.get('profiles'))} profiles: resolved/s, p99 ms",
             f"{_fmt(point.get('resolved_per_second'))}, {_fmt(point.get('p99_ms'))}",
         )
+        activation = point.get("activation")
+        if activation:
+            details.add_row(
+                "growth",
+                f"{_fmt(activation.get('total'))} profiles: segment activation answered / "
+                "evaluated (s)",
+                f"{activation['answered_seconds']} / {activation['seconds']} "
+                f"({activation['status']})",
+            )
     for name, value in (_get(results, "memory", "peak_rss_bytes") or {}).items():
         details.add_row("memory", f"peak RSS {name}", _mib(value))
     store = _get(results, "memory", "store") or {}

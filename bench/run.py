@@ -96,7 +96,7 @@ from bench.stack import (
     start_worker,
     wait_ready,
 )
-from bench.workspace import WORKSPACE_FILE, Workspace, activity, apply
+from bench.workspace import WORKSPACE_FILE, Workspace, activity, apply, time_activation
 
 #: Seconds of unmeasured small-batch traffic before each latency measurement.
 LATENCY_WARMUP_SECONDS = 3.0
@@ -924,6 +924,15 @@ class Bench:
         latency = await self.latency(
             ws, base_url, auth, source_id, 4000 + step, o.growth_latency_seconds
         )
+        activation = None
+        if self.product and self.api_key is not None:
+            # What a marketer meets at this size: a new segment activated over every profile.
+            activation = await time_activation(base_url, self.api_key, f"bench_activation_{step}")
+            self.log(
+                f"(f) a segment activated over {activation['total']:,} profiles: answered in "
+                f"{activation['answered_seconds']}s, {activation['status']} after "
+                f"{activation['seconds']}s"
+            )
         store = self.services.store_dir()
         point = {
             "target": target,
@@ -935,6 +944,7 @@ class Bench:
             "p50_ms": latency["p50_ms"],
             "p99_ms": latency["p99_ms"],
             "latency": latency,
+            "activation": activation,
             "store": store_sizes(store) if store else None,
         }
         self.log(

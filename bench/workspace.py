@@ -11,7 +11,9 @@ outcomes per journey, delivery statistics per destination.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import time
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -245,4 +247,51 @@ async def activity(base_url: str, api_key: str) -> dict[str, Any]:
         "destinations": {
             d["name"]: {"active": d["active"], "stats": d["stats"]} for d in destinations
         },
+    }
+
+
+#: The segment activated at each graph size to time a whole evaluation: events in a window,
+#: an event count and a plain trait, over every profile.
+ACTIVATION_CONDITION = {
+    "any": [
+        {"event": "Order Completed", "within_days": 30},
+        {
+            "all": [
+                {"event": "Product Viewed", "min_count": 3},
+                {"trait": "plan", "op": "eq", "value": "pro"},
+            ]
+        },
+    ]
+}
+
+
+async def time_activation(
+    base_url: str, api_key: str, name: str, poll: float = 0.5, timeout: float = 1800.0
+) -> dict[str, Any]:
+    """Save a segment and activate it through the API as a marketer would, then follow its
+    evaluation (`Segment`) until it is no longer running: how long the mutation took to
+    answer, and how long until every profile was decided."""
+    async with GraphQLClient(base_url, api_key) as gql:
+        definition = {"name": name, "condition": ACTIVATION_CONDITION}
+        await gql.mutate("SaveSegment", "saveSegment", "Segment", definition=definition)
+        started = time.monotonic()
+        segment = (await gql.run("SetSegmentActive", name=name, active=True))["setSegmentActive"]
+        answered = time.monotonic() - started
+        evaluation = segment["evaluation"]
+        while evaluation["status"] == "running" and time.monotonic() - started < timeout:
+            await asyncio.sleep(poll)
+            segment = (await gql.run("Segment", name=name))["segment"]
+            evaluation = segment["evaluation"]
+        seconds = time.monotonic() - started
+        # Paused again: what follows measures the workspace of the file, not one more segment.
+        await gql.mutate("SetSegmentActive", "setSegmentActive", "Segment", name=name, active=False)
+    return {
+        "segment": name,
+        "answered_seconds": round(answered, 2),
+        "seconds": round(seconds, 2),
+        "status": evaluation["status"],
+        "evaluated": evaluation["evaluated"],
+        "total": evaluation["total"],
+        "members": segment["members"],
+        "profiles_per_second": round(evaluation["evaluated"] / seconds, 1) if seconds else None,
     }

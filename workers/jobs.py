@@ -135,6 +135,12 @@ async def refresh_segments(ctx: dict[str, Any]) -> dict[str, int]:
     }
 
 
+async def evaluate_segment(ctx: dict[str, Any], name: str, run: str) -> str:
+    """Carry a segment's whole evaluation on from its cursor (activation, a new version);
+    answers its status. Run again after a crash, it resumes where the last page ended."""
+    return await _container(ctx).segments.evaluations.resume(name, run)
+
+
 async def journey_step(ctx: dict[str, Any], run_id: str, seq: int) -> str:
     """Carry one journey run on from position `seq` (ids only in and out)."""
     return await _container(ctx).journeys.step(run_id, seq)

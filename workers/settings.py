@@ -31,6 +31,7 @@ from app.settings import Settings
 from workers.jobs import (
     destroy_spent_stream_keys,
     erase_subject,
+    evaluate_segment,
     graph_stats,
     heartbeat,
     journey_step,
@@ -127,6 +128,7 @@ def worker_options(settings: Settings) -> dict[str, Any]:
         resume_erasures,
         purge_expired_events,
         refresh_segments,
+        evaluate_segment,
         journey_step,
         destroy_spent_stream_keys,
     ]

@@ -11,6 +11,36 @@ from strawberry.types import Info
 from app.entrypoints.gql.context import CanManageSegments, CanRead, Context
 from app.errors import InvalidInput, NotFound
 from app.services.segments.engine import SegmentView
+from app.services.segments.evaluation import Evaluation
+
+
+@strawberry.type(
+    description="A segment's latest evaluation over every profile (on activation, and on "
+    "saving a new version of an active segment). It starts in the mutation and, past a few "
+    "seconds, goes on in a worker: follow it with `segment(name) { evaluation }`."
+)
+class SegmentEvaluation:
+    status: str = strawberry.field(
+        description="running, done, stopped (paused or replaced), failed"
+    )
+    evaluated: int = strawberry.field(description="Profiles decided so far")
+    total: int = strawberry.field(description="Profiles in the workspace when it started")
+    entered: int
+    left: int
+    started_at: float
+    finished_at: float | None
+
+    @classmethod
+    def from_view(cls, e: Evaluation) -> SegmentEvaluation:
+        return cls(
+            status=e.status,
+            evaluated=e.done,
+            total=e.total,
+            entered=e.entered,
+            left=e.left,
+            started_at=e.started_at,
+            finished_at=e.finished_at,
+        )
 
 
 @strawberry.type(description="A segment: a definition and its current members.")
@@ -22,6 +52,9 @@ class Segment:
     active: bool = strawberry.field(description="Evaluated in real time; paused otherwise")
     updated_at: float
     members: int
+    evaluation: SegmentEvaluation | None = strawberry.field(
+        description="The latest evaluation over every profile; null before the first"
+    )
 
     @classmethod
     def from_view(cls, v: SegmentView) -> Segment:
@@ -33,6 +66,7 @@ class Segment:
             active=v.active,
             updated_at=v.updated_at,
             members=v.members,
+            evaluation=SegmentEvaluation.from_view(v.evaluation) if v.evaluation else None,
         )
 
 
@@ -102,7 +136,9 @@ class SegmentMutation:
         return Segment.from_view(view)
 
     @strawberry.mutation(
-        description="Activate (evaluate now and in real time) or pause a segment.",
+        description="Activate or pause a segment. Activating evaluates it over every profile "
+        "(in the request for a few seconds, then in a worker: see `evaluation`) and in real time "
+        "from then on.",
         permission_classes=[CanManageSegments],
     )
     async def set_segment_active(

@@ -33,6 +33,7 @@ from app.errors import InvalidInput, NotFound
 from app.services.consent import ConsentService
 from app.services.notifications import ProfileNotice, ProfileNotifier
 from app.services.segments.compiler import Compiled, Compiler, with_predicate
+from app.services.segments.evaluation import Enqueue, Evaluation, PageOutcome, WholeEvaluations
 
 PAGE = 1000
 #: Kinds of change that can move any segment (the profile itself appeared, merged or split).
@@ -48,6 +49,21 @@ class SegmentView:
     active: bool
     updated_at: float
     members: int
+    #: The latest whole evaluation (activation, a new version of an active segment).
+    evaluation: Evaluation | None = None
+
+    @classmethod
+    def from_row(cls, r: Mapping[str, Any]) -> SegmentView:
+        return cls(
+            name=r["name"],
+            description=r["description"] or "",
+            definition=orjson.loads(r["definition"]),
+            version=int(r["version"]),
+            active=bool(r["active"]),
+            updated_at=float(r["updated_at"]),
+            members=int(r["members"]),
+            evaluation=Evaluation.from_row(r),
+        )
 
 
 @dataclass(frozen=True)
@@ -104,6 +120,8 @@ class SegmentService:
         redis: Redis,
         notifier: ProfileNotifier | None = None,
         clock: Callable[[], float] = time.time,
+        enqueue_evaluation: Enqueue | None = None,
+        inline_seconds: float = 2.0,
     ) -> None:
         self.graph = graph
         self.schema = schema
@@ -113,6 +131,9 @@ class SegmentService:
         self.notifier = notifier
         self.clock = clock
         self.events_stream = f"cdp:{graph.ws}:segment-events"
+        self.evaluations = WholeEvaluations(
+            graph, self._evaluate_page, enqueue_evaluation, inline_seconds, PAGE, clock
+        )
 
     # -- definitions -------------------------------------------------------------------------
 
@@ -167,39 +188,30 @@ class SegmentService:
         )
         view = await self.get(definition.name)
         if view.active:
-            await self.refresh([view.name])
+            await self.evaluations.start(view.name)
         return await self.get(definition.name)
 
     async def set_active(self, name: str, active: bool) -> SegmentView:
+        """Activate (and evaluate over every profile: see evaluation.py) or pause."""
         rows = await self.graph.run_write(
             "segments/set_active", name=name, active=active, at=self.clock()
         )
         if not rows:
             raise NotFound("no segment with that name")
         if active:
-            await self.refresh([name])
+            await self.evaluations.start(name)
+        else:
+            await self.evaluations.stop(name)
         return await self.get(name)
 
     async def all(self) -> list[SegmentView]:
-        rows = await self.graph.read("segments/list")
-        return [
-            SegmentView(
-                name=r["name"],
-                description=r["description"] or "",
-                definition=orjson.loads(r["definition"]),
-                version=int(r["version"]),
-                active=bool(r["active"]),
-                updated_at=float(r["updated_at"]),
-                members=int(r["members"]),
-            )
-            for r in rows
-        ]
+        return [SegmentView.from_row(r) for r in await self.graph.read("segments/list")]
 
     async def get(self, name: str) -> SegmentView:
-        found = next((s for s in await self.all() if s.name == name), None)
-        if found is None:
+        rows = await self.graph.read("segments/get", name=name)
+        if not rows:
             raise NotFound("no segment with that name")
-        return found
+        return SegmentView.from_row(rows[0])
 
     async def of_profile(self, profile_id: str) -> list[tuple[str, float]]:
         rows = await self.graph.read("segments/of_profile", id=profile_id)
@@ -269,6 +281,11 @@ class SegmentService:
         compiled = compiled or (await self._compiler()).compile(segment.condition)
         plan = {pid: [0] for pid in profile_ids}
         return await self._decide([(segment.name, compiled)], plan)
+
+    async def _evaluate_page(self, segment: SegmentDefinition, ids: list[str]) -> PageOutcome:
+        changes = await self.evaluate(segment, ids)
+        entered = sum(1 for c in changes if c.entered)
+        return PageOutcome(entered=entered, left=len(changes) - entered)
 
     async def _decide(
         self, segments: list[tuple[str, Compiled]], plan: Mapping[str, list[int]]

@@ -79,10 +79,13 @@ async def test_define_preview_activate_and_list_members(container: Container, ap
             api_url,
             key,
             'mutation{setSegmentActive(name:"pro_with_email",active:true)'
-            "{... on Segment{members}}}",
+            "{... on Segment{members evaluation{status evaluated total entered}}}}",
         )
     )["setSegmentActive"]
-    assert active == {"members": 1}
+    assert active == {
+        "members": 1,
+        "evaluation": {"status": "done", "evaluated": 3, "total": 3, "entered": 1},
+    }
     members = (
         await _gql(
             api_url,

@@ -1,0 +1,140 @@
+"""Activating a segment evaluates it over every profile as a run the caller can follow: done
+in the request on a small workspace, handed to a worker job past its inline time, resumed
+from its cursor after a failure, stopped by a pause and replaced by a newer run."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from arq.worker import Worker
+from neo4j.exceptions import ServiceUnavailable
+
+from app.bootstrap import Container
+from app.domain.segments import SegmentDefinition
+from app.services.segments.evaluation import PageOutcome
+from app.settings import Settings
+from tests.messages import message
+from workers.settings import worker_options
+
+pytestmark = pytest.mark.integration
+
+PRO = {"name": "pro", "condition": {"trait": "plan", "op": "eq", "value": "pro"}}
+
+
+async def _people(container: Container, pro: int, free: int) -> None:
+    await container.ingestion.ingest(
+        [message("identify", user=f"pro-{i}", traits={"plan": "pro"}) for i in range(pro)]
+        + [message("identify", user=f"free-{i}", traits={"plan": "free"}) for i in range(free)]
+    )
+
+
+class Handed:
+    """Stands for the arq queue: records the runs handed over."""
+
+    def __init__(self) -> None:
+        self.runs: list[tuple[str, str]] = []
+
+    async def __call__(self, name: str, run: str) -> None:
+        self.runs.append((name, run))
+
+
+async def test_a_small_workspace_is_evaluated_within_the_request(container: Container) -> None:
+    await _people(container, pro=2, free=1)
+    await container.segments.save(PRO, "tester")
+    view = await container.segments.set_active("pro", True)
+    assert view.members == 2
+    assert view.evaluation is not None
+    e = view.evaluation
+    assert (e.status, e.done, e.total, e.entered, e.left) == ("done", 3, 3, 2, 0)
+    assert e.finished_at is not None and e.finished_at >= e.started_at
+
+
+async def test_past_its_inline_time_a_run_goes_on_from_its_cursor_after_a_failure(
+    container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await _people(container, pro=3, free=2)
+    evaluations = container.segments.evaluations
+    handed = Handed()
+    monkeypatch.setattr(evaluations, "enqueue", handed)
+    monkeypatch.setattr(evaluations, "inline_seconds", 0.0)
+    monkeypatch.setattr(evaluations, "page", 2)
+    await container.segments.save(PRO, "tester")
+    view = await container.segments.set_active("pro", True)
+    assert view.evaluation is not None and view.evaluation.status == "running"
+    assert (view.members, view.evaluation.done, view.evaluation.total) == (0, 0, 5)
+    [(name, run)] = handed.runs
+    assert name == "pro"
+
+    pages = 0
+    decide = evaluations.evaluate
+
+    async def fails_on_the_second_page(segment: SegmentDefinition, ids: list[str]) -> PageOutcome:
+        nonlocal pages
+        pages += 1
+        if pages == 2:
+            raise ServiceUnavailable("Neo4j went away")
+        return await decide(segment, ids)
+
+    monkeypatch.setattr(evaluations, "evaluate", fails_on_the_second_page)
+    with pytest.raises(ServiceUnavailable):
+        await evaluations.resume(name, run)
+    half = (await container.segments.get("pro")).evaluation
+    assert half is not None and (half.status, half.done) == ("running", 2)
+
+    monkeypatch.setattr(evaluations, "evaluate", decide)
+    assert await evaluations.resume(name, run) == "done"  # as arq runs the job again
+    view = await container.segments.get("pro")
+    assert view.evaluation is not None
+    assert (view.evaluation.done, view.evaluation.entered, view.members) == (5, 3, 3)
+
+
+async def test_a_pause_stops_a_run_and_a_newer_run_replaces_an_older_one(
+    container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await _people(container, pro=2, free=0)
+    evaluations = container.segments.evaluations
+    handed = Handed()
+    monkeypatch.setattr(evaluations, "enqueue", handed)
+    monkeypatch.setattr(evaluations, "inline_seconds", 0.0)
+    await container.segments.save(PRO, "tester")
+    await container.segments.set_active("pro", True)
+    paused = await container.segments.set_active("pro", False)
+    assert paused.evaluation is not None and paused.evaluation.status == "stopped"
+    assert await evaluations.resume(*handed.runs[0]) == "stopped"
+    assert (await container.segments.get("pro")).members == 0
+
+    await container.segments.set_active("pro", True)
+    await container.segments.save({**PRO, "description": "a new version"}, "tester")
+    older, newer = handed.runs[1:]
+    assert await evaluations.resume(*older) == "superseded"
+    assert await evaluations.resume(*newer) == "done"
+    view = await container.segments.get("pro")
+    assert (view.version, view.members) == (2, 2)
+
+
+async def test_a_worker_finishes_the_run_the_request_handed_over(
+    container: Container, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await _people(container, pro=2, free=2)
+    monkeypatch.setattr(container.segments.evaluations, "inline_seconds", 0.0)
+    await container.segments.save(PRO, "tester")
+    started = await container.segments.set_active("pro", True)
+    assert started.evaluation is not None and started.evaluation.status == "running"
+    options: dict[str, Any] = worker_options(
+        settings.model_copy(
+            update={
+                "worker_runs_resolver": False,
+                "worker_runs_segments": False,
+                "worker_runs_destinations": False,
+            }
+        )
+    )
+    options["cron_jobs"] = []
+    worker = Worker(**{**options, "poll_delay": 0.05}, burst=True, handle_signals=False)
+    await worker.main()
+    await worker.close()
+    assert (worker.jobs_complete, worker.jobs_failed) == (1, 0)
+    view = await container.segments.get("pro")
+    assert view.evaluation is not None
+    assert (view.evaluation.status, view.evaluation.done, view.members) == ("done", 4, 2)
