@@ -18,6 +18,24 @@ RECALL_TARGET = 0.99
 GROWTH_LOSS_TARGET = 0.20
 
 
+def _real_time_rows(real_time: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """The real-time chain's latencies (login -> segment -> journey run -> first step)."""
+    if not real_time:
+        return []
+    out = []
+    for key, what in (
+        ("segment", f"in segment {real_time['segment']}"),
+        ("run", f"journey {real_time['journey']} started"),
+        ("step", "its first step done"),
+    ):
+        part = real_time.get(key) or {}
+        values = " / ".join(_fmt(part.get(k)) for k in ("p50_ms", "p95_ms", "p99_ms"))
+        out.append(
+            (f"login -> {what}, p50 / p95 / p99 ms", f"{values} ({part.get('missing')} missing)")
+        )
+    return out
+
+
 def _growth_mib(results: dict[str, Any]) -> str | None:
     """Each process's resident memory after the sustained window minus before it."""
     growth = _get(results, "sustained", "rss_growth_bytes")
@@ -207,6 +225,8 @@ def print_report(results: dict[str, Any], console: Console) -> None:
         if phase == "latency":
             text = " / ".join(_fmt(lat.get(k)) for k in ("p50_ms", "p95_ms", "p99_ms", "p99_9_ms"))
             details.add_row(phase, measure, text)
+            for label, part in _real_time_rows(lat.get("real_time")):
+                details.add_row(phase, label, part)
         else:
             details.add_row(phase, measure, _fmt(value))
     acc = results.get("accuracy") or {}

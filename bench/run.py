@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import itertools
 import math
 import os
@@ -76,6 +77,8 @@ from bench.load import (
     PostStats,
     basic_auth,
     encode,
+    latency_summary,
+    percentile,
     post_all,
     post_paced,
     sample_stats,
@@ -98,6 +101,11 @@ from bench.stack import (
 )
 from bench.workspace import WORKSPACE_FILE, Workspace, activity, apply, time_activation
 
+#: The real-time chain the latency phase times: a login enters this segment, and entering it
+#: starts this journey (bench/workspace.yaml).
+REAL_TIME_SEGMENT = "known_customers"
+FOLLOW_UP = ("changes", "journey_jobs", "destination_items")
+REAL_TIME_JOURNEY = "welcome_series"
 #: Seconds of unmeasured small-batch traffic before each latency measurement.
 LATENCY_WARMUP_SECONDS = 3.0
 RESULTS_DIR = REPO / "bench" / "results"
@@ -773,6 +781,10 @@ class Bench:
         probe = ArrivalProbe(self.container.graph)
 
         owned = itertools.count()
+        # The real-time layer's chain, from each person's first message with a user id (it
+        # logs them in): the profile enters a segment, which starts a journey's run.
+        chain = self.real_time_chain()
+        logins: dict[str, tuple[str, float]] = {}  # user id -> (event id, sent at)
 
         def on_send(batch: Batch, at: float) -> None:
             ids = [
@@ -781,9 +793,17 @@ class Bench:
                 if identities.owned(m) and next(owned) % o.latency_sample == 0
             ]
             probe.expect(ids, at)
+            if chain is not None:
+                for m in batch.messages:
+                    if m.get("userId") and m["userId"] not in logins:
+                        logins[m["userId"]] = (f"{ws}:{source_id}:{m['messageId']}", at)
 
         done = asyncio.Event()
         probe_task = asyncio.create_task(probe.run(done, drain_timeout=60.0))
+        backlog: list[dict[str, int]] = []
+        sampler = None
+        if self.product:
+            sampler = asyncio.create_task(self.sample_follow_up(done, backlog))
         budget = int(o.latency_rate * seconds * 1.5) + 1_000
         # Generate before the clock starts: generating on the fly stalls the sender, which
         # then catches up in a burst, and the burst (not the offered rate) sets the latency.
@@ -795,8 +815,22 @@ class Bench:
         finally:
             done.set()
             await probe_task
+            if sampler is not None:
+                await sampler
+        real_time = None
+        if chain is not None:
+            await self.wait_idle()  # the segments decided, the journeys' first steps done
+            real_time = await self.real_time_latency(chain, list(logins.values()), probe)
         return {
             **probe.summary(),
+            "real_time": real_time,
+            # The worker's queues while the phase ran (sampled every half second): change-feed
+            # entries not handled yet, journey jobs due, destination items waiting.
+            "follow_up_max": {k: max((b[k] for b in backlog), default=0) for k in FOLLOW_UP},
+            "follow_up_median": {
+                k: percentile(sorted(b[k] for b in backlog), 50) if backlog else 0
+                for k in FOLLOW_UP
+            },
             "offered_rate": o.latency_rate,
             "achieved_rate": round(posted.messages_per_second, 1),
             "batch_size": o.latency_batch,
@@ -805,6 +839,55 @@ class Bench:
             "rejected_429": posted.rejected_429,
             "errors": posted.errors,
         }
+
+    async def sample_follow_up(self, stop: asyncio.Event, out: list[dict[str, int]]) -> None:
+        while not stop.is_set():
+            out.append(await self.follow_up())
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), 0.5)
+
+    def real_time_chain(self) -> tuple[str, str] | None:
+        """(segment, journey) whose latency the latency phase measures, if the workspace has
+        them: a login enters the segment, and entering it starts the journey."""
+        if not self.product or self.workspace is None:
+            return None
+        segments = {str(d["name"]) for d in self.workspace.segments}
+        journeys = {
+            str(j["name"]): j.get("trigger", {}).get("segment_entered")
+            for j in self.workspace.journeys
+        }
+        if REAL_TIME_SEGMENT in segments and journeys.get(REAL_TIME_JOURNEY) == REAL_TIME_SEGMENT:
+            return REAL_TIME_SEGMENT, REAL_TIME_JOURNEY
+        return None
+
+    async def real_time_latency(
+        self, chain: tuple[str, str], logins: list[tuple[str, float]], probe: ArrivalProbe
+    ) -> dict[str, Any]:
+        """From each login's send to its profile entering the segment, its journey run
+        starting and the run's first step done, by the writers' clock (taken just before
+        each commit; all processes share this machine's clock)."""
+        segment, journey = chain
+        sent = {event_id: at + probe.wall_offset for event_id, at in logins}
+        found: dict[str, dict[str, Any]] = {}
+        ids = sorted(sent)
+        for i in range(0, len(ids), CHECK_CHUNK):
+            rows = await self.container.graph.read(
+                "bench/real_time_outcomes",
+                ws=self.container.settings.workspace,
+                ids=ids[i : i + CHECK_CHUNK],
+                segment=segment,
+                journey=journey,
+            )
+            found.update({str(r["id"]): r for r in rows})
+        out: dict[str, Any] = {"segment": segment, "journey": journey, "logins": len(ids)}
+        for name, column in (("segment", "segment_at"), ("run", "run_at"), ("step", "step_at")):
+            values = [
+                float(found[e][column]) - sent[e]
+                for e in ids
+                if e in found and found[e][column] is not None
+            ]
+            out[name] = {**latency_summary(values), "missing": len(ids) - len(values)}
+        return out
 
     async def sustained(self, base_url: str, auth: str) -> dict[str, Any]:
         o = self.o
