@@ -151,8 +151,8 @@ class Resolver:
         messages = sum(len(e.messages) for e in entries)
         full = len(entries) == self.batch_entries
         while full and messages < self.batch_messages:
-            per_entry = messages / len(entries)
-            asked = max(1, math.ceil((self.batch_messages - messages) / max(per_entry, 1.0)))
+            per_entry = messages / len(entries)  # at least one: an entry holds a request
+            asked = math.ceil((self.batch_messages - messages) / per_entry)
             more = await self.stream.read_new(self.consumer, asked, None)
             entries += more
             messages += sum(len(e.messages) for e in more)

@@ -7,19 +7,14 @@ from arq.worker import Worker
 
 from app.bootstrap import Container, arq_queue
 from app.settings import Settings
+from tests.burst_worker import run_burst
 from workers.settings import worker_options
 
 pytestmark = pytest.mark.integration
 
 
 async def _run_burst(settings: Settings) -> Worker:
-    settings = settings.model_copy(update={"worker_runs_resolver": False})
-    options = worker_options(settings)
-    options["cron_jobs"] = []  # only the jobs this test enqueued
-    worker = Worker(**{**options, "poll_delay": 0.05}, burst=True, handle_signals=False)
-    await worker.main()
-    await worker.close()
-    return worker
+    return await run_burst(settings)
 
 
 async def test_heartbeat_job_through_valkey_into_neo4j(

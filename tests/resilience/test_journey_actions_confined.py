@@ -30,8 +30,8 @@ from arq.worker import Worker
 from app.bootstrap import Container
 from app.domain.access import Role
 from app.settings import Settings
+from tests.burst_worker import run_burst
 from tests.messages import message
-from workers.settings import worker_options
 
 pytestmark = pytest.mark.integration
 
@@ -96,20 +96,7 @@ async def keys(container: Container) -> dict[Role, str]:
 
 async def _burst(settings: Settings) -> Worker:
     """A real arq worker that runs the queued journey steps, then stops."""
-    options = worker_options(
-        settings.model_copy(
-            update={
-                "worker_runs_resolver": False,
-                "worker_runs_segments": False,
-                "worker_runs_destinations": False,
-            }
-        )
-    )
-    options["cron_jobs"] = []
-    worker = Worker(**{**options, "poll_delay": 0.05}, burst=True, handle_signals=False)
-    await worker.main()
-    await worker.close()
-    return worker
+    return await run_burst(settings, worker_runs_segments=False, worker_runs_destinations=False)
 
 
 async def _trigger(container: Container, user: str, event: str, **traits: Any) -> str:

@@ -33,7 +33,13 @@ from app.errors import InvalidInput, NotFound
 from app.services.consent import ConsentService
 from app.services.notifications import ProfileNotice, ProfileNotifier
 from app.services.segments.compiler import Compiled, Compiler, with_predicate
-from app.services.segments.evaluation import Enqueue, Evaluation, PageOutcome, WholeEvaluations
+from app.services.segments.evaluation import (
+    DecidePage,
+    Enqueue,
+    Evaluation,
+    PageOutcome,
+    WholeEvaluations,
+)
 
 PAGE = 1000
 #: Kinds of change that can move any segment (the profile itself appeared, merged or split).
@@ -132,7 +138,7 @@ class SegmentService:
         self.clock = clock
         self.events_stream = f"cdp:{graph.ws}:segment-events"
         self.evaluations = WholeEvaluations(
-            graph, self._evaluate_page, enqueue_evaluation, inline_seconds, PAGE, clock
+            graph, self._page_decider, enqueue_evaluation, inline_seconds, PAGE, clock
         )
 
     # -- definitions -------------------------------------------------------------------------
@@ -282,10 +288,16 @@ class SegmentService:
         plan = {pid: [0] for pid in profile_ids}
         return await self._decide([(segment.name, compiled)], plan)
 
-    async def _evaluate_page(self, segment: SegmentDefinition, ids: list[str]) -> PageOutcome:
-        changes = await self.evaluate(segment, ids)
-        entered = sum(1 for c in changes if c.entered)
-        return PageOutcome(entered=entered, left=len(changes) - entered)
+    async def _page_decider(self, segment: SegmentDefinition) -> DecidePage:
+        """One segment's condition compiled once, for the pages of a whole evaluation."""
+        compiled = (await self._compiler()).compile(segment.condition)
+
+        async def decide(ids: list[str]) -> PageOutcome:
+            changes = await self.evaluate(segment, ids, compiled)
+            entered = sum(1 for c in changes if c.entered)
+            return PageOutcome(entered=entered, left=len(changes) - entered)
+
+        return decide
 
     async def _decide(
         self, segments: list[tuple[str, Compiled]], plan: Mapping[str, list[int]]
@@ -382,15 +394,14 @@ class SegmentService:
             done += result
         return done
 
-    async def refresh(self, names: Iterable[str] | None = None) -> list[MembershipChange]:
-        """Re-evaluate whole segments over every profile (activation, edits, time windows)."""
-        wanted = set(names) if names is not None else None
+    async def refresh(self) -> list[MembershipChange]:
+        """Re-evaluate, over every profile, the active segments that time alone can change (a
+        window closes, a consent expires). Activations and edits are runs of their own
+        (evaluation.py)."""
         done: list[MembershipChange] = []
         compiler = await self._compiler()
         for segment, deps in await self._active():
-            if wanted is not None and segment.name not in wanted:
-                continue
-            if wanted is None and not deps.windowed:
+            if not deps.windowed:
                 continue
             compiled = compiler.compile(segment.condition)
             after = ""

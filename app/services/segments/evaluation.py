@@ -66,7 +66,9 @@ class PageOutcome:
 
 
 #: Decides one segment for a page of profile ids; says how many entered and left.
-EvaluatePage = Callable[[SegmentDefinition, list[str]], Awaitable[PageOutcome]]
+DecidePage = Callable[[list[str]], Awaitable[PageOutcome]]
+#: A segment's page decider, its condition compiled once per run.
+PrepareDecider = Callable[[SegmentDefinition], Awaitable[DecidePage]]
 #: Hands a run (segment name, run id) to a worker job.
 Enqueue = Callable[[str, str], Awaitable[None]]
 
@@ -75,14 +77,14 @@ class WholeEvaluations:
     def __init__(
         self,
         graph: IdentityGraph,
-        evaluate: EvaluatePage,
+        prepare: PrepareDecider,
         enqueue: Enqueue | None = None,
         inline_seconds: float = 2.0,
         page: int = 1000,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.graph = graph
-        self.evaluate = evaluate
+        self.prepare = prepare
         #: Without one (a process that runs no jobs), a run goes on in the caller to the end.
         self.enqueue = enqueue
         self.inline_seconds = inline_seconds
@@ -115,6 +117,7 @@ class WholeEvaluations:
         `budget` seconds have passed (then a job takes over). Returns the run's status."""
         deadline = None if budget is None else time.monotonic() + budget
         cursor = ""
+        decide: DecidePage | None = None
         try:
             while True:
                 rows = await self.graph.read("segments/evaluation_state", name=name)
@@ -137,8 +140,9 @@ class WholeEvaluations:
                 ]
                 if not ids:
                     return await self._record(name, run, cursor, DONE)
-                segment = parse_definition(orjson.loads(state["definition"]))
-                outcome = await self.evaluate(segment, ids)
+                if decide is None:  # a run's definition never changes: a save starts a new run
+                    decide = await self.prepare(parse_definition(orjson.loads(state["definition"])))
+                outcome = await decide(ids)
                 await self._record(name, run, ids[-1], RUNNING, len(ids), outcome)
         except UNREACHABLE:
             raise  # the run stays running: arq (or the caller) tries again from its cursor

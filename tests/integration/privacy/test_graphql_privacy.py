@@ -8,12 +8,11 @@ from typing import Any
 
 import httpx
 import pytest
-from arq.worker import Worker
 
 from app.bootstrap import Container
 from app.settings import Settings
+from tests.burst_worker import run_burst
 from tests.messages import message
-from workers.settings import worker_options
 
 pytestmark = pytest.mark.integration
 
@@ -47,11 +46,7 @@ def officer(api_url: str, settings: Settings) -> Officer:
 
 
 async def _run_worker(settings: Settings) -> None:
-    options = worker_options(settings.model_copy(update={"worker_runs_resolver": False}))
-    options["cron_jobs"] = []
-    worker = Worker(**{**options, "poll_delay": 0.05}, burst=True, handle_signals=False)
-    await worker.main()
-    await worker.close()
+    await run_burst(settings)
 
 
 def ident(type: str, value: str) -> dict[str, str]:

@@ -14,9 +14,9 @@ from arq.worker import Worker
 
 from app.bootstrap import Container
 from app.settings import Settings
+from tests.burst_worker import run_burst
 from tests.messages import message
 from tests.webhooks import Receiver
-from workers.settings import worker_options
 
 pytestmark = pytest.mark.integration
 
@@ -42,14 +42,7 @@ async def _gql(api_url: str, key: str, query: str, **variables: Any) -> dict[str
 
 
 async def _burst(settings: Settings) -> Worker:
-    options = worker_options(
-        settings.model_copy(update={"worker_runs_resolver": False, "worker_runs_segments": False})
-    )
-    options["cron_jobs"] = []
-    worker = Worker(**{**options, "poll_delay": 0.05}, burst=True, handle_signals=False)
-    await worker.main()
-    await worker.close()
-    return worker
+    return await run_burst(settings, worker_runs_segments=False)
 
 
 async def test_a_journey_through_graphql_the_feed_and_a_real_worker(

@@ -4,18 +4,15 @@ from its cursor after a failure, stopped by a pause and replaced by a newer run.
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from arq.worker import Worker
 from neo4j.exceptions import ServiceUnavailable
 
 from app.bootstrap import Container
 from app.domain.segments import SegmentDefinition
-from app.services.segments.evaluation import PageOutcome
+from app.services.segments.evaluation import DecidePage, PageOutcome
 from app.settings import Settings
+from tests.burst_worker import run_burst
 from tests.messages import message
-from workers.settings import worker_options
 
 pytestmark = pytest.mark.integration
 
@@ -30,13 +27,23 @@ async def _people(container: Container, pro: int, free: int) -> None:
 
 
 class Handed:
-    """Stands for the arq queue: records the runs handed over."""
+    """Records the runs a request hands over, instead of queueing them for a worker (the
+    worker's own path is the last test's)."""
 
     def __init__(self) -> None:
         self.runs: list[tuple[str, str]] = []
 
     async def __call__(self, name: str, run: str) -> None:
         self.runs.append((name, run))
+
+
+@pytest.fixture
+def handed(container: Container, monkeypatch: pytest.MonkeyPatch) -> Handed:
+    """Runs handed over at once: nothing is evaluated in the request."""
+    recorder = Handed()
+    monkeypatch.setattr(container.segments.evaluations, "enqueue", recorder)
+    monkeypatch.setattr(container.segments.evaluations, "inline_seconds", 0.0)
+    return recorder
 
 
 async def test_a_small_workspace_is_evaluated_within_the_request(container: Container) -> None:
@@ -51,13 +58,10 @@ async def test_a_small_workspace_is_evaluated_within_the_request(container: Cont
 
 
 async def test_past_its_inline_time_a_run_goes_on_from_its_cursor_after_a_failure(
-    container: Container, monkeypatch: pytest.MonkeyPatch
+    container: Container, handed: Handed, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await _people(container, pro=3, free=2)
     evaluations = container.segments.evaluations
-    handed = Handed()
-    monkeypatch.setattr(evaluations, "enqueue", handed)
-    monkeypatch.setattr(evaluations, "inline_seconds", 0.0)
     monkeypatch.setattr(evaluations, "page", 2)
     await container.segments.save(PRO, "tester")
     view = await container.segments.set_active("pro", True)
@@ -67,22 +71,27 @@ async def test_past_its_inline_time_a_run_goes_on_from_its_cursor_after_a_failur
     assert name == "pro"
 
     pages = 0
-    decide = evaluations.evaluate
+    prepare = evaluations.prepare
 
-    async def fails_on_the_second_page(segment: SegmentDefinition, ids: list[str]) -> PageOutcome:
-        nonlocal pages
-        pages += 1
-        if pages == 2:
-            raise ServiceUnavailable("Neo4j went away")
-        return await decide(segment, ids)
+    async def fails_on_the_second_page(segment: SegmentDefinition) -> DecidePage:
+        decide = await prepare(segment)
 
-    monkeypatch.setattr(evaluations, "evaluate", fails_on_the_second_page)
+        async def page(ids: list[str]) -> PageOutcome:
+            nonlocal pages
+            pages += 1
+            if pages == 2:
+                raise ServiceUnavailable("Neo4j went away")
+            return await decide(ids)
+
+        return page
+
+    monkeypatch.setattr(evaluations, "prepare", fails_on_the_second_page)
     with pytest.raises(ServiceUnavailable):
         await evaluations.resume(name, run)
     half = (await container.segments.get("pro")).evaluation
     assert half is not None and (half.status, half.done) == ("running", 2)
 
-    monkeypatch.setattr(evaluations, "evaluate", decide)
+    monkeypatch.setattr(evaluations, "prepare", prepare)
     assert await evaluations.resume(name, run) == "done"  # as arq runs the job again
     view = await container.segments.get("pro")
     assert view.evaluation is not None
@@ -90,13 +99,10 @@ async def test_past_its_inline_time_a_run_goes_on_from_its_cursor_after_a_failur
 
 
 async def test_a_pause_stops_a_run_and_a_newer_run_replaces_an_older_one(
-    container: Container, monkeypatch: pytest.MonkeyPatch
+    container: Container, handed: Handed
 ) -> None:
     await _people(container, pro=2, free=0)
     evaluations = container.segments.evaluations
-    handed = Handed()
-    monkeypatch.setattr(evaluations, "enqueue", handed)
-    monkeypatch.setattr(evaluations, "inline_seconds", 0.0)
     await container.segments.save(PRO, "tester")
     await container.segments.set_active("pro", True)
     paused = await container.segments.set_active("pro", False)
@@ -121,19 +127,7 @@ async def test_a_worker_finishes_the_run_the_request_handed_over(
     await container.segments.save(PRO, "tester")
     started = await container.segments.set_active("pro", True)
     assert started.evaluation is not None and started.evaluation.status == "running"
-    options: dict[str, Any] = worker_options(
-        settings.model_copy(
-            update={
-                "worker_runs_resolver": False,
-                "worker_runs_segments": False,
-                "worker_runs_destinations": False,
-            }
-        )
-    )
-    options["cron_jobs"] = []
-    worker = Worker(**{**options, "poll_delay": 0.05}, burst=True, handle_signals=False)
-    await worker.main()
-    await worker.close()
+    worker = await run_burst(settings, worker_runs_segments=False, worker_runs_destinations=False)
     assert (worker.jobs_complete, worker.jobs_failed) == (1, 0)
     view = await container.segments.get("pro")
     assert view.evaluation is not None
