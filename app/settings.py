@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import socket
 from pathlib import Path
 from typing import Literal
 
@@ -122,7 +123,11 @@ class Settings(BaseSettings):
     resolver_max_attempts: int = 5
     #: A consumer silent this long (ms) is presumed dead; its entries are claimed.
     resolver_claim_idle_ms: int = 30_000
-    resolver_name: str = "resolver-1"
+    #: The resolver's consumer name in the stream's group: stable across restarts (a restarted
+    #: resolver takes up its own pending entries at once) and distinct per process (two
+    #: processes under one name would read each other's pending entries). The default names
+    #: the machine; a second resolver on one machine needs its own (`cdp resolver --name`).
+    resolver_name: str = Field(default_factory=lambda: f"resolver-{socket.gethostname()}")
     worker_runs_resolver: bool = True
     #: The worker also consumes the change feed and keeps segment memberships current.
     worker_runs_segments: bool = True

@@ -16,6 +16,40 @@ RAW_RATIO_TARGET = 0.5
 P99_TARGET_MS = 250.0
 RECALL_TARGET = 0.99
 GROWTH_LOSS_TARGET = 0.20
+#: A second resolver process must not lose throughput (on two cores it cannot double it).
+SECOND_RESOLVER_TARGET = 0.95
+#: Share of sampled open transactions waiting on a stripe (workspace-wide) lock.
+STRIPE_WAIT_TARGET = 0.05
+
+
+def _scale_steps(results: dict[str, Any]) -> dict[int, dict[str, Any]]:
+    """The scale-out phase's steps by resolver count (the first of each count)."""
+    steps: dict[int, dict[str, Any]] = {}
+    for step in _get(results, "scale_out", "steps") or []:
+        steps.setdefault(int(step["resolvers"]), step)
+    return steps
+
+
+def _scale_rows(results: dict[str, Any]) -> list[tuple[str, str, Any]]:
+    rows: list[tuple[str, str, Any]] = []
+    for count, step in sorted(_scale_steps(results).items()):
+        locks, writes = step.get("locks") or {}, step.get("real_time_writes") or {}
+        rows += [
+            ("scale-out", f"{count} resolver(s): events resolved / s", step["events_per_second"]),
+            ("scale-out", f"{count} resolver(s): retried batches", step.get("retried")),
+            (
+                "scale-out",
+                f"{count} resolver(s): waits on stripe / profile locks",
+                f"{locks.get('share_waiting_on_a_stripe_lock')} / "
+                f"{locks.get('share_waiting_on_a_profile_lock')}",
+            ),
+            (
+                "scale-out",
+                f"{count} resolver(s): set_trait beside p50 / p99 ms",
+                f"{writes.get('p50_ms')} / {writes.get('p99_ms')}",
+            ),
+        ]
+    return rows
 
 
 def _real_time_rows(real_time: dict[str, Any] | None) -> list[tuple[str, str]]:
@@ -126,6 +160,30 @@ def judge(results: dict[str, Any]) -> list[dict[str, Any]]:
     else:
         add("identity precision / recall", f"1.0 / >= {RECALL_TARGET}", None, None)
 
+    steps = _scale_steps(results)
+    if 1 in steps and 2 in steps:
+        second = steps[2]["events_per_second"] / steps[1]["events_per_second"]
+        add(
+            "2 resolvers / 1 resolver",
+            f">= {SECOND_RESOLVER_TARGET}",
+            round(second, 3),
+            second >= SECOND_RESOLVER_TARGET,
+            "same run, same traffic shape",
+        )
+        shares = [
+            st["locks"]["share_waiting_on_a_stripe_lock"]
+            for st in steps.values()
+            if st.get("locks", {}).get("share_waiting_on_a_stripe_lock") is not None
+        ]
+        worst = max(shares) if shares else None
+        add(
+            "open transactions waiting on a workspace-wide lock",
+            f"< {STRIPE_WAIT_TARGET:.0%}",
+            worst,
+            None if worst is None else worst < STRIPE_WAIT_TARGET,
+            "worst step of the scale-out phase",
+        )
+
     small, large = _point(results, 100_000), _point(results, 1_000_000)
     if small and large:
         loss = 1 - large["resolved_per_second"] / small["resolved_per_second"]
@@ -220,6 +278,7 @@ def print_report(results: dict[str, Any], console: Console) -> None:
             _get(results, "sustained", "lag_growth_second_half"),
         ),
         ("sustained", "memory growth over the window (MiB)", _growth_mib(results)),
+        *_scale_rows(results),
     ]
     for phase, measure, value in rows:
         if phase == "latency":

@@ -87,11 +87,13 @@ from bench.monitor import MemoryMonitor, gc_pauses, store_sizes
 from bench.raw import RAW_WS, RawPreparer, prepare, run_raw
 from bench.receiver import WebhookReceiver
 from bench.report import judge, plot, print_report, write_json
+from bench.scale import LockSampler, RealTimeWriter
 from bench.seed import count_profiles, seed_to
 from bench.stack import (
     REPO,
     BenchServices,
     Child,
+    Children,
     StackOptions,
     free_port,
     start_api,
@@ -160,6 +162,13 @@ class Options:
     out: Path = field(default=RESULTS_DIR)
     #: The former configuration: `cdp resolver` alone, no workspace loaded.
     resolver_only: bool = False
+    #: Resolver processes of the workspace: the worker's (or the lone resolver) and N - 1
+    #: `cdp resolver` processes beside it.
+    resolvers: int = 1
+    #: Resolver counts of the scale-out phase (o), each draining `scale_out_events` events of
+    #: new people; empty skips the phase.
+    scale_out: tuple[int, ...] = (1, 2, 4)
+    scale_out_events: int = 10_000
     #: The traffic without consent answers, plans, countries and values (as it was before).
     identity_traffic: bool = False
     workspace_file: Path = field(default=WORKSPACE_FILE)
@@ -219,6 +228,7 @@ class Bench:
                 "resolver_only": options.resolver_only,
                 "process": "cdp resolver" if options.resolver_only else "cdp worker",
                 "traffic": "identity only" if options.identity_traffic else "marketing",
+                "resolvers": options.resolvers,
             },
             "options": {
                 k: _portable(v) if isinstance(v, Path) else v for k, v in asdict(options).items()
@@ -235,7 +245,7 @@ class Bench:
         self.services: BenchServices | None = None
         self.api: Child | None = None
         #: The process that consumes the stream: `cdp worker`, or `cdp resolver` alone.
-        self.worker: Child | None = None
+        self.worker: Children | None = None
         self.monitor: MemoryMonitor | None = None
         self.receiver: WebhookReceiver | None = None
         self.workspace: Workspace | None = None
@@ -516,11 +526,18 @@ class Bench:
         base_url = f"http://127.0.0.1:{port}"
         self.api = start_api(c.settings, port, o.api_workers, logs)
         if self.product:
-            self.worker = start_worker(c.settings, logs)
+            first = start_worker(c.settings, logs)
             consumer = c.settings.resolver_name
         else:
-            self.worker = start_resolver(c.settings, RESOLVER_NAME, logs)
+            first = start_resolver(c.settings, RESOLVER_NAME, logs)
             consumer = RESOLVER_NAME
+        # More resolvers of the same workspace, each its own process and consumer.
+        consumers = [consumer, *(f"{consumer}.{n}" for n in range(2, o.resolvers + 1))]
+        beside = [
+            start_resolver(c.settings, name, logs, f"resolver-{n}")
+            for n, name in enumerate(consumers[1:], start=2)
+        ]
+        self.worker = Children(first, *beside)
         await asyncio.to_thread(wait_ready, self.api, base_url)
         created = await c.sources.create("bench")
         auth = basic_auth(created.write_key)
@@ -535,11 +552,14 @@ class Bench:
                 f"segments, {summary['journeys']} journeys, {summary['destinations']} "
                 f"destination(s), all active; receiver on {self.receiver.url}"
             )
-        await self.wait_consumer(self.worker, consumer)
+        for child, name in zip(self.worker.all, consumers, strict=True):
+            await self.wait_consumer(child, name)
         self.worker.pause()
         api, worker, services = self.api, self.worker, self.services
         label = "worker" if self.product else "resolver"
-        self.monitor = MemoryMonitor(lambda: {"api": api.pid, label: worker.pid, **services.pids()})
+        self.monitor = MemoryMonitor(
+            lambda: {"api": api.pid, label: worker.pid, **worker.pids(), **services.pids()}
+        )
         self.monitor.start()
         configuration = self.results["configuration"]["label"]
         self.log(f"API on {base_url}, {label} paused; ready ({configuration})")
@@ -627,6 +647,11 @@ class Bench:
         self.phase("raw")
         self.results["raw"] = await self.raw(source_id, bodies)
 
+        # (o) scale-out: the same shape of traffic drained by 1, 2 and 4 resolver processes.
+        if o.scale_out:
+            self.phase("scale-out")
+            self.results["scale_out"] = await self.scale_out(base_url, auth, source_id)
+
         # (f) growth. The measured traffic and the raw workspace are removed first, so that
         # the graph holds the seeded profiles and nothing else (wiping the workspace removes
         # its source, segments, journeys, destinations and API keys too: they are made again).
@@ -678,6 +703,78 @@ class Bench:
             self.results["gc_pauses_by_phase"] = gc_pauses(gc_log, self.phase_starts)
         self.results["machine"]["load_average_at_end"] = list(os.getloadavg())
         self.results["seconds"] = round(time.monotonic() - self.clock0, 1)
+
+    async def scale_out(self, base_url: str, auth: str, source_id: str) -> dict[str, Any]:
+        """For each resolver count: new people's traffic posted with every resolver paused,
+        then drained by the worker's resolver and count - 1 `cdp resolver` processes beside
+        it, while the open transactions are sampled for lock waits and a real-time writer
+        sets traits on profiles the traffic does not touch."""
+        o, c = self.o, self.container
+        assert self.worker is not None and self.services is not None
+        logs = self.services.data_dir / "logs"
+        base = self.worker
+        rows = await c.graph.read(
+            "traits/active_profile_ids", ws=c.settings.workspace, after="", limit=200
+        )
+        targets = [str(r["id"]) for r in rows]
+        # The same writes with nothing else writing: what they cost on their own.
+        idle = RealTimeWriter(c.profiles, targets)
+        stop_idle = asyncio.Event()
+        idle_task = asyncio.create_task(idle.run(stop_idle))
+        await asyncio.sleep(5.0)
+        stop_idle.set()
+        await idle_task
+        steps: list[dict[str, Any]] = []
+        for k, count in enumerate(o.scale_out):
+            base.pause()
+            names = [f"{c.settings.resolver_name}.scale-{k}-{n}" for n in range(2, count + 1)]
+            beside = [
+                start_resolver(c.settings, name, logs, f"scale-{k}-{n}")
+                for n, name in enumerate(names, start=2)
+            ]
+            for child, name in zip(beside, names, strict=True):
+                await self.wait_consumer(child, name)
+                child.pause()
+            traffic = self.generator(7000 + k, truth=False, batch_size=o.batch_size)
+            bodies, message_ids = encode_all(traffic.batches(o.scale_out_events))
+            await post_all(base_url, auth, bodies, o.clients)
+            before = await self.stats()
+            sampler = LockSampler(c.graph.driver, c.graph.database)
+            writer = RealTimeWriter(c.profiles, targets)
+            stop = asyncio.Event()
+            background = [asyncio.create_task(x.run(stop)) for x in (sampler, writer)]
+            self.worker = Children(*base.all, *beside)
+            try:
+                drained = await self.drain(o.drain_timeout)
+            finally:
+                stop.set()
+                await asyncio.gather(*background)
+                self.worker.pause()
+                self.worker = base
+                for child in beside:
+                    await asyncio.to_thread(child.stop)
+            after = await self.stats()
+            drained["check"] = await self.check_stored(f"(o) {count}", source_id, message_ids)
+            step = {
+                "resolvers": count,
+                **drained,
+                "retried": after.get("retried", 0) - before.get("retried", 0),
+                "locks": sampler.summary(),
+                "real_time_writes": writer.summary(),
+            }
+            steps.append(step)
+            self.log(
+                f"(o) {count} resolver(s): {drained['events']:,} events in {drained['seconds']}s "
+                f"= {drained['events_per_second']:,}/s, {step['retried']} retried; "
+                f"stripe-lock waits {step['locks']['share_waiting_on_a_stripe_lock']}, "
+                f"set_trait p50 {step['real_time_writes'].get('p50_ms')} ms"
+            )
+        base.resume()
+        return {
+            "events_per_step": o.scale_out_events,
+            "real_time_writes_idle": idle.summary(),
+            "steps": steps,
+        }
 
     @staticmethod
     def _settled(drained: dict[str, Any]) -> str:
@@ -1145,6 +1242,13 @@ def parse_args(argv: list[str] | None = None) -> Options:
     parser.add_argument("--seed", type=int, help="traffic generator seed")
     parser.add_argument("--api-workers", type=int, help="uvicorn worker processes (default 1)")
     parser.add_argument("--resolver-batch-entries", type=int, help="stream entries per tx")
+    parser.add_argument(
+        "--resolvers", type=int, help="resolver processes of the workspace (default 1)"
+    )
+    parser.add_argument(
+        "--scale-out", type=_sizes, help="resolver counts of phase (o), e.g. 1,2,4; 0 skips"
+    )
+    parser.add_argument("--scale-out-events", type=int, help="events per step of phase (o)")
     parser.add_argument("--neo4j-heap", help="heap of the benchmark's Neo4j (e.g. 1g)")
     parser.add_argument("--neo4j-pagecache", help="page cache of the benchmark's Neo4j")
     parser.add_argument(
@@ -1177,12 +1281,14 @@ def parse_args(argv: list[str] | None = None) -> Options:
         "latency_sample",
         "sustain_rate", "sustain_seconds", "growth", "growth_events", "growth_latency_seconds",
         "raw_batch", "seed_batch", "seed_concurrency", "warmup_events", "seed", "api_workers",
-        "resolver_batch_entries",
+        "resolver_batch_entries", "resolvers", "scale_out_events",
         "neo4j_heap", "neo4j_pagecache", "out",
     ):  # fmt: skip
         value = getattr(args, name)
         if value is not None:
             updates[name] = value
+    if args.scale_out is not None:
+        updates["scale_out"] = tuple(n for n in args.scale_out if n > 0)
     if args.budget is not None:
         updates["budget"] = args.budget or None
     if args.keep_services:

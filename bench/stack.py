@@ -198,6 +198,47 @@ class Child:
             self._out.close()
 
 
+class Children:
+    """The processes that consume the stream, paused, resumed, checked and stopped together:
+    the worker (or a resolver alone) and the `cdp resolver` processes started beside it."""
+
+    def __init__(self, first: Child, *beside: Child) -> None:
+        self.first = first
+        self.all = (first, *beside)
+
+    @property
+    def name(self) -> str:
+        return self.first.name
+
+    @property
+    def log(self) -> Path:
+        return self.first.log
+
+    @property
+    def pid(self) -> int | None:
+        return self.first.pid
+
+    def pids(self) -> dict[str, int | None]:
+        """The processes beside the first, by name (the memory and CPU monitor's)."""
+        return {child.name: child.pid for child in self.all[1:]}
+
+    def check(self) -> None:
+        for child in self.all:
+            child.check()
+
+    def pause(self) -> None:
+        for child in self.all:
+            child.pause()
+
+    def resume(self) -> None:
+        for child in self.all:
+            child.resume()
+
+    def stop(self, timeout: float = 20.0) -> None:
+        for child in self.all:
+            child.stop(timeout)
+
+
 def start_api(settings: Settings, port: int, workers: int, logs: Path) -> Child:
     """`cdp api` (one process), or uvicorn with several worker processes sharing the port."""
     if workers <= 1:
@@ -231,10 +272,11 @@ def platform_env(settings: Settings) -> dict[str, str]:
     )
 
 
-def start_resolver(settings: Settings, name: str, logs: Path) -> Child:
-    """A resolver on its own (`cdp resolver`): the `--resolver-only` configuration."""
+def start_resolver(settings: Settings, name: str, logs: Path, label: str = "resolver") -> Child:
+    """A resolver on its own (`cdp resolver`): the `--resolver-only` configuration, or one
+    more resolver beside the worker (`--resolvers N`)."""
     argv = [sys.executable, "-m", "app.entrypoints.cli", "resolver", "--name", name]
-    return Child("resolver", argv, platform_env(settings), logs / "resolver.log")
+    return Child(label, argv, platform_env(settings), logs / f"{label}.log")
 
 
 def start_worker(settings: Settings, logs: Path) -> Child:

@@ -6,6 +6,8 @@ pure functions in `app.domain.identity`.
 
 from __future__ import annotations
 
+import logging
+import random
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -17,6 +19,27 @@ from app.adapters.neo4j_db import Graph, count_query, parameters, row_of
 from app.domain.identity import Evidence, IdentityRules, Node
 
 T = TypeVar("T")
+
+log = logging.getLogger(__name__)
+
+#: Stripe locks per workspace. An identity-writing transaction takes one (chosen at random),
+#: the exclusive mode takes all: two writers share a stripe, and wait for each other on it,
+#: about once in this many pairs.
+LOCK_STRIPES = 64
+#: Rounds of "lock what was found, read again" before a transaction gives up on a component
+#: that keeps growing under it (each round only adds locks, so this is never reached in
+#: practice; the driver retries the transaction).
+LOCK_ROUNDS = 32
+
+
+#: The first pause before a transaction runs again after a transient failure, doubled at each
+#: attempt (the driver's default is 1 s): a deadlock between two writers is over once one of
+#: them has rolled back, so the loser starts again almost at once.
+RETRY_DELAY_SECONDS = 0.05
+
+
+class ComponentMoving(Exception):
+    """The profiles a transaction reaches kept changing while it locked them."""
 
 
 @dataclass(frozen=True)
@@ -57,11 +80,21 @@ class ComponentSnapshot:
 
 
 class IdentityTx:
-    """Queries of one identity-writing transaction (call `lock` first)."""
+    """Queries of one identity-writing transaction.
+
+    The locking protocol (docs/identity.md, "Writers side by side"): first `lock` (one stripe
+    of the workspace, shared with other writers) or `lock_exclusive` (every stripe); then,
+    before reading anything it will decide on, the profiles of the identifiers it touches
+    (`lock_profiles_of`) and of the components it recomputes (`load_locked_component`).
+    Profiles are locked in id order within a round; a lock found missing later is taken out of
+    order, and a deadlock that may cause is detected by Neo4j and the transaction retried.
+    """
 
     def __init__(self, tx: AsyncManagedTransaction, ws: str) -> None:
         self.tx = tx
         self.ws = ws
+        #: Profile ids whose write lock this transaction holds.
+        self.locked: set[str] = set()
 
     async def _rows(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
         count_query()
@@ -73,7 +106,38 @@ class IdentityTx:
         return await self._rows(name, ws=self.ws, **params)
 
     async def lock(self, at: float) -> None:
-        await self._rows("identity/lock_workspace", ws=self.ws, at=at)
+        """Shared mode: one stripe of the workspace (other writers run side by side)."""
+        stripe = random.randrange(LOCK_STRIPES)
+        await self._rows(
+            "identity/lock_shared", id=f"{self.ws}:{stripe}", ws=self.ws, stripe=stripe, at=at
+        )
+
+    async def lock_exclusive(self, at: float) -> None:
+        """Exclusive mode: every stripe, so no other identity writer of the workspace runs."""
+        await self._rows("identity/lock_exclusive", ws=self.ws, stripes=LOCK_STRIPES, at=at)
+
+    async def lock_profiles(self, ids: Iterable[str]) -> None:
+        """Lock these profiles (before reading what will be decided from them)."""
+        await self.lock_profiles_of((), ids)
+
+    async def lock_profiles_of(self, keys: Iterable[str], ids: Iterable[str] = ()) -> None:
+        """Lock the profiles the identifiers in `keys` belong to, and the profiles `ids`.
+
+        One query finds the profiles, locks them in id order and reads the identifiers'
+        profiles again; an identifier moved meanwhile (by a writer that held its old profile)
+        is followed to its new profile, locked in a further round, until nothing moves.
+        """
+        wanted = sorted(set(keys))
+        missing = sorted(set(ids) - self.locked)
+        if not wanted and not missing:
+            return
+        for _ in range(LOCK_ROUNDS):
+            rows = await self._rows("identity/lock_profiles", ws=self.ws, ids=missing, keys=wanted)
+            self.locked.update(rows[0]["locked"])
+            missing = sorted(set(rows[0]["profiles"]) - self.locked)
+            if not missing:
+                return
+        raise ComponentMoving(f"{len(wanted)} identifiers kept moving between profiles")
 
     async def batch_state(
         self, ids: Sequence[str], keys: Sequence[str], identifiers: Sequence[str] = ()
@@ -91,12 +155,13 @@ class IdentityTx:
         if rows:
             await self._rows("identity/create_identifiers", ws=self.ws, rows=rows)
 
-    async def merge_identifiers(self, rows: list[dict[str, Any]]) -> set[str]:
-        """Upsert; returns the keys new or now first seen earlier."""
+    async def merge_identifiers(self, rows: list[dict[str, Any]]) -> tuple[set[str], set[str]]:
+        """Upsert; returns the keys new or now first seen earlier, and the profiles the
+        upserted identifiers belong to."""
         if not rows:
-            return set()
+            return set(), set()
         changed = await self._rows("identity/merge_identifiers", ws=self.ws, rows=rows)
-        return set(changed[0]["keys"])
+        return set(changed[0]["keys"]), set(changed[0]["profiles"])
 
     async def create_evidence(self, rows: list[dict[str, Any]], at: float) -> None:
         """Create the (new) edges of decided components with their state (`followed`,
@@ -125,6 +190,21 @@ class IdentityTx:
 
     async def find_identifiers(self, keys: Sequence[str]) -> list[dict[str, Any]]:
         return await self._rows("identity/find_identifiers", keys=list(keys))
+
+    async def load_locked_component(
+        self, seeds: Iterable[str], rules: IdentityRules, max_nodes: int
+    ) -> ComponentSnapshot:
+        """The seeds' component with every profile it holds locked: loaded, its missing
+        profiles locked, loaded again until it holds no profile this transaction has not
+        locked (usually once: the batch's own profiles were locked first)."""
+        seeds = sorted(set(seeds))
+        for _ in range(LOCK_ROUNDS):
+            snapshot = await self.load_component(seeds, rules, max_nodes)
+            missing = set(snapshot.current.values()) - self.locked
+            if not missing:
+                return snapshot
+            await self.lock_profiles(missing)
+        raise ComponentMoving(f"the component of {len(seeds)} identifiers kept growing")
 
     async def load_component(
         self, seeds: Iterable[str], rules: IdentityRules, max_nodes: int
@@ -246,6 +326,7 @@ class IdentityTx:
         records = golden or {}
         rows = [records.get(i) or {"id": i, "plain": {}, "golden": None} for i in ids]
         await self._rows("identity/create_profiles", ws=self.ws, rows=rows, at=at)
+        self.locked.update(ids)  # created here: no one else sees them before the commit
 
     async def move_identifiers(self, rows: list[dict[str, Any]]) -> None:
         if rows:
@@ -283,6 +364,17 @@ class IdentityTx:
 
     async def profile_representatives(self, ids: Sequence[str]) -> list[dict[str, Any]]:
         return await self._rows("identity/profile_representatives", ws=self.ws, ids=list(ids))
+
+    async def locked_representatives(self, ids: Sequence[str]) -> list[dict[str, Any]]:
+        """`profile_representatives` with the active profiles locked, read again under the
+        locks until no active profile changes (a merge that committed meanwhile)."""
+        for _ in range(LOCK_ROUNDS):
+            reps = await self.profile_representatives(ids)
+            active = {r["active"] for r in reps}
+            if active <= self.locked:
+                return reps
+            await self.lock_profiles(active)
+        raise ComponentMoving(f"{len(ids)} profiles kept being merged")
 
     async def create_observations(self, rows: list[dict[str, Any]]) -> None:
         """Create the observations of identifiers this transaction created."""
@@ -330,6 +422,8 @@ class IdentityGraph:
         self.database = database
         self.ws = ws
         self._graph = Graph(driver, database)
+        #: Transactions this process ran again after a transient failure (deadlocks).
+        self.retries = 0
 
     async def write(self, work: Callable[[IdentityTx], Awaitable[T]]) -> T:
         return await self._transaction(work, write=True)
@@ -339,10 +433,23 @@ class IdentityGraph:
         return await self._transaction(work, write=False)
 
     async def _transaction(self, work: Callable[[IdentityTx], Awaitable[T]], write: bool) -> T:
+        attempts = 0
+
         async def run(tx: AsyncManagedTransaction) -> T:
+            nonlocal attempts
+            attempts += 1
+            if attempts > 1:
+                # The driver retries transient failures (a deadlock between two writers that
+                # locked profiles out of order, a lost leader): counted, never surfaced.
+                self.retries += 1
+                log.debug("identity transaction retried (attempt %d)", attempts)
             return await work(IdentityTx(tx, self.ws))
 
-        async with self.driver.session(database=self.database) as session:
+        async with self.driver.session(
+            database=self.database,
+            initial_retry_delay=RETRY_DELAY_SECONDS,
+            retry_delay_multiplier=2.0,
+        ) as session:
             execute = session.execute_write if write else session.execute_read
             return await execute(run)
 

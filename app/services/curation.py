@@ -151,7 +151,7 @@ class CurationService:
         async def work(tx: IdentityTx) -> ReclusterOutcome:
             await tx.lock(now)
             key = await self._existing_key(tx, ident)
-            snapshot = await tx.load_component([key], self.rules, MAX_COMPONENT_NODES)
+            snapshot = await tx.load_locked_component([key], self.rules, MAX_COMPONENT_NODES)
             seeds = await change(tx, key, snapshot, now)
             outcome = await recluster(tx, seeds, self.rules, now, reason)
             await self.golden.refresh(tx, outcome.changed_profiles, now)
@@ -200,7 +200,7 @@ class CurationService:
 
         async def work(tx: IdentityTx) -> tuple[MergeOutcome, ReclusterOutcome | None]:
             await tx.lock(now)
-            reps = await tx.profile_representatives(ids)
+            reps = await tx.locked_representatives(ids)
             missing = set(ids) - {r["requested"] for r in reps}
             if missing:
                 raise NotFound(f"unknown profile id(s): {', '.join(sorted(missing))}")
@@ -208,7 +208,7 @@ class CurationService:
             if len(by_active) < 2:
                 return MergeOutcome(next(iter(by_active)), (), None), None
             keys = [by_active[p] for p in sorted(by_active)]
-            before = await tx.load_component(keys, self.rules, MAX_COMPONENT_NODES)
+            before = await tx.load_locked_component(keys, self.rules, MAX_COMPONENT_NODES)
             members = [k for k, p in before.current.items() if p in by_active]
             anchor = keys[0]
             rows = [

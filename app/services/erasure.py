@@ -347,6 +347,9 @@ class ErasureService:
 
             async def work(tx: IdentityTx, plan: _Plan = plan, now: float = now) -> bool:
                 await tx.lock(now)
+                # The subject's profiles locked, then the plan read again: a writer that
+                # added to them meanwhile committed first, and the plan is made again.
+                await tx.lock_profiles_of([*plan.erase_keys, *plan.shared_keys], plan.profiles)
                 if _plan_of(await tx.run("erasure/cluster", id=profile_id)) != plan:
                     return False
                 await tx.run(
@@ -419,6 +422,7 @@ class ErasureService:
 
         async def work(tx: IdentityTx) -> None:
             await tx.lock(now)
+            await tx.lock_profiles_of(plan.shared_keys, plan.profiles)
             await tx.run("journeys/erase_runs", profiles=plan.profiles)
             await tx.run(
                 "erasure/delete_cluster",

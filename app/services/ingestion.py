@@ -11,7 +11,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import orjson
@@ -59,6 +59,9 @@ class IngestReport:
     consents: int = 0
     #: What changed, for profileUpdated subscribers (ids only).
     notices: tuple[ProfileNotice, ...] = ()
+    #: Times the batch's transaction ran again: a writer beside this one stored one of its
+    #: events or identifiers first, or Neo4j broke a deadlock between two writers.
+    retries: int = 0
 
 
 @dataclass(frozen=True)
@@ -128,8 +131,11 @@ class KeysMoved(Exception):
     """A blind-index rotation re-keyed one of the batch's identifiers after it was sealed."""
 
 
-#: Attempts at a batch whose identifiers a concurrent rotation keeps re-keying.
-MOVED_ATTEMPTS = 5
+#: Attempts at a batch whose identifiers a concurrent rotation keeps re-keying, or whose
+#: events or identifiers writers beside this one keep storing first.
+ATTEMPTS = 5
+#: How Neo4j names the label in a uniqueness failure on an identifier's key.
+IDENTIFIER_LABEL = "`Identifier`"
 #: How long a process trusts what it last read about a finished rotation.
 SETTLED_CHECK_SECONDS = 10.0
 #: How long first deliveries look stored events up after one held a replay.
@@ -166,6 +172,8 @@ class IngestionService:
         self._settled: tuple[float, str | None] = (float("-inf"), None)
         #: Until when first deliveries look stored events up too (a replay was met).
         self._look_up_until = float("-inf")
+        #: Batches written again because an event or identifier was stored first.
+        self.conflicts = 0
 
     def _prepare(
         self, messages: Sequence[TrackedMessage], present: set[str] | None = None
@@ -201,30 +209,42 @@ class IngestionService:
         return {k for i in identity.identifiers for k in self.sealer.candidate_keys(i)}
 
     async def ingest(
-        self, messages: Sequence[TrackedMessage], unseen: bool = False
+        self,
+        messages: Sequence[TrackedMessage],
+        unseen: bool = False,
+        turn: asyncio.Lock | None = None,
     ) -> IngestReport:
         """Write a batch. `unseen` (the resolver, for a first delivery from the stream, which
         lets each message through once per de-duplication window) skips looking up which
         events are stored: should one be after all (sent again after the window), its unique
-        id fails the transaction, and the batch is written again with the lookup."""
-        if not await self.rotation_pending():
-            if unseen and time.monotonic() >= self._look_up_until:
-                try:
-                    return await self._ingest(messages, rotating=False, look_up=False)
-                except ConstraintError:
+        id fails the transaction, and the batch is written again with the lookup. `turn`, when
+        given, is held while the batch's transaction runs (a resolver's own batches, prepared
+        side by side, commit one after the other)."""
+        # During a blind-index rotation each identifier is sealed for the key it is stored
+        # under, and the batch starts again should the rotation move one meanwhile.
+        rotating = await self.rotation_pending()
+        look_up = rotating or not unseen or time.monotonic() < self._look_up_until
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                report = await self._ingest(messages, rotating=rotating, look_up=look_up, turn=turn)
+                return replace(report, retries=report.retries + attempt - 1)
+            except KeysMoved:
+                if attempt == ATTEMPTS:
+                    raise
+            except ConstraintError as exc:
+                # A stored event (a replay, or a writer beside this one storing the same
+                # event) or an identifier a writer beside this one created first: written
+                # again, reading which events and identifiers are stored now.
+                if attempt == ATTEMPTS:
+                    raise
+                self.conflicts += 1
+                if not look_up and IDENTIFIER_LABEL not in str(exc):
                     # Replays come in runs (an import or a tracker's backlog sent again): look
                     # events up for a while rather than fail batch after batch.
                     self._look_up_until = time.monotonic() + REPLAY_LOOKUP_SECONDS
                     log.info("a first delivery held a stored event; written again with lookup")
-            return await self._ingest(messages, rotating=False)
-        # A blind-index rotation is under way: each identifier is sealed for the key it is
-        # stored under, and the batch starts again should the rotation move one meanwhile.
-        for _ in range(MOVED_ATTEMPTS - 1):
-            try:
-                return await self._ingest(messages, rotating=True)
-            except KeysMoved:
-                continue
-        return await self._ingest(messages, rotating=True)  # the last lets KeysMoved through
+                look_up = True
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def recheck_rotation(self) -> None:
         """Read the rotation state again on the next batch (a rotation in this process ended)."""
@@ -250,6 +270,7 @@ class IngestionService:
         rotating: bool,
         present: set[str] | None = None,
         look_up: bool = True,
+        turn: asyncio.Lock | None = None,
     ) -> IngestReport:
         """`present`: the stored identifiers among the batch's, as read before the lock (read
         here when not given). `look_up`: check under the lock which events are stored
@@ -288,8 +309,17 @@ class IngestionService:
         check = lookups if rotating else sorted(k for c in sealed.decided for k in c.snapshot.keys)
         event_ids = [p.event_id for p in prepared] if look_up else []
 
+        # The profiles of the batch's stored identifiers are locked before anything is read
+        # that will be decided on (identifiers created meanwhile are locked once merged).
+        reached = sorted(present & owners)
+
+        runs = 0
+
         async def work(tx: IdentityTx) -> tuple[IngestReport, set[str]]:
+            nonlocal runs
+            runs += 1
             await tx.lock(now)
+            await tx.lock_profiles_of(reached)
             existing, suppressed, now_present = await tx.batch_state(event_ids, lookups, check)
             if rotating and self._moved(prepared, now_present):
                 raise KeysMoved
@@ -328,7 +358,9 @@ class IngestionService:
             newcomers = {p: sealed.golden[p] for c in decided for p in c.assignment.created}
             await tx.create_profiles(sorted(newcomers), now, newcomers)
             await tx.create_identifiers(rows.created)
-            seeds = await tx.merge_identifiers(rows.merged)
+            seeds, profiles = await tx.merge_identifiers(rows.merged)
+            # A writer beside this one may have created some of them since they were read.
+            await tx.lock_profiles(profiles)
             await tx.create_evidence(rows.links, now)
             seeds |= await tx.merge_evidence(rows.evidence)
             await tx.create_events([event_rows[p.event_id] for p in fresh])
@@ -377,7 +409,13 @@ class IngestionService:
             )
             return report, doomed
 
-        report, barred_keys = await self.graph.write(work)
+        if turn is None:
+            report, barred_keys = await self.graph.write(work)
+        else:
+            async with turn:
+                report, barred_keys = await self.graph.write(work)
+        if runs > 1:
+            report = replace(report, retries=runs - 1)
         if barred_keys:
             # Made before the transaction knew: an erased subject gets no key material.
             await self.sealer.forget(sorted(barred_keys))

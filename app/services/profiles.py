@@ -284,7 +284,7 @@ class ProfileService:
 
         async def work(tx: IdentityTx) -> dict[str, set[str]]:
             await tx.lock(now)
-            reps = await tx.profile_representatives([profile_id])
+            reps = await tx.locked_representatives([profile_id])
             if not reps or reps[0]["representative"] is None:
                 raise NotFound("no profile with that id in this workspace")
             owner = reps[0]["representative"]

@@ -5,7 +5,7 @@ ciphertext sealed for it (its value, its events, its trait observations, whose k
 it). Re-keying one identifier therefore means: open its value under the old data key and
 compute its key under the current kid; create the new key's data key; re-seal its events page
 by page (`sealed_for` on an event names the key it is sealed for meanwhile); then, in one
-transaction under the workspace lock, re-seal what arrived since, re-key its observations
+transaction in the workspace's exclusive mode, re-seal what arrived since, re-key its observations
 (personal values get their value id under the new kid), rename the node, turn round the
 evidence edges whose direction follows key order, re-run resolution on its component and
 re-decide its profile's golden record; after the commit, destroy the old data key.
@@ -229,7 +229,7 @@ class BlindIndexRotation:
     async def _reseal_events(
         self, targets: dict[str, _Target], page: int, done: _Step
     ) -> dict[str, _Target]:
-        """Re-seal the targets' events page by page, each page under the workspace lock (so
+        """Re-seal the targets' events page by page, each page in the exclusive mode (so
         no erasure plans its keys between the read and the write)."""
         targets = dict(targets)
         while targets:
@@ -247,7 +247,7 @@ class BlindIndexRotation:
                 targets.pop(key, None)
 
             async def write(tx: IdentityTx, resealed: list[dict[str, Any]] = resealed) -> set[str]:
-                await tx.lock(self.clock())
+                await tx.lock_exclusive(self.clock())
                 held = await self._held_in(tx, {r["identifier"] for r in resealed})
                 rows = [r for r in resealed if r["identifier"] not in held]
                 if rows:
@@ -301,9 +301,9 @@ class BlindIndexRotation:
         return keys & set(rows[0]["keys"]) if rows else set()
 
     async def _rename(self, tx: IdentityTx, targets: dict[str, _Target]) -> _Step:
-        """Under the lock: re-seal what is left, re-key observations, rename, re-resolve."""
+        """In the exclusive mode: re-seal what is left, re-key observations, rename, re-resolve."""
         now = self.clock()
-        await tx.lock(now)
+        await tx.lock_exclusive(now)
         done = _Step()
         held = await self._held_in(tx, set(targets))
         states = await tx.run(

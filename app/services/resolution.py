@@ -161,8 +161,8 @@ async def recluster(
     reason: str,
     new_id: Callable[[], str] = new_profile_id,
 ) -> ReclusterOutcome:
-    """Recompute the seeds' component inside the caller's (locked) transaction."""
-    snapshot = await tx.load_component(seeds, rules, MAX_COMPONENT_NODES)
+    """Recompute the seeds' component inside the caller's transaction, its profiles locked."""
+    snapshot = await tx.load_locked_component(seeds, rules, MAX_COMPONENT_NODES)
     if not snapshot.nodes:
         return ReclusterOutcome(profile_of={})
     decision = decide(snapshot, rules, new_id)

@@ -47,13 +47,17 @@ class Resolver:
         # Own pending entries exist after a restart, a failed attempt or a transient error;
         # reading them on every round would re-send the batches in flight for nothing.
         self._recheck_pending = True
+        #: Held by the batch being written: this resolver's batches commit one after the
+        #: other (two in flight often carry the same visitor's new identifiers, and the
+        #: second would be written again); resolvers beside it write at the same time.
+        self._turn = asyncio.Lock()
 
     async def run(self, stop: asyncio.Event, block_ms: int = 1000) -> None:
         """Process until `stop` is set; transient outages back off and retry.
 
         Two batches are in flight at most: while one is written (Neo4j works on its own core),
-        the next is read, decoded, normalised and sealed (Python works on the other). Writes
-        still commit one after the other: each takes the workspace lock.
+        the next is read, decoded, normalised and sealed (Python works on the other). This
+        resolver's writes commit one after the other; other resolvers' run beside them.
         """
         await self.stream.ensure_group()
         backoff = Backoff(0.5, 10.0)
@@ -180,7 +184,7 @@ class Resolver:
         decoded = await asyncio.to_thread(
             lambda: [decode_message(m) for e in entries for m in e.messages]
         )
-        report = await self.ingestion.ingest(decoded, unseen=unseen)
+        report = await self.ingestion.ingest(decoded, unseen=unseen, turn=self._turn)
         await self.stream.count_many(
             {
                 "processed": len(decoded),
@@ -190,6 +194,7 @@ class Resolver:
                 "conflicts": len(report.new_conflicts),
                 "suppressed": report.suppressed,
                 "consents": report.consents,
+                "retried": report.retries,
             }
         )
 

@@ -204,6 +204,8 @@ class GoldenRecords:
         if not ids:
             return {}
         schema = await self.effective_schema()
+        # Read after the locks: a writer holding one of them may be adding observations.
+        await tx.lock_profiles(ids)
         by_profile: dict[str, list[Observation]] = {pid: [] for pid in ids}
         for row in await tx.profile_observations(ids):
             by_profile[row["profile"]].append(observation_from_row(row))

@@ -1,6 +1,7 @@
-// Workspaces with data in the graph: every identity writer of a workspace keeps its lock node;
-// sources and trait schemas are per workspace too (all three labels are small).
-CALL () { MATCH (f:ResolverLock) RETURN collect(f.ws) AS locks }
+// Workspaces with data in the graph: every identity writer of a workspace writes one of its
+// stripe lock nodes (`ResolverLock` in graphs written before stripes); sources and trait
+// schemas are per workspace too (all these labels are small).
+CALL () { MATCH (f:WriterLock|ResolverLock) RETURN collect(DISTINCT f.ws) AS locks }
 CALL () { MATCH (s:Source) RETURN collect(s.ws) AS sources }
 CALL () { MATCH (t:TraitSchema) RETURN collect(t.ws) AS schemas }
 UNWIND locks + sources + schemas AS ws

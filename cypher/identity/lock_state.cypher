@@ -1,3 +1,3 @@
-// How many identity-writing transactions took the workspace lock (operations, tests).
-MATCH (f:ResolverLock {ws: $ws})
-RETURN f.transactions AS transactions, f.at AS at
+// How many identity-writing transactions took the workspace's stripe locks (operations, tests).
+MATCH (l:WriterLock {ws: $ws})
+RETURN sum(l.transactions) AS transactions, max(l.at) AS at, count(l) AS stripes

@@ -2,7 +2,8 @@
 // (Identifiers of components decided before the write are created by
 // identity/create_identifiers instead.) Returns the identifiers that are new or now first seen
 // no later than before: only these (and the ends of changed evidence) can move a cluster (a
-// false positive only costs work).
+// false positive only costs work), and the profiles the identifiers belong to (one that a
+// writer beside this one created since the batch read it has a profile not locked yet).
 CYPHER replan=skip
 UNWIND $rows AS row
 MERGE (i:Identifier {key: row.key})
@@ -15,5 +16,7 @@ ON MATCH SET
 SET i += row.device
 FOREACH (_ IN CASE WHEN row.type = 'device_id' THEN [1] ELSE [] END | SET i:Device)
 WITH row, i
-WHERE i.first_seen = row.first
-RETURN collect(row.key) AS keys
+OPTIONAL MATCH (i)-[:OF]->(p:Profile)
+RETURN
+  collect(CASE WHEN i.first_seen = row.first THEN row.key END) AS keys,
+  collect(DISTINCT p.id) AS profiles

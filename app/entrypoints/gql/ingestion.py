@@ -64,6 +64,10 @@ class Ingestion:
         description="messages dropped because they named an erased (suppressed) identifier"
     )
     consents: int = strawberry.field(description="consent decisions recorded from messages")
+    retried: int = strawberry.field(
+        description="batch transactions run again: a writer beside the resolver stored one of"
+        " their events or identifiers first, or Neo4j broke a deadlock between two writers"
+    )
 
 
 @strawberry.type
@@ -92,6 +96,7 @@ INGESTION_FIELDS = (
     "conflicts",
     "suppressed",
     "consents",
+    "retried",
 )
 
 

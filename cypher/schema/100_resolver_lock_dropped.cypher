@@ -1,0 +1,1 @@
+DROP CONSTRAINT resolver_lock_ws IF EXISTS

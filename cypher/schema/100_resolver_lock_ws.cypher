@@ -1,1 +1,0 @@
-CREATE CONSTRAINT resolver_lock_ws IF NOT EXISTS FOR (f:ResolverLock) REQUIRE f.ws IS UNIQUE

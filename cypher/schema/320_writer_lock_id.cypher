@@ -1,0 +1,1 @@
+CREATE CONSTRAINT writer_lock_id IF NOT EXISTS FOR (l:WriterLock) REQUIRE l.id IS UNIQUE
