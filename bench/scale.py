@@ -34,6 +34,8 @@ class LockSampler:
     stripe_waits: int = 0
     profile_waits: int = 0
     other_waits: int = 0
+    #: The waiting statements that are not lock statements, by their first line.
+    other: dict[str, int] = field(default_factory=dict)
 
     async def run(self, stop: asyncio.Event) -> None:
         text = query("bench/transactions")
@@ -55,6 +57,8 @@ class LockSampler:
                     self.profile_waits += 1
                 else:
                     self.other_waits += 1
+                    head = current.strip().splitlines()[0][:100]
+                    self.other[head] = self.other.get(head, 0) + 1
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), SAMPLE_EVERY)
 
@@ -70,6 +74,7 @@ class LockSampler:
             "waiting_on_another_lock": self.other_waits,
             "share_waiting_on_a_stripe_lock": share(self.stripe_waits),
             "share_waiting_on_a_profile_lock": share(self.profile_waits),
+            "other_waiting_statements": dict(sorted(self.other.items(), key=lambda kv: -kv[1])),
         }
 
 

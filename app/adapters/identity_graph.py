@@ -24,8 +24,9 @@ log = logging.getLogger(__name__)
 
 #: Stripe locks per workspace. An identity-writing transaction takes one (chosen at random),
 #: the exclusive mode takes all: two writers share a stripe, and wait for each other on it,
-#: about once in this many pairs.
-LOCK_STRIPES = 64
+#: about once in this many pairs. (With 64, four resolvers and the worker's writers met on a
+#: stripe in 5.7 % of the sampled transactions, each wait as long as a batch.)
+LOCK_STRIPES = 1024
 #: Rounds of "lock what was found, read again" before a transaction gives up on a component
 #: that keeps growing under it (each round only adds locks, so this is never reached in
 #: practice; the driver retries the transaction).

@@ -11,6 +11,7 @@ import pytest
 from neo4j import AsyncTransaction
 
 from app.adapters.cypher import query
+from app.adapters.identity_graph import LOCK_STRIPES
 from app.bootstrap import Container
 from tests.identity_checks import profile_id
 from tests.messages import message
@@ -72,4 +73,4 @@ async def test_the_exclusive_mode_waits_for_a_writer_in_shared_mode(
         assert not waiting.done(), "the exclusive mode ran beside a writer"
     await asyncio.wait_for(waiting, 30)
     rows = await container.ingestion.graph.read("identity/lock_state")
-    assert rows[0]["stripes"] == 64
+    assert rows[0]["stripes"] == LOCK_STRIPES
