@@ -150,11 +150,20 @@ class IdentityTx:
         )
         return set(rows[0]["ids"]), set(rows[0]["suppressed"]), set(rows[0]["present"])
 
-    async def create_identifiers(self, rows: list[dict[str, Any]]) -> None:
-        """Create the identifiers of decided components, each attached to its row's `profile`
-        (already created) with its `generic` flag; fails if one exists."""
+    async def claim_identifiers(self, rows: list[dict[str, Any]]) -> set[str]:
+        """Create the identifiers of decided components (rows in key order, each with its
+        `generic` flag), waiting for a writer beside this one creating the same; returns the
+        keys that were stored by another writer instead (taken)."""
+        if not rows:
+            return set()
+        found = await self._rows("identity/claim_identifiers", ws=self.ws, rows=rows)
+        return set(found[0]["taken"])
+
+    async def attach_identifiers(self, rows: list[dict[str, Any]]) -> None:
+        """Attach claimed identifiers to their row's `profile` (created already)."""
         if rows:
-            await self._rows("identity/create_identifiers", ws=self.ws, rows=rows)
+            slim = [{"key": r["key"], "profile": r["profile"]} for r in rows]
+            await self._rows("identity/attach_identifiers", rows=slim)
 
     async def merge_identifiers(self, rows: list[dict[str, Any]]) -> tuple[set[str], set[str]]:
         """Upsert; returns the keys new or now first seen earlier, and the profiles the

@@ -132,10 +132,8 @@ class KeysMoved(Exception):
 
 
 #: Attempts at a batch whose identifiers a concurrent rotation keeps re-keying, or whose
-#: events or identifiers writers beside this one keep storing first.
+#: events writers beside this one keep storing first.
 ATTEMPTS = 5
-#: How Neo4j names the label in a uniqueness failure on an identifier's key.
-IDENTIFIER_LABEL = "`Identifier`"
 #: How long a process trusts what it last read about a finished rotation.
 SETTLED_CHECK_SECONDS = 10.0
 #: How long first deliveries look stored events up after one held a replay.
@@ -231,14 +229,13 @@ class IngestionService:
             except KeysMoved:
                 if attempt == ATTEMPTS:
                     raise
-            except ConstraintError as exc:
+            except ConstraintError:
                 # A stored event (a replay, or a writer beside this one storing the same
-                # event) or an identifier a writer beside this one created first: written
-                # again, reading which events and identifiers are stored now.
+                # event): written again, looking up which events are stored.
                 if attempt == ATTEMPTS:
                     raise
                 self.conflicts += 1
-                if not look_up and IDENTIFIER_LABEL not in str(exc):
+                if not look_up:
                     # Replays come in runs (an import or a tracker's backlog sent again): look
                     # events up for a while rather than fail batch after batch.
                     self._look_up_until = time.monotonic() + REPLAY_LOOKUP_SECONDS
@@ -341,6 +338,17 @@ class IngestionService:
             whole = len(fresh) == len(prepared)
             fresh_ids = {p.event_id for p in fresh}
             decided = self._still_decided(sealed.decided, prepared, fresh_ids, now_present)
+            # Their identifiers are created first: one that a writer beside this one stored
+            # meanwhile is waited for and found (taken), and its component resolved from the
+            # graph like any other; the identifiers created for it join it there.
+            claimed = [
+                {**identifier_rows[k], "generic": k in c.clustering.generic}
+                for c in decided
+                for k in c.snapshot.keys
+            ]
+            taken = await tx.claim_identifiers(sorted(claimed, key=lambda r: str(r["key"])))
+            if taken:
+                decided = [c for c in decided if taken.isdisjoint(c.snapshot.keys)]
             if whole and len(decided) == len(sealed.decided):
                 rows = sealed.rows  # every message is new and every decision holds
             else:
@@ -357,7 +365,7 @@ class IngestionService:
             # observations of their identifiers are this batch's.
             newcomers = {p: sealed.golden[p] for c in decided for p in c.assignment.created}
             await tx.create_profiles(sorted(newcomers), now, newcomers)
-            await tx.create_identifiers(rows.created)
+            await tx.attach_identifiers(rows.created)
             seeds, profiles = await tx.merge_identifiers(rows.merged)
             # A writer beside this one may have created some of them since they were read.
             await tx.lock_profiles(profiles)
