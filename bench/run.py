@@ -167,7 +167,7 @@ class Options:
     resolvers: int = 1
     #: Resolver counts of the scale-out phase (o), each draining `scale_out_events` events of
     #: new people; empty skips the phase.
-    scale_out: tuple[int, ...] = (1, 2, 4)
+    scale_out: tuple[int, ...] = (1, 2, 4, 2, 1)
     scale_out_events: int = 10_000
     #: The traffic without consent answers, plans, countries and values (as it was before).
     identity_traffic: bool = False
@@ -1246,7 +1246,7 @@ def parse_args(argv: list[str] | None = None) -> Options:
         "--resolvers", type=int, help="resolver processes of the workspace (default 1)"
     )
     parser.add_argument(
-        "--scale-out", type=_sizes, help="resolver counts of phase (o), e.g. 1,2,4; 0 skips"
+        "--scale-out", type=_sizes, help="resolver counts of phase (o), e.g. 1,2,4,2,1; 0 skips"
     )
     parser.add_argument("--scale-out-events", type=int, help="events per step of phase (o)")
     parser.add_argument("--neo4j-heap", help="heap of the benchmark's Neo4j (e.g. 1g)")

@@ -459,6 +459,9 @@ class IdentityGraph:
             database=self.database,
             initial_retry_delay=RETRY_DELAY_SECONDS,
             retry_delay_multiplier=2.0,
+            # The bookmarks the process's other queries share (execute_query's): on a cluster,
+            # a read made after an identity write of this process sees it.
+            bookmark_manager=self.driver.execute_query_bookmark_manager,
         ) as session:
             execute = session.execute_write if write else session.execute_read
             return await execute(run)

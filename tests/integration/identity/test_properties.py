@@ -9,9 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.bootstrap import Container
-from app.domain.messages import MessageType, TrackedMessage
-from tests.identity_checks import partition
-from tests.messages import message
+from app.domain.messages import TrackedMessage
+from tests.identity_checks import partition, small_worlds
 
 pytestmark = pytest.mark.integration
 
@@ -22,30 +21,8 @@ PROPERTY_SETTINGS = settings(
 )
 
 
-@st.composite
-def event_sets(draw: st.DrawFn) -> list[TrackedMessage]:
-    """Small worlds with conflicts: few users, shared anonymous ids, e-mails and devices."""
-    count = draw(st.integers(min_value=2, max_value=9))
-    times = draw(st.lists(st.integers(0, 10_000), min_size=count, max_size=count, unique=True))
-    events = []
-    for i, at in enumerate(times):
-        user = draw(st.one_of(st.none(), st.sampled_from(["u-0", "u-1", "u-2"])))
-        anon = draw(st.sampled_from(["a-0", "a-1", "a-2", "a-3"]))
-        email = draw(st.one_of(st.none(), st.sampled_from(["e0@x.org", "e1@x.org"])))
-        device = draw(st.one_of(st.none(), st.sampled_from(["d-0", "d-1"])))
-        kind: MessageType = "identify" if user is not None and draw(st.booleans()) else "track"
-        events.append(
-            message(
-                kind,
-                user=user,
-                anon=anon,
-                email=email,
-                device=device,
-                at=float(at),
-                message_id=f"prop-{i}",
-            )
-        )
-    return events
+def event_sets() -> st.SearchStrategy[list[TrackedMessage]]:
+    return small_worlds()
 
 
 async def _fresh(container: Container) -> None:

@@ -1,5 +1,5 @@
-"""Four `cdp resolver` processes on one workspace's stream give the partition one writer gives,
-store every event once, and count the batches they had to write again."""
+"""Two and eight `cdp resolver` processes on one workspace's stream give the partition one
+writer gives, and store every event once."""
 
 from __future__ import annotations
 
@@ -19,8 +19,6 @@ from tests.processes import start_cli, stop
 from tests.subprocess_env import process_env
 
 pytestmark = pytest.mark.integration
-
-RESOLVERS = 4
 
 
 def crowded_site(source: str, seed: int, people: int = 60) -> list[TrackedMessage]:
@@ -52,8 +50,9 @@ def crowded_site(source: str, seed: int, people: int = 60) -> list[TrackedMessag
     return events
 
 
-async def test_four_resolver_processes_give_the_partition_of_one(
-    container: Container, settings: Settings, tmp_path: Path
+@pytest.mark.parametrize("resolvers", [2, 8])
+async def test_resolver_processes_give_the_partition_of_one(
+    container: Container, settings: Settings, tmp_path: Path, resolvers: int
 ) -> None:
     created = await container.sources.create("side-by-side", 0.5)
     events = crowded_site(created.source.id, seed=7)
@@ -65,9 +64,9 @@ async def test_four_resolver_processes_give_the_partition_of_one(
         rest = rest[size:]
 
     env = process_env(settings, CDP_RESOLVER_BATCH_ENTRIES="2", CDP_RESOLVER_BATCH_MESSAGES="6")
-    resolvers = [
+    processes = [
         await start_cli(["resolver", "--name", f"side-{n}"], env, tmp_path / f"resolver-{n}.log")
-        for n in range(RESOLVERS)
+        for n in range(resolvers)
     ]
     try:
         for _ in range(2400):
@@ -75,15 +74,15 @@ async def test_four_resolver_processes_give_the_partition_of_one(
                 break
             await asyncio.sleep(0.05)
     finally:
-        codes = [await stop(r) for r in resolvers]
-    assert codes == [0] * RESOLVERS
+        codes = [await stop(r) for r in processes]
+    assert codes == [0] * resolvers
     stats = await container.stream.stats()
     assert stats["pending"] == 0 and stats.get("dead_lettered", 0) == 0
     assert await stored_events(container) == len(events)
     # Every process joined the consumer group.
     group = await container.redis.xinfo_consumers(container.stream.stream, container.stream.GROUP)
     names = {str(c["name"], "utf-8") if isinstance(c["name"], bytes) else c["name"] for c in group}
-    assert {f"side-{n}" for n in range(RESOLVERS)} <= names
+    assert {f"side-{n}" for n in range(resolvers)} <= names
     side_by_side = await partition(container)
 
     # The same events from one writer, one at a time in arrival order, on an empty graph.

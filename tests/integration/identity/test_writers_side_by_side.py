@@ -18,8 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.bootstrap import Container
-from app.domain.messages import MessageType, TrackedMessage
-from tests.identity_checks import partition
+from app.domain.messages import TrackedMessage
+from tests.identity_checks import partition, small_worlds
 from tests.messages import message
 
 pytestmark = pytest.mark.integration
@@ -33,31 +33,9 @@ PROPERTY_SETTINGS = settings(
 )
 
 
-@st.composite
-def crowded_worlds(draw: st.DrawFn) -> list[TrackedMessage]:
-    """Few people sharing anonymous ids, e-mails and devices: merges, refusals by the caps
-    (one user id per profile) and contention on the same components."""
-    count = draw(st.integers(min_value=8, max_value=32))
-    times = draw(st.lists(st.integers(0, 100_000), min_size=count, max_size=count, unique=True))
-    events = []
-    for i, at in enumerate(times):
-        user = draw(st.one_of(st.none(), st.sampled_from(["u-0", "u-1", "u-2", "u-3"])))
-        anon = draw(st.sampled_from([f"a-{n}" for n in range(6)]))
-        email = draw(st.one_of(st.none(), st.sampled_from(["e0@x.org", "e1@x.org", "e2@x.org"])))
-        device = draw(st.one_of(st.none(), st.sampled_from(["d-0", "d-1"])))
-        kind: MessageType = "identify" if user is not None and draw(st.booleans()) else "track"
-        events.append(
-            message(
-                kind,
-                user=user,
-                anon=anon,
-                email=email,
-                device=device,
-                at=float(at),
-                message_id=f"side-{i}",
-            )
-        )
-    return events
+def crowded_worlds() -> st.SearchStrategy[list[TrackedMessage]]:
+    """More events and people than the one-writer properties: contention on components."""
+    return small_worlds(events=(8, 32), users=4, anons=6, emails=3, prefix="side")
 
 
 async def _fresh(container: Container) -> None:
