@@ -28,8 +28,8 @@ log = logging.getLogger(__name__)
 #: stripe in 5.7 % of the sampled transactions, each wait as long as a batch.)
 LOCK_STRIPES = 1024
 #: Rounds of "lock what was found, read again" before a transaction gives up on a component
-#: that keeps growing under it (each round only adds locks, so this is never reached in
-#: practice; the driver retries the transaction).
+#: that keeps growing under it (each round only adds locks, so this is not reached in
+#: practice; ingestion writes the batch again, other callers get the error).
 LOCK_ROUNDS = 32
 
 

@@ -420,9 +420,15 @@ class ErasureService:
                     break
         now = self.clock()
 
-        async def work(tx: IdentityTx) -> None:
+        async def work(tx: IdentityTx) -> list[ProfileNotice]:
             await tx.lock(now)
-            await tx.lock_profiles_of(plan.shared_keys, plan.profiles)
+            # The subject's profiles, and those its identifiers or the shared ones belong to
+            # now (a merge since the plan may have moved one into another profile).
+            await tx.lock_profiles_of([*plan.erase_keys, *plan.shared_keys], plan.profiles)
+            holders = tx.locked - set(plan.profiles)
+            strays = await tx.run(
+                "erasure/stray_identifiers", profiles=plan.profiles, keys=plan.erase_keys
+            )
             await tx.run("journeys/erase_runs", profiles=plan.profiles)
             await tx.run(
                 "erasure/delete_cluster",
@@ -431,13 +437,14 @@ class ErasureService:
                 profiles=plan.profiles,
             )
             # Shared identifiers lost their profile with the subject's: resolve them again
-            # (a family device joins the other person it was seen with).
+            # (a family device joins the other person it was seen with), and any identifier
+            # attached to the subject's profiles since the plan.
             present = await tx.find_identifiers(plan.shared_keys)
-            seeds = [r["key"] for r in present]
+            seeds = sorted({r["key"] for r in present} | set(strays[0]["keys"]))
             outcome = await recluster(tx, seeds, self.rules, now, f"erasure {request_id}")
-            await self.golden.refresh(tx, outcome.changed_profiles, now)
-            changed.extend(
-                lineage_notices(outcome.merges, outcome.splits, outcome.changed_profiles)
+            # Profiles that held an erased identifier keep no value of it.
+            await self.golden.refresh(
+                tx, (outcome.changed_profiles | holders) - set(plan.profiles), now
             )
             await tx.run(
                 "erasure/mark_step",
@@ -445,9 +452,10 @@ class ErasureService:
                 step="graph",
                 counts={"c_shared_unlinked": len(seeds)},
             )
+            # Built here: a transaction run again must not announce the first run's profiles.
+            return lineage_notices(outcome.merges, outcome.splits, outcome.changed_profiles)
 
-        changed: list[ProfileNotice] = []
-        await self.graph.write(work)
+        changed = await self.graph.write(work)
         if self.notifier is not None:
             erased = [ProfileNotice(p, "erased") for p in plan.profiles]
             await self.notifier.publish(erased + changed)

@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 from neo4j.exceptions import ConstraintError
 
-from app.adapters.identity_graph import IdentityGraph, IdentityTx
+from app.adapters.identity_graph import ComponentMoving, IdentityGraph, IdentityTx
 from app.domain.consent import ConsentPolicy
 from app.domain.identity import BlockList, Evidence, IdentityRules, Node, Refusal
 from app.domain.messages import MessageIdentity, TrackedMessage, identify_message
@@ -128,7 +128,9 @@ def stored_key(candidates: Sequence[str], present: set[str]) -> str:
 
 
 class KeysMoved(Exception):
-    """A blind-index rotation re-keyed one of the batch's identifiers after it was sealed."""
+    """What the batch was prepared for changed under it: a blind-index rotation re-keyed one
+    of its identifiers after it was sealed, or an erasure suppressed one a writer beside it
+    had just created."""
 
 
 #: Attempts at a batch whose identifiers a concurrent rotation keeps re-keying, or whose
@@ -226,7 +228,7 @@ class IngestionService:
             try:
                 report = await self._ingest(messages, rotating=rotating, look_up=look_up, turn=turn)
                 return replace(report, retries=report.retries + attempt - 1)
-            except KeysMoved:
+            except (KeysMoved, ComponentMoving):
                 if attempt == ATTEMPTS:
                     raise
             except ConstraintError:
@@ -306,17 +308,16 @@ class IngestionService:
         check = lookups if rotating else sorted(k for c in sealed.decided for k in c.snapshot.keys)
         event_ids = [p.event_id for p in prepared] if look_up else []
 
-        # The profiles of the batch's stored identifiers are locked before anything is read
-        # that will be decided on (identifiers created meanwhile are locked once merged).
-        reached = sorted(present & owners)
-
         runs = 0
 
         async def work(tx: IdentityTx) -> tuple[IngestReport, set[str]]:
             nonlocal runs
             runs += 1
             await tx.lock(now)
-            await tx.lock_profiles_of(reached)
+            # The profiles of the batch's identifiers stored now (not as read before the
+            # transaction) are locked before anything is read that will be decided on: an
+            # erasure planning one of them waits, or has committed its suppressions.
+            await tx.lock_profiles_of(lookups)
             existing, suppressed, now_present = await tx.batch_state(event_ids, lookups, check)
             if rotating and self._moved(prepared, now_present):
                 raise KeysMoved
@@ -367,8 +368,14 @@ class IngestionService:
             await tx.create_profiles(sorted(newcomers), now, newcomers)
             await tx.attach_identifiers(rows.created)
             seeds, profiles = await tx.merge_identifiers(rows.merged)
-            # A writer beside this one may have created some of them since they were read.
-            await tx.lock_profiles(profiles)
+            if not profiles <= tx.locked:
+                # A writer beside this one created some of them since the locks were taken:
+                # their profiles are locked now, and should an erasure have suppressed one of
+                # them meanwhile, the batch starts again (and drops its messages).
+                await tx.lock_profiles(profiles)
+                _, now_suppressed, _ = await tx.batch_state([], lookups)
+                if now_suppressed - suppressed:
+                    raise KeysMoved
             await tx.create_evidence(rows.links, now)
             seeds |= await tx.merge_evidence(rows.evidence)
             await tx.create_events([event_rows[p.event_id] for p in fresh])

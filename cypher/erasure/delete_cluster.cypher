@@ -1,4 +1,4 @@
-// Under the workspace lock: delete the subject's identifiers (with their evidence, NEVER and
+// Under the subject's profile locks: delete the subject's identifiers (with their evidence, NEVER and
 // OF edges) and profiles (with lineage, action records and any membership edges); shared
 // identifiers lose their OF edge and are re-resolved by the caller. Counts go on the request.
 MATCH (r:ErasureRequest {id: $id, ws: $ws})
