@@ -6,7 +6,6 @@ pure functions in `app.domain.identity`.
 
 from __future__ import annotations
 
-import logging
 import random
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,8 +18,6 @@ from app.adapters.neo4j_db import Graph, count_query, parameters, row_of
 from app.domain.identity import Evidence, IdentityRules, Node
 
 T = TypeVar("T")
-
-log = logging.getLogger(__name__)
 
 #: Stripe locks per workspace. An identity-writing transaction takes one (chosen at random),
 #: the exclusive mode takes all: two writers share a stripe, and wait for each other on it,
@@ -432,8 +429,6 @@ class IdentityGraph:
         self.database = database
         self.ws = ws
         self._graph = Graph(driver, database)
-        #: Transactions this process ran again after a transient failure (deadlocks).
-        self.retries = 0
 
     async def write(self, work: Callable[[IdentityTx], Awaitable[T]]) -> T:
         return await self._transaction(work, write=True)
@@ -443,16 +438,10 @@ class IdentityGraph:
         return await self._transaction(work, write=False)
 
     async def _transaction(self, work: Callable[[IdentityTx], Awaitable[T]], write: bool) -> T:
-        attempts = 0
-
+        # The driver runs `run` again after a transient failure (a deadlock between two
+        # writers that locked profiles out of order, a lost leader), each time with a fresh
+        # IdentityTx; ingestion counts its own re-runs (IngestReport.retries).
         async def run(tx: AsyncManagedTransaction) -> T:
-            nonlocal attempts
-            attempts += 1
-            if attempts > 1:
-                # The driver retries transient failures (a deadlock between two writers that
-                # locked profiles out of order, a lost leader): counted, never surfaced.
-                self.retries += 1
-                log.debug("identity transaction retried (attempt %d)", attempts)
             return await work(IdentityTx(tx, self.ws))
 
         async with self.driver.session(

@@ -172,8 +172,6 @@ class IngestionService:
         self._settled: tuple[float, str | None] = (float("-inf"), None)
         #: Until when first deliveries look stored events up too (a replay was met).
         self._look_up_until = float("-inf")
-        #: Batches written again because an event or identifier was stored first.
-        self.conflicts = 0
 
     def _prepare(
         self, messages: Sequence[TrackedMessage], present: set[str] | None = None
@@ -236,7 +234,6 @@ class IngestionService:
                 # event): written again, looking up which events are stored.
                 if attempt == ATTEMPTS:
                     raise
-                self.conflicts += 1
                 if not look_up:
                     # Replays come in runs (an import or a tracker's backlog sent again): look
                     # events up for a while rather than fail batch after batch.
