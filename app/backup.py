@@ -504,7 +504,7 @@ async def _reapply(settings: Settings, ws: str, by: str, report: RestoreReport) 
     """One workspace: finish the erasures the backup caught half-way, put the ledger's
     suppressions and receipts back, erase again whoever the restored graph brought back."""
     from app.bootstrap import build_container
-    from app.services.erasure import LeaseHeld
+    from app.services.privacy.erasure import LeaseHeld
 
     container = await build_container(settings.model_copy(update={"workspace": ws}))
     try:

@@ -27,37 +27,37 @@ from app.localservices.stack import effective_urls
 from app.privacy import BlindIndex, KeyStore, LocalKeyStore, load_kek
 from app.privacy.ledger import PrivacyLedger
 from app.privacy.stream_seal import StreamSeal
-from app.services.acceptance import AcceptanceService
-from app.services.actions import ConsentGate
-from app.services.apikeys import ApiKeyService
-from app.services.audit import AuditLog
-from app.services.browse import ProfileBrowser
-from app.services.consent import ConsentService
-from app.services.curation import CurationService
-from app.services.deadletters import DeadLetterService
-from app.services.destinations import (
+from app.services.access.apikeys import ApiKeyService
+from app.services.changes.dispatcher import SegmentFeed
+from app.services.changes.notices import ProfileNotifier
+from app.services.engagement.actions import ConsentGate
+from app.services.engagement.destinations import (
     DestinationService,
     SegmentDestination,
     WebhookDestination,
 )
-from app.services.erasure import ErasureService
-from app.services.ingestion import IngestionService
-from app.services.journeys import JourneyService
-from app.services.keys import Sealer
-from app.services.notifications import ProfileNotifier
-from app.services.outbound import WebhookSender, parse_networks
-from app.services.plugins import load_plugins
-from app.services.profiles import ProfileService
-from app.services.rekeying import BlindIndexRotation
-from app.services.resolver import Resolver
-from app.services.retention import RetentionService
-from app.services.segments.engine import SegmentService
-from app.services.segments.feed import SegmentFeed
-from app.services.sending import MessageSender
-from app.services.sources import SourceService
-from app.services.subject_export import SubjectExporter
-from app.services.trait_schema import TraitSchemaStore
-from app.services.traits import GoldenRecords, TraitObserver
+from app.services.engagement.journeys import JourneyService
+from app.services.engagement.outbound import WebhookSender, parse_networks
+from app.services.engagement.segments.engine import SegmentService
+from app.services.identity.curation import CurationService
+from app.services.identity.ingestion import IngestionService
+from app.services.identity.keys import Sealer
+from app.services.identity.rekeying import BlindIndexRotation
+from app.services.integrations.plugins import load_plugins
+from app.services.privacy.audit import AuditLog
+from app.services.privacy.consent import ConsentService
+from app.services.privacy.erasure import ErasureService
+from app.services.privacy.retention import RetentionService
+from app.services.privacy.subject_export import SubjectExporter
+from app.services.profiles.browse import ProfileBrowser
+from app.services.profiles.schema import TraitSchemaStore
+from app.services.profiles.service import ProfileService
+from app.services.profiles.traits import GoldenRecords, TraitObserver
+from app.services.tracking.acceptance import AcceptanceService
+from app.services.tracking.deadletters import DeadLetterService
+from app.services.tracking.resolver import Resolver
+from app.services.tracking.sending import MessageSender
+from app.services.tracking.sources import SourceService
 from app.settings import Settings
 
 

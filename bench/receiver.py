@@ -2,10 +2,11 @@
 (journey webhooks, destination batches) and counts it.
 
 It answers 200 at once, checks each request's signature as a receiver would
-(`app.services.outbound.verify`), and counts requests per path, destination items per item type,
-journey calls per journey and step, repeated idempotency keys (a retry of something already
-received) and bad signatures. It runs in threads of its own, so the benchmark's event loop being
-busy posting traffic does not slow the platform's deliveries down.
+(`app.services.engagement.outbound.verify`), and counts requests per path, destination items
+per item type, journey calls per journey and step, repeated idempotency keys (a retry of
+something already received) and bad signatures. It runs in threads of its own, so the
+benchmark's event loop being busy posting traffic does not slow the platform's deliveries
+down.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 
 import orjson
 
-from app.services.outbound import verify
+from app.services.engagement.outbound import verify
 
 
 class WebhookReceiver:

@@ -67,7 +67,7 @@ from rich.console import Console
 from app.adapters.stream import EventStream
 from app.bootstrap import Container, arq_queue, build_container
 from app.privacy import BlindIndex
-from app.services.segments.feed import GROUP as FEED_GROUP
+from app.services.changes.dispatcher import GROUP as FEED_GROUP
 from app.settings import load_settings
 from bench.accuracy import evaluate
 from bench.convert import Identities

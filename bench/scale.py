@@ -15,7 +15,7 @@ from typing import Any
 from neo4j import AsyncDriver
 
 from app.adapters.cypher import query
-from app.services.profiles import ProfileService
+from app.services.profiles.service import ProfileService
 
 #: Seconds between two samples of SHOW TRANSACTIONS.
 SAMPLE_EVERY = 0.2

@@ -7,9 +7,9 @@ import time
 from typing import Any
 
 from app.bootstrap import Container
-from app.services.erasure import LeaseHeld
-from app.services.keys import rotate_kek as rotate_kek_steps
-from app.services.rekeying import RekeyProgress
+from app.services.identity.keys import rotate_kek as rotate_kek_steps
+from app.services.identity.rekeying import RekeyProgress
+from app.services.privacy.erasure import LeaseHeld
 
 
 def _container(ctx: dict[str, Any]) -> Container:

@@ -26,8 +26,8 @@ from arq.typing import WorkerCoroutine
 
 from app.bootstrap import arq_queue, build_container, redis_settings
 from app.logs import configure_logging
-from app.services.supervision import BACKING_SERVICE_DOWN, keep_running, once_up
 from app.settings import Settings
+from app.supervision import BACKING_SERVICE_DOWN, keep_running, once_up
 from workers.jobs import (
     destroy_spent_stream_keys,
     erase_subject,

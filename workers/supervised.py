@@ -25,7 +25,7 @@ from typing import Any
 from arq.constants import in_progress_key_prefix
 from arq.worker import Worker
 
-from app.services.supervision import VALKEY_DOWN, Backoff
+from app.supervision import VALKEY_DOWN, Backoff
 
 log = logging.getLogger(__name__)
 

@@ -62,7 +62,7 @@ def create_driver(uri: str, auth: tuple[str, str] | None) -> AsyncDriver:
 
     A transaction is retried by the driver for at most 10 s (its delays double from 1 s):
     past that, a Neo4j restart is the callers' to wait out with their own bounded back-off
-    (app/services/supervision.py), so they resume within seconds of Neo4j answering again
+    (app/supervision.py), so they resume within seconds of Neo4j answering again
     instead of after one of the driver's late, long sleeps."""
     return AsyncGraphDatabase.driver(
         uri,

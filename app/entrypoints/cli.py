@@ -16,7 +16,7 @@ from app.entrypoints.cli_data import destinations_cli, export_cli, import_file
 from app.entrypoints.cli_privacy import apikey_cli, erasures_cli, retention_cli, subject_cli
 from app.errors import CdpError
 from app.localservices.stack import LocalStack, effective_urls
-from app.services.curation import ComponentChange
+from app.services.identity.curation import ComponentChange
 
 if TYPE_CHECKING:
     from app.bootstrap import Container
@@ -200,7 +200,7 @@ def rotate_kek(
     """Re-wrap every data key under CDP_KEK (set CDP_KEK_PREVIOUS to the old one meanwhile)."""
     from rich.progress import Progress
 
-    from app.services.keys import rotate_kek as rotate_kek_steps
+    from app.services.identity.keys import rotate_kek as rotate_kek_steps
 
     async def work(container: Container) -> None:
         with Progress(console=console) as progress:
@@ -227,7 +227,7 @@ def rotate_blind_index(
     it); safe beside live traffic, and resumable."""
     from rich.progress import Progress
 
-    from app.services.rekeying import RekeyProgress
+    from app.services.identity.rekeying import RekeyProgress
 
     async def work(container: Container) -> None:
         rotation = container.rekeying
@@ -277,7 +277,7 @@ def resolver(
     """Run a stream-fed resolver in the foreground (the worker also runs one by default)."""
     from app.batch_tuning import tune_for_batches
     from app.logs import configure_logging
-    from app.services.supervision import keep_running, once_up
+    from app.supervision import keep_running, once_up
     from workers.settings import STARTUP_WAIT
 
     settings = _settings()

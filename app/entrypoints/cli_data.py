@@ -43,7 +43,7 @@ def import_file(
 ) -> None:
     """Import a file through the tracking pipeline; resumes where an interrupted run stopped
     and adds nothing twice when run again."""
-    from app.services.importing import ColumnMap, Importer, csv_rows, ndjson_rows
+    from app.services.integrations.importing import ColumnMap, Importer, csv_rows, ndjson_rows
 
     if format not in ("ndjson", "csv"):
         raise typer.BadParameter("ndjson or csv", param_hint="--format")
@@ -103,7 +103,7 @@ def import_file(
 
 
 def _export(segment: str | None, format: str, out: Path | None, api_key: str | None) -> None:
-    from app.services.exporting import ProfileExporter, write_csv, write_ndjson
+    from app.services.integrations.exporting import ProfileExporter, write_csv, write_ndjson
 
     if format not in ("ndjson", "csv"):
         raise typer.BadParameter("ndjson or csv", param_hint="--format")

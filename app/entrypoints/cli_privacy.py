@@ -18,7 +18,7 @@ from app.entrypoints.cli_common import _with_container, console
 
 if TYPE_CHECKING:
     from app.bootstrap import Container
-    from app.services.erasure import ErasureStatus
+    from app.services.privacy.erasure import ErasureStatus
 
 erasures_cli = typer.Typer(no_args_is_help=True, help="Erasure of data subjects (no PII shown).")
 subject_cli = typer.Typer(no_args_is_help=True, help="Subject access: export what is held.")

@@ -15,9 +15,9 @@ import pytest_asyncio
 from pydantic import SecretStr
 
 from app.bootstrap import Container, build_container
-from app.services.ingestion import KeysMoved
-from app.services.keys import IdentifierKey
-from app.services.rekeying import RekeyProgress
+from app.services.identity.ingestion import KeysMoved
+from app.services.identity.keys import IdentifierKey
+from app.services.identity.rekeying import RekeyProgress
 from app.settings import Settings
 from tests.identity_checks import partition, profile_id
 from tests.messages import message

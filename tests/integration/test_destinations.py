@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from app.bootstrap import Container
-from app.services.destinations import DestinationStopped
-from app.services.outbound import WebhookSender, parse_networks, verify
-from app.services.segments.engine import ProfileChanges
+from app.services.engagement.destinations import DestinationStopped
+from app.services.engagement.outbound import WebhookSender, parse_networks, verify
+from app.services.engagement.segments.engine import ProfileChanges
 from app.settings import Settings
 from tests.messages import message
 from tests.webhooks import Receiver

@@ -11,7 +11,7 @@ import pytest
 
 from app.bootstrap import Container
 from app.domain.access import ROLE_CAPABILITIES, Capability, Role
-from app.services.apikeys import ApiKeyService
+from app.services.access.apikeys import ApiKeyService
 from tests.messages import message
 
 pytestmark = pytest.mark.integration

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from app.services.outbound import OutboundRefused, WebhookSender, parse_networks, verify
+from app.services.engagement.outbound import OutboundRefused, WebhookSender, parse_networks, verify
 from tests.webhooks import Receiver
 
 pytestmark = pytest.mark.integration

@@ -9,8 +9,8 @@ import sys
 import pytest
 
 from app.bootstrap import Container
-from app.services.acceptance import AcceptanceService, Backpressure
-from app.services.sources import Source
+from app.services.tracking.acceptance import AcceptanceService, Backpressure
+from app.services.tracking.sources import Source
 from app.settings import Settings
 from tests.messages import message
 from tests.pipeline import drain, stored_events
@@ -138,7 +138,7 @@ async def test_a_poison_message_is_dead_lettered_and_the_rest_kept(container: Co
     source = await _source(container)
     await container.stream.ensure_group()
     good = message(anon="a-good", source=source.id)
-    from app.services.acceptance import encode_message
+    from app.services.tracking.acceptance import encode_message
 
     await container.redis.xadd(
         container.stream.stream,

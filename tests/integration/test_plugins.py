@@ -15,9 +15,9 @@ import pytest
 from app.bootstrap import Container
 from app.domain.access import Capability, Principal, Role
 from app.errors import InvalidInput
-from app.services.destinations import WebhookDestination
-from app.services.plugins import load_plugins
-from app.services.segments.engine import ProfileChanges
+from app.services.engagement.destinations import WebhookDestination
+from app.services.engagement.segments.engine import ProfileChanges
+from app.services.integrations.plugins import load_plugins
 from tests.messages import message
 
 pytestmark = pytest.mark.integration

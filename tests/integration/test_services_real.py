@@ -7,7 +7,7 @@ import pytest
 
 from app.adapters.cypher import all_query_names, query
 from app.bootstrap import Container
-from app.services.segments.compiler import fragment
+from app.services.engagement.segments.compiler import fragment
 from tests.services import Endpoints
 
 pytestmark = pytest.mark.integration

@@ -88,7 +88,7 @@ async def test_an_append_that_fails_marks_nothing_so_the_retry_is_stored(
 async def test_entries_in_the_earlier_one_field_per_message_layout_are_still_resolved(
     container: Container,
 ) -> None:
-    from app.services.acceptance import encode_message
+    from app.services.tracking.acceptance import encode_message
 
     source = (await container.sources.create("web")).source
     await container.stream.ensure_group()

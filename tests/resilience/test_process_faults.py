@@ -23,7 +23,7 @@ import pytest
 
 from app.bootstrap import Container
 from app.entrypoints.supervisor import ChildSpec, Supervisor
-from app.services.sources import Source
+from app.services.tracking.sources import Source
 from app.settings import Settings
 from tests.messages import message
 from tests.pipeline import stored_events

@@ -31,7 +31,7 @@ from pydantic import SecretStr
 
 from app.bootstrap import Container, build_container
 from app.domain.access import Principal, Role
-from app.services.acceptance import encode_message
+from app.services.tracking.acceptance import encode_message
 from app.settings import Settings
 from tests.messages import message
 from tests.processes import served

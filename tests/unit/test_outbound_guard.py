@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from app.services.outbound import (
+from app.services.engagement.outbound import (
     OutboundRefused,
     WebhookSender,
     address_allowed,

@@ -15,8 +15,8 @@ from arq.worker import func
 from neo4j.exceptions import ServiceUnavailable
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from app.services.supervision import Backoff, keep_running, once_up
 from app.settings import Settings
+from app.supervision import Backoff, keep_running, once_up
 from workers.jobs import journey_step
 from workers.settings import JOB_TRIES, retry_when_down, worker_options
 from workers.supervised import SupervisedWorker
@@ -43,7 +43,7 @@ async def test_a_loop_waits_while_a_service_is_down_and_is_started_again(
             raise ValueError("jane@example.com is not a number")
         stop.set()
 
-    with caplog.at_level(logging.WARNING, logger="app.services.supervision"):
+    with caplog.at_level(logging.WARNING, logger="app.supervision"):
         await asyncio.wait_for(keep_running("feed", loop, stop, Backoff(0.01, 0.02)), 5)
     assert len(calls) == 3
     lines = [r.getMessage() for r in caplog.records]

@@ -11,7 +11,7 @@ from strawberry.types import Info
 from app.entrypoints.gql.context import CanRead, Context
 from app.entrypoints.gql.events import PageInfo
 from app.entrypoints.gql.types import Profile
-from app.services.browse import GraphEdgeView, GraphNodeView, ProfileFilter
+from app.services.profiles.browse import GraphEdgeView, GraphNodeView, ProfileFilter
 
 
 @strawberry.input(description="A plain (queryable) trait equal to a value.")

@@ -11,7 +11,7 @@ from strawberry.types import Info
 
 from app.entrypoints.gql.context import CanRead, Context, IsAdmin
 from app.errors import InvalidInput, NotFound
-from app.services.destinations import Destination as DestinationView
+from app.services.engagement.destinations import Destination as DestinationView
 
 
 @strawberry.type(description="Where profile changes, segment changes and events are sent.")

@@ -9,7 +9,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from app.entrypoints.gql.context import Context
-from app.services.browse import EventFilter, EventView
+from app.services.profiles.browse import EventFilter, EventView
 
 
 @strawberry.type(description="Relay page information.")

@@ -26,7 +26,7 @@ from app.entrypoints.gql.types import (
     UnlinkResult,
 )
 from app.errors import InvalidInput, NotFound
-from app.services.resolution import ReclusterOutcome
+from app.services.identity.resolution import ReclusterOutcome
 
 
 def _container(info: Info[Context, Any]) -> Container:

@@ -11,7 +11,7 @@ from strawberry.types import Info
 
 from app.entrypoints.gql.context import CanManageSegments, CanRead, Context
 from app.errors import InvalidInput, NotFound
-from app.services.journeys import JourneyView, RunView
+from app.services.engagement.journeys import JourneyView, RunView
 
 
 @strawberry.type(description="A journey: its current definition and version.")

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from strawberry.dataloader import DataLoader
 
-from app.services.profiles import IdentifierView
+from app.services.profiles.service import IdentifierView
 
 if TYPE_CHECKING:
     from app.bootstrap import Container

@@ -17,9 +17,9 @@ from app.entrypoints.gql.types import (
     ProfileNotFound,
 )
 from app.errors import InvalidInput, NotFound
-from app.services.audit import AuditEntry as AuditEntryView
-from app.services.erasure import ErasurePreview as PreviewView
-from app.services.erasure import ErasureStatus as StatusView
+from app.services.privacy.audit import AuditEntry as AuditEntryView
+from app.services.privacy.erasure import ErasurePreview as PreviewView
+from app.services.privacy.erasure import ErasureStatus as StatusView
 
 
 @strawberry.type(description="A consent decision was recorded.")

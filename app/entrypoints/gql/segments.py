@@ -10,8 +10,8 @@ from strawberry.types import Info
 
 from app.entrypoints.gql.context import CanManageSegments, CanRead, Context
 from app.errors import InvalidInput, NotFound
-from app.services.segments.engine import SegmentView
-from app.services.segments.evaluation import Evaluation
+from app.services.engagement.segments.engine import SegmentView
+from app.services.engagement.segments.evaluation import Evaluation
 
 
 @strawberry.type(

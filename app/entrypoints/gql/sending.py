@@ -14,8 +14,8 @@ from strawberry.types import Info
 from app.entrypoints.gql.context import CanCurate, Context
 from app.entrypoints.gql.ingestion import SourceNotFound
 from app.entrypoints.tracking.parse import Receipt, TrackingError, parse_single
-from app.services.acceptance import Backpressure
-from app.services.sources import DEFAULT_SOURCE_ID
+from app.services.tracking.acceptance import Backpressure
+from app.services.tracking.sources import DEFAULT_SOURCE_ID
 
 #: Longest a caller may ask to wait for the resolver (s).
 MAX_WAIT = 8.0

@@ -11,7 +11,7 @@ from strawberry.types import Info
 from app.domain.access import SET_TRAIT
 from app.entrypoints.gql.context import CanRead, CanSetTraits, Context, IsAdmin
 from app.errors import InvalidInput, NotFound
-from app.services.profiles import CandidateView, TraitProvenance
+from app.services.profiles.service import CandidateView, TraitProvenance
 
 
 @strawberry.type(description="One value of a trait and the evidence behind it.")

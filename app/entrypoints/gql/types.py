@@ -18,9 +18,9 @@ from app.entrypoints.gql.context import Context
 from app.entrypoints.gql.events import EventConnection, event_connection
 from app.entrypoints.gql.journeys import JourneyRun
 from app.entrypoints.gql.traits import TraitDecision, trait_decision
-from app.services.browse import EventFilter
-from app.services.curation import EvidenceStep, Explanation
-from app.services.profiles import IdentifierView, ProfileView
+from app.services.identity.curation import EvidenceStep, Explanation
+from app.services.profiles.browse import EventFilter
+from app.services.profiles.service import IdentifierView, ProfileView
 
 
 @strawberry.input(description="One identifier, as a tracker sends it (normalised server-side).")

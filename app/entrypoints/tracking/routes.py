@@ -39,8 +39,8 @@ from app.entrypoints.tracking.parse import (
     read_body,
 )
 from app.errors import Unavailable
-from app.services.acceptance import Backpressure
-from app.services.sources import Source
+from app.services.tracking.acceptance import Backpressure
+from app.services.tracking.sources import Source
 
 log = logging.getLogger(__name__)
 

@@ -234,7 +234,7 @@ async def test_manual_merge_refuses_two_user_ids_and_merges_otherwise(
 async def test_reresolve_shows_then_applies_a_rule_change(container: Container) -> None:
     import dataclasses
 
-    from app.services.curation import CurationService
+    from app.services.identity.curation import CurationService
 
     await container.ingestion.ingest([message("identify", user="u-1", device="tv-1", at=1.0)])
     await container.ingestion.ingest([message("identify", user="u-2", device="tv-1", at=2.0)])
@@ -255,7 +255,7 @@ async def test_reresolve_shows_then_applies_a_rule_change(container: Container) 
 async def test_late_binding_links_wait_for_enough_evidence(container: Container) -> None:
     import dataclasses
 
-    from app.services.ingestion import IngestionService
+    from app.services.identity.ingestion import IngestionService
 
     rules = dataclasses.replace(container.rules, late_binding_types=frozenset({"phone"}))
     base = container.ingestion

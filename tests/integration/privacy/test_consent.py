@@ -10,8 +10,8 @@ import pytest
 from app.bootstrap import Container
 from app.domain.consent import CONSENT_EVENT
 from app.errors import InvalidInput
-from app.services.actions import ConsentGate
-from app.services.consent import ConsentService
+from app.services.engagement.actions import ConsentGate
+from app.services.privacy.consent import ConsentService
 from tests.messages import message
 
 pytestmark = pytest.mark.integration

@@ -22,8 +22,8 @@ from pydantic import SecretStr
 
 from app.bootstrap import Container, build_container
 from app.domain.messages import TrackedMessage
-from app.services.acceptance import encode_message
-from app.services.erasure import ErasureStatus
+from app.services.privacy.erasure import ErasureStatus
+from app.services.tracking.acceptance import encode_message
 from app.settings import Settings
 from tests.messages import message
 from tests.services import REPO

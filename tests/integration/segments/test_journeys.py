@@ -14,9 +14,9 @@ import pytest
 from app.bootstrap import Container
 from app.domain.access import Principal, Role
 from app.errors import InvalidInput
-from app.services.journeys import JourneyService
-from app.services.outbound import WebhookSender, parse_networks, verify
-from app.services.segments.engine import ProfileChanges
+from app.services.engagement.journeys import JourneyService
+from app.services.engagement.outbound import WebhookSender, parse_networks, verify
+from app.services.engagement.segments.engine import ProfileChanges
 from tests.messages import message
 from tests.webhooks import Receiver
 

@@ -9,7 +9,7 @@ from neo4j.exceptions import ServiceUnavailable
 
 from app.bootstrap import Container
 from app.domain.segments import SegmentDefinition
-from app.services.segments.evaluation import DecidePage, PageOutcome
+from app.services.engagement.segments.evaluation import DecidePage, PageOutcome
 from app.settings import Settings
 from tests.burst_worker import run_burst
 from tests.messages import message

@@ -10,7 +10,7 @@ import pytest
 
 from app.bootstrap import Container
 from app.errors import InvalidInput
-from app.services.segments.engine import SegmentService
+from app.services.engagement.segments.engine import SegmentService
 from tests.messages import message
 
 pytestmark = pytest.mark.integration
@@ -230,7 +230,7 @@ async def test_a_tag_a_journey_puts_on_a_profile_brings_it_into_a_tag_segment(
 ) -> None:
     """Journeys' add_tag writes the profile's tags; a `tag` condition reads them (a trait
     condition reads tracked traits, which tags are not)."""
-    from app.services.notifications import ProfileNotice
+    from app.services.changes.notices import ProfileNotice
 
     feed = container.segment_feed("test")
     await feed.ensure_group()

@@ -33,7 +33,7 @@ from app.domain.segments import (
     parse_definition,
 )
 from app.domain.traits import normalise_name
-from app.services.segments.compiler import Compiler
+from app.services.engagement.segments.compiler import Compiler
 from bench.convert import Identities, to_tracked
 from bench.generator import TrafficConfig, TrafficGenerator
 from bench.workspace import (

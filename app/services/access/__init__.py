@@ -1,0 +1,1 @@
+"""Access to the API: keys, scoped to a workspace, with a role."""

@@ -1,0 +1,119 @@
+"""API keys for GraphQL: stored as SHA-256 digests, scoped to a workspace, with a role and an
+optional expiry. The development admin key comes from CDP_ADMIN_API_KEY and needs no node."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from app.adapters.neo4j_db import Graph
+from app.domain.access import Principal, Role
+from app.errors import InvalidInput, NotFound
+from app.services.tracking.sources import key_digest
+
+#: How long (s) an authentication answer is remembered in-process (a revocation's delay).
+CACHE_SECONDS = 30.0
+DAY = 86_400.0
+
+
+@dataclass(frozen=True)
+class ApiKeyView:
+    id: str
+    name: str
+    role: Role
+    created_at: float
+    expires_at: float | None
+    revoked: bool
+
+
+@dataclass(frozen=True)
+class NewApiKey:
+    key: ApiKeyView
+    secret: str  # shown once
+
+
+def parse_role(raw: str) -> Role:
+    try:
+        return Role(raw.strip().lower())
+    except ValueError:
+        names = ", ".join(r.value for r in Role)
+        raise InvalidInput(f"role must be one of {names}") from None
+
+
+class ApiKeyService:
+    def __init__(
+        self, graph: Graph, ws: str, admin_key: str, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.graph = graph
+        self.ws = ws
+        self.admin_key = admin_key
+        self.clock = clock
+        self._cache: dict[str, tuple[float, Principal | None, float | None]] = {}
+
+    async def create(self, name: str, role: str, expires_days: float | None) -> NewApiKey:
+        parsed = parse_role(role)
+        if not name.strip() or len(name) > 100:
+            raise InvalidInput("name must be 1 to 100 characters")
+        if expires_days is not None and not 0 < expires_days <= 3650:
+            raise InvalidInput("expires must be between 0 and 3650 days")
+        now = self.clock()
+        key_id = str(uuid.uuid4())
+        secret = f"cdp_{secrets.token_urlsafe(32)}"
+        expires_at = now + expires_days * DAY if expires_days is not None else None
+        await self.graph.write(
+            "apikeys/create",
+            id=key_id,
+            ws=self.ws,
+            name=name.strip(),
+            role=parsed.value,
+            key_hash=key_digest(secret),
+            at=now,
+            expires_at=expires_at,
+        )
+        view = ApiKeyView(key_id, name.strip(), parsed, now, expires_at, False)
+        return NewApiKey(view, secret)
+
+    async def list(self) -> list[ApiKeyView]:
+        rows = await self.graph.read("apikeys/list", ws=self.ws)
+        return [
+            ApiKeyView(
+                r["id"], r["name"], Role(r["role"]), r["created_at"], r["expires_at"], r["revoked"]
+            )
+            for r in rows
+        ]
+
+    async def revoke(self, key_id: str) -> None:
+        rows = await self.graph.write("apikeys/revoke", id=key_id, ws=self.ws, at=self.clock())
+        if not rows:
+            raise NotFound("no API key with that id in this workspace")
+        self._cache.clear()
+
+    async def authenticate(self, token: str | None) -> Principal | None:
+        """The caller behind a bearer token, or None (unknown, revoked or expired)."""
+        if not token or len(token) > 200:
+            return None
+        if hmac.compare_digest(token.encode(), self.admin_key.encode()):
+            return Principal("admin-api-key", "admin-api-key", Role.ADMIN)
+        digest = key_digest(token)
+        now = self.clock()
+        cached = self._cache.get(digest)
+        if cached is None or now - cached[0] >= CACHE_SECONDS:
+            rows = await self.graph.read("apikeys/by_hash", key_hash=digest, ws=self.ws)
+            row = rows[0] if rows else None
+            principal = (
+                Principal(row["id"], row["name"], Role(row["role"]))
+                if row is not None and not row["revoked"]
+                else None
+            )
+            cached = (now, principal, row["expires_at"] if row is not None else None)
+            if len(self._cache) > 10_000:
+                self._cache.clear()
+            self._cache[digest] = cached
+        _, principal, expires_at = cached
+        if principal is None or (expires_at is not None and expires_at <= now):
+            return None
+        return principal

@@ -1,0 +1,1 @@
+"""The change feed: notices of what changed on a profile, and the dispatcher that fans them out."""

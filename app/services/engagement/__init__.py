@@ -1,0 +1,1 @@
+"""Acting on profiles: real-time segments, journeys, destinations and the outbound sender."""

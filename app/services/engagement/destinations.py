@@ -1,0 +1,473 @@
+"""Outbound destinations: profile changes (merges and splits included, so downstream systems
+can re-key), segment changes and events, delivered in batches through a plugin.
+
+Items wait in a Valkey stream per destination (its outbox), filled by the change-feed
+consumer for active destinations only: while a destination is stopped nothing is queued for
+it, and nothing is backfilled when it starts again (erasure notices are the exception: they are
+queued for a stopped destination that forwards erasures, and go once it is started). A
+delivery loop in the worker takes a batch, keeps the items whose profile may be used for the
+destination's purpose (the others are counted as skipped), and hands them to the
+destination's kind: `webhook` (signed JSON batches) and `segment` (Segment's batch format, to
+any tool that speaks it) are built in; more come from plugins. A batch that fails is retried
+with back-off; after `max_attempts` it moves to the destination's dead letters, which can be
+replayed. A batch whose target the outbound guard refuses is not retried: it moves to the dead
+letters at once, with the refusal as its reason. Erasures are forwarded (as ids) to
+destinations that ask for them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from redis.asyncio import Redis
+from redis.typing import EncodableT, FieldT
+
+from app.adapters.identity_graph import IdentityGraph
+from app.errors import CdpError, InvalidInput, NotFound
+from app.services.engagement.outbound import OutboundRefused, WebhookSender
+from app.services.engagement.segments.engine import MembershipChange, ProfileChanges
+from app.services.identity.keys import Sealer
+from app.services.integrations.plugins import DeliveryContext, PluginRegistry
+from app.services.privacy.consent import ConsentService
+from app.supervision import UNREACHABLE, Backoff, pause
+
+log = logging.getLogger(__name__)
+
+TOPICS = ("profiles", "segments", "events")
+
+
+@dataclass(frozen=True)
+class Destination:
+    name: str
+    kind: str
+    purpose: str | None
+    topics: tuple[str, ...]
+    batch_size: int
+    forward_erasures: bool
+    active: bool
+    config: Mapping[str, Any]
+
+
+class DeliveryFailed(Exception):
+    """The receiver did not take the batch."""
+
+
+class DestinationStopped(CdpError):
+    """The destination is not active: nothing is queued for it."""
+
+
+class WebhookDestination:
+    """Signed JSON batches: {"destination": name, "items": [...]}."""
+
+    kind = "webhook"
+
+    def validate(self, config: Mapping[str, Any]) -> None:
+        url = config.get("url")
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            raise ValueError("config.url: an http(s) URL")
+
+    async def deliver(
+        self, batch: Sequence[Mapping[str, Any]], config: Mapping[str, Any], ctx: DeliveryContext
+    ) -> None:
+        payload = {"destination": config.get("_name"), "items": list(batch)}
+        delivery = await ctx.sender.post(str(config["url"]), payload, ctx.idempotency_key)
+        if not delivery.ok:
+            raise DeliveryFailed(delivery.error or "not delivered")
+
+
+class SegmentDestination:
+    """Segment's HTTP batch format (`POST <url>/v1/batch`, the write key as Basic user), so the
+    data flows on to any tool that accepts Segment's format. The profile id is the `userId`; a
+    merge is an `alias` from the merged id to the survivor; a segment change is a track."""
+
+    kind = "segment"
+
+    def validate(self, config: Mapping[str, Any]) -> None:
+        if not isinstance(config.get("url"), str) or not str(config["url"]).startswith("http"):
+            raise ValueError("config.url: the receiver's base URL, e.g. https://api.segment.io")
+        if not isinstance(config.get("write_key"), str) or not config["write_key"]:
+            raise ValueError("config.write_key: the receiver's write key")
+
+    @staticmethod
+    def message(item: Mapping[str, Any], at: str) -> dict[str, Any] | None:
+        base = {"messageId": item["id"], "timestamp": at, "userId": item.get("profile_id")}
+        if item["type"] == "event":
+            return {**base, "type": "track", "event": item["event"]}
+        if item["type"] == "segment":
+            name = "Segment Entered" if item["change"] == "entered" else "Segment Left"
+            return {
+                **base,
+                "type": "track",
+                "event": name,
+                "properties": {"segment": item["segment"]},
+            }
+        if item["type"] == "profile" and item["change"] == "merged_into" and item["related"]:
+            return {
+                **base,
+                "type": "alias",
+                "previousId": item["profile_id"],
+                "userId": item["related"][0],
+            }
+        if item["type"] == "profile" and item.get("traits") is not None:
+            return {**base, "type": "identify", "traits": item["traits"]}
+        return None  # Segment's format has no erasure call; its own deletion API handles that
+
+    async def deliver(
+        self, batch: Sequence[Mapping[str, Any]], config: Mapping[str, Any], ctx: DeliveryContext
+    ) -> None:
+        at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ctx.now()))
+        messages = [m for m in (self.message(i, at) for i in batch) if m is not None]
+        if not messages:
+            return
+        auth = base64.b64encode(f"{config['write_key']}:".encode()).decode()
+        url = str(config["url"]).rstrip("/") + "/v1/batch"
+        delivery = await ctx.sender.post(
+            url, {"batch": messages}, ctx.idempotency_key, {"authorization": f"Basic {auth}"}
+        )
+        if not delivery.ok:
+            raise DeliveryFailed(delivery.error or "not delivered")
+
+
+class DestinationService:
+    def __init__(
+        self,
+        graph: IdentityGraph,
+        redis: Redis,
+        sealer: Sealer,
+        consent: ConsentService,
+        sender: WebhookSender,
+        plugins: PluginRegistry,
+        plain_traits: Callable[[list[str]], Awaitable[dict[str, dict[str, Any]]]],
+        max_attempts: int = 5,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.graph = graph
+        self.redis = redis
+        self.sealer = sealer
+        self.consent = consent
+        self.sender = sender
+        self.plugins = plugins
+        self.plain_traits = plain_traits
+        self.max_attempts = max_attempts
+        self.clock = clock
+        self._retry_at: dict[str, float] = {}
+
+    def _key(self, name: str, part: str) -> str:
+        return f"cdp:{self.graph.ws}:dest:{name}:{part}"
+
+    @property
+    def _owner(self) -> str:
+        return f"{self.graph.ws}:destinations"
+
+    # -- definitions -------------------------------------------------------------------------
+
+    async def save(self, raw: Any, by: str) -> Destination:
+        if not isinstance(raw, Mapping):
+            raise InvalidInput("destination: expected an object")
+        name, kind = raw.get("name"), raw.get("kind")
+        if not isinstance(name, str) or not name.replace("_", "").isalnum() or len(name) > 64:
+            raise InvalidInput("name: letters, digits and _")
+        plugin = self.plugins.destinations.get(str(kind))
+        if plugin is None:
+            raise InvalidInput(f"kind: one of {', '.join(sorted(self.plugins.destinations))}")
+        topics = raw.get("topics", list(TOPICS))
+        if not isinstance(topics, list) or not set(topics) <= set(TOPICS) or not topics:
+            raise InvalidInput(f"topics: some of {', '.join(TOPICS)}")
+        purpose = raw.get("purpose")
+        if purpose is not None and not isinstance(purpose, str):
+            raise InvalidInput("purpose: a consent purpose")
+        batch_size = raw.get("batch_size", 100)
+        if not isinstance(batch_size, int) or not 1 <= batch_size <= 1000:
+            raise InvalidInput("batch_size: between 1 and 1000")
+        config = raw.get("config") or {}
+        try:
+            plugin.validate(config)
+            if isinstance(config.get("url"), str):
+                self.sender.check_target(config["url"], resolve=False)
+        except (ValueError, OutboundRefused) as exc:
+            raise InvalidInput(str(exc)) from None
+        key = (await self.sealer.data_keys([self._owner], create=True))[self._owner]
+        sealed = self.sealer.seal(key, dict(config), owner=self._owner, field=f"dest:{name}")
+        await self.graph.run_write(
+            "destinations/save",
+            name=name,
+            kind=kind,
+            purpose=self.consent.policy.resolve(purpose) if purpose else None,
+            topics=list(topics),
+            batch_size=batch_size,
+            forward_erasures=bool(raw.get("forward_erasures", False)),
+            config_enc=sealed,
+            at=self.clock(),
+        )
+        return await self.get(name)
+
+    async def set_active(self, name: str, active: bool) -> Destination:
+        rows = await self.graph.run_write(
+            "destinations/set_active", name=name, active=active, at=self.clock()
+        )
+        if not rows:
+            raise NotFound("no destination with that name")
+        return await self.get(name)
+
+    async def all(self) -> list[Destination]:
+        rows = await self.graph.read("destinations/list")
+        if not rows:
+            return []
+        key = (await self.sealer.data_keys([self._owner], create=True))[self._owner]
+        out = []
+        for r in rows:
+            config = self.sealer.open(
+                key, r["config_enc"], owner=self._owner, field=f"dest:{r['name']}"
+            )
+            out.append(
+                Destination(
+                    name=r["name"],
+                    kind=r["kind"],
+                    purpose=r["purpose"],
+                    topics=tuple(r["topics"]),
+                    batch_size=int(r["batch_size"]),
+                    forward_erasures=bool(r["forward_erasures"]),
+                    active=bool(r["active"]),
+                    config={**config, "_name": r["name"]},
+                )
+            )
+        return out
+
+    async def get(self, name: str) -> Destination:
+        found = next((d for d in await self.all() if d.name == name), None)
+        if found is None:
+            raise NotFound("no destination with that name")
+        return found
+
+    # -- filling outboxes --------------------------------------------------------------------
+
+    async def _append(self, destination: Destination, items: Iterable[dict[str, Any]]) -> int:
+        pipe = self.redis.pipeline(transaction=False)
+        count = 0
+        for item in items:
+            pipe.xadd(self._key(destination.name, "outbox"), {"i": orjson.dumps(item)})
+            count += 1
+        if count:
+            await pipe.execute()
+        return count
+
+    async def enqueue(
+        self, changes: ProfileChanges, memberships: Sequence[MembershipChange]
+    ) -> int:
+        """Items for every active destination that listens to their topic (ids, event names,
+        plain traits only). A stopped destination gets nothing, then or later."""
+        destinations = [d for d in await self.all() if d.active]
+        if not destinations:
+            return 0
+        changed = sorted(p for p, kinds in changes.kinds.items() if "traits" in kinds)
+        traits = await self.plain_traits(changed) if changed else {}
+        now = self.clock()
+        items: dict[str, list[dict[str, Any]]] = {t: [] for t in TOPICS}
+        for pid, kinds in sorted(changes.kinds.items()):
+            for kind in sorted(kinds):
+                items["profiles"].append(
+                    {
+                        "type": "profile",
+                        "profile_id": pid,
+                        "change": kind,
+                        "related": sorted(changes.related.get((pid, kind), ())),
+                        "traits": traits.get(pid) if kind == "traits" else None,
+                        "at": now,
+                    }
+                )
+        for m in memberships:
+            items["segments"].append(
+                {
+                    "type": "segment",
+                    "profile_id": m.profile_id,
+                    "segment": m.segment,
+                    "change": "entered" if m.entered else "left",
+                    "at": m.at,
+                }
+            )
+        for pid, names in sorted(changes.events.items()):
+            for name in sorted(names):
+                items["events"].append(
+                    {"type": "event", "profile_id": pid, "event": name, "at": now}
+                )
+        total = 0
+        for d in destinations:
+            chosen = [dict(i) for t in d.topics for i in items[t]]
+            for n, item in enumerate(chosen):
+                item["id"] = f"{d.name}:{now:.6f}:{n}"
+            total += await self._append(d, chosen)
+        return total
+
+    async def send(self, name: str, item: Mapping[str, Any]) -> str:
+        """One item into a destination's outbox (a journey's send_to_destination); refused
+        while the destination is stopped."""
+        destination = await self.get(name)
+        if not destination.active:
+            raise DestinationStopped("the destination is stopped: nothing is queued for it")
+        entry = {**item, "id": f"{name}:{item.get('key', self.clock())}", "at": self.clock()}
+        await self._append(destination, [entry])
+        return str(entry["id"])
+
+    async def forward_erasure(self, profile_ids: Sequence[str], request_id: str) -> int:
+        """Tell destinations that forward erasures which profiles are gone (ids only); a
+        stopped one gets the notice too, delivered once it is started."""
+        total = 0
+        for d in await self.all():
+            if d.forward_erasures:
+                total += await self._append(
+                    d,
+                    [
+                        {
+                            "id": f"erasure:{request_id}",
+                            "type": "erasure",
+                            "profile_ids": list(profile_ids),
+                            "at": self.clock(),
+                        }
+                    ],
+                )
+        return total
+
+    # -- delivering --------------------------------------------------------------------------
+
+    async def deliver_once(self, destination: Destination) -> int:
+        """One batch of one destination; returns how many items left its outbox."""
+        if time.monotonic() < self._retry_at.get(destination.name, 0.0):
+            return 0
+        outbox = self._key(destination.name, "outbox")
+        entries = await self.redis.xrange(outbox, count=destination.batch_size)
+        if not entries:
+            return 0
+        ids = [entry_id for entry_id, _ in entries]
+        items = [orjson.loads(fields[b"i"]) for _, fields in entries]
+        allowed, skipped = await self._consented(destination, items)
+        stats = self._key(destination.name, "stats")
+        plugin = self.plugins.destinations.get(destination.kind)
+        try:
+            if plugin is None:
+                raise DeliveryFailed(f"no plugin for kind {destination.kind!r}")
+            if allowed:
+                key = f"{destination.name}:{ids[0].decode()}:{ids[-1].decode()}"
+                ctx = DeliveryContext(self.sender, key, self.clock)
+                await plugin.deliver(allowed, destination.config, ctx)
+        except OutboundRefused as exc:
+            # The target may not be called: final at once, never retried.
+            log.warning("destination %s: target refused (%s)", destination.name, exc)
+            await self._dead_letter(destination, entries, "OutboundRefused", str(exc))
+            return len(entries)
+        except Exception as exc:
+            await self.redis.hincrby(stats, "failed_attempts", 1)  # type: ignore[misc]
+            attempt = int(await self.redis.hincrby(stats, "attempt", 1))  # type: ignore[misc]
+            log.warning(
+                "destination %s: delivery failed (%s)", destination.name, type(exc).__name__
+            )
+            if attempt < self.max_attempts:
+                self._retry_at[destination.name] = time.monotonic() + min(60.0, 0.2 * 2**attempt)
+                return 0
+            await self._dead_letter(destination, entries, type(exc).__name__)
+            return len(entries)
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.xdel(outbox, *ids)
+        pipe.hset(stats, "attempt", "0")
+        pipe.hincrby(stats, "delivered", len(allowed))
+        pipe.hincrby(stats, "skipped_no_consent", skipped)
+        await pipe.execute()
+        self._retry_at.pop(destination.name, None)
+        return len(entries)
+
+    async def _dead_letter(
+        self,
+        destination: Destination,
+        entries: Sequence[tuple[bytes, dict[bytes, bytes]]],
+        reason: str,
+        detail: str | None = None,
+    ) -> None:
+        """Move a batch from the outbox to the dead letters, with why (the error's kind, and
+        for a refusal the rule that refused it: no URL, no personal data)."""
+        stats = self._key(destination.name, "stats")
+        pipe = self.redis.pipeline(transaction=True)
+        for _, fields in entries:
+            letter: dict[FieldT, EncodableT] = {"i": fields[b"i"], "reason": reason}
+            if detail is not None:
+                letter["detail"] = detail
+            pipe.xadd(self._key(destination.name, "dead"), letter)
+        pipe.xdel(self._key(destination.name, "outbox"), *[entry_id for entry_id, _ in entries])
+        pipe.hset(stats, "attempt", "0")
+        pipe.hincrby(stats, "dead_lettered", len(entries))
+        if reason == "OutboundRefused":
+            pipe.hincrby(stats, "refused", len(entries))
+        await pipe.execute()
+        self._retry_at.pop(destination.name, None)
+
+    async def _consented(
+        self, destination: Destination, items: list[dict[str, Any]]
+    ) -> tuple[list[dict[str, Any]], int]:
+        if destination.purpose is None:
+            return items, 0
+        ids = sorted({i["profile_id"] for i in items if i.get("profile_id")})
+        verdicts = await self.consent.may_use_many(ids, destination.purpose) if ids else {}
+        # An erasure notice is not a use of the data: it always goes.
+        kept = [
+            i
+            for i in items
+            if i["type"] == "erasure" or (i.get("profile_id") and verdicts[i["profile_id"]].allowed)
+        ]
+        return kept, len(items) - len(kept)
+
+    async def deliver_all(self) -> int:
+        moved = 0
+        for destination in await self.all():
+            if destination.active:
+                moved += await self.deliver_once(destination)
+        return moved
+
+    async def run(self, stop: asyncio.Event, idle: float = 0.5) -> None:
+        backoff = Backoff(idle, 10.0)
+        while not stop.is_set():
+            try:
+                moved = await self.deliver_all()
+            except UNREACHABLE as exc:
+                delay = backoff.next()
+                log.warning(
+                    "destinations wait for a backing service (%s); retrying in %.1f s",
+                    type(exc).__name__,
+                    delay,
+                )
+                await pause(stop, delay)
+                continue
+            except Exception:
+                log.exception("destination delivery round failed")
+                await pause(stop, backoff.next())
+                continue
+            backoff.reset()
+            if not moved:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), idle)
+
+    async def stats(self, name: str) -> dict[str, int]:
+        raw = await self.redis.hgetall(self._key(name, "stats"))  # type: ignore[misc]
+        counts = {k.decode(): int(v) for k, v in raw.items()}
+        counts["waiting"] = int(await self.redis.xlen(self._key(name, "outbox")))
+        counts["dead_letters"] = int(await self.redis.xlen(self._key(name, "dead")))
+        return counts
+
+    async def replay(self, name: str) -> int:
+        """Move a destination's dead letters back to its outbox."""
+        await self.get(name)
+        dead = self._key(name, "dead")
+        entries = await self.redis.xrange(dead)
+        if not entries:
+            return 0
+        pipe = self.redis.pipeline(transaction=True)
+        for _, fields in entries:
+            pipe.xadd(self._key(name, "outbox"), {"i": fields[b"i"]})
+        pipe.xdel(dead, *[entry_id for entry_id, _ in entries])
+        await pipe.execute()
+        return len(entries)

@@ -1,0 +1,2 @@
+"""The identity graph's use cases: ingestion of tracked batches, resolution, curation, key
+rotation and sealing."""

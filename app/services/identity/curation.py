@@ -1,0 +1,351 @@
+"""Operator actions on the identity graph: unlink, block, manual merge, explain, re-resolve.
+
+Each write takes the workspace lock and recomputes only the affected evidence component with
+the same rules as ingestion, so a manual action and a later event can never disagree.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from app.adapters.identity_graph import ComponentSnapshot, IdentityGraph, IdentityTx, LinkInfo
+from app.domain.identity import (
+    Evidence,
+    IdentifierError,
+    IdentityRules,
+    NormalisedIdentifier,
+    explain_path,
+    normalise,
+    validate_type,
+)
+from app.errors import InvalidInput, NotFound
+from app.services.changes.notices import ProfileNotifier, lineage_notices
+from app.services.identity.keys import Sealer
+from app.services.identity.resolution import MAX_COMPONENT_NODES, ReclusterOutcome, plan, recluster
+from app.services.profiles.traits import GoldenRecords
+
+
+@dataclass(frozen=True)
+class EvidenceStep:
+    """One edge of an explanation, described without personal values."""
+
+    from_key: str
+    to_key: str
+    from_type: str
+    to_type: str
+    rule: str
+    weight: float
+    count: int
+    source: str | None
+    first_seen: float
+    last_seen: float | None
+
+
+@dataclass(frozen=True)
+class Explanation:
+    connected: bool
+    path: tuple[EvidenceStep, ...]
+    profile_a: str | None
+    profile_b: str | None
+
+
+@dataclass(frozen=True)
+class MergeOutcome:
+    """`profile_id` when merged; otherwise `conflict` names the rule that refused it."""
+
+    profile_id: str | None
+    merged_ids: tuple[str, ...]
+    conflict: str | None
+
+
+@dataclass(frozen=True)
+class ComponentChange:
+    """A component whose clusters would change under the current rules (re-resolution)."""
+
+    identifiers: int
+    merges: int
+    splits: int
+    moves: int
+
+
+class _RollBack(Exception):
+    def __init__(self, conflict: str) -> None:
+        self.conflict = conflict
+
+
+class CurationService:
+    def __init__(
+        self,
+        graph: IdentityGraph,
+        sealer: Sealer,
+        rules: IdentityRules,
+        golden: GoldenRecords,
+        notifier: ProfileNotifier | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.graph = graph
+        self.sealer = sealer
+        self.rules = rules
+        self.golden = golden
+        self.notifier = notifier
+        self.clock = clock
+
+    async def _announce(self, outcome: ReclusterOutcome) -> ReclusterOutcome:
+        if self.notifier is not None:
+            await self.notifier.publish(
+                lineage_notices(outcome.merges, outcome.splits, outcome.changed_profiles)
+            )
+        return outcome
+
+    def normalised(self, type: str, value: str) -> NormalisedIdentifier:
+        try:
+            validate_type(type)
+            return NormalisedIdentifier(type, normalise(type, value, self.rules.default_region))
+        except IdentifierError as exc:
+            raise InvalidInput(f"identifier: {exc}") from exc
+
+    async def _lookup(self, tx: IdentityTx, ident: NormalisedIdentifier) -> dict[str, Any] | None:
+        """The stored identifier (key, profile...) under any listed blind-index key id; the
+        current kid's wins should a misconfigured process have left two."""
+        candidates = self.sealer.candidate_keys(ident)
+        rows = await tx.find_identifiers(candidates)
+        return min(rows, key=lambda r: candidates.index(str(r["key"]))) if rows else None
+
+    async def _existing_key(self, tx: IdentityTx, ident: NormalisedIdentifier) -> str:
+        row = await self._lookup(tx, ident)
+        if row is None:
+            raise NotFound(f"no {ident.type} identifier with that value in this workspace")
+        return str(row["key"])
+
+    async def find(self, type: str, value: str) -> dict[str, Any] | None:
+        """One read: the identifier's key and its profile id, or None if it is unknown."""
+        ident = self.normalised(type, value)
+
+        async def work(tx: IdentityTx) -> dict[str, Any] | None:
+            return await self._lookup(tx, ident)
+
+        return await self.graph.read_tx(work)
+
+    async def find_key(self, type: str, value: str) -> str | None:
+        row = await self.find(type, value)
+        return str(row["key"]) if row else None
+
+    async def _act_on(
+        self,
+        type: str,
+        value: str,
+        change: Callable[[IdentityTx, str, ComponentSnapshot, float], Awaitable[list[str]]],
+        reason: str,
+    ) -> ReclusterOutcome:
+        """Lock, find the identifier and its component, apply `change`, recompute.
+
+        The component is loaded before the change (a block or NEVER edge would cut it short);
+        `change` returns the identifiers to recompute from.
+        """
+        ident = self.normalised(type, value)
+        now = self.clock()
+
+        async def work(tx: IdentityTx) -> ReclusterOutcome:
+            await tx.lock(now)
+            key = await self._existing_key(tx, ident)
+            snapshot = await tx.load_locked_component([key], self.rules, MAX_COMPONENT_NODES)
+            seeds = await change(tx, key, snapshot, now)
+            outcome = await recluster(tx, seeds, self.rules, now, reason)
+            await self.golden.refresh(tx, outcome.changed_profiles, now)
+            return outcome
+
+        return await self._announce(await self.graph.write(work))
+
+    async def unlink(self, type: str, value: str, by: str, reason: str) -> ReclusterOutcome:
+        """Detach an identifier from its profile for good (sticky NEVER edges)."""
+
+        async def never(tx: IdentityTx, key: str, snap: ComponentSnapshot, now: float) -> list[str]:
+            mine = snap.current.get(key)
+            partners = sorted(k for k, p in snap.current.items() if p == mine and k != key)
+            await tx.add_never([(key, other) for other in partners], now, by, reason)
+            return [key, *partners]
+
+        return await self._act_on(type, value, never, f"unlink: {reason}")
+
+    async def relink(self, type: str, value: str, by: str) -> ReclusterOutcome:
+        """Lift an identifier's NEVER edges; the evidence decides again."""
+
+        async def lift(tx: IdentityTx, key: str, snap: ComponentSnapshot, now: float) -> list[str]:
+            await tx.remove_never_of(key)
+            return [key, *snap.keys]
+
+        return await self._act_on(type, value, lift, f"relink by {by}")
+
+    async def set_blocked(self, type: str, value: str, blocked: bool, by: str) -> ReclusterOutcome:
+        """A blocked identifier keeps its events but links nothing any more."""
+
+        async def flag(tx: IdentityTx, key: str, snap: ComponentSnapshot, now: float) -> list[str]:
+            await tx.set_blocked(key, blocked, now, by)
+            return snap.keys
+
+        action = "block" if blocked else "unblock"
+        return await self._act_on(type, value, flag, f"{action} by {by}")
+
+    async def merge_profiles(
+        self, profile_ids: Sequence[str], reason: str, by: str
+    ) -> MergeOutcome:
+        """Add manual-merge evidence between the profiles; refused if a rule would break."""
+        ids = sorted(set(profile_ids))
+        if len(ids) < 2:
+            raise InvalidInput("mergeProfiles needs at least two distinct profile ids")
+        now = self.clock()
+
+        async def work(tx: IdentityTx) -> tuple[MergeOutcome, ReclusterOutcome | None]:
+            await tx.lock(now)
+            reps = await tx.locked_representatives(ids)
+            missing = set(ids) - {r["requested"] for r in reps}
+            if missing:
+                raise NotFound(f"unknown profile id(s): {', '.join(sorted(missing))}")
+            by_active = {r["active"]: r["representative"] for r in reps}
+            if len(by_active) < 2:
+                return MergeOutcome(next(iter(by_active)), (), None), None
+            keys = [by_active[p] for p in sorted(by_active)]
+            before = await tx.load_locked_component(keys, self.rules, MAX_COMPONENT_NODES)
+            members = [k for k, p in before.current.items() if p in by_active]
+            anchor = keys[0]
+            rows = [
+                {
+                    "a": min(anchor, k),
+                    "b": max(anchor, k),
+                    "rule": "manual_merge",
+                    "weight": self.rules.weight_for("manual_merge"),
+                    "count": 1,
+                    "first": now,
+                    "last": now,
+                    "source": f"manual:{by}",
+                    "late": False,
+                }
+                for k in keys[1:]
+            ]
+            await tx.merge_evidence(rows)
+            outcome = await recluster(tx, keys, self.rules, now, f"manual merge: {reason}")
+            targets = {outcome.profile_of.get(k) for k in members}
+            if len(targets) != 1:
+                # Every identifier of every profile must end up together, or nothing changes.
+                reasons = sorted({c.reason for c in outcome.new_conflicts})
+                raise _RollBack(", ".join(reasons) or "refused by the identity rules")
+            into = targets.pop()
+            assert into is not None
+            await self.golden.refresh(tx, outcome.changed_profiles, now)
+            merged = tuple(sorted(p for p in by_active if p != into))
+            return MergeOutcome(into, merged, None), outcome
+
+        try:
+            merge, outcome = await self.graph.write(work)
+        except _RollBack as refused:
+            return MergeOutcome(None, (), refused.conflict)
+        if outcome is not None:
+            await self._announce(outcome)
+        return merge
+
+    async def explain(self, a: tuple[str, str], b: tuple[str, str]) -> Explanation:
+        """Whether two identifiers share a profile, and the strongest evidence chain."""
+        ia, ib = self.normalised(*a), self.normalised(*b)
+
+        async def work(tx: IdentityTx) -> Explanation:
+            ka = await self._existing_key(tx, ia)
+            kb = await self._existing_key(tx, ib)
+            snapshot = await tx.load_component([ka, kb], self.rules, MAX_COMPONENT_NODES)
+            clustering, _ = plan(snapshot, self.rules, lambda: "")
+            types = {n.key: n.type for n in snapshot.nodes}
+            path = explain_path(ka, kb, clustering)
+            steps = tuple(
+                self._step(hop, types, snapshot.link_info) for hop in self._oriented(path or [], ka)
+            )
+            return Explanation(
+                connected=path is not None,
+                path=steps,
+                profile_a=snapshot.current.get(ka),
+                profile_b=snapshot.current.get(kb),
+            )
+
+        return await self.graph.read_tx(work)
+
+    @staticmethod
+    def _oriented(path: list[Evidence], start: str) -> list[tuple[str, str, Evidence]]:
+        out: list[tuple[str, str, Evidence]] = []
+        here = start
+        for e in path:
+            there = e.b if e.a == here else e.a
+            out.append((here, there, e))
+            here = there
+        return out
+
+    @staticmethod
+    def _step(
+        hop: tuple[str, str, Evidence],
+        types: dict[str, str],
+        info: dict[tuple[str, str, str], LinkInfo],
+    ) -> EvidenceStep:
+        here, there, e = hop
+        detail = info.get((e.a, e.b, e.rule))
+        return EvidenceStep(
+            from_key=here,
+            to_key=there,
+            from_type=types[here],
+            to_type=types[there],
+            rule=e.rule,
+            weight=e.weight,
+            count=e.count,
+            source=detail.source if detail else None,
+            first_seen=e.at,
+            last_seen=detail.last_seen if detail else None,
+        )
+
+    async def reresolve(self, *, dry_run: bool, page: int = 1000) -> list[ComponentChange]:
+        """Recompute every component under the current rules; report (and apply) changes."""
+        changes: list[ComponentChange] = []
+        visited: set[str] = set()
+        after = ""
+        while True:
+            rows = await self.graph.read(
+                "identity/workspace_identifier_keys", after=after, limit=page
+            )
+            if not rows:
+                return changes
+            after = rows[-1]["key"]
+            for row in rows:
+                key = row["key"]
+                if key in visited:
+                    continue
+                change, keys = await self._reresolve_component(key, dry_run)
+                visited.update(keys)
+                if change is not None:
+                    changes.append(change)
+
+    async def _reresolve_component(
+        self, key: str, dry_run: bool
+    ) -> tuple[ComponentChange | None, list[str]]:
+        async def preview(tx: IdentityTx) -> tuple[ComponentChange | None, list[str]]:
+            snapshot = await tx.load_component([key], self.rules, MAX_COMPONENT_NODES)
+            _, assignment = plan(snapshot, self.rules)
+            if not (assignment.merges or assignment.splits or assignment.moves):
+                return None, snapshot.keys
+            change = ComponentChange(
+                identifiers=len(snapshot.nodes),
+                merges=len(assignment.merges),
+                splits=len(assignment.splits),
+                moves=len(assignment.moves),
+            )
+            return change, snapshot.keys
+
+        change, keys = await self.graph.read_tx(preview)
+        if change is not None and not dry_run:
+            now = self.clock()
+
+            async def apply(tx: IdentityTx) -> ReclusterOutcome:
+                await tx.lock(now)
+                outcome = await recluster(tx, keys, self.rules, now, "re-resolution")
+                await self.golden.refresh(tx, outcome.changed_profiles, now)
+                return outcome
+
+            await self._announce(await self.graph.write(apply))
+        return change, keys

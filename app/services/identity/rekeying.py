@@ -1,0 +1,450 @@
+"""Blind-index rotation: re-key every identifier under the current kid while the platform runs.
+
+An identifier's node key `ws:type:kid:hash` also names its data key and is bound into every
+ciphertext sealed for it (its value, its events, its trait observations, whose keys contain
+it). Re-keying one identifier therefore means: open its value under the old data key and
+compute its key under the current kid; create the new key's data key; re-seal its events page
+by page (`sealed_for` on an event names the key it is sealed for meanwhile); then, in one
+transaction in the workspace's exclusive mode, re-seal what arrived since, re-key its observations
+(personal values get their value id under the new kid), rename the node, turn round the
+evidence edges whose direction follows key order, re-run resolution on its component and
+re-decide its profile's golden record; after the commit, destroy the old data key.
+
+A profile's old-kid identifiers are re-keyed together, so survivorship never compares values
+hashed under two kids. Identifiers an unfinished erasure has planned to delete are left alone
+(the erasure deletes them by the keys it recorded). An identifier whose value, an event or an
+observation cannot be opened is set aside with the reason (`rekey_blocked`) and reported; the
+rest carries on. Every step is idempotent, so a run that dies is resumed by the next one.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.adapters.identity_graph import IdentityGraph, IdentityTx
+from app.domain.identity import IdentityRules
+from app.domain.traits.schema import canonical_json
+from app.privacy import PrivacyError
+from app.services.identity.keys import IdentifierKey, Sealer
+from app.services.identity.resolution import recluster
+from app.services.profiles.traits import GoldenRecords, observation_key
+
+log = logging.getLogger(__name__)
+
+#: Key-store owners read per page while sweeping old data keys.
+SWEEP_PAGE = 2000
+
+
+@dataclass
+class RekeyProgress:
+    """Counts of one rotation run (never a value)."""
+
+    renamed: int = 0
+    events: int = 0
+    observations: int = 0
+    blocked: int = 0
+    held: int = 0
+    vanished: int = 0
+    profiles: int = 0
+    old_keys_destroyed: int = 0
+    #: Identifiers still under an old kid (those set aside included) after the last step
+    #: (counted at the start and at the end, estimated in between).
+    remaining: int = 0
+    #: Of those, set aside because something of theirs could not be opened.
+    set_aside: int = 0
+    settled: bool = False
+
+    def as_dict(self) -> dict[str, int]:
+        return {k: int(v) for k, v in self.__dict__.items()}
+
+
+@dataclass
+class _Target:
+    """One identifier being moved: its keys under the old and the current kid."""
+
+    old: IdentifierKey
+    new: IdentifierKey
+    type: str
+    value: str
+
+
+@dataclass
+class _Step:
+    """What one batch decided, to act on after its transaction commits."""
+
+    renamed: list[_Target] = field(default_factory=list)
+    dropped: list[_Target] = field(default_factory=list)  # held or vanished: new key unused
+    blocked: dict[str, str] = field(default_factory=dict)  # old key -> reason
+    held: int = 0
+    vanished: int = 0
+    events: int = 0
+    observations: int = 0
+    profiles: int = 0
+
+    def add(self, other: _Step) -> None:
+        """Fold in what a later part of the same step decided."""
+        self.renamed += other.renamed
+        self.dropped += other.dropped
+        self.blocked |= other.blocked
+        self.held += other.held
+        self.vanished += other.vanished
+        self.events += other.events
+        self.observations += other.observations
+        self.profiles += other.profiles
+
+
+class BlindIndexRotation:
+    """Moves every identifier of a workspace to the current blind-index kid."""
+
+    def __init__(
+        self,
+        graph: IdentityGraph,
+        sealer: Sealer,
+        rules: IdentityRules,
+        golden: GoldenRecords,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.graph = graph
+        self.sealer = sealer
+        self.rules = rules
+        self.golden = golden
+        self.clock = clock
+
+    @property
+    def current(self) -> str:
+        return self.sealer.index.kid
+
+    @property
+    def old_kids(self) -> list[str]:
+        return [k for k in self.sealer.index.kids if k != self.current]
+
+    async def remaining(self) -> tuple[int, int]:
+        """(identifiers under an old kid, of which set aside)."""
+        rows = await self.graph.read("rekey/remaining", old=self.old_kids)
+        return int(rows[0]["remaining"]), int(rows[0]["blocked"])
+
+    async def run(
+        self,
+        step: int = 100,
+        event_page: int = 1000,
+        report: Callable[[RekeyProgress], Awaitable[None]] | None = None,
+        retry_set_aside: bool = False,
+    ) -> RekeyProgress:
+        """Re-key identifiers `step` at a time (plus their profiles' other old-kid ones) until
+        none is left; `report(progress)` after each step. Finishes by destroying old-kid data
+        keys nothing refers to and, when no identifier is left behind, recording that the
+        workspace is settled on the current kid."""
+        if step < 1 or event_page < 1:
+            raise ValueError("step and event_page must be at least 1")
+        if retry_set_aside:
+            await self.graph.run_write("rekey/unblock")
+        progress = RekeyProgress()
+        # Counted once: a count walks the whole index, and nothing adds old-kid identifiers
+        # during a run (new ones are created under the current kid).
+        remaining, set_aside = await self.remaining() if self.old_kids else (0, 0)
+        while self.old_kids:
+            held = await self._held()
+            rows = await self.graph.read(
+                "rekey/pending", old=self.old_kids, held=sorted(held), limit=step
+            )
+            if not rows:
+                break
+            done = await self._step(rows, event_page)
+            progress.renamed += len(done.renamed)
+            progress.blocked += len(done.blocked)
+            progress.held += done.held
+            progress.vanished += done.vanished
+            progress.events += done.events
+            progress.observations += done.observations
+            progress.profiles += done.profiles
+            progress.old_keys_destroyed += await self._after(done)
+            progress.remaining = max(0, remaining - progress.renamed - progress.vanished)
+            progress.set_aside = set_aside + progress.blocked
+            if report is not None:
+                await report(progress)
+        progress.remaining, progress.set_aside = await self.remaining()
+        if progress.remaining == 0:
+            # Nothing is keyed under an old kid any more: data keys of old-kid owners are
+            # leftovers of interrupted runs, and ingestion may stop looking under old kids.
+            progress.old_keys_destroyed += await self._sweep()
+            await self.graph.run_write("rekey/settle", kid=self.current, at=self.clock())
+            progress.settled = True
+        if report is not None:
+            await report(progress)
+        return progress
+
+    async def _held(self) -> set[str]:
+        rows = await self.graph.read("rekey/held_keys")
+        return set(rows[0]["keys"]) if rows else set()
+
+    # -- one step ------------------------------------------------------------------------------
+
+    async def _step(self, rows: list[dict[str, Any]], event_page: int) -> _Step:
+        done = _Step()
+        targets = await self._targets(rows, done)
+        if targets:
+            await self.sealer.data_keys([t.new.key for t in targets.values()], create=True)
+            targets = await self._reseal_events(targets, event_page, done)
+        if targets:
+            done.add(await self.graph.write(lambda tx: self._rename(tx, targets)))
+        if done.blocked:
+            for reason, count in sorted(Counter(done.blocked.values()).items()):
+                log.warning("blind-index rotation set %d identifier(s) aside: %s", count, reason)
+            await self.graph.run_write(
+                "rekey/block", rows=[{"key": k, "reason": r} for k, r in done.blocked.items()]
+            )
+        return done
+
+    async def _targets(self, rows: list[dict[str, Any]], done: _Step) -> dict[str, _Target]:
+        """Open each value and compute its key under the current kid."""
+        old_keys = await self.sealer.data_keys([str(r["key"]) for r in rows], create=False)
+        targets: dict[str, _Target] = {}
+        for row in rows:
+            key = str(row["key"])
+            old = IdentifierKey.parse(key)
+            data_key = old_keys.get(key)
+            if data_key is None:
+                done.blocked[key] = "its data key is missing"
+                continue
+            try:
+                value = str(self.sealer.open(data_key, row["enc"], owner=key, field="value"))
+            except PrivacyError:
+                done.blocked[key] = "its value cannot be opened"
+                continue
+            type_ = str(row["type"])
+            if old.kid not in self.sealer.index.kids or (
+                self.sealer.key_under(old.kid, type_, value).key != key
+            ):
+                done.blocked[key] = "its value does not match its key"
+                continue
+            new = self.sealer.key_under(self.current, type_, value)
+            targets[key] = _Target(old, new, type_, value)
+        return targets
+
+    async def _reseal_events(
+        self, targets: dict[str, _Target], page: int, done: _Step
+    ) -> dict[str, _Target]:
+        """Re-seal the targets' events page by page, each page in the exclusive mode (so
+        no erasure plans its keys between the read and the write)."""
+        targets = dict(targets)
+        while targets:
+            rows = await self.graph.read(
+                "rekey/events_to_reseal",
+                rows=[{"key": k, "new_key": t.new.key} for k, t in targets.items()],
+                limit=page,
+            )
+            if not rows:
+                break
+            keys = await self._keys_for(rows, targets.values())
+            resealed, failed = self._reseal(rows, targets, keys)
+            for key in failed:
+                done.blocked[key] = "an event cannot be opened"
+                targets.pop(key, None)
+
+            async def write(tx: IdentityTx, resealed: list[dict[str, Any]] = resealed) -> set[str]:
+                await tx.lock_exclusive(self.clock())
+                held = await self._held_in(tx, {r["identifier"] for r in resealed})
+                rows = [r for r in resealed if r["identifier"] not in held]
+                if rows:
+                    await tx.run("rekey/reseal_events", rows=rows)
+                return held
+
+            held = await self.graph.write(write)
+            done.events += sum(1 for r in resealed if r["identifier"] not in held)
+            for key in held:
+                done.dropped.append(targets.pop(key))
+                done.held += 1
+        return targets
+
+    async def _keys_for(
+        self, events: Iterable[Mapping[str, Any]], targets: Iterable[_Target]
+    ) -> dict[str, bytes]:
+        """In one key-store read: the data keys that open these events and the targets' old
+        and new keys."""
+        owners = {str(e["owner"]) for e in events}
+        owners |= {k for t in targets for k in (t.old.key, t.new.key)}
+        return await self.sealer.data_keys(sorted(owners), create=False)
+
+    def _reseal(
+        self,
+        rows: Iterable[Mapping[str, Any]],
+        targets: Mapping[str, _Target],
+        keys: Mapping[str, bytes],
+    ) -> tuple[list[dict[str, Any]], set[str]]:
+        """Events (id, enc, owner, identifier) sealed again for their identifier's new key;
+        and the identifiers with an event that cannot be opened."""
+        resealed: list[dict[str, Any]] = []
+        failed: set[str] = set()
+        for row in rows:
+            ident, owner, eid = str(row["identifier"]), str(row["owner"]), str(row["id"])
+            if ident not in targets or ident in failed:
+                continue
+            new = targets[ident].new.key
+            try:
+                payload = self.sealer.open(
+                    keys[owner], row["enc"], owner=owner, field=f"event:{eid}"
+                )
+            except (KeyError, PrivacyError):
+                failed.add(ident)
+                continue
+            enc = self.sealer.seal(keys[new], payload, owner=new, field=f"event:{eid}")
+            resealed.append({"id": eid, "enc": enc, "owner": new, "identifier": ident})
+        return resealed, failed
+
+    async def _held_in(self, tx: IdentityTx, keys: set[str]) -> set[str]:
+        rows = await tx.run("rekey/held_keys")
+        return keys & set(rows[0]["keys"]) if rows else set()
+
+    async def _rename(self, tx: IdentityTx, targets: dict[str, _Target]) -> _Step:
+        """In the exclusive mode: re-seal what is left, re-key observations, rename, re-resolve."""
+        now = self.clock()
+        await tx.lock_exclusive(now)
+        done = _Step()
+        held = await self._held_in(tx, set(targets))
+        states = await tx.run(
+            "rekey/rename_state",
+            rows=[{"key": k, "new_key": t.new.key} for k, t in targets.items() if k not in held],
+        )
+        for key in held:
+            done.dropped.append(targets[key])
+        done.held += len(held)
+        # Every data key this transaction needs, in one key-store read.
+        keys = await self._keys_for(
+            (e for state in states for e in state["events"] if e["id"]),
+            (targets[str(state["key"])] for state in states),
+        )
+        moving: list[_Target] = []
+        events: list[dict[str, Any]] = []
+        observations: list[dict[str, Any]] = []
+        for state in states:
+            target = targets[str(state["key"])]
+            if not state["present"]:
+                done.dropped.append(target)
+                done.vanished += 1
+                continue
+            if state["taken"]:
+                done.blocked[target.old.key] = "its new key is taken by another identifier"
+                continue
+            rows = [{**e, "identifier": target.old.key} for e in state["events"] if e["id"]]
+            resealed, failed = self._reseal(rows, {target.old.key: target}, keys)
+            obs = self._rekey_observations(target, state["observations"], keys)
+            if failed or obs is None:
+                done.blocked[target.old.key] = (
+                    "an event cannot be opened" if failed else "an observation cannot be opened"
+                )
+                continue
+            moving.append(target)
+            events.extend(resealed)
+            observations.extend(obs)
+        if not moving:
+            return done
+        if events:
+            await tx.run("rekey/reseal_events", rows=events)
+        if observations:
+            await tx.run("rekey/rekey_observations", rows=observations)
+        renamed = await tx.run(
+            "rekey/rename_identifiers",
+            rows=[
+                {
+                    "key": t.old.key,
+                    "new_key": t.new.key,
+                    "kid": t.new.kid,
+                    "hash": t.new.hash,
+                    "enc": self.sealer.seal(
+                        keys[t.new.key], t.value, owner=t.new.key, field="value"
+                    ),
+                }
+                for t in moving
+            ],
+        )
+        new_keys = sorted(t.new.key for t in moving)
+        await tx.run("rekey/orient_linked", keys=new_keys)
+        await tx.run("rekey/orient_never", keys=new_keys)
+        # Ties in resolution's canonical order fall back on keys: decide the components again
+        # under the new ones now, not on some later unrelated event.
+        outcome = await recluster(tx, new_keys, self.rules, now, "rotation")
+        profiles = set(renamed[0]["profiles"]) | outcome.changed_profiles
+        await self.golden.refresh(tx, profiles, now)
+        done.renamed = moving
+        done.events = len(events)
+        done.observations = len(observations)
+        done.profiles = len(profiles)
+        return done
+
+    def _rekey_observations(
+        self, target: _Target, rows: Sequence[Mapping[str, Any]], keys: Mapping[str, bytes]
+    ) -> list[dict[str, Any]] | None:
+        """Observation rows under the new key (personal values re-sealed and re-indexed; the
+        same value seen under both kids merged into one); None if one cannot be opened."""
+        old, new = target.old.key, target.new.key
+        merged: dict[str, dict[str, Any]] = {}
+        out: list[dict[str, Any]] = []
+        for row in sorted((r for r in rows if r["key"]), key=lambda r: str(r["key"])):
+            name, source = str(row["field"]), str(row["source"])
+            if row["enc"] is not None:
+                try:
+                    value = self.sealer.open(
+                        keys[old], row["enc"], owner=old, field=f"trait:{row['key']}"
+                    )
+                except (KeyError, PrivacyError):
+                    return None
+                vid = self.sealer.value_id(new, name, canonical_json(value))
+                okey = observation_key(new, name, vid, source)
+                enc = self.sealer.seal(keys[new], value, owner=new, field=f"trait:{okey}")
+            else:
+                vid, enc = str(row["vid"]), None
+                okey = observation_key(new, name, vid, source)
+            entry = {
+                "old": row["key"],
+                "key": okey,
+                "vid": vid,
+                "enc": enc,
+                "count": int(row["count"]),
+                "first_at": row["first_at"],
+                "at": row["at"],
+                "confidence": row["confidence"],
+                "event": row["event"],
+                "keep": okey not in merged,
+            }
+            keeper = merged.setdefault(okey, entry)
+            if keeper is not entry:
+                keeper["count"] += entry["count"]
+                keeper["first_at"] = min(keeper["first_at"], entry["first_at"])
+                if entry["at"] > keeper["at"]:
+                    keeper["at"], keeper["event"] = entry["at"], entry["event"]
+                keeper["confidence"] = max(keeper["confidence"], entry["confidence"])
+            out.append(entry)
+        return out
+
+    # -- after a step ----------------------------------------------------------------------------
+
+    async def _after(self, done: _Step) -> int:
+        """Destroy the data keys nothing is sealed under any more: the old keys of renamed
+        identifiers, and the new keys made for ones that vanished or an erasure holds."""
+        unused = [t.old.key for t in done.renamed] + [t.new.key for t in done.dropped]
+        return await self.sealer.forget(unused) if unused else 0
+
+    async def _sweep(self) -> int:
+        """Destroy old-kid data keys left by interrupted runs (no identifier is under an old
+        kid any more, so none of them seals anything that is kept)."""
+        old = set(self.old_kids)
+        destroyed, after = 0, ""
+        while page := await self.sealer.owners(after, SWEEP_PAGE):
+            after = page[-1]
+            stale = [o for o in page if _kid_of(o) in old]
+            if stale:
+                destroyed += await self.sealer.forget(stale)
+        return destroyed
+
+
+def _kid_of(owner: str) -> str | None:
+    """The kid of an identifier node key `ws:type:kid:hash`; None for other owners."""
+    parts = owner.rsplit(":", 3)
+    if len(parts) != 4 or len(parts[3]) != 64:
+        return None
+    return parts[2]

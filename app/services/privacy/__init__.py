@@ -1,0 +1,1 @@
+"""Privacy: consent, erasure, subject access, retention and the audit log."""

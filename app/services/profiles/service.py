@@ -1,0 +1,331 @@
+"""Reading profiles: status and lineage, identifiers (decrypted), event counts, traits."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from app.adapters.identity_graph import IdentityGraph, IdentityTx
+from app.domain.access import SET_TRAIT
+from app.domain.traits import (
+    MANUAL,
+    Candidate,
+    TraitError,
+    coerce,
+    decide,
+    mask,
+    normalise_name,
+)
+from app.errors import Forbidden, InvalidInput, NotFound
+from app.privacy import DecryptionError
+from app.services.changes.notices import ProfileNotice, ProfileNotifier
+from app.services.identity.curation import CurationService
+from app.services.identity.keys import Sealer
+from app.services.profiles.traits import (
+    GoldenRecords,
+    TraitObserver,
+    observation_rows,
+)
+from app.services.profiles.traits import (
+    observation_from_row as _observation,
+)
+
+
+@dataclass(frozen=True)
+class IdentifierView:
+    key: str
+    type: str
+    value: str | None  # None once its data key was destroyed (erasure)
+    first_seen: float
+    last_seen: float
+    events: int
+    generic: bool
+    blocked: bool
+
+
+@dataclass(frozen=True)
+class ProfileView:
+    id: str
+    status: str
+    merged_into: str | None
+    created_at: float
+    updated_at: float
+    version: int
+
+
+log = logging.getLogger(__name__)
+
+KEY_DESTROYED = "its data key no longer exists (erased)"
+INTEGRITY_FAILED = "it failed its integrity check (tampered, or sealed under another key)"
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """A sealed value that cannot be opened, and why (the value itself is never shown)."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class CandidateView:
+    value: Any
+    source: str
+    at: float
+    first_at: float
+    weight: float
+    count: int
+
+
+@dataclass(frozen=True)
+class TraitProvenance:
+    name: str
+    strategy: str
+    personal: bool
+    winner: CandidateView
+    candidates: tuple[CandidateView, ...]
+
+
+class ProfileService:
+    def __init__(
+        self,
+        graph: IdentityGraph,
+        sealer: Sealer,
+        curation: CurationService,
+        observer: TraitObserver,
+        golden: GoldenRecords,
+        notifier: ProfileNotifier | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.graph = graph
+        self.sealer = sealer
+        self.curation = curation
+        self.observer = observer
+        self.golden = golden
+        self.notifier = notifier
+        self.clock = clock
+
+    async def profile(self, profile_id: str) -> ProfileView | None:
+        rows = await self.graph.read("identity/profile_by_id", id=profile_id)
+        if not rows:
+            return None
+        row = rows[0]
+        return ProfileView(
+            id=row["id"],
+            status=row["status"],
+            merged_into=row["merged_into"],
+            created_at=float(row["created_at"]),
+            updated_at=float(row["updated_at"]),
+            version=int(row["version"]),
+        )
+
+    async def profile_by_identifier(self, type: str, value: str) -> ProfileView | None:
+        found = await self.curation.find(type, value)
+        return await self.profile(found["profile"]) if found and found["profile"] else None
+
+    async def identifiers(self, profile_id: str) -> list[IdentifierView]:
+        return (await self.identifiers_of([profile_id]))[profile_id]
+
+    async def identifiers_of(self, profile_ids: list[str]) -> dict[str, list[IdentifierView]]:
+        """The identifiers of several profiles, decrypted, in one query (for DataLoaders)."""
+        rows = await self.graph.read("views/members_of_profiles", ids=sorted(set(profile_ids)))
+        keys = await self.sealer.data_keys([r["key"] for r in rows], create=False)
+        found: dict[str, list[IdentifierView]] = {pid: [] for pid in profile_ids}
+        for r in rows:
+            found.setdefault(r["profile"], []).append(
+                IdentifierView(
+                    key=r["key"],
+                    type=r["type"],
+                    value=self._open_value(keys.get(r["key"]), r["enc"], r["key"]),
+                    first_seen=float(r["first_seen"]),
+                    last_seen=float(r["last_seen"]),
+                    events=int(r["events"]),
+                    generic=bool(r["generic"]),
+                    blocked=bool(r["blocked"]),
+                )
+            )
+        return found
+
+    def _open_value(self, data_key: bytes | None, token: str | None, owner: str) -> str | None:
+        if data_key is None or token is None:
+            return None
+        try:
+            return str(self.sealer.open(data_key, token, owner=owner, field="value"))
+        except DecryptionError:
+            return None
+
+    async def event_count(self, profile_id: str) -> int:
+        rows = await self.graph.read("identity/profile_event_count", id=profile_id)
+        return int(rows[0]["events"]) if rows else 0
+
+    async def traits(self, profile_id: str, *, reveal: bool = True) -> dict[str, Any]:
+        """The golden record: every field's winning value (personal ones decrypted, or masked
+        when the caller may not see personal data)."""
+        return (await self.traits_of([profile_id], reveal=reveal))[profile_id]
+
+    async def traits_of(
+        self, profile_ids: list[str], *, reveal: bool = True
+    ) -> dict[str, dict[str, Any]]:
+        """Golden records of several profiles in two queries (for DataLoaders)."""
+        rows = await self.graph.read("views/golden_of_profiles", ids=sorted(set(profile_ids)))
+        goldens: dict[str, dict[str, Any]] = {
+            r["profile"]: orjson.loads(r["golden"]) for r in rows if r["golden"]
+        }
+        sealed = [
+            g["observation"]
+            for golden in goldens.values()
+            for g in golden.values()
+            if g["personal"] and g["observation"]
+        ]
+        opened = await self.open_observations(sealed)
+        schema = await self.golden.effective_schema()
+        records: dict[str, dict[str, Any]] = {pid: {} for pid in profile_ids}
+        for pid, golden in goldens.items():
+            record = records.setdefault(pid, {})
+            for name, entry in golden.items():
+                value = opened.get(entry["observation"]) if entry["personal"] else entry["value"]
+                if isinstance(value, Unreadable):
+                    record[name] = {"unavailable": value.reason}
+                    continue
+                if not reveal and entry["personal"]:
+                    field = schema.classify(name)
+                    value = mask(field.type if field else "string", value)
+                record[name] = value
+        return records
+
+    async def open_observations(self, keys: list[str]) -> dict[str, Any]:
+        """Decrypt sealed observation values; an Unreadable says why one cannot be read."""
+        if not keys:
+            return {}
+        rows = await self.graph.read("traits/sealed_values", keys=sorted(set(keys)))
+        data_keys = await self.sealer.data_keys([r["owner"] for r in rows], create=False)
+        opened: dict[str, Any] = {}
+        for row in rows:
+            if row["enc"] is None:
+                opened[row["key"]] = orjson.loads(row["value"]) if row["value"] else None
+                continue
+            data_key = data_keys.get(row["owner"])
+            if data_key is None:
+                opened[row["key"]] = Unreadable(KEY_DESTROYED)
+                continue
+            try:
+                opened[row["key"]] = self.sealer.open(
+                    data_key, row["enc"], owner=row["owner"], field=f"trait:{row['key']}"
+                )
+            except DecryptionError:
+                # Tampered, or sealed under another key: worth an alarm, never a crash.
+                log.error(
+                    "a sealed trait value failed its integrity check", extra={"key": row["key"]}
+                )
+                opened[row["key"]] = Unreadable(INTEGRITY_FAILED)
+        return opened
+
+    async def trait(
+        self, profile_id: str, name: str, *, reveal: bool = True, limit: int = 10
+    ) -> TraitProvenance | None:
+        """Why this value: the winner with its source, time, weight and strategy, and the
+        ranked candidates it beat."""
+        schema = await self.golden.effective_schema()
+        field = schema.classify(name)
+        if field is None:
+            return None
+        found = await self.graph.read("traits/profile_observations", ids=[profile_id])
+        rows = found[0]["rows"] if found else []
+        observations = [_observation(r) for r in rows if r["field"] == field.name]
+        decision = decide(field, observations, schema)
+        if decision is None:
+            return None
+        ranked = decision.candidates[:limit]
+        sealed = [c.observation_ids[0] for c in (decision.winner, *ranked) if c.observation_ids]
+        opened = await self.open_observations(sealed) if field.pii == "personal" else {}
+
+        def view(c: Candidate) -> CandidateView:
+            value = c.value
+            if field.pii == "personal":
+                value = opened.get(c.observation_ids[0]) if c.observation_ids else None
+                if isinstance(value, Unreadable):
+                    value = {"unavailable": value.reason}
+                elif not reveal:
+                    value = mask(field.type, value)
+            return CandidateView(value, c.source, c.at, c.first_at, c.weight, c.count)
+
+        return TraitProvenance(
+            name=field.name,
+            strategy=decision.strategy,
+            personal=field.pii == "personal",
+            winner=view(decision.winner),
+            candidates=tuple(view(c) for c in ranked),
+        )
+
+    async def set_trait(
+        self, profile_id: str, name: str, value: Any, by: str, *, personal_allowed: bool = True
+    ) -> None:
+        """Record a manual observation (source `manual`) on the profile and re-decide it.
+        `personal_allowed`: whether the writer's role carries what setting a personal trait
+        needs (app.domain.access.SET_TRAIT); a personal trait is refused (`Forbidden`) if not,
+        decided on the same schema the value is observed with."""
+        schema = await self.golden.effective_schema()
+        field = schema.classify(name)
+        if field is None:
+            raise InvalidInput(f"{normalise_name(name) or 'trait'}: not a declared trait")
+        if field.pii == "personal" and not personal_allowed:
+            raise Forbidden(
+                f"Forbidden: {field.name} is a personal trait; setting it needs '{SET_TRAIT.value}'"
+            )
+        try:
+            coerce(field, value)
+        except TraitError as exc:
+            raise InvalidInput(str(exc)) from None
+        now = self.clock()
+
+        async def work(tx: IdentityTx) -> dict[str, set[str]]:
+            await tx.lock(now)
+            reps = await tx.locked_representatives([profile_id])
+            if not reps or reps[0]["representative"] is None:
+                raise NotFound("no profile with that id in this workspace")
+            owner = reps[0]["representative"]
+            data_key = (await self.sealer.data_keys([owner], create=True))[owner]
+            found, refused = self.observer.observe(
+                [(field.name, value)],
+                schema,
+                owner=owner,
+                data_key=data_key,
+                source=MANUAL,
+                at=now,
+                event=f"manual:{by}",
+            )
+            if refused:
+                raise InvalidInput(f"{field.name}: value refused by the trait schema")
+            touched = await tx.merge_observations(observation_rows(found))
+            return await self.golden.refresh(tx, touched | {reps[0]["active"]}, now)
+
+        changed = await self.graph.write(work)
+        if self.notifier is not None and changed:
+            await self.notifier.publish(
+                ProfileNotice(pid, "traits", tuple(sorted(fields)))
+                for pid, fields in changed.items()
+            )
+
+    async def refresh_golden_records(self, page: int = 500) -> int:
+        """Re-decide every active profile's golden record (after a trait schema edit)."""
+        self.golden.forget()
+        done, after = 0, ""
+        while True:
+            rows = await self.graph.read("traits/active_profile_ids", after=after, limit=page)
+            if not rows:
+                return done
+            ids = [r["id"] for r in rows]
+            after = ids[-1]
+            now = self.clock()
+            await self.golden.effective_schema()
+
+            async def work(tx: IdentityTx, ids: list[str] = ids, now: float = now) -> None:
+                await tx.lock(now)
+                await self.golden.refresh(tx, ids, now)
+
+            await self.graph.write(work)
+            done += len(ids)

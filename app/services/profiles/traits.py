@@ -1,0 +1,304 @@
+"""Trait observations and golden records: the graph side of survivorship.
+
+An identify call (or context.traits, or a mapped track property, or a manual edit) becomes
+observations hung off the identifier it came with, one node per (identifier, field, value,
+source) with counts and times, so merges and splits move them for free. After every change the
+affected profiles' golden records are decided by `app.domain.traits` and materialised: plain
+fields as `t_<field>` properties (queryable), the whole record with provenance as JSON.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import time
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from app.adapters.identity_graph import IdentityTx
+from app.domain.messages import TrackedMessage
+from app.domain.traits import (
+    Decision,
+    Observation,
+    TraitError,
+    TraitField,
+    TraitSchema,
+    canonical_json,
+    coerce,
+    golden_record,
+    normalise_name,
+)
+from app.services.identity.keys import Sealer
+
+TRUST_CACHE_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class ObservedTrait:
+    """One sighting, ready to be written (personal values already sealed)."""
+
+    key: str
+    owner: str
+    field: str
+    vid: str
+    value: str | None
+    enc: str | None
+    source: str
+    at: float
+    confidence: float
+    event: str
+
+
+def observation_key(owner: str, field: str, vid: str, source: str) -> str:
+    digest = hashlib.sha256(vid.encode()).hexdigest()[:32]
+    return f"{owner}:{field}:{digest}:{source}"
+
+
+class TraitObserver:
+    """Turns messages and manual edits into observations under a given trait schema."""
+
+    def __init__(self, sealer: Sealer) -> None:
+        self.sealer = sealer
+
+    @staticmethod
+    def raw_traits(message: TrackedMessage, schema: TraitSchema) -> list[tuple[str, Any]]:
+        """(name, value) pairs the message asserts about the person."""
+        pairs: list[tuple[str, Any]] = []
+        context_traits = message.context.get("traits")
+        if isinstance(context_traits, Mapping):
+            pairs.extend(context_traits.items())
+        if message.type == "identify":
+            pairs.extend(message.traits.items())
+        zone = message.context.get("timezone")
+        if isinstance(zone, str) and schema.classify("timezone") is not None:
+            pairs.append(("timezone", zone))  # analytics.js and the mobile SDKs send it
+        if message.type == "track" and message.event:
+            for mapping in schema.mappings_for(message.event):
+                if mapping.property in message.properties:
+                    pairs.append((mapping.field, message.properties[mapping.property]))
+        return pairs
+
+    def observe(
+        self,
+        pairs: Iterable[tuple[str, Any]],
+        schema: TraitSchema,
+        *,
+        owner: str,
+        data_key: bytes,
+        source: str,
+        at: float,
+        event: str,
+        confidence: float = 1.0,
+    ) -> tuple[list[ObservedTrait], list[str]]:
+        """Observations of the pairs, and flags for the ones refused (names, never values)."""
+        found: list[ObservedTrait] = []
+        flags: list[str] = []
+        for raw_name, raw_value in pairs:
+            if raw_value is None:
+                continue
+            try:
+                field = schema.classify(raw_name) or schema.decide_undeclared(raw_name, raw_value)
+                if field is None:
+                    continue
+                value = coerce(field, raw_value)
+            except TraitError:
+                flags.append(f"trait_refused:{normalise_name(raw_name) or 'invalid_name'}")
+                continue
+            found.append(
+                self._sighting(field, value, owner, data_key, source, at, event, confidence)
+            )
+        return found, flags
+
+    def _sighting(
+        self,
+        field: TraitField,
+        value: Any,
+        owner: str,
+        data_key: bytes,
+        source: str,
+        at: float,
+        event: str,
+        confidence: float,
+    ) -> ObservedTrait:
+        text = canonical_json(value)
+        if field.pii == "personal":
+            vid = self.sealer.value_id(owner, field.name, text)
+            key = observation_key(owner, field.name, vid, source)
+            enc = self.sealer.seal(data_key, value, owner=owner, field=f"trait:{key}")
+            return ObservedTrait(
+                key, owner, field.name, vid, None, enc, source, at, confidence, event
+            )
+        key = observation_key(owner, field.name, text, source)
+        return ObservedTrait(
+            key, owner, field.name, text, text, None, source, at, confidence, event
+        )
+
+
+def observation_rows(observed: Iterable[ObservedTrait]) -> list[dict[str, Any]]:
+    """Aggregate a batch's sightings per observation node (counts, first and last time)."""
+    rows: dict[str, dict[str, Any]] = {}
+    for o in observed:
+        row = rows.get(o.key)
+        if row is None:
+            rows[o.key] = {
+                "key": o.key,
+                "owner": o.owner,
+                "field": o.field,
+                "vid": o.vid,
+                "value": o.value,
+                "enc": o.enc,
+                "source": o.source,
+                "first": o.at,
+                "last": o.at,
+                "count": 1,
+                "confidence": o.confidence,
+                "event": o.event,
+            }
+            continue
+        row["count"] += 1
+        row["first"] = min(row["first"], o.at)
+        row["confidence"] = max(row["confidence"], o.confidence)
+        if (o.at, o.event) >= (row["last"], row["event"]):
+            row["last"], row["event"] = o.at, o.event
+    return [rows[k] for k in sorted(rows)]
+
+
+class GoldenRecords:
+    """Decides and materialises golden records inside the caller's transaction."""
+
+    def __init__(
+        self,
+        schemas: Callable[[], Awaitable[TraitSchema]],
+        trusts: Callable[[], Awaitable[Mapping[str, float]]],
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._schemas = schemas
+        self._trusts = trusts
+        self._cached: tuple[float, TraitSchema] | None = None
+        self.clock = clock
+
+    async def effective_schema(self) -> TraitSchema:
+        """The current schema with each source's trust weight (configured trusts win)."""
+        now = time.monotonic()
+        if self._cached is not None and now - self._cached[0] < TRUST_CACHE_SECONDS:
+            return self._cached[1]
+        base = await self._schemas()
+        trusts = {**await self._trusts(), **base.source_trust}
+        schema = dataclasses.replace(base, source_trust=trusts)
+        self._cached = (now, schema)
+        return schema
+
+    def forget(self) -> None:
+        """Reload the schema and trusts on next use (after an edit in this process)."""
+        self._cached = None
+
+    async def refresh(
+        self, tx: IdentityTx, profile_ids: Iterable[str], at: float
+    ) -> dict[str, set[str]]:
+        """Re-decide the golden records; returns, per profile, the fields whose winning value
+        changed (absent: nothing changed)."""
+        ids = sorted(set(profile_ids))
+        if not ids:
+            return {}
+        schema = await self.effective_schema()
+        # Read after the locks: a writer holding one of them may be adding observations.
+        await tx.lock_profiles(ids)
+        by_profile: dict[str, list[Observation]] = {pid: [] for pid in ids}
+        for row in await tx.profile_observations(ids):
+            by_profile[row["profile"]].append(observation_from_row(row))
+        rows = self.records(by_profile, schema)
+        before = await tx.set_golden(rows, at)
+        return changed_fields(rows, before)
+
+    def records(
+        self, observations: Mapping[str, Iterable[Observation]], schema: TraitSchema
+    ) -> list[dict[str, Any]]:
+        """The golden record rows (id, plain, golden) of profiles with these observations."""
+        return [
+            self._golden_row(pid, golden_record(schema, found), schema)
+            for pid, found in sorted(observations.items())
+        ]
+
+    def _golden_row(
+        self, pid: str, decisions: Mapping[str, Decision], schema: TraitSchema
+    ) -> dict[str, Any]:
+        plain: dict[str, Any] = {f"t_{f.name}": None for f in schema.fields if f.pii == "plain"}
+        golden: dict[str, Any] = {}
+        for name, decision in sorted(decisions.items()):
+            field = schema.classify(name) or schema.decide_undeclared(name, decision.winner.value)
+            personal = field is not None and field.pii == "personal"
+            winner = decision.winner
+            golden[name] = {
+                "vid": winner.value_id,
+                "value": None if personal else winner.value,
+                "personal": personal,
+                "source": winner.source,
+                "at": winner.at,
+                "weight": winner.weight,
+                "strategy": decision.strategy,
+                "observation": winner.observation_ids[0] if winner.observation_ids else None,
+            }
+            if not personal:
+                plain[f"t_{name}"] = property_value(winner.value)
+        return {"id": pid, "plain": plain, "golden": orjson.dumps(golden).decode()}
+
+
+def changed_fields(
+    rows: Iterable[Mapping[str, Any]], before: Mapping[str, str | None]
+) -> dict[str, set[str]]:
+    """Per profile of the golden `rows`, the fields whose winner differs from its record
+    `before` (JSON, or None for a profile that had none); profiles without a change left out."""
+    changed: dict[str, set[str]] = {}
+    for row in rows:
+        fields = _changed_fields(before.get(row["id"]), row["golden"])
+        if fields:
+            changed[row["id"]] = fields
+    return changed
+
+
+def _changed_fields(before: str | None, after: str) -> set[str]:
+    old: dict[str, Any] = orjson.loads(before) if before else {}
+    new: dict[str, Any] = orjson.loads(after)
+    return {
+        name
+        for name in set(old) | set(new)
+        if (old.get(name) or {}).get("vid") != (new.get(name) or {}).get("vid")
+    }
+
+
+def property_value(value: Any) -> Any:
+    """Neo4j stores scalars and homogeneous lists; anything else is kept as JSON text."""
+    if isinstance(value, list | tuple):
+        items = list(value)
+        if items and len({type(i) for i in items}) == 1:
+            return items
+        return orjson.dumps(items).decode()
+    return value
+
+
+def observation_from_row(row: Mapping[str, Any]) -> Observation:
+    value = orjson.loads(row["value"]) if row["value"] is not None else None
+    return Observation(
+        field=row["field"],
+        value_id=row["vid"],
+        value=value,
+        source=row["source"],
+        at=float(row["at"]),
+        confidence=float(row["confidence"]),
+        count=int(row["count"]),
+        first_at=float(row["first_at"]),
+        identifier=row["identifier"],
+        observation_id=row["key"],
+        event_id=row["event"] or "",
+    )
+
+
+def observation_of_batch(row: Mapping[str, Any]) -> Observation:
+    """An observation as a batch's aggregated row (:func:`observation_rows`) says it is (for
+    an identifier first seen in the batch, that is all there is of it)."""
+    return observation_from_row(
+        {**row, "at": row["last"], "first_at": row["first"], "identifier": row["owner"]}
+    )
