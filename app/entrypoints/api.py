@@ -20,11 +20,11 @@ from starlette.routing import Match
 from strawberry.fastapi import GraphQLRouter
 
 from app.bootstrap import Container, build_container
+from app.domain.json_depth import DEPTH_LIMIT, json_problem, nesting_depth
 from app.entrypoints.body_limit import BodyLimit
 from app.entrypoints.gql.context import Context
 from app.entrypoints.gql.schema import build_schema
 from app.entrypoints.health import check_readiness
-from app.entrypoints.json_depth import DEPTH_LIMIT, json_problem, nesting_depth
 from app.entrypoints.tracking import install as install_tracking
 from app.logs import configure_logging
 from app.metrics import HTTP_LATENCY, HTTP_REQUESTS, INGESTION

@@ -1,6 +1,6 @@
 """A cap on request bodies for the routes that read them whole (GraphQL).
 
-The tracking routes stream and cap their own bodies (tracking/parse.py); GraphQL would read any
+The tracking routes stream and cap their own bodies (tracking/body.py); GraphQL would read any
 body into memory and parse it on the event loop, so one large request, authenticated or not,
 could stall every other request of the process. Bodies past the cap are refused with 413
 before they are parsed; a declared Content-Length past it is refused before it is read.

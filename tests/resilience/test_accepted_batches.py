@@ -14,8 +14,8 @@ import orjson
 import pytest
 
 from app.bootstrap import Container
-from app.entrypoints.tracking.models import BATCH_MESSAGES_LIMIT
-from app.entrypoints.tracking.parse import BATCH_LIMIT
+from app.domain.tracking.parse import BATCH_LIMIT
+from app.domain.tracking.spec import BATCH_MESSAGES_LIMIT
 from tests.messages import message
 from tests.pipeline import drain, stored_events
 

@@ -11,9 +11,9 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from app.domain.tracking.parse import Receipt, TrackingError, parse_single
 from app.entrypoints.gql.context import CanCurate, Context
 from app.entrypoints.gql.ingestion import SourceNotFound
-from app.entrypoints.tracking.parse import Receipt, TrackingError, parse_single
 from app.services.tracking.acceptance import Backpressure
 from app.services.tracking.sources import DEFAULT_SOURCE_ID
 

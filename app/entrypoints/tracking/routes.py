@@ -27,17 +27,16 @@ from fastapi.responses import JSONResponse
 from starlette.requests import ClientDisconnect
 
 from app.bootstrap import Container
-from app.entrypoints.tracking.models import MODELS, request_schema
-from app.entrypoints.tracking.parse import (
+from app.domain.tracking.parse import (
     Receipt,
     TrackingError,
     bad_request,
-    load_object,
     parse_batch,
     parse_single,
     parse_typed,
-    read_body,
 )
+from app.domain.tracking.spec import MODELS, request_schema
+from app.entrypoints.tracking.body import load_object, read_body
 from app.errors import Unavailable
 from app.services.tracking.acceptance import Backpressure
 from app.services.tracking.sources import Source

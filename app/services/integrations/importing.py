@@ -24,7 +24,7 @@ import orjson
 
 from app.domain.identity import ANONYMOUS_ID, EMAIL, PHONE, USER_ID, IdentifierError, validate_type
 from app.domain.messages import TrackedMessage
-from app.entrypoints.tracking.parse import Receipt, TrackingError, parse_typed
+from app.domain.tracking.parse import Receipt, TrackingError, parse_typed
 from app.errors import InvalidInput
 from app.services.tracking.acceptance import AcceptanceService, Backpressure
 from app.services.tracking.sources import Source

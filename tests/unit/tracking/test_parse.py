@@ -10,20 +10,19 @@ from typing import Any
 import orjson
 import pytest
 
-from app.entrypoints.json_depth import DEPTH_LIMIT
-from app.entrypoints.tracking.models import BATCH_MESSAGES_LIMIT
-from app.entrypoints.tracking.parse import (
+from app.domain.json_depth import DEPTH_LIMIT
+from app.domain.tracking.parse import (
     BATCH_LIMIT,
     MESSAGE_LIMIT,
     Receipt,
     TrackingError,
     correct_timestamp,
-    load_object,
     parse_batch,
     parse_instant,
     parse_single,
-    read_body,
 )
+from app.domain.tracking.spec import BATCH_MESSAGES_LIMIT
+from app.entrypoints.tracking.body import load_object, read_body
 
 NOW = 1_700_000_000.0  # 2023-11-14T22:13:20Z
 RECEIPT = Receipt("src-1", NOW, horizon_days=365)

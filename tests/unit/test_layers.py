@@ -1,0 +1,87 @@
+"""The layers of `app/` import only downwards (docs/architecture.md, "The rooms").
+
+Read from the source with `ast`, so an import inside a function counts as much as one at the top.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+APP = Path(__file__).resolve().parents[2] / "app"
+
+#: What each layer may import from `app`, besides itself.
+ALLOWED: dict[str, set[str]] = {
+    "app.domain": {"app.errors"},
+    "app.privacy": {"app.errors", "app.domain"},
+    "app.adapters": {"app.errors", "app.domain", "app.privacy", "app.metrics", "app.logs"},
+    "app.services": {
+        "app.errors",
+        "app.domain",
+        "app.privacy",
+        "app.adapters",
+        "app.supervision",
+        "app.metrics",
+        "app.logs",
+        "app.settings",
+        "app.batch_tuning",
+    },
+}
+
+
+def _module(path: Path) -> str:
+    parts = path.relative_to(APP.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return {name for name in found if name == "app" or name.startswith("app.")}
+
+
+def _layer(module: str) -> str | None:
+    return next((layer for layer in ALLOWED if f"{module}.".startswith(f"{layer}.")), None)
+
+
+def _within(name: str, prefixes: set[str]) -> bool:
+    return any(f"{name}.".startswith(f"{prefix}.") for prefix in prefixes)
+
+
+def _violations() -> list[str]:
+    out = []
+    for path in sorted(APP.rglob("*.py")):
+        module = _module(path)
+        layer = _layer(module)
+        if layer is None:
+            continue
+        for name in sorted(_imports(path)):
+            if not _within(name, ALLOWED[layer] | {layer}):
+                out.append(f"{module} imports {name}")
+    return out
+
+
+def test_every_layer_imports_only_downwards() -> None:
+    assert _violations() == []
+
+
+@pytest.mark.parametrize(
+    ("module", "name", "allowed"),
+    [
+        ("app.domain.tracking.parse", "app.entrypoints.json_depth", False),
+        ("app.services.identity.ingestion", "app.entrypoints.tracking", False),
+        ("app.services.identity.ingestion", "app.adapters.identity_graph", True),
+        ("app.adapters.stream", "app.services.tracking.resolver", False),
+    ],
+)
+def test_the_rule_tells_an_upward_import(module: str, name: str, allowed: bool) -> None:
+    layer = _layer(module)
+    assert layer is not None
+    assert _within(name, ALLOWED[layer] | {layer}) is allowed
