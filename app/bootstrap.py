@@ -232,20 +232,6 @@ async def build_container(settings: Settings) -> Container:
     consent = ConsentService(identity, curation, policy, audit, notifier)
     profiles = ProfileService(identity, sealer, curation, observer, golden, notifier)
     ledger = await asyncio.to_thread(PrivacyLedger, settings.resolved_ledger_path)
-    erasure = ErasureService(
-        identity,
-        curation,
-        sealer,
-        stream,
-        ledger,
-        audit,
-        golden,
-        rules,
-        ingestion.identifier_keys,
-        notifier,
-        batch_size=settings.erasure_batch_size,
-        lease_seconds=settings.erasure_lease_seconds,
-    )
 
     async def enqueue_evaluation(name: str, run: str) -> None:
         await arq.enqueue_job("evaluate_segment", name, run, _job_id=f"segment:{name}:{run}")
@@ -298,7 +284,21 @@ async def build_container(settings: Settings) -> Container:
             _defer_by=defer_seconds or None,
         )
 
-    erasure.forward = destinations.forward_erasure
+    erasure = ErasureService(
+        identity,
+        curation,
+        sealer,
+        stream,
+        ledger,
+        audit,
+        golden,
+        rules,
+        ingestion.identifier_keys,
+        notifier,
+        forward=destinations.forward_erasure,
+        batch_size=settings.erasure_batch_size,
+        lease_seconds=settings.erasure_lease_seconds,
+    )
     journeys = JourneyService(
         identity, segments, gate, sender, profiles, sealer, notifier, enqueue_step
     )

@@ -15,7 +15,7 @@ import pytest_asyncio
 from pydantic import SecretStr
 
 from app.bootstrap import Container, build_container
-from app.services.identity.ingestion import KeysMoved
+from app.services.identity.ingestion import KeysMoved, WriteMode
 from app.services.identity.keys import IdentifierKey
 from app.services.identity.rekeying import RekeyProgress
 from app.settings import Settings
@@ -159,7 +159,7 @@ async def test_rotation_under_ingestion_re_keys_everything_and_loses_nothing(
 
     # Settled: ingestion stops looking under k1, and a replayed identify adds no evidence.
     rotated.ingestion.recheck_rotation()
-    assert not await rotated.ingestion.rotation_pending()
+    assert not await rotated.ingestion.rotation.pending()
     counts = {(r["a"], r["b"], r["rule"]): r["count"] for r in links}
     replay = await rotated.ingestion.ingest(sent[0][:1])
     assert replay.stored == 0 and replay.duplicates == 1
@@ -195,7 +195,7 @@ async def test_a_run_that_dies_is_finished_by_the_next(
     moved = min(i for i, kid in kids.items() if kid == "k2")
     late = comeback(moved, T0 + 500)
     with pytest.raises(KeysMoved):
-        await rotated.ingestion._ingest(late, True, old_keys)
+        await rotated.ingestion.write_batch(late, WriteMode(rotating=True), old_keys)
     assert (await rotated.ingestion.ingest(late)).stored == 1
     before[f"u-{moved}"]["events"] = None  # one more event now
     # The job carries on where the dead run stopped, and records its progress in Valkey.
@@ -224,7 +224,7 @@ async def test_an_identifier_that_cannot_be_opened_is_set_aside_and_the_rest_goe
     result = await rotated.rekeying.run(step=2)
     assert (result.blocked, result.set_aside, result.remaining) == (1, 1, 1)
     assert not result.settled and result.renamed == 17
-    assert await rotated.ingestion.rotation_pending()
+    assert await rotated.ingestion.rotation.pending()
     # Its profile's other identifiers moved; the set-aside one is still found under k1.
     assert await rotated.curation.find_key("email", "p3@example.com") == key
     assert await profile_id(rotated, "user_id", "u-3") == await profile_id(
@@ -246,7 +246,7 @@ async def test_an_erasure_in_progress_keeps_its_subject_and_a_later_run_settles(
 
     request = await container.erasure.request("user_id", "u-1", "dpo", "", later)
     # Planned and suppressed (the erasure's first transaction), not yet deleted.
-    plan = await container.erasure._start(request.id, await profile_id(container, "user_id", "u-1"))
+    plan = await container.erasure.start(request.id, await profile_id(container, "user_id", "u-1"))
     result = await rotated.rekeying.run(step=10)
     assert result.renamed == 9 and result.remaining == 3 and not result.settled
     # The erasure finishes under the keys it planned: nothing of the subject is left.

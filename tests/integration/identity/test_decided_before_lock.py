@@ -11,6 +11,7 @@ import pytest
 
 from app.adapters.identity_graph import IdentityTx
 from app.bootstrap import Container
+from app.services.identity.ingestion import WriteMode
 from tests.identity_checks import conflicts, partition, profile_id
 from tests.messages import message
 
@@ -54,13 +55,13 @@ async def test_a_decision_made_stale_by_a_batch_committed_meanwhile_is_dropped(
     # between this one's read and its lock): every identifier looked new to it. It carries
     # a replay of `first`, a second device of u-1, and a newcomer.
     stale_read: set[str] = set()
-    report = await container.ingestion._ingest(
+    report = await container.ingestion.write_batch(
         [
             first,
             message(anon="a-2", user="u-1", at=20.0),
             message("identify", anon="n-1", user="n-user", at=30.0),
         ],
-        False,
+        WriteMode(),
         stale_read,
     )
     assert report.stored == 2 and report.duplicates == 1

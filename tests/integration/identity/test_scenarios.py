@@ -260,7 +260,12 @@ async def test_late_binding_links_wait_for_enough_evidence(container: Container)
     rules = dataclasses.replace(container.rules, late_binding_types=frozenset({"phone"}))
     base = container.ingestion
     ingestion = IngestionService(
-        base.graph, base.sealer, rules, base.observer, base.golden, base.consent
+        base.graph,
+        base.sealer,
+        rules,
+        base.builder.observer,
+        base.golden,
+        base.builder.consent,
     )
     await ingestion.ingest([message(anon="a-1", phone="+442079460999", at=1.0)])
     # One sighting of a shared phone is only a candidate: the visitor stays alone.

@@ -1,0 +1,97 @@
+"""A batch's messages prepared for writing: one entry per distinct event, its identifiers
+normalised and keyed (under the kid each is stored under, during a blind-index rotation)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from app.domain.identity import BlockList, IdentityRules
+from app.domain.messages import MessageIdentity, TrackedMessage, identify_message
+from app.services.identity.keys import Sealer
+
+
+@dataclass(frozen=True)
+class PreparedMessage:
+    message: TrackedMessage
+    identity: MessageIdentity
+    event_id: str
+    keys: dict[tuple[str, str], str]  # (type, value) -> node key
+    #: node key -> its keys under every listed blind-index kid, the current one first (only
+    #: while several are listed)
+    aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def barred_by(self, suppressed: set[str]) -> set[str]:
+        """This message's node keys whose identifier is suppressed under any kid."""
+        return {
+            key
+            for key in self.keys.values()
+            if key in suppressed or not suppressed.isdisjoint(self.aliases.get(key, ()))
+        }
+
+    @property
+    def owner_key(self) -> str | None:
+        owner = self.identity.owner
+        return self.keys[(owner.type, owner.value)] if owner else None
+
+
+def event_id(ws: str, message: TrackedMessage) -> str:
+    """Unique per workspace, source and messageId: Neo4j's final arbiter of duplicates."""
+    return f"{ws}:{message.source_id}:{message.message_id}"
+
+
+def stored_key(candidates: Sequence[str], present: set[str]) -> str:
+    """The key an identifier is stored under: the first listed kid's (current first) whose
+    node exists, else the current kid's."""
+    return next((k for k in candidates if k in present), candidates[0])
+
+
+def moved(prepared: Sequence[PreparedMessage], present: set[str]) -> bool:
+    """Whether some identifier is stored under another key than the one the batch was
+    sealed for (a blind-index rotation re-keyed it meanwhile)."""
+    return any(
+        stored_key(candidates, present) != key
+        for p in prepared
+        for key, candidates in p.aliases.items()
+    )
+
+
+class Preparer:
+    """Identifies and keys messages; pure CPU work, run in a thread by the service."""
+
+    def __init__(self, ws: str, sealer: Sealer, rules: IdentityRules) -> None:
+        self.ws = ws
+        self.sealer = sealer
+        self.rules = rules
+        self.blocklist = BlockList.from_rules(rules)
+
+    def prepare(
+        self, messages: Sequence[TrackedMessage], present: set[str] | None = None
+    ) -> list[PreparedMessage]:
+        """One entry per distinct event. `present` (only during a blind-index rotation) names
+        the identifier nodes that exist under any listed kid: each identifier then takes the
+        key it is already stored under."""
+        prepared: dict[str, PreparedMessage] = {}
+        for message in messages:
+            eid = event_id(self.ws, message)
+            if eid in prepared:
+                continue
+            identity = identify_message(message, self.rules, self.blocklist)
+            keys: dict[tuple[str, str], str] = {}
+            aliases: dict[str, tuple[str, ...]] = {}
+            for i in identity.identifiers:
+                key = self.sealer.key_of(i).key
+                if self.sealer.rotating:
+                    # An identifier erased before a blind-index rotation is suppressed under
+                    # the kid it had then: look under every listed kid.
+                    candidates = self.sealer.candidate_keys(i)
+                    key = stored_key(candidates, present or set())
+                    aliases[key] = tuple(candidates)
+                keys[(i.type, i.value)] = key
+            prepared[eid] = PreparedMessage(message, identity, eid, keys, aliases)
+        return list(prepared.values())
+
+    def identifier_keys(self, message: TrackedMessage) -> set[str]:
+        """The node keys, under every listed kid, of every identifier a message carries."""
+        identity = identify_message(message, self.rules, self.blocklist)
+        return {k for i in identity.identifiers for k in self.sealer.candidate_keys(i)}
