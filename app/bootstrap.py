@@ -28,7 +28,7 @@ from app.privacy import BlindIndex, KeyStore, LocalKeyStore, load_kek
 from app.privacy.ledger import PrivacyLedger
 from app.privacy.stream_seal import StreamSeal
 from app.services.access.apikeys import ApiKeyService
-from app.services.changes.dispatcher import SegmentFeed
+from app.services.changes.dispatcher import ChangeDispatcher
 from app.services.changes.notices import ProfileNotifier
 from app.services.engagement.actions import ConsentGate
 from app.services.engagement.destinations import (
@@ -104,9 +104,9 @@ class Container:
     destinations: DestinationService
     rekeying: BlindIndexRotation
 
-    def segment_feed(self, consumer: str = "segments-1") -> SegmentFeed:
-        """The change-feed consumer: segment memberships, then journey triggers."""
-        return SegmentFeed(
+    def change_dispatcher(self, consumer: str = "segments-1") -> ChangeDispatcher:
+        """The change-feed consumer: segment memberships, then journeys and destinations."""
+        return ChangeDispatcher(
             self.redis,
             self.segments.graph,
             self.segments,
@@ -300,12 +300,19 @@ async def build_container(settings: Settings) -> Container:
         lease_seconds=settings.erasure_lease_seconds,
     )
     journeys = JourneyService(
-        identity, segments, gate, sender, profiles, sealer, notifier, enqueue_step
+        identity,
+        segments,
+        gate,
+        sender,
+        profiles,
+        sealer,
+        notifier,
+        enqueue_step,
+        destinations=destinations,
+        plugins=destinations.plugins,
+        #: Plugin actions write only below the operator's data dir, one directory per kind.
+        plugin_data_dir=settings.local_dir / "plugins" / settings.workspace,
     )
-    journeys.destinations = destinations
-    journeys.plugins = destinations.plugins
-    #: Plugin actions write only below the operator's data dir, one directory per kind.
-    journeys.plugin_data_dir = settings.local_dir / "plugins" / settings.workspace
     return Container(
         settings=settings,
         graph=graph,

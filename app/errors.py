@@ -33,6 +33,11 @@ class Conflict(CdpError):
     """The request contradicts a rule of the identity graph (for example a type cap)."""
 
 
+class DeliveryFailed(CdpError):
+    """An outbound delivery (a webhook, a destination's batch) was not accepted after its
+    retries, or has nowhere to go."""
+
+
 class Unavailable(CdpError):
     """A backing service (Neo4j, Valkey, the key store) does not answer."""
 

@@ -13,6 +13,7 @@ from app.bootstrap import Container, build_container
 from app.settings import Settings
 from tests.processes import served
 from tests.services import Endpoints, test_services
+from tests.support.webhooks import Receiver
 
 
 @pytest.fixture(scope="session")
@@ -58,3 +59,11 @@ async def api_url(settings: Settings) -> AsyncIterator[str]:
     """The real app served by uvicorn over loopback HTTP for the whole session."""
     async with served(settings) as url:
         yield url
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """A loopback webhook receiver, closed after the test."""
+    found = Receiver()
+    yield found
+    found.close()

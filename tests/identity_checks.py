@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 from app.bootstrap import Container
 from app.domain.messages import MessageType, TrackedMessage
 from tests.messages import message
+from tests.support.profiles import profile_id as profile_id
 
 
 async def partition(container: Container) -> frozenset[frozenset[str]]:
@@ -17,12 +18,6 @@ async def partition(container: Container) -> frozenset[frozenset[str]]:
         assert len(row["profiles"]) == 1, f"{row['type']} identifier in {row['profiles']}"
         groups.setdefault(row["profiles"][0], set()).add(row["key"])
     return frozenset(frozenset(g) for g in groups.values())
-
-
-async def profile_id(container: Container, type: str, value: str) -> str:
-    profile = await container.profiles.profile_by_identifier(type, value)
-    assert profile is not None, f"no profile for that {type}"
-    return profile.id
 
 
 async def conflicts(container: Container) -> list[dict[str, object]]:

@@ -101,7 +101,7 @@ def worker_options(settings: Settings) -> dict[str, Any]:
             # A fresh resolver on each start: it reads its own pending entries first.
             loops["resolver"] = lambda stop: container.resolver().run(stop)
         if settings.worker_runs_segments:
-            loops["segment feed"] = lambda stop: container.segment_feed().run(stop)
+            loops["change dispatcher"] = lambda stop: container.change_dispatcher().run(stop)
         if settings.worker_runs_destinations:
             loops["destinations"] = container.destinations.run
         ctx["background"] = [

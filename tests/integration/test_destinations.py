@@ -5,7 +5,6 @@ batch format accepted by a real Segment-compatible endpoint (this platform's own
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,16 +15,9 @@ from app.services.engagement.outbound import WebhookSender, parse_networks, veri
 from app.services.engagement.segments.engine import ProfileChanges
 from app.settings import Settings
 from tests.messages import message
-from tests.webhooks import Receiver
+from tests.support.webhooks import Receiver
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    found = Receiver()
-    yield found
-    found.close()
 
 
 def _items(receiver: Receiver) -> list[dict[str, Any]]:
@@ -52,7 +44,7 @@ async def test_a_webhook_gets_signed_batches_with_merges_and_survives_an_outage(
         "tester",
     )
     await destinations.set_active("crm", True)
-    feed = container.segment_feed("test")
+    feed = container.change_dispatcher("test")
     await feed.ensure_group()
     await container.ingestion.ingest([message(anon="d-a", event="Viewed"), message(anon="d-b")])
     await feed.step(block_ms=100)

@@ -13,6 +13,7 @@ from app.entrypoints.gql.context import Context
 from app.entrypoints.gql.schema import build_schema
 from app.settings import Settings
 from tests.messages import message
+from tests.support.profiles import profile_id
 
 pytestmark = pytest.mark.integration
 
@@ -73,12 +74,6 @@ async def _data(api_url: str, key: str, query: str, **variables: Any) -> dict[st
     assert "errors" not in body, body["errors"]
     data: dict[str, Any] = body["data"]
     return data
-
-
-async def _pid(container: Container, type: str, value: str) -> str:
-    view = await container.profiles.profile_by_identifier(type, value)
-    assert view is not None
-    return view.id
 
 
 async def test_profiles_page_by_page_with_filters(
@@ -162,7 +157,7 @@ async def test_a_profiles_events_newest_first_with_filters(
             for n in range(30)
         ]
     )
-    pid = await _pid(container, "user_id", "ev-u")
+    pid = await profile_id(container, "user_id", "ev-u")
     first = (await _data(api_url, admin, EVENTS, id=pid, first=12))["profile"]["events"]
     assert first["totalCount"] == 30 and first["pageInfo"]["hasNextPage"]
     ats = [e["node"]["at"] for e in first["edges"]]
@@ -187,7 +182,7 @@ async def test_the_identity_graph_shows_the_cluster_and_refused_neighbours(
 ) -> None:
     await container.ingestion.ingest([message("identify", user="mum", device="ipad", anon="a-m")])
     await container.ingestion.ingest([message("identify", user="son", device="ipad")])
-    mum = await _pid(container, "user_id", "mum")
+    mum = await profile_id(container, "user_id", "mum")
     inner = (await _data(api_url, admin, GRAPH, id=mum, depth=0))["identityGraph"]
     assert sorted(n["type"] for n in inner["nodes"]) == ["anonymous_id", "device_id", "user_id"]
     assert {n["profileId"] for n in inner["nodes"]} == {mum}

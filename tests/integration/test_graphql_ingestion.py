@@ -10,17 +10,13 @@ import pytest
 from app.bootstrap import Container
 from app.settings import Settings
 from tests.messages import message
+from tests.support.graphql import graphql_body
 
 pytestmark = pytest.mark.integration
 
 
 async def _gql(api_url: str, settings: Settings, query: str) -> dict[str, Any]:
-    headers = {"Authorization": f"Bearer {settings.admin_api_key.get_secret_value()}"}
-    async with httpx.AsyncClient(base_url=api_url, headers=headers) as client:
-        response = await client.post("/graphql", json={"query": query})
-    assert response.status_code == 200
-    body: dict[str, Any] = response.json()
-    return body
+    return await graphql_body(api_url, settings.admin_api_key.get_secret_value(), query)
 
 
 async def test_create_source_returns_a_working_write_key(

@@ -4,21 +4,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 
 from app.services.engagement.outbound import OutboundRefused, WebhookSender, parse_networks, verify
-from tests.webhooks import Receiver
+from tests.support.webhooks import Receiver
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    found = Receiver()
-    yield found
-    found.close()
 
 
 LOOPBACK = parse_networks(["127.0.0.0/8"])

@@ -25,6 +25,7 @@ from app.settings import Settings
 from tests.messages import message
 from tests.pipeline import drain, stored_events
 from tests.services import Endpoints
+from tests.support.profiles import profile_id_or_none
 
 pytestmark = pytest.mark.integration
 
@@ -93,11 +94,6 @@ async def _keys(container: Container, person: dict[str, str]) -> list[str]:
     return [k for k in found if k]
 
 
-async def _pid(container: Container, type: str, value: str) -> str | None:
-    view = await container.profiles.profile_by_identifier(type, value)
-    return view.id if view else None
-
-
 def _strings(value: Any) -> list[str]:
     if isinstance(value, list):
         return [s for item in value for s in _strings(item)]
@@ -161,8 +157,8 @@ async def test_a_restore_brings_back_the_backup_and_keeps_later_erasures(
     source = (await container.sources.create("web")).source
     await container.acceptance.accept(source, alice_messages(source.id) + mum_messages(source.id))
     await drain(container)
-    alice_pid = await _pid(container, "user_id", ALICE["user"])
-    assert alice_pid and await _pid(container, "user_id", MUM["user"])
+    alice_pid = await profile_id_or_none(container, "user_id", ALICE["user"])
+    assert alice_pid and await profile_id_or_none(container, "user_id", MUM["user"])
     alice_keys, mum_keys = await _keys(container, ALICE), await _keys(container, MUM)
     events_before = await stored_events(container)
     assert events_before == 7
@@ -218,7 +214,7 @@ async def test_a_restore_brings_back_the_backup_and_keeps_later_erasures(
         with pytest.raises(BackupError, match=re.escape(refusal)):
             await restore_backup(settings, _altered(backup, tmp_path, change), neo4j)
     assert neo4j.process.pid() == pid
-    assert await _pid(container, "user_id", "carol-bk-3") is not None
+    assert await profile_id_or_none(container, "user_id", "carol-bk-3") is not None
 
     # -- the restore -----------------------------------------------------------------------
     _log("refusals checked")
@@ -233,7 +229,7 @@ async def test_a_restore_brings_back_the_backup_and_keeps_later_erasures(
 
     # The erased subject stays erased: no identifier, no event, no value, no key...
     for type_, value in [("user_id", MUM["user"]), ("email", MUM["email"])]:
-        assert await _pid(container, type_, value) is None
+        assert await profile_id_or_none(container, type_, value) is None
     assert await _leftovers(container, MUM_SECRETS + mum_keys) == []
     with _live_keys(settings) as live:
         assert live.get(mum_keys) == {}
@@ -243,10 +239,10 @@ async def test_a_restore_brings_back_the_backup_and_keeps_later_erasures(
     # ...and a replay of her old events is dropped.
     replay = await container.ingestion.ingest(mum_messages(source.id))
     assert (replay.suppressed, replay.stored) == (3, 0)
-    assert await _pid(container, "user_id", MUM["user"]) is None
+    assert await profile_id_or_none(container, "user_id", MUM["user"]) is None
 
     # What the backup held is back, and every sealed value opens.
-    assert await _pid(container, "user_id", ALICE["user"]) == alice_pid
+    assert await profile_id_or_none(container, "user_id", ALICE["user"]) == alice_pid
     export = await container.exporter.export_profile(alice_pid)
     assert len(export["events"]) == 4
     assert "unavailable" not in json.dumps(export)
@@ -257,5 +253,5 @@ async def test_a_restore_brings_back_the_backup_and_keeps_later_erasures(
     }
     assert await stored_events(container) == 4
     # What came after the backup is not (the graph is the backup's).
-    assert await _pid(container, "user_id", "carol-bk-3") is None
+    assert await profile_id_or_none(container, "user_id", "carol-bk-3") is None
     _log("checked")

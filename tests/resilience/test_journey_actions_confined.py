@@ -22,7 +22,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import httpx
 import orjson
 import pytest
 from arq.worker import Worker
@@ -32,6 +31,7 @@ from app.domain.access import Role
 from app.settings import Settings
 from tests.burst_worker import run_burst
 from tests.messages import message
+from tests.support.graphql import graphql_body
 
 pytestmark = pytest.mark.integration
 
@@ -49,20 +49,8 @@ PROFILE = (
 )
 
 
-async def _gql(api_url: str, key: str, query: str, **variables: Any) -> dict[str, Any]:
-    async with httpx.AsyncClient(base_url=api_url) as client:
-        response = await client.post(
-            "/graphql",
-            json={"query": query, "variables": variables},
-            headers={"Authorization": f"Bearer {key}"},
-        )
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    return body
-
-
 async def _data(api_url: str, key: str, query: str, **variables: Any) -> dict[str, Any]:
-    body = await _gql(api_url, key, query, **variables)
+    body = await graphql_body(api_url, key, query, **variables)
     assert "errors" not in body, body["errors"]
     data: dict[str, Any] = body["data"]
     return data
@@ -102,7 +90,7 @@ async def _burst(settings: Settings) -> Worker:
 async def _trigger(container: Container, user: str, event: str, **traits: Any) -> str:
     """Track `event` for `user` (after an identify with `traits`), feed the change to the
     journeys, and return the profile id."""
-    feed = container.segment_feed("test")
+    feed = container.change_dispatcher("test")
     await feed.ensure_group()
     await container.ingestion.ingest(
         [message("identify", user=user, traits=traits), message(user=user, event=event)]
@@ -127,7 +115,7 @@ async def test_only_an_admin_may_save_or_activate_a_journey_using_the_example_ac
     for role in Role:
         if role is Role.ADMIN:
             continue
-        message = _refusal(await _gql(api_url, keys[role], SAVE, d=definition))
+        message = _refusal(await graphql_body(api_url, keys[role], SAVE, d=definition))
         if role is Role.MARKETER:
             # It may save journeys, but not this action: the action and who may are named.
             assert message == (
@@ -146,7 +134,9 @@ async def test_only_an_admin_may_save_or_activate_a_journey_using_the_example_ac
         "active": False,
     }
     # Saved by an admin, it still may not be activated by a marketer...
-    message = _refusal(await _gql(api_url, keys[Role.MARKETER], ACTIVATE, n="noted", a=True))
+    message = _refusal(
+        await graphql_body(api_url, keys[Role.MARKETER], ACTIVATE, n="noted", a=True)
+    )
     assert "the marketer role lacks 'admin'" in message and "example_note" in message
     view = await container.journeys.get("noted")
     assert view.active is False
@@ -276,7 +266,7 @@ async def test_a_marketer_may_set_plain_traits_through_a_journey_but_not_persona
 ) -> None:
     marketer, admin = keys[Role.MARKETER], keys[Role.ADMIN]
     # The rule setTrait applies: the marketer role may not set traits by hand at all...
-    by_hand = await _gql(
+    by_hand = await graphql_body(
         api_url, marketer, 'mutation{setTrait(profileId:"p",name:"email",value:"x"){__typename}}'
     )
     assert _refusal(by_hand) == "Forbidden: the marketer role lacks 'curate'"
@@ -284,7 +274,7 @@ async def test_a_marketer_may_set_plain_traits_through_a_journey_but_not_persona
     personal = _journey(
         "rewrite_email", "Rewrite", {"kind": "set_trait", "name": "email", "value": "x@evil.test"}
     )
-    assert _refusal(await _gql(api_url, marketer, SAVE, d=personal)) == (
+    assert _refusal(await graphql_body(api_url, marketer, SAVE, d=personal)) == (
         "Forbidden: the marketer role lacks 'curate', which set_trait of the personal trait "
         "email (steps.act.action) needs (roles that may: admin)"
     )
@@ -305,7 +295,7 @@ async def test_a_marketer_may_set_plain_traits_through_a_journey_but_not_persona
     }
     # An admin may still save a personal one; a marketer may not activate it.
     assert (await _data(api_url, admin, SAVE, d=personal))["saveJourney"]["version"] == 1
-    message = _refusal(await _gql(api_url, marketer, ACTIVATE, n="rewrite_email", a=True))
+    message = _refusal(await graphql_body(api_url, marketer, ACTIVATE, n="rewrite_email", a=True))
     assert "set_trait of the personal trait email" in message
     assert (await container.journeys.get("rewrite_email")).active is False
 
@@ -407,7 +397,7 @@ async def test_a_trait_that_became_personal_is_refused_to_a_marketers_journey(
         )
         # Activating it again is refused too, naming the trait.
         await _data(api_url, marketer, ACTIVATE, n="to_pro", a=False)
-        message = _refusal(await _gql(api_url, marketer, ACTIVATE, n="to_pro", a=True))
+        message = _refusal(await graphql_body(api_url, marketer, ACTIVATE, n="to_pro", a=True))
         assert "personal trait plan" in message
     finally:
         await _data(api_url, admin, update, s=original)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime
 import ssl
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ from app.services.engagement.journeys import JourneyService
 from app.services.engagement.outbound import OutboundRefused, WebhookSender, parse_networks
 from app.services.engagement.segments.engine import ProfileChanges
 from tests.messages import message
-from tests.webhooks import Receiver
+from tests.support.webhooks import Receiver
 
 pytestmark = pytest.mark.integration
 
@@ -47,13 +47,6 @@ class Rebinding:
     async def __call__(self, host: str, port: int) -> Sequence[str]:
         self.calls.append((host, port))
         return [self.answers[min(len(self.calls), len(self.answers)) - 1]]
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    found = Receiver()
-    yield found
-    found.close()
 
 
 async def test_dns_rebinding_cannot_reach_a_loopback_receiver(receiver: Receiver) -> None:

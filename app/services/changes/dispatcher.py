@@ -1,8 +1,10 @@
-"""The change feed consumer: profile changes from the stream, through the segment engine.
+"""The change dispatcher: profile changes from the feed, fanned out to segments, journeys and
+destinations.
 
 Everything that changes a profile (the resolver, curation, traits, consent, erasure) appends
-its notices to `cdp:<ws>:changes`; this consumer reads them with a consumer group, resolves
-event owners to profiles, evaluates only the segments concerned, and acknowledges (and
+its notices to `cdp:<ws>:changes` (`feed.py` is the format); the dispatcher reads them with a
+consumer group, resolves event owners to profiles, evaluates only the segments concerned, hands
+the changes and the memberships they moved to journeys and destinations, and acknowledges (and
 deletes) the entries once done. A crash re-delivers what was not acknowledged.
 """
 
@@ -12,11 +14,11 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING, Any
 
-import orjson
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
 from app.adapters.identity_graph import IdentityGraph
+from app.services.changes.feed import decode_entry
 from app.services.engagement.segments.engine import ProfileChanges, SegmentService
 from app.supervision import UNREACHABLE, Backoff, pause
 
@@ -28,7 +30,7 @@ log = logging.getLogger(__name__)
 GROUP = "segments"
 
 
-class SegmentFeed:
+class ChangeDispatcher:
     def __init__(
         self,
         redis: Redis,
@@ -70,13 +72,13 @@ class SegmentFeed:
         changes = ProfileChanges()
         owners: dict[str, set[str]] = {}
         for _, fields in entries:
-            if not fields:
+            entry = decode_entry(fields) if fields else None
+            if entry is None:
                 continue
-            data = orjson.loads(fields[b"c"])
-            for notice in data["n"]:
-                changes.add(notice[0], notice[1], notice[2] if len(notice) > 2 else ())
-            for key, name in data["e"]:
-                owners.setdefault(key, set()).add(name or "")
+            for notice in entry.notices:
+                changes.add(notice.profile_id, notice.kind, notice.related)
+            for key, name in entry.events:
+                owners.setdefault(key, set()).add(name)
         if owners:
             rows = await self.graph.read("segments/owner_profiles", keys=sorted(owners))
             for row in rows:
@@ -108,7 +110,7 @@ class SegmentFeed:
                 pending = True
                 delay = backoff.next()
                 log.warning(
-                    "segment feed waits for a backing service (%s); retrying in %.1f s",
+                    "change dispatcher waits for a backing service (%s); retrying in %.1f s",
                     type(exc).__name__,
                     delay,
                 )

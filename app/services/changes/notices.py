@@ -15,11 +15,11 @@ import time
 from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass, field
 
-import orjson
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from app.domain.identity import Merge, Split
+from app.services.changes.feed import decode_broadcast, encode_broadcast, encode_entry
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ class ProfileNotifier:
         """Best effort: a lost notice never fails the change it describes. `events` are
         (owner identifier key, event name) of newly stored events, for the change feed."""
         batch = list(notices)
-        stored = [[key, name] for key, name in events]
+        stored = list(events)
         if not batch and not stored:
             return
         try:
@@ -88,15 +88,10 @@ class ProfileNotifier:
                 # One message per batch: subscribers pick their profile's notices out of it.
                 pipe.publish(
                     self.channel,
-                    orjson.dumps([[n.profile_id, n.kind, list(n.related), n.at] for n in batch]),
+                    encode_broadcast((n.profile_id, n.kind, n.related, n.at) for n in batch),
                 )
-            feed = {"n": [[n.profile_id, n.kind, list(n.related)] for n in batch], "e": stored}
-            pipe.xadd(
-                self.feed,
-                {"c": orjson.dumps(feed)},
-                maxlen=self.FEED_LENGTH,
-                approximate=True,
-            )
+            entry = encode_entry(((n.profile_id, n.kind, n.related) for n in batch), stored)
+            pipe.xadd(self.feed, entry, maxlen=self.FEED_LENGTH, approximate=True)  # type: ignore[arg-type]
             await pipe.execute()
         except RedisError as exc:
             log.warning("profile notices not published: %s", type(exc).__name__)
@@ -110,9 +105,9 @@ class ProfileNotifier:
                 message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
                 if message is None or message.get("type") != "message":
                     continue
-                for pid, kind, related, at in orjson.loads(message["data"]):
+                for pid, kind, related, at in decode_broadcast(message["data"]):
                     if pid == profile_id:
-                        yield ProfileNotice(pid, kind, tuple(related), at)
+                        yield ProfileNotice(pid, kind, related, at)
         finally:
             await pubsub.unsubscribe(self.channel)
             await pubsub.aclose()  # type: ignore[no-untyped-call]

@@ -31,7 +31,7 @@ from redis.asyncio import Redis
 from redis.typing import EncodableT, FieldT
 
 from app.adapters.identity_graph import IdentityGraph
-from app.errors import CdpError, InvalidInput, NotFound
+from app.errors import CdpError, DeliveryFailed, InvalidInput, NotFound
 from app.services.engagement.outbound import OutboundRefused, WebhookSender
 from app.services.engagement.segments.engine import MembershipChange, ProfileChanges
 from app.services.identity.keys import Sealer
@@ -54,10 +54,6 @@ class Destination:
     forward_erasures: bool
     active: bool
     config: Mapping[str, Any]
-
-
-class DeliveryFailed(Exception):
-    """The receiver did not take the batch."""
 
 
 class DestinationStopped(CdpError):

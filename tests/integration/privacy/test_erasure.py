@@ -28,6 +28,7 @@ from app.settings import Settings
 from tests.messages import message
 from tests.services import REPO
 from tests.subprocess_env import process_env
+from tests.support.profiles import profile_id_or_none
 
 pytestmark = pytest.mark.integration
 
@@ -80,11 +81,6 @@ def son_messages(at: float = T0 + 100) -> list[TrackedMessage]:
     ]
 
 
-async def _pid(container: Container, type: str, value: str) -> str | None:
-    view = await container.profiles.profile_by_identifier(type, value)
-    return view.id if view else None
-
-
 async def _mum_keys(container: Container) -> list[str]:
     keys = [
         await container.curation.find_key(t, v)
@@ -127,10 +123,10 @@ async def test_erasure_deletes_the_subject_and_the_family_tablet_stays_with_the_
 ) -> None:
     await container.ingestion.ingest(mum_messages())
     await container.ingestion.ingest(son_messages())
-    mum = await _pid(container, "email", MUM["email"])
-    son = await _pid(container, "user_id", "son-1")
+    mum = await profile_id_or_none(container, "email", MUM["email"])
+    son = await profile_id_or_none(container, "user_id", "son-1")
     assert mum and son and mum != son
-    assert await _pid(container, "device_id", "family-tablet") == mum
+    assert await profile_id_or_none(container, "device_id", "family-tablet") == mum
     keys = await _mum_keys(container)
     hashes = [k.rsplit(":", 1)[1] for k in keys]
     ws = container.settings.workspace
@@ -187,12 +183,12 @@ async def test_erasure_deletes_the_subject_and_the_family_tablet_stays_with_the_
     # The tablet was unlinked, not suppressed: it now belongs to the son, who keeps working.
     tablet = await container.curation.find_key("device_id", "family-tablet")
     assert tablet not in suppressed
-    assert await _pid(container, "device_id", "family-tablet") == son
+    assert await profile_id_or_none(container, "device_id", "family-tablet") == son
     later = await container.ingestion.ingest(
         [message(user="son-1", device="family-tablet", at=T0 + 500)]
     )
     assert later.stored == 1
-    assert await _pid(container, "user_id", "son-1") == son
+    assert await profile_id_or_none(container, "user_id", "son-1") == son
 
     # A late event naming her is dropped and counted; it creates nothing, not even a key.
     late = await container.ingestion.ingest(
@@ -234,8 +230,8 @@ async def test_messages_still_waiting_and_dead_letters_are_purged(container: Con
     await container.stream.ensure_group()
     await resolver.step(block_ms=50)
     assert (await container.stream.stats())["pending"] == 0
-    assert await _pid(container, "user_id", "bystander") is not None
-    assert await _pid(container, "anonymous_id", MUM["anon"]) is None
+    assert await profile_id_or_none(container, "user_id", "bystander") is not None
+    assert await profile_id_or_none(container, "anonymous_id", MUM["anon"]) is None
     # Through the pipeline, a late message naming her is dropped and counted.
     await container.acceptance.accept(source, [message(user=MUM["user"], source=source.id)])
     await resolver.step(block_ms=50)
@@ -248,7 +244,7 @@ async def test_the_export_holds_every_event_trait_identifier_and_consent(
 ) -> None:
     sent = mum_messages(n_tracks=5)
     await container.ingestion.ingest(sent)
-    pid = await _pid(container, "user_id", MUM["user"])
+    pid = await profile_id_or_none(container, "user_id", MUM["user"])
     assert pid
     await container.consent.set_consent(
         profile_id=pid,
@@ -300,7 +296,7 @@ async def test_reapply_after_a_restore_erases_again(container: Container) -> Non
     await container.graph.run_auto_commit("admin/wipe_all")
     await container.prepare_graph()
     await container.ingestion.ingest(mum_messages(n_tracks=2))
-    assert await _pid(container, "user_id", MUM["user"]) is not None
+    assert await profile_id_or_none(container, "user_id", MUM["user"]) is not None
 
     started: list[str] = []
 
@@ -313,7 +309,7 @@ async def test_reapply_after_a_restore_erases_again(container: Container) -> Non
     assert report["erasures_started"] == 1 and len(started) == 1
     assert (await container.erasure.status(request.id)) is not None
     await container.erasure.run(started[0])
-    assert await _pid(container, "user_id", MUM["user"]) is None
+    assert await profile_id_or_none(container, "user_id", MUM["user"]) is None
     assert await _leftovers(container, MUM_SECRETS) == []
 
 
@@ -332,7 +328,7 @@ async def test_retention_deletes_old_events_per_source(container: Container) -> 
     await container.retention.set_source_retention(web.id, 30)
     deleted = await container.retention.run()
     assert deleted == {web.id: 1}
-    pid = await _pid(container, "user_id", "r-1")
+    pid = await profile_id_or_none(container, "user_id", "r-1")
     assert pid and await container.profiles.event_count(pid) == 2
 
 
@@ -387,7 +383,7 @@ async def test_a_worker_killed_in_the_middle_of_an_erasure_finishes_on_restart(
     final = await status()
     assert final.status == "completed"
     assert final.counts["events"] == 601
-    assert await _pid(container, "user_id", MUM["user"]) is None
+    assert await profile_id_or_none(container, "user_id", MUM["user"]) is None
 
 
 async def test_the_command_line_exports_then_erases(

@@ -3,13 +3,11 @@ members and see each profile's memberships."""
 
 from __future__ import annotations
 
-from typing import Any
-
-import httpx
 import pytest
 
 from app.bootstrap import Container
 from tests.messages import message
+from tests.support.graphql import graphql_data
 
 pytestmark = pytest.mark.integration
 
@@ -18,19 +16,6 @@ PRO = {
     "description": "paying customers we can write to",
     "condition": {"all": [{"trait": "plan", "op": "eq", "value": "pro"}, {"identifier": "email"}]},
 }
-
-
-async def _gql(api_url: str, key: str, query: str, **variables: Any) -> dict[str, Any]:
-    async with httpx.AsyncClient(base_url=api_url) as client:
-        response = await client.post(
-            "/graphql",
-            json={"query": query, "variables": variables},
-            headers={"Authorization": f"Bearer {key}"},
-        )
-    body: dict[str, Any] = response.json()
-    assert "errors" not in body, body["errors"]
-    data: dict[str, Any] = body["data"]
-    return data
 
 
 async def test_define_preview_activate_and_list_members(container: Container, api_url: str) -> None:
@@ -43,7 +28,7 @@ async def test_define_preview_activate_and_list_members(container: Container, ap
     )
     key = (await container.apikeys.create("growth", "marketer", None)).secret
     preview = (
-        await _gql(
+        await graphql_data(
             api_url,
             key,
             "query($d: JSON!){previewSegment(definition:$d){__typename "
@@ -55,7 +40,7 @@ async def test_define_preview_activate_and_list_members(container: Container, ap
     assert g1 is not None
     assert preview == {"__typename": "SegmentPreview", "total": 1, "sample": [g1.id]}
     bad = (
-        await _gql(
+        await graphql_data(
             api_url,
             key,
             "query($d: JSON!){previewSegment(definition:$d){__typename "
@@ -65,7 +50,7 @@ async def test_define_preview_activate_and_list_members(container: Container, ap
     )["previewSegment"]
     assert bad["message"] == "condition.all[0].value: required for op 'eq'"
     saved = (
-        await _gql(
+        await graphql_data(
             api_url,
             key,
             "mutation($d: JSON!){saveSegment(definition:$d){... on Segment{name version active "
@@ -75,7 +60,7 @@ async def test_define_preview_activate_and_list_members(container: Container, ap
     )["saveSegment"]
     assert saved == {"name": "pro_with_email", "version": 1, "active": False, "members": 0}
     active = (
-        await _gql(
+        await graphql_data(
             api_url,
             key,
             'mutation{setSegmentActive(name:"pro_with_email",active:true)'
@@ -87,7 +72,7 @@ async def test_define_preview_activate_and_list_members(container: Container, ap
         "evaluation": {"status": "done", "evaluated": 3, "total": 3, "entered": 1},
     }
     members = (
-        await _gql(
+        await graphql_data(
             api_url,
             key,
             'query{profiles(first:10,filter:{segment:"pro_with_email"}){totalCount '

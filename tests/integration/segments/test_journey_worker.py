@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterator
-from typing import Any
 
-import httpx
 import pytest
 from arq.worker import Worker
 
@@ -16,29 +13,10 @@ from app.bootstrap import Container
 from app.settings import Settings
 from tests.burst_worker import run_burst
 from tests.messages import message
-from tests.webhooks import Receiver
+from tests.support.graphql import graphql_data
+from tests.support.webhooks import Receiver
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    found = Receiver()
-    yield found
-    found.close()
-
-
-async def _gql(api_url: str, key: str, query: str, **variables: Any) -> dict[str, Any]:
-    async with httpx.AsyncClient(base_url=api_url) as client:
-        response = await client.post(
-            "/graphql",
-            json={"query": query, "variables": variables},
-            headers={"Authorization": f"Bearer {key}"},
-        )
-    body: dict[str, Any] = response.json()
-    assert "errors" not in body, body["errors"]
-    data: dict[str, Any] = body["data"]
-    return data
 
 
 async def _burst(settings: Settings) -> Worker:
@@ -63,7 +41,7 @@ async def test_a_journey_through_graphql_the_feed_and_a_real_worker(
             "mark": {"type": "action", "action": {"kind": "add_tag", "tag": "onboarded"}},
         },
     }
-    saved = await _gql(
+    saved = await graphql_data(
         api_url,
         key,
         "mutation($d: JSON!){saveJourney(definition:$d){__typename ... on Journey{version}"
@@ -71,11 +49,11 @@ async def test_a_journey_through_graphql_the_feed_and_a_real_worker(
         d=definition,
     )
     assert saved["saveJourney"] == {"__typename": "Journey", "version": 1}
-    await _gql(
+    await graphql_data(
         api_url, key, 'mutation{setJourneyActive(name:"onboarding",active:true){__typename}}'
     )
 
-    feed = container.segment_feed("test")
+    feed = container.change_dispatcher("test")
     await feed.ensure_group()
     sign_up = message(user="new-1", event="Signed Up")
     consented = dataclasses.replace(
@@ -90,7 +68,7 @@ async def test_a_journey_through_graphql_the_feed_and_a_real_worker(
 
     view = await container.profiles.profile_by_identifier("user_id", "new-1")
     assert view is not None
-    runs = await _gql(
+    runs = await graphql_data(
         api_url,
         key,
         "query($id:String!){profile(id:$id){tags journeyRuns{journey status steps}}}",
@@ -106,6 +84,6 @@ async def test_a_journey_through_graphql_the_feed_and_a_real_worker(
         ("later", "waited"),
         ("mark", "taken"),
     ]
-    stats = await _gql(api_url, key, '{journey(name:"onboarding"){running stats}}')
+    stats = await graphql_data(api_url, key, '{journey(name:"onboarding"){running stats}}')
     assert stats["journey"]["running"] == 0
     assert stats["journey"]["stats"]["notify"] == {"taken": 1}

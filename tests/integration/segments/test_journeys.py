@@ -6,7 +6,6 @@ runs them through a real arq worker."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -18,7 +17,8 @@ from app.services.engagement.journeys import JourneyService
 from app.services.engagement.outbound import WebhookSender, parse_networks, verify
 from app.services.engagement.segments.engine import ProfileChanges
 from tests.messages import message
-from tests.webhooks import Receiver
+from tests.support.profiles import profile_id
+from tests.support.webhooks import Receiver
 
 pytestmark = pytest.mark.integration
 
@@ -88,13 +88,6 @@ class Driver:
             results.append(await self.service.step(job[1], job[2]))
 
 
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    found = Receiver()
-    yield found
-    found.close()
-
-
 def _service(container: Container, driver: Driver) -> JourneyService:
     sender = WebhookSender(["jsecret"], parse_networks(["127.0.0.0/8"]), backoff=0.01)
     base = container.journeys
@@ -114,9 +107,7 @@ def _service(container: Container, driver: Driver) -> JourneyService:
 
 
 async def _pid(container: Container, user: str) -> str:
-    view = await container.profiles.profile_by_identifier("user_id", user)
-    assert view is not None
-    return view.id
+    return await profile_id(container, "user_id", user)
 
 
 async def test_a_welcome_series_runs_end_to_end(container: Container, receiver: Receiver) -> None:
@@ -257,7 +248,7 @@ async def test_a_trait_change_triggers_only_journeys_watching_that_trait(
 ) -> None:
     await container.ingestion.ingest([message("identify", user="tc", traits={"plan": "free"})])
     pid = await _pid(container, "tc")
-    feed = container.segment_feed("test")
+    feed = container.change_dispatcher("test")
     await feed.ensure_group()
     await container.journeys.save(
         {

@@ -12,6 +12,7 @@ from app.bootstrap import Container
 from app.errors import InvalidInput
 from app.services.engagement.segments.engine import SegmentService
 from tests.messages import message
+from tests.support.profiles import profile_id
 
 pytestmark = pytest.mark.integration
 
@@ -20,12 +21,6 @@ DAY = 86_400.0
 
 def seg(name: str, condition: dict[str, Any]) -> dict[str, Any]:
     return {"name": name, "condition": condition}
-
-
-async def _pid(container: Container, type: str, value: str) -> str:
-    view = await container.profiles.profile_by_identifier(type, value)
-    assert view is not None
-    return view.id
 
 
 async def _people(container: Container) -> dict[str, str]:
@@ -61,7 +56,7 @@ async def _people(container: Container) -> dict[str, str]:
             ),
         ]
     )
-    return {u: await _pid(container, "user_id", u) for u in ("ann", "bob", "cy")}
+    return {u: await profile_id(container, "user_id", u) for u in ("ann", "bob", "cy")}
 
 
 async def test_every_kind_of_condition_selects_the_right_profiles(container: Container) -> None:
@@ -110,7 +105,7 @@ async def test_bad_definitions_are_refused_naming_the_problem(container: Contain
 
 
 async def test_memberships_follow_changes_through_the_feed(container: Container) -> None:
-    feed = container.segment_feed("test")
+    feed = container.change_dispatcher("test")
     await feed.ensure_group()
     buyers = seg("buyers", {"event": "Order Completed", "min_count": 2, "within_days": 30})
     await container.segments.save(buyers, "tester")
@@ -123,7 +118,7 @@ async def test_memberships_follow_changes_through_the_feed(container: Container)
     now = container.segments.clock()
     await container.ingestion.ingest([message(user="dee", event="Order Completed", at=now)])
     await feed.step(block_ms=100)
-    dee = await _pid(container, "user_id", "dee")
+    dee = await profile_id(container, "user_id", "dee")
     assert await container.segments.of_profile(dee) == []
     await container.ingestion.ingest([message(user="dee", event="Order Completed", at=now + 1)])
     await feed.step(block_ms=100)
@@ -167,7 +162,7 @@ async def test_memberships_follow_changes_through_the_feed(container: Container)
 async def test_only_segments_whose_inputs_changed_are_evaluated(
     container: Container, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    feed = container.segment_feed("test")
+    feed = container.change_dispatcher("test")
     await feed.ensure_group()
     for name, condition in [
         ("pro", {"trait": "plan", "op": "eq", "value": "pro"}),
@@ -192,7 +187,7 @@ async def test_only_segments_whose_inputs_changed_are_evaluated(
     await feed.step(block_ms=100)
     assert evaluated == ["signed_up"]
     evaluated.clear()
-    eve = await _pid(container, "user_id", "eve")
+    eve = await profile_id(container, "user_id", "eve")
     await container.profiles.set_trait(eve, "plan", "pro", "tester")
     await feed.step(block_ms=100)
     assert evaluated == ["pro"]
@@ -208,7 +203,7 @@ async def test_event_windows_count_days_in_the_profiles_time_zone(container: Con
         if zone is not None:
             bought = dataclasses.replace(bought, context={"timezone": zone})
         await container.ingestion.ingest([bought])
-    ids = {u: await _pid(container, "user_id", u) for u in ("kiri", "london", "bogus")}
+    ids = {u: await profile_id(container, "user_id", u) for u in ("kiri", "london", "bogus")}
     at_eight = SegmentService(
         container.segments.graph,
         container.segments.schema,
@@ -232,13 +227,13 @@ async def test_a_tag_a_journey_puts_on_a_profile_brings_it_into_a_tag_segment(
     condition reads tracked traits, which tags are not)."""
     from app.services.changes.notices import ProfileNotice
 
-    feed = container.segment_feed("test")
+    feed = container.change_dispatcher("test")
     await feed.ensure_group()
     await container.segments.save(seg("reminded", {"tag": "cart_reminded"}), "tester")
     await container.segments.set_active("reminded", True)
     await container.ingestion.ingest([message(user="tia", event="Product Added")])
     await feed.step(block_ms=100)
-    tia = await _pid(container, "user_id", "tia")
+    tia = await profile_id(container, "user_id", "tia")
     assert await container.segments.of_profile(tia) == []
     # What a journey's add_tag action does: write the tag, announce a change of traits.
     await container.graph.write(

@@ -22,7 +22,7 @@ from app.domain.consent import ConsentPolicy
 from app.domain.identity import IdentityRules
 from app.domain.messages import TrackedMessage
 from app.services.changes.notices import ProfileNotifier
-from app.services.identity.ingestion.prepare import Preparer
+from app.services.identity.ingestion.prepare import PreparedMessage, Preparer
 from app.services.identity.ingestion.report import IngestReport, WriteMode
 from app.services.identity.ingestion.rotation import RotationWatch
 from app.services.identity.ingestion.rows import RowBuilder
@@ -116,22 +116,7 @@ class IngestionService:
     ) -> IngestReport:
         """One attempt. `present`: the stored identifiers among the batch's, as read before
         the lock (read here when not given)."""
-        # Normalising, hashing, sealing and deciding new components are CPU work: done in a
-        # thread, they do not hold up the previous batch's locked transaction, which waits on
-        # this event loop for its query results.
-        if mode.rotating:
-            # Which listed kid each identifier is stored under decides the key it is sealed for.
-            if present is None:
-                present = await self._present(
-                    sorted({k for m in messages for k in self.identifier_keys(m)})
-                )
-            prepared = await asyncio.to_thread(self.preparer.prepare, messages, present)
-        else:
-            prepared = await asyncio.to_thread(self.preparer.prepare, messages, None)
-            if present is None:
-                present = await self._present(
-                    sorted({k for p in prepared for k in p.keys.values()})
-                )
+        prepared, present = await self._prepare(messages, mode, present)
         if not prepared:
             return IngestReport(stored=0, duplicates=len(messages))
         owners = {k for p in prepared for k in p.keys.values()}
@@ -169,6 +154,25 @@ class IngestionService:
             stored = [(p.owner_key, p.message.display_name) for p in prepared if p.owner_key]
             await self.notifier.publish(report.notices, stored if report.stored else ())
         return report
+
+    async def _prepare(
+        self, messages: Sequence[TrackedMessage], mode: WriteMode, present: set[str] | None
+    ) -> tuple[list[PreparedMessage], set[str]]:
+        """The batch prepared, and which of its identifiers are stored."""
+        # Normalising, hashing, sealing and deciding new components are CPU work: done in a
+        # thread, they do not hold up the previous batch's locked transaction, which waits on
+        # this event loop for its query results.
+        if mode.rotating:
+            # Which listed kid each identifier is stored under decides the key it is sealed for.
+            if present is None:
+                present = await self._present(
+                    sorted({k for m in messages for k in self.identifier_keys(m)})
+                )
+            return await asyncio.to_thread(self.preparer.prepare, messages, present), present
+        prepared = await asyncio.to_thread(self.preparer.prepare, messages, None)
+        if present is None:
+            present = await self._present(sorted({k for p in prepared for k in p.keys.values()}))
+        return prepared, present
 
     async def _present(self, keys: Sequence[str]) -> set[str]:
         """Which of these keys are stored identifiers, read before the batch takes the lock."""

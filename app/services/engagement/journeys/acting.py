@@ -1,0 +1,206 @@
+"""A journey step's action, taken at most once per visit.
+
+An action's record is written before the action and completed after it, so a retried job
+finds it and never acts twice (a webhook retried after a crash mid-send carries the same
+idempotency key). Actions that serve a purpose go through the consent gate and are skipped,
+with the reason recorded, without consent. A step runs only within the rights of the role
+that saved its version, and is recorded as `refused` otherwise.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from app.adapters.identity_graph import IdentityGraph
+from app.domain.access import ROLE_CAPABILITIES, SET_TRAIT, Role
+from app.domain.journeys import Step
+from app.errors import Conflict, DeliveryFailed, Forbidden, NotFound
+from app.services.changes.notices import ProfileNotice, ProfileNotifier
+from app.services.engagement.actions import ConsentGate
+from app.services.engagement.destinations import DestinationService
+from app.services.engagement.journeys.catalog import JourneyCatalog
+from app.services.engagement.journeys.runs import Run, RunStore, Visit, visit_key
+from app.services.engagement.outbound import WebhookSender
+from app.services.identity.keys import Sealer
+from app.services.integrations.plugins import DeliveryContext, PluginRegistry
+from app.services.profiles.service import ProfileService
+from app.supervision import BACKING_SERVICE_DOWN
+
+log = logging.getLogger(__name__)
+
+#: Attempts at storing an emitted event whose owner a blind-index rotation keeps re-keying.
+EMIT_ATTEMPTS = 3
+
+
+class StepActions:
+    def __init__(
+        self,
+        graph: IdentityGraph,
+        runs: RunStore,
+        catalog: JourneyCatalog,
+        gate: ConsentGate,
+        sender: WebhookSender,
+        profiles: ProfileService,
+        sealer: Sealer,
+        notifier: ProfileNotifier | None,
+        destinations: DestinationService | None,
+        plugins: PluginRegistry | None,
+        plugin_data_dir: Path | None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.graph = graph
+        self.runs = runs
+        self.catalog = catalog
+        self.gate = gate
+        self.sender = sender
+        self.profiles = profiles
+        self.sealer = sealer
+        self.notifier = notifier
+        self.destinations = destinations
+        self.plugins = plugins
+        #: Where plugin actions may write, the workspace's own directory: each kind gets
+        #: `<plugin_data_dir>/<kind>` (none if unset).
+        self.plugin_data_dir = plugin_data_dir
+        self.clock = clock
+
+    async def act(self, run: Run, step: Step, role: Role | None) -> Visit:
+        """One action, at most once per visit, only within the rights of the role that saved
+        the version (`refused` otherwise), through the consent gate when it has a purpose.
+        What it did is recorded with the move that follows (`Visit.recorded` false)."""
+        action = step.action
+        assert action is not None
+        recorded = await self.runs.recorded_outcome(run)
+        if recorded in ("taken", "skipped", "refused"):
+            # A retried job: the first attempt acted (and recorded) already.
+            return Visit(str(recorded), recorded=True)
+        refused = await self.catalog.step_refusal(step, role)
+        if refused is not None:
+            return Visit("refused", refused.removeprefix("Forbidden: "))
+        await self.runs.record(run, step, Visit("started"))
+
+        async def perform() -> dict[str, Any]:
+            return await self._perform(run, step, role)
+
+        try:
+            if action.purpose is None:
+                detail = await perform()
+                outcome, reason = "taken", "no purpose needed"
+            else:
+                record = await self.gate.attempt(
+                    run["profile"], action.purpose, f"journey:{run['journey']}:{step.id}", perform
+                )
+                outcome, reason, detail = record.outcome, record.reason, record.detail
+        except Forbidden as exc:  # the rights check of the write itself (a schema change since)
+            return Visit("refused", str(exc).removeprefix("Forbidden: "))
+        except BACKING_SERVICE_DOWN:
+            raise  # the job runs again once Neo4j and Valkey answer (the record says started)
+        except Exception as exc:
+            log.warning("journey action failed: %s", type(exc).__name__)
+            return Visit("failed", type(exc).__name__)
+        return Visit(outcome, reason, detail)
+
+    async def _perform(self, run: Run, step: Step, role: Role | None) -> dict[str, Any]:
+        assert step.action is not None
+        params = step.action.params
+        profile = run["profile"]
+        kind = step.action.kind
+        key = visit_key(run)
+        if kind == "webhook":
+            return await self._webhook(run, step, key)
+        if kind == "set_trait":
+            await self.profiles.set_trait(
+                profile,
+                str(params["name"]),
+                params["value"],
+                f"journey:{run['journey']}",
+                personal_allowed=role is not None and SET_TRAIT in ROLE_CAPABILITIES[role],
+            )
+            return {"trait": params["name"]}
+        if kind in ("add_tag", "remove_tag"):
+            await self.graph.run_write(f"journeys/{kind}", profile=profile, tag=params["tag"])
+            if self.notifier is not None:
+                await self.notifier.publish([ProfileNotice(profile, "traits")])
+            return {"tag": params["tag"]}
+        plugin = self.plugins.actions.get(kind) if self.plugins else None
+        if plugin is not None:
+            ctx = DeliveryContext(self.sender, key, self.clock, self._plugin_dir(kind))
+            return dict(await plugin.run(profile, params, ctx))
+        if kind == "send_to_destination":
+            return await self._send(run, step, key)
+        assert kind == "emit_event"
+        return await self._emit(run, str(params["event"]), key)
+
+    async def _webhook(self, run: Run, step: Step, key: str) -> dict[str, Any]:
+        assert step.action is not None
+        params = step.action.params
+        payload = {
+            "journey": run["journey"],
+            "version": run["version"],
+            "run": run["id"],
+            "step": step.id,
+            "profile_id": run["profile"],
+            "at": self.clock(),
+            "data": params.get("data") or {},
+        }
+        delivery = await self.sender.post(str(params["url"]), payload, key)
+        if not delivery.ok:
+            raise DeliveryFailed(delivery.error or "delivery failed")
+        return {"status": delivery.status, "attempts": delivery.attempts}
+
+    async def _send(self, run: Run, step: Step, key: str) -> dict[str, Any]:
+        assert step.action is not None
+        if self.destinations is None:
+            raise NotFound("destinations are not available here")
+        item = {
+            "type": "journey",
+            "profile_id": run["profile"],
+            "journey": run["journey"],
+            "step": step.id,
+            "key": key,
+        }
+        sent = await self.destinations.send(str(step.action.params["destination"]), item)
+        return {"item": sent}
+
+    def _plugin_dir(self, kind: str) -> Path | None:
+        """The directory a plugin action may write to, made on first use (kinds are plain
+        names, checked when plugins load)."""
+        if self.plugin_data_dir is None:
+            return None
+        directory = self.plugin_data_dir / kind
+        directory.mkdir(parents=True, exist_ok=True)
+        return directory
+
+    async def _emit(self, run: Run, name: str, key: str) -> dict[str, Any]:
+        event_id = f"{self.graph.ws}:journey:{key}"
+        for _ in range(EMIT_ATTEMPTS):
+            reps = await self.graph.read_tx(lambda tx: tx.profile_representatives([run["profile"]]))
+            if not reps or reps[0]["representative"] is None:
+                raise NotFound("the profile has no identifier any more")
+            owner = str(reps[0]["representative"])
+            data_key = (await self.sealer.data_keys([owner], create=True))[owner]
+            enc = self.sealer.seal(
+                data_key,
+                {"properties": {"journey": run["journey"]}},
+                owner=owner,
+                field=f"event:{event_id}",
+            )
+            stored = await self.graph.run_write(
+                "journeys/emit_event",
+                id=event_id,
+                name=name,
+                at=self.clock(),
+                source=f"journey:{run['journey']}",
+                enc=enc,
+                owner=owner,
+            )
+            if stored:
+                break
+        else:
+            raise Conflict("the profile's identifiers kept changing while the event was stored")
+        if self.notifier is not None:
+            await self.notifier.publish([], [(owner, name)])
+        return {"event": event_id}
