@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from app.bootstrap import Container
+from app.services.changes.profile_changes import ProfileChanges
 from app.services.engagement.destinations import DestinationStopped
 from app.services.engagement.outbound import WebhookSender, parse_networks, verify
-from app.services.engagement.segments.engine import ProfileChanges
 from app.settings import Settings
 from tests.messages import message
 from tests.support.webhooks import Receiver

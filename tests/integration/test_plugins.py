@@ -15,8 +15,8 @@ import pytest
 from app.bootstrap import Container
 from app.domain.access import Capability, Principal, Role
 from app.errors import InvalidInput
+from app.services.changes.profile_changes import ProfileChanges
 from app.services.engagement.destinations import WebhookDestination
-from app.services.engagement.segments.engine import ProfileChanges
 from app.services.integrations.plugins import load_plugins
 from tests.messages import message
 

@@ -24,9 +24,9 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from app.bootstrap import Container
 from app.domain.access import Principal, Role
+from app.services.changes.profile_changes import ProfileChanges
 from app.services.engagement.journeys import JourneyService
 from app.services.engagement.outbound import OutboundRefused, WebhookSender, parse_networks
-from app.services.engagement.segments.engine import ProfileChanges
 from tests.messages import message
 from tests.support.webhooks import Receiver
 

@@ -19,7 +19,8 @@ from redis.exceptions import ResponseError
 
 from app.adapters.identity_graph import IdentityGraph
 from app.services.changes.feed import decode_entry
-from app.services.engagement.segments.engine import ProfileChanges, SegmentService
+from app.services.changes.profile_changes import ProfileChanges
+from app.services.engagement.segments.engine import SegmentService
 from app.supervision import UNREACHABLE, Backoff, pause
 
 if TYPE_CHECKING:

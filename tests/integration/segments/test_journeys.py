@@ -13,9 +13,9 @@ import pytest
 from app.bootstrap import Container
 from app.domain.access import Principal, Role
 from app.errors import InvalidInput
+from app.services.changes.profile_changes import ProfileChanges
 from app.services.engagement.journeys import JourneyService
 from app.services.engagement.outbound import WebhookSender, parse_networks, verify
-from app.services.engagement.segments.engine import ProfileChanges
 from tests.messages import message
 from tests.support.profiles import profile_id
 from tests.support.webhooks import Receiver

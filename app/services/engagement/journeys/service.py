@@ -21,13 +21,14 @@ from app.domain.access import Principal, Role
 from app.domain.journeys import Journey, Step
 from app.errors import InvalidInput
 from app.services.changes.notices import ProfileNotifier
+from app.services.changes.profile_changes import MembershipChange, ProfileChanges
 from app.services.engagement.actions import ConsentGate
 from app.services.engagement.destinations import DestinationService
 from app.services.engagement.journeys.acting import StepActions
 from app.services.engagement.journeys.catalog import JourneyCatalog, JourneyView, StoredVersion
 from app.services.engagement.journeys.runs import FINISHED, Run, RunStore, Visit
 from app.services.engagement.outbound import WebhookSender
-from app.services.engagement.segments.engine import MembershipChange, ProfileChanges, SegmentService
+from app.services.engagement.segments.engine import SegmentService
 from app.services.identity.keys import Sealer
 from app.services.integrations.plugins import PluginRegistry
 from app.services.profiles.service import ProfileService

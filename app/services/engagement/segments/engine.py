@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -31,6 +31,7 @@ from app.domain.segments.definition import Dependencies
 from app.domain.traits import TraitSchema
 from app.errors import InvalidInput, NotFound
 from app.services.changes.notices import ProfileNotice, ProfileNotifier
+from app.services.changes.profile_changes import STRUCTURAL, MembershipChange, ProfileChanges
 from app.services.engagement.segments.compiler import Compiled, Compiler, with_predicate
 from app.services.engagement.segments.evaluation import (
     DecidePage,
@@ -42,8 +43,6 @@ from app.services.engagement.segments.evaluation import (
 from app.services.privacy.consent import ConsentService
 
 PAGE = 1000
-#: Kinds of change that can move any segment (the profile itself appeared, merged or split).
-STRUCTURAL = {"merged", "merged_into", "split", "created", "identifiers", "erased"}
 
 
 @dataclass(frozen=True)
@@ -70,40 +69,6 @@ class SegmentView:
             members=int(r["members"]),
             evaluation=Evaluation.from_row(r),
         )
-
-
-@dataclass(frozen=True)
-class MembershipChange:
-    profile_id: str
-    segment: str
-    entered: bool
-    at: float
-
-
-@dataclass
-class ProfileChanges:
-    """What changed, per profile: kinds of notice and names of new events."""
-
-    kinds: dict[str, set[str]] = field(default_factory=dict)
-    events: dict[str, set[str]] = field(default_factory=dict)
-    #: Trait fields whose golden value changed (a `traits` notice without names: any).
-    traits: dict[str, set[str]] = field(default_factory=dict)
-    #: The other profiles a notice names (a merge's survivor, a split's new profiles).
-    related: dict[tuple[str, str], set[str]] = field(default_factory=dict)
-
-    def add(self, profile_id: str, kind: str, related: Iterable[str] = ()) -> None:
-        self.kinds.setdefault(profile_id, set()).add(kind)
-        if kind != "traits" and related:
-            self.related.setdefault((profile_id, kind), set()).update(related)
-        if kind == "traits":
-            self.traits.setdefault(profile_id, set()).update(related or {"*"})
-
-    def add_event(self, profile_id: str, name: str | None) -> None:
-        self.events.setdefault(profile_id, set()).add(name or "")
-
-    @property
-    def profiles(self) -> set[str]:
-        return set(self.kinds) | set(self.events)
 
 
 def _concerned(deps: Dependencies, kinds: set[str], events: set[str], traits: set[str]) -> bool:
@@ -428,11 +393,3 @@ def _levels(
             levels.append([])
         levels[level].append((segment, deps))
     return levels
-
-
-def changes_from(notices: Iterable[Mapping[str, Any]]) -> ProfileChanges:
-    """Profile changes from decoded notices ({"p", "k", "r"})."""
-    out = ProfileChanges()
-    for n in notices:
-        out.add(n["p"], n["k"])
-    return out

@@ -22,17 +22,17 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from app.adapters.identity_graph import IdentityGraph, IdentityTx
 from app.domain.identity import IdentityRules
-from app.domain.traits.schema import canonical_json
 from app.privacy import PrivacyError
 from app.services.identity.keys import IdentifierKey, Sealer
+from app.services.identity.rekeying.resealing import Resealer, StepResult, Target
 from app.services.identity.resolution import recluster
-from app.services.profiles.traits import GoldenRecords, observation_key
+from app.services.profiles.traits import GoldenRecords
 
 log = logging.getLogger(__name__)
 
@@ -63,41 +63,6 @@ class RekeyProgress:
         return {k: int(v) for k, v in self.__dict__.items()}
 
 
-@dataclass
-class _Target:
-    """One identifier being moved: its keys under the old and the current kid."""
-
-    old: IdentifierKey
-    new: IdentifierKey
-    type: str
-    value: str
-
-
-@dataclass
-class _Step:
-    """What one batch decided, to act on after its transaction commits."""
-
-    renamed: list[_Target] = field(default_factory=list)
-    dropped: list[_Target] = field(default_factory=list)  # held or vanished: new key unused
-    blocked: dict[str, str] = field(default_factory=dict)  # old key -> reason
-    held: int = 0
-    vanished: int = 0
-    events: int = 0
-    observations: int = 0
-    profiles: int = 0
-
-    def add(self, other: _Step) -> None:
-        """Fold in what a later part of the same step decided."""
-        self.renamed += other.renamed
-        self.dropped += other.dropped
-        self.blocked |= other.blocked
-        self.held += other.held
-        self.vanished += other.vanished
-        self.events += other.events
-        self.observations += other.observations
-        self.profiles += other.profiles
-
-
 class BlindIndexRotation:
     """Moves every identifier of a workspace to the current blind-index kid."""
 
@@ -114,6 +79,7 @@ class BlindIndexRotation:
         self.rules = rules
         self.golden = golden
         self.clock = clock
+        self.resealer = Resealer(sealer)
 
     @property
     def current(self) -> str:
@@ -184,8 +150,8 @@ class BlindIndexRotation:
 
     # -- one step ------------------------------------------------------------------------------
 
-    async def _step(self, rows: list[dict[str, Any]], event_page: int) -> _Step:
-        done = _Step()
+    async def _step(self, rows: list[dict[str, Any]], event_page: int) -> StepResult:
+        done = StepResult()
         targets = await self._targets(rows, done)
         if targets:
             await self.sealer.data_keys([t.new.key for t in targets.values()], create=True)
@@ -200,10 +166,10 @@ class BlindIndexRotation:
             )
         return done
 
-    async def _targets(self, rows: list[dict[str, Any]], done: _Step) -> dict[str, _Target]:
+    async def _targets(self, rows: list[dict[str, Any]], done: StepResult) -> dict[str, Target]:
         """Open each value and compute its key under the current kid."""
         old_keys = await self.sealer.data_keys([str(r["key"]) for r in rows], create=False)
-        targets: dict[str, _Target] = {}
+        targets: dict[str, Target] = {}
         for row in rows:
             key = str(row["key"])
             old = IdentifierKey.parse(key)
@@ -223,12 +189,12 @@ class BlindIndexRotation:
                 done.blocked[key] = "its value does not match its key"
                 continue
             new = self.sealer.key_under(self.current, type_, value)
-            targets[key] = _Target(old, new, type_, value)
+            targets[key] = Target(old, new, type_, value)
         return targets
 
     async def _reseal_events(
-        self, targets: dict[str, _Target], page: int, done: _Step
-    ) -> dict[str, _Target]:
+        self, targets: dict[str, Target], page: int, done: StepResult
+    ) -> dict[str, Target]:
         """Re-seal the targets' events page by page, each page in the exclusive mode (so
         no erasure plans its keys between the read and the write)."""
         targets = dict(targets)
@@ -240,8 +206,8 @@ class BlindIndexRotation:
             )
             if not rows:
                 break
-            keys = await self._keys_for(rows, targets.values())
-            resealed, failed = self._reseal(rows, targets, keys)
+            keys = await self.resealer.keys_for(rows, targets.values())
+            resealed, failed = self.resealer.reseal(rows, targets, keys)
             for key in failed:
                 done.blocked[key] = "an event cannot be opened"
                 targets.pop(key, None)
@@ -261,50 +227,15 @@ class BlindIndexRotation:
                 done.held += 1
         return targets
 
-    async def _keys_for(
-        self, events: Iterable[Mapping[str, Any]], targets: Iterable[_Target]
-    ) -> dict[str, bytes]:
-        """In one key-store read: the data keys that open these events and the targets' old
-        and new keys."""
-        owners = {str(e["owner"]) for e in events}
-        owners |= {k for t in targets for k in (t.old.key, t.new.key)}
-        return await self.sealer.data_keys(sorted(owners), create=False)
-
-    def _reseal(
-        self,
-        rows: Iterable[Mapping[str, Any]],
-        targets: Mapping[str, _Target],
-        keys: Mapping[str, bytes],
-    ) -> tuple[list[dict[str, Any]], set[str]]:
-        """Events (id, enc, owner, identifier) sealed again for their identifier's new key;
-        and the identifiers with an event that cannot be opened."""
-        resealed: list[dict[str, Any]] = []
-        failed: set[str] = set()
-        for row in rows:
-            ident, owner, eid = str(row["identifier"]), str(row["owner"]), str(row["id"])
-            if ident not in targets or ident in failed:
-                continue
-            new = targets[ident].new.key
-            try:
-                payload = self.sealer.open(
-                    keys[owner], row["enc"], owner=owner, field=f"event:{eid}"
-                )
-            except (KeyError, PrivacyError):
-                failed.add(ident)
-                continue
-            enc = self.sealer.seal(keys[new], payload, owner=new, field=f"event:{eid}")
-            resealed.append({"id": eid, "enc": enc, "owner": new, "identifier": ident})
-        return resealed, failed
-
     async def _held_in(self, tx: IdentityTx, keys: set[str]) -> set[str]:
         rows = await tx.run("rekey/held_keys")
         return keys & set(rows[0]["keys"]) if rows else set()
 
-    async def _rename(self, tx: IdentityTx, targets: dict[str, _Target]) -> _Step:
+    async def _rename(self, tx: IdentityTx, targets: dict[str, Target]) -> StepResult:
         """In the exclusive mode: re-seal what is left, re-key observations, rename, re-resolve."""
         now = self.clock()
         await tx.lock_exclusive(now)
-        done = _Step()
+        done = StepResult()
         held = await self._held_in(tx, set(targets))
         states = await tx.run(
             "rekey/rename_state",
@@ -314,33 +245,11 @@ class BlindIndexRotation:
             done.dropped.append(targets[key])
         done.held += len(held)
         # Every data key this transaction needs, in one key-store read.
-        keys = await self._keys_for(
+        keys = await self.resealer.keys_for(
             (e for state in states for e in state["events"] if e["id"]),
             (targets[str(state["key"])] for state in states),
         )
-        moving: list[_Target] = []
-        events: list[dict[str, Any]] = []
-        observations: list[dict[str, Any]] = []
-        for state in states:
-            target = targets[str(state["key"])]
-            if not state["present"]:
-                done.dropped.append(target)
-                done.vanished += 1
-                continue
-            if state["taken"]:
-                done.blocked[target.old.key] = "its new key is taken by another identifier"
-                continue
-            rows = [{**e, "identifier": target.old.key} for e in state["events"] if e["id"]]
-            resealed, failed = self._reseal(rows, {target.old.key: target}, keys)
-            obs = self._rekey_observations(target, state["observations"], keys)
-            if failed or obs is None:
-                done.blocked[target.old.key] = (
-                    "an event cannot be opened" if failed else "an observation cannot be opened"
-                )
-                continue
-            moving.append(target)
-            events.extend(resealed)
-            observations.extend(obs)
+        moving, events, observations = self._sort(states, targets, keys, done)
         if not moving:
             return done
         if events:
@@ -376,54 +285,43 @@ class BlindIndexRotation:
         done.profiles = len(profiles)
         return done
 
-    def _rekey_observations(
-        self, target: _Target, rows: Sequence[Mapping[str, Any]], keys: Mapping[str, bytes]
-    ) -> list[dict[str, Any]] | None:
-        """Observation rows under the new key (personal values re-sealed and re-indexed; the
-        same value seen under both kids merged into one); None if one cannot be opened."""
-        old, new = target.old.key, target.new.key
-        merged: dict[str, dict[str, Any]] = {}
-        out: list[dict[str, Any]] = []
-        for row in sorted((r for r in rows if r["key"]), key=lambda r: str(r["key"])):
-            name, source = str(row["field"]), str(row["source"])
-            if row["enc"] is not None:
-                try:
-                    value = self.sealer.open(
-                        keys[old], row["enc"], owner=old, field=f"trait:{row['key']}"
-                    )
-                except (KeyError, PrivacyError):
-                    return None
-                vid = self.sealer.value_id(new, name, canonical_json(value))
-                okey = observation_key(new, name, vid, source)
-                enc = self.sealer.seal(keys[new], value, owner=new, field=f"trait:{okey}")
-            else:
-                vid, enc = str(row["vid"]), None
-                okey = observation_key(new, name, vid, source)
-            entry = {
-                "old": row["key"],
-                "key": okey,
-                "vid": vid,
-                "enc": enc,
-                "count": int(row["count"]),
-                "first_at": row["first_at"],
-                "at": row["at"],
-                "confidence": row["confidence"],
-                "event": row["event"],
-                "keep": okey not in merged,
-            }
-            keeper = merged.setdefault(okey, entry)
-            if keeper is not entry:
-                keeper["count"] += entry["count"]
-                keeper["first_at"] = min(keeper["first_at"], entry["first_at"])
-                if entry["at"] > keeper["at"]:
-                    keeper["at"], keeper["event"] = entry["at"], entry["event"]
-                keeper["confidence"] = max(keeper["confidence"], entry["confidence"])
-            out.append(entry)
-        return out
+    def _sort(
+        self,
+        states: list[dict[str, Any]],
+        targets: dict[str, Target],
+        keys: dict[str, bytes],
+        done: StepResult,
+    ) -> tuple[list[Target], list[dict[str, Any]], list[dict[str, Any]]]:
+        """The identifiers that move (with their events and observations re-sealed); the rest
+        are noted in `done` (vanished, their new key taken, or something unopenable)."""
+        moving: list[Target] = []
+        events: list[dict[str, Any]] = []
+        observations: list[dict[str, Any]] = []
+        for state in states:
+            target = targets[str(state["key"])]
+            if not state["present"]:
+                done.dropped.append(target)
+                done.vanished += 1
+                continue
+            if state["taken"]:
+                done.blocked[target.old.key] = "its new key is taken by another identifier"
+                continue
+            rows = [{**e, "identifier": target.old.key} for e in state["events"] if e["id"]]
+            resealed, failed = self.resealer.reseal(rows, {target.old.key: target}, keys)
+            obs = self.resealer.rekey_observations(target, state["observations"], keys)
+            if failed or obs is None:
+                done.blocked[target.old.key] = (
+                    "an event cannot be opened" if failed else "an observation cannot be opened"
+                )
+                continue
+            moving.append(target)
+            events.extend(resealed)
+            observations.extend(obs)
+        return moving, events, observations
 
     # -- after a step ----------------------------------------------------------------------------
 
-    async def _after(self, done: _Step) -> int:
+    async def _after(self, done: StepResult) -> int:
         """Destroy the data keys nothing is sealed under any more: the old keys of renamed
         identifiers, and the new keys made for ones that vanished or an erasure holds."""
         unused = [t.old.key for t in done.renamed] + [t.new.key for t in done.dropped]
