@@ -198,82 +198,81 @@ def open_keystore(settings: Settings) -> LocalKeyStore:
     )
 
 
-async def build_container(settings: Settings) -> Container:
+@dataclass
+class _Foundations:
+    """What every capability is built on: stores, clients, configuration, the identity core."""
+
+    settings: Settings
+    rules: IdentityRules
+    keystore: LocalKeyStore
+    graph: Graph
+    identity: IdentityGraph
+    sealer: Sealer
+    redis: Redis
+    arq: ArqRedis
+    stream: EventStream
+    notifier: ProfileNotifier
+    policy: ConsentPolicy
+    sources: SourceService
+    trait_schemas: TraitSchemaStore
+    observer: TraitObserver
+    golden: GoldenRecords
+    ledger: PrivacyLedger
+
+
+async def _foundations(settings: Settings) -> _Foundations:
     rules = load_rules(settings.identity_rules_file)
     current_kid, hmac_keys = settings.hmac_keyring
-    index = BlindIndex(hmac_keys, current_kid)
     keystore = await asyncio.to_thread(open_keystore, settings)
     neo4j_uri, redis_url = effective_urls(settings)
     driver = create_driver(neo4j_uri, settings.neo4j_auth)
     graph = Graph(driver, settings.neo4j_database)
-    identity = IdentityGraph(driver, settings.neo4j_database, settings.workspace)
-    sealer = Sealer(settings.workspace, index, keystore)
+    sealer = Sealer(settings.workspace, BlindIndex(hmac_keys, current_kid), keystore)
     sources = SourceService(graph, settings.workspace)
-    schema = load_trait_schema(settings.traits_file)
+    trait_schemas = TraitSchemaStore(
+        graph, settings.workspace, load_trait_schema(settings.traits_file)
+    )
 
     async def source_trusts() -> dict[str, float]:
         return {s.id: s.trust for s in await sources.list()}
 
-    trait_schemas = TraitSchemaStore(graph, settings.workspace, schema)
-    observer = TraitObserver(sealer)
-    golden = GoldenRecords(trait_schemas.current, source_trusts)
     redis = Redis.from_url(redis_url)
-    notifier = ProfileNotifier(redis, settings.workspace)
-    curation = CurationService(identity, sealer, rules, golden, notifier)
-    arq = await create_pool(
-        redis_settings(settings), default_queue_name=arq_queue(settings.workspace)
-    )
     seal = StreamSeal(keystore, settings.workspace, settings.stream_key_period_seconds)
-    stream = EventStream(redis, settings.workspace, settings.dedup_window_seconds, seal)
-    acceptance = AcceptanceService(stream, settings.stream_bound, settings.retry_after_seconds)
-    policy = load_consent_policy(settings.consent_file)
-    ingestion = IngestionService(identity, sealer, rules, observer, golden, policy, notifier)
-    audit = AuditLog(graph, settings.workspace)
-    consent = ConsentService(identity, curation, policy, audit, notifier)
-    profiles = ProfileService(identity, sealer, curation, observer, golden, notifier)
-    ledger = await asyncio.to_thread(PrivacyLedger, settings.resolved_ledger_path)
+    return _Foundations(
+        settings=settings,
+        rules=rules,
+        keystore=keystore,
+        graph=graph,
+        identity=IdentityGraph(driver, settings.neo4j_database, settings.workspace),
+        sealer=sealer,
+        redis=redis,
+        arq=await create_pool(
+            redis_settings(settings), default_queue_name=arq_queue(settings.workspace)
+        ),
+        stream=EventStream(redis, settings.workspace, settings.dedup_window_seconds, seal),
+        notifier=ProfileNotifier(redis, settings.workspace),
+        policy=load_consent_policy(settings.consent_file),
+        sources=sources,
+        trait_schemas=trait_schemas,
+        observer=TraitObserver(sealer),
+        golden=GoldenRecords(trait_schemas.current, source_trusts),
+        ledger=await asyncio.to_thread(PrivacyLedger, settings.resolved_ledger_path),
+    )
+
+
+@dataclass
+class _Engagement:
+    segments: SegmentService
+    gate: ConsentGate
+    destinations: DestinationService
+    journeys: JourneyService
+
+
+def _engagement(f: _Foundations, consent: ConsentService, profiles: ProfileService) -> _Engagement:
+    settings, arq = f.settings, f.arq
 
     async def enqueue_evaluation(name: str, run: str) -> None:
         await arq.enqueue_job("evaluate_segment", name, run, _job_id=f"segment:{name}:{run}")
-
-    segments = SegmentService(
-        identity,
-        golden.effective_schema,
-        policy,
-        consent,
-        redis,
-        notifier,
-        enqueue_evaluation=enqueue_evaluation,
-        inline_seconds=settings.segment_evaluation_inline_seconds,
-    )
-    gate = ConsentGate(identity, consent)
-    sender = WebhookSender(
-        settings.signing_secrets,
-        parse_networks(settings.outbound_allowed_networks),
-        timeout=settings.outbound_timeout_seconds,
-    )
-
-    async def plain_traits(ids: list[str]) -> dict[str, dict[str, Any]]:
-        schema = await golden.effective_schema()
-        records = await profiles.traits_of(ids, reveal=False)
-        return {
-            pid: {
-                k: v
-                for k, v in record.items()
-                if (f := schema.classify(k)) is not None and f.pii == "plain"
-            }
-            for pid, record in records.items()
-        }
-
-    destinations = DestinationService(
-        identity,
-        redis,
-        sealer,
-        consent,
-        sender,
-        load_plugins([WebhookDestination(), SegmentDestination()]),
-        plain_traits,
-    )
 
     async def enqueue_step(run_id: str, seq: int, defer_seconds: float) -> None:
         await arq.enqueue_job(
@@ -284,63 +283,103 @@ async def build_container(settings: Settings) -> Container:
             _defer_by=defer_seconds or None,
         )
 
-    erasure = ErasureService(
-        identity,
-        curation,
-        sealer,
-        stream,
-        ledger,
-        audit,
-        golden,
-        rules,
-        ingestion.identifier_keys,
-        notifier,
-        forward=destinations.forward_erasure,
-        batch_size=settings.erasure_batch_size,
-        lease_seconds=settings.erasure_lease_seconds,
+    segments = SegmentService(
+        f.identity,
+        f.golden.effective_schema,
+        f.policy,
+        consent,
+        f.redis,
+        f.notifier,
+        enqueue_evaluation=enqueue_evaluation,
+        inline_seconds=settings.segment_evaluation_inline_seconds,
+    )
+    gate = ConsentGate(f.identity, consent)
+    sender = WebhookSender(
+        settings.signing_secrets,
+        parse_networks(settings.outbound_allowed_networks),
+        timeout=settings.outbound_timeout_seconds,
+    )
+    destinations = DestinationService(
+        f.identity,
+        f.redis,
+        f.sealer,
+        consent,
+        sender,
+        load_plugins([WebhookDestination(), SegmentDestination()]),
+        profiles.plain_traits_of,
     )
     journeys = JourneyService(
-        identity,
+        f.identity,
         segments,
         gate,
         sender,
         profiles,
-        sealer,
-        notifier,
+        f.sealer,
+        f.notifier,
         enqueue_step,
         destinations=destinations,
         plugins=destinations.plugins,
         #: Plugin actions write only below the operator's data dir, one directory per kind.
         plugin_data_dir=settings.local_dir / "plugins" / settings.workspace,
     )
+    return _Engagement(segments, gate, destinations, journeys)
+
+
+async def build_container(settings: Settings) -> Container:
+    f = await _foundations(settings)
+    identity, sealer, rules, golden, notifier = f.identity, f.sealer, f.rules, f.golden, f.notifier
+    curation = CurationService(identity, sealer, rules, golden, notifier)
+    acceptance = AcceptanceService(f.stream, settings.stream_bound, settings.retry_after_seconds)
+    ingestion = IngestionService(identity, sealer, rules, f.observer, golden, f.policy, notifier)
+    audit = AuditLog(f.graph, settings.workspace)
+    consent = ConsentService(identity, curation, f.policy, audit, notifier)
+    profiles = ProfileService(identity, sealer, curation, f.observer, golden, notifier)
+    engagement = _engagement(f, consent, profiles)
+    erasure = ErasureService(
+        identity,
+        curation,
+        sealer,
+        f.stream,
+        f.ledger,
+        audit,
+        golden,
+        rules,
+        ingestion.identifier_keys,
+        notifier,
+        forward=engagement.destinations.forward_erasure,
+        batch_size=settings.erasure_batch_size,
+        lease_seconds=settings.erasure_lease_seconds,
+    )
     return Container(
         settings=settings,
-        graph=graph,
-        redis=redis,
-        arq=arq,
-        keystore=keystore,
+        graph=f.graph,
+        redis=f.redis,
+        arq=f.arq,
+        keystore=f.keystore,
         rules=rules,
         ingestion=ingestion,
         curation=curation,
         profiles=profiles,
-        sources=sources,
-        stream=stream,
+        sources=f.sources,
+        stream=f.stream,
         acceptance=acceptance,
-        deadletters=DeadLetterService(stream, ingestion),
-        trait_schemas=trait_schemas,
+        deadletters=DeadLetterService(f.stream, ingestion),
+        trait_schemas=f.trait_schemas,
         audit=audit,
         consent=consent,
-        ledger=ledger,
+        ledger=f.ledger,
         erasure=erasure,
         exporter=SubjectExporter(identity, sealer, curation, profiles, consent, audit),
-        retention=RetentionService(graph, settings.workspace, settings.event_retention_days),
-        gate=gate,
+        retention=RetentionService(f.graph, settings.workspace, settings.event_retention_days),
+        gate=engagement.gate,
         browser=ProfileBrowser(identity, sealer, golden.effective_schema),
         notifier=notifier,
         sender=MessageSender(acceptance, identity),
-        segments=segments,
-        journeys=journeys,
-        apikeys=ApiKeyService(graph, settings.workspace, settings.admin_api_key.get_secret_value()),
-        destinations=destinations,
+        segments=engagement.segments,
+        journeys=engagement.journeys,
+        apikeys=ApiKeyService(
+            f.graph, settings.workspace, settings.admin_api_key.get_secret_value()
+        ),
+        destinations=engagement.destinations,
         rekeying=BlindIndexRotation(identity, sealer, rules, golden),
     )

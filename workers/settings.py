@@ -24,7 +24,7 @@ from typing import Any
 from arq import Retry, cron
 from arq.typing import WorkerCoroutine
 
-from app.bootstrap import arq_queue, build_container, redis_settings
+from app.bootstrap import Container, arq_queue, build_container, redis_settings
 from app.logs import configure_logging
 from app.settings import Settings
 from app.supervision import BACKING_SERVICE_DOWN, keep_running, once_up
@@ -84,6 +84,37 @@ SCHEDULE: dict[str, dict[str, Any]] = {
 }
 
 
+JOBS: list[Job] = [
+    heartbeat,
+    graph_stats,
+    reresolve_workspace,
+    rotate_blind_index,
+    rotate_kek,
+    erase_subject,
+    resume_erasures,
+    purge_expired_events,
+    refresh_segments,
+    evaluate_segment,
+    journey_step,
+    destroy_spent_stream_keys,
+]
+
+
+def background_loops(
+    settings: Settings, container: Container
+) -> dict[str, Callable[[asyncio.Event], Awaitable[None]]]:
+    """The loops the worker runs beside its jobs, by name, as the settings ask."""
+    loops: dict[str, Callable[[asyncio.Event], Awaitable[None]]] = {}
+    if settings.worker_runs_resolver:
+        # A fresh resolver on each start: it reads its own pending entries first.
+        loops["resolver"] = lambda stop: container.resolver().run(stop)
+    if settings.worker_runs_segments:
+        loops["change dispatcher"] = lambda stop: container.change_dispatcher().run(stop)
+    if settings.worker_runs_destinations:
+        loops["destinations"] = container.destinations.run
+    return loops
+
+
 def worker_options(settings: Settings) -> dict[str, Any]:
     """Keyword arguments for `arq.worker.Worker`, built from explicit settings (tests use this)."""
 
@@ -96,16 +127,9 @@ def worker_options(settings: Settings) -> dict[str, Any]:
         await once_up("worker start-up", lambda: resume_erasures(ctx), STARTUP_WAIT)
         stop = asyncio.Event()
         ctx["stop"] = stop
-        loops: dict[str, Callable[[asyncio.Event], Awaitable[None]]] = {}
-        if settings.worker_runs_resolver:
-            # A fresh resolver on each start: it reads its own pending entries first.
-            loops["resolver"] = lambda stop: container.resolver().run(stop)
-        if settings.worker_runs_segments:
-            loops["change dispatcher"] = lambda stop: container.change_dispatcher().run(stop)
-        if settings.worker_runs_destinations:
-            loops["destinations"] = container.destinations.run
         ctx["background"] = [
-            asyncio.create_task(keep_running(name, loop, stop)) for name, loop in loops.items()
+            asyncio.create_task(keep_running(name, loop, stop))
+            for name, loop in background_loops(settings, container).items()
         ]
 
     async def on_shutdown(ctx: dict[str, Any]) -> None:
@@ -118,21 +142,7 @@ def worker_options(settings: Settings) -> dict[str, Any]:
         if container is not None:
             await container.close()
 
-    jobs: list[Job] = [
-        heartbeat,
-        graph_stats,
-        reresolve_workspace,
-        rotate_blind_index,
-        rotate_kek,
-        erase_subject,
-        resume_erasures,
-        purge_expired_events,
-        refresh_segments,
-        evaluate_segment,
-        journey_step,
-        destroy_spent_stream_keys,
-    ]
-    every = {job.__name__: retry_when_down(job) for job in jobs}
+    every = {job.__name__: retry_when_down(job) for job in JOBS}
 
     # Valkey may be restarting when the worker starts: arq's own pool tries for a minute.
     valkey = dataclasses.replace(redis_settings(settings), conn_retries=60, conn_retry_delay=1)

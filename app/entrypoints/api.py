@@ -2,32 +2,29 @@
 
 from __future__ import annotations
 
-import hmac
 import json
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 import orjson
 from cross_web import HTTPException
 from fastapi import FastAPI, Request, Response
-from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from redis.exceptions import RedisError
 from starlette.requests import HTTPConnection
 from starlette.routing import Match
 from strawberry.fastapi import GraphQLRouter
 
-from app.bootstrap import Container, build_container
+from app.bootstrap import build_container
 from app.domain.json_depth import DEPTH_LIMIT, json_problem, nesting_depth
 from app.entrypoints.body_limit import BodyLimit
+from app.entrypoints.deps import container_of
 from app.entrypoints.gql.context import Context
 from app.entrypoints.gql.schema import build_schema
-from app.entrypoints.health import check_readiness
+from app.entrypoints.ops import router as ops_router
 from app.entrypoints.tracking import install as install_tracking
 from app.logs import configure_logging
-from app.metrics import HTTP_LATENCY, HTTP_REQUESTS, INGESTION
+from app.metrics import HTTP_LATENCY, HTTP_REQUESTS
 from app.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
@@ -67,24 +64,8 @@ class BoundedGraphQLRouter(GraphQLRouter[Context, None]):
         return decoded
 
 
-def metrics_refusal(settings: Settings, authorization: str | None) -> tuple[int, str] | None:
-    """Why /metrics is not answered (status, message), or None when it is."""
-    token = settings.metrics_token
-    if token is None:
-        if settings.is_development:
-            return None
-        return 404, "metrics are served only with CDP_METRICS_TOKEN set"
-    scheme, _, offered = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(
-        offered.strip().encode(), token.get_secret_value().encode()
-    ):
-        return 401, "metrics: a bearer token is required"
-    return None
-
-
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app; connections are made in the lifespan, not here."""
-    settings = settings or load_settings()
+def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Connections are made here, when the server starts, not when the app is built."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -103,20 +84,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             await container.close()
 
+    return lifespan
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; connections are made in the lifespan, not here."""
+    settings = settings or load_settings()
+
     # Production publishes neither the API's description nor its interactive pages.
     dev = settings.is_development
     app = FastAPI(
         title="graph-cdp",
         version="0.1.0",
-        lifespan=lifespan,
+        lifespan=_lifespan(settings),
         docs_url="/docs" if dev else None,
         redoc_url="/redoc" if dev else None,
         openapi_url="/openapi.json" if dev else None,
     )
-
-    def container_of(request: HTTPConnection) -> Container:
-        container: Container = request.app.state.container
-        return container
 
     async def graphql_context(connection: HTTPConnection) -> Context:
         """For HTTP requests and WebSocket subscriptions alike."""
@@ -148,32 +132,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         HTTP_REQUESTS.labels(route, str(response.status_code)).inc()
         return response
 
-    @app.get("/healthz", tags=["ops"])
-    async def healthz() -> dict[str, str]:
-        """Alive: the process answers (says nothing about Neo4j or Valkey)."""
-        return {"status": "alive"}
-
-    @app.get("/readyz", tags=["ops"])
-    async def readyz(request: Request) -> JSONResponse:
-        """Ready: Neo4j and Valkey both answer; 503 otherwise."""
-        readiness = await check_readiness(container_of(request))
-        body = {"ready": readiness.ready, "neo4j": readiness.neo4j, "valkey": readiness.valkey}
-        return JSONResponse(body, status_code=200 if readiness.ready else 503)
-
-    @app.get("/metrics", tags=["ops"])
-    async def metrics(request: Request) -> Response:
-        """Prometheus text; pipeline counters (lag, merges, conflicts...) come from Valkey.
-        With CDP_METRICS_TOKEN set, only a scraper sending it as a bearer token is answered;
-        production without it does not serve metrics at all."""
-        refused = metrics_refusal(settings, request.headers.get("authorization"))
-        if refused is not None:
-            return JSONResponse({"error": refused[1]}, status_code=refused[0])
-        try:
-            stats = await container_of(request).stream.stats()
-        except (RedisError, OSError):
-            stats = {}
-        for name, value in stats.items():
-            INGESTION.labels(name).set(value)
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+    app.include_router(ops_router)
 
     return app

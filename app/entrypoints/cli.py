@@ -14,6 +14,8 @@ from app.entrypoints.cli_backup import backup, restore
 from app.entrypoints.cli_common import _fail, _settings, _with_container, console
 from app.entrypoints.cli_data import destinations_cli, export_cli, import_file
 from app.entrypoints.cli_privacy import apikey_cli, erasures_cli, retention_cli, subject_cli
+from app.entrypoints.cli_services import services_cli
+from app.entrypoints.cli_tracking import dead_cli, source_cli
 from app.errors import CdpError
 from app.localservices.stack import LocalStack, effective_urls
 from app.services.identity.curation import ComponentChange
@@ -24,11 +26,8 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 cli = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
-services_cli = typer.Typer(no_args_is_help=True, help="Local Neo4j and Valkey (no Docker).")
 cli.add_typer(services_cli, name="services")
-source_cli = typer.Typer(no_args_is_help=True, help="Tracking sources and their write keys.")
 cli.add_typer(source_cli, name="source")
-dead_cli = typer.Typer(no_args_is_help=True, help="Messages the resolver gave up on.")
 cli.add_typer(dead_cli, name="deadletters")
 cli.add_typer(erasures_cli, name="erasures")
 cli.add_typer(subject_cli, name="subject")
@@ -39,51 +38,6 @@ cli.add_typer(destinations_cli, name="destinations")
 cli.command("import")(import_file)
 cli.command("backup")(backup)
 cli.command("restore")(restore)
-
-
-@services_cli.command("up")
-def services_up() -> None:
-    """Start local Neo4j and Valkey in the background (first run downloads Neo4j)."""
-    settings = _settings()
-    stack = LocalStack.from_settings(settings)
-    started = time.monotonic()
-    try:
-        stack.up()
-    except CdpError as exc:
-        raise _fail(exc) from exc
-    for name, state in stack.status().items():
-        console.print(f"{name}: {state}")
-    console.print(f"ready in {time.monotonic() - started:.1f}s")
-
-
-@services_cli.command("fetch")
-def services_fetch() -> None:
-    """Download Neo4j and Neo4j Browser from Maven Central into the cache (once)."""
-    settings = _settings()
-    stack = LocalStack.from_settings(settings)
-    if stack.neo4j is None:
-        console.print("NEO4J_URI is set: nothing to fetch")
-        return
-    started = time.monotonic()
-    try:
-        lib = stack.neo4j.distribution.ensure()
-    except CdpError as exc:
-        raise _fail(exc) from exc
-    console.print(f"Neo4j ready in {lib} ({time.monotonic() - started:.1f}s)")
-
-
-@services_cli.command("down")
-def services_down() -> None:
-    """Stop local Neo4j and Valkey cleanly."""
-    LocalStack.from_settings(_settings()).down()
-    console.print("stopped")
-
-
-@services_cli.command("status")
-def services_status() -> None:
-    """Say whether local Neo4j and Valkey are running."""
-    for name, state in LocalStack.from_settings(_settings()).status().items():
-        console.print(f"{name}: {state}")
 
 
 @cli.command()
@@ -139,58 +93,6 @@ def reresolve(
     console.print(table)
     verb = "would change" if dry_run else "changed"
     console.print(f"{len(changes)} component(s) {verb}")
-
-
-@source_cli.command("create")
-def source_create(
-    name: str,
-    trust: Annotated[float, typer.Option(help="trust weight for survivorship, 0..1")] = 0.5,
-) -> None:
-    """Create a source and print its write key (shown only once)."""
-
-    async def work(container: Container) -> None:
-        created = await container.sources.create(name, trust)
-        console.print(f"source {created.source.name} ({created.source.id}), trust {trust}")
-        print(created.write_key)
-
-    _with_container(work)
-
-
-@source_cli.command("list")
-def source_list() -> None:
-    """List the workspace's sources (write keys are never shown again)."""
-
-    async def work(container: Container) -> None:
-        for source in await container.sources.list():
-            print(f"{source.id}\t{source.name}\ttrust={source.trust}")
-
-    _with_container(work)
-
-
-@dead_cli.command("list")
-def deadletters_list(limit: int = 100) -> None:
-    """Show dead letters: ids, message type and the error's name (no payload values)."""
-
-    async def work(container: Container) -> None:
-        letters = await container.deadletters.list(limit)
-        for letter in letters:
-            print(
-                f"{letter.id}\t{letter.source}\t{letter.type}\t{letter.message_id}\t{letter.reason}"
-            )
-        console.print(f"{len(letters)} dead letter(s)")
-
-    _with_container(work)
-
-
-@dead_cli.command("replay")
-def deadletters_replay(limit: int = 100) -> None:
-    """Ingest dead letters again; the ones that now succeed leave the list."""
-
-    async def work(container: Container) -> None:
-        replayed, failing = await container.deadletters.replay(limit)
-        console.print(f"replayed {replayed}, still failing {failing}")
-
-    _with_container(work)
 
 
 @cli.command("rotate-kek")

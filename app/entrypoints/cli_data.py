@@ -14,6 +14,7 @@ from rich.progress import (
     BarColumn,
     DownloadColumn,
     Progress,
+    ProgressColumn,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
@@ -24,8 +25,38 @@ from app.errors import InvalidInput
 
 if TYPE_CHECKING:
     from app.bootstrap import Container
+    from app.services.integrations.importing import RowReader
 
 export_cli = typer.Typer(no_args_is_help=True, help="Export profiles as NDJSON or CSV.")
+
+
+def _row_reader(format: str, map: Path | None) -> RowReader:
+    """How the file's rows are read: Segment messages, or CSV through a column map."""
+    from app.services.integrations.importing import ColumnMap, csv_rows, ndjson_rows
+
+    if format not in ("ndjson", "csv"):
+        raise typer.BadParameter("ndjson or csv", param_hint="--format")
+    if format == "ndjson":
+        return ndjson_rows
+    if map is None:
+        raise typer.BadParameter("a CSV import needs --map", param_hint="--map")
+    try:
+        columns = ColumnMap.from_mapping(yaml.safe_load(map.read_text(encoding="utf-8")))
+    except InvalidInput as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    return functools.partial(csv_rows, columns=columns)
+
+
+def _progress_columns() -> list[ProgressColumn]:
+    return [
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TextColumn("{task.fields[rate]:>8} rows/s"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    ]
 
 
 def import_file(
@@ -43,20 +74,9 @@ def import_file(
 ) -> None:
     """Import a file through the tracking pipeline; resumes where an interrupted run stopped
     and adds nothing twice when run again."""
-    from app.services.integrations.importing import ColumnMap, Importer, csv_rows, ndjson_rows
+    from app.services.integrations.importing import Importer
 
-    if format not in ("ndjson", "csv"):
-        raise typer.BadParameter("ndjson or csv", param_hint="--format")
-    rows = ndjson_rows
-    if format == "csv":
-        if map is None:
-            raise typer.BadParameter("a CSV import needs --map", param_hint="--map")
-        try:
-            columns = ColumnMap.from_mapping(yaml.safe_load(map.read_text(encoding="utf-8")))
-        except InvalidInput as exc:
-            console.print(f"[red]error:[/red] {exc}")
-            raise typer.Exit(1) from exc
-        rows = functools.partial(csv_rows, columns=columns)
+    rows = _row_reader(format, map)
     rejects_path = rejects or file.with_name(file.name + ".rejects.ndjson")
 
     async def work(container: Container) -> None:
@@ -66,16 +86,8 @@ def import_file(
             console.print(f"[red]error:[/red] no single source named {source!r} ({names})")
             raise typer.Exit(1)
         importer = Importer(container.acceptance, container.settings.timestamp_horizon_days)
-        columns = [
-            TextColumn("{task.description}"),
-            BarColumn(),
-            DownloadColumn(),
-            TextColumn("{task.fields[rate]:>8} rows/s"),
-            TimeElapsedColumn(),
-            TimeRemainingColumn(),
-        ]
         with (
-            Progress(*columns, console=console) as bar,
+            Progress(*_progress_columns(), console=console) as bar,
             rejects_path.open("w", encoding="utf-8") as bad,
         ):
             task = bar.add_task(file.name, total=file.stat().st_size, rate="-")

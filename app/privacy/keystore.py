@@ -6,169 +6,35 @@ transaction logs and backups. Keys are durably written before the data they prot
 in between leaves an unused key, never undecryptable data.
 """
 
-import base64
-import binascii
-import contextlib
 import hashlib
 import hmac
 import logging
 import os
 import sqlite3
-import tempfile
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
+from contextlib import AbstractContextManager
 from pathlib import Path
 from types import TracebackType
-from typing import Protocol, Self, runtime_checkable
+from typing import Self
 
 from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap, aes_key_wrap
 
 from .cipher import DATA_KEY_BYTES
 from .errors import KeyMaterialError, PrivacyError
-from .sqlite_copy import open_read_only, snapshot
+from .kek import check_kek, load_kek
+from .keycache import KeyCache
+from .keystore_file import SCHEMA, open_store_file, write_transaction
+from .keystore_port import KeyStore, KeyStoreSummary, summarize
+from .sqlite_copy import snapshot
 
 __all__ = ["KeyStore", "KeyStoreSummary", "LocalKeyStore", "load_kek", "summarize"]
 
 log = logging.getLogger(__name__)
 
-KEK_BYTES = 32
 _CHUNK = 500  # stays under SQLite's limit on bound parameters, whatever the build
 _KEK_CHECK_LABEL = b"cdp key store: KEK check value v1"
-_SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value BLOB NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS data_keys (owner TEXT PRIMARY KEY, kek_id TEXT NOT NULL,"
-    " wrapped BLOB NOT NULL, created_at REAL NOT NULL)",
-)
-
-
-def _check_kek(kek: bytes, what: str) -> None:
-    if len(kek) != KEK_BYTES:
-        raise KeyMaterialError(f"{what} has {len(kek)} bytes; it must be {KEK_BYTES}")
-
-
-def _decode_kek(text: str, source: str) -> bytes:
-    """Accept standard or URL-safe base64, padded or not: whatever the operator pasted."""
-    cleaned = text.strip().replace("-", "+").replace("_", "/")
-    try:
-        kek = base64.b64decode(cleaned + "=" * (-len(cleaned) % 4), validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise KeyMaterialError(f"{source} is not base64") from exc
-    _check_kek(kek, source)
-    return kek
-
-
-def _generate_kek_file(path: Path) -> bytes:
-    """Write a fresh KEK atomically (temp file + hard link), so racing processes agree on one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    kek = os.urandom(KEK_BYTES)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # mode 0600
-    try:
-        with os.fdopen(fd, "w", encoding="ascii") as out:
-            out.write(base64.urlsafe_b64encode(kek).decode("ascii") + "\n")
-            out.flush()
-            os.fsync(out.fileno())
-        os.link(tmp, path)
-    except FileExistsError:
-        return _decode_kek(path.read_text(encoding="ascii"), f"KEK file {path}")
-    finally:
-        os.unlink(tmp)
-    log.warning("generated a new key-encryption key in %s; development only", path)
-    return kek
-
-
-def load_kek(setting_value: str | None, key_file: Path | None, *, allow_generate: bool) -> bytes:
-    """The 32-byte KEK: from the setting, else a key file (generated only when allowed).
-
-    Generating is for development: in production a lost KEK means every key is lost, so the
-    operator must provide it explicitly.
-    """
-    if setting_value is not None and setting_value.strip():
-        return _decode_kek(setting_value, "the KEK setting")
-    if key_file is not None:
-        path = Path(key_file)
-        if path.exists():
-            if path.stat().st_mode & 0o077:
-                log.warning("KEK file %s is readable by other users; chmod 600 it", path)
-            try:
-                text = path.read_text(encoding="ascii")
-            except UnicodeDecodeError as exc:
-                raise KeyMaterialError(f"KEK file {path} is not base64 text") from exc
-            return _decode_kek(text, f"KEK file {path}")
-        if allow_generate:
-            return _generate_kek_file(path)
-        raise KeyMaterialError(
-            f"KEK file {path} does not exist; generating one is allowed only in development"
-        )
-    raise KeyMaterialError(
-        "no key-encryption key configured: set the KEK setting to 32 random bytes in base64"
-        " or give a key file"
-    )
-
-
-@runtime_checkable
-class KeyStore(Protocol):
-    """Where data keys live. Local SQLite by default; a KMS-backed store in production."""
-
-    def get_or_create(self, owners: Sequence[str]) -> dict[str, bytes]:
-        """Data key per owner; missing ones are created and durably stored before returning."""
-        ...
-
-    def get(self, owners: Sequence[str]) -> dict[str, bytes]:
-        """Data key per owner; missing or destroyed owners are absent from the result."""
-        ...
-
-    def destroy(self, owners: Sequence[str]) -> int:
-        """Destroy keys for good (crypto-shredding); returns how many existed."""
-        ...
-
-    def rewrap_step(self, limit: int = 1000) -> tuple[int, int]:
-        """Move up to `limit` keys to the current KEK; (moved, still under an older one)."""
-        ...
-
-    def owners(self, prefix: str, after: str = "", limit: int = 1000) -> list[str]:
-        """Owners starting with `prefix`, in order, after `after` (paging for sweeps)."""
-        ...
-
-    def close(self) -> None:
-        """Release the store; further calls fail."""
-        ...
-
-
-@dataclass(frozen=True)
-class KeyStoreSummary:
-    """What a copy of a key store holds, in counts (for a backup's manifest)."""
-
-    #: The KEK the store records as its own (keys are wrapped under it once a rotation ends).
-    kek_id: str
-    keys: int
-    #: Keys per KEK id that wrapped them (more than one only during a KEK rotation).
-    keys_by_kek: dict[str, int]
-    #: Stream keys among them (owners starting with `stream_prefix`).
-    stream_keys: int
-
-
-def summarize(path: Path, stream_prefix: str) -> KeyStoreSummary:
-    """Counts of a key store file, read without changing it (a backup's copy)."""
-    conn = open_read_only(path)
-    try:
-        (kek_id,) = conn.execute("SELECT value FROM meta WHERE name = 'kek_id'").fetchone()
-        by_kek = dict(conn.execute("SELECT kek_id, COUNT(*) FROM data_keys GROUP BY kek_id"))
-        (stream,) = conn.execute(
-            "SELECT COUNT(*) FROM data_keys WHERE substr(owner, 1, ?) = ?",
-            (len(stream_prefix), stream_prefix),
-        ).fetchone()
-    finally:
-        conn.close()
-    return KeyStoreSummary(
-        kek_id=str(kek_id),
-        keys=sum(int(n) for n in by_kek.values()),
-        keys_by_kek={str(k): int(n) for k, n in sorted(by_kek.items())},
-        stream_keys=int(stream),
-    )
 
 
 def _kek_check(kek: bytes) -> bytes:
@@ -208,18 +74,17 @@ class LocalKeyStore:
     ) -> None:
         """`previous` KEKs (by id) still unwrap keys during a rotation; new keys and
         `rewrap_step` use `kek`."""
-        _check_kek(kek, "the KEK")
+        check_kek(kek, "the KEK")
         for old_id, old in (previous or {}).items():
-            _check_kek(old, f"previous KEK {old_id!r}")
+            check_kek(old, f"previous KEK {old_id!r}")
         self._path = Path(path)
         self._kek = bytes(kek)
         self._kek_id = kek_id
         self._ring: dict[str, bytes] = {k: bytes(v) for k, v in (previous or {}).items()}
-        self._cache: OrderedDict[str, bytes] = OrderedDict()
-        self._cache_size = max(0, cache_size)
+        self._cache = KeyCache(cache_size)
         self._lock = threading.Lock()
         self._generation = 0
-        self._conn: sqlite3.Connection | None = self._open()
+        self._conn: sqlite3.Connection | None = open_store_file(self._path)
         try:
             self._init_meta()
         except BaseException:
@@ -237,7 +102,7 @@ class LocalKeyStore:
         wanted = _unique(owners)
         with self._lock:
             self._sync_cache()
-            found = self._from_cache(wanted)
+            found = self._cache.get_many(wanted)
             missing = [o for o in wanted if o not in found]
             if missing:
                 with self._write() as cur:
@@ -253,7 +118,7 @@ class LocalKeyStore:
                         ],
                     )
                 # Committed (and fsynced) above: only now may callers encrypt under the keys.
-                self._remember(loaded | created)
+                self._cache.remember(loaded | created)
                 found |= loaded | created
             return {o: found[o] for o in wanted}
 
@@ -261,11 +126,11 @@ class LocalKeyStore:
         wanted = _unique(owners)
         with self._lock:
             self._sync_cache()
-            found = self._from_cache(wanted)
+            found = self._cache.get_many(wanted)
             missing = [o for o in wanted if o not in found]
             if missing:
                 loaded = self._select(self._connection().cursor(), missing)
-                self._remember(loaded)
+                self._cache.remember(loaded)
                 found |= loaded
             return {o: found[o] for o in wanted if o in found}
 
@@ -274,7 +139,7 @@ class LocalKeyStore:
         wanted = _unique(owners)
         with self._lock:
             for owner in wanted:
-                self._cache.pop(owner, None)
+                self._cache.pop(owner)
             destroyed, generation = 0, self._generation
             with self._write() as cur:
                 for chunk in _chunks(wanted):
@@ -289,7 +154,7 @@ class LocalKeyStore:
 
     def rewrap(self, new_kek: bytes, new_kek_id: str) -> int:
         """Re-wrap every key under a new KEK in one transaction (KEK rotation); returns count."""
-        _check_kek(new_kek, "the new KEK")
+        check_kek(new_kek, "the new KEK")
         with self._lock:
             count = 0
             with self._write() as cur:
@@ -436,35 +301,9 @@ class LocalKeyStore:
 
     # -- internals; callers hold self._lock ------------------------------------------------
 
-    def _open(self) -> sqlite3.Connection:
-        self._path.parent.mkdir(parents=True, exist_ok=True)
-        # Create it 0600 only if absent: opening and closing another descriptor of a file this
-        # process already has open in SQLite would drop that connection's POSIX locks.
-        if not self._path.exists():
-            with contextlib.suppress(FileExistsError):
-                os.close(os.open(self._path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
-        # SQLite gives -wal and -shm the mode of the main file; tighten files from older runs.
-        for suffix in ("", "-wal", "-shm"):
-            file = self._path.with_name(self._path.name + suffix)
-            if file.exists() and file.stat().st_mode & 0o077:
-                file.chmod(0o600)
-        conn = sqlite3.connect(
-            self._path, timeout=30.0, isolation_level=None, check_same_thread=False
-        )
-        try:
-            conn.execute("PRAGMA secure_delete=ON")
-            mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
-            if str(mode).lower() != "wal":
-                raise PrivacyError(f"key store {self._path.name} cannot use WAL (got {mode!r})")
-            conn.execute("PRAGMA synchronous=FULL")
-        except BaseException:
-            conn.close()
-            raise
-        return conn
-
     def _init_meta(self) -> None:
         with self._write() as cur:
-            for statement in _SCHEMA:
+            for statement in SCHEMA:
                 cur.execute(statement)
             meta = dict(cur.execute("SELECT name, value FROM meta").fetchall())
             if "kek_check" not in meta:
@@ -501,22 +340,9 @@ class LocalKeyStore:
             raise PrivacyError("key store is closed")
         return self._conn
 
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Cursor]:
+    def _write(self) -> AbstractContextManager[sqlite3.Cursor]:
         """An immediate transaction: takes the write lock first, so check-then-insert is atomic."""
-        conn = self._connection()
-        cur = conn.cursor()
-        cur.execute("BEGIN IMMEDIATE")
-        try:
-            yield cur
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-        else:
-            cur.execute("COMMIT")
-        finally:
-            cur.close()
+        return write_transaction(self._connection())
 
     def _data_version_now(self) -> int:
         return int(self._connection().execute("PRAGMA data_version").fetchone()[0])
@@ -561,24 +387,6 @@ class LocalKeyStore:
             return aes_key_unwrap(kek, bytes(wrapped))
         except InvalidUnwrap as exc:
             raise KeyMaterialError("a data key does not unwrap under the KEK") from exc
-
-    def _from_cache(self, owners: list[str]) -> dict[str, bytes]:
-        found: dict[str, bytes] = {}
-        for owner in owners:
-            key = self._cache.get(owner)
-            if key is not None:
-                self._cache.move_to_end(owner)
-                found[owner] = key
-        return found
-
-    def _remember(self, keys: dict[str, bytes]) -> None:
-        if not self._cache_size:
-            return
-        self._cache.update(keys)
-        for owner in keys:
-            self._cache.move_to_end(owner)
-        while len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
 
     def _checkpoint(self) -> None:
         """Copy the WAL into the file (where secure_delete zeroed the rows) and truncate it."""

@@ -17,8 +17,6 @@ from app.domain.traits.schema import (
     TraitField,
     TraitSchema,
     Undeclared,
-    canonical_json,
-    coerce,
     normalise_name,
 )
 from app.domain.traits.survivorship import (
@@ -29,6 +27,7 @@ from app.domain.traits.survivorship import (
     decide,
     golden_record,
 )
+from app.domain.traits.values import canonical_json, coerce
 
 __all__ = [
     "DEFAULT_SOURCE_TRUST",

@@ -21,9 +21,8 @@ from app.domain.traits.schema import (
     TraitError,
     TraitField,
     TraitSchema,
-    canonical_json,
-    coerce,
 )
+from app.domain.traits.values import canonical_json, coerce
 
 SECONDS_PER_DAY = 86_400.0
 

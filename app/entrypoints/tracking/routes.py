@@ -36,6 +36,7 @@ from app.domain.tracking.parse import (
     parse_typed,
 )
 from app.domain.tracking.spec import MODELS, request_schema
+from app.entrypoints.deps import container_of
 from app.entrypoints.tracking.body import load_object, read_body
 from app.errors import Unavailable
 from app.services.tracking.acceptance import Backpressure
@@ -130,7 +131,7 @@ async def handle(request: Request, kind: str) -> Response:
 
 async def _accept(request: Request, kind: str) -> Response:
     received_at = time.time()
-    container: Container = request.app.state.container
+    container = container_of(request)
     headers = request.headers
     header_key = basic_write_key(headers.get("authorization"))
     source = await _authenticate(container, header_key) if header_key else None
@@ -170,7 +171,7 @@ async def _answered(work: Awaitable[Response]) -> Response:
 
 
 async def _project_settings(request: Request, write_key: str) -> Response:
-    container: Container = request.app.state.container
+    container = container_of(request)
     await _authenticate(container, write_key)
     base = request.base_url  # scheme://host[:port]/<root path>/ as the browser reached us
     segmentio = {
@@ -254,7 +255,7 @@ async def _accept_from_plugin(request: Request, kind: str) -> Response:
     """A source plugin's format: the plugin turns the body into Segment messages, which are
     then validated and accepted like any others (all or none)."""
     received_at = time.time()
-    container: Container = request.app.state.container
+    container = container_of(request)
     plugin = container.destinations.plugins.sources.get(kind)
     if plugin is None:
         raise TrackingError(404, "not_found", f"source format: no plugin named {kind[:40]!r}")

@@ -11,7 +11,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from app.adapters.identity_graph import ComponentSnapshot, IdentityGraph, IdentityTx, LinkInfo
+from app.adapters.component import ComponentSnapshot, LinkInfo
+from app.adapters.identity_graph import IdentityGraph, IdentityTx
 from app.domain.identity import (
     Evidence,
     IdentifierError,

@@ -11,7 +11,8 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from app.adapters.identity_graph import ComponentSnapshot, IdentityTx, LinkState
+from app.adapters.component import ComponentSnapshot, LinkState
+from app.adapters.identity_graph import IdentityTx
 from app.domain.identity import (
     Assignment,
     Clustering,

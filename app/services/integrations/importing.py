@@ -102,6 +102,10 @@ def fingerprint(path: Path) -> str:
     return hashlib.sha256(path.name.encode() + b"\0" + head).hexdigest()[:16]
 
 
+#: Reads a file's rows: (line number, bytes read so far, the row or an error text).
+RowReader = Callable[[io.BufferedReader, str], Iterator[tuple[int, int, Any]]]
+
+
 class ImportState:
     """`<file>.import-state.json`: the last line whose batch was accepted."""
 
@@ -167,7 +171,7 @@ class Importer:
         self,
         path: Path,
         source: Source,
-        rows: Callable[[io.BufferedReader, str], Iterator[tuple[int, int, Any]]],
+        rows: RowReader,
         rejects: TextIO,
         progress: Callable[[int, ImportSummary], None] = lambda done, summary: None,
     ) -> ImportSummary:

@@ -197,6 +197,20 @@ class ProfileService:
                 record[name] = value
         return records
 
+    async def plain_traits_of(self, profile_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """Only the plain (not personal) fields of these profiles' golden records: what goes
+        to a destination."""
+        schema = await self.golden.effective_schema()
+        records = await self.traits_of(profile_ids, reveal=False)
+        return {
+            pid: {
+                k: v
+                for k, v in record.items()
+                if (field := schema.classify(k)) is not None and field.pii == "plain"
+            }
+            for pid, record in records.items()
+        }
+
     async def open_observations(self, keys: list[str]) -> dict[str, Any]:
         """Decrypt sealed observation values; an Unreadable says why one cannot be read."""
         if not keys:

@@ -20,9 +20,9 @@ from app.backup import (
     MANIFEST,
     Keyring,
     RestoreReport,
-    _restore_keys,
-    _write_manifest,
+    restore_keys,
     verify_backup,
+    write_manifest,
 )
 from app.errors import BackupError
 from app.privacy.keystore import LocalKeyStore, summarize
@@ -114,7 +114,7 @@ def _backup(tmp_path: Path) -> Path:
             for name, data in files.items()
         },
     }
-    _write_manifest(folder, body, Keyring("k-old", OLD_KEK))
+    write_manifest(folder, body, Keyring("k-old", OLD_KEK))
     return folder
 
 
@@ -159,7 +159,7 @@ def test_a_restore_imports_keys_but_never_an_erased_or_since_lifted_identifiers(
     )
     report = RestoreReport(created_at=40.0, graph_loaded=True)
     with LocalKeyStore(tmp_path / "backup.sqlite", NEW_KEK, settings.kek_id) as backup:
-        _restore_keys(settings, ring, backup, ledger, report)
+        restore_keys(settings, ring, backup, ledger, report)
     assert (report.keys_imported, report.keys_destroyed) == (1, 0)
     with LocalKeyStore(settings.resolved_keystore_path, NEW_KEK, settings.kek_id) as live:
         assert live.get([erased, lifted_since, old_stream]) == {}

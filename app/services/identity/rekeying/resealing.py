@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.domain.traits.schema import canonical_json
+from app.domain.traits.values import canonical_json
 from app.privacy import PrivacyError
 from app.services.identity.keys import IdentifierKey, Sealer
 from app.services.profiles.traits import observation_key
