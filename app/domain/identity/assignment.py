@@ -51,6 +51,36 @@ def _check_clusters(clusters: Sequence[frozenset[str]]) -> None:
         seen |= c
 
 
+def _votes(
+    clusters: Sequence[frozenset[str]], current: Mapping[str, str]
+) -> dict[str, Counter[int]]:
+    """Per existing profile, how many of its identifiers each cluster holds."""
+    votes: dict[str, Counter[int]] = {}
+    for i, c in enumerate(clusters):
+        for k in c:
+            p = current.get(k)
+            if p is not None:
+                votes.setdefault(p, Counter())[i] += 1
+    return votes
+
+
+def _winners(
+    clusters: Sequence[frozenset[str]],
+    votes: Mapping[str, Counter[int]],
+    smallest: list[str],
+    rank: Mapping[str, tuple[int, int, str]],
+) -> dict[int, list[str]]:
+    """Per cluster, the existing profiles it won: most identifiers, then the most important
+    identifier by rank, then the smallest key."""
+    no_rank = (0, 0, "")
+    best = [min(rank.get(k, no_rank) for k in c) for c in clusters]
+    won: dict[int, list[str]] = {}
+    for p, count in votes.items():
+        winner = min(count, key=lambda i: (-count[i], best[i], smallest[i]))
+        won.setdefault(winner, []).append(p)
+    return won
+
+
 def assign(
     clusters: Sequence[frozenset[str]],
     current: Mapping[str, str],
@@ -68,23 +98,12 @@ def assign(
     ``new_id`` is called in a deterministic order.
     """
     _check_clusters(clusters)
-    votes: dict[str, Counter[int]] = {}
-    for i, c in enumerate(clusters):
-        for k in c:
-            p = current.get(k)
-            if p is not None:
-                votes.setdefault(p, Counter())[i] += 1
+    votes = _votes(clusters, current)
     missing = sorted(p for p in votes if p not in profile_created)
     if missing:
         raise ValueError(f"no created_at for profile(s) {', '.join(missing)}")
-
     smallest = [min(c) for c in clusters]
-    no_rank = (0, 0, "")
-    best = [min((rank or {}).get(k, no_rank) for k in c) for c in clusters]
-    won: dict[int, list[str]] = {}
-    for p, count in votes.items():
-        winner = min(count, key=lambda i: (-count[i], best[i], smallest[i]))
-        won.setdefault(winner, []).append(p)
+    won = _winners(clusters, votes, smallest, rank or {})
 
     profiles: list[str] = [""] * len(clusters)
     merges: list[Merge] = []

@@ -271,6 +271,30 @@ def _index_nodes(nodes: Iterable[Node]) -> dict[str, Node]:
     return by_key
 
 
+def _generic(
+    by_key: Mapping[str, Node],
+    edges: list[Evidence],
+    blocked: set[str],
+    rules: IdentityRules,
+) -> frozenset[str]:
+    """Identifiers whose links do not count: those flagged generic, and those linked to more
+    than `generic_degree` identifiers of types that are not session types (many sessions on
+    one user id is a loyal person; many user ids on one value is junk)."""
+    neighbours: dict[str, set[str]] = {}
+    for e in edges:
+        if e.a not in blocked and e.b not in blocked:
+            neighbours.setdefault(e.a, set()).add(e.b)
+            neighbours.setdefault(e.b, set()).add(e.a)
+    counted = {
+        k: {n for n in ns if by_key[n].type not in rules.session_types}
+        for k, ns in neighbours.items()
+    }
+    return frozenset(
+        {k for k, ns in counted.items() if len(ns) > rules.generic_degree}
+        | {k for k, n in by_key.items() if n.generic and not n.blocked}
+    )
+
+
 def cluster(
     nodes: Iterable[Node],
     evidence: Iterable[Evidence],
@@ -290,19 +314,7 @@ def cluster(
             if k not in by_key:
                 raise ValueError(f"evidence refers to unknown node {k!r}")
     blocked = {k for k, n in by_key.items() if n.blocked}
-    neighbours: dict[str, set[str]] = {}
-    for e in edges:
-        if e.a not in blocked and e.b not in blocked:
-            neighbours.setdefault(e.a, set()).add(e.b)
-            neighbours.setdefault(e.b, set()).add(e.a)
-    counted = {
-        k: {n for n in ns if by_key[n].type not in rules.session_types}
-        for k, ns in neighbours.items()
-    }
-    generic = frozenset(
-        {k for k, ns in counted.items() if len(ns) > rules.generic_degree}
-        | {k for k, n in by_key.items() if n.generic and not n.blocked}
-    )
+    generic = _generic(by_key, edges, blocked, rules)
     forbidden: dict[str, set[str]] = {}
     for x, y in never:
         if x != y and x in by_key and y in by_key:
