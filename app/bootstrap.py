@@ -18,7 +18,8 @@ from redis.asyncio import Redis
 
 from app.adapters.identity_graph import IdentityGraph
 from app.adapters.neo4j_db import Graph, create_driver
-from app.adapters.stream import EventStream
+from app.adapters.valkey.keys import WorkspaceKeys
+from app.adapters.valkey.stream import EventStream
 from app.domain.consent import ConsentError, ConsentPolicy
 from app.domain.identity import IdentityRules, RulesError
 from app.domain.traits import TraitError, TraitSchema
@@ -64,7 +65,7 @@ from app.settings import Settings
 def arq_queue(ws: str) -> str:
     """The workspace's job queue: a worker runs only its own workspace's jobs (arq keeps job
     ids and cron ids global, so each workspace's names carry the workspace too)."""
-    return f"cdp:{ws}:arq:queue"
+    return WorkspaceKeys(ws).job_queue
 
 
 T = TypeVar("T")

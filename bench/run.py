@@ -64,8 +64,9 @@ import psutil
 from redis.exceptions import ResponseError
 from rich.console import Console
 
-from app.adapters.stream import EventStream
-from app.bootstrap import Container, arq_queue, build_container
+from app.adapters.valkey.keys import WorkspaceKeys
+from app.adapters.valkey.stream import EventStream
+from app.bootstrap import Container, build_container
 from app.privacy import BlindIndex
 from app.services.changes.dispatcher import GROUP as FEED_GROUP
 from app.settings import load_settings
@@ -362,13 +363,14 @@ class Bench:
         c = self.container
         ws = c.settings.workspace
         names = [str(d["name"]) for d in self.workspace.destinations] if self.workspace else []
+        keys = WorkspaceKeys(ws)
         pipe = c.redis.pipeline(transaction=False)
         for name in names:
-            pipe.xlen(f"cdp:{ws}:dest:{name}:outbox")
-        pipe.zcount(arq_queue(ws), "-inf", int(time.time() * 1000))
+            pipe.xlen(keys.destination(name, "outbox"))
+        pipe.zcount(keys.job_queue, "-inf", int(time.time() * 1000))
         found = await pipe.execute()
         return {
-            "changes": await self.feed_backlog(f"cdp:{ws}:changes"),
+            "changes": await self.feed_backlog(keys.changes),
             "destination_items": sum(int(n) for n in found[:-1]),
             "journey_jobs": int(found[-1]),
         }
@@ -511,7 +513,9 @@ class Bench:
         """For external services: remove what an earlier run left (local ones start empty)."""
         for name in (ws, RAW_WS):
             await self.container.graph.run_auto_commit("graph/wipe_workspace", ws=name)
-        keys = [k async for k in self.container.redis.scan_iter(match=f"cdp:{ws}:*")]
+        keys = [
+            k async for k in self.container.redis.scan_iter(match=f"{WorkspaceKeys(ws).prefix}:*")
+        ]
         if keys:
             await self.container.redis.delete(*keys)
 

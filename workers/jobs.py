@@ -6,6 +6,7 @@ import socket
 import time
 from typing import Any
 
+from app.adapters.valkey.keys import WorkspaceKeys
 from app.bootstrap import Container
 from app.services.identity.keys import rotate_kek as rotate_kek_steps
 from app.services.identity.rekeying import RekeyProgress
@@ -54,7 +55,7 @@ async def rotate_kek(ctx: dict[str, Any], step: int = 1000) -> dict[str, int]:
     Progress (counts only) is kept in Valkey at cdp:<ws>:rotation:kek.
     """
     container = _container(ctx)
-    progress = f"cdp:{container.settings.workspace}:rotation:kek"
+    progress = WorkspaceKeys(container.settings.workspace).rotation_progress("kek")
 
     async def report(done: int, remaining: int) -> None:
         mapping = {"rewrapped": done, "remaining": remaining}
@@ -74,7 +75,7 @@ async def rotate_blind_index(
     Progress (counts only) is kept in Valkey at cdp:<ws>:rotation:blind_index.
     """
     container = _container(ctx)
-    progress_key = f"cdp:{container.settings.workspace}:rotation:blind_index"
+    progress_key = WorkspaceKeys(container.settings.workspace).rotation_progress("blind_index")
 
     async def report(progress: RekeyProgress) -> None:
         await container.redis.hset(progress_key, mapping=progress.as_dict())  # type: ignore[misc]

@@ -78,7 +78,7 @@ def test_every_layer_imports_only_downwards() -> None:
         ("app.domain.tracking.parse", "app.entrypoints.json_depth", False),
         ("app.services.identity.ingestion", "app.entrypoints.tracking", False),
         ("app.services.identity.ingestion", "app.adapters.identity_graph", True),
-        ("app.adapters.stream", "app.services.tracking.resolver", False),
+        ("app.adapters.valkey.stream", "app.services.tracking.resolver", False),
     ],
 )
 def test_the_rule_tells_an_upward_import(module: str, name: str, allowed: bool) -> None:

@@ -18,6 +18,7 @@ from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
 from app.adapters.identity_graph import IdentityGraph
+from app.adapters.valkey.keys import WorkspaceKeys
 from app.services.changes.feed import decode_entry
 from app.services.changes.profile_changes import ProfileChanges
 from app.services.engagement.segments.engine import SegmentService
@@ -49,7 +50,7 @@ class ChangeDispatcher:
         self.engine = engine
         self.consumer = consumer
         self.batch = batch
-        self.stream = f"cdp:{graph.ws}:changes"
+        self.stream = WorkspaceKeys(graph.ws).changes
 
     async def ensure_group(self) -> None:
         try:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from app.adapters.valkey.keys import WorkspaceKeys
 from app.domain.identity import Merge, Split
 from app.services.changes.feed import decode_broadcast, encode_broadcast, encode_entry
 
@@ -70,8 +71,9 @@ class ProfileNotifier:
 
     def __init__(self, redis: Redis, ws: str) -> None:
         self.redis = redis
-        self.channel = f"cdp:{ws}:profiles"
-        self.feed = f"cdp:{ws}:changes"
+        keys = WorkspaceKeys(ws)
+        self.channel = keys.profile_notices
+        self.feed = keys.changes
 
     async def publish(
         self, notices: Iterable[ProfileNotice], events: Iterable[tuple[str, str | None]] = ()

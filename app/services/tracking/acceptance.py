@@ -7,7 +7,7 @@ from typing import Any
 
 import orjson
 
-from app.adapters.stream import AcceptOutcome, EventStream
+from app.adapters.valkey.stream import AcceptOutcome, EventStream
 from app.domain.messages import TrackedMessage
 from app.errors import CdpError
 from app.services.tracking.sources import Source

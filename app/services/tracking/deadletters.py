@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.adapters.stream import EventStream
+from app.adapters.valkey.stream import EventStream
 from app.services.identity.ingestion import IngestionService
 from app.services.tracking.acceptance import decode_message
 

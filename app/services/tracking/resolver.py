@@ -13,7 +13,7 @@ import math
 import time
 from collections.abc import Sequence
 
-from app.adapters.stream import EventStream, StreamEntry
+from app.adapters.valkey.stream import EventStream, StreamEntry
 from app.services.identity.ingestion import IngestionService
 from app.services.tracking.acceptance import decode_message
 from app.supervision import UNREACHABLE, Backoff, pause

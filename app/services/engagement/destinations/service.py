@@ -30,6 +30,7 @@ from redis.asyncio import Redis
 from redis.typing import EncodableT, FieldT
 
 from app.adapters.identity_graph import IdentityGraph
+from app.adapters.valkey.keys import WorkspaceKeys
 from app.errors import CdpError, DeliveryFailed, InvalidInput, NotFound
 from app.services.changes.profile_changes import MembershipChange, ProfileChanges
 from app.services.engagement.outbound import OutboundRefused, WebhookSender
@@ -84,7 +85,7 @@ class DestinationService:
         self._retry_at: dict[str, float] = {}
 
     def _key(self, name: str, part: str) -> str:
-        return f"cdp:{self.graph.ws}:dest:{name}:{part}"
+        return WorkspaceKeys(self.graph.ws).destination(name, part)
 
     @property
     def _owner(self) -> str:

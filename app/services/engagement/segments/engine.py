@@ -19,6 +19,7 @@ from redis.asyncio import Redis
 
 from app.adapters.cypher import query
 from app.adapters.identity_graph import IdentityGraph, IdentityTx
+from app.adapters.valkey.keys import WorkspaceKeys
 from app.domain.consent import ConsentPolicy
 from app.domain.segments import (
     Condition,
@@ -101,7 +102,7 @@ class SegmentService:
         self.redis = redis
         self.notifier = notifier
         self.clock = clock
-        self.events_stream = f"cdp:{graph.ws}:segment-events"
+        self.events_stream = WorkspaceKeys(graph.ws).segment_events
         self.evaluations = WholeEvaluations(
             graph, self._page_decider, enqueue_evaluation, inline_seconds, PAGE, clock
         )

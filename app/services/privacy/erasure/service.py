@@ -23,7 +23,7 @@ from typing import Any
 import orjson
 
 from app.adapters.identity_graph import IdentityGraph, IdentityTx
-from app.adapters.stream import EventStream
+from app.adapters.valkey.stream import EventStream
 from app.domain.identity import IdentityRules
 from app.domain.messages import TrackedMessage
 from app.errors import Conflict, NotFound

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
 from app.adapters.identity_graph import IdentityGraph, IdentityTx
-from app.adapters.stream import EventStream
+from app.adapters.valkey.stream import EventStream
 from app.domain.identity import IdentityRules
 from app.domain.messages import TrackedMessage
 from app.services.changes.notices import ProfileNotice, ProfileNotifier, lineage_notices

@@ -25,6 +25,7 @@ from typing import Any, cast
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
+from app.adapters.valkey.keys import WorkspaceKeys
 from app.privacy.errors import DecryptionError
 from app.privacy.stream_seal import StreamSeal
 
@@ -131,13 +132,13 @@ class EventStream:
         self.ws = ws
         self.seal = seal
         self.dedup_seconds = dedup_seconds
-        prefix = f"cdp:{ws}"
-        self.stream = f"{prefix}:events"
-        self.backlog = f"{prefix}:backlog"
-        self.counters = f"{prefix}:counters"
-        self.dead = f"{prefix}:deadletters"
-        self.failures = f"{prefix}:failures"
-        self.dedup_prefix = f"{prefix}:dedup:"
+        self.keys = WorkspaceKeys(ws)
+        self.stream = self.keys.events
+        self.backlog = self.keys.backlog
+        self.counters = self.keys.counters
+        self.dead = self.keys.dead_letters
+        self.failures = self.keys.failures
+        self.dedup_prefix = self.keys.dedup_prefix
         self._accept = redis.register_script(ACCEPT)
         self._ack = redis.register_script(ACK)
         self._rewrite = redis.register_script(REWRITE)
@@ -320,8 +321,8 @@ class EventStream:
             return 0
         wanted = [n.encode() for n in needles]
         removed = 0
-        keys = [f"cdp:{self.ws}:changes", f"cdp:{self.ws}:segment-events"]
-        async for found in self.redis.scan_iter(match=f"cdp:{self.ws}:dest:*"):
+        keys = list(self.keys.streams_naming_people)
+        async for found in self.redis.scan_iter(match=self.keys.destination_pattern):
             name = found.decode() if isinstance(found, bytes) else str(found)
             if name.endswith((":outbox", ":dead")):
                 keys.append(name)

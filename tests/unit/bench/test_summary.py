@@ -1,0 +1,50 @@
+"""The table of medians and spreads that docs/benchmarks.md quotes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bench.summary import rows, table
+
+
+def _run(drain: float, ratio: float, *, one: list[float], two: list[float]) -> dict[str, Any]:
+    steps = [{"resolvers": 1, "events_per_second": r} for r in one]
+    steps += [{"resolvers": 2, "events_per_second": r} for r in two]
+    return {
+        "started_at": "20261203T072500Z",
+        "resolved": {"events_per_second": drain},
+        "raw": {"ratio": ratio},
+        "scale_out": {"steps": steps},
+        "growth": {"points": [{"target": 100_000, "resolved_per_second": drain / 2}]},
+    }
+
+
+def test_each_figure_gets_every_runs_value_its_median_and_range() -> None:
+    runs = [
+        _run(1000, 0.3, one=[900, 1100], two=[1500]),
+        _run(1200, 0.2, one=[1000], two=[1300, 1500]),
+        _run(800, 0.25, one=[1000], two=[1000]),
+    ]
+    found = {row[0]: row[1:] for row in rows(runs)}
+    assert found["(b) new people resolved, events/s"] == [
+        "1,000",
+        "1,200",
+        "800",
+        "1,000",
+        "800-1,200",
+    ]
+    assert found["ours / raw"] == ["0.300", "0.200", "0.250", "0.250", "0.200-0.300"]
+    # A count's steps are averaged first (1,000 and 1,400 in the second run), then the ratio.
+    assert found["(o) 2 resolvers / 1"] == ["1.50", "1.40", "1.00", "1.40", "1.00-1.50"]
+    assert found["(f) at 100k profiles: resolved events/s"][-2:] == ["500", "400-600"]
+
+
+def test_a_figure_no_run_measured_is_left_out_and_a_missing_one_is_a_dash() -> None:
+    runs = [_run(1000, 0.3, one=[1000], two=[1000]), {"resolved": {"events_per_second": 500}}]
+    labels = [row[0] for row in rows(runs)]
+    assert "(f) at 1M profiles: resolved events/s" not in labels
+    drain = next(row for row in rows(runs) if row[0].startswith("(b) new"))
+    assert drain[1:] == ["1,000", "500", "750", "500-1,000"]
+    ratio = next(row for row in rows(runs) if row[0] == "ours / raw")
+    assert ratio[1:] == ["0.300", "-", "0.300", "0.300-0.300"]
+    assert table(runs, ["07:25", "b"]).splitlines()[0] == "| measure | 07:25 | b | median | range |"
