@@ -3,7 +3,9 @@
     python -m bench.summary docs/results/A.json docs/results/B.json docs/results/C.json
 
 Each row is one figure: its value in every run, then the median and the range (min-max). A
-figure a run did not measure (a phase it skipped) is left out of that run's median.
+figure a run did not measure (a phase it skipped) is left out of the median, and so is one
+named by `--leave-out N:PREFIX` (run N, counted from 1, figures whose label starts with PREFIX:
+a phase during which something else ran on the machine), shown in brackets.
 """
 
 from __future__ import annotations
@@ -134,34 +136,62 @@ FIGURES += [
 ]
 
 
-def rows(runs: Sequence[dict[str, Any]]) -> list[list[str]]:
-    """One row per figure any run measured: label, each run's value, median, min-max."""
+def rows(
+    runs: Sequence[dict[str, Any]], left_out: Sequence[tuple[int, str]] = ()
+) -> list[list[str]]:
+    """One row per figure any run measured: label, each run's value, median, min-max.
+    `left_out`: (run index from 0, label prefix) of values kept out of the median."""
     out: list[list[str]] = []
     for label, figure, spec in FIGURES:
         values = [figure(run) for run in runs]
-        present = [v for v in values if v is not None]
+        kept = [
+            v if not any(i == n and label.startswith(p) for n, p in left_out) else None
+            for i, v in enumerate(values)
+        ]
+        present = [v for v in kept if v is not None]
         if not present:
             continue
-        cells = [format(v, spec) if v is not None else "-" for v in values]
+        cells = [
+            "-" if v is None else format(v, spec) if k is not None else f"({format(v, spec)})"
+            for v, k in zip(values, kept, strict=True)
+        ]
         median = format(statistics.median(present), spec)
         spread = f"{format(min(present), spec)}-{format(max(present), spec)}"
         out.append([label, *cells, median, spread])
     return out
 
 
-def table(runs: Sequence[dict[str, Any]], names: Sequence[str]) -> str:
+def table(
+    runs: Sequence[dict[str, Any]], names: Sequence[str], left_out: Sequence[tuple[int, str]] = ()
+) -> str:
     head = ["measure", *names, "median", "range"]
     lines = ["| " + " | ".join(head) + " |", "|---|" + "---:|" * (len(head) - 1)]
-    lines += ["| " + " | ".join(row) + " |" for row in rows(runs)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows(runs, left_out)]
     return "\n".join(lines)
+
+
+def _left_out(text: str) -> tuple[int, str]:
+    run, sep, prefix = text.partition(":")
+    if not sep or not run.isdigit() or int(run) < 1:
+        raise argparse.ArgumentTypeError("RUN:PREFIX, RUN counted from 1")
+    return int(run) - 1, prefix
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("files", nargs="+", type=Path, help="the runs' JSON files")
+    parser.add_argument(
+        "--leave-out",
+        action="append",
+        type=_left_out,
+        default=[],
+        metavar="RUN:PREFIX",
+        help="keep run RUN's figures starting with PREFIX out of the median",
+    )
     args = parser.parse_args(argv)
     runs = [json.loads(path.read_text()) for path in args.files]
-    print(table(runs, [_name(run, path) for run, path in zip(runs, args.files, strict=True)]))
+    names = [_name(run, path) for run, path in zip(runs, args.files, strict=True)]
+    print(table(runs, names, args.leave_out))
 
 
 def _name(run: dict[str, Any], path: Path) -> str:

@@ -3,9 +3,6 @@ no query per row, and the limits that refuse abusive requests."""
 
 from __future__ import annotations
 
-from typing import Any
-
-import httpx
 import pytest
 
 from app.bootstrap import Container
@@ -13,6 +10,7 @@ from app.entrypoints.gql.context import Context
 from app.entrypoints.gql.schema import build_schema
 from app.settings import Settings
 from tests.messages import message
+from tests.support.graphql import graphql_body, graphql_data
 from tests.support.profiles import profile_id
 
 pytestmark = pytest.mark.integration
@@ -52,28 +50,9 @@ query($id: String!, $depth: Int!) {
 }"""
 
 
-async def _post(api_url: str, key: str, query: str, **variables: Any) -> dict[str, Any]:
-    async with httpx.AsyncClient(base_url=api_url) as client:
-        response = await client.post(
-            "/graphql",
-            json={"query": query, "variables": variables},
-            headers={"Authorization": f"Bearer {key}"},
-        )
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    return body
-
-
 @pytest.fixture
 def admin(settings: Settings) -> str:
     return settings.admin_api_key.get_secret_value()
-
-
-async def _data(api_url: str, key: str, query: str, **variables: Any) -> dict[str, Any]:
-    body = await _post(api_url, key, query, **variables)
-    assert "errors" not in body, body["errors"]
-    data: dict[str, Any] = body["data"]
-    return data
 
 
 async def test_profiles_page_by_page_with_filters(
@@ -95,7 +74,7 @@ async def test_profiles_page_by_page_with_filters(
     after = None
     pages = 0
     while True:
-        found = (await _data(api_url, admin, LIST, first=10, after=after))["profiles"]
+        found = (await graphql_data(api_url, admin, LIST, first=10, after=after))["profiles"]
         assert found["totalCount"] == 25
         seen += [e["node"]["id"] for e in found["edges"]]
         pages += 1
@@ -103,19 +82,21 @@ async def test_profiles_page_by_page_with_filters(
             break
         after = found["pageInfo"]["endCursor"]
     assert pages == 3 and len(seen) == len(set(seen)) == 25
-    with_email = await _data(api_url, admin, LIST, first=50, filter={"identifierType": "email"})
+    with_email = await graphql_data(
+        api_url, admin, LIST, first=50, filter={"identifierType": "email"}
+    )
     assert with_email["profiles"]["totalCount"] == 12
-    pro = await _data(
+    pro = await graphql_data(
         api_url, admin, LIST, first=50, filter={"trait": {"name": "plan", "value": "pro"}}
     )
     assert pro["profiles"]["totalCount"] == 9 and len(pro["profiles"]["edges"]) == 9
-    refused = await _post(
+    refused = await graphql_body(
         api_url, admin, LIST, first=5, filter={"trait": {"name": "email", "value": "x"}}
     )
     assert "not a plain" in refused["errors"][0]["message"]
-    too_many = await _post(api_url, admin, LIST, first=1000)
+    too_many = await graphql_body(api_url, admin, LIST, first=1000)
     assert "first: between 0 and 100" in too_many["errors"][0]["message"]
-    bad_cursor = await _post(api_url, admin, LIST, first=5, after="not-a-cursor")
+    bad_cursor = await graphql_body(api_url, admin, LIST, first=5, after="not-a-cursor")
     assert "not a cursor" in bad_cursor["errors"][0]["message"]
 
 
@@ -136,10 +117,10 @@ async def test_a_list_costs_the_same_number_of_queries_for_5_or_40_profiles(
     )
     # A first request refreshes the API's caches (trait schema, source trusts; 30 s each),
     # whose reads would otherwise be counted in whichever request comes first.
-    assert "errors" not in await _post(api_url, admin, WIDE, first=1)
+    assert "errors" not in await graphql_body(api_url, admin, WIDE, first=1)
     counts = {}
     for first in (5, 40):
-        body = await _post(api_url, admin, WIDE, first=first)
+        body = await graphql_body(api_url, admin, WIDE, first=first)
         assert "errors" not in body, body["errors"]
         assert len(body["data"]["profiles"]["edges"]) == first
         counts[first] = body["extensions"]["neo4jQueries"]
@@ -158,22 +139,24 @@ async def test_a_profiles_events_newest_first_with_filters(
         ]
     )
     pid = await profile_id(container, "user_id", "ev-u")
-    first = (await _data(api_url, admin, EVENTS, id=pid, first=12))["profile"]["events"]
+    first = (await graphql_data(api_url, admin, EVENTS, id=pid, first=12))["profile"]["events"]
     assert first["totalCount"] == 30 and first["pageInfo"]["hasNextPage"]
     ats = [e["node"]["at"] for e in first["edges"]]
     assert ats == sorted(ats, reverse=True) and ats[0] == T0 + 29
     assert first["edges"][0]["node"]["payload"]["properties"] == {"n": 29}
     rest = (
-        await _data(api_url, admin, EVENTS, id=pid, first=100, after=first["pageInfo"]["endCursor"])
+        await graphql_data(
+            api_url, admin, EVENTS, id=pid, first=100, after=first["pageInfo"]["endCursor"]
+        )
     )["profile"]["events"]
     assert len(rest["edges"]) == 18 and not rest["pageInfo"]["hasNextPage"]
     assert not {e["node"]["id"] for e in rest["edges"]} & {e["node"]["id"] for e in first["edges"]}
-    bought = (await _data(api_url, admin, EVENTS, id=pid, first=100, name="Bought", since=T0 + 10))[
-        "profile"
-    ]["events"]
+    bought = (
+        await graphql_data(api_url, admin, EVENTS, id=pid, first=100, name="Bought", since=T0 + 10)
+    )["profile"]["events"]
     assert bought["totalCount"] == 6 and {e["node"]["name"] for e in bought["edges"]} == {"Bought"}
     viewer = (await container.apikeys.create("ev-viewer", "viewer", None)).secret
-    hidden = (await _data(api_url, viewer, EVENTS, id=pid, first=3))["profile"]["events"]
+    hidden = (await graphql_data(api_url, viewer, EVENTS, id=pid, first=3))["profile"]["events"]
     assert [e["node"]["payload"] for e in hidden["edges"]] == [None, None, None]
 
 
@@ -183,17 +166,17 @@ async def test_the_identity_graph_shows_the_cluster_and_refused_neighbours(
     await container.ingestion.ingest([message("identify", user="mum", device="ipad", anon="a-m")])
     await container.ingestion.ingest([message("identify", user="son", device="ipad")])
     mum = await profile_id(container, "user_id", "mum")
-    inner = (await _data(api_url, admin, GRAPH, id=mum, depth=0))["identityGraph"]
+    inner = (await graphql_data(api_url, admin, GRAPH, id=mum, depth=0))["identityGraph"]
     assert sorted(n["type"] for n in inner["nodes"]) == ["anonymous_id", "device_id", "user_id"]
     assert {n["profileId"] for n in inner["nodes"]} == {mum}
-    outer = (await _data(api_url, admin, GRAPH, id=mum, depth=1))["identityGraph"]
+    outer = (await graphql_data(api_url, admin, GRAPH, id=mum, depth=1))["identityGraph"]
     assert len(outer["nodes"]) == 4
     refused = [e for e in outer["edges"] if e["refusal"]]
     assert refused and all(e["refusal"] == "type_cap:user_id" for e in refused)
     assert all(e["kind"] == "LINKED" and e["weight"] > 0 for e in outer["edges"])
-    too_deep = await _post(api_url, admin, GRAPH, id=mum, depth=9)
+    too_deep = await graphql_body(api_url, admin, GRAPH, id=mum, depth=9)
     assert "depth: between 0 and 3" in too_deep["errors"][0]["message"]
-    assert (await _data(api_url, admin, GRAPH, id="nope", depth=1))["identityGraph"] is None
+    assert (await graphql_data(api_url, admin, GRAPH, id="nope", depth=1))["identityGraph"] is None
 
 
 async def test_abusive_queries_are_refused_with_a_clear_error(
@@ -201,12 +184,12 @@ async def test_abusive_queries_are_refused_with_a_clear_error(
 ) -> None:
     deep = "{ health { status } }"
     aliases = "{" + " ".join(f"h{n}: health {{ status }}" for n in range(40)) + "}"
-    body = await _post(api_url, admin, aliases)
+    body = await graphql_body(api_url, admin, aliases)
     assert "aliases" in body["errors"][0]["message"].lower()
     huge = "{" + " ".join("health { status }" for _ in range(2000)) + "}"
-    body = await _post(api_url, admin, huge)
+    body = await graphql_body(api_url, admin, huge)
     assert "token" in body["errors"][0]["message"].lower()
-    assert "errors" not in await _post(api_url, admin, deep)
+    assert "errors" not in await graphql_body(api_url, admin, deep)
 
 
 async def test_too_deep_a_query_is_refused(container: Container) -> None:

@@ -31,7 +31,7 @@ from app.domain.access import Role
 from app.settings import Settings
 from tests.burst_worker import run_burst
 from tests.messages import message
-from tests.support.graphql import graphql_body
+from tests.support.graphql import graphql_body, graphql_data
 
 pytestmark = pytest.mark.integration
 
@@ -47,13 +47,6 @@ PROFILE = (
     'query($id: String!){profile(id:$id){traits trait(name:"email"){candidates{source}}'
     " journeyRuns{journey status exitReason steps}}}"
 )
-
-
-async def _data(api_url: str, key: str, query: str, **variables: Any) -> dict[str, Any]:
-    body = await graphql_body(api_url, key, query, **variables)
-    assert "errors" not in body, body["errors"]
-    data: dict[str, Any] = body["data"]
-    return data
 
 
 def _refusal(body: dict[str, Any]) -> str:
@@ -124,9 +117,9 @@ async def test_only_an_admin_may_save_or_activate_a_journey_using_the_example_ac
             )
         else:
             assert message == f"Forbidden: the {role.value} role lacks 'segments'"
-    assert (await _data(api_url, keys[Role.ADMIN], "{journeys{name}}"))["journeys"] == []
+    assert (await graphql_data(api_url, keys[Role.ADMIN], "{journeys{name}}"))["journeys"] == []
 
-    saved = await _data(api_url, keys[Role.ADMIN], SAVE, d=definition)
+    saved = await graphql_data(api_url, keys[Role.ADMIN], SAVE, d=definition)
     assert saved["saveJourney"] == {
         "__typename": "Journey",
         "name": "noted",
@@ -141,9 +134,9 @@ async def test_only_an_admin_may_save_or_activate_a_journey_using_the_example_ac
     view = await container.journeys.get("noted")
     assert view.active is False
     # ... who may pause it, and an admin may activate it.
-    paused = await _data(api_url, keys[Role.MARKETER], ACTIVATE, n="noted", a=False)
+    paused = await graphql_data(api_url, keys[Role.MARKETER], ACTIVATE, n="noted", a=False)
     assert paused["setJourneyActive"] == {"__typename": "Journey", "active": False}
-    active = await _data(api_url, keys[Role.ADMIN], ACTIVATE, n="noted", a=True)
+    active = await graphql_data(api_url, keys[Role.ADMIN], ACTIVATE, n="noted", a=True)
     assert active["setJourneyActive"] == {"__typename": "Journey", "active": True}
 
 
@@ -159,9 +152,9 @@ async def test_the_example_action_refuses_any_path_like_field(
     definition = _journey("noted", "Noted", action)
     expected = f"steps.act.action.{field}: not a field of example_note (it takes purpose, note)"
     for role in (Role.ADMIN, Role.MARKETER):
-        saved = await _data(api_url, keys[role], SAVE, d=definition)
+        saved = await graphql_data(api_url, keys[role], SAVE, d=definition)
         assert saved["saveJourney"] == {"__typename": "InvalidJourney", "message": expected}
-    checked = await _data(
+    checked = await graphql_data(
         api_url,
         keys[Role.VIEWER],
         "query($d: JSON!){validateJourney(definition:$d){... on InvalidJourney{message}}}",
@@ -179,8 +172,8 @@ async def test_an_admins_example_action_writes_only_inside_the_configured_direct
     escape = tmp_path / "escape.txt"
     # The note is text: even one that looks like a path is only written into the note file.
     definition = _journey("noted", "Noted", {"kind": "example_note", "note": str(escape)})
-    assert (await _data(api_url, admin, SAVE, d=definition))["saveJourney"]["version"] == 1
-    await _data(api_url, admin, ACTIVATE, n="noted", a=True)
+    assert (await graphql_data(api_url, admin, SAVE, d=definition))["saveJourney"]["version"] == 1
+    await graphql_data(api_url, admin, ACTIVATE, n="noted", a=True)
 
     directory = settings.local_dir / "plugins" / settings.workspace / "example_note"
     notes = directory / "notes.ndjson"
@@ -196,7 +189,7 @@ async def test_an_admins_example_action_writes_only_inside_the_configured_direct
     assert not escape.exists()
     new_files = _files(settings.local_dir) - files_before
     assert all(directory in f.parents for f in new_files), new_files
-    profile = (await _data(api_url, admin, PROFILE, id=pid))["profile"]
+    profile = (await graphql_data(api_url, admin, PROFILE, id=pid))["profile"]
     [run] = profile["journeyRuns"]
     assert run["status"] == "completed"
     assert [(s["step"], s["outcome"]) for s in run["steps"]] == [("act", "taken")]
@@ -226,8 +219,8 @@ async def test_example_actions_a_marketer_stored_before_the_check_never_write(
             "journeys/set_active", name=name, active=True, at=time.time()
         )
     # Neither can be activated again by anyone: one no longer validates, one needs an admin.
-    await _data(api_url, keys[Role.ADMIN], ACTIVATE, n="with_path", a=False)
-    again = await _data(api_url, keys[Role.ADMIN], ACTIVATE, n="with_path", a=True)
+    await graphql_data(api_url, keys[Role.ADMIN], ACTIVATE, n="with_path", a=False)
+    again = await graphql_data(api_url, keys[Role.ADMIN], ACTIVATE, n="with_path", a=True)
     assert again["setJourneyActive"]["message"].startswith(
         "the stored definition no longer validates: steps.act.action.path: not a field"
     )
@@ -243,7 +236,7 @@ async def test_example_actions_a_marketer_stored_before_the_check_never_write(
     assert worker.jobs_failed == 0
     assert not target.exists()
     assert (notes.read_text() if notes.exists() else "") == before
-    profile = (await _data(api_url, keys[Role.ADMIN], PROFILE, id=pid))["profile"]
+    profile = (await graphql_data(api_url, keys[Role.ADMIN], PROFILE, id=pid))["profile"]
     [run] = profile["journeyRuns"]  # the one with a path starts no run
     assert (run["journey"], run["status"], run["exitReason"]) == (
         "without_path",
@@ -281,20 +274,20 @@ async def test_a_marketer_may_set_plain_traits_through_a_journey_but_not_persona
     assert await container.journeys.all() == []
     # A plain trait is what marketers set through journeys, as before.
     plain = _journey("to_pro", "Upgraded", {"kind": "set_trait", "name": "plan", "value": "pro"})
-    saved = await _data(api_url, marketer, SAVE, d=plain)
+    saved = await graphql_data(api_url, marketer, SAVE, d=plain)
     assert saved["saveJourney"]["__typename"] == "Journey"
-    await _data(api_url, marketer, ACTIVATE, n="to_pro", a=True)
+    await graphql_data(api_url, marketer, ACTIVATE, n="to_pro", a=True)
     # An undeclared trait is refused when the journey is saved, naming the field.
     undeclared = _journey(
         "odd", "Odd", {"kind": "set_trait", "name": "glove_size_undeclared", "value": 1}
     )
-    refused = await _data(api_url, marketer, SAVE, d=undeclared)
+    refused = await graphql_data(api_url, marketer, SAVE, d=undeclared)
     assert refused["saveJourney"] == {
         "__typename": "InvalidJourney",
         "message": "steps.act.action.name: 'glove_size_undeclared' is not a declared trait",
     }
     # An admin may still save a personal one; a marketer may not activate it.
-    assert (await _data(api_url, admin, SAVE, d=personal))["saveJourney"]["version"] == 1
+    assert (await graphql_data(api_url, admin, SAVE, d=personal))["saveJourney"]["version"] == 1
     message = _refusal(await graphql_body(api_url, marketer, ACTIVATE, n="rewrite_email", a=True))
     assert "set_trait of the personal trait email" in message
     assert (await container.journeys.get("rewrite_email")).active is False
@@ -302,7 +295,7 @@ async def test_a_marketer_may_set_plain_traits_through_a_journey_but_not_persona
     pid = await _trigger(container, "upgrader", "Upgraded", email="jane@example.com")
     worker = await _burst(settings)
     assert worker.jobs_failed == 0
-    profile = (await _data(api_url, admin, PROFILE, id=pid))["profile"]
+    profile = (await graphql_data(api_url, admin, PROFILE, id=pid))["profile"]
     assert profile["traits"]["plan"] == "pro"
     assert profile["traits"]["email"] == "jane@example.com"
     [run] = profile["journeyRuns"]
@@ -329,20 +322,20 @@ async def test_a_personal_trait_step_is_refused_when_it_runs_without_the_savers_
             by_role=None,
         )
         # An admin activates it: activating does not lend the admin's rights to its steps.
-        activated = await _data(api_url, admin, ACTIVATE, n=name, a=True)
+        activated = await graphql_data(api_url, admin, ACTIVATE, n=name, a=True)
         assert activated["setJourneyActive"] == {"__typename": "Journey", "active": True}
     # An admin's own journey on a personal trait still runs.
     own = _journey(
         "admin_name", "Rewrite", {"kind": "set_trait", "name": "last_name", "value": "D"}
     )
-    assert (await _data(api_url, admin, SAVE, d=own))["saveJourney"]["version"] == 1
-    await _data(api_url, admin, ACTIVATE, n="admin_name", a=True)
+    assert (await graphql_data(api_url, admin, SAVE, d=own))["saveJourney"]["version"] == 1
+    await graphql_data(api_url, admin, ACTIVATE, n="admin_name", a=True)
 
     pid = await _trigger(container, "victim", "Rewrite", email="jane@example.com")
     worker = await _burst(settings)
     assert (worker.jobs_complete, worker.jobs_failed) == (3, 0)  # refused, not crashed
 
-    profile = (await _data(api_url, admin, PROFILE, id=pid))["profile"]
+    profile = (await graphql_data(api_url, admin, PROFILE, id=pid))["profile"]
     assert profile["traits"]["email"] == "jane@example.com"
     assert profile["traits"]["last_name"] == "D"
     assert "manual" not in {c["source"] for c in profile["trait"]["candidates"]}
@@ -360,7 +353,7 @@ async def test_a_personal_trait_step_is_refused_when_it_runs_without_the_savers_
             f"{who} lacks 'curate', which set_trait of the personal trait email "
             "(steps.act.action) needs (roles that may: admin)"
         )
-    stats = await _data(api_url, admin, '{journey(name:"legacy_email"){stats}}')
+    stats = await graphql_data(api_url, admin, '{journey(name:"legacy_email"){stats}}')
     assert stats["journey"]["stats"] == {"act": {"refused": 1}}
 
 
@@ -369,9 +362,9 @@ async def test_a_trait_that_became_personal_is_refused_to_a_marketers_journey(
 ) -> None:
     marketer, admin = keys[Role.MARKETER], keys[Role.ADMIN]
     plain = _journey("to_pro", "Upgraded", {"kind": "set_trait", "name": "plan", "value": "pro"})
-    assert (await _data(api_url, marketer, SAVE, d=plain))["saveJourney"]["version"] == 1
-    await _data(api_url, marketer, ACTIVATE, n="to_pro", a=True)
-    found = await _data(api_url, admin, "{traitSchema{schema}}")
+    assert (await graphql_data(api_url, marketer, SAVE, d=plain))["saveJourney"]["version"] == 1
+    await graphql_data(api_url, marketer, ACTIVATE, n="to_pro", a=True)
+    found = await graphql_data(api_url, admin, "{traitSchema{schema}}")
     original = found["traitSchema"]["schema"]
     changed = json.loads(json.dumps(original))
     changed["fields"]["plan"]["pii"] = "personal"
@@ -380,13 +373,13 @@ async def test_a_trait_that_became_personal_is_refused_to_a_marketers_journey(
     update = "mutation($s: JSON!){updateTraitSchema(schema:$s){__typename}}"
     try:
         # An admin declares `plan` personal after the marketer's journey was saved.
-        assert (await _data(api_url, admin, update, s=changed))["updateTraitSchema"] == {
+        assert (await graphql_data(api_url, admin, update, s=changed))["updateTraitSchema"] == {
             "__typename": "TraitSchemaUpdated"
         }
         pid = await _trigger(container, "planner", "Upgraded")
         worker = await _burst(settings)
         assert worker.jobs_failed == 0
-        profile = (await _data(api_url, admin, PROFILE, id=pid))["profile"]
+        profile = (await graphql_data(api_url, admin, PROFILE, id=pid))["profile"]
         assert "plan" not in profile["traits"]
         [run] = profile["journeyRuns"]
         assert (run["status"], run["exitReason"]) == ("failed", "act refused")
@@ -396,8 +389,8 @@ async def test_a_trait_that_became_personal_is_refused_to_a_marketers_journey(
             "the marketer role lacks 'curate', which set_trait of the personal trait plan"
         )
         # Activating it again is refused too, naming the trait.
-        await _data(api_url, marketer, ACTIVATE, n="to_pro", a=False)
+        await graphql_data(api_url, marketer, ACTIVATE, n="to_pro", a=False)
         message = _refusal(await graphql_body(api_url, marketer, ACTIVATE, n="to_pro", a=True))
         assert "personal trait plan" in message
     finally:
-        await _data(api_url, admin, update, s=original)
+        await graphql_data(api_url, admin, update, s=original)

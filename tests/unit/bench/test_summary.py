@@ -48,3 +48,20 @@ def test_a_figure_no_run_measured_is_left_out_and_a_missing_one_is_a_dash() -> N
     ratio = next(row for row in rows(runs) if row[0] == "ours / raw")
     assert ratio[1:] == ["0.300", "-", "0.300", "0.300-0.300"]
     assert table(runs, ["07:25", "b"]).splitlines()[0] == "| measure | 07:25 | b | median | range |"
+
+
+def test_a_value_left_out_shows_in_brackets_and_stays_out_of_the_median() -> None:
+    runs = [
+        _run(600, 0.1, one=[1000], two=[1000]),
+        _run(1000, 0.3, one=[1000], two=[1000]),
+        _run(1200, 0.2, one=[1000], two=[1000]),
+    ]
+    found = {row[0]: row[1:] for row in rows(runs, [(0, "(b)")])}
+    assert found["(b) new people resolved, events/s"] == [
+        "(600)",
+        "1,000",
+        "1,200",
+        "1,100",
+        "1,000-1,200",
+    ]
+    assert found["ours / raw"][-2:] == ["0.200", "0.100-0.300"]
