@@ -371,7 +371,9 @@ async def build_container(settings: Settings) -> Container:
         ledger=f.ledger,
         erasure=erasure,
         exporter=SubjectExporter(identity, sealer, curation, profiles, consent, audit),
-        retention=RetentionService(f.graph, settings.workspace, settings.event_retention_days),
+        retention=RetentionService(
+            f.graph, settings.workspace, settings.event_retention_days, audit=audit
+        ),
         gate=engagement.gate,
         browser=ProfileBrowser(identity, sealer, golden.effective_schema),
         notifier=notifier,
@@ -379,8 +381,10 @@ async def build_container(settings: Settings) -> Container:
         segments=engagement.segments,
         journeys=engagement.journeys,
         apikeys=ApiKeyService(
-            f.graph, settings.workspace, settings.admin_api_key.get_secret_value()
+            f.graph, settings.workspace, settings.admin_api_key.get_secret_value(), audit=audit
         ),
         destinations=engagement.destinations,
-        rekeying=BlindIndexRotation(identity, sealer, rules, golden),
+        rekeying=BlindIndexRotation(
+            identity, sealer, rules, golden, audit=audit, settled=ingestion.recheck_rotation
+        ),
     )

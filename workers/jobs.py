@@ -80,10 +80,9 @@ async def rotate_blind_index(
     async def report(progress: RekeyProgress) -> None:
         await container.redis.hset(progress_key, mapping=progress.as_dict())  # type: ignore[misc]
 
-    result = await container.rekeying.run(step=step, report=report, retry_set_aside=retry_set_aside)
-    container.ingestion.recheck_rotation()
-    details = {**result.as_dict(), "kid": container.rekeying.current}
-    await container.audit.record("worker", "blind_index.rotated", None, details)
+    result = await container.rekeying.run(
+        step=step, report=report, retry_set_aside=retry_set_aside, by="worker"
+    )
     return result.as_dict()
 
 
@@ -112,10 +111,7 @@ async def resume_erasures(ctx: dict[str, Any]) -> dict[str, int]:
 async def purge_expired_events(ctx: dict[str, Any]) -> dict[str, int]:
     """Delete events past their source's retention (daily); counts per source id."""
     container = _container(ctx)
-    deleted = await container.retention.run()
-    if any(deleted.values()):
-        await container.audit.record("retention-job", "retention.run", None, deleted)
-    return deleted
+    return await container.retention.run(by="retention-job")
 
 
 async def destroy_spent_stream_keys(ctx: dict[str, Any]) -> dict[str, int]:

@@ -139,10 +139,9 @@ def rotate_blind_index(
             async def report(p: RekeyProgress) -> None:
                 progress.update(task, completed=p.renamed, total=p.renamed + p.remaining)
 
-            result = await rotation.run(step=step, report=report, retry_set_aside=retry_set_aside)
-        container.ingestion.recheck_rotation()
-        details = {**result.as_dict(), "kid": rotation.current}
-        await container.audit.record("cli", "blind_index.rotated", None, details)
+            result = await rotation.run(
+                step=step, report=report, retry_set_aside=retry_set_aside, by="cli"
+            )
         console.print(
             f"re-keyed {result.renamed} identifier(s), {result.events} event(s),"
             f" {result.observations} observation(s); destroyed {result.old_keys_destroyed}"

@@ -160,8 +160,7 @@ def retention_set(
     """Set a source's event retention (omit --days to fall back to the workspace default)."""
 
     async def work(container: Container) -> None:
-        await container.retention.set_source_retention(source_id, days)
-        await container.audit.record(ACTOR, "retention.set", source_id, {"days": days})
+        await container.retention.set_source_retention(source_id, days, by=ACTOR)
 
     _with_container(work)
 
@@ -171,9 +170,7 @@ def retention_run() -> None:
     """Delete events past their retention now (the worker does it daily)."""
 
     async def work(container: Container) -> None:
-        deleted = await container.retention.run()
-        if any(deleted.values()):
-            await container.audit.record(ACTOR, "retention.run", None, deleted)
+        deleted = await container.retention.run(by=ACTOR)
         for source, count in sorted(deleted.items()):
             print(f"{source}\t{count}")
 
@@ -192,11 +189,10 @@ def apikey_create(
     """Create an API key and print it (shown only once; stored as a digest)."""
 
     async def work(container: Container) -> None:
-        created = await container.apikeys.create(name, role, expires)
+        created = await container.apikeys.create(name, role, expires, by=ACTOR)
         key = created.key
         until = f", expires at {key.expires_at:.0f}" if key.expires_at else ""
         console.print(f"API key {key.name} ({key.id}), role {key.role.value}{until}")
-        await container.audit.record(ACTOR, "apikey.created", key.id, {"role": key.role.value})
         print(created.secret)
 
     _with_container(work)
@@ -219,8 +215,7 @@ def apikey_revoke(key_id: str) -> None:
     """Revoke an API key (it stops working within 30 seconds)."""
 
     async def work(container: Container) -> None:
-        await container.apikeys.revoke(key_id)
-        await container.audit.record(ACTOR, "apikey.revoked", key_id)
+        await container.apikeys.revoke(key_id, by=ACTOR)
         console.print("revoked")
 
     _with_container(work)

@@ -309,8 +309,7 @@ class PrivacyMutation:
     async def set_source_retention(
         self, info: Info[Context, Any], source_id: str, days: int | None
     ) -> bool:
-        await info.context.container.retention.set_source_retention(source_id, days)
-        await info.context.container.audit.record(
-            info.context.actor, "retention.set", source_id, {"days": days}
+        await info.context.container.retention.set_source_retention(
+            source_id, days, by=info.context.actor
         )
         return True

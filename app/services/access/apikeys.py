@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from app.adapters.neo4j_db import Graph
 from app.domain.access import Principal, Role
 from app.errors import InvalidInput, NotFound
+from app.services.privacy.audit import AuditLog
 from app.services.tracking.sources import key_digest
 
 #: How long (s) an authentication answer is remembered in-process (a revocation's delay).
@@ -46,15 +47,24 @@ def parse_role(raw: str) -> Role:
 
 class ApiKeyService:
     def __init__(
-        self, graph: Graph, ws: str, admin_key: str, clock: Callable[[], float] = time.time
+        self,
+        graph: Graph,
+        ws: str,
+        admin_key: str,
+        clock: Callable[[], float] = time.time,
+        *,
+        audit: AuditLog | None = None,
     ) -> None:
         self.graph = graph
+        self.audit = audit
         self.ws = ws
         self.admin_key = admin_key
         self.clock = clock
         self._cache: dict[str, tuple[float, Principal | None, float | None]] = {}
 
-    async def create(self, name: str, role: str, expires_days: float | None) -> NewApiKey:
+    async def create(
+        self, name: str, role: str, expires_days: float | None, by: str = "system"
+    ) -> NewApiKey:
         parsed = parse_role(role)
         if not name.strip() or len(name) > 100:
             raise InvalidInput("name must be 1 to 100 characters")
@@ -75,6 +85,8 @@ class ApiKeyService:
             expires_at=expires_at,
         )
         view = ApiKeyView(key_id, name.strip(), parsed, now, expires_at, False)
+        if self.audit is not None:
+            await self.audit.record(by, "apikey.created", key_id, {"role": parsed.value})
         return NewApiKey(view, secret)
 
     async def list(self) -> list[ApiKeyView]:
@@ -86,11 +98,13 @@ class ApiKeyService:
             for r in rows
         ]
 
-    async def revoke(self, key_id: str) -> None:
+    async def revoke(self, key_id: str, by: str = "system") -> None:
         rows = await self.graph.write("apikeys/revoke", id=key_id, ws=self.ws, at=self.clock())
         if not rows:
             raise NotFound("no API key with that id in this workspace")
         self._cache.clear()
+        if self.audit is not None:
+            await self.audit.record(by, "apikey.revoked", key_id)
 
     async def authenticate(self, token: str | None) -> Principal | None:
         """The caller behind a bearer token, or None (unknown, revoked or expired)."""

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from app.adapters.neo4j_db import Graph
 from app.errors import InvalidInput, NotFound
+from app.services.privacy.audit import AuditLog
 
 DAY = 86_400.0
 
@@ -24,14 +25,19 @@ class RetentionService:
         default_days: int,
         batch: int = 5000,
         clock: Callable[[], float] = time.time,
+        *,
+        audit: AuditLog | None = None,
     ) -> None:
         self.graph = graph
+        self.audit = audit
         self.ws = ws
         self.default_days = default_days
         self.batch = batch
         self.clock = clock
 
-    async def set_source_retention(self, source_id: str, days: int | None) -> None:
+    async def set_source_retention(
+        self, source_id: str, days: int | None, by: str = "system"
+    ) -> None:
         if days is not None and not 1 <= days <= 36_500:
             raise InvalidInput("retentionDays: between 1 and 36500, or null for the default")
         rows = await self.graph.write(
@@ -39,6 +45,8 @@ class RetentionService:
         )
         if not rows:
             raise NotFound("no source with that id in this workspace")
+        if self.audit is not None:
+            await self.audit.record(by, "retention.set", source_id, {"days": days})
 
     async def policy(self) -> dict[str, int]:
         """Effective retention in days per source (0: kept for ever)."""
@@ -59,8 +67,9 @@ class RetentionService:
             if deleted < self.batch:
                 return total
 
-    async def run(self) -> dict[str, int]:
-        """Delete every event past its retention; returns deletions per source id."""
+    async def run(self, by: str = "system") -> dict[str, int]:
+        """Delete every event past its retention; returns deletions per source id (audited
+        as `by`'s when anything went)."""
         now = self.clock()
         policy = await self.policy()
         deleted: dict[str, int] = {}
@@ -75,4 +84,6 @@ class RetentionService:
                 sources=sorted(policy),
                 cutoff=now - self.default_days * DAY,
             )
+        if self.audit is not None and any(deleted.values()):
+            await self.audit.record(by, "retention.run", None, deleted)
         return deleted

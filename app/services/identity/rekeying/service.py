@@ -32,6 +32,7 @@ from app.privacy import PrivacyError
 from app.services.identity.keys import IdentifierKey, Sealer
 from app.services.identity.rekeying.resealing import Resealer, StepResult, Target
 from app.services.identity.resolution import recluster
+from app.services.privacy.audit import AuditLog
 from app.services.profiles.traits import GoldenRecords
 
 log = logging.getLogger(__name__)
@@ -73,8 +74,14 @@ class BlindIndexRotation:
         rules: IdentityRules,
         golden: GoldenRecords,
         clock: Callable[[], float] = time.time,
+        *,
+        audit: AuditLog | None = None,
+        settled: Callable[[], None] | None = None,
     ) -> None:
         self.graph = graph
+        self.audit = audit
+        #: Told when a run ends (ingestion reads the rotation state again).
+        self.settled = settled
         self.sealer = sealer
         self.rules = rules
         self.golden = golden
@@ -100,11 +107,12 @@ class BlindIndexRotation:
         event_page: int = 1000,
         report: Callable[[RekeyProgress], Awaitable[None]] | None = None,
         retry_set_aside: bool = False,
+        by: str = "system",
     ) -> RekeyProgress:
         """Re-key identifiers `step` at a time (plus their profiles' other old-kid ones) until
         none is left; `report(progress)` after each step. Finishes by destroying old-kid data
         keys nothing refers to and, when no identifier is left behind, recording that the
-        workspace is settled on the current kid."""
+        workspace is settled on the current kid; then audited as `by`'s."""
         if step < 1 or event_page < 1:
             raise ValueError("step and event_page must be at least 1")
         if retry_set_aside:
@@ -142,6 +150,11 @@ class BlindIndexRotation:
             progress.settled = True
         if report is not None:
             await report(progress)
+        if self.settled is not None:
+            self.settled()
+        if self.audit is not None:
+            details = {**progress.as_dict(), "kid": self.current}
+            await self.audit.record(by, "blind_index.rotated", None, details)
         return progress
 
     async def _held(self) -> set[str]:
