@@ -31,10 +31,16 @@ log = logging.getLogger(__name__)
 
 
 def _route_name(request: Request) -> str:
-    for route in request.app.router.routes:
-        match, _ = route.matches(request.scope)
+    """The path template of the route that answered (set in the scope by the routing, also
+    for routes of included routers), so that metrics never carry ids from a path."""
+    route = request.scope.get("route")
+    path = getattr(route, "path", None)
+    if isinstance(path, str):
+        return path
+    for candidate in request.app.router.routes:
+        match, _ = candidate.matches(request.scope)
         if match == Match.FULL:
-            return str(getattr(route, "path", "other"))
+            return str(getattr(candidate, "path", "other"))
     return "unmatched"
 
 
@@ -126,12 +132,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
         started = time.perf_counter()
-        route = _route_name(request)
         response = await call_next(request)
+        route = _route_name(request)
         HTTP_LATENCY.labels(route).observe(time.perf_counter() - started)
         HTTP_REQUESTS.labels(route, str(response.status_code)).inc()
         return response
 
     app.include_router(ops_router)
+    # The settings this app was built with (its container may be shared, as in tests).
+    app.state.settings = settings
 
     return app

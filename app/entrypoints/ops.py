@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from redis.exceptions import RedisError
 
-from app.entrypoints.deps import ContainerDep
+from app.entrypoints.deps import ContainerDep, container_of
 from app.entrypoints.health import check_readiness
 from app.metrics import INGESTION
 from app.settings import Settings
@@ -47,15 +47,16 @@ async def readyz(container: ContainerDep) -> JSONResponse:
 
 
 @router.get("/metrics", tags=["ops"])
-async def metrics(request: Request, container: ContainerDep) -> Response:
+async def metrics(request: Request) -> Response:
     """Prometheus text; pipeline counters (lag, merges, conflicts...) come from Valkey.
     With CDP_METRICS_TOKEN set, only a scraper sending it as a bearer token is answered;
     production without it does not serve metrics at all."""
-    refused = metrics_refusal(container.settings, request.headers.get("authorization"))
+    settings: Settings = request.app.state.settings
+    refused = metrics_refusal(settings, request.headers.get("authorization"))
     if refused is not None:
         return JSONResponse({"error": refused[1]}, status_code=refused[0])
     try:
-        stats = await container.stream.stats()
+        stats = await container_of(request).stream.stats()
     except (RedisError, OSError):
         stats = {}
     for name, value in stats.items():
