@@ -61,8 +61,9 @@ async def rotate_kek(ctx: dict[str, Any], step: int = 1000) -> dict[str, int]:
         mapping = {"rewrapped": done, "remaining": remaining}
         await container.redis.hset(progress, mapping=mapping)  # type: ignore[misc]
 
-    total = await rotate_kek_steps(container.keystore, step, report)
-    await container.audit.record("worker", "kek.rotated", None, {"rewrapped": total})
+    total = await rotate_kek_steps(
+        container.keystore, step, report, audit=container.audit, by="worker"
+    )
     return {"rewrapped": total, "remaining": 0}
 
 

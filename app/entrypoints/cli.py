@@ -111,7 +111,9 @@ def rotate_kek(
             async def report(done: int, remaining: int) -> None:
                 progress.update(task, completed=done, total=done + remaining)
 
-            total = await rotate_kek_steps(container.keystore, step, report)
+            total = await rotate_kek_steps(
+                container.keystore, step, report, audit=container.audit, by="cli"
+            )
         kek = container.settings.kek_id
         console.print(f"re-wrapped {total} data key(s); all are under KEK {kek}")
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from app.domain.identity import NormalisedIdentifier
 from app.privacy import BlindIndex, FieldCipher, KeyStore
+from app.services.privacy.audit import AuditLog
 
 #: Key-store owner for events that carry no usable identifier at all.
 UNOWNED = "unowned"
@@ -102,14 +103,22 @@ class Sealer:
 
 
 async def rotate_kek(
-    keys: KeyStore, step: int, report: Callable[[int, int], Awaitable[None]]
+    keys: KeyStore,
+    step: int,
+    report: Callable[[int, int], Awaitable[None]],
+    audit: AuditLog | None = None,
+    by: str = "system",
 ) -> int:
     """Re-wrap every data key under the current KEK, one transaction per step (resumable);
-    `report(done, remaining)` after each step. Returns how many keys were re-wrapped."""
+    `report(done, remaining)` after each step, and the rotation audited as `by`'s at the end.
+    Returns how many keys were re-wrapped."""
     total = 0
     while True:
         done, remaining = await asyncio.to_thread(keys.rewrap_step, step)
         total += done
         await report(total, remaining)
         if remaining == 0:
-            return total
+            break
+    if audit is not None:
+        await audit.record(by, "kek.rotated", None, {"rewrapped": total})
+    return total

@@ -6,6 +6,7 @@ import pytest
 
 from app.bootstrap import Container
 from app.errors import NotFound
+from app.services.identity.keys import rotate_kek
 
 pytestmark = pytest.mark.integration
 
@@ -43,3 +44,15 @@ async def test_a_retention_run_that_deletes_nothing_leaves_no_entry(
 ) -> None:
     assert not any((await container.retention.run(by="retention-job")).values())
     assert await _actions(container) == []
+
+
+async def test_a_kek_rotation_is_audited_whoever_runs_it(container: Container) -> None:
+    reports: list[tuple[int, int]] = []
+
+    async def report(done: int, remaining: int) -> None:
+        reports.append((done, remaining))
+
+    rewrapped = await rotate_kek(container.keystore, 100, report, audit=container.audit, by="dana")
+    assert reports[-1] == (rewrapped, 0)
+    entry = (await container.audit.entries(action="kek.rotated"))[0]
+    assert (entry.actor, entry.details) == ("dana", {"rewrapped": rewrapped})
