@@ -74,6 +74,7 @@ class DestinationService:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.graph = graph
+        self.keys = WorkspaceKeys(graph.ws)
         self.redis = redis
         self.sealer = sealer
         self.consent = consent
@@ -85,7 +86,7 @@ class DestinationService:
         self._retry_at: dict[str, float] = {}
 
     def _key(self, name: str, part: str) -> str:
-        return WorkspaceKeys(self.graph.ws).destination(name, part)
+        return self.keys.destination(name, part)
 
     @property
     def _owner(self) -> str:

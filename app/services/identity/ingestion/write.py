@@ -37,6 +37,10 @@ class _Admitted:
     present: set[str]  # of the keys to check, those stored now
     doomed: set[str]  # node keys whose data keys are to be destroyed after the commit
 
+    @property
+    def fresh_ids(self) -> set[str]:
+        return {p.event_id for p in self.fresh}
+
 
 @dataclass(frozen=True)
 class _Written:
@@ -109,8 +113,9 @@ class BatchWrite:
 
     async def _place(self, tx: IdentityTx, admitted: _Admitted) -> tuple[list[Decision], GraphRows]:
         """The decisions made before the lock that still hold, and the rows as written."""
-        fresh_ids = {p.event_id for p in admitted.fresh}
-        decided = still_decided(self.sealed.decided, self.prepared, fresh_ids, admitted.present)
+        decided = still_decided(
+            self.sealed.decided, self.prepared, admitted.fresh_ids, admitted.present
+        )
         # Their identifiers are created first: one that a writer beside this one stored
         # meanwhile is waited for and found (taken), and its component resolved from the
         # graph like any other; the identifiers created for it join it there.
@@ -164,7 +169,7 @@ class BatchWrite:
         )
         await tx.create_observations(written.rows.sightings)
         touched = await tx.merge_observations(written.rows.observations)
-        fresh_ids = {p.event_id for p in admitted.fresh}
+        fresh_ids = admitted.fresh_ids
         consent_rows = only_changes([r for r in self.sealed.consents if r["event"] in fresh_ids])
         recorded, consent_profiles = await tx.record_consents(consent_rows)
         changed = (touched | outcome.changed_profiles) - written.newcomers.keys()
