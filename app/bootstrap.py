@@ -7,25 +7,45 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, TypeVar
 
-import yaml
 from arq.connections import ArqRedis, RedisSettings, create_pool
 from redis.asyncio import Redis
 
 from app.adapters.identity_graph import IdentityGraph
 from app.adapters.neo4j_db import Graph, create_driver
+from app.adapters.stores.actions import Neo4jActionRecordStore
+from app.adapters.stores.apikeys import Neo4jApiKeyStore
+from app.adapters.stores.audit import Neo4jAuditStore
+from app.adapters.stores.browsing import Neo4jProfileBrowseStore
+from app.adapters.stores.changes import Neo4jOwnerProfiles
+from app.adapters.stores.consent import Neo4jConsentStore
+from app.adapters.stores.curation import Neo4jCurationStore
+from app.adapters.stores.destinations import Neo4jDestinationStore
+from app.adapters.stores.erasure import Neo4jErasureGraphStore, Neo4jErasureRecordStore
+from app.adapters.stores.journeys import neo4j_journey_storage
+from app.adapters.stores.profiles import Neo4jProfileStore
+from app.adapters.stores.rekeying import Neo4jRekeyStore
+from app.adapters.stores.retention import Neo4jRetentionStore
+from app.adapters.stores.segments import neo4j_segment_storage
+from app.adapters.stores.sending import Neo4jResolvedEvents
+from app.adapters.stores.sources import Neo4jSourceStore
+from app.adapters.stores.subject import Neo4jSubjectStore
+from app.adapters.stores.trait_schema import Neo4jTraitSchemaStore
+from app.adapters.valkey.changes import ValkeyChangeFeed
 from app.adapters.valkey.keys import WorkspaceKeys
+from app.adapters.valkey.outbox import ValkeyOutbox
 from app.adapters.valkey.stream import EventStream
-from app.domain.consent import ConsentError, ConsentPolicy
-from app.domain.identity import IdentityRules, RulesError
-from app.domain.traits import TraitError, TraitSchema
-from app.errors import ConfigurationError
+from app.configuration import (
+    load_consent_policy,
+    load_rules,
+    load_trait_schema,
+    open_keystore,
+)
+from app.domain.consent import ConsentPolicy
+from app.domain.identity import IdentityRules
 from app.localservices.stack import effective_urls
-from app.privacy import BlindIndex, KeyStore, LocalKeyStore, load_kek
+from app.privacy import BlindIndex, KeyStore, LocalKeyStore
 from app.privacy.ledger import PrivacyLedger
 from app.privacy.stream_seal import StreamSeal
 from app.services.access.apikeys import ApiKeyService
@@ -51,7 +71,7 @@ from app.services.privacy.erasure import ErasureService
 from app.services.privacy.retention import RetentionService
 from app.services.privacy.subject_export import SubjectExporter
 from app.services.profiles.browse import ProfileBrowser
-from app.services.profiles.schema import TraitSchemaStore
+from app.services.profiles.schema import TraitSchemaService
 from app.services.profiles.service import ProfileService
 from app.services.profiles.traits import GoldenRecords, TraitObserver
 from app.services.tracking.acceptance import AcceptanceService
@@ -66,9 +86,6 @@ def arq_queue(ws: str) -> str:
     """The workspace's job queue: a worker runs only its own workspace's jobs (arq keeps job
     ids and cron ids global, so each workspace's names carry the workspace too)."""
     return WorkspaceKeys(ws).job_queue
-
-
-T = TypeVar("T")
 
 
 @dataclass
@@ -88,7 +105,7 @@ class Container:
     stream: EventStream
     acceptance: AcceptanceService
     deadletters: DeadLetterService
-    trait_schemas: TraitSchemaStore
+    trait_schemas: TraitSchemaService
     audit: AuditLog
     consent: ConsentService
     ledger: PrivacyLedger
@@ -107,9 +124,10 @@ class Container:
 
     def change_dispatcher(self, consumer: str = "segments-1") -> ChangeDispatcher:
         """The change-feed consumer: segment memberships, then journeys and destinations."""
+        ws = self.settings.workspace
         return ChangeDispatcher(
-            self.redis,
-            self.segments.graph,
+            ValkeyChangeFeed(self.redis, ws),
+            Neo4jOwnerProfiles(self.graph, ws),
             self.segments,
             consumer,
             journeys=self.journeys,
@@ -158,47 +176,6 @@ def redis_settings(settings: Settings) -> RedisSettings:
     return RedisSettings.from_dsn(redis_url)
 
 
-def _load_yaml(
-    path: Path, parse: Callable[[Any], T], default: Callable[[], T], errors: type[Exception]
-) -> T:
-    """A configuration object from YAML; its default when the file does not exist."""
-    if not path.exists():
-        return default()
-    try:
-        return parse(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
-    except (yaml.YAMLError, errors) as exc:
-        raise ConfigurationError(f"{path}: {exc}") from exc
-
-
-def load_rules(path: Path) -> IdentityRules:
-    """Identity rules (config/identity.yaml)."""
-    return _load_yaml(path, IdentityRules.from_mapping, IdentityRules, RulesError)
-
-
-def load_trait_schema(path: Path) -> TraitSchema:
-    """The trait schema (config/traits.yaml)."""
-    return _load_yaml(path, TraitSchema.from_mapping, TraitSchema, TraitError)
-
-
-def load_consent_policy(path: Path) -> ConsentPolicy:
-    """Consent purposes and category aliases (config/consent.yaml)."""
-    return _load_yaml(path, ConsentPolicy.from_mapping, ConsentPolicy, ConsentError)
-
-
-def open_keystore(settings: Settings) -> LocalKeyStore:
-    kek = load_kek(
-        settings.kek.get_secret_value() if settings.kek else None,
-        settings.resolved_kek_file,
-        allow_generate=settings.is_development,
-    )
-    return LocalKeyStore(
-        settings.resolved_keystore_path,
-        kek,
-        settings.kek_id,
-        previous=settings.previous_keks,
-    )
-
-
 @dataclass
 class _Foundations:
     """What every capability is built on: stores, clients, configuration, the identity core."""
@@ -215,7 +192,7 @@ class _Foundations:
     notifier: ProfileNotifier
     policy: ConsentPolicy
     sources: SourceService
-    trait_schemas: TraitSchemaStore
+    trait_schemas: TraitSchemaService
     observer: TraitObserver
     golden: GoldenRecords
     ledger: PrivacyLedger
@@ -229,9 +206,9 @@ async def _foundations(settings: Settings) -> _Foundations:
     driver = create_driver(neo4j_uri, settings.neo4j_auth)
     graph = Graph(driver, settings.neo4j_database)
     sealer = Sealer(settings.workspace, BlindIndex(hmac_keys, current_kid), keystore)
-    sources = SourceService(graph, settings.workspace)
-    trait_schemas = TraitSchemaStore(
-        graph, settings.workspace, load_trait_schema(settings.traits_file)
+    sources = SourceService(Neo4jSourceStore(graph, settings.workspace))
+    trait_schemas = TraitSchemaService(
+        Neo4jTraitSchemaStore(graph, settings.workspace), load_trait_schema(settings.traits_file)
     )
 
     async def source_trusts() -> dict[str, float]:
@@ -251,7 +228,7 @@ async def _foundations(settings: Settings) -> _Foundations:
             redis_settings(settings), default_queue_name=arq_queue(settings.workspace)
         ),
         stream=EventStream(redis, settings.workspace, settings.dedup_window_seconds, seal),
-        notifier=ProfileNotifier(redis, settings.workspace),
+        notifier=ProfileNotifier(ValkeyChangeFeed(redis, settings.workspace)),
         policy=load_consent_policy(settings.consent_file),
         sources=sources,
         trait_schemas=trait_schemas,
@@ -285,24 +262,23 @@ def _engagement(f: _Foundations, consent: ConsentService, profiles: ProfileServi
         )
 
     segments = SegmentService(
-        f.identity,
+        neo4j_segment_storage(f.graph, f.identity, f.redis, settings.workspace),
         f.golden.effective_schema,
         f.policy,
-        consent,
-        f.redis,
+        consent.defaults,
         f.notifier,
         enqueue_evaluation=enqueue_evaluation,
         inline_seconds=settings.segment_evaluation_inline_seconds,
     )
-    gate = ConsentGate(f.identity, consent)
+    gate = ConsentGate(Neo4jActionRecordStore(f.identity), consent)
     sender = WebhookSender(
         settings.signing_secrets,
         parse_networks(settings.outbound_allowed_networks),
         timeout=settings.outbound_timeout_seconds,
     )
     destinations = DestinationService(
-        f.identity,
-        f.redis,
+        Neo4jDestinationStore(f.identity),
+        ValkeyOutbox(f.redis, settings.workspace),
         f.sealer,
         consent,
         sender,
@@ -310,7 +286,7 @@ def _engagement(f: _Foundations, consent: ConsentService, profiles: ProfileServi
         profiles.plain_traits_of,
     )
     journeys = JourneyService(
-        f.identity,
+        neo4j_journey_storage(f.identity),
         segments,
         gate,
         sender,
@@ -329,15 +305,23 @@ def _engagement(f: _Foundations, consent: ConsentService, profiles: ProfileServi
 async def build_container(settings: Settings) -> Container:
     f = await _foundations(settings)
     identity, sealer, rules, golden, notifier = f.identity, f.sealer, f.rules, f.golden, f.notifier
-    curation = CurationService(identity, sealer, rules, golden, notifier)
+    curation = CurationService(
+        identity, Neo4jCurationStore(identity), sealer, rules, golden, notifier
+    )
     acceptance = AcceptanceService(f.stream, settings.stream_bound, settings.retry_after_seconds)
     ingestion = IngestionService(identity, sealer, rules, f.observer, golden, f.policy, notifier)
-    audit = AuditLog(f.graph, settings.workspace)
-    consent = ConsentService(identity, curation, f.policy, audit, notifier)
-    profiles = ProfileService(identity, sealer, curation, f.observer, golden, notifier)
+    audit = AuditLog(Neo4jAuditStore(f.graph, settings.workspace))
+    consent = ConsentService(
+        identity, Neo4jConsentStore(identity), curation, f.policy, audit, notifier
+    )
+    profiles = ProfileService(
+        identity, Neo4jProfileStore(identity), sealer, curation, f.observer, golden, notifier
+    )
     engagement = _engagement(f, consent, profiles)
     erasure = ErasureService(
         identity,
+        Neo4jErasureRecordStore(identity),
+        Neo4jErasureGraphStore(identity),
         curation,
         sealer,
         f.stream,
@@ -370,21 +354,39 @@ async def build_container(settings: Settings) -> Container:
         consent=consent,
         ledger=f.ledger,
         erasure=erasure,
-        exporter=SubjectExporter(identity, sealer, curation, profiles, consent, audit),
+        exporter=SubjectExporter(
+            Neo4jSubjectStore(identity),
+            settings.workspace,
+            sealer,
+            curation,
+            profiles,
+            consent,
+            audit,
+        ),
         retention=RetentionService(
-            f.graph, settings.workspace, settings.event_retention_days, audit=audit
+            Neo4jRetentionStore(f.graph, settings.workspace),
+            settings.event_retention_days,
+            audit=audit,
         ),
         gate=engagement.gate,
-        browser=ProfileBrowser(identity, sealer, golden.effective_schema),
+        browser=ProfileBrowser(Neo4jProfileBrowseStore(identity), sealer, golden.effective_schema),
         notifier=notifier,
-        sender=MessageSender(acceptance, identity),
+        sender=MessageSender(acceptance, Neo4jResolvedEvents(identity)),
         segments=engagement.segments,
         journeys=engagement.journeys,
         apikeys=ApiKeyService(
-            f.graph, settings.workspace, settings.admin_api_key.get_secret_value(), audit=audit
+            Neo4jApiKeyStore(f.graph, settings.workspace),
+            settings.admin_api_key.get_secret_value(),
+            audit=audit,
         ),
         destinations=engagement.destinations,
         rekeying=BlindIndexRotation(
-            identity, sealer, rules, golden, audit=audit, settled=ingestion.recheck_rotation
+            identity,
+            Neo4jRekeyStore(identity),
+            sealer,
+            rules,
+            golden,
+            audit=audit,
+            settled=ingestion.recheck_rotation,
         ),
     )

@@ -64,11 +64,11 @@ import psutil
 from redis.exceptions import ResponseError
 from rich.console import Console
 
+from app.adapters.valkey.changes import GROUP as FEED_GROUP
 from app.adapters.valkey.keys import WorkspaceKeys
 from app.adapters.valkey.stream import EventStream
 from app.bootstrap import Container, build_container
 from app.privacy import BlindIndex
-from app.services.changes.dispatcher import GROUP as FEED_GROUP
 from app.settings import load_settings
 from bench.accuracy import evaluate
 from bench.convert import Identities

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from neo4j import AsyncDriver, AsyncManagedTransaction
+from neo4j.exceptions import ConstraintError
 
 from app.adapters.component import ComponentSnapshot, add_edges, add_node
 from app.adapters.cypher import query
@@ -38,6 +39,11 @@ RETRY_DELAY_SECONDS = 0.05
 
 class ComponentMoving(Exception):
     """The profiles a transaction reaches kept changing while it locked them."""
+
+
+class AlreadyStored(Exception):
+    """A write met a uniqueness constraint: something it creates exists already (a replayed
+    event, or one a writer beside it stored first). The transaction was rolled back."""
 
 
 class IdentityTx:
@@ -368,7 +374,10 @@ class IdentityGraph:
             bookmark_manager=self.driver.execute_query_bookmark_manager,
         ) as session:
             execute = session.execute_write if write else session.execute_read
-            return await execute(run)
+            try:
+                return await execute(run)
+            except ConstraintError as exc:
+                raise AlreadyStored(exc.message or "uniqueness constraint") from exc
 
     async def read(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
         """A named read query with this workspace's `$ws`."""

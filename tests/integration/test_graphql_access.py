@@ -138,12 +138,7 @@ async def keys(container: Container) -> dict[str, str]:
     made = {}
     for role in Role:
         made[role.value] = (await container.apikeys.create(f"acl-{role}", role, None)).secret
-    past = ApiKeyService(
-        container.graph,
-        container.settings.workspace,
-        "unused",
-        clock=lambda: time.time() - 2 * 86_400,
-    )
+    past = ApiKeyService(container.apikeys.store, "unused", clock=lambda: time.time() - 2 * 86_400)
     made["expired"] = (await past.create("acl-expired", "admin", 1)).secret
     revoked = await container.apikeys.create("acl-revoked", "admin", None)
     await container.apikeys.revoke(revoked.key.id)

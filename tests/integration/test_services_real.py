@@ -6,8 +6,8 @@ import httpx
 import pytest
 
 from app.adapters.cypher import all_query_names, query
+from app.adapters.stores.segment_cypher import fragment
 from app.bootstrap import Container
-from app.services.engagement.segments.compiler import fragment
 from tests.services import Endpoints
 
 pytestmark = pytest.mark.integration

@@ -22,12 +22,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-import orjson
 import pytest
 from arq.worker import Worker
 
 from app.bootstrap import Container
 from app.domain.access import Role
+from app.ports.journeys import JourneyVersionSpec
 from app.settings import Settings
 from tests.burst_worker import run_burst
 from tests.messages import message
@@ -205,28 +205,20 @@ async def test_example_actions_a_marketer_stored_before_the_check_never_write(
         "with_path": {"kind": "example_note", "note": "x", "path": str(target)},
         "without_path": {"kind": "example_note", "note": "x"},
     }
+    definitions = container.journeys.storage.definitions
     for name, action in stored.items():
-        await container.journeys.graph.run_write(
-            "journeys/save",
-            name=name,
-            description="",
-            definition=orjson.dumps(_journey(name, "Noted", action)).decode(),
-            at=time.time(),
-            by="marketer:growth",
-            by_role=None,
+        spec = JourneyVersionSpec(
+            name, "", _journey(name, "Noted", action), "marketer:growth", None
         )
-        await container.journeys.graph.run_write(
-            "journeys/set_active", name=name, active=True, at=time.time()
-        )
+        await definitions.save(spec, time.time())
+        await definitions.set_active(name, True, time.time())
     # Neither can be activated again by anyone: one no longer validates, one needs an admin.
     await graphql_data(api_url, keys[Role.ADMIN], ACTIVATE, n="with_path", a=False)
     again = await graphql_data(api_url, keys[Role.ADMIN], ACTIVATE, n="with_path", a=True)
     assert again["setJourneyActive"]["message"].startswith(
         "the stored definition no longer validates: steps.act.action.path: not a field"
     )
-    await container.journeys.graph.run_write(
-        "journeys/set_active", name="with_path", active=True, at=time.time()
-    )
+    await definitions.set_active("with_path", True, time.time())
 
     directory = settings.local_dir / "plugins" / settings.workspace / "example_note"
     notes = directory / "notes.ndjson"
@@ -312,15 +304,8 @@ async def test_a_personal_trait_step_is_refused_when_it_runs_without_the_savers_
         definition = _journey(
             name, "Rewrite", {"kind": "set_trait", "name": "email", "value": "x@evil.test"}
         )
-        await container.journeys.graph.run_write(
-            "journeys/save",
-            name=name,
-            description="",
-            definition=orjson.dumps(definition).decode(),
-            at=time.time(),
-            by=by,
-            by_role=None,
-        )
+        spec = JourneyVersionSpec(name, "", definition, by, None)
+        await container.journeys.storage.definitions.save(spec, time.time())
         # An admin activates it: activating does not lend the admin's rights to its steps.
         activated = await graphql_data(api_url, admin, ACTIVATE, n=name, a=True)
         assert activated["setJourneyActive"] == {"__typename": "Journey", "active": True}

@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import orjson
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -199,10 +198,10 @@ async def test_a_refused_destination_target_is_tried_once_and_dead_lettered(
     assert stats["waiting"] == 0
     assert (stats["dead_letters"], stats["dead_lettered"], stats["refused"]) == (1, 1, 1)
     assert stats.get("failed_attempts", 0) == 0
-    [(_, letter)] = await container.redis.xrange(destinations._key("crm", "dead"))
-    assert letter[b"reason"] == b"OutboundRefused"
-    assert b"internal address" in letter[b"detail"]
-    assert orjson.loads(letter[b"i"])["event"] == "E"
+    [letter] = await destinations.outbox.dead_letters("crm")
+    assert letter.reason == "OutboundRefused"
+    assert letter.detail is not None and "internal address" in letter.detail
+    assert letter.item["event"] == "E"
     # Nothing left to try: no second attempt comes.
     destinations._retry_at.clear()
     assert await destinations.deliver_all() == 0
@@ -220,7 +219,7 @@ async def test_a_refused_journey_webhook_is_tried_once_and_recorded_as_refused(
     resolver = Rebinding("127.0.0.1")
     base = container.journeys
     journeys = JourneyService(
-        base.graph,
+        base.storage,
         base.segments,
         base.gate,
         WebhookSender(["jsecret"], resolve=resolver, backoff=0.01),

@@ -10,16 +10,27 @@ from pathlib import Path
 
 import pytest
 
+from app.adapters.cypher import all_query_names
+
 APP = Path(__file__).resolve().parents[2] / "app"
 
 #: What each layer may import from `app`, besides itself.
 ALLOWED: dict[str, set[str]] = {
     "app.domain": {"app.errors"},
     "app.privacy": {"app.errors", "app.domain"},
-    "app.adapters": {"app.errors", "app.domain", "app.privacy", "app.metrics", "app.logs"},
+    "app.ports": {"app.errors", "app.domain"},
+    "app.adapters": {
+        "app.errors",
+        "app.domain",
+        "app.ports",
+        "app.privacy",
+        "app.metrics",
+        "app.logs",
+    },
     "app.services": {
         "app.errors",
         "app.domain",
+        "app.ports",
         "app.privacy",
         "app.adapters",
         "app.supervision",
@@ -36,7 +47,7 @@ def _module(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def _imports(path: Path) -> set[str]:
+def _all_imports(path: Path) -> set[str]:
     tree = ast.parse(path.read_text(), filename=str(path))
     found: set[str] = set()
     for node in ast.walk(tree):
@@ -44,7 +55,11 @@ def _imports(path: Path) -> set[str]:
             found.add(node.module)
         elif isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
-    return {name for name in found if name == "app" or name.startswith("app.")}
+    return found
+
+
+def _imports(path: Path) -> set[str]:
+    return {name for name in _all_imports(path) if name == "app" or name.startswith("app.")}
 
 
 def _layer(module: str) -> str | None:
@@ -85,3 +100,29 @@ def test_the_rule_tells_an_upward_import(module: str, name: str, allowed: bool) 
     layer = _layer(module)
     assert layer is not None
     assert _within(name, ALLOWED[layer] | {layer}) is allowed
+
+
+def _query_names_in(path: Path, names: set[str]) -> set[str]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    return {
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in names
+    }
+
+
+def test_services_name_no_cypher_file_and_touch_no_valkey_client() -> None:
+    """Services say what they need through ports; the adapters name queries and keys."""
+    names = set(all_query_names())
+    named = {
+        f"{_module(path)} names {name}"
+        for path in sorted((APP / "services").rglob("*.py"))
+        for name in _query_names_in(path, names)
+    }
+    clients = {
+        f"{_module(path)} imports {name}"
+        for path in sorted((APP / "services").rglob("*.py"))
+        for name in _all_imports(path)
+        if name.split(".")[0] in {"redis", "valkey", "neo4j"}
+    }
+    assert sorted(named | clients) == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from app.domain.consent import Decision, Verdict
-from app.services.privacy.consent import PurposeView
+from app.ports.consent import PurposeView
 
 
 @strawberry.type(description="A purpose personal data may be used for.")

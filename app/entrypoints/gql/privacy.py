@@ -17,7 +17,7 @@ from app.entrypoints.gql.types import (
     ProfileNotFound,
 )
 from app.errors import InvalidInput, NotFound
-from app.services.privacy.audit import AuditEntry as AuditEntryView
+from app.ports.audit import AuditEntry as AuditEntryView
 from app.services.privacy.erasure import ErasurePreview as PreviewView
 from app.services.privacy.erasure import ErasureStatus as StatusView
 

@@ -10,25 +10,17 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from app.adapters.neo4j_db import Graph
 from app.domain.access import Principal, Role
 from app.errors import InvalidInput, NotFound
+from app.ports.apikeys import ApiKeyStore, ApiKeyView
 from app.services.privacy.audit import AuditLog
 from app.services.tracking.sources import key_digest
+
+__all__ = ["CACHE_SECONDS", "DAY", "ApiKeyService", "ApiKeyView", "NewApiKey", "parse_role"]
 
 #: How long (s) an authentication answer is remembered in-process (a revocation's delay).
 CACHE_SECONDS = 30.0
 DAY = 86_400.0
-
-
-@dataclass(frozen=True)
-class ApiKeyView:
-    id: str
-    name: str
-    role: Role
-    created_at: float
-    expires_at: float | None
-    revoked: bool
 
 
 @dataclass(frozen=True)
@@ -48,16 +40,14 @@ def parse_role(raw: str) -> Role:
 class ApiKeyService:
     def __init__(
         self,
-        graph: Graph,
-        ws: str,
+        store: ApiKeyStore,
         admin_key: str,
         clock: Callable[[], float] = time.time,
         *,
         audit: AuditLog | None = None,
     ) -> None:
-        self.graph = graph
+        self.store = store
         self.audit = audit
-        self.ws = ws
         self.admin_key = admin_key
         self.clock = clock
         self._cache: dict[str, tuple[float, Principal | None, float | None]] = {}
@@ -74,12 +64,10 @@ class ApiKeyService:
         key_id = str(uuid.uuid4())
         secret = f"cdp_{secrets.token_urlsafe(32)}"
         expires_at = now + expires_days * DAY if expires_days is not None else None
-        await self.graph.write(
-            "apikeys/create",
-            id=key_id,
-            ws=self.ws,
+        await self.store.create(
+            key_id=key_id,
             name=name.strip(),
-            role=parsed.value,
+            role=parsed,
             key_hash=key_digest(secret),
             at=now,
             expires_at=expires_at,
@@ -90,17 +78,10 @@ class ApiKeyService:
         return NewApiKey(view, secret)
 
     async def list(self) -> list[ApiKeyView]:
-        rows = await self.graph.read("apikeys/list", ws=self.ws)
-        return [
-            ApiKeyView(
-                r["id"], r["name"], Role(r["role"]), r["created_at"], r["expires_at"], r["revoked"]
-            )
-            for r in rows
-        ]
+        return await self.store.list()
 
     async def revoke(self, key_id: str, by: str = "system") -> None:
-        rows = await self.graph.write("apikeys/revoke", id=key_id, ws=self.ws, at=self.clock())
-        if not rows:
+        if not await self.store.revoke(key_id, self.clock()):
             raise NotFound("no API key with that id in this workspace")
         self._cache.clear()
         if self.audit is not None:
@@ -116,14 +97,13 @@ class ApiKeyService:
         now = self.clock()
         cached = self._cache.get(digest)
         if cached is None or now - cached[0] >= CACHE_SECONDS:
-            rows = await self.graph.read("apikeys/by_hash", key_hash=digest, ws=self.ws)
-            row = rows[0] if rows else None
+            key = await self.store.by_hash(digest)
             principal = (
-                Principal(row["id"], row["name"], Role(row["role"]))
-                if row is not None and not row["revoked"]
+                Principal(key.id, key.name, Role(key.role))
+                if key is not None and not key.revoked
                 else None
             )
-            cached = (now, principal, row["expires_at"] if row is not None else None)
+            cached = (now, principal, key.expires_at if key is not None else None)
             if len(self._cache) > 10_000:
                 self._cache.clear()
             self._cache[digest] = cached

@@ -6,16 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from app.ports.segments import MembershipChange as MembershipChange
+
 #: Kinds of change that can move any segment (the profile itself appeared, merged or split).
 STRUCTURAL = {"merged", "merged_into", "split", "created", "identifiers", "erased"}
-
-
-@dataclass(frozen=True)
-class MembershipChange:
-    profile_id: str
-    segment: str
-    entered: bool
-    at: float
 
 
 @dataclass

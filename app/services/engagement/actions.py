@@ -12,35 +12,23 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
-import orjson
-
-from app.adapters.identity_graph import IdentityGraph
 from app.errors import NotFound
+from app.ports.actions import ActionRecord, ActionRecordStore
 from app.services.privacy.consent import ConsentService
 
-
-@dataclass(frozen=True)
-class ActionRecord:
-    id: str
-    action: str
-    purpose: str
-    outcome: str  # taken | skipped | failed
-    reason: str  # the consent verdict's reason, or the error's kind for a failure
-    at: float
-    detail: dict[str, Any]
+__all__ = ["ActionRecord", "ConsentGate"]
 
 
 class ConsentGate:
     def __init__(
         self,
-        graph: IdentityGraph,
+        store: ActionRecordStore,
         consent: ConsentService,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self.graph = graph
+        self.store = store
         self.consent = consent
         self.clock = clock
 
@@ -80,32 +68,9 @@ class ConsentGate:
         record = ActionRecord(
             str(uuid.uuid4()), action, purpose, outcome, reason, self.clock(), detail
         )
-        rows = await self.graph.run_write(
-            "actions/record",
-            profile=profile_id,
-            id=record.id,
-            action=action,
-            purpose=purpose,
-            outcome=outcome,
-            reason=reason,
-            at=record.at,
-            detail=orjson.dumps(detail, option=orjson.OPT_SORT_KEYS).decode(),
-        )
-        if not rows:
+        if not await self.store.record(profile_id, record):
             raise NotFound("no profile with that id in this workspace")
         return record
 
     async def history(self, profile_id: str, limit: int = 100) -> list[ActionRecord]:
-        rows = await self.graph.read("actions/of_profile", id=profile_id, limit=limit)
-        return [
-            ActionRecord(
-                r["id"],
-                r["action"],
-                r["purpose"],
-                r["outcome"],
-                r["reason"],
-                float(r["at"]),
-                orjson.loads(r["detail"]),
-            )
-            for r in rows
-        ]
+        return await self.store.history(profile_id, limit)

@@ -23,6 +23,7 @@ from app.domain.identity import (
     validate_type,
 )
 from app.errors import InvalidInput, NotFound
+from app.ports.curation import CurationStore
 from app.services.changes.notices import ProfileNotifier, lineage_notices
 from app.services.identity.keys import Sealer
 from app.services.identity.resolution import MAX_COMPONENT_NODES, ReclusterOutcome, plan, recluster
@@ -81,6 +82,7 @@ class CurationService:
     def __init__(
         self,
         graph: IdentityGraph,
+        store: CurationStore,
         sealer: Sealer,
         rules: IdentityRules,
         golden: GoldenRecords,
@@ -88,6 +90,7 @@ class CurationService:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.graph = graph
+        self.store = store
         self.sealer = sealer
         self.rules = rules
         self.golden = golden
@@ -307,14 +310,11 @@ class CurationService:
         visited: set[str] = set()
         after = ""
         while True:
-            rows = await self.graph.read(
-                "identity/workspace_identifier_keys", after=after, limit=page
-            )
-            if not rows:
+            keys = await self.store.identifier_keys(after, page)
+            if not keys:
                 return changes
-            after = rows[-1]["key"]
-            for row in rows:
-                key = row["key"]
+            after = keys[-1]
+            for key in keys:
                 if key in visited:
                     continue
                 change, keys = await self._reresolve_component(key, dry_run)

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
 from app.adapters.identity_graph import IdentityGraph, IdentityTx
@@ -27,21 +26,13 @@ from app.domain.consent import (
 )
 from app.domain.messages import TrackedMessage
 from app.errors import InvalidInput, NotFound
+from app.ports.consent import ConsentStore, PurposeSpec, PurposeView
 from app.services.changes.notices import ProfileNotice, ProfileNotifier
 from app.services.identity.curation import CurationService
 from app.services.privacy.audit import AuditLog
 
 #: The source recorded for decisions made through the API.
 MANUAL = "manual"
-
-
-@dataclass(frozen=True)
-class PurposeView:
-    name: str
-    description: str
-    default_granted: bool
-    configured: bool
-    decisions: int
 
 
 def message_consent_rows(
@@ -84,23 +75,11 @@ def only_changes(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return kept
 
 
-def _decision(row: Mapping[str, Any]) -> Decision:
-    return Decision(
-        id=row["id"],
-        purpose=row["purpose"],
-        granted=bool(row["granted"]),
-        at=float(row["at"]),
-        source=row["source"],
-        expires_at=float(row["expires_at"]) if row["expires_at"] is not None else None,
-        event=row["event"],
-        identifier_type=row.get("identifier_type"),
-    )
-
-
 class ConsentService:
     def __init__(
         self,
         graph: IdentityGraph,
+        store: ConsentStore,
         curation: CurationService,
         policy: ConsentPolicy,
         audit: AuditLog,
@@ -108,6 +87,7 @@ class ConsentService:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.graph = graph
+        self.store = store
         self.curation = curation
         self.policy = policy
         self.audit = audit
@@ -116,20 +96,14 @@ class ConsentService:
 
     async def ensure_purposes(self) -> None:
         """Write the configured purposes as nodes (at start-up, beside the schema)."""
-        rows = [
-            {
-                "name": p.name,
-                "description": p.description,
-                "default_granted": p.default_granted,
-                "configured": True,
-            }
+        specs = [
+            PurposeSpec(p.name, p.description, p.default_granted, configured=True)
             for p in self.policy.purposes
         ]
-        await self.graph.run_write("consent/ensure_purposes", rows=rows, at=self.clock())
+        await self.store.save_purposes(specs, self.clock())
 
     async def purposes(self) -> list[PurposeView]:
-        rows = await self.graph.read("consent/purposes")
-        return [PurposeView(**r) for r in rows]
+        return await self.store.purposes()
 
     async def add_purpose(
         self, name: str, description: str, default_granted: bool, by: str
@@ -138,20 +112,14 @@ class ConsentService:
             purpose = purpose_name(name)
         except ConsentError as exc:
             raise InvalidInput(str(exc)) from None
-        row = {
-            "name": purpose,
-            "description": description[:500],
-            "default_granted": default_granted,
-            "configured": False,
-        }
-        await self.graph.run_write("consent/ensure_purposes", rows=[row], at=self.clock())
+        spec = PurposeSpec(purpose, description[:500], default_granted, configured=False)
+        await self.store.save_purposes([spec], self.clock())
         await self.audit.record(by, "purpose.set", purpose, {"default_granted": default_granted})
         return next(p for p in await self.purposes() if p.name == purpose)
 
     async def defaults(self) -> dict[str, bool]:
         """Each purpose and whether it is granted when nobody decided."""
-        rows = await self.graph.read("consent/purpose_defaults")
-        return {str(r["name"]): bool(r["default_granted"]) for r in rows}
+        return await self.store.defaults()
 
     async def set_consent(
         self,
@@ -212,8 +180,7 @@ class ConsentService:
         return active, decision
 
     async def history(self, profile_id: str) -> list[Decision]:
-        rows = await self.graph.read("consent/of_profile", id=profile_id)
-        return [_decision(r) for r in rows]
+        return await self.store.decisions_of(profile_id)
 
     async def effective(self, profile_id: str, now: float | None = None) -> list[Verdict]:
         """The verdict for every purpose known to the workspace, and any other decided one."""
@@ -229,12 +196,7 @@ class ConsentService:
         """`may_use` for several profiles in one query (destinations check whole batches)."""
         name = self.policy.resolve(purpose)
         at = self.clock() if now is None else now
-        rows = await self.graph.read(
-            "consent/of_profiles", ids=sorted(set(profile_ids)), purpose=name
-        )
-        by_profile: dict[str, list[Decision]] = {}
-        for row in rows:
-            by_profile.setdefault(row["profile"], []).append(_decision(row))
+        by_profile = await self.store.decisions_for(profile_ids, name)
         default = (await self.defaults()).get(name, self.policy.default_for(name))
         return {pid: effective(by_profile.get(pid, []), name, at, default) for pid in profile_ids}
 
@@ -245,8 +207,6 @@ class ConsentService:
         except ConsentError as exc:
             raise InvalidInput(str(exc)) from None
         at = self.clock() if now is None else now
-        rows = await self.graph.read("consent/verdict_inputs", id=profile_id, purpose=name)
-        decisions = [_decision(d) for d in rows[0]["decisions"]] if rows else []
-        stored = rows[0]["default_granted"] if rows else None
+        decisions, stored = await self.store.verdict_inputs(profile_id, name)
         default = self.policy.default_for(name) if stored is None else bool(stored)
         return effective(decisions, name, at, default)

@@ -8,10 +8,11 @@ not events and stay (an observation keeps the id of the event it came from).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from functools import partial
 
-from app.adapters.neo4j_db import Graph
 from app.errors import InvalidInput, NotFound
+from app.ports.retention import RetentionStore
 from app.services.privacy.audit import AuditLog
 
 DAY = 86_400.0
@@ -20,17 +21,15 @@ DAY = 86_400.0
 class RetentionService:
     def __init__(
         self,
-        graph: Graph,
-        ws: str,
+        store: RetentionStore,
         default_days: int,
         batch: int = 5000,
         clock: Callable[[], float] = time.time,
         *,
         audit: AuditLog | None = None,
     ) -> None:
-        self.graph = graph
+        self.store = store
         self.audit = audit
-        self.ws = ws
         self.default_days = default_days
         self.batch = batch
         self.clock = clock
@@ -40,29 +39,23 @@ class RetentionService:
     ) -> None:
         if days is not None and not 1 <= days <= 36_500:
             raise InvalidInput("retentionDays: between 1 and 36500, or null for the default")
-        rows = await self.graph.write(
-            "retention/set_source_retention", id=source_id, ws=self.ws, days=days
-        )
-        if not rows:
+        if not await self.store.set_source_retention(source_id, days):
             raise NotFound("no source with that id in this workspace")
         if self.audit is not None:
             await self.audit.record(by, "retention.set", source_id, {"days": days})
 
     async def policy(self) -> dict[str, int]:
         """Effective retention in days per source (0: kept for ever)."""
-        rows = await self.graph.read("retention/sources", ws=self.ws)
         return {
-            r["id"]: int(
-                r["retention_days"] if r["retention_days"] is not None else self.default_days
-            )
-            for r in rows
+            source: days if days is not None else self.default_days
+            for source, days in (await self.store.source_retention()).items()
         }
 
-    async def _drain(self, name: str, **params: object) -> int:
+    async def _drain(self, batch: Callable[[int], Awaitable[int]]) -> int:
+        """Delete batch after batch until one comes back short; returns how many went."""
         total = 0
         while True:
-            rows = await self.graph.write(name, ws=self.ws, limit=self.batch, **params)
-            deleted = int(rows[0]["deleted"]) if rows else 0
+            deleted = await batch(self.batch)
             total += deleted
             if deleted < self.batch:
                 return total
@@ -76,13 +69,13 @@ class RetentionService:
         for source, days in sorted(policy.items()):
             if days > 0:
                 deleted[source] = await self._drain(
-                    "retention/delete_source_events", source=source, cutoff=now - days * DAY
+                    partial(self.store.delete_source_events, source, now - days * DAY)
                 )
         if self.default_days > 0:
             deleted["(other sources)"] = await self._drain(
-                "retention/delete_other_events",
-                sources=sorted(policy),
-                cutoff=now - self.default_days * DAY,
+                partial(
+                    self.store.delete_other_events, sorted(policy), now - self.default_days * DAY
+                )
             )
         if self.audit is not None and any(deleted.values()):
             await self.audit.record(by, "retention.run", None, deleted)

@@ -13,8 +13,8 @@ from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
-from app.adapters.identity_graph import IdentityGraph
 from app.errors import NotFound
+from app.ports.subject import SealedEvent, SubjectStore
 from app.privacy import DecryptionError
 from app.services.identity.curation import CurationService
 from app.services.identity.keys import Sealer
@@ -34,7 +34,8 @@ PAGE = 1000
 class SubjectExporter:
     def __init__(
         self,
-        graph: IdentityGraph,
+        store: SubjectStore,
+        ws: str,
         sealer: Sealer,
         curation: CurationService,
         profiles: ProfileService,
@@ -42,7 +43,8 @@ class SubjectExporter:
         audit: AuditLog,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self.graph = graph
+        self.store = store
+        self.ws = ws
         self.sealer = sealer
         self.curation = curation
         self.profiles = profiles
@@ -68,19 +70,19 @@ class SubjectExporter:
         if view is None:
             raise NotFound("no profile with that id in this workspace")
         active = view.merged_into or view.id
-        lineage = await self.graph.read("erasure/cluster", id=active)
+        merged = await self.store.merged_profiles(active)
         identifiers = await self.profiles.identifiers(active)
         history = await self.consent.history(active)
         return {
             "format": FORMAT,
-            "workspace": self.graph.ws,
+            "workspace": self.ws,
             "exported_at": self.clock(),
             "profile": {
                 "id": active,
                 "status": "active",
                 "created_at": view.created_at,
                 "updated_at": view.updated_at,
-                "merged_profiles": sorted(lineage[0]["merged"]) if lineage else [],
+                "merged_profiles": merged,
             },
             "identifiers": [
                 {
@@ -107,26 +109,25 @@ class SubjectExporter:
         }
 
     async def _observations(self, profile_id: str) -> list[dict[str, Any]]:
-        found = await self.graph.read("traits/profile_observations", ids=[profile_id])
-        rows: list[dict[str, Any]] = found[0]["rows"] if found else []
+        rows = await self.store.observations(profile_id)
         types = {i.key: i.type for i in await self.profiles.identifiers(profile_id)}
-        opened = await self.profiles.open_observations([r["key"] for r in rows])
+        opened = await self.profiles.open_observations([r.key for r in rows])
         out = []
-        for r in sorted(rows, key=lambda r: (r["field"], r["at"], r["key"])):
-            value = opened.get(r["key"])
+        for r in sorted(rows, key=lambda r: (r.field, r.at, r.key)):
+            value = opened.get(r.key)
             out.append(
                 {
-                    "field": r["field"],
+                    "field": r.field,
                     "value": {"unavailable": value.reason}
                     if isinstance(value, Unreadable)
                     else value,
-                    "source": r["source"],
-                    "first_at": r["first_at"],
-                    "at": r["at"],
-                    "count": r["count"],
-                    "confidence": r["confidence"],
-                    "event": r["event"],
-                    "identifier_type": types.get(r["identifier"]),
+                    "source": r.source,
+                    "first_at": r.first_at,
+                    "at": r.at,
+                    "count": r.count,
+                    "confidence": r.confidence,
+                    "event": r.event,
+                    "identifier_type": types.get(r.identifier),
                 }
             )
         return out
@@ -135,32 +136,32 @@ class SubjectExporter:
         events: list[dict[str, Any]] = []
         after = ""
         while True:
-            rows = await self.graph.read("subject/events", id=profile_id, after=after, limit=PAGE)
+            rows = await self.store.events(profile_id, after, PAGE)
             if not rows:
                 return events
-            after = rows[-1]["id"]
-            keys = await self.sealer.data_keys(sorted({r["owner"] for r in rows}), create=False)
+            after = rows[-1].id
+            keys = await self.sealer.data_keys(sorted({r.owner for r in rows}), create=False)
             for r in rows:
                 events.append(
                     {
-                        "id": r["id"],
-                        "type": r["type"],
-                        "name": r["name"],
-                        "at": r["at"],
-                        "received_at": r["received_at"],
-                        "source": r["source"],
-                        "flags": list(r["flags"] or []),
-                        "identifier_type": r["owner_type"],
-                        "payload": self._open(keys.get(r["owner"]), r),
+                        "id": r.id,
+                        "type": r.type,
+                        "name": r.name,
+                        "at": r.at,
+                        "received_at": r.received_at,
+                        "source": r.source,
+                        "flags": list(r.flags),
+                        "identifier_type": r.owner_type,
+                        "payload": self._open(keys.get(r.owner), r),
                     }
                 )
 
-    def _open(self, data_key: bytes | None, row: dict[str, Any]) -> Any:
+    def _open(self, data_key: bytes | None, event: SealedEvent) -> Any:
         if data_key is None:
             return {"unavailable": KEY_DESTROYED}
         try:
             return self.sealer.open(
-                data_key, row["enc"], owner=row["owner"], field=f"event:{row['id']}"
+                data_key, event.enc, owner=event.owner, field=f"event:{event.id}"
             )
         except DecryptionError:
             return {"unavailable": INTEGRITY_FAILED}

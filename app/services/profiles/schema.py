@@ -11,23 +11,25 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import orjson
-
-from app.adapters.neo4j_db import Graph
 from app.domain.traits import TraitError, TraitSchema
 from app.errors import InvalidInput
+from app.ports.trait_schema import TraitSchemaStore
 
 SCHEMA_CACHE_SECONDS = 30.0
 
 
-class TraitSchemaStore:
+class TraitSchemaService:
     def __init__(
-        self, graph: Graph, ws: str, default: TraitSchema, clock: Callable[[], float] = time.time
+        self,
+        store: TraitSchemaStore,
+        default: TraitSchema,
+        clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.graph = graph
-        self.ws = ws
+        self.store = store
         self.default = default
         self.clock = clock
+        self.monotonic = monotonic
         self._cached: tuple[float, TraitSchema, int] | None = None
 
     async def current(self) -> TraitSchema:
@@ -38,14 +40,11 @@ class TraitSchemaStore:
         return (await self._load())[1]
 
     async def _load(self) -> tuple[TraitSchema, int]:
-        now = time.monotonic()
+        now = self.monotonic()
         if self._cached is not None and now - self._cached[0] < SCHEMA_CACHE_SECONDS:
             return self._cached[1], self._cached[2]
-        rows = await self.graph.read("traits/stored_schema", ws=self.ws)
-        schema, version = self.default, 0
-        if rows and rows[0]["json"]:
-            schema = TraitSchema.from_mapping(orjson.loads(rows[0]["json"]))
-            version = int(rows[0]["version"])
+        stored = await self.store.stored()
+        schema, version = (self.default, 0) if stored is None else (stored.schema, stored.version)
         self._cached = (now, schema, version)
         return schema, version
 
@@ -55,12 +54,6 @@ class TraitSchemaStore:
             schema = TraitSchema.from_mapping(data)
         except TraitError as exc:
             raise InvalidInput(f"trait schema: {exc}") from None
-        rows = await self.graph.write(
-            "traits/store_schema",
-            ws=self.ws,
-            json=orjson.dumps(schema.to_mapping()).decode(),
-            at=self.clock(),
-            by=by,
-        )
+        version = await self.store.save(schema, self.clock(), by)
         self._cached = None
-        return int(rows[0]["version"])
+        return version

@@ -22,18 +22,13 @@ from app.domain.traits import (
     normalise_name,
 )
 from app.errors import Forbidden, InvalidInput, NotFound
+from app.ports.profiles import GoldenEntry, ProfileStore
+from app.ports.profiles import ProfileView as ProfileView
 from app.privacy import DecryptionError
 from app.services.changes.notices import ProfileNotice, ProfileNotifier
 from app.services.identity.curation import CurationService
 from app.services.identity.keys import Sealer
-from app.services.profiles.traits import (
-    GoldenRecords,
-    TraitObserver,
-    observation_rows,
-)
-from app.services.profiles.traits import (
-    observation_from_row as _observation,
-)
+from app.services.profiles.traits import GoldenRecords, TraitObserver, observation_rows
 
 
 @dataclass(frozen=True)
@@ -46,16 +41,6 @@ class IdentifierView:
     events: int
     generic: bool
     blocked: bool
-
-
-@dataclass(frozen=True)
-class ProfileView:
-    id: str
-    status: str
-    merged_into: str | None
-    created_at: float
-    updated_at: float
-    version: int
 
 
 log = logging.getLogger(__name__)
@@ -94,6 +79,7 @@ class ProfileService:
     def __init__(
         self,
         graph: IdentityGraph,
+        store: ProfileStore,
         sealer: Sealer,
         curation: CurationService,
         observer: TraitObserver,
@@ -102,6 +88,7 @@ class ProfileService:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.graph = graph
+        self.store = store
         self.sealer = sealer
         self.curation = curation
         self.observer = observer
@@ -110,18 +97,7 @@ class ProfileService:
         self.clock = clock
 
     async def profile(self, profile_id: str) -> ProfileView | None:
-        rows = await self.graph.read("identity/profile_by_id", id=profile_id)
-        if not rows:
-            return None
-        row = rows[0]
-        return ProfileView(
-            id=row["id"],
-            status=row["status"],
-            merged_into=row["merged_into"],
-            created_at=float(row["created_at"]),
-            updated_at=float(row["updated_at"]),
-            version=int(row["version"]),
-        )
+        return await self.store.profile(profile_id)
 
     async def profile_by_identifier(self, type: str, value: str) -> ProfileView | None:
         found = await self.curation.find(type, value)
@@ -132,20 +108,20 @@ class ProfileService:
 
     async def identifiers_of(self, profile_ids: list[str]) -> dict[str, list[IdentifierView]]:
         """The identifiers of several profiles, decrypted, in one query (for DataLoaders)."""
-        rows = await self.graph.read("views/members_of_profiles", ids=sorted(set(profile_ids)))
-        keys = await self.sealer.data_keys([r["key"] for r in rows], create=False)
+        rows = await self.store.identifiers_of(profile_ids)
+        keys = await self.sealer.data_keys([r.key for r in rows], create=False)
         found: dict[str, list[IdentifierView]] = {pid: [] for pid in profile_ids}
         for r in rows:
-            found.setdefault(r["profile"], []).append(
+            found.setdefault(r.profile, []).append(
                 IdentifierView(
-                    key=r["key"],
-                    type=r["type"],
-                    value=self._open_value(keys.get(r["key"]), r["enc"], r["key"]),
-                    first_seen=float(r["first_seen"]),
-                    last_seen=float(r["last_seen"]),
-                    events=int(r["events"]),
-                    generic=bool(r["generic"]),
-                    blocked=bool(r["blocked"]),
+                    key=r.key,
+                    type=r.type,
+                    value=self._open_value(keys.get(r.key), r.enc, r.key),
+                    first_seen=r.first_seen,
+                    last_seen=r.last_seen,
+                    events=r.events,
+                    generic=r.generic,
+                    blocked=r.blocked,
                 )
             )
         return found
@@ -159,8 +135,7 @@ class ProfileService:
             return None
 
     async def event_count(self, profile_id: str) -> int:
-        rows = await self.graph.read("identity/profile_event_count", id=profile_id)
-        return int(rows[0]["events"]) if rows else 0
+        return await self.store.event_count(profile_id)
 
     async def traits(self, profile_id: str, *, reveal: bool = True) -> dict[str, Any]:
         """The golden record: every field's winning value (personal ones decrypted, or masked
@@ -171,15 +146,12 @@ class ProfileService:
         self, profile_ids: list[str], *, reveal: bool = True
     ) -> dict[str, dict[str, Any]]:
         """Golden records of several profiles in two queries (for DataLoaders)."""
-        rows = await self.graph.read("views/golden_of_profiles", ids=sorted(set(profile_ids)))
-        goldens: dict[str, dict[str, Any]] = {
-            r["profile"]: orjson.loads(r["golden"]) for r in rows if r["golden"]
-        }
+        goldens: dict[str, dict[str, GoldenEntry]] = await self.store.golden_of(profile_ids)
         sealed = [
-            g["observation"]
+            g.observation
             for golden in goldens.values()
             for g in golden.values()
-            if g["personal"] and g["observation"]
+            if g.personal and g.observation
         ]
         opened = await self.open_observations(sealed)
         schema = await self.golden.effective_schema()
@@ -187,11 +159,13 @@ class ProfileService:
         for pid, golden in goldens.items():
             record = records.setdefault(pid, {})
             for name, entry in golden.items():
-                value = opened.get(entry["observation"]) if entry["personal"] else entry["value"]
+                value = entry.value
+                if entry.personal:
+                    value = opened.get(entry.observation) if entry.observation else None
                 if isinstance(value, Unreadable):
                     record[name] = {"unavailable": value.reason}
                     continue
-                if not reveal and entry["personal"]:
+                if not reveal and entry.personal:
                     field = schema.classify(name)
                     value = mask(field.type if field else "string", value)
                 record[name] = value
@@ -215,27 +189,25 @@ class ProfileService:
         """Decrypt sealed observation values; an Unreadable says why one cannot be read."""
         if not keys:
             return {}
-        rows = await self.graph.read("traits/sealed_values", keys=sorted(set(keys)))
-        data_keys = await self.sealer.data_keys([r["owner"] for r in rows], create=False)
+        rows = await self.store.sealed_values(keys)
+        data_keys = await self.sealer.data_keys([r.owner for r in rows], create=False)
         opened: dict[str, Any] = {}
         for row in rows:
-            if row["enc"] is None:
-                opened[row["key"]] = orjson.loads(row["value"]) if row["value"] else None
+            if row.enc is None:
+                opened[row.key] = orjson.loads(row.value) if row.value else None
                 continue
-            data_key = data_keys.get(row["owner"])
+            data_key = data_keys.get(row.owner)
             if data_key is None:
-                opened[row["key"]] = Unreadable(KEY_DESTROYED)
+                opened[row.key] = Unreadable(KEY_DESTROYED)
                 continue
             try:
-                opened[row["key"]] = self.sealer.open(
-                    data_key, row["enc"], owner=row["owner"], field=f"trait:{row['key']}"
+                opened[row.key] = self.sealer.open(
+                    data_key, row.enc, owner=row.owner, field=f"trait:{row.key}"
                 )
             except DecryptionError:
                 # Tampered, or sealed under another key: worth an alarm, never a crash.
-                log.error(
-                    "a sealed trait value failed its integrity check", extra={"key": row["key"]}
-                )
-                opened[row["key"]] = Unreadable(INTEGRITY_FAILED)
+                log.error("a sealed trait value failed its integrity check", extra={"key": row.key})
+                opened[row.key] = Unreadable(INTEGRITY_FAILED)
         return opened
 
     async def trait(
@@ -247,9 +219,8 @@ class ProfileService:
         field = schema.classify(name)
         if field is None:
             return None
-        found = await self.graph.read("traits/profile_observations", ids=[profile_id])
-        rows = found[0]["rows"] if found else []
-        observations = [_observation(r) for r in rows if r["field"] == field.name]
+        found = await self.store.observations_of(profile_id)
+        observations = [o for o in found if o.field == field.name]
         decision = decide(field, observations, schema)
         if decision is None:
             return None
@@ -329,10 +300,9 @@ class ProfileService:
         self.golden.forget()
         done, after = 0, ""
         while True:
-            rows = await self.graph.read("traits/active_profile_ids", after=after, limit=page)
-            if not rows:
+            ids = await self.store.active_ids(after, page)
+            if not ids:
                 return done
-            ids = [r["id"] for r in rows]
             after = ids[-1]
             now = self.clock()
             await self.golden.effective_schema()

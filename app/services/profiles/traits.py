@@ -19,6 +19,7 @@ from typing import Any
 import orjson
 
 from app.adapters.identity_graph import IdentityTx
+from app.adapters.stores.profiles import observation_from_row
 from app.domain.messages import TrackedMessage
 from app.domain.traits import (
     Decision,
@@ -31,6 +32,7 @@ from app.domain.traits import (
     golden_record,
     normalise_name,
 )
+from app.ports.profiles import GoldenEntry
 from app.services.identity.keys import Sealer
 
 TRUST_CACHE_SECONDS = 30.0
@@ -226,21 +228,21 @@ class GoldenRecords:
         self, pid: str, decisions: Mapping[str, Decision], schema: TraitSchema
     ) -> dict[str, Any]:
         plain: dict[str, Any] = {f"t_{f.name}": None for f in schema.fields if f.pii == "plain"}
-        golden: dict[str, Any] = {}
+        golden: dict[str, GoldenEntry] = {}
         for name, decision in sorted(decisions.items()):
             field = schema.classify(name) or schema.decide_undeclared(name, decision.winner.value)
             personal = field is not None and field.pii == "personal"
             winner = decision.winner
-            golden[name] = {
-                "vid": winner.value_id,
-                "value": None if personal else winner.value,
-                "personal": personal,
-                "source": winner.source,
-                "at": winner.at,
-                "weight": winner.weight,
-                "strategy": decision.strategy,
-                "observation": winner.observation_ids[0] if winner.observation_ids else None,
-            }
+            golden[name] = GoldenEntry(
+                vid=winner.value_id,
+                value=None if personal else winner.value,
+                personal=personal,
+                source=winner.source,
+                at=winner.at,
+                weight=winner.weight,
+                strategy=decision.strategy,
+                observation=winner.observation_ids[0] if winner.observation_ids else None,
+            )
             if not personal:
                 plain[f"t_{name}"] = property_value(winner.value)
         return {"id": pid, "plain": plain, "golden": orjson.dumps(golden).decode()}
@@ -277,23 +279,6 @@ def property_value(value: Any) -> Any:
             return items
         return orjson.dumps(items).decode()
     return value
-
-
-def observation_from_row(row: Mapping[str, Any]) -> Observation:
-    value = orjson.loads(row["value"]) if row["value"] is not None else None
-    return Observation(
-        field=row["field"],
-        value_id=row["vid"],
-        value=value,
-        source=row["source"],
-        at=float(row["at"]),
-        confidence=float(row["confidence"]),
-        count=int(row["count"]),
-        first_at=float(row["first_at"]),
-        identifier=row["identifier"],
-        observation_id=row["key"],
-        event_id=row["event"] or "",
-    )
 
 
 def observation_of_batch(row: Mapping[str, Any]) -> Observation:

@@ -9,8 +9,8 @@ import asyncio
 import time
 from collections.abc import Callable
 
-from app.adapters.identity_graph import IdentityGraph
 from app.domain.messages import TrackedMessage
+from app.ports.sending import ResolvedEvents
 from app.services.identity.ingestion import event_id
 from app.services.tracking.acceptance import AcceptanceService
 from app.services.tracking.sources import Source
@@ -20,11 +20,11 @@ class MessageSender:
     def __init__(
         self,
         acceptance: AcceptanceService,
-        graph: IdentityGraph,
+        events: ResolvedEvents,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.acceptance = acceptance
-        self.graph = graph
+        self.events = events
         self.clock = clock
 
     async def send_and_wait(
@@ -33,13 +33,13 @@ class MessageSender:
         """The profile the message resolved to, or None if it is not resolved within
         `timeout` seconds (it is accepted all the same and will be)."""
         await self.acceptance.accept(source, [message])
-        eid = event_id(self.graph.ws, message)
+        eid = event_id(self.events.ws, message)
         deadline = self.clock() + timeout
         delay = 0.02
         while True:
-            rows = await self.graph.read("views/event_profile", id=eid)
-            if rows:
-                return str(rows[0]["profile"])
+            profile = await self.events.profile_of(eid)
+            if profile is not None:
+                return profile
             if self.clock() >= deadline:
                 return None
             await asyncio.sleep(delay)

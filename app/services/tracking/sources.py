@@ -13,20 +13,22 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from app.adapters.neo4j_db import Graph
 from app.errors import InvalidInput, NotFound
+from app.ports.sources import Source, SourceStore
+
+__all__ = [
+    "CACHE_SECONDS",
+    "DEFAULT_SOURCE_ID",
+    "NewSource",
+    "Source",
+    "SourceService",
+    "key_digest",
+    "new_write_key",
+]
 
 #: How long an authenticated key is remembered in-process (a rotated key stops within this).
 CACHE_SECONDS = 30.0
 DEFAULT_SOURCE_ID = "default"
-
-
-@dataclass(frozen=True)
-class Source:
-    id: str
-    ws: str
-    name: str
-    trust: float
 
 
 @dataclass(frozen=True)
@@ -44,9 +46,9 @@ def new_write_key() -> str:
 
 
 class SourceService:
-    def __init__(self, graph: Graph, ws: str, clock: Callable[[], float] = time.time) -> None:
-        self.graph = graph
-        self.ws = ws
+    def __init__(self, store: SourceStore, clock: Callable[[], float] = time.time) -> None:
+        self.store = store
+        self.ws = store.ws
         self.clock = clock
         self._cache: dict[str, tuple[float, Source | None]] = {}
 
@@ -61,47 +63,36 @@ class SourceService:
         self._check(name, trust)
         key = new_write_key()
         source = Source(str(uuid.uuid4()), self.ws, name.strip(), trust)
-        await self.graph.write(
-            "sources/create",
-            id=source.id,
-            ws=self.ws,
+        await self.store.create(
+            source_id=source.id,
             name=source.name,
-            key_hash=key_digest(key),
             trust=trust,
+            key_hash=key_digest(key),
             at=self.clock(),
         )
         return NewSource(source, key)
 
     async def ensure_default(self, write_key: str, trust: float = 0.5) -> Source:
         """The development source, keyed by CDP_DEFAULT_WRITE_KEY."""
-        await self.graph.write(
-            "sources/ensure_default",
-            id=f"{self.ws}:{DEFAULT_SOURCE_ID}",
-            ws=self.ws,
-            name=DEFAULT_SOURCE_ID,
-            key_hash=key_digest(write_key),
+        source = Source(f"{self.ws}:{DEFAULT_SOURCE_ID}", self.ws, DEFAULT_SOURCE_ID, trust)
+        await self.store.ensure(
+            source_id=source.id,
+            name=source.name,
             trust=trust,
+            key_hash=key_digest(write_key),
             at=self.clock(),
         )
-        return Source(f"{self.ws}:{DEFAULT_SOURCE_ID}", self.ws, DEFAULT_SOURCE_ID, trust)
+        return source
 
     async def rotate_key(self, source_id: str) -> str:
         key = new_write_key()
-        rows = await self.graph.write(
-            "sources/rotate_key",
-            id=source_id,
-            ws=self.ws,
-            key_hash=key_digest(key),
-            at=self.clock(),
-        )
-        if not rows:
+        if not await self.store.set_key(source_id, key_digest(key), self.clock()):
             raise NotFound("no source with that id in this workspace")
         self._cache.clear()
         return key
 
     async def list(self) -> list[Source]:
-        rows = await self.graph.read("sources/list", ws=self.ws)
-        return [Source(r["id"], r["ws"], r["name"], float(r["trust"])) for r in rows]
+        return await self.store.list()
 
     async def authenticate(self, write_key: str) -> Source | None:
         """The source owning this write key, or None; remembered briefly in-process."""
@@ -112,12 +103,7 @@ class SourceService:
         cached = self._cache.get(digest)
         if cached is not None and now - cached[0] < CACHE_SECONDS:
             return cached[1]
-        rows = await self.graph.read("sources/by_key_hash", key_hash=digest, ws=self.ws)
-        found = (
-            Source(rows[0]["id"], rows[0]["ws"], rows[0]["name"], float(rows[0]["trust"]))
-            if rows
-            else None
-        )
+        found = await self.store.by_key_hash(digest)
         if len(self._cache) > 10_000:
             self._cache.clear()
         self._cache[digest] = (now, found)

@@ -241,7 +241,7 @@ async def test_reresolve_shows_then_applies_a_rule_change(container: Container) 
     assert len(await partition(container)) == 2
     looser = dataclasses.replace(container.rules, type_caps={"user_id": 2})
     base = container.curation
-    curation = CurationService(base.graph, base.sealer, looser, base.golden)
+    curation = CurationService(base.graph, base.store, base.sealer, looser, base.golden)
 
     preview = await curation.reresolve(dry_run=True)
     assert [(c.identifiers, c.merges) for c in preview] == [(3, 1)]

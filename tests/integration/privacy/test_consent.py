@@ -184,12 +184,13 @@ async def test_an_action_needing_consent_is_skipped_when_denied_or_expired(
     # Two hours on, the grant has expired: the same action is skipped.
     later = ConsentService(
         container.consent.graph,
+        container.consent.store,
         container.curation,
         container.consent.policy,
         container.audit,
         clock=lambda: now + 7200,
     )
-    expired = await ConsentGate(container.consent.graph, later).attempt(
+    expired = await ConsentGate(container.gate.store, later).attempt(
         granted, "marketing", "webhook:welcome", send
     )
     assert (expired.outcome, expired.reason) == ("skipped", "expired") and sent == ["welcome"]

@@ -92,7 +92,7 @@ def _service(container: Container, driver: Driver) -> JourneyService:
     sender = WebhookSender(["jsecret"], parse_networks(["127.0.0.0/8"]), backoff=0.01)
     base = container.journeys
     service = JourneyService(
-        base.graph,
+        base.storage,
         base.segments,
         base.gate,
         sender,

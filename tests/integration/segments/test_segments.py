@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from app.adapters.valkey.keys import WorkspaceKeys
 from app.bootstrap import Container
 from app.errors import InvalidInput
 from app.services.engagement.segments.engine import SegmentService
@@ -138,18 +139,19 @@ async def test_memberships_follow_changes_through_the_feed(container: Container)
         "buyers",
         "reachable_buyers",
     ]
-    events = await container.redis.xrange(container.segments.events_stream)
+    events = await container.redis.xrange(
+        WorkspaceKeys(container.settings.workspace).segment_events
+    )
     assert [(f[b"segment"], f[b"change"]) for _, f in events] == [
         (b"buyers", b"entered"),
         (b"reachable_buyers", b"entered"),
     ]
     # Thirty-one days on, the window has closed: the scheduled refresh lets her go.
     later = SegmentService(
-        container.segments.graph,
+        container.segments.storage,
         container.segments.schema,
         container.segments.policy,
-        container.consent,
-        container.redis,
+        container.segments.purpose_defaults,
         clock=lambda: now + 31 * DAY,
     )
     changes = await later.refresh()
@@ -205,11 +207,10 @@ async def test_event_windows_count_days_in_the_profiles_time_zone(container: Con
         await container.ingestion.ingest([bought])
     ids = {u: await profile_id(container, "user_id", u) for u in ("kiri", "london", "bogus")}
     at_eight = SegmentService(
-        container.segments.graph,
+        container.segments.storage,
         container.segments.schema,
         container.segments.policy,
-        container.consent,
-        container.redis,
+        container.segments.purpose_defaults,
         clock=lambda: now,
     )
     today = seg("bought_today", {"event": "Order Completed", "within_days": 1})

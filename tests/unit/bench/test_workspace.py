@@ -13,7 +13,7 @@ from typing import Any, get_args, get_type_hints
 import orjson
 import pytest
 
-from app.bootstrap import load_consent_policy, load_trait_schema
+from app.configuration import load_consent_policy, load_trait_schema
 from app.domain.identity import IdentityRules, normalise
 from app.domain.journeys import ActionModel, Journey, Step, Trigger, parse_journey
 from app.domain.segments import (
@@ -163,8 +163,8 @@ def test_every_segment_compiles_against_the_shipped_configuration_in_file_order(
         definition = parse_definition(raw)
         refs = dependencies(definition.condition).segments
         assert refs <= seen, f"{definition.name} refers to a segment below it: {refs - seen}"
-        compiled = Compiler(SCHEMA, POLICY, {}, "bench").compile(definition.condition)
-        assert compiled.predicate and definition.description
+        compiled = Compiler(SCHEMA, POLICY, {}).compile(definition.condition)
+        assert compiled and definition.description
         seen.add(definition.name)
 
 
@@ -213,7 +213,7 @@ def test_journeys_refer_to_what_the_workspace_and_the_trait_schema_hold() -> Non
             if action.kind == "webhook":
                 assert str(action.params["url"]).startswith(URL + "/")
     for condition in _journey_conditions():
-        Compiler(SCHEMA, POLICY, {}, "bench").compile(condition)
+        Compiler(SCHEMA, POLICY, {}).compile(condition)
 
 
 def test_conditions_speak_of_what_the_traffic_sends() -> None:

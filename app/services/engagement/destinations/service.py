@@ -1,12 +1,12 @@
 """Outbound destinations: profile changes (merges and splits included, so downstream systems
 can re-key), segment changes and events, delivered in batches through a plugin.
 
-Items wait in a Valkey stream per destination (its outbox), filled by the change-feed
-consumer for active destinations only: while a destination is stopped nothing is queued for
-it, and nothing is backfilled when it starts again (erasure notices are the exception: they are
-queued for a stopped destination that forwards erasures, and go once it is started). A
-delivery loop in the worker takes a batch, keeps the items whose profile may be used for the
-destination's purpose (the others are counted as skipped), and hands them to the
+Items wait in an outbox per destination (a Valkey stream, `DestinationOutbox`), filled by the
+change-feed consumer for active destinations only: while a destination is stopped nothing is
+queued for it, and nothing is backfilled when it starts again (erasure notices are the
+exception: they are queued for a stopped destination that forwards erasures, and go once it is
+started). A delivery loop in the worker takes a batch, keeps the items whose profile may be
+used for the destination's purpose (the others are counted as skipped), and hands them to the
 destination's kind: `webhook` (signed JSON batches) and `segment` (Segment's batch format, to
 any tool that speaks it) are built in; more come from plugins. A batch that fails is retried
 with back-off; after `max_attempts` it moves to the destination's dead letters, which can be
@@ -21,17 +21,18 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
-from redis.asyncio import Redis
-from redis.typing import EncodableT, FieldT
-
-from app.adapters.identity_graph import IdentityGraph
-from app.adapters.valkey.keys import WorkspaceKeys
 from app.errors import CdpError, DeliveryFailed, InvalidInput, NotFound
+from app.ports.destinations import (
+    DestinationOutbox,
+    DestinationSpec,
+    DestinationStore,
+    OutboxEntry,
+    StoredDestination,
+)
 from app.services.changes.profile_changes import MembershipChange, ProfileChanges
 from app.services.engagement.outbound import OutboundRefused, WebhookSender
 from app.services.identity.keys import Sealer
@@ -63,8 +64,8 @@ class DestinationStopped(CdpError):
 class DestinationService:
     def __init__(
         self,
-        graph: IdentityGraph,
-        redis: Redis,
+        store: DestinationStore,
+        outbox: DestinationOutbox,
         sealer: Sealer,
         consent: ConsentService,
         sender: WebhookSender,
@@ -72,10 +73,10 @@ class DestinationService:
         plain_traits: Callable[[list[str]], Awaitable[dict[str, dict[str, Any]]]],
         max_attempts: int = 5,
         clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.graph = graph
-        self.keys = WorkspaceKeys(graph.ws)
-        self.redis = redis
+        self.store = store
+        self.outbox = outbox
         self.sealer = sealer
         self.consent = consent
         self.sender = sender
@@ -83,14 +84,14 @@ class DestinationService:
         self.plain_traits = plain_traits
         self.max_attempts = max_attempts
         self.clock = clock
+        #: The clock of back-offs (never wall time, which may jump).
+        self.monotonic = monotonic
+        #: When each destination's next attempt may start after a failed one.
         self._retry_at: dict[str, float] = {}
-
-    def _key(self, name: str, part: str) -> str:
-        return self.keys.destination(name, part)
 
     @property
     def _owner(self) -> str:
-        return f"{self.graph.ws}:destinations"
+        return f"{self.sealer.ws}:destinations"
 
     # -- definitions -------------------------------------------------------------------------
 
@@ -121,68 +122,58 @@ class DestinationService:
             raise InvalidInput(str(exc)) from None
         key = (await self.sealer.data_keys([self._owner], create=True))[self._owner]
         sealed = self.sealer.seal(key, dict(config), owner=self._owner, field=f"dest:{name}")
-        await self.graph.run_write(
-            "destinations/save",
+        spec = DestinationSpec(
             name=name,
-            kind=kind,
+            kind=str(kind),
             purpose=self.consent.policy.resolve(purpose) if purpose else None,
-            topics=list(topics),
+            topics=tuple(topics),
             batch_size=batch_size,
             forward_erasures=bool(raw.get("forward_erasures", False)),
             config_enc=sealed,
-            at=self.clock(),
         )
+        await self.store.save(spec, self.clock())
         return await self.get(name)
 
     async def set_active(self, name: str, active: bool) -> Destination:
-        rows = await self.graph.run_write(
-            "destinations/set_active", name=name, active=active, at=self.clock()
-        )
-        if not rows:
+        if not await self.store.set_active(name, active, self.clock()):
             raise NotFound("no destination with that name")
         return await self.get(name)
 
     async def all(self) -> list[Destination]:
-        rows = await self.graph.read("destinations/list")
-        if not rows:
-            return []
+        stored = await self.store.all()
+        return await self._opened(stored) if stored else []
+
+    async def get(self, name: str) -> Destination:
+        found = await self.store.get(name)
+        if found is None:
+            raise NotFound("no destination with that name")
+        [destination] = await self._opened([found])
+        return destination
+
+    async def _opened(self, stored: Sequence[StoredDestination]) -> list[Destination]:
+        """Destinations with their configuration opened."""
         key = (await self.sealer.data_keys([self._owner], create=True))[self._owner]
         out = []
-        for r in rows:
-            config = self.sealer.open(
-                key, r["config_enc"], owner=self._owner, field=f"dest:{r['name']}"
-            )
+        for d in stored:
+            config = self.sealer.open(key, d.config_enc, owner=self._owner, field=f"dest:{d.name}")
             out.append(
                 Destination(
-                    name=r["name"],
-                    kind=r["kind"],
-                    purpose=r["purpose"],
-                    topics=tuple(r["topics"]),
-                    batch_size=int(r["batch_size"]),
-                    forward_erasures=bool(r["forward_erasures"]),
-                    active=bool(r["active"]),
-                    config={**config, "_name": r["name"]},
+                    name=d.name,
+                    kind=d.kind,
+                    purpose=d.purpose,
+                    topics=d.topics,
+                    batch_size=d.batch_size,
+                    forward_erasures=d.forward_erasures,
+                    active=d.active,
+                    config={**config, "_name": d.name},
                 )
             )
         return out
 
-    async def get(self, name: str) -> Destination:
-        found = next((d for d in await self.all() if d.name == name), None)
-        if found is None:
-            raise NotFound("no destination with that name")
-        return found
-
     # -- filling outboxes --------------------------------------------------------------------
 
-    async def _append(self, destination: Destination, items: Iterable[dict[str, Any]]) -> int:
-        pipe = self.redis.pipeline(transaction=False)
-        count = 0
-        for item in items:
-            pipe.xadd(self._key(destination.name, "outbox"), {"i": orjson.dumps(item)})
-            count += 1
-        if count:
-            await pipe.execute()
-        return count
+    async def _append(self, destination: Destination, items: Sequence[dict[str, Any]]) -> int:
+        return await self.outbox.append(destination.name, items)
 
     async def enqueue(
         self, changes: ProfileChanges, memberships: Sequence[MembershipChange]
@@ -264,72 +255,46 @@ class DestinationService:
 
     async def deliver_once(self, destination: Destination) -> int:
         """One batch of one destination; returns how many items left its outbox."""
-        if time.monotonic() < self._retry_at.get(destination.name, 0.0):
+        name = destination.name
+        if self.monotonic() < self._retry_at.get(name, 0.0):
             return 0
-        outbox = self._key(destination.name, "outbox")
-        entries = await self.redis.xrange(outbox, count=destination.batch_size)
+        entries = await self.outbox.head(name, destination.batch_size)
         if not entries:
             return 0
-        ids = [entry_id for entry_id, _ in entries]
-        items = [orjson.loads(fields[b"i"]) for _, fields in entries]
-        allowed, skipped = await self._consented(destination, items)
-        stats = self._key(destination.name, "stats")
+        allowed, skipped = await self._consented(destination, [e.item for e in entries])
         plugin = self.plugins.destinations.get(destination.kind)
         try:
             if plugin is None:
                 raise DeliveryFailed(f"no plugin for kind {destination.kind!r}")
             if allowed:
-                key = f"{destination.name}:{ids[0].decode()}:{ids[-1].decode()}"
+                key = f"{name}:{entries[0].id}:{entries[-1].id}"
                 ctx = DeliveryContext(self.sender, key, self.clock)
                 await plugin.deliver(allowed, destination.config, ctx)
         except OutboundRefused as exc:
             # The target may not be called: final at once, never retried.
-            log.warning("destination %s: target refused (%s)", destination.name, exc)
-            await self._dead_letter(destination, entries, "OutboundRefused", str(exc))
+            log.warning("destination %s: target refused (%s)", name, exc)
+            await self._dead_letter(name, entries, "OutboundRefused", str(exc))
             return len(entries)
         except Exception as exc:
-            await self.redis.hincrby(stats, "failed_attempts", 1)  # type: ignore[misc]
-            attempt = int(await self.redis.hincrby(stats, "attempt", 1))  # type: ignore[misc]
-            log.warning(
-                "destination %s: delivery failed (%s)", destination.name, type(exc).__name__
-            )
+            attempt = await self.outbox.failed(name)
+            log.warning("destination %s: delivery failed (%s)", name, type(exc).__name__)
             if attempt < self.max_attempts:
-                self._retry_at[destination.name] = time.monotonic() + min(60.0, 0.2 * 2**attempt)
+                self._retry_at[name] = self.monotonic() + min(60.0, 0.2 * 2**attempt)
                 return 0
-            await self._dead_letter(destination, entries, type(exc).__name__)
+            await self._dead_letter(name, entries, type(exc).__name__)
             return len(entries)
-        pipe = self.redis.pipeline(transaction=True)
-        pipe.xdel(outbox, *ids)
-        pipe.hset(stats, "attempt", "0")
-        pipe.hincrby(stats, "delivered", len(allowed))
-        pipe.hincrby(stats, "skipped_no_consent", skipped)
-        await pipe.execute()
-        self._retry_at.pop(destination.name, None)
+        await self.outbox.delivered(name, entries, len(allowed), skipped)
+        self._retry_at.pop(name, None)
         return len(entries)
 
     async def _dead_letter(
-        self,
-        destination: Destination,
-        entries: Sequence[tuple[bytes, dict[bytes, bytes]]],
-        reason: str,
-        detail: str | None = None,
+        self, name: str, entries: Sequence[OutboxEntry], reason: str, detail: str | None = None
     ) -> None:
         """Move a batch from the outbox to the dead letters, with why (the error's kind, and
         for a refusal the rule that refused it: no URL, no personal data)."""
-        stats = self._key(destination.name, "stats")
-        pipe = self.redis.pipeline(transaction=True)
-        for _, fields in entries:
-            letter: dict[FieldT, EncodableT] = {"i": fields[b"i"], "reason": reason}
-            if detail is not None:
-                letter["detail"] = detail
-            pipe.xadd(self._key(destination.name, "dead"), letter)
-        pipe.xdel(self._key(destination.name, "outbox"), *[entry_id for entry_id, _ in entries])
-        pipe.hset(stats, "attempt", "0")
-        pipe.hincrby(stats, "dead_lettered", len(entries))
-        if reason == "OutboundRefused":
-            pipe.hincrby(stats, "refused", len(entries))
-        await pipe.execute()
-        self._retry_at.pop(destination.name, None)
+        refused = reason == "OutboundRefused"
+        await self.outbox.dead_letter(name, entries, reason, detail, refused=refused)
+        self._retry_at.pop(name, None)
 
     async def _consented(
         self, destination: Destination, items: list[dict[str, Any]]
@@ -377,22 +342,9 @@ class DestinationService:
                     await asyncio.wait_for(stop.wait(), idle)
 
     async def stats(self, name: str) -> dict[str, int]:
-        raw = await self.redis.hgetall(self._key(name, "stats"))  # type: ignore[misc]
-        counts = {k.decode(): int(v) for k, v in raw.items()}
-        counts["waiting"] = int(await self.redis.xlen(self._key(name, "outbox")))
-        counts["dead_letters"] = int(await self.redis.xlen(self._key(name, "dead")))
-        return counts
+        return await self.outbox.stats(name)
 
     async def replay(self, name: str) -> int:
         """Move a destination's dead letters back to its outbox."""
         await self.get(name)
-        dead = self._key(name, "dead")
-        entries = await self.redis.xrange(dead)
-        if not entries:
-            return 0
-        pipe = self.redis.pipeline(transaction=True)
-        for _, fields in entries:
-            pipe.xadd(self._key(name, "outbox"), {"i": fields[b"i"]})
-        pipe.xdel(dead, *[entry_id for entry_id, _ in entries])
-        await pipe.execute()
-        return len(entries)
+        return await self.outbox.replay(name)

@@ -15,15 +15,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from app.adapters.identity_graph import IdentityGraph
 from app.domain.access import ROLE_CAPABILITIES, SET_TRAIT, Role
 from app.domain.journeys import Step
 from app.errors import Conflict, DeliveryFailed, Forbidden, NotFound
+from app.ports.journeys import EmittedEvent, ProfileMarks
 from app.services.changes.notices import ProfileNotice, ProfileNotifier
 from app.services.engagement.actions import ConsentGate
 from app.services.engagement.destinations import DestinationService
 from app.services.engagement.journeys.catalog import JourneyCatalog
-from app.services.engagement.journeys.runs import Run, RunStore, Visit, visit_key
+from app.services.engagement.journeys.runs import Run, Runs, Visit
 from app.services.engagement.outbound import WebhookSender
 from app.services.identity.keys import Sealer
 from app.services.integrations.plugins import DeliveryContext, PluginRegistry
@@ -39,8 +39,8 @@ EMIT_ATTEMPTS = 3
 class StepActions:
     def __init__(
         self,
-        graph: IdentityGraph,
-        runs: RunStore,
+        marks: ProfileMarks,
+        runs: Runs,
         catalog: JourneyCatalog,
         gate: ConsentGate,
         sender: WebhookSender,
@@ -52,7 +52,7 @@ class StepActions:
         plugin_data_dir: Path | None,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self.graph = graph
+        self.marks = marks
         self.runs = runs
         self.catalog = catalog
         self.gate = gate
@@ -91,7 +91,7 @@ class StepActions:
                 outcome, reason = "taken", "no purpose needed"
             else:
                 record = await self.gate.attempt(
-                    run["profile"], action.purpose, f"journey:{run['journey']}:{step.id}", perform
+                    run.profile, action.purpose, f"journey:{run.journey}:{step.id}", perform
                 )
                 outcome, reason, detail = record.outcome, record.reason, record.detail
         except Forbidden as exc:  # the rights check of the write itself (a schema change since)
@@ -106,9 +106,9 @@ class StepActions:
     async def _perform(self, run: Run, step: Step, role: Role | None) -> dict[str, Any]:
         assert step.action is not None
         params = step.action.params
-        profile = run["profile"]
+        profile = run.profile
         kind = step.action.kind
-        key = visit_key(run)
+        key = run.visit_key
         if kind == "webhook":
             return await self._webhook(run, step, key)
         if kind == "set_trait":
@@ -116,12 +116,13 @@ class StepActions:
                 profile,
                 str(params["name"]),
                 params["value"],
-                f"journey:{run['journey']}",
+                f"journey:{run.journey}",
                 personal_allowed=role is not None and SET_TRAIT in ROLE_CAPABILITIES[role],
             )
             return {"trait": params["name"]}
         if kind in ("add_tag", "remove_tag"):
-            await self.graph.run_write(f"journeys/{kind}", profile=profile, tag=params["tag"])
+            mark = self.marks.tag if kind == "add_tag" else self.marks.untag
+            await mark(profile, str(params["tag"]))
             if self.notifier is not None:
                 await self.notifier.publish([ProfileNotice(profile, "traits")])
             return {"tag": params["tag"]}
@@ -138,11 +139,11 @@ class StepActions:
         assert step.action is not None
         params = step.action.params
         payload = {
-            "journey": run["journey"],
-            "version": run["version"],
-            "run": run["id"],
+            "journey": run.journey,
+            "version": run.version,
+            "run": run.id,
             "step": step.id,
-            "profile_id": run["profile"],
+            "profile_id": run.profile,
             "at": self.clock(),
             "data": params.get("data") or {},
         }
@@ -157,8 +158,8 @@ class StepActions:
             raise NotFound("destinations are not available here")
         item = {
             "type": "journey",
-            "profile_id": run["profile"],
-            "journey": run["journey"],
+            "profile_id": run.profile,
+            "journey": run.journey,
             "step": step.id,
             "key": key,
         }
@@ -175,29 +176,20 @@ class StepActions:
         return directory
 
     async def _emit(self, run: Run, name: str, key: str) -> dict[str, Any]:
-        event_id = f"{self.graph.ws}:journey:{key}"
+        event_id = f"{self.sealer.ws}:journey:{key}"
         for _ in range(EMIT_ATTEMPTS):
-            reps = await self.graph.read_tx(lambda tx: tx.profile_representatives([run["profile"]]))
-            if not reps or reps[0]["representative"] is None:
+            owner = await self.marks.owner_of(run.profile)
+            if owner is None:
                 raise NotFound("the profile has no identifier any more")
-            owner = str(reps[0]["representative"])
             data_key = (await self.sealer.data_keys([owner], create=True))[owner]
             enc = self.sealer.seal(
                 data_key,
-                {"properties": {"journey": run["journey"]}},
+                {"properties": {"journey": run.journey}},
                 owner=owner,
                 field=f"event:{event_id}",
             )
-            stored = await self.graph.run_write(
-                "journeys/emit_event",
-                id=event_id,
-                name=name,
-                at=self.clock(),
-                source=f"journey:{run['journey']}",
-                enc=enc,
-                owner=owner,
-            )
-            if stored:
+            event = EmittedEvent(event_id, name, self.clock(), f"journey:{run.journey}", enc, owner)
+            if await self.marks.emit(event):
                 break
         else:
             raise Conflict("the profile's identifiers kept changing while the event was stored")

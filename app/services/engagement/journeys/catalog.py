@@ -13,29 +13,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
-
-from app.adapters.identity_graph import IdentityGraph
 from app.domain.access import SET_TRAIT, Capability, Principal, Role, refusal
 from app.domain.journeys import Journey, JourneyError, PluginAction, Step, parse_journey
 from app.domain.segments import dependencies
 from app.errors import Forbidden, InvalidInput, NotFound
+from app.ports.journeys import JourneyStore, JourneyVersionSpec, JourneyView
 from app.services.engagement.destinations import DestinationService
 from app.services.engagement.outbound import OutboundRefused, WebhookSender
 from app.services.engagement.segments.engine import SegmentService
 from app.services.integrations.plugins import PluginRegistry
 from app.services.profiles.traits import GoldenRecords
-
-
-@dataclass(frozen=True)
-class JourneyView:
-    name: str
-    description: str
-    definition: dict[str, Any]
-    version: int
-    active: bool
-    updated_at: float
-    running: int
 
 
 @dataclass(frozen=True)
@@ -63,7 +50,7 @@ def saver_role(by_role: Any, by: Any) -> Role | None:
 class JourneyCatalog:
     def __init__(
         self,
-        graph: IdentityGraph,
+        store: JourneyStore,
         segments: SegmentService,
         sender: WebhookSender,
         golden: GoldenRecords,
@@ -71,7 +58,7 @@ class JourneyCatalog:
         plugins: PluginRegistry | None,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self.graph = graph
+        self.store = store
         self.segments = segments
         self.sender = sender
         self.golden = golden
@@ -193,15 +180,14 @@ class JourneyCatalog:
         use one of its actions; the version records that role, the rights its steps run with."""
         journey = await self.validate(raw)
         await self._check_rights(journey, caller)
-        await self.graph.run_write(
-            "journeys/save",
-            name=journey.name,
-            description=journey.description,
-            definition=orjson.dumps(journey.source, option=orjson.OPT_SORT_KEYS).decode(),
-            at=self.clock(),
-            by=caller.actor,
-            by_role=caller.role.value,
+        spec = JourneyVersionSpec(
+            journey.name,
+            journey.description,
+            dict(journey.source),
+            caller.actor,
+            caller.role.value,
         )
+        await self.store.save(spec, self.clock())
         return await self.get(journey.name)
 
     async def set_active(self, name: str, active: bool, caller: Principal) -> JourneyView:
@@ -214,30 +200,15 @@ class JourneyCatalog:
             except JourneyError as exc:
                 raise InvalidInput(f"the stored definition no longer validates: {exc}") from None
             await self._check_rights(journey, caller)
-        rows = await self.graph.run_write(
-            "journeys/set_active", name=name, active=active, at=self.clock()
-        )
-        if not rows:
+        if not await self.store.set_active(name, active, self.clock()):
             raise NotFound("no journey with that name")
         return await self.get(name)
 
     async def all(self) -> list[JourneyView]:
-        rows = await self.graph.read("journeys/list")
-        return [
-            JourneyView(
-                name=r["name"],
-                description=r["description"] or "",
-                definition=orjson.loads(r["definition"]),
-                version=int(r["version"]),
-                active=bool(r["active"]),
-                updated_at=float(r["updated_at"]),
-                running=int(r["running"]),
-            )
-            for r in rows
-        ]
+        return await self.store.all()
 
     async def get(self, name: str) -> JourneyView:
-        found = next((j for j in await self.all() if j.name == name), None)
+        found = await self.store.get(name)
         if found is None:
             raise NotFound("no journey with that name")
         return found
@@ -247,13 +218,13 @@ class JourneyCatalog:
         or changed since it was saved)."""
         cached = self._versions.get((name, version))
         if cached is None:
-            rows = await self.graph.read("journeys/version", name=name, version=version)
-            if not rows:
+            saved = await self.store.version(name, version)
+            if saved is None:
                 raise NotFound("journey version gone")
             try:
-                journey = self.parse(orjson.loads(rows[0]["definition"]))
+                journey = self.parse(saved.definition)
             except JourneyError as exc:
                 raise InvalidInput(f"the stored definition no longer validates: {exc}") from None
-            cached = StoredVersion(journey, saver_role(rows[0]["by_role"], rows[0]["by"]))
+            cached = StoredVersion(journey, saver_role(saved.by_role, saved.by))
             self._versions[(name, version)] = cached
         return cached

@@ -12,21 +12,21 @@ import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from app.adapters.identity_graph import IdentityGraph
 from app.domain.access import Principal, Role
 from app.domain.journeys import Journey, Step
 from app.errors import InvalidInput
+from app.ports.journey_runs import RunChanges, RunStart, RunView
+from app.ports.journeys import JourneyStorage, JourneyView
 from app.services.changes.notices import ProfileNotifier
 from app.services.changes.profile_changes import MembershipChange, ProfileChanges
 from app.services.engagement.actions import ConsentGate
 from app.services.engagement.destinations import DestinationService
 from app.services.engagement.journeys.acting import StepActions
-from app.services.engagement.journeys.catalog import JourneyCatalog, JourneyView, StoredVersion
-from app.services.engagement.journeys.runs import FINISHED, Run, RunStore, Visit
+from app.services.engagement.journeys.catalog import JourneyCatalog, StoredVersion
+from app.services.engagement.journeys.runs import FINISHED, Run, Runs, Visit
 from app.services.engagement.outbound import WebhookSender
 from app.services.engagement.segments.engine import SegmentService
 from app.services.identity.keys import Sealer
@@ -41,23 +41,10 @@ STEPS_PER_JOB = 50
 Enqueue = Callable[[str, int, float], Awaitable[None]]  # (run id, seq, defer seconds)
 
 
-@dataclass(frozen=True)
-class RunView:
-    id: str
-    journey: str
-    version: int
-    status: str
-    step: str
-    started_at: float
-    updated_at: float
-    exit_reason: str | None
-    steps: tuple[dict[str, Any], ...]
-
-
 class JourneyService:
     def __init__(
         self,
-        graph: IdentityGraph,
+        storage: JourneyStorage,
         segments: SegmentService,
         gate: ConsentGate,
         sender: WebhookSender,
@@ -71,7 +58,7 @@ class JourneyService:
         plugins: PluginRegistry | None = None,
         plugin_data_dir: Path | None = None,
     ) -> None:
-        self.graph = graph
+        self.storage = storage
         self.segments = segments
         self.gate = gate
         self.profiles = profiles
@@ -81,11 +68,11 @@ class JourneyService:
         self.clock = clock
         self.plugins = plugins
         self.catalog = JourneyCatalog(
-            graph, segments, sender, profiles.golden, destinations, plugins, clock
+            storage.definitions, segments, sender, profiles.golden, destinations, plugins, clock
         )
-        self.runs = RunStore(graph, clock)
+        self.runs = Runs(storage.runs, storage.transactions, clock)
         self.actions = StepActions(
-            graph,
+            storage.marks,
             self.runs,
             self.catalog,
             gate,
@@ -128,8 +115,7 @@ class JourneyService:
         events that arrived. Returns how many runs started."""
         entered = list(memberships)
         started = 0
-        for row in await self.graph.read("journeys/active_versions"):
-            name, version = str(row["name"]), int(row["version"])
+        for name, version in await self.storage.definitions.active_versions():
             try:
                 journey = (await self.catalog.version(name, version)).journey
             except InvalidInput as exc:
@@ -167,87 +153,85 @@ class JourneyService:
         re-entry is not allowed; returns how many started."""
         if not profile_ids:
             return 0
-        rows = []
+        starts = []
         for profile_id in profile_ids:
             run_id = str(uuid.uuid4())
             key = run_id if journey.reentry else f"{journey.name}|{profile_id}"
-            rows.append({"id": run_id, "profile": profile_id, "active_key": key})
-        started = await self.graph.run_write(
-            "journeys/start_runs",
-            rows=rows,
-            journey=journey.name,
-            version=version,
-            step=journey.start,
-            at=self.clock(),
-            trigger=next(
-                kind
-                for kind in ("event", "segment_entered", "segment_left", "trait_changed")
-                if getattr(journey.trigger, kind) is not None
-            ),
+            starts.append(RunStart(id=run_id, profile=profile_id, active_key=key))
+        trigger = next(
+            kind
+            for kind in ("event", "segment_entered", "segment_left", "trait_changed")
+            if getattr(journey.trigger, kind) is not None
         )
-        for row in started:
-            await self.enqueue(str(row["id"]), 0, 0.0)
+        started = await self.storage.runs.start(
+            journey.name, version, journey.start, trigger, starts, self.clock()
+        )
+        for run_id in started:
+            await self.enqueue(run_id, 0, 0.0)
         return len(started)
 
     async def _resume_waiting(self, changes: ProfileChanges) -> None:
-        pairs = [
-            {"profile": p, "event": name} for p, names in changes.events.items() for name in names
-        ]
+        pairs = [(p, name) for p, names in changes.events.items() for name in names]
         if not pairs:
             return
-        for row in await self.graph.read("journeys/waiting_runs", pairs=pairs):
-            run = await self.runs.get(row["id"])
+        for run_id in await self.storage.runs.waiting_for(pairs):
+            run = await self.runs.get(run_id)
             if run is None:
                 continue
             try:
-                journey = (await self.catalog.version(run["journey"], int(run["version"]))).journey
+                journey = (await self.catalog.version(run.journey, run.version)).journey
             except InvalidInput:
                 continue  # its next job ends it (step)
-            step = journey.steps[run["step"]]
+            step = journey.steps[run.step]
             arrived = Visit("event_arrived", "the awaited event arrived")
-            seq = await self.runs.advance(run, step.next, arrived, step)
-            if seq is not None and step.next is not None:
-                await self.enqueue(run["id"], seq, 0.0)
+            moved = await self.runs.advance(run, step.next, arrived, step)
+            if moved is not None and step.next is not None:
+                await self.enqueue(run.id, moved.seq, 0.0)
 
     # -- running -----------------------------------------------------------------------------
 
     async def step(self, run_id: str, seq: int) -> str:
         """The job: carry a run on from position `seq` until it waits or ends."""
         run = await self.runs.get(run_id)
-        if run is None or run["status"] in FINISHED or int(run["seq"]) != seq:
+        if run is None or run.status in FINISHED or run.seq != seq:
             return "stale"
         try:
-            stored = await self.catalog.version(run["journey"], int(run["version"]))
+            stored = await self.catalog.version(run.journey, run.version)
         except InvalidInput as exc:
             log.warning("journey run %s ended: %s", run_id, exc)
             await self.runs.advance(run, None, status="failed", exit_reason=str(exc)[:300])
             return "failed"
-        if run["status"] == "waiting" and not await self._wake(run, stored.journey):
-            return "stale"
+        if run.status == "waiting":
+            woken = await self._wake(run, stored.journey)
+            if woken is None:
+                return "stale"
+            run = woken
         for _ in range(STEPS_PER_JOB):
-            if run["status"] in FINISHED:
-                return str(run["status"])
-            outcome = await self._visit(run, stored)
-            if outcome is not None:
-                return outcome
-        await self.enqueue(run_id, int(run["seq"]), 0.0)
+            if run.status in FINISHED:
+                return run.status
+            moved = await self._visit(run, stored)
+            if isinstance(moved, str):
+                return moved
+            run = moved
+        await self.enqueue(run_id, run.seq, 0.0)
         return "continued"
 
-    async def _wake(self, run: Run, journey: Journey) -> bool:
+    async def _wake(self, run: Run, journey: Journey) -> Run | None:
         """A waiting run's wait ended (its time passed, or the awaited event did not come);
-        False if another job moved it first."""
-        step = journey.steps[run["step"]]
+        None if another job moved it first."""
+        step = journey.steps[run.step]
         if step.until_event is not None:
             visit = Visit("timed_out", "the awaited event did not come")
             target = step.on_timeout
         else:
             visit = Visit("waited", f"{step.seconds:g} s")
             target = step.next
-        return await self.runs.advance(run, target, visit, step) is not None
+        return await self.runs.advance(run, target, visit, step)
 
-    async def _visit(self, run: Run, stored: StoredVersion) -> str | None:
-        """Take the run's current step; the job's result if the job ends here, else None."""
-        step = stored.journey.steps[run["step"]]
+    async def _visit(self, run: Run, stored: StoredVersion) -> Run | str:
+        """Take the run's current step: the run moved on, or the job's result if the job
+        ends here."""
+        step = stored.journey.steps[run.step]
         if step.type == "wait":
             return await self._wait(run, step)
         if step.type == "exit":
@@ -258,10 +242,10 @@ class JourneyService:
             return "exited"
         if step.type == "branch":
             assert step.condition is not None
-            met = run["profile"] in await self.segments.matches(step.condition, [run["profile"]])
+            met = run.profile in await self.segments.matches(step.condition, [run.profile])
             target = step.next if met else step.otherwise
             moved = await self.runs.advance(run, target, Visit("then" if met else "else"), step)
-            return None if moved is not None else "stale"
+            return "stale" if moved is None else moved
         visit = await self.actions.act(run, step, stored.role)
         if visit.outcome in ("failed", "refused"):
             reason = f"{step.id} {visit.outcome}"
@@ -270,41 +254,23 @@ class JourneyService:
             )
             return "failed"
         moved = await self.runs.advance(run, step.next, visit.unrecorded, step)
-        return None if moved is not None else "stale"
+        return "stale" if moved is None else moved
 
     async def _wait(self, run: Run, step: Step) -> str:
         seconds = step.seconds or 0.0
         until = self.clock() + seconds
         visit = Visit("waiting", step.until_event or f"{seconds:g} s", {"until": until})
-        values = {"status": "waiting", "waiting_for": step.until_event, "wait_until": until}
-        seq = await self.runs.transition(run, values, visit, step)
-        if seq is None:
+        changes = RunChanges(status="waiting", waiting_for=step.until_event, wait_until=until)
+        moved = await self.runs.transition(run, changes, visit, step)
+        if moved is None:
             return "stale"
-        await self.enqueue(run["id"], seq, seconds)
+        await self.enqueue(run.id, moved.seq, seconds)
         return "waiting"
 
     # -- history -----------------------------------------------------------------------------
 
     async def runs_of(self, profile_id: str, limit: int = 50) -> list[RunView]:
-        rows = await self.graph.read("journeys/runs_of_profile", profile=profile_id, limit=limit)
-        return [
-            RunView(
-                id=r["run"]["id"],
-                journey=r["run"]["journey"],
-                version=int(r["run"]["version"]),
-                status=r["run"]["status"],
-                step=r["run"]["step"],
-                started_at=float(r["run"]["started_at"]),
-                updated_at=float(r["run"]["updated_at"]),
-                exit_reason=r["run"].get("exit_reason"),
-                steps=tuple(dict(s) for s in r["steps"]),
-            )
-            for r in rows
-        ]
+        return await self.storage.runs.runs_of(profile_id, limit)
 
     async def stats(self, name: str) -> dict[str, dict[str, int]]:
-        rows = await self.graph.read("journeys/stats", journey=name)
-        out: dict[str, dict[str, int]] = {}
-        for r in rows:
-            out.setdefault(r["step"], {})[r["outcome"]] = int(r["count"])
-        return out
+        return await self.storage.runs.stats(name)

@@ -1,21 +1,15 @@
-"""Compile a segment condition into one Cypher predicate over a profile `p`.
+"""Compile a segment condition into the tests the stores evaluate (app/ports/segment_predicates.py).
 
-The predicate is assembled from the fixed fragments in cypher/segments/fragments/ (one per
-kind of condition) joined with AND, OR and NOT. Nothing from the definition is ever written
-into the text: each fragment's parameters are renamed per condition (`$value` becomes
-`$c3_value`) and every value travels as a parameter. Trait names are checked against the trait
-schema (plain fields only), identifier types and purposes against their own rules.
+Compiling is where a condition is checked against the workspace: trait names against the trait
+schema (plain fields only, values coerced to the stored form), identifier types and purposes
+against their own rules (a purpose resolved, with its default). Event windows become whole days.
 """
 
 from __future__ import annotations
 
 import math
-import re
-import zoneinfo
-from dataclasses import dataclass, field
 from typing import Any
 
-from app.adapters.cypher import query
 from app.domain.consent import ConsentError, ConsentPolicy
 from app.domain.identity import IdentifierError, validate_type
 from app.domain.segments import (
@@ -32,106 +26,63 @@ from app.domain.segments import (
     TraitCompare,
 )
 from app.domain.traits import TraitError, TraitSchema, coerce
+from app.ports.segment_predicates import (
+    AllTests,
+    AnyTests,
+    ConsentTest,
+    EventTest,
+    IdentifierTest,
+    MemberTest,
+    NotTest,
+    Predicate,
+    TagTest,
+    TraitTest,
+)
 from app.services.profiles.traits import property_value
-
-_PARAM = re.compile(r"\$([a-z_]+)\b")
-#: Parameters every compiled predicate shares, bound at evaluation time.
-GLOBAL = {"now", "ws"}
-#: Time zone names a profile's `timezone` trait may hold (anything else counts as UTC).
-ZONES = sorted(zoneinfo.available_timezones())
-
-
-def fragment(name: str) -> str:
-    lines = query(f"segments/fragments/{name}").splitlines()
-    return "\n".join(line for line in lines if not line.lstrip().startswith("//"))
-
-
-@dataclass
-class Compiled:
-    predicate: str
-    params: dict[str, Any] = field(default_factory=dict)
-
-    def bind(self, now: float) -> dict[str, Any]:
-        """The parameters, with the time of evaluation."""
-        return {**self.params, "now": now}
 
 
 class Compiler:
     def __init__(
-        self,
-        schema: TraitSchema,
-        policy: ConsentPolicy,
-        purpose_defaults: dict[str, bool],
-        ws: str,
+        self, schema: TraitSchema, policy: ConsentPolicy, purpose_defaults: dict[str, bool]
     ) -> None:
         self.schema = schema
         self.policy = policy
         self.purpose_defaults = purpose_defaults
-        self.ws = ws
-        self.counter = 0
 
-    def compile(self, condition: Condition, path: str = "condition") -> Compiled:
-        out = Compiled("")
-        out.predicate = self._node(condition, path, out)
-        return out
-
-    def _use(self, name: str, values: dict[str, Any], out: Compiled) -> str:
-        self.counter += 1
-        prefix = f"c{self.counter}_"
-        text = fragment(name)
-
-        def rename(match: re.Match[str]) -> str:
-            param = match.group(1)
-            return match.group(0) if param in GLOBAL else f"${prefix}{param}"
-
-        for param, value in values.items():
-            out.params[prefix + param] = value
-        return "(" + _PARAM.sub(rename, text) + ")"
-
-    def _node(self, c: Condition, path: str, out: Compiled) -> str:
+    def compile(self, c: Condition, path: str = "condition") -> Predicate:
+        """The condition's tests; a SegmentError names the part that cannot be compiled."""
         if isinstance(c, AllOf | AnyOf):
-            joiner = " AND " if isinstance(c, AllOf) else " OR "
             group = "all" if isinstance(c, AllOf) else "any"
-            parts = [
-                self._node(item, f"{path}.{group}[{n}]", out) for n, item in enumerate(c.items)
-            ]
-            return "(" + joiner.join(parts) + ")"
+            items = tuple(
+                self.compile(item, f"{path}.{group}[{n}]") for n, item in enumerate(c.items)
+            )
+            return AllTests(items) if isinstance(c, AllOf) else AnyTests(items)
         if isinstance(c, NotCondition):
-            return "(NOT " + self._node(c.item, f"{path}.not", out) + ")"
+            return NotTest(self.compile(c.item, f"{path}.not"))
         if isinstance(c, TraitCompare):
-            return self._trait(c, path, out)
+            return self._trait(c, path)
         if isinstance(c, HasIdentifier):
             try:
                 validate_type(c.type)
             except IdentifierError as exc:
                 raise SegmentError(f"{path}.identifier: {exc}") from None
-            return self._use("has_identifier", {"type": c.type}, out)
+            return IdentifierTest(c.type)
         if isinstance(c, EventCount):
             days = None if c.within_days is None else max(1, math.ceil(c.within_days))
-            return self._use(
-                "event_count",
-                {
-                    "name": c.event,
-                    "min": c.min_count,
-                    "max": c.max_count,
-                    "days": days,
-                    "zones": ZONES,
-                },
-                out,
-            )
+            return EventTest(c.event, c.min_count, c.max_count, days)
         if isinstance(c, ConsentIs):
             try:
                 purpose = self.policy.resolve(c.purpose)
             except ConsentError as exc:
                 raise SegmentError(f"{path}.consent: {exc}") from None
             default = self.purpose_defaults.get(purpose, self.policy.default_for(purpose))
-            return self._use("consent", {"purpose": purpose, "default": default}, out)
+            return ConsentTest(purpose, default)
         if isinstance(c, HasTag):
-            return self._use("has_tag", {"tag": c.tag}, out)
+            return TagTest(c.tag)
         assert isinstance(c, InSegment)
-        return self._use("in_segment", {"key": f"{self.ws}:{c.segment}"}, out)
+        return MemberTest(c.segment)
 
-    def _trait(self, c: TraitCompare, path: str, out: Compiled) -> str:
+    def _trait(self, c: TraitCompare, path: str) -> TraitTest:
         field_ = self.schema.classify(c.trait)
         if field_ is None or field_.pii != "plain":
             raise SegmentError(
@@ -149,10 +100,4 @@ class Compiler:
                     value = property_value(coerce(field_, c.value))
             except TraitError as exc:
                 raise SegmentError(f"{path}.value: {exc}") from None
-        return self._use(f"trait_{c.op}", {"prop": f"t_{field_.name}", "value": value}, out)
-
-
-def with_predicate(template: str, predicate: str) -> str:
-    """A segments/ template with its __PREDICATE__ placeholder replaced by a compiled one."""
-    assert template.count("__PREDICATE__") == 1
-    return template.replace("__PREDICATE__", predicate)
+        return TraitTest(field_.name, c.op, value)

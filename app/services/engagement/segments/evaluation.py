@@ -14,14 +14,12 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
 
-import orjson
-
-from app.adapters.identity_graph import IdentityGraph
 from app.domain.segments import SegmentDefinition, parse_definition
+from app.ports.segments import Evaluation as Evaluation
+from app.ports.segments import RunProgress, SegmentMemberships, SegmentRuns
 from app.supervision import UNREACHABLE
 
 log = logging.getLogger(__name__)
@@ -29,34 +27,6 @@ log = logging.getLogger(__name__)
 RUNNING, DONE, STOPPED, FAILED = "running", "done", "stopped", "failed"
 #: What `resume` answers for a run a newer one replaced (never stored).
 SUPERSEDED = "superseded"
-
-
-@dataclass(frozen=True)
-class Evaluation:
-    """Where a segment's latest whole evaluation stands."""
-
-    status: str
-    done: int
-    total: int
-    entered: int
-    left: int
-    started_at: float
-    finished_at: float | None
-
-    @classmethod
-    def from_row(cls, row: Mapping[str, Any]) -> Evaluation | None:
-        if row.get("evaluation_status") is None:
-            return None
-        finished = row.get("evaluation_finished_at")
-        return cls(
-            status=str(row["evaluation_status"]),
-            done=int(row["evaluation_done"]),
-            total=int(row["evaluation_total"]),
-            entered=int(row["evaluation_entered"]),
-            left=int(row["evaluation_left"]),
-            started_at=float(row["evaluation_started_at"]),
-            finished_at=None if finished is None else float(finished),
-        )
 
 
 @dataclass(frozen=True)
@@ -76,14 +46,16 @@ Enqueue = Callable[[str, str], Awaitable[None]]
 class WholeEvaluations:
     def __init__(
         self,
-        graph: IdentityGraph,
+        runs: SegmentRuns,
+        profiles: SegmentMemberships,
         prepare: PrepareDecider,
         enqueue: Enqueue | None = None,
         inline_seconds: float = 2.0,
         page: int = 1000,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self.graph = graph
+        self.runs = runs
+        self.profiles = profiles
         self.prepare = prepare
         #: Without one (a process that runs no jobs), a run goes on in the caller to the end.
         self.enqueue = enqueue
@@ -95,7 +67,7 @@ class WholeEvaluations:
         """Start a run (replacing any before it), evaluate for up to `inline_seconds`, then
         hand the rest to a job. Returns the run id."""
         run = uuid.uuid4().hex
-        await self.graph.run_write("segments/evaluation_start", name=name, run=run, at=self.clock())
+        await self.runs.start(name, run, self.clock())
         try:
             await self.resume(name, run, budget=self.inline_seconds)
         except UNREACHABLE:
@@ -108,9 +80,9 @@ class WholeEvaluations:
 
     async def stop(self, name: str) -> None:
         """Stop the segment's running evaluation (the segment was paused)."""
-        rows = await self.graph.read("segments/evaluation_state", name=name)
-        if rows and rows[0]["status"] == RUNNING:
-            await self._record(name, str(rows[0]["run"]), str(rows[0]["cursor"]), STOPPED)
+        state = await self.runs.state(name)
+        if state is not None and state.run is not None and state.status == RUNNING:
+            await self._record(name, state.run, RunProgress(state.cursor, STOPPED))
 
     async def resume(self, name: str, run: str, budget: float | None = None) -> str:
         """Evaluate the run's pages from its cursor until it is done, stopped or replaced, or
@@ -120,55 +92,33 @@ class WholeEvaluations:
         decide: DecidePage | None = None
         try:
             while True:
-                rows = await self.graph.read("segments/evaluation_state", name=name)
-                if not rows or rows[0]["run"] != run:
+                state = await self.runs.state(name)
+                if state is None or state.run != run:
                     return SUPERSEDED
-                state = rows[0]
-                cursor = str(state["cursor"])
-                if state["status"] != RUNNING:
-                    return str(state["status"])
-                if not state["active"]:
-                    return await self._record(name, run, cursor, STOPPED)
+                cursor = state.cursor
+                if state.status != RUNNING:
+                    return str(state.status)
+                if not state.active:
+                    return await self._record(name, run, RunProgress(cursor, STOPPED))
                 if deadline is not None and time.monotonic() >= deadline and self.enqueue:
                     await self.enqueue(name, run)
                     return RUNNING
-                ids = [
-                    str(r["id"])
-                    for r in await self.graph.read(
-                        "segments/active_ids_page", after=cursor, limit=self.page
-                    )
-                ]
+                ids = await self.profiles.profile_ids(cursor, self.page)
                 if not ids:
-                    return await self._record(name, run, cursor, DONE)
+                    return await self._record(name, run, RunProgress(cursor, DONE))
                 if decide is None:  # a run's definition never changes: a save starts a new run
-                    decide = await self.prepare(parse_definition(orjson.loads(state["definition"])))
+                    decide = await self.prepare(parse_definition(state.definition))
                 outcome = await decide(ids)
-                await self._record(name, run, ids[-1], RUNNING, len(ids), outcome)
+                progress = RunProgress(ids[-1], RUNNING, len(ids), outcome.entered, outcome.left)
+                await self._record(name, run, progress)
         except UNREACHABLE:
             raise  # the run stays running: arq (or the caller) tries again from its cursor
         except Exception:
             log.exception("evaluating segment %s failed", name)
-            await self._record(name, run, cursor, FAILED)
+            await self._record(name, run, RunProgress(cursor, FAILED))
             raise
 
-    async def _record(
-        self,
-        name: str,
-        run: str,
-        cursor: str,
-        status: str,
-        done: int = 0,
-        outcome: PageOutcome = PageOutcome(0, 0),
-    ) -> str:
-        rows = await self.graph.run_write(
-            "segments/evaluation_progress",
-            name=name,
-            run=run,
-            cursor=cursor,
-            done=done,
-            entered=outcome.entered,
-            left=outcome.left,
-            status=status,
-            at=self.clock(),
-        )
-        return status if rows else SUPERSEDED
+    async def _record(self, name: str, run: str, progress: RunProgress) -> str:
+        """Record progress; the status, or SUPERSEDED when a newer run replaced this one."""
+        current = await self.runs.record(name, run, progress, self.clock())
+        return progress.status if current else SUPERSEDED

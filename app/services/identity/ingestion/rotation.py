@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from app.adapters.identity_graph import IdentityGraph
+from app.ports.rekeying import RekeyStore
 from app.services.identity.keys import Sealer
 
 #: How long a process trusts what it last read about a finished rotation.
@@ -16,8 +16,8 @@ class RotationWatch:
     (or was left unfinished); the graph records the kid every identifier is keyed under
     once one finishes."""
 
-    def __init__(self, graph: IdentityGraph, sealer: Sealer) -> None:
-        self.graph = graph
+    def __init__(self, store: RekeyStore, sealer: Sealer) -> None:
+        self.store = store
         self.sealer = sealer
         #: (when read, the kid every identifier is known to be keyed under)
         self._settled: tuple[float, str | None] = (float("-inf"), None)
@@ -32,6 +32,5 @@ class RotationWatch:
             return False
         now = time.monotonic()
         if now - self._settled[0] > SETTLED_CHECK_SECONDS:
-            rows = await self.graph.read("rekey/settled")
-            self._settled = (now, rows[0]["kid"] if rows else None)
+            self._settled = (now, await self.store.settled())
         return self._settled[1] != self.sealer.index.kid

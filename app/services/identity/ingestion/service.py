@@ -15,9 +15,8 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from neo4j.exceptions import ConstraintError
-
-from app.adapters.identity_graph import ComponentMoving, IdentityGraph
+from app.adapters.identity_graph import AlreadyStored, ComponentMoving, IdentityGraph
+from app.adapters.stores.rekeying import Neo4jRekeyStore
 from app.domain.consent import ConsentPolicy
 from app.domain.identity import IdentityRules
 from app.domain.messages import TrackedMessage
@@ -59,7 +58,7 @@ class IngestionService:
         self.clock = clock
         self.preparer = Preparer(graph.ws, sealer, rules)
         self.builder = RowBuilder(sealer, rules, observer, golden, consent)
-        self.rotation = RotationWatch(graph, sealer)
+        self.rotation = RotationWatch(Neo4jRekeyStore(graph), sealer)
         #: Until when first deliveries look stored events up too (a replay was met).
         self._look_up_until = float("-inf")
 
@@ -94,7 +93,7 @@ class IngestionService:
             except (KeysMoved, ComponentMoving):
                 if attempt == ATTEMPTS:
                     raise
-            except ConstraintError:
+            except AlreadyStored:
                 # A stored event (a replay, or a writer beside this one storing the same
                 # event): written again, looking up which events are stored.
                 if attempt == ATTEMPTS:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from app.domain.traits.values import canonical_json
+from app.ports.rekeying import ObservationRekey, ResealedEvent, SealedEvent, StoredObservation
 from app.privacy import PrivacyError
 from app.services.identity.keys import IdentifierKey, Sealer
 from app.services.profiles.traits import observation_key
@@ -53,75 +53,74 @@ class Resealer:
         self.sealer = sealer
 
     async def keys_for(
-        self, events: Iterable[Mapping[str, Any]], targets: Iterable[Target]
+        self, events: Iterable[SealedEvent], targets: Iterable[Target]
     ) -> dict[str, bytes]:
         """In one key-store read: the data keys that open these events and the targets' old
         and new keys."""
-        owners = {str(e["owner"]) for e in events}
+        owners = {e.owner for e in events}
         owners |= {k for t in targets for k in (t.old.key, t.new.key)}
         return await self.sealer.data_keys(sorted(owners), create=False)
 
     def reseal(
         self,
-        rows: Iterable[Mapping[str, Any]],
+        rows: Iterable[SealedEvent],
         targets: Mapping[str, Target],
         keys: Mapping[str, bytes],
-    ) -> tuple[list[dict[str, Any]], set[str]]:
-        """Events (id, enc, owner, identifier) sealed again for their identifier's new key;
-        and the identifiers with an event that cannot be opened."""
-        resealed: list[dict[str, Any]] = []
+    ) -> tuple[list[ResealedEvent], set[str]]:
+        """Events sealed again for their identifier's new key; and the identifiers with an
+        event that cannot be opened."""
+        resealed: list[ResealedEvent] = []
         failed: set[str] = set()
         for row in rows:
-            ident, owner, eid = str(row["identifier"]), str(row["owner"]), str(row["id"])
+            ident, owner, eid = row.identifier, row.owner, row.id
             if ident not in targets or ident in failed:
                 continue
             new = targets[ident].new.key
             try:
-                payload = self.sealer.open(
-                    keys[owner], row["enc"], owner=owner, field=f"event:{eid}"
-                )
+                payload = self.sealer.open(keys[owner], row.enc, owner=owner, field=f"event:{eid}")
             except (KeyError, PrivacyError):
                 failed.add(ident)
                 continue
             enc = self.sealer.seal(keys[new], payload, owner=new, field=f"event:{eid}")
-            resealed.append({"id": eid, "enc": enc, "owner": new, "identifier": ident})
+            resealed.append(ResealedEvent(id=eid, enc=enc, owner=new, identifier=ident))
         return resealed, failed
 
     def rekey_observations(
-        self, target: Target, rows: Sequence[Mapping[str, Any]], keys: Mapping[str, bytes]
-    ) -> list[dict[str, Any]] | None:
+        self, target: Target, rows: Sequence[StoredObservation], keys: Mapping[str, bytes]
+    ) -> list[ObservationRekey] | None:
         """Observation rows under the new key (personal values re-sealed and re-indexed; the
         same value seen under both kids merged into one); None if one cannot be opened."""
         old, new = target.old.key, target.new.key
-        merged: dict[str, dict[str, Any]] = {}
-        out: list[dict[str, Any]] = []
-        for row in sorted((r for r in rows if r["key"]), key=lambda r: str(r["key"])):
-            name, source = str(row["field"]), str(row["source"])
-            if row["enc"] is not None:
+        merged: dict[str, ObservationRekey] = {}
+        out: list[ObservationRekey] = []
+        for row in sorted((r for r in rows if r.key), key=lambda r: r.key):
+            if row.enc is not None:
                 try:
                     value = self.sealer.open(
-                        keys[old], row["enc"], owner=old, field=f"trait:{row['key']}"
+                        keys[old], row.enc, owner=old, field=f"trait:{row.key}"
                     )
                 except (KeyError, PrivacyError):
                     return None
-                vid = self.sealer.value_id(new, name, canonical_json(value))
-                okey = observation_key(new, name, vid, source)
-                enc = self.sealer.seal(keys[new], value, owner=new, field=f"trait:{okey}")
+                vid = self.sealer.value_id(new, row.field, canonical_json(value))
+                okey = observation_key(new, row.field, vid, row.source)
+                enc: str | None = self.sealer.seal(
+                    keys[new], value, owner=new, field=f"trait:{okey}"
+                )
             else:
-                vid, enc = str(row["vid"]), None
-                okey = observation_key(new, name, vid, source)
-            entry = {
-                "old": row["key"],
-                "key": okey,
-                "vid": vid,
-                "enc": enc,
-                "count": int(row["count"]),
-                "first_at": row["first_at"],
-                "at": row["at"],
-                "confidence": row["confidence"],
-                "event": row["event"],
-                "keep": okey not in merged,
-            }
+                vid, enc = str(row.vid), None
+                okey = observation_key(new, row.field, vid, row.source)
+            entry = ObservationRekey(
+                old=row.key,
+                key=okey,
+                vid=vid,
+                enc=enc,
+                count=row.count,
+                first_at=row.first_at,
+                at=row.at,
+                confidence=row.confidence,
+                event=row.event,
+                keep=okey not in merged,
+            )
             keeper = merged.setdefault(okey, entry)
             if keeper is not entry:
                 keeper["count"] += entry["count"]

@@ -24,10 +24,17 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
 
 from app.adapters.identity_graph import IdentityGraph, IdentityTx
 from app.domain.identity import IdentityRules
+from app.ports.rekeying import (
+    IdentifierRename,
+    ObservationRekey,
+    PendingIdentifier,
+    RekeyStore,
+    RenameState,
+    ResealedEvent,
+)
 from app.privacy import PrivacyError
 from app.services.identity.keys import IdentifierKey, Sealer
 from app.services.identity.rekeying.resealing import Resealer, StepResult, Target
@@ -70,6 +77,7 @@ class BlindIndexRotation:
     def __init__(
         self,
         graph: IdentityGraph,
+        store: RekeyStore,
         sealer: Sealer,
         rules: IdentityRules,
         golden: GoldenRecords,
@@ -79,6 +87,7 @@ class BlindIndexRotation:
         settled: Callable[[], None] | None = None,
     ) -> None:
         self.graph = graph
+        self.store = store
         self.audit = audit
         #: Told when a run ends (ingestion reads the rotation state again).
         self.settled = settled
@@ -98,8 +107,7 @@ class BlindIndexRotation:
 
     async def remaining(self) -> tuple[int, int]:
         """(identifiers under an old kid, of which set aside)."""
-        rows = await self.graph.read("rekey/remaining", old=self.old_kids)
-        return int(rows[0]["remaining"]), int(rows[0]["blocked"])
+        return await self.store.remaining(self.old_kids)
 
     async def run(
         self,
@@ -116,16 +124,14 @@ class BlindIndexRotation:
         if step < 1 or event_page < 1:
             raise ValueError("step and event_page must be at least 1")
         if retry_set_aside:
-            await self.graph.run_write("rekey/unblock")
+            await self.store.unblock()
         progress = RekeyProgress()
         # Counted once: a count walks the whole index, and nothing adds old-kid identifiers
         # during a run (new ones are created under the current kid).
         remaining, set_aside = await self.remaining() if self.old_kids else (0, 0)
         while self.old_kids:
-            held = await self._held()
-            rows = await self.graph.read(
-                "rekey/pending", old=self.old_kids, held=sorted(held), limit=step
-            )
+            held = await self.store.held_keys()
+            rows = await self.store.pending(self.old_kids, held, step)
             if not rows:
                 break
             done = await self._step(rows, event_page)
@@ -146,7 +152,7 @@ class BlindIndexRotation:
             # Nothing is keyed under an old kid any more: data keys of old-kid owners are
             # leftovers of interrupted runs, and ingestion may stop looking under old kids.
             progress.old_keys_destroyed += await self._sweep()
-            await self.graph.run_write("rekey/settle", kid=self.current, at=self.clock())
+            await self.store.settle(self.current, self.clock())
             progress.settled = True
         if report is not None:
             await report(progress)
@@ -157,13 +163,9 @@ class BlindIndexRotation:
             await self.audit.record(by, "blind_index.rotated", None, details)
         return progress
 
-    async def _held(self) -> set[str]:
-        rows = await self.graph.read("rekey/held_keys")
-        return set(rows[0]["keys"]) if rows else set()
-
     # -- one step ------------------------------------------------------------------------------
 
-    async def _step(self, rows: list[dict[str, Any]], event_page: int) -> StepResult:
+    async def _step(self, rows: list[PendingIdentifier], event_page: int) -> StepResult:
         done = StepResult()
         targets = await self._targets(rows, done)
         if targets:
@@ -174,28 +176,26 @@ class BlindIndexRotation:
         if done.blocked:
             for reason, count in sorted(Counter(done.blocked.values()).items()):
                 log.warning("blind-index rotation set %d identifier(s) aside: %s", count, reason)
-            await self.graph.run_write(
-                "rekey/block", rows=[{"key": k, "reason": r} for k, r in done.blocked.items()]
-            )
+            await self.store.block(done.blocked)
         return done
 
-    async def _targets(self, rows: list[dict[str, Any]], done: StepResult) -> dict[str, Target]:
+    async def _targets(self, rows: list[PendingIdentifier], done: StepResult) -> dict[str, Target]:
         """Open each value and compute its key under the current kid."""
-        old_keys = await self.sealer.data_keys([str(r["key"]) for r in rows], create=False)
+        old_keys = await self.sealer.data_keys([r.key for r in rows], create=False)
         targets: dict[str, Target] = {}
         for row in rows:
-            key = str(row["key"])
+            key = row.key
             old = IdentifierKey.parse(key)
             data_key = old_keys.get(key)
             if data_key is None:
                 done.blocked[key] = "its data key is missing"
                 continue
             try:
-                value = str(self.sealer.open(data_key, row["enc"], owner=key, field="value"))
+                value = str(self.sealer.open(data_key, row.enc, owner=key, field="value"))
             except PrivacyError:
                 done.blocked[key] = "its value cannot be opened"
                 continue
-            type_ = str(row["type"])
+            type_ = row.type
             if old.kid not in self.sealer.index.kids or (
                 self.sealer.key_under(old.kid, type_, value).key != key
             ):
@@ -212,10 +212,8 @@ class BlindIndexRotation:
         no erasure plans its keys between the read and the write)."""
         targets = dict(targets)
         while targets:
-            rows = await self.graph.read(
-                "rekey/events_to_reseal",
-                rows=[{"key": k, "new_key": t.new.key} for k, t in targets.items()],
-                limit=page,
+            rows = await self.store.events_to_reseal(
+                {k: t.new.key for k, t in targets.items()}, page
             )
             if not rows:
                 break
@@ -225,12 +223,12 @@ class BlindIndexRotation:
                 done.blocked[key] = "an event cannot be opened"
                 targets.pop(key, None)
 
-            async def write(tx: IdentityTx, resealed: list[dict[str, Any]] = resealed) -> set[str]:
+            async def write(tx: IdentityTx, resealed: list[ResealedEvent] = resealed) -> set[str]:
                 await tx.lock_exclusive(self.clock())
                 held = await self._held_in(tx, {r["identifier"] for r in resealed})
                 rows = [r for r in resealed if r["identifier"] not in held]
                 if rows:
-                    await tx.run("rekey/reseal_events", rows=rows)
+                    await self.store.reseal_events(tx, rows)
                 return held
 
             held = await self.graph.write(write)
@@ -241,8 +239,7 @@ class BlindIndexRotation:
         return targets
 
     async def _held_in(self, tx: IdentityTx, keys: set[str]) -> set[str]:
-        rows = await tx.run("rekey/held_keys")
-        return keys & set(rows[0]["keys"]) if rows else set()
+        return keys & await self.store.held_keys_in(tx)
 
     async def _rename(self, tx: IdentityTx, targets: dict[str, Target]) -> StepResult:
         """In the exclusive mode: re-seal what is left, re-key observations, rename, re-resolve."""
@@ -250,47 +247,43 @@ class BlindIndexRotation:
         await tx.lock_exclusive(now)
         done = StepResult()
         held = await self._held_in(tx, set(targets))
-        states = await tx.run(
-            "rekey/rename_state",
-            rows=[{"key": k, "new_key": t.new.key} for k, t in targets.items() if k not in held],
+        states = await self.store.rename_states(
+            tx, {k: t.new.key for k, t in targets.items() if k not in held}
         )
         for key in held:
             done.dropped.append(targets[key])
         done.held += len(held)
         # Every data key this transaction needs, in one key-store read.
         keys = await self.resealer.keys_for(
-            (e for state in states for e in state["events"] if e["id"]),
-            (targets[str(state["key"])] for state in states),
+            (e for state in states for e in state.events),
+            (targets[state.key] for state in states),
         )
         moving, events, observations = self._sort(states, targets, keys, done)
         if not moving:
             return done
         if events:
-            await tx.run("rekey/reseal_events", rows=events)
+            await self.store.reseal_events(tx, events)
         if observations:
-            await tx.run("rekey/rekey_observations", rows=observations)
-        renamed = await tx.run(
-            "rekey/rename_identifiers",
-            rows=[
-                {
-                    "key": t.old.key,
-                    "new_key": t.new.key,
-                    "kid": t.new.kid,
-                    "hash": t.new.hash,
-                    "enc": self.sealer.seal(
-                        keys[t.new.key], t.value, owner=t.new.key, field="value"
-                    ),
-                }
+            await self.store.rekey_observations(tx, observations)
+        renamed = await self.store.rename_identifiers(
+            tx,
+            [
+                IdentifierRename(
+                    key=t.old.key,
+                    new_key=t.new.key,
+                    kid=t.new.kid,
+                    hash=t.new.hash,
+                    enc=self.sealer.seal(keys[t.new.key], t.value, owner=t.new.key, field="value"),
+                )
                 for t in moving
             ],
         )
         new_keys = sorted(t.new.key for t in moving)
-        await tx.run("rekey/orient_linked", keys=new_keys)
-        await tx.run("rekey/orient_never", keys=new_keys)
+        await self.store.orient_edges(tx, new_keys)
         # Ties in resolution's canonical order fall back on keys: decide the components again
         # under the new ones now, not on some later unrelated event.
         outcome = await recluster(tx, new_keys, self.rules, now, "rotation")
-        profiles = set(renamed[0]["profiles"]) | outcome.changed_profiles
+        profiles = renamed | outcome.changed_profiles
         await self.golden.refresh(tx, profiles, now)
         done.renamed = moving
         done.events = len(events)
@@ -300,28 +293,27 @@ class BlindIndexRotation:
 
     def _sort(
         self,
-        states: list[dict[str, Any]],
+        states: list[RenameState],
         targets: dict[str, Target],
         keys: dict[str, bytes],
         done: StepResult,
-    ) -> tuple[list[Target], list[dict[str, Any]], list[dict[str, Any]]]:
+    ) -> tuple[list[Target], list[ResealedEvent], list[ObservationRekey]]:
         """The identifiers that move (with their events and observations re-sealed); the rest
         are noted in `done` (vanished, their new key taken, or something unopenable)."""
         moving: list[Target] = []
-        events: list[dict[str, Any]] = []
-        observations: list[dict[str, Any]] = []
+        events: list[ResealedEvent] = []
+        observations: list[ObservationRekey] = []
         for state in states:
-            target = targets[str(state["key"])]
-            if not state["present"]:
+            target = targets[state.key]
+            if not state.present:
                 done.dropped.append(target)
                 done.vanished += 1
                 continue
-            if state["taken"]:
+            if state.taken:
                 done.blocked[target.old.key] = "its new key is taken by another identifier"
                 continue
-            rows = [{**e, "identifier": target.old.key} for e in state["events"] if e["id"]]
-            resealed, failed = self.resealer.reseal(rows, {target.old.key: target}, keys)
-            obs = self.resealer.rekey_observations(target, state["observations"], keys)
+            resealed, failed = self.resealer.reseal(state.events, {target.old.key: target}, keys)
+            obs = self.resealer.rekey_observations(target, state.observations, keys)
             if failed or obs is None:
                 done.blocked[target.old.key] = (
                     "an event cannot be opened" if failed else "an observation cannot be opened"

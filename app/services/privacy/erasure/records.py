@@ -3,29 +3,13 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 
 from app.errors import NotFound
-
-#: The request's counters, as stored on it (`c_` + the receipt's name).
-COUNTERS = (
-    "c_profiles",
-    "c_identifiers",
-    "c_events",
-    "c_observations",
-    "c_consents",
-    "c_stream_messages",
-    "c_dead_letters",
-    "c_data_keys",
-    "c_shared_unlinked",
-    "c_suppressed",
-    "c_audit_redacted",
-    "c_feed_entries",
-)
+from app.ports.erasure import ErasureRecord, RecordedPlan, SubjectCluster, SubjectIdentifier
 
 
 class LeaseHeld(Exception):
@@ -43,11 +27,6 @@ class ErasurePreview:
     consents: int
 
 
-def counts_of(node: Mapping[str, Any]) -> dict[str, int]:
-    """The counters a request node holds, by the receipt's names."""
-    return {k[2:]: int(node[k]) for k in COUNTERS if node.get(k) is not None}
-
-
 @dataclass(frozen=True)
 class ErasureStatus:
     id: str
@@ -61,18 +40,18 @@ class ErasureStatus:
     counts: dict[str, int] = field(default_factory=dict)
 
     @classmethod
-    def from_node(cls, r: Mapping[str, Any]) -> ErasureStatus:
-        receipt = r.get("receipt")
-        counts = dict(orjson.loads(receipt)["counts"]) if receipt else counts_of(r)
+    def of_record(cls, r: ErasureRecord) -> ErasureStatus:
+        """A request's status; a receipt's counts are those it was completed with."""
+        counts = dict(orjson.loads(r.receipt)["counts"]) if r.receipt else dict(r.counts)
         return cls(
-            id=r["id"],
-            status=r["status"],
-            requested_at=float(r["requested_at"]),
-            requested_by=r.get("requested_by") or "",
-            reason=r.get("reason") or "",
-            started_at=r.get("started_at"),
-            completed_at=r.get("completed_at"),
-            error=r.get("error"),
+            id=r.id,
+            status=r.status,
+            requested_at=r.requested_at,
+            requested_by=r.requested_by,
+            reason=r.reason,
+            started_at=r.started_at,
+            completed_at=r.completed_at,
+            error=r.error,
             counts=counts,
         )
 
@@ -82,46 +61,67 @@ class ErasurePlan:
     """The subject's profiles, the identifiers to erase and those shared with someone else."""
 
     profiles: list[str]
-    erase: list[dict[str, str]]  # {key, type}
-    shared: list[dict[str, str]]
+    erase: list[SubjectIdentifier]
+    shared: list[SubjectIdentifier]
     #: Keys a blind-index rotation re-sealed some of the erased identifiers' events for.
     sealed: list[str] = field(default_factory=list)
 
     @property
     def erase_keys(self) -> list[str]:
-        return [i["key"] for i in self.erase]
+        return [i.key for i in self.erase]
 
     @property
     def shared_keys(self) -> list[str]:
-        return [i["key"] for i in self.shared]
+        return [i.key for i in self.shared]
 
     def counts(self) -> dict[str, Any]:
         return {
-            "identifiers_by_type": dict(Counter(i["type"] for i in self.erase)),
-            "shared_by_type": dict(Counter(i["type"] for i in self.shared)),
+            "identifiers_by_type": dict(Counter(i.type for i in self.erase)),
+            "shared_by_type": dict(Counter(i.type for i in self.shared)),
             "merged_profiles": max(0, len(self.profiles) - 1),
         }
 
-    @classmethod
-    def of_rows(cls, rows: list[dict[str, Any]]) -> ErasurePlan:
-        """The plan from `erasure/cluster`'s row."""
-        if not rows or rows[0]["profile"] is None:
-            raise NotFound("no profile with that id in this workspace")
-        row = rows[0]
-        idents = sorted(row["identifiers"], key=lambda i: str(i["key"]))
-        return cls(
-            profiles=[row["profile"], *sorted(row["merged"])],
-            erase=[{"key": i["key"], "type": i["type"]} for i in idents if not i["shared"]],
-            shared=[{"key": i["key"], "type": i["type"]} for i in idents if i["shared"]],
-            sealed=sorted(row["sealed"]),
+    def recorded(self) -> RecordedPlan:
+        """The plan as the request keeps it."""
+        return RecordedPlan(
+            self.profiles, self.erase_keys, self.shared_keys, self.sealed, self.counts()
         )
 
     @classmethod
-    def of_request(cls, request: Mapping[str, Any]) -> ErasurePlan:
+    def of_cluster(cls, cluster: SubjectCluster | None) -> ErasurePlan:
+        """The plan for the subject's part of the graph."""
+        if cluster is None:
+            raise NotFound("no profile with that id in this workspace")
+        idents = sorted(cluster.identifiers, key=lambda i: i.key)
+        return cls(
+            profiles=[cluster.profile, *sorted(cluster.merged)],
+            erase=[SubjectIdentifier(i.key, i.type) for i in idents if not i.shared],
+            shared=[SubjectIdentifier(i.key, i.type, shared=True) for i in idents if i.shared],
+            sealed=sorted(cluster.sealed),
+        )
+
+    @classmethod
+    def of_request(cls, plan: RecordedPlan) -> ErasurePlan:
         """The plan as the request recorded it when it started (types are not kept)."""
         return cls(
-            profiles=list(request.get("profile_ids") or []),
-            erase=[{"key": k, "type": ""} for k in request.get("erase_keys") or []],
-            shared=[{"key": k, "type": ""} for k in request.get("shared_keys") or []],
-            sealed=list(request.get("sealed_keys") or []),
+            profiles=list(plan.profiles),
+            erase=[SubjectIdentifier(k, "") for k in plan.erase_keys],
+            shared=[SubjectIdentifier(k, "", shared=True) for k in plan.shared_keys],
+            sealed=list(plan.sealed_keys),
         )
+
+
+def receipt_of(record: ErasureRecord, completed_at: float) -> dict[str, Any]:
+    """What is kept of a completed erasure: who asked, why, when, and counts by type."""
+    plan_counts = record.plan.counts if record.plan is not None else {}
+    return {
+        "id": record.id,
+        "requested_at": record.requested_at,
+        "requested_by": record.requested_by,
+        "reason": record.reason,
+        "started_at": record.started_at,
+        "completed_at": completed_at,
+        "counts": dict(record.counts),
+        "identifiers_by_type": plan_counts.get("identifiers_by_type", {}),
+        "shared_by_type": plan_counts.get("shared_by_type", {}),
+    }

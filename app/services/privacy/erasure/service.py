@@ -12,13 +12,9 @@ worker that dies half-way is replaced by another that finishes the job. See docs
 from __future__ import annotations
 
 import asyncio
-import logging
-import os
-import socket
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from collections.abc import Awaitable, Callable
 
 import orjson
 
@@ -27,6 +23,7 @@ from app.adapters.valkey.stream import EventStream
 from app.domain.identity import IdentityRules
 from app.domain.messages import TrackedMessage
 from app.errors import Conflict, NotFound
+from app.ports.erasure import ErasureGraphStore, ErasureRecordStore, Suppression
 from app.privacy.ledger import PrivacyLedger, Suppressed
 from app.services.changes.notices import ProfileNotifier
 from app.services.identity.curation import CurationService
@@ -36,13 +33,11 @@ from app.services.privacy.erasure.records import (
     ErasurePlan,
     ErasurePreview,
     ErasureStatus,
-    LeaseHeld,
-    counts_of,
+    receipt_of,
 )
-from app.services.privacy.erasure.steps import ErasureJob, ErasureSteps
+from app.services.privacy.erasure.runner import ErasureRunner
+from app.services.privacy.erasure.steps import ErasureSteps
 from app.services.profiles.traits import GoldenRecords
-
-log = logging.getLogger(__name__)
 
 #: Plans made again when a concurrent blind-index rotation re-keys the subject meanwhile.
 PLAN_ATTEMPTS = 5
@@ -52,6 +47,8 @@ class ErasureService:
     def __init__(
         self,
         graph: IdentityGraph,
+        records: ErasureRecordStore,
+        subjects: ErasureGraphStore,
         curation: CurationService,
         sealer: Sealer,
         stream: EventStream,
@@ -68,16 +65,18 @@ class ErasureService:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.graph = graph
+        self.records = records
+        self.subjects = subjects
         self.curation = curation
         self.sealer = sealer
         self.stream = stream
         self.ledger = ledger
         self.audit = audit
-        self.lease_seconds = lease_seconds
         self.clock = clock
-        self.process = f"{socket.gethostname()}:{os.getpid()}"
         self.steps = ErasureSteps(
             graph,
+            subjects,
+            records,
             sealer,
             stream,
             audit,
@@ -89,6 +88,9 @@ class ErasureService:
             batch_size,
             clock,
         )
+        self.runner = ErasureRunner(
+            records, self.steps.in_order(), self.start, self._complete, lease_seconds, clock
+        )
 
     # -- asking ------------------------------------------------------------------------------
 
@@ -99,22 +101,21 @@ class ErasureService:
         return str(found["profile"])
 
     async def _plan(self, profile_id: str) -> ErasurePlan:
-        return ErasurePlan.of_rows(await self.graph.read("erasure/cluster", id=profile_id))
+        return ErasurePlan.of_cluster(await self.subjects.cluster(profile_id))
 
     async def preview(self, type: str, value: str) -> ErasurePreview:
         """What an erasure would delete, and what it would only unlink; changes nothing."""
         plan = await self._plan(await self._profile_of(type, value))
-        found = await self.graph.read("erasure/preview_counts", keys=plan.erase_keys)
-        counts = found[0] if found else {}
+        counts = await self.subjects.hanging(plan.erase_keys)
         summary = plan.counts()
         return ErasurePreview(
             profile_id=plan.profiles[0],
             merged_profiles=summary["merged_profiles"],
             identifiers=summary["identifiers_by_type"],
             shared=summary["shared_by_type"],
-            events=int(counts.get("events") or 0),
-            observations=int(counts.get("observations") or 0),
-            consents=int(counts.get("consents") or 0),
+            events=counts["events"],
+            observations=counts["observations"],
+            consents=counts["consents"],
         )
 
     async def request(
@@ -132,14 +133,7 @@ class ErasureService:
         self, profile_id: str, by: str, reason: str, enqueue: Callable[[str], Awaitable[None]]
     ) -> ErasureStatus:
         request_id = str(uuid.uuid4())
-        await self.graph.run_write(
-            "erasure/create_request",
-            id=request_id,
-            at=self.clock(),
-            by=by,
-            reason=reason[:500],
-            profile=profile_id,
-        )
+        await self.records.create(request_id, self.clock(), by, reason[:500], profile_id)
         await self.audit.record(by, "erasure.requested", request_id)
         await enqueue(request_id)
         status = await self.status(request_id)
@@ -147,82 +141,26 @@ class ErasureService:
         return status
 
     async def status(self, request_id: str) -> ErasureStatus | None:
-        rows = await self.graph.read("erasure/request", id=request_id)
-        return ErasureStatus.from_node(rows[0]["request"]) if rows else None
+        return await self.runner.status(request_id)
 
     async def recent(self, limit: int = 50) -> list[ErasureStatus]:
-        rows = await self.graph.read("erasure/requests", limit=max(1, min(limit, 500)))
-        return [ErasureStatus.from_node(r["request"]) for r in rows]
+        records = await self.records.recent(max(1, min(limit, 500)))
+        return [ErasureStatus.of_record(r) for r in records]
 
     async def open_requests(self) -> list[tuple[str, float]]:
         """Unfinished erasures, each with how long (s) its current runner's claim still lasts."""
         now = self.clock()
-        rows = await self.graph.read("erasure/open_requests")
-        return [(r["id"], max(0.0, float(r["lease_until"] or 0.0) - now)) for r in rows]
+        return [(i, max(0.0, (until or 0.0) - now)) for i, until in await self.records.open()]
 
     async def retry_failed(self) -> list[str]:
-        rows = await self.graph.run_write("erasure/retry_failed")
-        return list(rows[0]["ids"]) if rows else []
+        return await self.records.retry_failed()
 
     # -- running -----------------------------------------------------------------------------
-
-    async def _lease(self, request_id: str, runner: str) -> dict[str, Any] | None:
-        now = self.clock()
-        rows = await self.graph.run_write(
-            "erasure/lease",
-            id=request_id,
-            runner=runner,
-            now=now,
-            until=now + self.lease_seconds,
-        )
-        return dict(rows[0]["request"]) if rows else None
 
     async def run(self, request_id: str) -> ErasureStatus:
         """Carry an erasure to its end from wherever it stopped. Raises LeaseHeld while another
         runner holds it, NotFound for an unknown id."""
-        # Each run is its own runner, even two in one process.
-        runner = f"{self.process}:{uuid.uuid4().hex[:12]}"
-        request = await self._lease(request_id, runner)
-        if request is None:
-            current = await self.status(request_id)
-            if current is None:
-                raise NotFound("no erasure request with that id")
-            if current.status in ("completed", "failed"):
-                return current
-            raise LeaseHeld(request_id)
-        try:
-            await self._run_steps(request_id, runner, request)
-        except LeaseHeld:
-            raise
-        except Exception as exc:
-            log.exception("erasure step failed", extra={"erasure": request_id})
-            await self.graph.run_write(
-                "erasure/fail", id=request_id, error=type(exc).__name__, at=self.clock()
-            )
-            raise
-        final = await self.status(request_id)
-        assert final is not None
-        return final
-
-    async def _run_steps(self, request_id: str, runner: str, request: dict[str, Any]) -> None:
-        if request.get("planned"):
-            plan = ErasurePlan.of_request(request)
-        else:
-            plan = await self.start(request_id, str(request["profile_id"]))
-
-        async def renew() -> None:
-            if await self._lease(request_id, runner) is None:
-                raise LeaseHeld(request_id)
-
-        async def mark(step: str, counts: Mapping[str, int]) -> None:
-            await self.graph.run_write("erasure/mark_step", id=request_id, step=step, counts=counts)
-
-        job = ErasureJob(request_id, plan, renew, mark)
-        done = set(request.get("steps") or [])
-        for name, step in self.steps.in_order():
-            if name not in done:
-                await step(job)
-        await self._complete(request_id)
+        return await self.runner.run(request_id)
 
     async def start(self, request_id: str, profile_id: str) -> ErasurePlan:
         """Plan and suppress, in the ledger first and then in the graph, the subject's profiles
@@ -236,7 +174,7 @@ class ErasureService:
             await asyncio.to_thread(
                 self.ledger.suppress,
                 self.graph.ws,
-                [Suppressed(i["key"], i["type"], now, request_id) for i in plan.erase],
+                [Suppressed(i.key, i.type, now, request_id) for i in plan.erase],
             )
 
             async def work(tx: IdentityTx, plan: ErasurePlan = plan, now: float = now) -> bool:
@@ -256,43 +194,21 @@ class ErasureService:
         # The subject's profiles locked, then the plan read again: a writer that added to
         # them meanwhile committed first, and the plan is made again.
         await tx.lock_profiles_of([*plan.erase_keys, *plan.shared_keys], plan.profiles)
-        if ErasurePlan.of_rows(await tx.run("erasure/cluster", id=profile_id)) != plan:
+        if ErasurePlan.of_cluster(await self.subjects.cluster_in(tx, profile_id)) != plan:
             return False
-        await tx.run(
-            "erasure/start",
-            id=request_id,
-            at=now,
-            profiles=plan.profiles,
-            erase=plan.erase_keys,
-            shared=plan.shared_keys,
-            sealed=plan.sealed,
-            counts=orjson.dumps(plan.counts()).decode(),
-            suppress=plan.erase,
-        )
+        await self.records.record_start(tx, request_id, now, plan.recorded(), plan.erase)
         return True
 
     async def _complete(self, request_id: str) -> None:
-        rows = await self.graph.read("erasure/request", id=request_id)
-        node = rows[0]["request"]
-        counts = counts_of(node)
-        plan_counts = orjson.loads(node.get("plan_counts") or "{}")
+        record = await self.records.get(request_id)
+        assert record is not None
         now = self.clock()
-        receipt = {
-            "id": request_id,
-            "requested_at": node["requested_at"],
-            "requested_by": node.get("requested_by"),
-            "reason": node.get("reason") or "",
-            "started_at": node.get("started_at"),
-            "completed_at": now,
-            "counts": counts,
-            "identifiers_by_type": plan_counts.get("identifiers_by_type", {}),
-            "shared_by_type": plan_counts.get("shared_by_type", {}),
-        }
+        receipt = receipt_of(record, now)
         body = orjson.dumps(receipt, option=orjson.OPT_SORT_KEYS).decode()
         await asyncio.to_thread(self.ledger.record_receipt, self.graph.ws, request_id, now, body)
-        await self.graph.run_write("erasure/complete", id=request_id, at=now, receipt=body)
+        await self.records.complete(request_id, now, body)
         await self.audit.record(
-            node.get("requested_by") or "?", "erasure.completed", request_id, counts
+            record.requested_by or "?", "erasure.completed", request_id, receipt["counts"]
         )
         # Deleted stream entries stay in Valkey's append-only file until it is rewritten.
         await self.stream.compact_log()
@@ -300,7 +216,7 @@ class ErasureService:
     # -- suppression and restores ------------------------------------------------------------
 
     async def suppressions(self) -> int:
-        return len(await self.graph.read("erasure/suppressions"))
+        return len(await self.records.suppressions())
 
     async def unsuppress(self, type: str, value: str, by: str) -> bool:
         """Lift the suppression of an identifier (the person came back and consented)."""
@@ -308,8 +224,7 @@ class ErasureService:
         keys = self.sealer.candidate_keys(ident)
         lifted = 0
         for key in keys:
-            rows = await self.graph.run_write("erasure/unsuppress", key=key)
-            lifted += int(rows[0]["lifted"]) if rows else 0
+            lifted += await self.records.unsuppress(key)
         await asyncio.to_thread(self.ledger.unsuppress, keys)
         if lifted:
             await self.audit.record(by, "suppression.lifted", None, {"type": ident.type})
@@ -320,27 +235,22 @@ class ErasureService:
         erase again whatever the backup brought back, destroy any restored data keys."""
         ws = self.graph.ws
         suppressed = await asyncio.to_thread(self.ledger.suppressions, ws)
-        rows = [
-            {"key": s.key, "type": s.type, "at": s.at, "request": s.request} for s in suppressed
-        ]
+        rows = [Suppression(s.key, s.type, s.at, s.request) for s in suppressed]
         for start in range(0, len(rows), 1000):
-            await self.graph.run_write(
-                "erasure/ensure_suppressions", rows=rows[start : start + 1000]
-            )
+            await self.records.ensure_suppressions(rows[start : start + 1000])
         receipts = await asyncio.to_thread(self.ledger.receipts, ws)
         for receipt_id, completed_at, body in receipts:
             data = orjson.loads(body)
-            await self.graph.run_write(
-                "erasure/ensure_receipt",
-                id=receipt_id,
-                completed_at=completed_at,
-                receipt=body,
-                requested_at=data.get("requested_at") or completed_at,
-                requested_by=data.get("requested_by") or "",
+            await self.records.ensure_receipt(
+                receipt_id,
+                completed_at,
+                body,
+                data.get("requested_at") or completed_at,
+                data.get("requested_by") or "",
             )
         keys = [s.key for s in suppressed]
-        present = await self.graph.read("erasure/suppressed_present", keys=keys) if keys else []
-        profiles = sorted({r["profile"] for r in present if r["profile"]})
+        present = await self.subjects.present(keys)
+        profiles = sorted({p for p in present.values() if p})
         for profile_id in profiles:
             await self.request_profile(profile_id, by, "reapplied after a restore", enqueue)
         destroyed = await self.sealer.forget(keys) if keys else 0

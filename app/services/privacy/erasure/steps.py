@@ -18,6 +18,7 @@ from app.adapters.identity_graph import IdentityGraph, IdentityTx
 from app.adapters.valkey.stream import EventStream
 from app.domain.identity import IdentityRules
 from app.domain.messages import TrackedMessage
+from app.ports.erasure import ErasureGraphStore, ErasureRecordStore, Hanging
 from app.services.changes.notices import ProfileNotice, ProfileNotifier, lineage_notices
 from app.services.identity.keys import Sealer
 from app.services.identity.resolution import recluster
@@ -27,7 +28,7 @@ from app.services.profiles.traits import GoldenRecords
 from app.services.tracking.acceptance import decode_message
 
 #: What goes first, in batches: everything that hangs off the subject's identifiers.
-DELETIONS = ("erasure/delete_events", "erasure/delete_observations", "erasure/delete_consents")
+DELETIONS: tuple[Hanging, ...] = ("events", "observations", "consents")
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class ErasureJob:
     plan: ErasurePlan
     #: Extends the runner's lease; raises LeaseHeld once another runner took it over.
     renew: Callable[[], Awaitable[None]]
-    #: Records a step done with its counts.
+    #: Records a step done with the counters it set (by the receipt's names).
     mark: Callable[[str, Mapping[str, int]], Awaitable[None]]
 
 
@@ -49,6 +50,8 @@ class ErasureSteps:
     def __init__(
         self,
         graph: IdentityGraph,
+        subjects: ErasureGraphStore,
+        records: ErasureRecordStore,
         sealer: Sealer,
         stream: EventStream,
         audit: AuditLog,
@@ -61,6 +64,8 @@ class ErasureSteps:
         clock: Callable[[], float],
     ) -> None:
         self.graph = graph
+        self.subjects = subjects
+        self.records = records
         self.sealer = sealer
         self.stream = stream
         self.audit = audit
@@ -102,7 +107,7 @@ class ErasureSteps:
                 if self._names(payload, erase):
                     await self.stream.remove_dead_letter(entry_id)
                     dead += 1
-        await job.mark("stream", {"c_stream_messages": removed, "c_dead_letters": dead})
+        await job.mark("stream", {"stream_messages": removed, "dead_letters": dead})
 
     def _names(self, payload: bytes, erase: set[str]) -> bool:
         try:
@@ -113,13 +118,13 @@ class ErasureSteps:
     async def delete_graph(self, job: ErasureJob) -> None:
         """Batched deletions, then the cluster in one locked transaction that marks the step."""
         plan = job.plan
-        for name in DELETIONS:
+        for what in DELETIONS:
             while True:
-                rows = await self.graph.run_write(
-                    name, id=job.request_id, keys=plan.erase_keys, limit=self.batch_size
+                deleted = await self.subjects.delete_hanging(
+                    what, job.request_id, plan.erase_keys, self.batch_size
                 )
                 await job.renew()
-                if not rows or int(rows[0]["deleted"]) == 0:
+                if deleted == 0:
                     break
         now = self.clock()
 
@@ -139,35 +144,25 @@ class ErasureSteps:
         # (a merge since the plan may have moved one into another profile).
         await tx.lock_profiles_of([*plan.erase_keys, *plan.shared_keys], plan.profiles)
         holders = tx.locked - set(plan.profiles)
-        strays = await tx.run(
-            "erasure/stray_identifiers", profiles=plan.profiles, keys=plan.erase_keys
-        )
-        await tx.run("journeys/erase_runs", profiles=plan.profiles)
-        await tx.run(
-            "erasure/delete_cluster", id=request_id, keys=plan.erase_keys, profiles=plan.profiles
-        )
+        strays = await self.subjects.stray_identifiers(tx, plan.profiles, plan.erase_keys)
+        await self.subjects.delete_cluster(tx, request_id, plan.profiles, plan.erase_keys)
         # Shared identifiers lost their profile with the subject's: resolve them again (a
         # family device joins the other person it was seen with), and any identifier attached
         # to the subject's profiles since the plan.
         present = await tx.find_identifiers(plan.shared_keys)
-        seeds = sorted({r["key"] for r in present} | set(strays[0]["keys"]))
+        seeds = sorted({r["key"] for r in present} | set(strays))
         outcome = await recluster(tx, seeds, self.rules, now, f"erasure {request_id}")
         # Profiles that held an erased identifier keep no value of it.
         await self.golden.refresh(
             tx, (outcome.changed_profiles | holders) - set(plan.profiles), now
         )
-        await tx.run(
-            "erasure/mark_step",
-            id=request_id,
-            step="graph",
-            counts={"c_shared_unlinked": len(seeds)},
-        )
+        await self.records.mark_step_in(tx, request_id, "graph", {"shared_unlinked": len(seeds)})
         # Built here: a transaction run again must not announce the first run's profiles.
         return lineage_notices(outcome.merges, outcome.splits, outcome.changed_profiles)
 
     async def destroy_keys(self, job: ErasureJob) -> None:
         destroyed = await self.sealer.forget([*job.plan.erase_keys, *job.plan.sealed])
-        await job.mark("keys", {"c_data_keys": destroyed})
+        await job.mark("keys", {"data_keys": destroyed})
 
     async def redact_mentions(self, job: ErasureJob) -> None:
         plan = job.plan
@@ -178,4 +173,4 @@ class ErasureSteps:
         if self.forward is not None:
             # After the purge: this notice (ids only) is what downstream systems act on.
             await self.forward(plan.profiles, job.request_id)
-        await job.mark("audit", {"c_audit_redacted": redacted, "c_feed_entries": mentions})
+        await job.mark("audit", {"audit_redacted": redacted, "feed_entries": mentions})

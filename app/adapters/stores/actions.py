@@ -1,0 +1,42 @@
+"""Action records as `(:ActionRecord)` nodes on profiles (cypher/actions/)."""
+
+from __future__ import annotations
+
+import orjson
+
+from app.adapters.identity_graph import IdentityGraph
+from app.ports.actions import ActionRecord
+
+
+class Neo4jActionRecordStore:
+    def __init__(self, graph: IdentityGraph) -> None:
+        self.graph = graph
+
+    async def record(self, profile_id: str, record: ActionRecord) -> bool:
+        rows = await self.graph.run_write(
+            "actions/record",
+            profile=profile_id,
+            id=record.id,
+            action=record.action,
+            purpose=record.purpose,
+            outcome=record.outcome,
+            reason=record.reason,
+            at=record.at,
+            detail=orjson.dumps(record.detail, option=orjson.OPT_SORT_KEYS).decode(),
+        )
+        return bool(rows)
+
+    async def history(self, profile_id: str, limit: int) -> list[ActionRecord]:
+        rows = await self.graph.read("actions/of_profile", id=profile_id, limit=limit)
+        return [
+            ActionRecord(
+                r["id"],
+                r["action"],
+                r["purpose"],
+                r["outcome"],
+                r["reason"],
+                float(r["at"]),
+                orjson.loads(r["detail"]),
+            )
+            for r in rows
+        ]

@@ -1,0 +1,131 @@
+"""Journey runs as `(:JourneyRun)` nodes and the record of each visit as a `(:JourneyStep)`
+(cypher/journeys/)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import orjson
+
+from app.adapters.identity_graph import IdentityGraph
+from app.ports.identity import IdentityTransaction
+from app.ports.journey_runs import Run, RunChanges, RunStart, RunView, StepRecord, VisitRow
+
+
+def _run(row: Mapping[str, Any], recorded: Any) -> Run:
+    seq = int(row["seq"])
+    wait_until = row.get("wait_until")
+    return Run(
+        id=row["id"],
+        journey=row["journey"],
+        version=int(row["version"]),
+        profile=row["profile"],
+        status=row["status"],
+        step=row["step"],
+        seq=seq,
+        started_at=float(row["started_at"]),
+        updated_at=float(row["updated_at"]),
+        waiting_for=row.get("waiting_for"),
+        wait_until=None if wait_until is None else float(wait_until),
+        exit_reason=row.get("exit_reason"),
+        recorded=None if recorded is None else str(recorded),
+        recorded_seq=seq,
+    )
+
+
+def _visit(row: Mapping[str, Any]) -> VisitRow:
+    return VisitRow(
+        step=row["step"],
+        kind=row["kind"],
+        outcome=row["outcome"],
+        reason=row["reason"],
+        at=float(row["at"]),
+    )
+
+
+class Neo4jJourneyRunStore:
+    def __init__(self, graph: IdentityGraph) -> None:
+        self.graph = graph
+
+    async def start(
+        self,
+        journey: str,
+        version: int,
+        step: str,
+        trigger: str,
+        runs: Sequence[RunStart],
+        at: float,
+    ) -> list[str]:
+        if not runs:
+            return []
+        started = await self.graph.run_write(
+            "journeys/start_runs",
+            rows=list(runs),
+            journey=journey,
+            version=version,
+            step=step,
+            at=at,
+            trigger=trigger,
+        )
+        return [str(r["id"]) for r in started]
+
+    async def get(self, run_id: str) -> Run | None:
+        rows = await self.graph.read("journeys/run", id=run_id)
+        return _run(rows[0]["run"], rows[0]["outcome"]) if rows else None
+
+    async def recorded_outcome(self, key: str) -> str | None:
+        done = await self.graph.read("journeys/step_record", key=key)
+        return str(done[0]["outcome"]) if done else None
+
+    async def record(self, tx: IdentityTransaction, record: StepRecord) -> None:
+        await tx.run(
+            "journeys/record_step",
+            key=record.key,
+            run=record.run,
+            journey=record.journey,
+            profile=record.profile,
+            step=record.step,
+            kind=record.kind,
+            outcome=record.outcome,
+            reason=record.reason,
+            at=record.at,
+            detail=orjson.dumps(record.detail, option=orjson.OPT_SORT_KEYS).decode(),
+        )
+
+    async def advance(
+        self, tx: IdentityTransaction, run_id: str, seq: int, changes: RunChanges, at: float
+    ) -> int | None:
+        rows = await tx.run("journeys/advance", id=run_id, seq=seq, changes=dict(changes), at=at)
+        return int(rows[0]["seq"]) if rows else None
+
+    async def waiting_for(self, pairs: Sequence[tuple[str, str]]) -> list[str]:
+        if not pairs:
+            return []
+        rows = await self.graph.read(
+            "journeys/waiting_runs", pairs=[{"profile": p, "event": e} for p, e in pairs]
+        )
+        return [str(r["id"]) for r in rows]
+
+    async def runs_of(self, profile_id: str, limit: int) -> list[RunView]:
+        rows = await self.graph.read("journeys/runs_of_profile", profile=profile_id, limit=limit)
+        return [
+            RunView(
+                id=r["run"]["id"],
+                journey=r["run"]["journey"],
+                version=int(r["run"]["version"]),
+                status=r["run"]["status"],
+                step=r["run"]["step"],
+                started_at=float(r["run"]["started_at"]),
+                updated_at=float(r["run"]["updated_at"]),
+                exit_reason=r["run"].get("exit_reason"),
+                steps=tuple(_visit(s) for s in r["steps"]),
+            )
+            for r in rows
+        ]
+
+    async def stats(self, journey: str) -> dict[str, dict[str, int]]:
+        out: dict[str, dict[str, int]] = {}
+        for r in await self.graph.read("journeys/stats", journey=journey):
+            out.setdefault(r["step"], {})[r["outcome"]] = int(r["count"])
+        return out

@@ -1,0 +1,113 @@
+"""Journey definitions, versions and the marks their steps leave on profiles, in Neo4j
+(cypher/journeys/); runs: `journey_runs.py`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+
+from app.adapters.identity_graph import IdentityGraph
+from app.adapters.stores.journey_runs import Neo4jJourneyRunStore
+from app.ports.journeys import (
+    EmittedEvent,
+    JourneyStorage,
+    JourneyVersionSpec,
+    JourneyView,
+    SavedVersion,
+)
+
+
+def _view(row: Mapping[str, Any]) -> JourneyView:
+    return JourneyView(
+        name=row["name"],
+        description=row["description"] or "",
+        definition=orjson.loads(row["definition"]),
+        version=int(row["version"]),
+        active=bool(row["active"]),
+        updated_at=float(row["updated_at"]),
+        running=int(row["running"]),
+    )
+
+
+class Neo4jJourneyStore:
+    """Journeys as `(:Journey)` nodes holding the current version, each version kept as a
+    `(:JourneyVersion)` beside it."""
+
+    def __init__(self, graph: IdentityGraph) -> None:
+        self.graph = graph
+
+    async def save(self, spec: JourneyVersionSpec, at: float) -> int:
+        rows = await self.graph.run_write(
+            "journeys/save",
+            name=spec.name,
+            description=spec.description,
+            definition=orjson.dumps(spec.definition, option=orjson.OPT_SORT_KEYS).decode(),
+            at=at,
+            by=spec.by,
+            by_role=spec.by_role,
+        )
+        return int(rows[0]["version"])
+
+    async def set_active(self, name: str, active: bool, at: float) -> bool:
+        rows = await self.graph.run_write("journeys/set_active", name=name, active=active, at=at)
+        return bool(rows)
+
+    async def all(self) -> list[JourneyView]:
+        return [_view(r) for r in await self.graph.read("journeys/list")]
+
+    async def get(self, name: str) -> JourneyView | None:
+        rows = await self.graph.read("journeys/get", name=name)
+        return _view(rows[0]) if rows else None
+
+    async def version(self, name: str, version: int) -> SavedVersion | None:
+        rows = await self.graph.read("journeys/version", name=name, version=version)
+        if not rows:
+            return None
+        return SavedVersion(orjson.loads(rows[0]["definition"]), rows[0]["by"], rows[0]["by_role"])
+
+    async def active_versions(self) -> list[tuple[str, int]]:
+        rows = await self.graph.read("journeys/active_versions")
+        return [(str(r["name"]), int(r["version"])) for r in rows]
+
+
+class Neo4jProfileMarks:
+    """Tags on `(:Profile)` nodes and events a journey emits, owned by an identifier."""
+
+    def __init__(self, graph: IdentityGraph) -> None:
+        self.graph = graph
+
+    async def tag(self, profile_id: str, tag: str) -> None:
+        await self.graph.run_write("journeys/add_tag", profile=profile_id, tag=tag)
+
+    async def untag(self, profile_id: str, tag: str) -> None:
+        await self.graph.run_write("journeys/remove_tag", profile=profile_id, tag=tag)
+
+    async def owner_of(self, profile_id: str) -> str | None:
+        reps = await self.graph.read_tx(lambda tx: tx.profile_representatives([profile_id]))
+        if not reps or reps[0]["representative"] is None:
+            return None
+        return str(reps[0]["representative"])
+
+    async def emit(self, event: EmittedEvent) -> bool:
+        stored = await self.graph.run_write(
+            "journeys/emit_event",
+            id=event.id,
+            name=event.name,
+            at=event.at,
+            source=event.source,
+            enc=event.enc,
+            owner=event.owner,
+        )
+        return bool(stored)
+
+
+def neo4j_journey_storage(graph: IdentityGraph) -> JourneyStorage:
+    """Every journey store on one workspace's identity graph."""
+    return JourneyStorage(
+        definitions=Neo4jJourneyStore(graph),
+        runs=Neo4jJourneyRunStore(graph),
+        marks=Neo4jProfileMarks(graph),
+        transactions=graph,
+    )

@@ -1,0 +1,27 @@
+"""What the consent gate needs from storage: the record of each action taken, skipped or
+failed on a profile."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class ActionRecord:
+    id: str
+    action: str
+    purpose: str
+    outcome: str  # taken | skipped | failed
+    reason: str  # the consent verdict's reason, or the error's kind for a failure
+    at: float
+    detail: dict[str, Any]
+
+
+class ActionRecordStore(Protocol):
+    async def record(self, profile_id: str, record: ActionRecord) -> bool:
+        """Record an action on the profile (a merged id reaches its survivor); False when the
+        workspace has no profile with that id."""
+
+    async def history(self, profile_id: str, limit: int) -> list[ActionRecord]:
+        """The profile's records and those of the profiles merged into it, newest first."""

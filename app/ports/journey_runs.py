@@ -1,0 +1,147 @@
+"""What journey runs need from storage: runs started, read and moved on, and the record of
+each visit of a step.
+
+A run has a position (`step`) and a sequence number (`seq`); a move names the seq it starts
+from, so of two jobs moving one run only the first moves it. A move and the record of the
+visit that ends there are written in one identity transaction (`IdentityWrites.write`), through
+the methods that take that transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypedDict, TypeVar
+
+from app.ports.identity import IdentityTransaction
+
+T = TypeVar("T")
+
+#: Statuses of a run that has ended; the others are `active` and `waiting`.
+FINISHED = ("completed", "exited", "failed")
+#: Statuses of a run in flight (counted as `running`).
+IN_FLIGHT = ("active", "waiting")
+
+
+@dataclass(frozen=True)
+class Run:
+    """A run as read, or as the job that moved it last knows it."""
+
+    id: str
+    journey: str
+    version: int
+    profile: str
+    status: str
+    step: str
+    seq: int
+    started_at: float
+    updated_at: float
+    waiting_for: str | None = None
+    wait_until: float | None = None
+    exit_reason: str | None = None
+    #: The outcome the visit at `recorded_seq` recorded, read with the run (None: nothing).
+    recorded: str | None = None
+    recorded_seq: int | None = None
+
+    @property
+    def visit_key(self) -> str:
+        """The current visit of a step: its record's key, and its action's idempotency key."""
+        return f"{self.id}:{self.seq}"
+
+
+class RunStart(TypedDict):
+    """One run to start: its id, its profile, and the key unique while it is in flight (the
+    run id itself for a journey allowing re-entry, else `<journey>|<profile>`)."""
+
+    id: str
+    profile: str
+    active_key: str
+
+
+class RunChanges(TypedDict, total=False):
+    """What a move sets on a run (stored as given)."""
+
+    status: str
+    step: str
+    waiting_for: str | None
+    wait_until: float | None
+    exit_reason: str | None
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    """What one visit of a step did (history and statistics), keyed by the visit."""
+
+    key: str
+    run: str
+    journey: str
+    profile: str
+    step: str
+    kind: str
+    outcome: str
+    reason: str
+    at: float
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+class VisitRow(TypedDict):
+    """One visit as a run's history shows it."""
+
+    step: str
+    kind: str
+    outcome: str
+    reason: str
+    at: float
+
+
+@dataclass(frozen=True)
+class RunView:
+    """A profile's run with its visits in order."""
+
+    id: str
+    journey: str
+    version: int
+    status: str
+    step: str
+    started_at: float
+    updated_at: float
+    exit_reason: str | None
+    steps: tuple[VisitRow, ...]
+
+
+class JourneyRunStore(Protocol):
+    async def start(
+        self,
+        journey: str,
+        version: int,
+        step: str,
+        trigger: str,
+        runs: Sequence[RunStart],
+        at: float,
+    ) -> list[str]:
+        """Start runs at `step` (seq 0, active), except those whose `active_key` a run in
+        flight holds; returns the ids started."""
+
+    async def get(self, run_id: str) -> Run | None:
+        """The run, with what its current visit recorded (`recorded` at `recorded_seq`)."""
+
+    async def recorded_outcome(self, key: str) -> str | None:
+        """The outcome a visit's record holds, None when there is no record."""
+
+    async def record(self, tx: IdentityTransaction, record: StepRecord) -> None:
+        """Write the visit's record (create or update by key) inside `tx`."""
+
+    async def advance(
+        self, tx: IdentityTransaction, run_id: str, seq: int, changes: RunChanges, at: float
+    ) -> int | None:
+        """Inside `tx`: apply `changes` and move to `seq + 1`, only if the run is still at
+        `seq`; a finished status frees its `active_key`. The new seq, None if the run moved."""
+
+    async def waiting_for(self, pairs: Sequence[tuple[str, str]]) -> list[str]:
+        """The runs waiting for one of these (profile, event name) pairs."""
+
+    async def runs_of(self, profile_id: str, limit: int) -> list[RunView]:
+        """A profile's runs, newest first, each with its visits in the order they started."""
+
+    async def stats(self, journey: str) -> dict[str, dict[str, int]]:
+        """Per step of a journey: how many visits ended in each outcome."""

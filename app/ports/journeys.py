@@ -1,0 +1,106 @@
+"""What journeys need from storage: their definitions (versioned), their runs
+(`app/ports/journey_runs.py`), and what their steps write on profiles.
+
+Definitions are kept as versions: saving writes a new one, runs keep the one they began with,
+and each version records who saved it and that caller's role (the rights its steps run with).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from app.ports.identity import IdentityWrites
+from app.ports.journey_runs import JourneyRunStore
+
+
+@dataclass(frozen=True)
+class JourneyView:
+    """A journey as listed: its current version, and how many runs are in flight."""
+
+    name: str
+    description: str
+    definition: dict[str, Any]
+    version: int
+    active: bool
+    updated_at: float
+    running: int
+
+
+@dataclass(frozen=True)
+class JourneyVersionSpec:
+    """A version to save: the definition, and who saved it with which role (None: unknown)."""
+
+    name: str
+    description: str
+    definition: dict[str, Any]
+    by: str | None
+    by_role: str | None
+
+
+@dataclass(frozen=True)
+class SavedVersion:
+    """One stored version of a journey, as saved."""
+
+    definition: dict[str, Any]
+    by: str | None
+    by_role: str | None
+
+
+class JourneyStore(Protocol):
+    async def save(self, spec: JourneyVersionSpec, at: float) -> int:
+        """Store a new version (a new journey starts inactive at version 1); returns it."""
+
+    async def set_active(self, name: str, active: bool, at: float) -> bool:
+        """Activate or pause a journey; False when there is none of that name."""
+
+    async def all(self) -> list[JourneyView]:
+        """Every journey of the workspace, by name."""
+
+    async def get(self, name: str) -> JourneyView | None:
+        """One journey, None when there is none of that name."""
+
+    async def version(self, name: str, version: int) -> SavedVersion | None:
+        """One version of a journey, None when it is not stored."""
+
+    async def active_versions(self) -> list[tuple[str, int]]:
+        """The active journeys and their current versions, by name."""
+
+
+@dataclass(frozen=True)
+class EmittedEvent:
+    """An event a journey step emits, sealed for the identifier that owns it."""
+
+    id: str
+    name: str
+    at: float
+    source: str
+    enc: str
+    owner: str
+
+
+class ProfileMarks(Protocol):
+    """What journey steps write on profiles besides traits: tags and emitted events."""
+
+    async def tag(self, profile_id: str, tag: str) -> None:
+        """Add a tag to the profile (a merged id reaches its survivor)."""
+
+    async def untag(self, profile_id: str, tag: str) -> None:
+        """Remove a tag from the profile (a merged id reaches its survivor)."""
+
+    async def owner_of(self, profile_id: str) -> str | None:
+        """The key of the identifier that owns the profile's new events (None: it has none)."""
+
+    async def emit(self, event: EmittedEvent) -> bool:
+        """Store the event once (by id); False when its owner no longer has that key (a
+        blind-index rotation re-keyed it since the payload was sealed)."""
+
+
+@dataclass(frozen=True)
+class JourneyStorage:
+    """Everything journeys keep, one workspace's worth."""
+
+    definitions: JourneyStore
+    runs: JourneyRunStore
+    marks: ProfileMarks
+    transactions: IdentityWrites

@@ -1,0 +1,22 @@
+"""Action records in memory (the port: app/ports/actions.py)."""
+
+from __future__ import annotations
+
+from app.ports.actions import ActionRecord
+
+
+class InMemoryActionRecordStore:
+    def __init__(self, profiles: set[str] | None = None) -> None:
+        #: The profiles of the workspace; a record on any other is refused.
+        self.profiles: set[str] = set(profiles or ())
+        self.records: dict[str, list[ActionRecord]] = {}
+
+    async def record(self, profile_id: str, record: ActionRecord) -> bool:
+        if profile_id not in self.profiles:
+            return False
+        self.records.setdefault(profile_id, []).append(record)
+        return True
+
+    async def history(self, profile_id: str, limit: int) -> list[ActionRecord]:
+        found = self.records.get(profile_id, [])
+        return sorted(found, key=lambda r: (r.at, r.id), reverse=True)[:limit]

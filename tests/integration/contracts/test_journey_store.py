@@ -1,0 +1,176 @@
+"""The journey stores (definitions, runs, profile marks): the in-memory fakes behave as the
+Neo4j stores do."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import pytest
+
+from app.bootstrap import Container
+from app.ports.identity import IdentityTransaction
+from app.ports.journey_runs import RunChanges, RunStart, StepRecord
+from app.ports.journeys import EmittedEvent, JourneyStorage, JourneyVersionSpec
+from tests.fakes.journeys import InMemoryJourneys
+from tests.messages import message
+
+pytestmark = pytest.mark.integration
+
+T0 = 1_700_000_000.0
+
+
+@dataclass
+class JourneyBench:
+    storage: JourneyStorage
+    #: A profile with one identifier, made from an anonymous id; returns its id.
+    profile: Callable[[str], Awaitable[str]]
+    tags: Callable[[str], Awaitable[list[str]]]
+
+
+@pytest.fixture(params=["memory", "neo4j"])
+def bench(request: pytest.FixtureRequest) -> JourneyBench:
+    """A sync fixture: it asks for the async `container` only for the real store."""
+    if request.param == "memory":
+        fakes = InMemoryJourneys.create()
+
+        async def profile_in_memory(anon: str) -> str:
+            fakes.marks.owners[f"profile-of-{anon}"] = f"test:anonymous_id:k1:{anon}"
+            return f"profile-of-{anon}"
+
+        async def tags_in_memory(profile_id: str) -> list[str]:
+            return fakes.marks.tags.get(profile_id, [])
+
+        return JourneyBench(fakes.storage, profile_in_memory, tags_in_memory)
+    container: Container = request.getfixturevalue("container")
+
+    async def profile_in_graph(anon: str) -> str:
+        await container.ingestion.ingest([message(anon=anon)])
+        view = await container.profiles.profile_by_identifier("anonymous_id", anon)
+        assert view is not None
+        return view.id
+
+    return JourneyBench(container.journeys.storage, profile_in_graph, container.browser.tags)
+
+
+def _spec(name: str, steps: int, by_role: str | None = "admin") -> JourneyVersionSpec:
+    definition = {"name": name, "steps": {f"s{i}": {"type": "exit"} for i in range(steps)}}
+    return JourneyVersionSpec(name, f"{name} v{steps}", definition, "admin:1", by_role)
+
+
+async def _move(storage: JourneyStorage, run_id: str, seq: int, changes: RunChanges) -> int | None:
+    async def work(tx: IdentityTransaction) -> int | None:
+        return await storage.runs.advance(tx, run_id, seq, changes, T0 + 10)
+
+    return await storage.transactions.write(work)
+
+
+async def test_versions_are_kept_listed_by_name_and_activated(bench: JourneyBench) -> None:
+    store = bench.storage.definitions
+    assert await store.save(_spec("welcome", 1), T0) == 1
+    assert await store.save(_spec("welcome", 2, None), T0 + 1) == 2
+    assert await store.save(_spec("another", 1), T0 + 2) == 1
+    listed = [(j.name, j.version, j.active, j.description) for j in await store.all()]
+    assert listed == [("another", 1, False, "another v1"), ("welcome", 2, False, "welcome v2")]
+    first = await store.version("welcome", 1)
+    assert first is not None and (first.by, first.by_role) == ("admin:1", "admin")
+    assert sorted(first.definition["steps"]) == ["s0"]
+    assert await store.version("welcome", 3) is None and await store.get("nope") is None
+    assert await store.set_active("welcome", True, T0 + 3)
+    assert not await store.set_active("nope", True, T0 + 3)
+    assert await store.active_versions() == [("welcome", 2)]
+    welcome = await store.get("welcome")
+    assert welcome is not None and (welcome.active, welcome.updated_at) == (True, T0 + 3)
+    assert welcome.definition == _spec("welcome", 2).definition
+
+
+async def test_a_run_moves_only_from_the_seq_it_was_read_at(bench: JourneyBench) -> None:
+    runs = bench.storage.runs
+    starts = [
+        RunStart(id="r1", profile="p1", active_key="welcome|p1"),
+        RunStart(id="r2", profile="p2", active_key="welcome|p2"),
+    ]
+    assert await runs.start("welcome", 1, "hello", "event", starts, T0) == ["r1", "r2"]
+    again = RunStart(id="r3", profile="p1", active_key="welcome|p1")
+    assert await runs.start("welcome", 1, "hello", "event", [again], T0) == []
+    await bench.storage.definitions.save(_spec("welcome", 1), T0)
+    [listed] = await bench.storage.definitions.all()
+    assert listed.running == 2
+    run = await runs.get("r1")
+    assert run is not None
+    assert (run.status, run.step, run.seq, run.recorded, run.waiting_for) == (
+        "active",
+        "hello",
+        0,
+        None,
+        None,
+    )
+    waiting = RunChanges(status="waiting", waiting_for="Paid", wait_until=T0 + 60)
+    assert await _move(bench.storage, "r1", 5, waiting) is None
+    assert await _move(bench.storage, "r1", 0, waiting) == 1
+    assert await _move(bench.storage, "r1", 0, waiting) is None
+    moved = await runs.get("r1")
+    assert moved is not None and (moved.seq, moved.status, moved.wait_until) == (
+        1,
+        "waiting",
+        T0 + 60,
+    )
+    assert await runs.waiting_for([("p1", "Paid"), ("p2", "Paid"), ("p1", "Other")]) == ["r1"]
+    done = RunChanges(status="completed", exit_reason="reached the end", waiting_for=None)
+    assert await _move(bench.storage, "r1", 1, done) == 2
+    assert await runs.start("welcome", 1, "hello", "event", [again], T0 + 20) == ["r3"]
+    assert await runs.get("nope") is None
+
+
+def _record(key: str, step: str, outcome: str, at: float) -> StepRecord:
+    return StepRecord(key, "r1", "welcome", "p1", step, "add_tag", outcome, "why", at, {"n": 1})
+
+
+async def test_visit_records_are_kept_by_key_in_history_and_statistics(
+    bench: JourneyBench,
+) -> None:
+    storage = bench.storage
+    await storage.runs.start(
+        "welcome", 1, "hello", "event", [RunStart(id="r1", profile="p1", active_key="r1")], T0
+    )
+    await storage.runs.start(
+        "welcome", 1, "hello", "event", [RunStart(id="r0", profile="p1", active_key="r0")], T0 - 5
+    )
+
+    async def write(*records: StepRecord) -> None:
+        async def work(tx: IdentityTransaction) -> None:
+            for record in records:
+                await storage.runs.record(tx, record)
+
+        await storage.transactions.write(work)
+
+    await write(_record("r1:0", "hello", "started", T0 + 1))
+    run = await storage.runs.get("r1")
+    assert run is not None and run.recorded == "started"
+    await write(_record("r1:0", "hello", "taken", T0 + 2), _record("r1:1", "bye", "exited", T0 + 3))
+    assert await storage.runs.recorded_outcome("r1:0") == "taken"
+    assert await storage.runs.recorded_outcome("r1:9") is None
+    newest, oldest = await storage.runs.runs_of("p1", 10)
+    assert (newest.id, oldest.id, oldest.steps) == ("r1", "r0", ())
+    assert [(s["step"], s["outcome"], s["at"]) for s in newest.steps] == [
+        ("hello", "taken", T0 + 2),
+        ("bye", "exited", T0 + 3),
+    ]
+    assert [r.id for r in await storage.runs.runs_of("p1", 1)] == ["r1"]
+    assert await storage.runs.stats("welcome") == {"bye": {"exited": 1}, "hello": {"taken": 1}}
+
+
+async def test_tags_and_emitted_events_land_on_the_profile(bench: JourneyBench) -> None:
+    marks = bench.storage.marks
+    pid = await bench.profile("anon-marks")
+    await marks.tag(pid, "vip")
+    await marks.tag(pid, "new")
+    await marks.tag(pid, "vip")
+    await marks.untag(pid, "new")
+    assert await bench.tags(pid) == ["vip"]
+    owner = await marks.owner_of(pid)
+    assert owner is not None and await marks.owner_of("nobody") is None
+    event = EmittedEvent("test:journey:r1:0", "Welcomed", T0, "journey:welcome", "sealed", owner)
+    assert await marks.emit(event) and await marks.emit(event)
+    gone = EmittedEvent("test:journey:r1:1", "Welcomed", T0, "journey:welcome", "x", "no-key")
+    assert not await marks.emit(gone)

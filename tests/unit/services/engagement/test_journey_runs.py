@@ -1,0 +1,348 @@
+"""Journey runs on in-memory stores: triggers, steps, waits, branches and outcomes, with the
+job queue and the clock in the test's hands. No Neo4j, milliseconds."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, cast
+
+import pytest
+
+from app.adapters.identity_graph import IdentityGraph
+from app.domain.consent import ConsentPolicy, Decision, Purpose
+from app.domain.segments import Condition
+from app.ports.journey_runs import RunView
+from app.ports.journeys import JourneyVersionSpec, SavedVersion
+from app.privacy import BlindIndex
+from app.privacy.keystore import LocalKeyStore
+from app.services.changes.profile_changes import ProfileChanges
+from app.services.engagement.actions import ConsentGate
+from app.services.engagement.journeys import JourneyService
+from app.services.engagement.journeys.runs import Visit
+from app.services.engagement.outbound import WebhookSender
+from app.services.engagement.segments.engine import SegmentService
+from app.services.identity.curation import CurationService
+from app.services.identity.keys import Sealer
+from app.services.privacy.audit import AuditLog
+from app.services.privacy.consent import ConsentService
+from app.services.profiles.service import ProfileService
+from app.services.profiles.traits import GoldenRecords
+from tests.fakes.actions import InMemoryActionRecordStore
+from tests.fakes.audit import InMemoryAuditStore
+from tests.fakes.consent import InMemoryConsentStore
+from tests.fakes.journeys import InMemoryJourneys
+from tests.fakes.unused import unused
+
+NOW = 1_800_000_000.0
+ANN, BOB = "p-ann", "p-bob"
+POLICY = ConsentPolicy(purposes=(Purpose("marketing"),))
+
+
+class Segments:
+    """Stands in for the segment engine: its members meet every condition."""
+
+    def __init__(self) -> None:
+        self.members: set[str] = set()
+
+    async def matches(self, condition: Condition, profile_ids: list[str]) -> set[str]:
+        return {p for p in profile_ids if p in self.members}
+
+
+@dataclass
+class World:
+    journeys: JourneyService
+    stores: InMemoryJourneys
+    actions: InMemoryActionRecordStore
+    consent: InMemoryConsentStore
+    segments: Segments
+    now: float = NOW
+    #: Queued jobs: (due, run id, seq).
+    jobs: list[tuple[float, str, int]] = field(default_factory=list)
+
+    async def enqueue(self, run_id: str, seq: int, defer: float) -> None:
+        self.jobs.append((self.now + defer, run_id, seq))
+
+    async def drain(self) -> list[str]:
+        """Run every job that is due, in order, as the worker would."""
+        results = []
+        while due := sorted(j for j in self.jobs if j[0] <= self.now):
+            self.jobs.remove(due[0])
+            results.append(await self.journeys.step(due[0][1], due[0][2]))
+        return results
+
+    async def define(self, definition: dict[str, Any], role: str | None = "admin") -> None:
+        spec = JourneyVersionSpec(definition["name"], "", definition, "admin:1", role)
+        await self.stores.definitions.save(spec, self.now)
+        await self.stores.definitions.set_active(definition["name"], True, self.now)
+
+    async def fire(self, *profiles: str, event: str = "Signed Up") -> int:
+        return await self.journeys.on_changes(
+            ProfileChanges(events={p: {event} for p in profiles}), []
+        )
+
+    async def run_of(self, profile: str) -> RunView:
+        [run] = await self.journeys.runs_of(profile)
+        return run
+
+
+def visits(run: RunView) -> list[tuple[str, str]]:
+    return [(s["step"], s["outcome"]) for s in run.steps]
+
+
+@pytest.fixture
+async def world(tmp_path: Path) -> AsyncIterator[World]:
+    keystore = LocalKeyStore(tmp_path / "keys.db", os.urandom(32))
+    sealer = Sealer("test", BlindIndex({"k1": os.urandom(32)}, "k1"), keystore)
+    stores = InMemoryJourneys.create("test")
+    actions = InMemoryActionRecordStore({ANN, BOB})
+    consent_store = InMemoryConsentStore()
+    consent = ConsentService(
+        unused(IdentityGraph),
+        consent_store,
+        unused(CurationService),
+        POLICY,
+        AuditLog(InMemoryAuditStore()),
+        clock=lambda: NOW,
+    )
+    segments = Segments()
+    profiles = cast(ProfileService, SimpleNamespace(golden=unused(GoldenRecords)))
+    holder: list[World] = []
+
+    async def enqueue(run_id: str, seq: int, defer: float) -> None:
+        await holder[0].enqueue(run_id, seq, defer)
+
+    service = JourneyService(
+        stores.storage,
+        cast(SegmentService, segments),
+        ConsentGate(actions, consent, clock=lambda: NOW),
+        unused(WebhookSender),
+        profiles,
+        sealer,
+        None,
+        enqueue,
+        clock=lambda: holder[0].now,
+    )
+    holder.append(World(service, stores, actions, consent_store, segments))
+    yield holder[0]
+    keystore.close()
+
+
+def journey(steps: dict[str, Any], start: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "name": "onboarding",
+        "trigger": {"event": "Signed Up"},
+        "start": start,
+        "steps": steps,
+        **extra,
+    }
+
+
+def tag(name: str, next: str | None = None, **extra: Any) -> dict[str, Any]:
+    return {"type": "action", "action": {"kind": "add_tag", "tag": name, **extra}, "next": next}
+
+
+SERIES = journey(
+    {
+        "hello": tag("welcomed", "pause"),
+        "pause": {"type": "wait", "seconds": 3600, "next": "check"},
+        "check": {
+            "type": "branch",
+            "condition": {"event": "Order Completed"},
+            "then": "bye",
+            "else": "nudge",
+        },
+        "nudge": tag("nudged"),
+        "bye": {"type": "exit"},
+    },
+    "hello",
+)
+
+
+async def test_a_run_acts_waits_its_time_branches_and_completes(world: World) -> None:
+    await world.define(SERIES)
+    assert await world.fire(ANN) == 1
+    assert await world.drain() == ["waiting"]
+    assert world.stores.marks.tags == {ANN: ["welcomed"]}
+    assert (await world.journeys.get("onboarding")).running == 1
+    world.now += 3599
+    assert await world.drain() == []  # not due yet
+    world.now += 1
+    assert await world.drain() == ["completed"]
+    run = await world.run_of(ANN)
+    assert visits(run) == [
+        ("hello", "taken"),
+        ("pause", "waiting"),
+        ("pause", "waited"),
+        ("check", "else"),
+        ("nudge", "taken"),
+    ]
+    assert (run.status, run.exit_reason) == ("completed", "reached the end")
+    assert world.stores.marks.tags == {ANN: ["welcomed", "nudged"]}
+    assert (await world.journeys.get("onboarding")).running == 0
+    assert (await world.journeys.stats("onboarding"))["pause"] == {"waited": 1, "waiting": 1}
+
+
+async def test_a_branch_whose_condition_is_met_takes_then_and_an_exit_step_ends_the_run(
+    world: World,
+) -> None:
+    await world.define(SERIES)
+    world.segments.members.add(ANN)
+    await world.fire(ANN, BOB)
+    assert await world.drain() == ["waiting", "waiting"]
+    world.now += 3600
+    assert sorted(await world.drain()) == ["completed", "exited"]
+    ann, bob = await world.run_of(ANN), await world.run_of(BOB)
+    assert visits(ann)[-2:] == [("check", "then"), ("bye", "exited")]
+    assert (ann.status, ann.exit_reason) == ("exited", "exit step")
+    assert (bob.status, visits(bob)[-1]) == ("completed", ("nudge", "taken"))
+
+
+WAIT_FOR_ORDER = journey(
+    {
+        "await": {
+            "type": "wait",
+            "until_event": "Order Completed",
+            "timeout_seconds": 600,
+            "next": "thank",
+            "on_timeout": "nudge",
+        },
+        "thank": tag("thanked"),
+        "nudge": tag("nudged"),
+    },
+    "await",
+)
+
+
+async def test_the_awaited_event_resumes_a_run_and_its_timeout_job_finds_it_moved(
+    world: World,
+) -> None:
+    await world.define(WAIT_FOR_ORDER)
+    await world.fire(ANN)
+    assert await world.drain() == ["waiting"]
+    assert await world.fire(ANN, event="Order Completed") == 0  # resumes, starts nothing
+    assert await world.drain() == ["completed"]
+    world.now += 600
+    assert await world.drain() == ["stale"]  # the timeout lost to the event
+    assert visits(await world.run_of(ANN)) == [
+        ("await", "waiting"),
+        ("await", "event_arrived"),
+        ("thank", "taken"),
+    ]
+    assert world.stores.marks.tags == {ANN: ["thanked"]}
+
+
+async def test_an_awaited_event_that_never_comes_takes_the_timeout_path(world: World) -> None:
+    await world.define(WAIT_FOR_ORDER)
+    await world.fire(ANN)
+    await world.drain()
+    await world.fire(ANN, event="Something Else")
+    world.now += 600
+    assert await world.drain() == ["completed"]
+    assert visits(await world.run_of(ANN))[1:] == [("await", "timed_out"), ("nudge", "taken")]
+    assert world.stores.marks.tags == {ANN: ["nudged"]}
+
+
+async def test_a_profile_in_flight_enters_again_only_when_reentry_allows_it(
+    world: World,
+) -> None:
+    await world.define(SERIES)
+    assert await world.fire(ANN) == 1
+    assert await world.fire(ANN) == 0
+    await world.define({**SERIES, "name": "again", "reentry": True})
+    assert await world.fire(BOB) == 2  # one run of each journey
+    assert await world.fire(BOB) == 1  # only `again` lets BOB in twice
+
+
+async def test_a_duplicate_job_does_nothing(world: World) -> None:
+    await world.define(SERIES)
+    await world.fire(ANN)
+    [(_, run_id, seq)] = world.jobs
+    assert await world.journeys.step(run_id, seq) == "waiting"
+    assert await world.journeys.step(run_id, seq) == "stale"
+    assert world.stores.marks.log == [(ANN, "+welcomed")]
+
+
+async def test_an_action_for_a_purpose_is_skipped_without_consent_and_the_run_goes_on(
+    world: World,
+) -> None:
+    await world.define(journey({"hello": tag("promo", purpose="marketing")}, "hello"))
+    world.consent.record(BOB, Decision("d-1", "marketing", True, NOW - 60, "web"))
+    await world.fire(ANN, BOB)
+    assert await world.drain() == ["completed", "completed"]
+    assert world.stores.marks.tags == {BOB: ["promo"]}
+    [ann] = await world.journeys.gate.history(ANN)
+    [bob] = await world.journeys.gate.history(BOB)
+    assert (ann.action, ann.outcome, ann.reason) == (
+        "journey:onboarding:hello",
+        "skipped",
+        "no_decision",
+    )
+    assert (bob.outcome, bob.reason) == ("taken", "granted")
+    assert visits(await world.run_of(ANN)) == [("hello", "skipped")]
+
+
+async def test_a_failed_action_fails_the_run_with_the_step_named(world: World) -> None:
+    emit = {"type": "action", "action": {"kind": "emit_event", "event": "Welcomed"}}
+    await world.define(journey({"emit": emit}, "emit"))
+    await world.fire(ANN)  # ANN has no identifier to own the event
+    assert await world.drain() == ["failed"]
+    run = await world.run_of(ANN)
+    assert (run.status, run.exit_reason, visits(run)) == (
+        "failed",
+        "emit failed",
+        [("emit", "failed")],
+    )
+    assert (await world.journeys.get("onboarding")).running == 0
+
+
+async def test_a_job_run_again_after_a_crash_emits_its_event_once(world: World) -> None:
+    emit = {"type": "action", "action": {"kind": "emit_event", "event": "Welcomed"}}
+    await world.define(journey({"emit": emit}, "emit"))
+    world.stores.marks.owners[ANN] = "test:user_id:k1:ann"
+    crashes = [ConnectionError("Neo4j went away")]
+
+    def crash(run_id: str, seq: int) -> None:
+        if crashes:
+            raise crashes.pop()
+
+    world.stores.runs.before_advance = crash
+    await world.fire(ANN)
+    [(_, run_id, _)] = world.jobs
+    with pytest.raises(ConnectionError):
+        await world.drain()
+    assert visits(await world.run_of(ANN)) == [("emit", "started")]  # the move rolled back
+    assert await world.journeys.step(run_id, 0) == "completed"  # arq runs the job again
+    assert list(world.stores.marks.events) == [f"test:journey:{run_id}:0"]
+    assert visits(await world.run_of(ANN)) == [("emit", "taken")]
+
+
+async def test_a_retried_job_that_finds_its_action_recorded_does_not_act_again(
+    world: World,
+) -> None:
+    await world.define(journey({"hello": tag("welcomed")}, "hello"))
+    await world.fire(ANN)
+    [(_, run_id, _)] = world.jobs
+    # Its first attempt acted and recorded it, then lost the move to nobody (a crash).
+    run = await world.stores.runs.get(run_id)
+    assert run is not None
+    step = (await world.journeys.catalog.version("onboarding", 1)).journey.steps["hello"]
+    await world.journeys.runs.record(run, step, Visit("taken", "no purpose needed"))
+    assert await world.drain() == ["completed"]
+    assert world.stores.marks.log == []
+    assert visits(await world.run_of(ANN)) == [("hello", "taken")]
+
+
+async def test_a_run_whose_version_no_longer_validates_fails(world: World) -> None:
+    await world.define(SERIES)
+    await world.fire(ANN)
+    # A plugin gone since: the version no longer parses, in a worker that had not cached it.
+    world.stores.definitions.journeys["onboarding"].versions[1] = SavedVersion({}, None, None)
+    world.journeys.catalog._versions.clear()
+    assert await world.drain() == ["failed"]
+    run = await world.run_of(ANN)
+    assert run.status == "failed" and run.exit_reason is not None
+    assert run.exit_reason.startswith("the stored definition no longer validates")
