@@ -25,6 +25,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from app.domain.destinations import TOPICS, DestinationError, parse_destination
 from app.errors import CdpError, DeliveryFailed, InvalidInput, NotFound
 from app.ports.destinations import (
     DestinationOutbox,
@@ -41,8 +42,6 @@ from app.services.privacy.consent import ConsentService
 from app.supervision import UNREACHABLE, Backoff, pause
 
 log = logging.getLogger(__name__)
-
-TOPICS = ("profiles", "segments", "events")
 
 
 @dataclass(frozen=True)
@@ -96,24 +95,14 @@ class DestinationService:
     # -- definitions -------------------------------------------------------------------------
 
     async def save(self, raw: Any, by: str) -> Destination:
-        if not isinstance(raw, Mapping):
-            raise InvalidInput("destination: expected an object")
-        name, kind = raw.get("name"), raw.get("kind")
-        if not isinstance(name, str) or not name.replace("_", "").isalnum() or len(name) > 64:
-            raise InvalidInput("name: letters, digits and _")
-        plugin = self.plugins.destinations.get(str(kind))
+        try:
+            definition = parse_destination(raw)
+        except DestinationError as exc:
+            raise InvalidInput(str(exc)) from None
+        name, config = definition.name, definition.config
+        plugin = self.plugins.destinations.get(definition.kind)
         if plugin is None:
             raise InvalidInput(f"kind: one of {', '.join(sorted(self.plugins.destinations))}")
-        topics = raw.get("topics", list(TOPICS))
-        if not isinstance(topics, list) or not set(topics) <= set(TOPICS) or not topics:
-            raise InvalidInput(f"topics: some of {', '.join(TOPICS)}")
-        purpose = raw.get("purpose")
-        if purpose is not None and not isinstance(purpose, str):
-            raise InvalidInput("purpose: a consent purpose")
-        batch_size = raw.get("batch_size", 100)
-        if not isinstance(batch_size, int) or not 1 <= batch_size <= 1000:
-            raise InvalidInput("batch_size: between 1 and 1000")
-        config = raw.get("config") or {}
         try:
             plugin.validate(config)
             if isinstance(config.get("url"), str):
@@ -122,13 +111,14 @@ class DestinationService:
             raise InvalidInput(str(exc)) from None
         key = (await self.sealer.data_keys([self._owner], create=True))[self._owner]
         sealed = self.sealer.seal(key, dict(config), owner=self._owner, field=f"dest:{name}")
+        purpose = definition.purpose
         spec = DestinationSpec(
             name=name,
-            kind=str(kind),
+            kind=definition.kind,
             purpose=self.consent.policy.resolve(purpose) if purpose else None,
-            topics=tuple(topics),
-            batch_size=batch_size,
-            forward_erasures=bool(raw.get("forward_erasures", False)),
+            topics=definition.topics,
+            batch_size=definition.batch_size,
+            forward_erasures=definition.forward_erasures,
             config_enc=sealed,
         )
         await self.store.save(spec, self.clock())
