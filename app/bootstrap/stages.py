@@ -1,15 +1,12 @@
-"""The composition root: the one place that builds drivers, stores and services.
-
-FastAPI's lifespan and arq's on_startup both call `build_container`; nothing connects at import.
-"""
+"""The composition root's stages: what every capability is built on, then engagement and
+privacy on top of it, then the container; every object is built whole, in its constructor."""
 
 from __future__ import annotations
 
 import asyncio
-import uuid
 from dataclasses import dataclass
 
-from arq.connections import ArqRedis, RedisSettings, create_pool
+from arq.connections import ArqRedis, create_pool
 from redis.asyncio import Redis
 
 from app.adapters.identity_graph import IdentityGraph
@@ -18,7 +15,6 @@ from app.adapters.stores.actions import Neo4jActionRecordStore
 from app.adapters.stores.apikeys import Neo4jApiKeyStore
 from app.adapters.stores.audit import Neo4jAuditStore
 from app.adapters.stores.browsing import Neo4jProfileBrowseStore
-from app.adapters.stores.changes import Neo4jOwnerProfiles
 from app.adapters.stores.consent import Neo4jConsentStore
 from app.adapters.stores.curation import Neo4jCurationStore
 from app.adapters.stores.destinations import Neo4jDestinationStore
@@ -33,9 +29,9 @@ from app.adapters.stores.sources import Neo4jSourceStore
 from app.adapters.stores.subject import Neo4jSubjectStore
 from app.adapters.stores.trait_schema import Neo4jTraitSchemaStore
 from app.adapters.valkey.changes import ValkeyChangeFeed
-from app.adapters.valkey.keys import WorkspaceKeys
 from app.adapters.valkey.outbox import ValkeyOutbox
 from app.adapters.valkey.stream import EventStream
+from app.bootstrap.container import Container, arq_queue, redis_settings
 from app.configuration import (
     load_consent_policy,
     load_rules,
@@ -45,11 +41,10 @@ from app.configuration import (
 from app.domain.consent import ConsentPolicy
 from app.domain.identity import IdentityRules
 from app.localservices.stack import effective_urls
-from app.privacy import BlindIndex, KeyStore, LocalKeyStore
+from app.privacy import BlindIndex, LocalKeyStore
 from app.privacy.ledger import PrivacyLedger
 from app.privacy.stream_seal import StreamSeal
 from app.services.access.apikeys import ApiKeyService
-from app.services.changes.dispatcher import ChangeDispatcher
 from app.services.changes.notices import ProfileNotifier
 from app.services.engagement.actions import ConsentGate
 from app.services.engagement.destinations import (
@@ -76,104 +71,9 @@ from app.services.profiles.service import ProfileService
 from app.services.profiles.traits import GoldenRecords, TraitObserver
 from app.services.tracking.acceptance import AcceptanceService
 from app.services.tracking.deadletters import DeadLetterService
-from app.services.tracking.resolver import Resolver
 from app.services.tracking.sending import MessageSender
 from app.services.tracking.sources import SourceService
 from app.settings import Settings
-
-
-def arq_queue(ws: str) -> str:
-    """The workspace's job queue: a worker runs only its own workspace's jobs (arq keeps job
-    ids and cron ids global, so each workspace's names carry the workspace too)."""
-    return WorkspaceKeys(ws).job_queue
-
-
-@dataclass
-class Container:
-    """Everything a request or a job needs, built once per process."""
-
-    settings: Settings
-    graph: Graph
-    redis: Redis
-    arq: ArqRedis
-    keystore: KeyStore
-    rules: IdentityRules
-    ingestion: IngestionService
-    curation: CurationService
-    profiles: ProfileService
-    sources: SourceService
-    stream: EventStream
-    acceptance: AcceptanceService
-    deadletters: DeadLetterService
-    trait_schemas: TraitSchemaService
-    audit: AuditLog
-    consent: ConsentService
-    ledger: PrivacyLedger
-    erasure: ErasureService
-    exporter: SubjectExporter
-    retention: RetentionService
-    gate: ConsentGate
-    apikeys: ApiKeyService
-    browser: ProfileBrowser
-    notifier: ProfileNotifier
-    sender: MessageSender
-    segments: SegmentService
-    journeys: JourneyService
-    destinations: DestinationService
-    rekeying: BlindIndexRotation
-
-    def change_dispatcher(self, consumer: str = "segments-1") -> ChangeDispatcher:
-        """The change-feed consumer: segment memberships, then journeys and destinations."""
-        ws = self.settings.workspace
-        return ChangeDispatcher(
-            ValkeyChangeFeed(self.redis, ws),
-            Neo4jOwnerProfiles(self.graph, ws),
-            self.segments,
-            consumer,
-            journeys=self.journeys,
-            destinations=self.destinations,
-        )
-
-    async def enqueue_erasure(self, request_id: str, defer_seconds: float = 0.0) -> None:
-        """Hand an erasure to a worker (each attempt is its own arq job; the erasure's lease
-        keeps two runners apart)."""
-        await self.arq.enqueue_job(
-            "erase_subject",
-            request_id,
-            _job_id=f"erasure:{request_id}:{uuid.uuid4().hex}",
-            _defer_by=defer_seconds or None,
-        )
-
-    async def prepare_graph(self) -> int:
-        """Constraints and indexes, then the configured consent purposes (idempotent)."""
-        applied = await self.graph.apply_schema()
-        await self.consent.ensure_purposes()
-        return applied
-
-    def resolver(self, consumer: str | None = None) -> Resolver:
-        """A stream consumer writing through this container's ingestion service."""
-        s = self.settings
-        return Resolver(
-            self.stream,
-            self.ingestion,
-            consumer or s.resolver_name,
-            batch_entries=s.resolver_batch_entries,
-            batch_messages=s.resolver_batch_messages,
-            max_attempts=s.resolver_max_attempts,
-            claim_idle_ms=s.resolver_claim_idle_ms,
-        )
-
-    async def close(self) -> None:
-        await self.arq.aclose()
-        await self.redis.aclose()
-        await self.graph.driver.close()
-        await asyncio.to_thread(self.keystore.close)
-        await asyncio.to_thread(self.ledger.close)
-
-
-def redis_settings(settings: Settings) -> RedisSettings:
-    _, redis_url = effective_urls(settings)
-    return RedisSettings.from_dsn(redis_url)
 
 
 @dataclass
@@ -302,6 +202,57 @@ def _engagement(f: _Foundations, consent: ConsentService, profiles: ProfileServi
     return _Engagement(segments, gate, destinations, journeys)
 
 
+@dataclass
+class _Privacy:
+    erasure: ErasureService
+    exporter: SubjectExporter
+    retention: RetentionService
+
+
+def _privacy(
+    f: _Foundations,
+    curation: CurationService,
+    ingestion: IngestionService,
+    consent: ConsentService,
+    profiles: ProfileService,
+    audit: AuditLog,
+    engagement: _Engagement,
+) -> _Privacy:
+    settings, identity = f.settings, f.identity
+    erasure = ErasureService(
+        identity,
+        Neo4jErasureRecordStore(identity),
+        Neo4jErasureGraphStore(identity),
+        curation,
+        f.sealer,
+        f.stream,
+        f.ledger,
+        audit,
+        f.golden,
+        f.rules,
+        ingestion.identifier_keys,
+        f.notifier,
+        forward=engagement.destinations.forward_erasure,
+        batch_size=settings.erasure_batch_size,
+        lease_seconds=settings.erasure_lease_seconds,
+    )
+    exporter = SubjectExporter(
+        Neo4jSubjectStore(identity),
+        settings.workspace,
+        f.sealer,
+        curation,
+        profiles,
+        consent,
+        audit,
+    )
+    retention = RetentionService(
+        Neo4jRetentionStore(f.graph, settings.workspace),
+        settings.event_retention_days,
+        audit=audit,
+    )
+    return _Privacy(erasure, exporter, retention)
+
+
 async def build_container(settings: Settings) -> Container:
     f = await _foundations(settings)
     identity, sealer, rules, golden, notifier = f.identity, f.sealer, f.rules, f.golden, f.notifier
@@ -318,23 +269,7 @@ async def build_container(settings: Settings) -> Container:
         identity, Neo4jProfileStore(identity), sealer, curation, f.observer, golden, notifier
     )
     engagement = _engagement(f, consent, profiles)
-    erasure = ErasureService(
-        identity,
-        Neo4jErasureRecordStore(identity),
-        Neo4jErasureGraphStore(identity),
-        curation,
-        sealer,
-        f.stream,
-        f.ledger,
-        audit,
-        golden,
-        rules,
-        ingestion.identifier_keys,
-        notifier,
-        forward=engagement.destinations.forward_erasure,
-        batch_size=settings.erasure_batch_size,
-        lease_seconds=settings.erasure_lease_seconds,
-    )
+    privacy = _privacy(f, curation, ingestion, consent, profiles, audit, engagement)
     return Container(
         settings=settings,
         graph=f.graph,
@@ -353,21 +288,9 @@ async def build_container(settings: Settings) -> Container:
         audit=audit,
         consent=consent,
         ledger=f.ledger,
-        erasure=erasure,
-        exporter=SubjectExporter(
-            Neo4jSubjectStore(identity),
-            settings.workspace,
-            sealer,
-            curation,
-            profiles,
-            consent,
-            audit,
-        ),
-        retention=RetentionService(
-            Neo4jRetentionStore(f.graph, settings.workspace),
-            settings.event_retention_days,
-            audit=audit,
-        ),
+        erasure=privacy.erasure,
+        exporter=privacy.exporter,
+        retention=privacy.retention,
         gate=engagement.gate,
         browser=ProfileBrowser(Neo4jProfileBrowseStore(identity), sealer, golden.effective_schema),
         notifier=notifier,
