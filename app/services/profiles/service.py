@@ -215,12 +215,12 @@ class ProfileService:
     ) -> TraitProvenance | None:
         """Why this value: the winner with its source, time, weight and strategy, and the
         ranked candidates it beat."""
-        schema = await self.golden.effective_schema()
-        field = schema.classify(name)
+        field = (await self.golden.effective_schema()).classify(name)
         if field is None:
             return None
         found = await self.store.observations_of(profile_id)
         observations = [o for o in found if o.field == field.name]
+        schema = await self.golden.effective_schema({o.source for o in observations})
         decision = decide(field, observations, schema)
         if decision is None:
             return None

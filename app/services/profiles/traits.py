@@ -22,6 +22,7 @@ from app.adapters.identity_graph import IdentityTx
 from app.adapters.stores.profiles import observation_from_row
 from app.domain.messages import TrackedMessage
 from app.domain.traits import (
+    MANUAL,
     Decision,
     Observation,
     TraitError,
@@ -180,17 +181,31 @@ class GoldenRecords:
         self._schemas = schemas
         self._trusts = trusts
         self._cached: tuple[float, TraitSchema] | None = None
+        #: Sources asked for and absent at the last read of the trusts.
+        self._missing: set[str] = set()
         self.clock = clock
 
-    async def effective_schema(self) -> TraitSchema:
-        """The current schema with each source's trust weight (configured trusts win)."""
+    async def effective_schema(self, sources: Iterable[str] = ()) -> TraitSchema:
+        """The current schema with each source's trust weight (configured trusts win).
+
+        Read again at once when one of `sources` is unknown to the copy held: a source created
+        since (by another process, usually the API) has its trust from its first event, not
+        the default for up to TRUST_CACHE_SECONDS. A source still unknown after a read (an
+        import's source name, a deleted source) is remembered until the copy expires, so it
+        does not cost a read per batch."""
         now = time.monotonic()
-        if self._cached is not None and now - self._cached[0] < TRUST_CACHE_SECONDS:
-            return self._cached[1]
+        cached = self._cached
+        if cached is not None and now - cached[0] < TRUST_CACHE_SECONDS:
+            known = cached[1].source_trust
+            if all(s in known or s in self._missing or s == MANUAL for s in sources):
+                return cached[1]
+        else:
+            self._missing = set()
         base = await self._schemas()
         trusts = {**await self._trusts(), **base.source_trust}
         schema = dataclasses.replace(base, source_trust=trusts)
         self._cached = (now, schema)
+        self._missing |= {s for s in sources if s not in trusts}
         return schema
 
     def forget(self) -> None:
@@ -205,13 +220,13 @@ class GoldenRecords:
         ids = sorted(set(profile_ids))
         if not ids:
             return {}
-        schema = await self.effective_schema()
         # Read after the locks: a writer holding one of them may be adding observations.
         await tx.lock_profiles(ids)
         by_profile: dict[str, list[Observation]] = {pid: [] for pid in ids}
         for row in await tx.profile_observations(ids):
             by_profile[row["profile"]].append(observation_from_row(row))
-        rows = self.records(by_profile, schema)
+        sources = {o.source for found in by_profile.values() for o in found}
+        rows = self.records(by_profile, await self.effective_schema(sources))
         before = await tx.set_golden(rows, at)
         return changed_fields(rows, before)
 

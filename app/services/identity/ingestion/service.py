@@ -123,8 +123,9 @@ class IngestionService:
             owners.add(self.sealer.unowned_owner())
         # The key store is written before the data it protects.
         data_keys = await self.sealer.data_keys(sorted(owners), create=True)
-        # The current trait schema and source trusts, read outside the transaction.
-        schema = await self.golden.effective_schema()
+        # The current trait schema and source trusts (of this batch's sources too), read
+        # outside the transaction.
+        schema = await self.golden.effective_schema({p.message.source_id for p in prepared})
         now = self.clock()
         sealed = await asyncio.to_thread(
             self.builder.seal, prepared, data_keys, schema, present, now
