@@ -15,5 +15,5 @@ class Neo4jOwnerProfiles:
     async def profiles_of(self, keys: Sequence[str]) -> dict[str, str]:
         if not keys:
             return {}
-        rows = await self.graph.read("changes/owner_profiles", keys=sorted(set(keys)))
+        rows = await self.graph.read("changes/owner_profiles", ws=self.ws, keys=sorted(set(keys)))
         return {str(r["key"]): str(r["profile"]) for r in rows}

@@ -21,27 +21,18 @@ class Neo4jSourceStore:
     async def create(
         self, *, source_id: str, name: str, trust: float, key_hash: str, at: float
     ) -> None:
-        await self.graph.write(
-            "sources/create",
-            id=source_id,
-            ws=self.ws,
-            name=name,
-            key_hash=key_hash,
-            trust=trust,
-            at=at,
-        )
+        await self._write("sources/create", source_id, name, trust, key_hash, at)
 
     async def ensure(
         self, *, source_id: str, name: str, trust: float, key_hash: str, at: float
     ) -> None:
+        await self._write("sources/ensure_default", source_id, name, trust, key_hash, at)
+
+    async def _write(
+        self, query: str, source_id: str, name: str, trust: float, key_hash: str, at: float
+    ) -> None:
         await self.graph.write(
-            "sources/ensure_default",
-            id=source_id,
-            ws=self.ws,
-            name=name,
-            key_hash=key_hash,
-            trust=trust,
-            at=at,
+            query, id=source_id, ws=self.ws, name=name, key_hash=key_hash, trust=trust, at=at
         )
 
     async def set_key(self, source_id: str, key_hash: str, at: float) -> bool:
