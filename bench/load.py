@@ -18,7 +18,7 @@ import base64
 import contextlib
 import math
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +39,16 @@ def basic_auth(write_key: str) -> str:
 
 def encode(batch: Batch) -> bytes:
     return orjson.dumps({"batch": batch.messages})
+
+
+def encode_all(batches: Iterable[Batch]) -> tuple[list[tuple[bytes, int]], set[str]]:
+    """Encoded /v1/batch bodies with their message counts, and the distinct message ids."""
+    bodies: list[tuple[bytes, int]] = []
+    ids: set[str] = set()
+    for batch in batches:
+        bodies.append((encode(batch), len(batch.messages)))
+        ids.update(str(m["messageId"]) for m in batch.messages)
+    return bodies, ids
 
 
 @dataclass

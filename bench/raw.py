@@ -24,6 +24,7 @@ from neo4j import AsyncDriver, AsyncManagedTransaction
 
 from app.adapters.cypher import query
 from app.adapters.neo4j_db import parameters
+from app.domain.messages import MessageIdentity, TrackedMessage
 from app.privacy import BlindIndex, FieldCipher
 from bench.convert import Identities, to_tracked
 
@@ -92,79 +93,98 @@ class RawPreparer:
         for raw in messages:
             m = to_tracked(raw, self.source_id, received_at)
             identity = self.identities.of(m)
-            at = m.timestamp
-            keys: dict[tuple[str, str], str] = {}
-            for ident in identity.identifiers:
-                key, digest = self.key(ident.type, ident.value)
-                keys[(ident.type, ident.value)] = key
-                row = identifiers.get(key)
-                if row is None:
-                    identifiers[key] = {
-                        "key": key,
-                        "type": ident.type,
-                        "kid": self.index.kid,
-                        "hash": digest,
-                        "enc": self.cipher.encrypt_json(
-                            self._data_key(key), ident.value, owner=key, field="value"
-                        ),
-                        "first": at,
-                        "last": at,
-                        "device": dict(identity.device) if ident.type == "device_id" else {},
-                    }
-                else:
-                    row["first"] = min(row["first"], at)
-                    row["last"] = max(row["last"], at)
-            for x, y in identity.pairs():
-                kx, ky = keys[(x.type, x.value)], keys[(y.type, y.value)]
-                a, b = min(kx, ky), max(kx, ky)
-                link = links.setdefault(
-                    (a, b, identity.rule),
-                    {
-                        "a": a,
-                        "b": b,
-                        "rule": identity.rule,
-                        "weight": self.identities.rules.weight_for(identity.rule),
-                        "count": 0,
-                        "first": at,
-                        "last": at,
-                        "source": self.source_id,
-                    },
-                )
-                link["count"] += 1
-                link["first"] = min(link["first"], at)
-                link["last"] = max(link["last"], at)
+            keys = self._identifiers(identity, m.timestamp, identifiers)
+            self._links(identity, keys, m.timestamp, links)
             owner = keys[(identity.owner.type, identity.owner.value)] if identity.owner else None
-            event_id = f"{self.ws}:{self.source_id}:{m.message_id}"
-            payload = {
-                "userId": m.user_id,
-                "anonymousId": m.anonymous_id,
-                "previousId": m.previous_id,
-                "traits": dict(m.traits),
-                "properties": dict(m.properties),
-                "context": dict(m.context),
-            }
-            sealed_by = owner or f"{self.ws}:unowned"
-            events.append(
-                {
-                    "id": event_id,
-                    "type": m.type,
-                    "name": m.display_name,
-                    "at": at,
-                    "received_at": m.received_at,
-                    "source": self.source_id,
-                    "plain": orjson.dumps({}).decode(),
-                    "enc": self.cipher.encrypt_json(
-                        self._data_key(sealed_by), payload, owner=sealed_by, field=event_id
-                    ),
-                    "owner": owner,
-                    "flags": sorted(f"{d.reason}:{d.type}" for d in identity.dropped),
-                }
-            )
+            events.append(self._event(m, identity, owner))
         return RawBatch(
             [identifiers[k] for k in sorted(identifiers)],
             [links[k] for k in sorted(links)],
             events,
         )
+
+    def _identifiers(
+        self, identity: MessageIdentity, at: float, rows: dict[str, dict[str, Any]]
+    ) -> dict[tuple[str, str], str]:
+        """The message's identifier rows merged into `rows` (by key); (type, value) -> key."""
+        keys: dict[tuple[str, str], str] = {}
+        for ident in identity.identifiers:
+            key, digest = self.key(ident.type, ident.value)
+            keys[(ident.type, ident.value)] = key
+            row = rows.get(key)
+            if row is None:
+                rows[key] = {
+                    "key": key,
+                    "type": ident.type,
+                    "kid": self.index.kid,
+                    "hash": digest,
+                    "enc": self.cipher.encrypt_json(
+                        self._data_key(key), ident.value, owner=key, field="value"
+                    ),
+                    "first": at,
+                    "last": at,
+                }
+            else:
+                row["first"] = min(row["first"], at)
+                row["last"] = max(row["last"], at)
+        return keys
+
+    def _links(
+        self,
+        identity: MessageIdentity,
+        keys: dict[tuple[str, str], str],
+        at: float,
+        links: dict[tuple[str, str, str], dict[str, Any]],
+    ) -> None:
+        """One LINKED row per pair and rule, counted and merged into `links`."""
+        for x, y in identity.pairs():
+            kx, ky = keys[(x.type, x.value)], keys[(y.type, y.value)]
+            a, b = min(kx, ky), max(kx, ky)
+            link = links.setdefault(
+                (a, b, identity.rule),
+                {
+                    "a": a,
+                    "b": b,
+                    "rule": identity.rule,
+                    "weight": self.identities.rules.weight_for(identity.rule),
+                    "count": 0,
+                    "first": at,
+                    "last": at,
+                    "source": self.source_id,
+                },
+            )
+            link["count"] += 1
+            link["first"] = min(link["first"], at)
+            link["last"] = max(link["last"], at)
+
+    def _event(
+        self, m: TrackedMessage, identity: MessageIdentity, owner: str | None
+    ) -> dict[str, Any]:
+        """The event row, its payload sealed under its owner's (or the unowned) data key."""
+        event_id = f"{self.ws}:{self.source_id}:{m.message_id}"
+        payload = {
+            "userId": m.user_id,
+            "anonymousId": m.anonymous_id,
+            "previousId": m.previous_id,
+            "traits": dict(m.traits),
+            "properties": dict(m.properties),
+            "context": dict(m.context),
+        }
+        sealed_by = owner or f"{self.ws}:unowned"
+        return {
+            "id": event_id,
+            "type": m.type,
+            "name": m.display_name,
+            "at": m.timestamp,
+            "received_at": m.received_at,
+            "source": self.source_id,
+            "plain": orjson.dumps({}).decode(),
+            "enc": self.cipher.encrypt_json(
+                self._data_key(sealed_by), payload, owner=sealed_by, field=event_id
+            ),
+            "owner": owner,
+            "flags": sorted(f"{d.reason}:{d.type}" for d in identity.dropped),
+        }
 
 
 def prepare(

@@ -10,35 +10,12 @@ import orjson
 from rich.console import Console
 from rich.table import Table
 
-ACCEPTED_TARGET = 15_000.0
-RESOLVED_TARGET = 3_000.0
-RAW_RATIO_TARGET = 0.5
-P99_TARGET_MS = 250.0
-RECALL_TARGET = 0.99
-GROWTH_LOSS_TARGET = 0.20
-#: A second resolver process must not lose throughput (on two cores it cannot double it).
-SECOND_RESOLVER_TARGET = 0.95
-#: Share of sampled open transactions waiting on a stripe (workspace-wide) lock.
-STRIPE_WAIT_TARGET = 0.05
-
-
-def _scale_steps(results: dict[str, Any]) -> dict[int, list[dict[str, Any]]]:
-    """The scale-out phase's steps by resolver count, in run order (the default order
-    1, 2, 4, 2, 1 measures each count before and after the others, so their mean cancels
-    the drift of a growing graph)."""
-    steps: dict[int, list[dict[str, Any]]] = {}
-    for step in _get(results, "scale_out", "steps") or []:
-        steps.setdefault(int(step["resolvers"]), []).append(step)
-    return steps
-
-
-def _mean_rate(steps: list[dict[str, Any]]) -> float:
-    return sum(float(s["events_per_second"]) for s in steps) / len(steps)
+from bench.targets import P99_TARGET_MS, RESOLVED_TARGET, dig
 
 
 def _scale_rows(results: dict[str, Any]) -> list[tuple[str, str, Any]]:
     rows: list[tuple[str, str, Any]] = []
-    for step in _get(results, "scale_out", "steps") or []:
+    for step in dig(results, "scale_out", "steps") or []:
         count = step["resolvers"]
         locks, writes = step.get("locks") or {}, step.get("real_time_writes") or {}
         rows += [
@@ -79,137 +56,10 @@ def _real_time_rows(real_time: dict[str, Any] | None) -> list[tuple[str, str]]:
 
 def _growth_mib(results: dict[str, Any]) -> str | None:
     """Each process's resident memory after the sustained window minus before it."""
-    growth = _get(results, "sustained", "rss_growth_bytes")
+    growth = dig(results, "sustained", "rss_growth_bytes")
     if not isinstance(growth, dict) or not growth:
         return None
     return ", ".join(f"{name} {value / 2**20:+.0f}" for name, value in sorted(growth.items()))
-
-
-def _get(results: dict[str, Any], *path: str) -> Any:
-    node: Any = results
-    for part in path:
-        if not isinstance(node, dict) or part not in node:
-            return None
-        node = node[part]
-    return node
-
-
-def _point(results: dict[str, Any], profiles: int) -> dict[str, Any] | None:
-    for point in _get(results, "growth", "points") or []:
-        if point.get("target") == profiles and point.get("resolved_per_second"):
-            return dict(point)
-    return None
-
-
-def judge(results: dict[str, Any]) -> list[dict[str, Any]]:
-    """Each target of the benchmark with the measured value; `passed` is None when not measured."""
-    out: list[dict[str, Any]] = []
-
-    def add(name: str, target: str, value: Any, passed: bool | None, note: str = "") -> None:
-        out.append({"name": name, "target": target, "value": value, "passed": passed, "note": note})
-
-    accepted = _get(results, "accepted", "messages_per_second")
-    add(
-        "accepted events/s (API)",
-        f">= {ACCEPTED_TARGET:,.0f}",
-        accepted,
-        None if accepted is None else accepted >= ACCEPTED_TARGET,
-    )
-
-    sustained = _get(results, "sustained", "resolved_per_second")
-    bounded = _get(results, "sustained", "lag_bounded")
-    if sustained is not None:
-        add(
-            "resolved events/s, sustained",
-            f">= {RESOLVED_TARGET:,.0f}, lag bounded",
-            sustained,
-            sustained >= RESOLVED_TARGET and bool(bounded),
-            f"over {_get(results, 'sustained', 'seconds')} s; lag bounded: {bounded}",
-        )
-    else:
-        burst = _get(results, "resolved", "events_per_second")
-        add(
-            "resolved events/s (backlog drain)",
-            f">= {RESOLVED_TARGET:,.0f}",
-            burst,
-            None if burst is None else burst >= RESOLVED_TARGET,
-            "no sustained phase in this run (the full run holds the rate 10 min)",
-        )
-
-    ratio = _get(results, "raw", "ratio")
-    add(
-        "ours / raw Neo4j writes",
-        f">= {RAW_RATIO_TARGET}",
-        ratio,
-        None if ratio is None else ratio >= RAW_RATIO_TARGET,
-    )
-
-    p99 = _get(results, "latency", "p99_ms")
-    rate = _get(results, "latency", "offered_rate")
-    add(
-        f"p99 track -> profile at {rate} ev/s",
-        f"<= {P99_TARGET_MS:.0f} ms",
-        p99,
-        None if p99 is None else p99 <= P99_TARGET_MS,
-    )
-
-    acc = _get(results, "accuracy")
-    if acc and acc.get("items"):
-        precision = min(acc["pairwise"]["precision"], acc["bcubed"]["precision"])
-        recall = min(acc["pairwise"]["recall"], acc["bcubed"]["recall"])
-        add(
-            "identity precision / recall",
-            f"1.0 / >= {RECALL_TARGET}",
-            f"{precision:.4f} / {recall:.4f}",
-            precision == 1.0 and recall >= RECALL_TARGET,
-            "lower of pairwise and B-cubed",
-        )
-    else:
-        add("identity precision / recall", f"1.0 / >= {RECALL_TARGET}", None, None)
-
-    steps = _scale_steps(results)
-    if 1 in steps and 2 in steps:
-        second = _mean_rate(steps[2]) / _mean_rate(steps[1])
-        add(
-            "2 resolvers / 1 resolver",
-            f">= {SECOND_RESOLVER_TARGET}",
-            round(second, 3),
-            second >= SECOND_RESOLVER_TARGET,
-            "same run, same traffic shape; mean of each count's steps",
-        )
-        shares = [
-            st["locks"]["share_waiting_on_a_stripe_lock"]
-            for group in steps.values()
-            for st in group
-            if st.get("locks", {}).get("share_waiting_on_a_stripe_lock") is not None
-        ]
-        worst = max(shares) if shares else None
-        add(
-            "open transactions waiting on a workspace-wide lock",
-            f"< {STRIPE_WAIT_TARGET:.0%}",
-            worst,
-            None if worst is None else worst < STRIPE_WAIT_TARGET,
-            "worst step of the scale-out phase",
-        )
-
-    small, large = _point(results, 100_000), _point(results, 1_000_000)
-    if small and large:
-        loss = 1 - large["resolved_per_second"] / small["resolved_per_second"]
-        add(
-            "throughput lost 100k -> 1M profiles",
-            f"<= {GROWTH_LOSS_TARGET:.0%}",
-            round(loss, 3),
-            loss <= GROWTH_LOSS_TARGET,
-        )
-    else:
-        add(
-            "throughput lost 100k -> 1M profiles",
-            f"<= {GROWTH_LOSS_TARGET:.0%}",
-            None,
-            None,
-            "needs the 100k and 1M growth points (bench-full)",
-        )
-    return out
 
 
 def _fmt(value: Any) -> str:
@@ -249,6 +99,21 @@ def _outcomes(stats: Any) -> str:
 
 
 def print_report(results: dict[str, Any], console: Console) -> None:
+    console.print(_targets_table(results))
+    details = Table(title="phases", show_lines=False)
+    details.add_column("phase")
+    details.add_column("measure")
+    details.add_column("value", justify="right")
+    _phase_rows(results, details)
+    _outcome_rows(results, details)
+    _check_rows(results, details)
+    _workspace_rows(results, details)
+    console.print(details)
+    for note in results.get("notes", []):
+        console.print(f"[yellow]note:[/yellow] {note}")
+
+
+def _targets_table(results: dict[str, Any]) -> Table:
     title = f"graph-cdp benchmark ({results.get('mode')}, {configuration_label(results)})"
     table = Table(title=title, show_lines=False)
     for column in ("metric", "value", "target", "ok", "note"):
@@ -258,32 +123,31 @@ def print_report(results: dict[str, Any], console: Console) -> None:
         table.add_row(
             row["name"], _fmt(row["value"]), row["target"], marks[row["passed"]], row["note"]
         )
-    console.print(table)
+    return table
 
-    details = Table(title="phases", show_lines=False)
-    details.add_column("phase")
-    details.add_column("measure")
-    details.add_column("value", justify="right")
+
+def _phase_rows(results: dict[str, Any], details: Table) -> None:
+    """Each phase's measures, the latency's percentiles and real-time chain among them."""
     lat = results.get("latency") or {}
     rows: list[tuple[str, str, Any]] = [
-        ("accepted", "messages answered 200 / s", _get(results, "accepted", "messages_per_second")),
-        ("resolved", "events resolved / s", _get(results, "resolved", "events_per_second")),
-        ("resolved", "worker settled after (s)", _get(results, "resolved", "settled_seconds")),
-        ("returning", "events resolved / s", _get(results, "returning", "events_per_second")),
-        ("returning", "returning / new (same run)", _get(results, "returning", "ratio_to_new")),
+        ("accepted", "messages answered 200 / s", dig(results, "accepted", "messages_per_second")),
+        ("resolved", "events resolved / s", dig(results, "resolved", "events_per_second")),
+        ("resolved", "worker settled after (s)", dig(results, "resolved", "settled_seconds")),
+        ("returning", "events resolved / s", dig(results, "returning", "events_per_second")),
+        ("returning", "returning / new (same run)", dig(results, "returning", "ratio_to_new")),
         (
             "returning",
             "worker settled after (s)",
-            _get(results, "returning", "resolved", "settled_seconds"),
+            dig(results, "returning", "resolved", "settled_seconds"),
         ),
         ("latency", "p50 / p95 / p99 / p99.9 ms", None),
-        ("raw", "raw Neo4j events / s", _get(results, "raw", "events_per_second")),
-        ("sustained", "resolved / s", _get(results, "sustained", "resolved_per_second")),
-        ("sustained", "max stream lag (messages)", _get(results, "sustained", "max_pending")),
+        ("raw", "raw Neo4j events / s", dig(results, "raw", "events_per_second")),
+        ("sustained", "resolved / s", dig(results, "sustained", "resolved_per_second")),
+        ("sustained", "max stream lag (messages)", dig(results, "sustained", "max_pending")),
         (
             "sustained",
             "lag trend over the second half (messages)",
-            _get(results, "sustained", "lag_growth_second_half"),
+            dig(results, "sustained", "lag_growth_second_half"),
         ),
         ("sustained", "memory growth over the window (MiB)", _growth_mib(results)),
         *_scale_rows(results),
@@ -296,6 +160,10 @@ def print_report(results: dict[str, Any], console: Console) -> None:
                 details.add_row(phase, label, part)
         else:
             details.add_row(phase, measure, _fmt(value))
+
+
+def _outcome_rows(results: dict[str, Any], details: Table) -> None:
+    """Accuracy, the growth points, memory and disk."""
     acc = results.get("accuracy") or {}
     if acc.get("items"):
         for kind in ("pairwise", "bcubed"):
@@ -305,7 +173,7 @@ def print_report(results: dict[str, Any], console: Console) -> None:
                 f"{kind} P / R / F1",
                 f"{s['precision']:.4f} / {s['recall']:.4f} / {s['f1']:.4f}",
             )
-    for point in _get(results, "growth", "points") or []:
+    for point in dig(results, "growth", "points") or []:
         details.add_row(
             "growth",
             f"{_fmt(point.get('profiles'))} profiles: resolved/s, p99 ms",
@@ -320,16 +188,20 @@ def print_report(results: dict[str, Any], console: Console) -> None:
                 f"{activation['answered_seconds']} / {activation['seconds']} "
                 f"({activation['status']})",
             )
-    for name, value in (_get(results, "memory", "peak_rss_bytes") or {}).items():
+    for name, value in (dig(results, "memory", "peak_rss_bytes") or {}).items():
         details.add_row("memory", f"peak RSS {name}", _mib(value))
-    store = _get(results, "memory", "store") or {}
+    store = dig(results, "memory", "store") or {}
     details.add_row(
         "disk",
         "Neo4j data folder (of it, transaction logs)",
         f"{_mib(store.get('total'))} ({_mib(store.get('transactions'))})",
     )
+
+
+def _check_rows(results: dict[str, Any], details: Table) -> None:
+    """The stored-events checks of the phases that made one."""
     checks = [
-        (name, _get(results, *path, "check"))
+        (name, dig(results, *path, "check"))
         for name, path in (
             ("warm-up", ("warmup",)),
             ("b", ("resolved",)),
@@ -337,13 +209,17 @@ def print_report(results: dict[str, Any], console: Console) -> None:
         )
     ]
     checks += [
-        (f"growth {_fmt(p.get('target'))}", _get(p, "resolved", "check"))
-        for p in _get(results, "growth", "points") or []
+        (f"growth {_fmt(p.get('target'))}", dig(p, "resolved", "check"))
+        for p in dig(results, "growth", "points") or []
         if p.get("target")
     ]
     done = [f"{name} {_fmt(check['stored'])}" for name, check in checks if check]
     if done:
         details.add_row("checks", "stored events = distinct sent", "; ".join(done))
+
+
+def _workspace_rows(results: dict[str, Any], details: Table) -> None:
+    """The workspace loaded, and what its segments, journeys and destinations did."""
     workspace = results.get("workspace")
     if workspace:
         details.add_row(
@@ -381,9 +257,6 @@ def print_report(results: dict[str, Any], console: Console) -> None:
             f"({_fmt(received['destination_items'])}); bad signatures "
             f"{received['bad_signatures']}",
         )
-    console.print(details)
-    for note in results.get("notes", []):
-        console.print(f"[yellow]note:[/yellow] {note}")
 
 
 def write_json(results: dict[str, Any], out_dir: Path, stamp: str) -> Path:
@@ -399,7 +272,7 @@ def plot(results: dict[str, Any], path: Path) -> Path | None:
     """Resolved events/s and p99 latency against the number of profiles in the graph."""
     points = [
         p
-        for p in _get(results, "growth", "points") or []
+        for p in dig(results, "growth", "points") or []
         if p.get("profiles") and p.get("resolved_per_second")
     ]
     if not points:
@@ -413,7 +286,7 @@ def plot(results: dict[str, Any], path: Path) -> Path | None:
     xs = [p["profiles"] for p in points]
     fig, (top, bottom) = plt.subplots(2, 1, sharex=True, figsize=(7, 6))
     top.plot(xs, [p["resolved_per_second"] for p in points], marker="o", label="resolved / s")
-    raw = _get(results, "raw", "events_per_second")
+    raw = dig(results, "raw", "events_per_second")
     if raw:
         top.axhline(raw, linestyle="--", color="grey", label="raw Neo4j writes / s (small graph)")
     top.axhline(RESOLVED_TARGET, linestyle=":", color="red", label="target")
@@ -426,7 +299,7 @@ def plot(results: dict[str, Any], path: Path) -> Path | None:
             [x for x, _ in p99], [y for _, y in p99], marker="o", color="tab:orange", label="p99"
         )
     bottom.axhline(P99_TARGET_MS, linestyle=":", color="red", label="target")
-    bottom.set_ylabel(f"p99 ms at {_get(results, 'latency', 'offered_rate')} ev/s")
+    bottom.set_ylabel(f"p99 ms at {dig(results, 'latency', 'offered_rate')} ev/s")
     bottom.set_ylim(bottom=0)
     bottom.set_xlabel("active profiles in the graph")
     bottom.legend(loc="best", fontsize="small")

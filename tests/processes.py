@@ -6,6 +6,7 @@ import asyncio
 import signal
 import socket
 import sys
+from asyncio.subprocess import PIPE
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -34,6 +35,16 @@ async def start_cli(
         return await asyncio.create_subprocess_exec(
             *CLI, *args, env=env, cwd=str(REPO), stdout=out, stderr=asyncio.subprocess.STDOUT
         )
+
+
+async def run_cli(args: list[str], env: dict[str, str]) -> tuple[int, str, str]:
+    """`cdp ARGS` run to its end: exit code, standard output, standard error."""
+    process = await asyncio.create_subprocess_exec(
+        *CLI, *args, env=env, cwd=str(REPO), stdout=PIPE, stderr=PIPE
+    )
+    out, err = await process.communicate()
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
 
 
 async def stop(process: asyncio.subprocess.Process, timeout: float = 30.0) -> int:

@@ -66,8 +66,8 @@ async def restore_backup(
     source: Path,
     neo4j: LocalNeo4j | None,
     *,
+    by: str,
     with_graph: bool = True,
-    by: str = "cli",
     say: Callable[[str], None] = quiet,
 ) -> RestoreReport:
     """Restore the backup in `source` and apply again every erasure the current ledger knows.
@@ -77,7 +77,8 @@ async def restore_backup(
     ledger merged into the current one, the backup's keys imported except the suppressed
     identifiers' and those destroyed again, Neo4j started, and per workspace the suppressions
     and receipts re-applied and every subject the restored graph brought back erased again,
-    here, before this returns."""
+    here, before this returns. Each workspace's audit log records the restore once
+    (`backup.restored`) under `by`, whichever command ran it."""
     source = source.resolve()
     ring = load_keyring(settings)
     manifest = await asyncio.to_thread(verify_backup, source, ring.all)

@@ -31,6 +31,7 @@ from app.services.engagement.segments.engine import SegmentService
 from app.services.identity.curation import CurationService
 from app.services.identity.ingestion import IngestionService
 from app.services.identity.rekeying import BlindIndexRotation
+from app.services.integrations.exporting import ProfileExporter
 from app.services.privacy.audit import AuditLog
 from app.services.privacy.consent import ConsentService
 from app.services.privacy.erasure import ErasureService
@@ -114,6 +115,10 @@ class Container:
         applied = await self.graph.apply_schema()
         await self.consent.ensure_purposes()
         return applied
+
+    def profile_exporter(self) -> ProfileExporter:
+        """Bulk export of profiles (`cdp export`); audits its decrypted exports itself."""
+        return ProfileExporter(self.browser, self.profiles, self.trait_schemas, self.audit)
 
     def resolver(self, consumer: str | None = None) -> Resolver:
         """A stream consumer writing through this container's ingestion service."""

@@ -79,7 +79,9 @@ def restore(
         )
     try:
         report = asyncio.run(
-            restore_backup(settings, folder, neo4j, with_graph=not without_graph, say=_say)
+            restore_backup(
+                settings, folder, neo4j, by=ACTOR, with_graph=not without_graph, say=_say
+            )
         )
     except CdpError as exc:
         raise _fail(exc) from exc

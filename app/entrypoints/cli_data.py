@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from app.services.integrations.importing import RowReader
 
 export_cli = typer.Typer(no_args_is_help=True, help="Export profiles as NDJSON or CSV.")
+#: Who the audit log records for an export whose API key is not given.
+ACTOR = "cli"
 
 
 def _row_reader(format: str, map: Path | None) -> RowReader:
@@ -115,8 +117,6 @@ def import_file(
 
 
 def _export(segment: str | None, format: str, out: Path | None, api_key: str | None) -> None:
-    from app.services.integrations.exporting import ProfileExporter, write_csv, write_ndjson
-
     if format not in ("ndjson", "csv"):
         raise typer.BadParameter("ndjson or csv", param_hint="--format")
 
@@ -130,22 +130,18 @@ def _export(segment: str | None, format: str, out: Path | None, api_key: str | N
         reveal = principal is not None and principal.can(Capability.READ_PII)
         if segment is not None:
             await container.segments.get(segment)
-        exporter = ProfileExporter(container.browser, container.profiles)
-        records = exporter.records(reveal=reveal, segment=segment)
         target = out.open("w", encoding="utf-8", newline="") if out else sys.stdout
         try:
-            if format == "csv":
-                schema = await container.trait_schemas.current()
-                count = await write_csv(records, target, [f.name for f in schema.fields])
-            else:
-                count = await write_ndjson(records, target)
+            count = await container.profile_exporter().export(
+                target,
+                format,
+                reveal=reveal,
+                by=principal.actor if principal is not None else ACTOR,
+                segment=segment,
+            )
         finally:
             if out:
                 target.close()
-        if reveal and principal is not None:
-            await container.audit.record(
-                principal.actor, "profiles.exported", segment, {"profiles": count}
-            )
         shown = "decrypted" if reveal else "masked"
         console.print(f"exported {count:,} profiles, personal values {shown}")
 

@@ -212,13 +212,13 @@ async def test_a_restore_brings_back_the_backup_and_keeps_later_erasures(
     }
     for change, refusal in refusals.items():
         with pytest.raises(BackupError, match=re.escape(refusal)):
-            await restore_backup(settings, _altered(backup, tmp_path, change), neo4j)
+            await restore_backup(settings, _altered(backup, tmp_path, change), neo4j, by="ops")
     assert neo4j.process.pid() == pid
     assert await profile_id_or_none(container, "user_id", "carol-bk-3") is not None
 
     # -- the restore -----------------------------------------------------------------------
     _log("refusals checked")
-    report = await restore_backup(settings, backup, neo4j, say=_log)
+    report = await restore_backup(settings, backup, neo4j, by="ops", say=_log)
     _log("restored")
     assert neo4j.is_running()
     assert report.graph_differences == {}  # the loaded graph is the one the manifest counted
@@ -226,6 +226,11 @@ async def test_a_restore_brings_back_the_backup_and_keeps_later_erasures(
     assert report.keys_destroyed == 0  # her keys never came back from the backup
     ws = report.reapplied[settings.workspace]
     assert ws["erasures_started"] == 1 and ws["erasures_completed"] == 1
+    # The restore audits itself once, under the name its caller gave (refusals leave none).
+    restored = await container.audit.entries(action="backup.restored")
+    assert [(e.actor, e.target, e.details) for e in restored] == [
+        ("ops", None, {"backup_created_at": manifest["created_at"], "erasures_run": 1})
+    ]
 
     # The erased subject stays erased: no identifier, no event, no value, no key...
     for type_, value in [("user_id", MUM["user"]), ("email", MUM["email"])]:

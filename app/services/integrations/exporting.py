@@ -1,7 +1,8 @@
 """Export of profiles (all, or a segment's members) as NDJSON or CSV, streamed page by page.
 
 Personal values (identifiers, personal traits) are decrypted only for a caller allowed to
-read them, masked otherwise, exactly as in the GraphQL API.
+read them, masked otherwise, exactly as in the GraphQL API. A decrypted export is audited
+here (`profiles.exported`), once, whichever command or job asked for it.
 """
 
 from __future__ import annotations
@@ -13,16 +14,52 @@ from typing import Any, TextIO
 import orjson
 
 from app.domain.traits import mask
+from app.errors import InvalidInput
+from app.services.privacy.audit import AuditLog
 from app.services.profiles.browse import ProfileBrowser, ProfileFilter
+from app.services.profiles.schema import TraitSchemaService
 from app.services.profiles.service import ProfileService
 
 PAGE = 100
 
 
 class ProfileExporter:
-    def __init__(self, browser: ProfileBrowser, profiles: ProfileService) -> None:
+    def __init__(
+        self,
+        browser: ProfileBrowser,
+        profiles: ProfileService,
+        schemas: TraitSchemaService,
+        audit: AuditLog,
+    ) -> None:
         self.browser = browser
         self.profiles = profiles
+        self.schemas = schemas
+        self.audit = audit
+
+    async def export(
+        self,
+        out: TextIO,
+        format: str,
+        *,
+        reveal: bool,
+        by: str,
+        segment: str | None = None,
+    ) -> int:
+        """Writes every active profile (or a segment's members) to `out`; returns how many.
+
+        With `reveal`, personal values are in clear and the export is audited under `by`
+        (the segment as target, the count in details) once it is written."""
+        if format not in ("ndjson", "csv"):
+            raise InvalidInput(f"unknown export format {format!r}: ndjson or csv")
+        records = self.records(reveal=reveal, segment=segment)
+        if format == "csv":
+            schema = await self.schemas.current()
+            count = await write_csv(records, out, [f.name for f in schema.fields])
+        else:
+            count = await write_ndjson(records, out)
+        if reveal:
+            await self.audit.record(by, "profiles.exported", segment, {"profiles": count})
+        return count
 
     async def records(
         self, *, reveal: bool, segment: str | None = None

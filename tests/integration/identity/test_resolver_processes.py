@@ -1,5 +1,6 @@
-"""Two and eight `cdp resolver` processes on one workspace's stream give the partition one
-writer gives, and store every event once."""
+"""Eight `cdp resolver` processes on one workspace's stream give the partition one writer
+gives, and store every event once. (Two processes racing on shared devices: test_concurrency.py;
+two, four and eight writers on shuffled traffic: test_writers_side_by_side.py.)"""
 
 from __future__ import annotations
 
@@ -50,10 +51,10 @@ def crowded_site(source: str, seed: int, people: int = 60) -> list[TrackedMessag
     return events
 
 
-@pytest.mark.parametrize("resolvers", [2, 8])
 async def test_resolver_processes_give_the_partition_of_one(
-    container: Container, settings: Settings, tmp_path: Path, resolvers: int
+    container: Container, settings: Settings, tmp_path: Path
 ) -> None:
+    resolvers = 8
     created = await container.sources.create("side-by-side", 0.5)
     events = crowded_site(created.source.id, seed=7)
     rng = random.Random(11)

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import io
+from pathlib import Path
+
 import pytest
 
 from app.bootstrap import Container
 from app.errors import NotFound
 from app.services.identity.keys import rotate_kek
+from app.settings import Settings
+from tests.messages import message
+from tests.processes import run_cli
+from tests.subprocess_env import process_env
 
 pytestmark = pytest.mark.integration
 
@@ -56,3 +63,47 @@ async def test_a_kek_rotation_is_audited_whoever_runs_it(container: Container) -
     assert reports[-1] == (rewrapped, 0)
     entry = (await container.audit.entries(action="kek.rotated"))[0]
     assert (entry.actor, entry.details) == ("dana", {"rewrapped": rewrapped})
+
+
+async def _two_people(container: Container) -> None:
+    await container.ingestion.ingest(
+        [message("identify", user=f"u-{n}", email=f"person{n}@example.org") for n in (1, 2)]
+    )
+
+
+async def test_a_clear_export_is_audited_once_by_the_exporter(container: Container) -> None:
+    await _two_people(container)
+    exporter = container.profile_exporter()
+    assert await exporter.export(io.StringIO(), "csv", reveal=False, by="erin") == 2
+    assert await _actions(container) == []  # masked: nothing personal left
+    assert await exporter.export(io.StringIO(), "ndjson", reveal=True, by="erin") == 2
+    entries = await container.audit.entries()
+    assert [(e.action, e.actor, e.target, e.details) for e in entries] == [
+        ("profiles.exported", "erin", None, {"profiles": 2})
+    ]
+
+
+async def test_cdp_export_leaves_the_exporters_one_entry(
+    container: Container, settings: Settings, tmp_path: Path
+) -> None:
+    await _two_people(container)
+    key = await container.apikeys.create("dpo", "privacy_officer", None, by="admin")
+    out = tmp_path / "clear.ndjson"
+    args = ["export", "profiles", "--out", str(out), "--api-key", key.secret]
+    code, _, err = await run_cli(args, process_env(settings))
+    assert code == 0, err
+    assert "person1@example.org" in out.read_text(encoding="utf-8")
+    exported = await container.audit.entries(action="profiles.exported")
+    assert [(e.actor, e.details) for e in exported] == [("privacy_officer:dpo", {"profiles": 2})]
+
+
+async def test_cdp_restore_leaves_the_restores_one_entry(
+    container: Container, settings: Settings, tmp_path: Path
+) -> None:
+    await _two_people(container)
+    env, backup = process_env(settings), tmp_path / "backup"
+    for args in (["backup", str(backup)], ["restore", str(backup), "--yes"]):
+        code, _, err = await run_cli([*args, "--without-graph"], env)
+        assert code == 0, err
+    restored = await container.audit.entries(action="backup.restored")
+    assert [(e.actor, e.details["erasures_run"]) for e in restored] == [("cli", 0)]

@@ -7,18 +7,14 @@ from pathlib import Path
 
 from rich.console import Console
 
+from bench.core import PRODUCT, RESOLVER_ONLY
 from bench.generator import Batch
-from bench.load import PostStats, latency_summary, percentile
-from bench.report import configuration_label, judge, plot, print_report
-from bench.run import (
-    FULL,
-    PRODUCT,
-    QUICK,
-    RESOLVER_ONLY,
-    encode_all,
-    parse_args,
-    summarise_sustained,
-)
+from bench.load import PostStats, encode_all, latency_summary, percentile
+from bench.options import FULL, QUICK
+from bench.report import configuration_label, plot, print_report
+from bench.run import parse_args
+from bench.sustain import summarise_sustained
+from bench.targets import judge
 from bench.workspace import WORKSPACE_FILE
 
 
