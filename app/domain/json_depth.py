@@ -15,9 +15,9 @@ import orjson
 DEPTH_LIMIT = 64
 
 
-def nesting_depth(value: Any) -> int:
+def nesting_depth(value: Any, limit: int = DEPTH_LIMIT) -> int:
     """How deeply objects and arrays nest in a decoded JSON value (a scalar is 0); stops
-    counting once past DEPTH_LIMIT."""
+    counting once past `limit`."""
     deepest = 0
     stack: list[tuple[Any, int]] = [(value, 0)]
     while stack:
@@ -31,7 +31,7 @@ def nesting_depth(value: Any) -> int:
         depth += 1
         if depth > deepest:
             deepest = depth
-            if deepest > DEPTH_LIMIT:
+            if deepest > limit:
                 return deepest
         stack.extend((child, depth) for child in children)
     return deepest

@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
-import orjson
-from cross_web import HTTPException
 from fastapi import FastAPI, Request, Response
 from starlette.requests import HTTPConnection
 from starlette.routing import Match
-from strawberry.fastapi import GraphQLRouter
 
 from app.bootstrap import build_container
-from app.domain.json_depth import DEPTH_LIMIT, json_problem, nesting_depth
 from app.entrypoints.body_limit import BodyLimit
 from app.entrypoints.deps import container_of
 from app.entrypoints.gql.context import Context
+from app.entrypoints.gql.router import BoundedGraphQLRouter
 from app.entrypoints.gql.schema import build_schema
 from app.entrypoints.ops import router as ops_router
 from app.entrypoints.tracking import install as install_tracking
@@ -42,32 +38,6 @@ def _route_name(request: Request) -> str:
         if match == Match.FULL:
             return str(getattr(candidate, "path", "other"))
     return "unmatched"
-
-
-class BoundedGraphQLRouter(GraphQLRouter[Context, None]):
-    """Reads request JSON (bodies and GET variables) with the fast decoder, refusing what
-    nests past the limit with a 400 rather than recursing into a 500, and saying what is
-    wrong with a refused JSON text (never quoting it)."""
-
-    def decode_json(self, data: str | bytes) -> object:
-        decoded = orjson.loads(data)
-        if nesting_depth(decoded) > DEPTH_LIMIT:
-            # A decoding error: a 400 over HTTP, a refused message over a WebSocket.
-            raise json.JSONDecodeError(f"nested more than {DEPTH_LIMIT} levels deep", "", 0)
-        return decoded
-
-    def parse_json(self, data: str | bytes) -> object:
-        try:
-            decoded = self.decode_json(data)
-        except orjson.JSONDecodeError as exc:
-            raise HTTPException(400, f"Unable to parse request JSON: {json_problem(exc)}") from exc
-        except json.JSONDecodeError as exc:
-            raise HTTPException(400, f"Unable to parse request JSON: {exc.msg}") from exc
-        # A POST body (bytes; GET parameters arrive as text) that is a JSON string, number or
-        # null: strawberry would look a query up in it and fail with a 500.
-        if isinstance(data, bytes) and not isinstance(decoded, dict | list):
-            raise HTTPException(400, "body: expected a JSON object (a GraphQL request)")
-        return decoded
 
 
 def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
@@ -113,7 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return Context(container_of(connection))
 
     app.include_router(
-        BoundedGraphQLRouter(
+        BoundedGraphQLRouter[Context](
             build_schema(
                 count_queries=settings.is_development,
                 time_limit=settings.graphql_time_limit_seconds,
@@ -124,7 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ),
         prefix="/graphql",
     )
-    install_tracking(app)
+    install_tracking(app, settings)
     app.add_middleware(BodyLimit, prefix="/graphql", cap=settings.graphql_body_limit_bytes)
 
     @app.middleware("http")

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from graphql import parse, validate
 
-from app.entrypoints.gql.export_sdl import SDL_PATH, sdl
+from app.entrypoints.gql.export_sdl import SDL_PATH, TRACKING_SDL_PATH, sdl, tracking_sdl
 from app.entrypoints.gql.schema import build_schema
 
 OPERATIONS = sorted((SDL_PATH.parent / "operations").glob("*.graphql"))
@@ -16,6 +16,12 @@ OPERATIONS = sorted((SDL_PATH.parent / "operations").glob("*.graphql"))
 def test_sdl_snapshot_is_current() -> None:
     assert SDL_PATH.read_text(encoding="utf-8") == sdl(), (
         "graphql/schema.graphql is stale: run `python -m app.entrypoints.gql.export_sdl`"
+    )
+
+
+def test_tracking_sdl_snapshot_is_current() -> None:
+    assert TRACKING_SDL_PATH.read_text(encoding="utf-8") == tracking_sdl(), (
+        "graphql/tracking.graphql is stale: run `python -m app.entrypoints.gql.export_sdl`"
     )
 
 

@@ -216,6 +216,20 @@ MAX_TOKENS = 4000
 MAX_ALIASES = 30
 
 
+def guard_extensions(max_depth: int = MAX_DEPTH, introspection: bool = True) -> list[Any]:
+    """The abuse limits and error masking every schema of the API runs with (this one and
+    the trackers' at /v1/graphql); introspection refused when it is off."""
+    extensions: list[Any] = [
+        lambda: QueryDepthLimiter(max_depth=max_depth),
+        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        lambda: MaskErrors(should_mask_error=_should_mask),
+    ]
+    if not introspection:
+        extensions.append(DisableIntrospection)
+    return extensions
+
+
 def build_schema(
     *,
     count_queries: bool = False,
@@ -225,17 +239,9 @@ def build_schema(
 ) -> strawberry.Schema:
     """`introspection=False` (production) also stops "Did you mean ...?" suggestions, which
     would hand out the schema one field name at a time."""
-    extensions: list[Any] = [
-        lambda: QueryDepthLimiter(max_depth=max_depth),
-        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
-        lambda: MaskErrors(should_mask_error=_should_mask),
-        AuditPersonalReads,
-    ]
+    extensions = [*guard_extensions(max_depth, introspection), AuditPersonalReads]
     if count_queries:
         extensions.append(Neo4jQueryCount)
-    if not introspection:
-        extensions.append(DisableIntrospection)
     schema = TimedSchema(
         query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions
     )

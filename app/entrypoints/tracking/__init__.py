@@ -1,8 +1,9 @@
 """Segment's HTTP Tracking API, to the letter, so the SDKs work unchanged.
 
-`install(app)` adds the routes, makes every error under /v1/ share the tracking error body,
-including FastAPI's own 404, 405 and 422 answers, and answers browsers' CORS requests under
-/v1/ only (analytics.js runs on the site's origin, the API on another); other paths keep
+`install(app, settings)` adds the routes and the trackers' GraphQL endpoint (/v1/graphql, the
+same calls as mutations: gql_http.py), makes every error under /v1/ share the tracking error
+body, including FastAPI's own 404, 405 and 422 answers, and answers browsers' CORS requests
+under /v1/ only (analytics.js runs on the site's origin, the API on another); other paths keep
 FastAPI's defaults and no CORS.
 """
 
@@ -18,7 +19,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from app.entrypoints.tracking.gql_http import install_graphql
 from app.entrypoints.tracking.routes import error_response, router
+from app.settings import Settings
 
 __all__ = ["TrackingCors", "install", "router"]
 
@@ -78,9 +81,11 @@ class TrackingCors:
         return self._cors
 
 
-def install(app: FastAPI) -> None:
-    """Add the tracking routes, their uniform error body and their CORS to the app."""
+def install(app: FastAPI, settings: Settings) -> None:
+    """Add the tracking routes and the trackers' GraphQL endpoint (/v1/graphql), their
+    uniform error body and their CORS to the app."""
     app.include_router(router)
+    install_graphql(app, settings)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_middleware(TrackingCors)
+    app.add_middleware(TrackingCors)  # last: outside /v1/graphql's body reading

@@ -18,6 +18,7 @@ import base64
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import neo4j.exceptions
@@ -27,6 +28,7 @@ from fastapi.responses import JSONResponse
 from starlette.requests import ClientDisconnect
 
 from app.bootstrap import Container
+from app.domain.messages import TrackedMessage
 from app.domain.tracking.parse import (
     Receipt,
     TrackingError,
@@ -113,7 +115,9 @@ def basic_write_key(authorization: str | None) -> str | None:
     return decoded.partition(":")[0] or None
 
 
-async def _authenticate(container: Container, write_key: Any) -> Source:
+async def authenticate(container: Container, write_key: Any) -> Source:
+    """The source of this workspace owning the write key; 401 when it is missing or unknown
+    (a key of another workspace is unknown here)."""
     if not isinstance(write_key, str) or not write_key:
         raise TrackingError(
             401, "unauthorized", "write key: missing (HTTP Basic user name or body writeKey)"
@@ -134,45 +138,75 @@ async def _accept(request: Request, kind: str) -> Response:
     container = container_of(request)
     headers = request.headers
     header_key = basic_write_key(headers.get("authorization"))
-    source = await _authenticate(container, header_key) if header_key else None
+    source = await authenticate(container, header_key) if header_key else None
     raw = await read_body(
         request.stream(), headers.get("content-encoding"), headers.get("content-length")
     )
     data = load_object(raw)
     if source is None:
-        source = await _authenticate(container, data.get("writeKey"))
+        source = await authenticate(container, data.get("writeKey"))
+    await take(container, source, kind, data, received_at)
+    return Response(SUCCESS, media_type="application/json")
+
+
+async def take(
+    container: Container, source: Source, kind: str, data: Mapping[str, Any], received_at: float
+) -> list[TrackedMessage]:
+    """Validate a call's body (`kind` "batch": every message or none) and append it in one
+    step; the messages as appended (a replayed messageId is accepted, appended once)."""
     receipt = Receipt(source.id, received_at, container.settings.timestamp_horizon_days)
     if kind == "batch":
         messages = parse_batch(data, receipt)
     else:
         messages = [parse_single(kind, data, receipt)]
     await container.acceptance.accept(source, messages)
-    return Response(SUCCESS, media_type="application/json")
+    return messages
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """What the tracking API answers instead of accepting: status, code and message of the
+    error body, and the seconds of `Retry-After` for what is worth retrying."""
+
+    status: int
+    code: str
+    message: str
+    retry_after: int | None = None
+
+
+def refusal_of(exc: BaseException) -> Refusal | None:
+    """The answer to an exception raised while accepting a call; None for a bug (a 500)."""
+    if isinstance(exc, TrackingError):
+        return Refusal(exc.status, exc.code, exc.message)
+    if isinstance(exc, Backpressure):
+        return Refusal(429, "rate_limited", str(exc), exc.retry_after)
+    if isinstance(exc, ClientDisconnect):
+        gone = bad_request("body: the client disconnected before sending it all")
+        return Refusal(gone.status, gone.code, gone.message)
+    if isinstance(exc, UNAVAILABLE):
+        log.warning(
+            "tracking refused: backing service unavailable", extra={"error": type(exc).__name__}
+        )
+        message = "storage unavailable; retry later"
+        return Refusal(503, "unavailable", message, _UNAVAILABLE_RETRY_AFTER)
+    return None
 
 
 async def _answered(work: Awaitable[Response]) -> Response:
     """The answer of `work`, or the shared error body for what the tracking API refuses."""
     try:
         return await work
-    except TrackingError as exc:
-        return error_response(exc.status, exc.code, exc.message)
-    except Backpressure as exc:
-        retry = {"Retry-After": str(exc.retry_after)}
-        return error_response(429, "rate_limited", str(exc), retry)
-    except ClientDisconnect:
-        gone = bad_request("body: the client disconnected before sending it all")
-        return error_response(gone.status, gone.code, gone.message)
-    except UNAVAILABLE as exc:
-        log.warning(
-            "tracking refused: backing service unavailable", extra={"error": type(exc).__name__}
-        )
-        retry = {"Retry-After": str(_UNAVAILABLE_RETRY_AFTER)}
-        return error_response(503, "unavailable", "storage unavailable; retry later", retry)
+    except Exception as exc:
+        refusal = refusal_of(exc)
+        if refusal is None:
+            raise
+        retry = {} if refusal.retry_after is None else {"Retry-After": str(refusal.retry_after)}
+        return error_response(refusal.status, refusal.code, refusal.message, retry)
 
 
 async def _project_settings(request: Request, write_key: str) -> Response:
     container = container_of(request)
-    await _authenticate(container, write_key)
+    await authenticate(container, write_key)
     base = request.base_url  # scheme://host[:port]/<root path>/ as the browser reached us
     segmentio = {
         "apiKey": write_key,  # analytics.js sends it back as `writeKey`; it is public anyway
@@ -259,7 +293,7 @@ async def _accept_from_plugin(request: Request, kind: str) -> Response:
     plugin = container.destinations.plugins.sources.get(kind)
     if plugin is None:
         raise TrackingError(404, "not_found", f"source format: no plugin named {kind[:40]!r}")
-    source = await _authenticate(container, basic_write_key(request.headers.get("authorization")))
+    source = await authenticate(container, basic_write_key(request.headers.get("authorization")))
     raw = await read_body(
         request.stream(),
         request.headers.get("content-encoding"),
