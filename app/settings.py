@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     hmac_keys: SecretStr = SecretStr(f"k1:{DEV_HMAC_KEY}")
 
     identity_rules_file: Path = Path("config/identity.yaml")
+    #: How a recompute finds its evidence component: `breadth_first` (one query per hop) or
+    #: `cypher` (one traversal query); the same result either way (docs/identity.md, 9.1).
+    component_traversal: Literal["breadth_first", "cypher"] = "breadth_first"
     traits_file: Path = Path("config/traits.yaml")
     consent_file: Path = Path("config/consent.yaml")
 
@@ -141,6 +144,9 @@ class Settings(BaseSettings):
     #: How long (s) activating a segment evaluates it in the request before a worker job
     #: takes the rest over (the caller follows `segment(name) { evaluation }`).
     segment_evaluation_inline_seconds: float = Field(2.0, ge=0, le=60)
+    #: How long (s) a process holds the trait schema and source trusts it read: an edit in
+    #: another process reaches it within this, and re-decision runs wait this long first.
+    trait_cache_seconds: float = Field(30.0, gt=0, le=3600)
     #: Client timestamps older than this (days) are kept but flagged.
     timestamp_horizon_days: int = 365
     #: Browser origins (scheme://host[:port]) allowed to call /v1/* by CORS, as a JSON list in

@@ -133,6 +133,19 @@ async def refresh_segments(ctx: dict[str, Any]) -> dict[str, int]:
     }
 
 
+async def redecide_golden_records(ctx: dict[str, Any], run_id: str) -> dict[str, Any]:
+    """Carry a golden-record re-decision run on from its cursor (after a source's trust or
+    the trait schema changed); ids and counts only."""
+    run = await _container(ctx).redecisions.run(run_id)
+    return {"id": run.id, "status": run.status, "checked": run.checked, "changed": run.changed}
+
+
+async def resume_redecisions(ctx: dict[str, Any]) -> dict[str, int]:
+    """Hand again to a worker every re-decision run whose job was lost or whose worker died
+    (every minute)."""
+    return {"resumed": await _container(ctx).redecisions.resume()}
+
+
 async def evaluate_segment(ctx: dict[str, Any], name: str, run: str) -> str:
     """Carry a segment's whole evaluation on from its cursor (activation, a new version);
     answers its status. Run again after a crash, it resumes where the last page ended."""

@@ -36,9 +36,11 @@ from workers.jobs import (
     heartbeat,
     journey_step,
     purge_expired_events,
+    redecide_golden_records,
     refresh_segments,
     reresolve_workspace,
     resume_erasures,
+    resume_redecisions,
     rotate_blind_index,
     rotate_kek,
 )
@@ -78,6 +80,7 @@ def retry_when_down(job: Job) -> WorkerCoroutine:
 SCHEDULE: dict[str, dict[str, Any]] = {
     "heartbeat": {"second": 0},
     "resume_erasures": {"second": 30},
+    "resume_redecisions": {"second": 40},
     "purge_expired_events": {"hour": 3, "minute": 17, "second": 0},
     "refresh_segments": {"minute": set(range(5, 60, 10)), "second": 45},
     "destroy_spent_stream_keys": {"minute": set(range(2, 60, 10)), "second": 15},
@@ -97,6 +100,8 @@ JOBS: list[Job] = [
     evaluate_segment,
     journey_step,
     destroy_spent_stream_keys,
+    redecide_golden_records,
+    resume_redecisions,
 ]
 
 

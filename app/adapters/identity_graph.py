@@ -13,7 +13,8 @@ from typing import Any, TypeVar
 from neo4j import AsyncDriver, AsyncManagedTransaction
 from neo4j.exceptions import ConstraintError
 
-from app.adapters.component import ComponentSnapshot, add_edges, add_node
+from app.adapters.component import ComponentSnapshot
+from app.adapters.component_loading import LOADERS, Traversal
 from app.adapters.cypher import query
 from app.adapters.neo4j_db import Graph, count_query, parameters, row_of
 from app.domain.identity import IdentityRules
@@ -57,9 +58,13 @@ class IdentityTx:
     order, and a deadlock that may cause is detected by Neo4j and the transaction retried.
     """
 
-    def __init__(self, tx: AsyncManagedTransaction, ws: str) -> None:
+    def __init__(
+        self, tx: AsyncManagedTransaction, ws: str, traversal: Traversal = "breadth_first"
+    ) -> None:
         self.tx = tx
         self.ws = ws
+        #: How `load_component` finds a component (app/adapters/component_loading.py).
+        self.traversal: Traversal = traversal
         #: Profile ids whose write lock this transaction holds.
         self.locked: set[str] = set()
 
@@ -185,53 +190,10 @@ class IdentityTx:
     async def load_component(
         self, seeds: Iterable[str], rules: IdentityRules, max_nodes: int
     ) -> ComponentSnapshot:
-        """Breadth-first over evidence from the seeds, not through generic identifiers.
-
-        Each round is one query returning the frontier's nodes, profiles and edges, so a
-        component costs as many round trips as its depth.
-        """
-        snapshot = ComponentSnapshot()
-        seen: set[str] = set()
-        edges: dict[tuple[str, str, str, str], dict[str, Any]] = {}
-        closed: list[str] = []
-        frontier = sorted(set(seeds))
-        while frontier:
-            found = await self._rows(
-                "identity/expand_component",
-                keys=frontier,
-                max_degree=rules.generic_degree,
-                uncounted=sorted(rules.session_types),
-            )
-            rows: list[dict[str, Any]] = found[0]["rows"]
-            seen.update(frontier)
-            next_frontier: set[str] = set()
-            turning_generic: list[str] = []
-            for row in rows:
-                add_node(snapshot, row)
-                for edge in row["edges"]:
-                    edge["a"] = row["key"]
-                    edges[(edge["a"], edge["b"], edge["kind"], edge["rule"] or "")] = edge
-                next_frontier.update(k for k in row["neighbours"] if k not in seen)
-                if row["generic"] or row["blocked"]:
-                    closed.append(row["key"])
-                if row["generic"] and not row["stored_generic"]:
-                    turning_generic.append(row["key"])
-            if turning_generic:
-                # Its links stop counting: everyone who shared its profile is recomputed.
-                peers = await self._rows("identity/profile_peers", keys=turning_generic)
-                next_frontier.update(r["key"] for r in peers if r["key"] not in seen)
-            if len(seen) + len(next_frontier) > max_nodes:
-                snapshot.truncated = True
-                next_frontier = set(sorted(next_frontier)[: max(0, max_nodes - len(seen))])
-            frontier = sorted(next_frontier)
-        if closed:
-            # Their edges were not listed: fetch the ones reaching what was loaded.
-            rows = await self._rows("identity/edges_into", keys=closed, loaded=snapshot.keys)
-            for row in rows:
-                edge = row["edge"]
-                edges[(edge["a"], edge["b"], edge["kind"], edge["rule"] or "")] = edge
-        add_edges(snapshot, edges.values(), rules)
-        return snapshot
+        """The seeds' evidence component, not walked through generic or blocked identifiers,
+        found by this transaction's traversal: a breadth-first loop (one query per hop) or
+        one Cypher traversal; both give the same snapshot (docs/identity.md, section 9)."""
+        return await LOADERS[self.traversal](self._rows, seeds, rules, max_nodes)
 
     async def set_link_states(self, rows: list[dict[str, Any]], at: float) -> None:
         if rows:
@@ -316,9 +278,11 @@ class IdentityTx:
         found = await self._rows("traits/merge_observations", ws=self.ws, rows=rows)
         return set(found[0]["profiles"])
 
-    async def profile_observations(self, profile_ids: Sequence[str]) -> list[dict[str, Any]]:
-        found = await self.run("traits/profile_observations", ids=list(profile_ids))
-        rows: list[dict[str, Any]] = found[0]["rows"]
+    async def profile_evidence(self, profile_ids: Sequence[str]) -> list[dict[str, Any]]:
+        """The identifiers of these profiles with their observations and followed edges (of
+        profiles with observations only), one row each."""
+        found = await self.run("traits/profile_evidence", ids=list(profile_ids))
+        rows: list[dict[str, Any]] = found[0]["members"]
         return rows
 
     async def set_golden(self, rows: list[dict[str, Any]], at: float) -> dict[str, str | None]:
@@ -345,10 +309,17 @@ class IdentityTx:
 class IdentityGraph:
     """Runs identity transactions against one database; retries transient failures."""
 
-    def __init__(self, driver: AsyncDriver, database: str, ws: str) -> None:
+    def __init__(
+        self,
+        driver: AsyncDriver,
+        database: str,
+        ws: str,
+        component_traversal: Traversal = "breadth_first",
+    ) -> None:
         self.driver = driver
         self.database = database
         self.ws = ws
+        self.component_traversal: Traversal = component_traversal
         self._graph = Graph(driver, database)
 
     async def write(self, work: Callable[[IdentityTx], Awaitable[T]]) -> T:
@@ -363,7 +334,7 @@ class IdentityGraph:
         # writers that locked profiles out of order, a lost leader), each time with a fresh
         # IdentityTx; ingestion counts its own re-runs (IngestReport.retries).
         async def run(tx: AsyncManagedTransaction) -> T:
-            return await work(IdentityTx(tx, self.ws))
+            return await work(IdentityTx(tx, self.ws, self.component_traversal))
 
         async with self.driver.session(
             database=self.database,

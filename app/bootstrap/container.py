@@ -38,6 +38,8 @@ from app.services.privacy.erasure import ErasureService
 from app.services.privacy.retention import RetentionService
 from app.services.privacy.subject_export import SubjectExporter
 from app.services.profiles.browse import ProfileBrowser
+from app.services.profiles.devices import DeviceService
+from app.services.profiles.redecision import GoldenRedecisions
 from app.services.profiles.schema import TraitSchemaService
 from app.services.profiles.service import ProfileService
 from app.services.tracking.acceptance import AcceptanceService
@@ -68,6 +70,7 @@ class Container:
     curation: CurationService
     profiles: ProfileService
     sources: SourceService
+    redecisions: GoldenRedecisions
     stream: EventStream
     acceptance: AcceptanceService
     deadletters: DeadLetterService
@@ -87,6 +90,7 @@ class Container:
     journeys: JourneyService
     destinations: DestinationService
     rekeying: BlindIndexRotation
+    devices: DeviceService
 
     def change_dispatcher(self, consumer: str = "segments-1") -> ChangeDispatcher:
         """The change-feed consumer: segment memberships, then journeys and destinations."""

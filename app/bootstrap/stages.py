@@ -4,6 +4,7 @@ privacy on top of it, then the container; every object is built whole, in its co
 from __future__ import annotations
 
 import asyncio
+import uuid
 from dataclasses import dataclass
 
 from arq.connections import ArqRedis, create_pool
@@ -18,9 +19,11 @@ from app.adapters.stores.browsing import Neo4jProfileBrowseStore
 from app.adapters.stores.consent import Neo4jConsentStore
 from app.adapters.stores.curation import Neo4jCurationStore
 from app.adapters.stores.destinations import Neo4jDestinationStore
+from app.adapters.stores.devices import Neo4jDeviceStore
 from app.adapters.stores.erasure import Neo4jErasureGraphStore, Neo4jErasureRecordStore
 from app.adapters.stores.journeys import neo4j_journey_storage
 from app.adapters.stores.profiles import Neo4jProfileStore
+from app.adapters.stores.redecisions import Neo4jRedecisionStore
 from app.adapters.stores.rekeying import Neo4jRekeyStore
 from app.adapters.stores.retention import Neo4jRetentionStore
 from app.adapters.stores.segments import neo4j_segment_storage
@@ -66,6 +69,8 @@ from app.services.privacy.erasure import ErasureService
 from app.services.privacy.retention import RetentionService
 from app.services.privacy.subject_export import SubjectExporter
 from app.services.profiles.browse import ProfileBrowser
+from app.services.profiles.devices import DeviceService
+from app.services.profiles.redecision import SETTLE_MARGIN_SECONDS, GoldenRedecisions
 from app.services.profiles.schema import TraitSchemaService
 from app.services.profiles.service import ProfileService
 from app.services.profiles.traits import GoldenRecords, TraitObserver
@@ -121,7 +126,9 @@ async def _foundations(settings: Settings) -> _Foundations:
         rules=rules,
         keystore=keystore,
         graph=graph,
-        identity=IdentityGraph(driver, settings.neo4j_database, settings.workspace),
+        identity=IdentityGraph(
+            driver, settings.neo4j_database, settings.workspace, settings.component_traversal
+        ),
         sealer=sealer,
         redis=redis,
         arq=await create_pool(
@@ -133,7 +140,12 @@ async def _foundations(settings: Settings) -> _Foundations:
         sources=sources,
         trait_schemas=trait_schemas,
         observer=TraitObserver(sealer),
-        golden=GoldenRecords(trait_schemas.current, source_trusts),
+        golden=GoldenRecords(
+            trait_schemas.current,
+            source_trusts,
+            cache_seconds=settings.trait_cache_seconds,
+            rules=rules,
+        ),
         ledger=await asyncio.to_thread(PrivacyLedger, settings.resolved_ledger_path),
     )
 
@@ -244,6 +256,7 @@ def _privacy(
         profiles,
         consent,
         audit,
+        devices=DeviceService(Neo4jDeviceStore(identity)),
     )
     retention = RetentionService(
         Neo4jRetentionStore(f.graph, settings.workspace),
@@ -251,6 +264,27 @@ def _privacy(
         audit=audit,
     )
     return _Privacy(erasure, exporter, retention)
+
+
+def _redecisions(f: _Foundations, profiles: ProfileService) -> GoldenRedecisions:
+    async def enqueue(run_id: str, defer_seconds: float) -> None:
+        # Each attempt is its own job: the run's stored cursor keeps two runners apart.
+        await f.arq.enqueue_job(
+            "redecide_golden_records",
+            run_id,
+            _job_id=f"redecision:{run_id}:{uuid.uuid4().hex}",
+            _defer_by=defer_seconds or None,
+        )
+
+    return GoldenRedecisions(
+        Neo4jRedecisionStore(f.graph, f.settings.workspace),
+        f.sources,
+        f.trait_schemas.current,
+        profiles.redecide,
+        f.golden.forget,
+        enqueue,
+        settle_seconds=f.golden.cache_seconds + SETTLE_MARGIN_SECONDS,
+    )
 
 
 async def build_container(settings: Settings) -> Container:
@@ -281,6 +315,7 @@ async def build_container(settings: Settings) -> Container:
         curation=curation,
         profiles=profiles,
         sources=f.sources,
+        redecisions=_redecisions(f, profiles),
         stream=f.stream,
         acceptance=acceptance,
         deadletters=DeadLetterService(f.stream, ingestion),
@@ -312,4 +347,5 @@ async def build_container(settings: Settings) -> Container:
             audit=audit,
             settled=ingestion.recheck_rotation,
         ),
+        devices=DeviceService(Neo4jDeviceStore(identity)),
     )

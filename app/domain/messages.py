@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Literal
 
+from app.domain.devices import Fact, device_facts
 from app.domain.identity import (
     ANONYMOUS_ID,
     DEVICE_ID,
@@ -28,9 +29,6 @@ from app.domain.identity import (
 
 MessageType = Literal["identify", "track", "page", "screen", "group", "alias"]
 MESSAGE_TYPES: frozenset[str] = frozenset({"identify", "track", "page", "screen", "group", "alias"})
-#: Device facts kept in plain text on a device identifier: none of them names a person
-#: (the device's `name`, often "Jane's iPhone", is deliberately not among them).
-DEVICE_PLAIN_FIELDS: tuple[str, ...] = ("type", "manufacturer", "model")
 _EXTERNAL_TYPE_CLEAN = re.compile(r"[^a-z0-9_]+")
 
 
@@ -70,6 +68,17 @@ class Dropped:
 
 
 @dataclass(frozen=True)
+class DeviceSighting:
+    """The device a message comes from, named by one of its identifiers: its device id, or
+    else its anonymous id (a web "device" is one browser profile), and the plain facts the
+    message tells about it (app/domain/devices.py)."""
+
+    identifier: NormalisedIdentifier
+    kind: Literal["device", "browser"]
+    facts: Mapping[str, Fact]
+
+
+@dataclass(frozen=True)
 class MessageIdentity:
     """What one message says about identity."""
 
@@ -77,7 +86,7 @@ class MessageIdentity:
     identifiers: tuple[NormalisedIdentifier, ...]
     rule: str
     dropped: tuple[Dropped, ...]
-    device: Mapping[str, str]
+    device: DeviceSighting | None = None
 
     def pairs(self) -> list[tuple[NormalisedIdentifier, NormalisedIdentifier]]:
         """Evidence edges of the message: a star from the owner to every other identifier.
@@ -173,12 +182,32 @@ def identify_message(
             kept.setdefault((found.type, found.value), found)
     identifiers = tuple(kept.values())
     owner = _owner(identifiers, rules)
-    device = {
-        f"device_{name}": str(value)
-        for name in DEVICE_PLAIN_FIELDS
-        if (value := _text(_sub(message.context, "device").get(name))) is not None
-    }
+    device = device_sighting(message, kept, rules.default_region, blocklist)
     return MessageIdentity(owner, identifiers, evidence_rule(message), tuple(dropped), device)
+
+
+def device_sighting(
+    message: TrackedMessage,
+    kept: Mapping[tuple[str, str], NormalisedIdentifier],
+    region: str | None,
+    blocklist: BlockList,
+) -> DeviceSighting | None:
+    """The device the message comes from: the one its usable device id names, else the
+    browser its usable anonymous id names if the message tells anything about it (a server
+    call with an anonymous id alone is no sighting of a browser); else none."""
+    facts = device_facts(message.context)
+    named: tuple[tuple[Literal["device", "browser"], str, Any], ...] = (
+        ("device", DEVICE_ID, _sub(message.context, "device").get("id")),
+        ("browser", ANONYMOUS_ID, message.anonymous_id),
+    )
+    for kind, type_, raw in named:
+        text = _text(raw)
+        if text is None or (kind == "browser" and not facts):
+            continue
+        found = classify_identifier(type_, text, region, blocklist)
+        if isinstance(found, NormalisedIdentifier) and (found.type, found.value) in kept:
+            return DeviceSighting(found, kind, facts)
+    return None
 
 
 def _owner(

@@ -42,6 +42,42 @@ def source_list() -> None:
     _with_container(work)
 
 
+@source_cli.command("set-trust")
+def source_set_trust(
+    source_id: str,
+    trust: Annotated[float, typer.Argument(help="trust weight for survivorship, 0 < trust <= 1")],
+) -> None:
+    """Give a source a new trust; a worker then re-decides the golden records it weighs in."""
+
+    async def work(container: Container) -> None:
+        source, run = await container.redecisions.set_source_trust(source_id, trust, "cli")
+        console.print(
+            f"source {source.name} ({source.id}) now has trust {source.trust}; run {run.id}"
+            " re-decides its golden records once every process has read it (about 30 s):"
+            " follow it with `cdp source redecisions`"
+        )
+
+    _with_container(work)
+
+
+@source_cli.command("redecisions")
+def source_redecisions(
+    limit: Annotated[int, typer.Option(help="how many runs, newest first")] = 10,
+) -> None:
+    """Runs re-deciding golden records after a trust or trait schema change, and how far
+    each got."""
+
+    async def work(container: Container) -> None:
+        for run in await container.redecisions.latest(limit):
+            print(
+                f"{run.id}\t{run.reason}\t{run.source or '-'}\t{run.status}"
+                f"\tchecked={run.checked}/{run.total}\tredecided={run.redecided}"
+                f"\tchanged={run.changed}"
+            )
+
+    _with_container(work)
+
+
 @dead_cli.command("list")
 def deadletters_list(limit: int = 100) -> None:
     """Show dead letters: ids, message type and the error's name (no payload values)."""

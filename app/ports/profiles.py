@@ -1,5 +1,6 @@
 """What reading profiles needs from storage: a profile and its lineage, its identifiers (values
-sealed), event counts, golden records, trait observations and their sealed values."""
+sealed), event counts, golden records, trait observations (with what their bonds are computed
+from) and their sealed values."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from app.domain.identity import Link, Node
 from app.domain.traits import Observation
 
 
@@ -48,6 +50,20 @@ class GoldenEntry:
     weight: float
     strategy: str
     observation: str | None
+    #: The bond of the winning observation's identifier to the profile (1.0: the anchor, a
+    #: manual edit, or a record decided before bonds were kept).
+    bond: float = 1.0
+
+
+@dataclass(frozen=True)
+class TraitEvidence:
+    """What a profile's golden record is decided from: the observations on its identifiers,
+    and the identifiers (`members`) with the evidence edges clustering followed between them
+    (`links`), from which each identifier's bond is computed (app.domain.identity.bonds)."""
+
+    observations: tuple[Observation, ...] = ()
+    members: tuple[Node, ...] = ()
+    links: tuple[Link, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -77,8 +93,10 @@ class ProfileStore(Protocol):
     async def sealed_values(self, keys: Sequence[str]) -> list[SealedValue]:
         """The values of these observations; unknown keys left out."""
 
-    async def observations_of(self, profile_id: str) -> list[Observation]:
-        """Every observation on the profile's identifiers (personal values sealed: None)."""
+    async def evidence_of(self, profile_id: str) -> TraitEvidence:
+        """Every observation on the profile's identifiers (personal values sealed: None), with
+        the identifiers and followed edges their bonds come from (all empty for a profile
+        without observations, or an unknown one)."""
 
     async def active_ids(self, after: str, limit: int) -> list[str]:
         """Ids of active profiles after `after`, in id order, at most `limit`."""

@@ -34,6 +34,9 @@ class SourceStore(Protocol):
     async def set_key(self, source_id: str, key_hash: str, at: float) -> bool:
         """Replace the source's key digest; False if the workspace has no such source."""
 
+    async def set_trust(self, source_id: str, trust: float, at: float) -> Source | None:
+        """Give the source a new trust; None if the workspace has no such source."""
+
     async def list(self) -> list[Source]:
         """The workspace's sources, by name then id."""
 

@@ -16,9 +16,6 @@ CALL (p, t) {
     key: $ws + ':' + type + ':' + $kid + ':' + hash, ws: $ws, type: type, kid: $kid,
     hash: hash, enc: $enc, first_seen: t, last_seen: t, generic: false, blocked: false
   })-[:OF]->(p)
-  FOREACH (_ IN CASE WHEN type = 'device_id' THEN [1] ELSE [] END |
-    SET i:Device, i.device_type = 'ios', i.device_manufacturer = 'Apple'
-  )
   RETURN collect(i) AS nodes
 }
 CALL (nodes, t) {

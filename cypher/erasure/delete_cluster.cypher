@@ -1,14 +1,22 @@
-// Under the subject's profile locks: delete the subject's identifiers (with their evidence, NEVER and
-// OF edges) and profiles (with lineage, action records and any membership edges); shared
-// identifiers lose their OF edge and are re-resolved by the caller. Counts go on the request.
+// Under the subject's profile locks: delete the subject's identifiers (with their evidence, NEVER,
+// OF and SEEN_ON edges) and profiles (with lineage, action records and any membership edges);
+// shared identifiers lose their OF edge and are re-resolved by the caller. A device seen only on
+// the subject's identifiers goes with them, and so does one named by one of them ($devices: its
+// key derives from the identifier's); a device other identifiers were seen on stays, detached
+// from the subject's. Counts go on the request.
 MATCH (r:ErasureRequest {id: $id, ws: $ws})
-CALL {
+CALL () {
+  UNWIND $keys AS key
+  MATCH (:Identifier {key: key})-[:SEEN_ON]->(d:Device)
+  RETURN collect(DISTINCT d) AS touched
+}
+CALL () {
   UNWIND $keys AS key
   MATCH (i:Identifier {key: key})
   DETACH DELETE i
   RETURN count(*) AS identifiers
 }
-CALL {
+CALL () {
   UNWIND $profiles AS pid
   MATCH (p:Profile {id: pid})
   OPTIONAL MATCH (p)-[:HAD_ACTION]->(a:ActionRecord)
@@ -17,6 +25,15 @@ CALL {
   DETACH DELETE p
   RETURN count(*) AS profiles
 }
+CALL (touched) {
+  OPTIONAL MATCH (named:Device) WHERE named.key IN $devices
+  WITH touched, collect(named) AS named
+  UNWIND touched + named AS d
+  WITH DISTINCT d
+  WHERE d.key IN $devices OR NOT EXISTS { (d)<-[:SEEN_ON]-(:Identifier) }
+  DETACH DELETE d
+  RETURN count(*) AS devices
+}
 SET r.c_identifiers = coalesce(r.c_identifiers, 0) + identifiers,
     r.c_profiles = coalesce(r.c_profiles, 0) + profiles
-RETURN identifiers, profiles
+RETURN identifiers, profiles, devices

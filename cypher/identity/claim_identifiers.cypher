@@ -10,10 +10,7 @@ MERGE (i:Identifier {key: row.key})
 ON CREATE SET
   i.ws = $ws, i.type = row.type, i.kid = row.kid, i.hash = row.hash, i.enc = row.enc,
   i.first_seen = row.first, i.last_seen = row.last, i.generic = row.generic,
-  i.blocked = false, i += row.device
-WITH row, i
-FOREACH (_ IN CASE WHEN row.type = 'device_id' AND i.enc = row.enc THEN [1] ELSE [] END |
-  SET i:Device)
+  i.blocked = false
 WITH row, i
 WHERE i.enc <> row.enc
 RETURN collect(row.key) AS taken

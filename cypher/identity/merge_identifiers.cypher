@@ -13,8 +13,6 @@ ON CREATE SET
 ON MATCH SET
   i.first_seen = CASE WHEN row.first < i.first_seen THEN row.first ELSE i.first_seen END,
   i.last_seen = CASE WHEN row.last > i.last_seen THEN row.last ELSE i.last_seen END
-SET i += row.device
-FOREACH (_ IN CASE WHEN row.type = 'device_id' THEN [1] ELSE [] END | SET i:Device)
 WITH row, i
 OPTIONAL MATCH (i)-[:OF]->(p:Profile)
 RETURN

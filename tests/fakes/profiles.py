@@ -5,8 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from app.domain.identity import Link, Node
 from app.domain.traits import Observation
-from app.ports.profiles import GoldenEntry, IdentifierRow, ProfileView, SealedValue
+from app.ports.profiles import (
+    GoldenEntry,
+    IdentifierRow,
+    ProfileView,
+    SealedValue,
+    TraitEvidence,
+)
 
 
 class InMemoryProfileStore:
@@ -19,6 +26,8 @@ class InMemoryProfileStore:
         self.values: dict[str, SealedValue] = {}
         #: Observations per profile.
         self.observations: dict[str, list[Observation]] = {}
+        #: Followed evidence edges per profile.
+        self.links: dict[str, list[Link]] = {}
 
     def add(self, view: ProfileView) -> None:
         self.profiles[view.id] = view
@@ -42,8 +51,17 @@ class InMemoryProfileStore:
     async def sealed_values(self, keys: Sequence[str]) -> list[SealedValue]:
         return [self.values[k] for k in sorted(set(keys)) if k in self.values]
 
-    async def observations_of(self, profile_id: str) -> list[Observation]:
-        return list(self.observations.get(profile_id, []))
+    async def evidence_of(self, profile_id: str) -> TraitEvidence:
+        observations = self.observations.get(profile_id, [])
+        if not observations:
+            return TraitEvidence()
+        members = [
+            Node(r.key, r.type, r.first_seen, r.blocked, r.generic)
+            for r in await self.identifiers_of([profile_id])
+        ]
+        return TraitEvidence(
+            tuple(observations), tuple(members), tuple(self.links.get(profile_id, []))
+        )
 
     async def active_ids(self, after: str, limit: int) -> list[str]:
         active = sorted(p.id for p in self.profiles.values() if p.status == "active")

@@ -57,6 +57,13 @@ class InMemorySourceStore:
         node.key_hash, node.rotated_at = key_hash, at
         return True
 
+    async def set_trust(self, source_id: str, trust: float, at: float) -> Source | None:
+        node = self.nodes.get(source_id)
+        if node is None or node.ws != self.ws:
+            return None
+        node.trust = trust
+        return Source(node.id, node.ws, node.name, node.trust)
+
     async def list(self) -> list[Source]:
         return [
             Source(n.id, n.ws, n.name, n.trust)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
 import sys
 from collections.abc import AsyncIterator
 from typing import Any
@@ -301,3 +302,27 @@ async def test_the_command_line_rotates_and_says_what_is_left(
 
 async def _later(request_id: str) -> None:
     return None
+
+
+async def test_devices_move_with_the_identifiers_that_name_them(
+    container: Container, rotated: Container
+) -> None:
+    web = message("page", anon="web-1", at=T0)
+    web = dataclasses.replace(web, context={"userAgent": "Mozilla/5.0 (X11; Linux x86_64)"})
+    phone = message("identify", user="u-phone", device="phone-1", at=T0 + 1)
+    await container.ingestion.ingest([web, phone])
+    pid = await profile_id(container, "user_id", "u-phone")
+    before = (await container.devices.devices_of([pid]))[pid]
+    assert [(d.kind, d.events) for d in before] == [("device", 1)]
+    assert ":k1:" in before[0].key
+
+    result = await rotated.rekeying.run(step=10, event_page=5)
+    assert result.settled and result.renamed == 3
+    # The devices' keys derive from their identifiers' keys: they moved to k2 with them, so
+    # the phone seen again is the same device, and nothing hashed under k1 is left.
+    await rotated.ingestion.ingest([message(user="u-phone", device="phone-1", at=T0 + 2)])
+    after = (await rotated.devices.devices_of([pid]))[pid]
+    assert [(d.kind, d.events, d.first_seen) for d in after] == [("device", 2, T0 + 1)]
+    assert ":k2:" in after[0].key
+    assert not [k for k in await _identifier_keys(rotated) if ":k1:" in k]
+    assert IdentifierKey.parse(before[0].key).hash not in await _all_text(rotated)

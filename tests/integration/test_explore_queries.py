@@ -115,3 +115,27 @@ async def test_generic_identifiers_show_what_they_touch(container: Container) ->
     assert (row["type"], row["links"], row["profiles"]) == ("email", visitors, visitors)
     assert row["touches"] == [f"user_id {visitors}"]
     assert len(row["neighbours"]) == len(row["evidence"]) == 3
+
+
+async def test_shared_devices_show_who_was_seen_on_them(container: Container) -> None:
+    await _jane_and_bob(container)
+    jane = await profile_id(container, "user_id", "jane")
+    bob = await profile_id(container, "user_id", "bob")
+    # Browser's `:params {...}` sends numbers as floats; the query accepts them.
+    rows = await container.graph.read(
+        "explore/shared_devices", ws=container.settings.workspace, limit=5.0
+    )
+    # The iPad: Jane's and Bob's identifiers were seen on it; the laptop sent no device facts.
+    assert [(r["kind"], r["type"], r["model"], r["profiles"]) for r in rows] == [
+        ("device", "ios", "iPhone15,2", 2)
+    ]
+    row = rows[0]
+    assert row["events"] == 3  # the screen call and two identify calls named the device
+    assert {p["id"] for p in row["profile_nodes"]} == {jane, bob}
+    assert sorted(i["type"] for i in row["identifiers"]) == [
+        "anonymous_id",
+        "device_id",
+        "user_id",
+        "user_id",
+    ]
+    assert len(row["seen"]) == len(row["of"]) == 4

@@ -218,7 +218,8 @@ async def test_the_trait_schema_is_edited_through_graphql(
         schema["fields"]["shoe_size"] = {"type": "number", "pii": "plain"}
         update = (
             "mutation($s: JSON!) { updateTraitSchema(schema: $s) { __typename "
-            "... on TraitSchemaUpdated { version } ... on InvalidTraitSchema { message } } }"
+            "... on TraitSchemaUpdated { version redecision { reason status sourceId } } "
+            "... on InvalidTraitSchema { message } } }"
         )
         ok = await client.post("/graphql", json={"query": update, "variables": {"s": schema}})
         bad_schema = {**schema, "undeclared": "sometimes"}
@@ -227,7 +228,10 @@ async def test_the_trait_schema_is_edited_through_graphql(
     assert ok.json()["data"]["updateTraitSchema"] == {
         "__typename": "TraitSchemaUpdated",
         "version": 1,
+        # Every stored golden record is decided again under it, in the background.
+        "redecision": {"reason": "trait_schema", "status": "waiting", "sourceId": None},
     }
+    assert [r.reason for r in await container.redecisions.latest()] == ["trait_schema"]
     refused = bad.json()["data"]["updateTraitSchema"]
     assert refused["__typename"] == "InvalidTraitSchema" and "undeclared" in refused["message"]
     assert after["traitSchema"]["version"] == 1

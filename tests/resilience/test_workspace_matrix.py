@@ -62,6 +62,8 @@ ARGUMENTS_WITHOUT_REFERENCES: dict[tuple[str, str], str] = {
     ("setJourneyActive", "active"): "a flag",
     ("setDestinationActive", "active"): "a flag",
     ("createSource", "trust"): "a number",
+    ("setSourceTrust", "trust"): "a number",
+    ("redecisions", "limit"): "a count",
     ("setTrait", "value"): "the value recorded, never looked up",
     ("setConsent", "granted"): "a flag",
     ("setConsent", "expiresAt"): "a time",
@@ -106,6 +108,7 @@ class World:
     api_key_ids: list[str] = field(default_factory=list)
     erasure_id: str = ""
     audit_id: str = ""
+    redecision_id: str = ""
 
     @property
     def ws(self) -> str:
@@ -159,6 +162,7 @@ class World:
             *self.api_key_ids,
             self.erasure_id,
             self.audit_id,
+            self.redecision_id,
             self.user["value"],
             self.email["value"],
             self.erased["value"],
@@ -186,6 +190,8 @@ async def populate(world: World) -> None:
     created = await c.sources.create(world.source_name)
     world.source_id, world.write_key = created.source.id, created.write_key
     src = created.source.id
+    _, run = await c.redecisions.set_source_trust(src, 0.7, "matrix")
+    world.redecision_id = run.id
     await c.ingestion.ingest(
         [
             message(
@@ -471,6 +477,12 @@ def cases(here: World, there: World, here_pending: int, schema: dict[str, Any]) 
         Case("sources", (), "{sources{id name}}", {},
              holds("sources", lambda s: there.source_id not in {x["id"] for x in s}
                    and here.source_id in {x["id"] for x in s})),
+        Case("redecisions", (), "{redecisions{id}}", {},
+             holds("redecisions", lambda r: there.redecision_id not in {x["id"] for x in r}
+                   and here.redecision_id in {x["id"] for x in r})),
+        Case("redecisions", ("sourceId",),
+             "query($s:String!){redecisions(sourceId:$s){id}}",
+             {"s": there.source_id}, equals("redecisions", [])),
         Case("ingestion", (), "{ingestion{pending deadLettersWaiting}}", {},
              equals("ingestion", {"pending": here_pending, "deadLettersWaiting": 1})),
         Case("traitSchema", (), "{traitSchema{schema}}", {},
@@ -604,6 +616,9 @@ def cases(here: World, there: World, here_pending: int, schema: dict[str, Any]) 
         Case("createSource", ("name",),
              "mutation($n:String!){createSource(name:$n){__typename}}",
              {"n": there.source_name}, is_type("createSource", "SourceCreated")),
+        Case("setSourceTrust", ("sourceId",),
+             "mutation($s:String!){setSourceTrust(sourceId:$s,trust:0.9){__typename}}",
+             {"s": there.source_id}, is_type("setSourceTrust", "SourceNotFound")),
         Case("rotateWriteKey", ("sourceId",),
              "mutation($s:String!){rotateWriteKey(sourceId:$s){__typename}}",
              {"s": there.source_id}, is_type("rotateWriteKey", "SourceNotFound")),

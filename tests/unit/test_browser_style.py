@@ -39,7 +39,7 @@ def test_every_label_of_the_model_has_a_colour_and_a_caption() -> None:
     captions = {
         "node.Profile": "{status} {id}",
         "node.Identifier": "{type}",
-        "node.Device": "{type} {device_model}",
+        "node.Device": "{kind} {os_name} {model}",
         "node.Event": "{type} {name}",
         "node.Consent": "granted {granted}",
         "node.Purpose": "{name}",
@@ -49,7 +49,17 @@ def test_every_label_of_the_model_has_a_colour_and_a_caption() -> None:
         assert rules[selector]["caption"] == caption, selector
     for label in ("Profile", "Identifier", "Device", "Event", "Observation", "Consent", "Purpose"):
         assert rules[f"node.{label}"]["color"].startswith("#"), label
-    for kind in ("OF", "LINKED", "NEVER", "MERGED_INTO", "SPLIT_FROM", "BY", "GAVE", "FOR"):
+    for kind in (
+        "OF",
+        "LINKED",
+        "NEVER",
+        "MERGED_INTO",
+        "SPLIT_FROM",
+        "BY",
+        "GAVE",
+        "FOR",
+        "SEEN_ON",
+    ):
         assert f"relationship.{kind}" in rules, kind
 
 

@@ -12,6 +12,7 @@ from typing import Any
 import orjson
 
 from app.adapters.identity_graph import IdentityGraph
+from app.domain.devices import device_key
 from app.ports.erasure import (
     COUNTS,
     ErasureRecord,
@@ -213,7 +214,11 @@ class Neo4jErasureGraphStore:
         # Erasure owns its deletion path: the journeys' records of the subject go with it.
         await tx.run("journeys/erase_runs", profiles=list(profiles))
         await tx.run(
-            "erasure/delete_cluster", id=request_id, keys=list(keys), profiles=list(profiles)
+            "erasure/delete_cluster",
+            id=request_id,
+            keys=list(keys),
+            profiles=list(profiles),
+            devices=[device_key(k) for k in keys],
         )
 
     async def present(self, keys: Sequence[str]) -> dict[str, str | None]:

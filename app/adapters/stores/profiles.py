@@ -9,12 +9,20 @@ from typing import Any
 import orjson
 
 from app.adapters.identity_graph import IdentityGraph
+from app.domain.identity import Link, Node
 from app.domain.traits import Observation
-from app.ports.profiles import GoldenEntry, IdentifierRow, ProfileView, SealedValue
+from app.ports.profiles import (
+    GoldenEntry,
+    IdentifierRow,
+    ProfileView,
+    SealedValue,
+    TraitEvidence,
+)
 
 
-def observation_from_row(row: Mapping[str, Any]) -> Observation:
-    """An observation as `traits/profile_observations` returns it (plain values as JSON)."""
+def observation_from_row(row: Mapping[str, Any], identifier: str | None = None) -> Observation:
+    """An observation as `traits/profile_observations` returns it (plain values as JSON), or
+    `traits/profile_evidence` with its `identifier` given apart."""
     value = orjson.loads(row["value"]) if row["value"] is not None else None
     return Observation(
         field=row["field"],
@@ -25,10 +33,34 @@ def observation_from_row(row: Mapping[str, Any]) -> Observation:
         confidence=float(row["confidence"]),
         count=int(row["count"]),
         first_at=float(row["first_at"]),
-        identifier=row["identifier"],
+        identifier=row["identifier"] if identifier is None else identifier,
         observation_id=row["key"],
         event_id=row["event"] or "",
     )
+
+
+def evidence_by_profile(members: Sequence[Mapping[str, Any]]) -> dict[str, TraitEvidence]:
+    """The evidence of each profile as `traits/profile_evidence` returns its identifiers (one
+    row each: observations and followed edges); profiles without observations left out."""
+    found: dict[str, tuple[list[Observation], list[Node], list[Link]]] = {}
+    for row in members:
+        observations, nodes, links = found.setdefault(row["profile"], ([], [], []))
+        key = row["key"]
+        observations += (observation_from_row(o, identifier=key) for o in row["observations"])
+        nodes.append(
+            Node(
+                key,
+                row["type"],
+                float(row["first_seen"]),
+                blocked=bool(row["blocked"]),
+                generic=bool(row["generic"]),
+            )
+        )
+        links += (Link(key, link["b"], link["rule"]) for link in row["links"])
+    return {
+        pid: TraitEvidence(tuple(observations), tuple(nodes), tuple(links))
+        for pid, (observations, nodes, links) in found.items()
+    }
 
 
 def golden_entries(text: str) -> dict[str, GoldenEntry]:
@@ -44,6 +76,7 @@ def golden_entries(text: str) -> dict[str, GoldenEntry]:
             weight=float(e["weight"]),
             strategy=e["strategy"],
             observation=e["observation"],
+            bond=float(e.get("bond", 1.0)),
         )
         for name, e in record.items()
     }
@@ -98,10 +131,10 @@ class Neo4jProfileStore:
         rows = await self.graph.read("traits/sealed_values", keys=sorted(set(keys)))
         return [SealedValue(r["key"], r["value"], r["enc"], r["owner"]) for r in rows]
 
-    async def observations_of(self, profile_id: str) -> list[Observation]:
-        found = await self.graph.read("traits/profile_observations", ids=[profile_id])
-        rows: list[dict[str, Any]] = found[0]["rows"] if found else []
-        return [observation_from_row(r) for r in rows]
+    async def evidence_of(self, profile_id: str) -> TraitEvidence:
+        found = await self.graph.read("traits/profile_evidence", ids=[profile_id])
+        members: list[dict[str, Any]] = found[0]["members"] if found else []
+        return evidence_by_profile(members).get(profile_id, TraitEvidence())
 
     async def active_ids(self, after: str, limit: int) -> list[str]:
         rows = await self.graph.read("traits/active_profile_ids", after=after, limit=limit)

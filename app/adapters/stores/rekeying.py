@@ -7,6 +7,7 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from app.adapters.identity_graph import IdentityGraph
+from app.domain.devices import device_key
 from app.ports.identity import IdentityTransaction
 from app.ports.rekeying import (
     IdentifierRename,
@@ -114,6 +115,9 @@ class Neo4jRekeyStore:
         self, tx: IdentityTransaction, rows: Sequence[IdentifierRename]
     ) -> set[str]:
         renamed = await tx.run("rekey/rename_identifiers", rows=list(rows))
+        # Their devices' keys derive from theirs: they move along.
+        moves = [{"old": device_key(r["key"]), "new": device_key(r["new_key"])} for r in rows]
+        await tx.run("devices/rename", rows=moves)
         return set(renamed[0]["profiles"]) if renamed else set()
 
     async def orient_edges(self, tx: IdentityTransaction, keys: Sequence[str]) -> None:

@@ -41,6 +41,12 @@ class Neo4jSourceStore:
         )
         return bool(rows)
 
+    async def set_trust(self, source_id: str, trust: float, at: float) -> Source | None:
+        rows = await self.graph.write(
+            "sources/set_trust", id=source_id, ws=self.ws, trust=trust, at=at
+        )
+        return _source(rows[0]) if rows else None
+
     async def list(self) -> list[Source]:
         return [_source(r) for r in await self.graph.read("sources/list", ws=self.ws)]
 

@@ -1,6 +1,7 @@
 """Identity resolution as pure functions: normalise, cluster, assign profile ids."""
 
 from app.domain.identity.assignment import Assignment, Merge, Split, assign
+from app.domain.identity.bonds import Link, anchor, cluster_bonds, profile_bonds
 from app.domain.identity.clustering import (
     Clustering,
     Eviction,
@@ -49,6 +50,7 @@ __all__ = [
     "Evidence",
     "IdentifierError",
     "IdentityRules",
+    "Link",
     "Merge",
     "Node",
     "NormalisedIdentifier",
@@ -57,11 +59,14 @@ __all__ = [
     "RulesError",
     "Split",
     "aggregate",
+    "anchor",
     "assign",
     "cluster",
+    "cluster_bonds",
     "component_keys",
     "explain_path",
     "is_external",
     "normalise",
+    "profile_bonds",
     "validate_type",
 ]

@@ -32,6 +32,10 @@ _WHITESPACE_RE = re.compile(r"\s")
 DEFAULT_BLOCKED_PATTERNS: tuple[str, ...] = (
     r"[0-]*",
     r"null|undefined|none|nil|nan|anonymous|unknown|n/?a|test|guest|0|-1|\s*",
+    # Device ids that many devices share: the all-F UUID, and the MAC addresses Android and
+    # iOS hand out instead of the real one (02:00:00:00:00:00) or when there is none.
+    r"f{8}-?f{4}-?f{4}-?f{4}-?f{12}",
+    r"(00[:-]?){5}00|(ff[:-]?){5}ff|02:00:00:00:00:00",
 )
 DEFAULT_BLOCKED_VALUES: frozenset[str] = frozenset(
     {
@@ -41,6 +45,10 @@ DEFAULT_BLOCKED_VALUES: frozenset[str] = frozenset(
         "email@example.com",
         "user@example.com",
         "+10000000000",
+        # The ANDROID_ID of a whole generation of Android 2.2 phones, and a common placeholder
+        # serial number of emulators and cheap devices.
+        "9774d56d682e549c",
+        "0123456789abcdef",
     }
 )
 

@@ -11,12 +11,13 @@ from __future__ import annotations
 import json
 import math
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import reduce
-from typing import Any
+from typing import Any, NamedTuple
 
 from app.domain.traits.schema import (
+    MANUAL,
     Strategy,
     TraitError,
     TraitField,
@@ -121,6 +122,8 @@ class Candidate:
     ``weight`` is the best weight of its observations (agreement between sources shows in
     ``count``, used by most_frequent, not in an inflated weight: ten copies of one import are
     not ten witnesses). ``source`` is the source that earned its rank under the strategy.
+    ``trust``, ``bond`` and ``decay`` are the factors of the heaviest observation, the one
+    whose weight (with its confidence) is ``weight``.
     """
 
     value_id: str
@@ -131,6 +134,9 @@ class Candidate:
     weight: float
     count: int
     observation_ids: tuple[str, ...]
+    trust: float = 1.0
+    bond: float = 1.0
+    decay: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -147,7 +153,22 @@ class Decision:
     strategy: Strategy
 
 
-_Weighed = tuple[Observation, float]
+class Weight(NamedTuple):
+    """An observation's weight, ``value`` = trust x confidence x bond x decay (multiplied in
+    that order, so a bond of 1.0 changes no bit of it), and its factors. (A tuple: one is
+    made per observation of every decided field, on the ingestion path.)"""
+
+    value: float
+    trust: float
+    bond: float
+    decay: float
+
+
+def _weight(trust: float, confidence: float, bond: float, decay: float) -> Weight:
+    return Weight(trust * confidence * bond * decay, trust, bond, decay)
+
+
+_Weighed = tuple[Observation, Weight]
 
 
 def _source_rank(field: TraitField, schema: TraitSchema, source: str) -> tuple[int, float]:
@@ -163,7 +184,7 @@ def _row_key(field: TraitField, schema: TraitSchema) -> Callable[[_Weighed], tup
 
     def key(item: _Weighed) -> tuple[Any, ...]:
         row, weight = item
-        tail = (-weight, -row.at, row.source, row.observation_id)
+        tail = (-weight.value, -row.at, row.source, row.observation_id)
         if strategy == "most_recent":
             return (-row.at, *tail)
         if strategy == "first_seen":
@@ -176,15 +197,19 @@ def _row_key(field: TraitField, schema: TraitSchema) -> Callable[[_Weighed], tup
 
 
 def _candidate(value_id: str, items: list[_Weighed], best: _Weighed, value: Any) -> Candidate:
+    heaviest = min(items, key=lambda item: (-item[1].value, item[0].observation_id))[1]
     return Candidate(
         value_id=value_id,
         value=value,
         source=best[0].source,
         at=max(row.at for row, _ in items),
         first_at=min(row.first_at for row, _ in items),
-        weight=max(weight for _, weight in items),
+        weight=heaviest.value,
         count=sum(row.count for row, _ in items),
         observation_ids=tuple(sorted({row.observation_id for row, _ in items})),
+        trust=heaviest.trust,
+        bond=heaviest.bond,
+        decay=heaviest.decay,
     )
 
 
@@ -214,25 +239,35 @@ def _rank_key(field: TraitField, schema: TraitSchema) -> Callable[[Candidate], t
 
 
 def decide(
-    field: TraitField, observations: Iterable[Observation], schema: TraitSchema
+    field: TraitField,
+    observations: Iterable[Observation],
+    schema: TraitSchema,
+    bonds: Mapping[str, float] | None = None,
 ) -> Decision | None:
     """The golden value of ``field`` from the observations of it (others are ignored);
     None when there are none.
 
-    weight = trust(source) x confidence x 0.5 ** (age_days / half_life), where age is the time
-    from this row's last sighting to the newest sighting of the field in the set.
+    weight = trust(source) x confidence x bond x 0.5 ** (age_days / half_life), where age is
+    the time from this row's last sighting to the newest sighting of the field in the set, and
+    bond how strongly the row's identifier is bound to the profile (``bonds``, by identifier;
+    see app.domain.identity.bonds): 1.0 for an identifier it does not name, when no bonds are
+    given, and for the ``manual`` source (a person set the value on the profile itself).
     """
     rows = aggregate(o for o in observations if o.field == field.name)
     if not rows:
         return None
     newest = max(row.at for row in rows)
     half_life = schema.half_life(field)
+    known = bonds or {}
     weighed = [
         (
             row,
-            schema.trust(field, row.source)
-            * row.confidence
-            * 0.5 ** ((newest - row.at) / SECONDS_PER_DAY / half_life),
+            _weight(
+                schema.trust(field, row.source),
+                row.confidence,
+                1.0 if row.source == MANUAL else known.get(row.identifier, 1.0),
+                0.5 ** ((newest - row.at) / SECONDS_PER_DAY / half_life),
+            ),
         )
         for row in rows
     ]
@@ -273,8 +308,12 @@ def _union(field: TraitField, schema: TraitSchema, weighed: list[_Weighed]) -> D
     return Decision(field.name, winner, tuple(items), field.strategy)
 
 
-def golden_record(schema: TraitSchema, observations: Iterable[Observation]) -> dict[str, Decision]:
-    """A decision per observed field, by field name.
+def golden_record(
+    schema: TraitSchema,
+    observations: Iterable[Observation],
+    bonds: Mapping[str, float] | None = None,
+) -> dict[str, Decision]:
+    """A decision per observed field, by field name (``bonds`` as :func:`decide` takes them).
 
     Fields no longer declared follow the undeclared policy as it is now: ``plain`` decides them
     as plain fields (a union when every known value is a list), ``drop`` and ``reject`` leave
@@ -296,7 +335,7 @@ def golden_record(schema: TraitSchema, observations: Iterable[Observation]) -> d
             except TraitError:
                 continue
         if field is not None and field.name == name:
-            decision = decide(field, rows, schema)
+            decision = decide(field, rows, schema, bonds)
             if decision is not None:
                 record[name] = decision
     return record

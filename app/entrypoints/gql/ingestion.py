@@ -8,7 +8,9 @@ import strawberry
 from strawberry.types import Info
 
 from app.entrypoints.gql.context import CanRead, Context, IsAdmin
+from app.entrypoints.gql.redecisions import Redecision
 from app.errors import InvalidInput, NotFound
+from app.ports.sources import Source
 
 
 @strawberry.type(description="A tracking source; its write key is shown only when created.")
@@ -16,6 +18,17 @@ class SourceType:
     id: str
     name: str
     trust: float
+
+    @classmethod
+    def of(cls, source: Source) -> SourceType:
+        return cls(id=source.id, name=source.name, trust=source.trust)
+
+    @strawberry.field(
+        description="The latest re-decision of golden records after this source's trust changed."
+    )
+    async def redecision(self, info: Info[Context, Any]) -> Redecision | None:
+        runs = await info.context.container.redecisions.latest(1, self.id)
+        return Redecision.of(runs[0]) if runs else None
 
 
 @strawberry.type(description="A new source and its write key (store it: it is not shown again).")
@@ -30,6 +43,12 @@ class WriteKeyRotated:
     write_key: str
 
 
+@strawberry.type(description="The source's new trust, and the run re-deciding what it weighs in.")
+class SourceTrustSet:
+    source: SourceType
+    redecision: Redecision
+
+
 @strawberry.type
 class InvalidSource:
     message: str
@@ -42,6 +61,9 @@ class SourceNotFound:
 
 CreateSourceResult = Annotated[
     SourceCreated | InvalidSource, strawberry.union("CreateSourceResult")
+]
+SetSourceTrustResult = Annotated[
+    SourceTrustSet | InvalidSource | SourceNotFound, strawberry.union("SetSourceTrustResult")
 ]
 RotateWriteKeyResult = Annotated[
     WriteKeyRotated | SourceNotFound, strawberry.union("RotateWriteKeyResult")
@@ -75,7 +97,7 @@ class IngestionQuery:
     @strawberry.field(description="The workspace's tracking sources.", permission_classes=[CanRead])
     async def sources(self, info: Info[Context, Any]) -> list[SourceType]:
         found = await info.context.container.sources.list()
-        return [SourceType(id=s.id, name=s.name, trust=s.trust) for s in found]
+        return [SourceType.of(s) for s in found]
 
     @strawberry.field(description="Pipeline counters.", permission_classes=[CanRead])
     async def ingestion(self, info: Info[Context, Any]) -> Ingestion:
@@ -113,10 +135,25 @@ class IngestionMutation:
             created = await info.context.container.sources.create(name, trust)
         except InvalidInput as exc:
             return InvalidSource(message=str(exc))
-        s = created.source
-        return SourceCreated(
-            source=SourceType(id=s.id, name=s.name, trust=s.trust), write_key=created.write_key
-        )
+        return SourceCreated(source=SourceType.of(created.source), write_key=created.write_key)
+
+    @strawberry.mutation(
+        description="Give a source a new trust (0 < trust <= 1). Events from then on weigh by it,"
+        " and the golden records it weighs in are re-decided in the background (the answer's"
+        " `redecision`, followed with `redecisions`).",
+        permission_classes=[IsAdmin],
+    )
+    async def set_source_trust(
+        self, info: Info[Context, Any], source_id: str, trust: float
+    ) -> SetSourceTrustResult:
+        redecisions = info.context.container.redecisions
+        try:
+            source, run = await redecisions.set_source_trust(source_id, trust, info.context.actor)
+        except InvalidInput as exc:
+            return InvalidSource(message=str(exc))
+        except NotFound as exc:
+            return SourceNotFound(message=str(exc))
+        return SourceTrustSet(source=SourceType.of(source), redecision=Redecision.of(run))
 
     @strawberry.mutation(
         description="Give a source a new write key; the old one stops working within 30 s.",

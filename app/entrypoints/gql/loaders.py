@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from strawberry.dataloader import DataLoader
 
+from app.ports.devices import DeviceRow
 from app.services.profiles.service import IdentifierView
 
 if TYPE_CHECKING:
@@ -20,6 +21,7 @@ class Loaders:
         self.identifiers: DataLoader[str, list[IdentifierView]] = DataLoader(self._identifiers)
         self.traits: DataLoader[str, dict[str, Any]] = DataLoader(self._traits)
         self.event_counts: DataLoader[str, int] = DataLoader(self._event_counts)
+        self.devices: DataLoader[str, list[DeviceRow]] = DataLoader(self._devices)
 
     async def _identifiers(self, ids: list[str]) -> list[list[IdentifierView]]:
         found = await self.container.profiles.identifiers_of(ids)
@@ -32,3 +34,7 @@ class Loaders:
     async def _event_counts(self, ids: list[str]) -> list[int]:
         found = await self.container.browser.event_counts(ids)
         return [found[pid] for pid in ids]
+
+    async def _devices(self, ids: list[str]) -> list[list[DeviceRow]]:
+        found = await self.container.devices.devices_of(ids)
+        return [found.get(pid, []) for pid in ids]

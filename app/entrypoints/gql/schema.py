@@ -35,6 +35,7 @@ from app.entrypoints.gql.identity import IdentityMutation, IdentityQuery
 from app.entrypoints.gql.ingestion import IngestionMutation, IngestionQuery
 from app.entrypoints.gql.journeys import JourneyMutation, JourneyQuery
 from app.entrypoints.gql.privacy import PrivacyMutation, PrivacyQuery
+from app.entrypoints.gql.redecisions import RedecisionQuery
 from app.entrypoints.gql.segments import SegmentMutation, SegmentQuery
 from app.entrypoints.gql.sending import SendingMutation
 from app.entrypoints.gql.subscriptions import Subscription
@@ -65,6 +66,7 @@ class Query(
     JourneyQuery,
     DestinationQuery,
     IngestionQuery,
+    RedecisionQuery,
     TraitQuery,
     PrivacyQuery,
 ):

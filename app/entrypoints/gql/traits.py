@@ -10,6 +10,7 @@ from strawberry.types import Info
 
 from app.domain.access import SET_TRAIT
 from app.entrypoints.gql.context import CanRead, CanSetTraits, Context, IsAdmin
+from app.entrypoints.gql.redecisions import Redecision
 from app.errors import InvalidInput, NotFound
 from app.services.profiles.service import CandidateView, TraitProvenance
 
@@ -20,8 +21,22 @@ class TraitCandidate:
     source: str = strawberry.field(description="The source whose observation ranked it")
     at: float = strawberry.field(description="Last seen, epoch seconds (UTC)")
     first_seen: float = strawberry.field(description="First seen, epoch seconds (UTC)")
-    weight: float = strawberry.field(description="trust(source) x confidence x decay(age)")
+    weight: float = strawberry.field(
+        description="trust x confidence x bond x decay of its heaviest observation"
+    )
     count: int = strawberry.field(description="How many sightings back it")
+    trust: float = strawberry.field(
+        description="Trust in the source of its heaviest observation, in (0, 1]"
+    )
+    bond: float = strawberry.field(
+        description="How strongly the identifier it was seen on is bound to the profile: the "
+        "product of the evidence weights along the strongest chain of followed links to the "
+        "profile's anchor (its most important identifier); 1.0 on the anchor and for manual edits"
+    )
+    decay: float = strawberry.field(
+        description="0.5 ** (age / half-life), age counted back from the newest observation of "
+        "the trait"
+    )
 
     @classmethod
     def from_view(cls, view: CandidateView) -> TraitCandidate:
@@ -32,6 +47,9 @@ class TraitCandidate:
             first_seen=view.first_at,
             weight=view.weight,
             count=view.count,
+            trust=view.trust,
+            bond=view.bond,
+            decay=view.decay,
         )
 
 
@@ -80,6 +98,9 @@ class TraitSchemaView:
 @strawberry.type
 class TraitSchemaUpdated:
     version: int
+    redecision: Redecision = strawberry.field(
+        description="the run re-deciding every golden record under the new schema"
+    )
 
 
 @strawberry.type
@@ -149,4 +170,5 @@ class TraitMutation:
         except InvalidInput as exc:
             return InvalidTraitSchema(message=str(exc))
         container.profiles.golden.forget()
-        return TraitSchemaUpdated(version=version)
+        run = await container.redecisions.after_schema_change(info.context.actor)
+        return TraitSchemaUpdated(version=version, redecision=Redecision.of(run))

@@ -15,6 +15,7 @@ from strawberry.types import Info
 from app.domain.traits import mask
 from app.entrypoints.gql.consent_types import ConsentDecision, ConsentVerdict
 from app.entrypoints.gql.context import Context
+from app.entrypoints.gql.devices import Device
 from app.entrypoints.gql.events import EventConnection, event_connection
 from app.entrypoints.gql.journeys import JourneyRun
 from app.entrypoints.gql.traits import TraitDecision, trait_decision
@@ -97,6 +98,14 @@ class Profile:
             return [Identifier.from_view(v, masked=True) for v in views]
         info.context.note_pii_read(self.id, "identifiers")
         return [Identifier.from_view(v) for v in views]
+
+    @strawberry.field(
+        description="The devices and browsers the profile's identifiers were seen on, newest "
+        "first (facts only: nothing personal)."
+    )
+    async def devices(self, info: Info[Context, Any]) -> list[Device]:
+        rows = await info.context.loaders.devices.load(self.id)
+        return [Device.from_row(r) for r in rows]
 
     @strawberry.field(
         description="The profile's events, newest first: at most 100 a page, optionally of one "

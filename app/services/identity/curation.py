@@ -7,7 +7,7 @@ the same rules as ingestion, so a manual action and a later event can never disa
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -97,10 +97,14 @@ class CurationService:
         self.notifier = notifier
         self.clock = clock
 
-    async def _announce(self, outcome: ReclusterOutcome) -> ReclusterOutcome:
+    async def _announce(
+        self, outcome: ReclusterOutcome, traits: Mapping[str, set[str]] | None = None
+    ) -> ReclusterOutcome:
+        """Publish what a recomputation changed: lineage, identifiers and (`traits`, as the
+        golden refresh answered) the fields that got another winner."""
         if self.notifier is not None:
             await self.notifier.publish(
-                lineage_notices(outcome.merges, outcome.splits, outcome.changed_profiles)
+                lineage_notices(outcome.merges, outcome.splits, outcome.changed_profiles, traits)
             )
         return outcome
 
@@ -152,16 +156,15 @@ class CurationService:
         ident = self.normalised(type, value)
         now = self.clock()
 
-        async def work(tx: IdentityTx) -> ReclusterOutcome:
+        async def work(tx: IdentityTx) -> tuple[ReclusterOutcome, dict[str, set[str]]]:
             await tx.lock(now)
             key = await self._existing_key(tx, ident)
             snapshot = await tx.load_locked_component([key], self.rules, MAX_COMPONENT_NODES)
             seeds = await change(tx, key, snapshot, now)
             outcome = await recluster(tx, seeds, self.rules, now, reason)
-            await self.golden.refresh(tx, outcome.changed_profiles, now)
-            return outcome
+            return outcome, await self.golden.refresh(tx, outcome.redecide, now)
 
-        return await self._announce(await self.graph.write(work))
+        return await self._announce(*await self.graph.write(work))
 
     async def unlink(self, type: str, value: str, by: str, reason: str) -> ReclusterOutcome:
         """Detach an identifier from its profile for good (sticky NEVER edges)."""
@@ -202,7 +205,9 @@ class CurationService:
             raise InvalidInput("mergeProfiles needs at least two distinct profile ids")
         now = self.clock()
 
-        async def work(tx: IdentityTx) -> tuple[MergeOutcome, ReclusterOutcome | None]:
+        async def work(
+            tx: IdentityTx,
+        ) -> tuple[MergeOutcome, ReclusterOutcome | None, dict[str, set[str]]]:
             await tx.lock(now)
             reps = await tx.locked_representatives(ids)
             missing = set(ids) - {r["requested"] for r in reps}
@@ -210,7 +215,7 @@ class CurationService:
                 raise NotFound(f"unknown profile id(s): {', '.join(sorted(missing))}")
             by_active = {r["active"]: r["representative"] for r in reps}
             if len(by_active) < 2:
-                return MergeOutcome(next(iter(by_active)), (), None), None
+                return MergeOutcome(next(iter(by_active)), (), None), None, {}
             keys = [by_active[p] for p in sorted(by_active)]
             before = await tx.load_locked_component(keys, self.rules, MAX_COMPONENT_NODES)
             members = [k for k, p in before.current.items() if p in by_active]
@@ -238,16 +243,16 @@ class CurationService:
                 raise _RollBack(", ".join(reasons) or "refused by the identity rules")
             into = targets.pop()
             assert into is not None
-            await self.golden.refresh(tx, outcome.changed_profiles, now)
+            traits = await self.golden.refresh(tx, outcome.redecide, now)
             merged = tuple(sorted(p for p in by_active if p != into))
-            return MergeOutcome(into, merged, None), outcome
+            return MergeOutcome(into, merged, None), outcome, traits
 
         try:
-            merge, outcome = await self.graph.write(work)
+            merge, outcome, traits = await self.graph.write(work)
         except _RollBack as refused:
             return MergeOutcome(None, (), refused.conflict)
         if outcome is not None:
-            await self._announce(outcome)
+            await self._announce(outcome, traits)
         return merge
 
     async def explain(self, a: tuple[str, str], b: tuple[str, str]) -> Explanation:
@@ -342,11 +347,10 @@ class CurationService:
         if change is not None and not dry_run:
             now = self.clock()
 
-            async def apply(tx: IdentityTx) -> ReclusterOutcome:
+            async def apply(tx: IdentityTx) -> tuple[ReclusterOutcome, dict[str, set[str]]]:
                 await tx.lock(now)
                 outcome = await recluster(tx, keys, self.rules, now, "re-resolution")
-                await self.golden.refresh(tx, outcome.changed_profiles, now)
-                return outcome
+                return outcome, await self.golden.refresh(tx, outcome.redecide, now)
 
-            await self._announce(await self.graph.write(apply))
+            await self._announce(*await self.graph.write(apply))
         return change, keys

@@ -46,6 +46,15 @@ class ReclusterOutcome:
     new_conflicts: tuple[Refusal, ...] = ()
     truncated: bool = False
     changed_profiles: frozenset[str] = field(default_factory=frozenset)
+    #: Profiles whose followed evidence changed, so the bonds of their identifiers may have,
+    #: whether or not an identifier moved.
+    relinked: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def redecide(self) -> frozenset[str]:
+        """The profiles whose golden records must be decided again: every changed profile
+        and every relinked one."""
+        return self.changed_profiles | self.relinked
 
 
 def plan(
@@ -111,6 +120,20 @@ class Decision:
         changed |= {s.from_id for s in a.splits}
         return changed
 
+    @property
+    def relinked(self) -> set[str]:
+        """The profiles an edge now followed, or no longer followed, belongs to."""
+        stored = self.snapshot.link_states
+        profile_of = self.assignment.profile_of_cluster
+        where = self.clustering.cluster_of
+        ends = {
+            str(row[end])
+            for row in self.link_rows
+            if stored[(str(row["a"]), str(row["b"]), str(row["rule"]))].followed != row["followed"]
+            for end in ("a", "b")
+        }
+        return {profile_of[where[k]] for k in ends if k in where}
+
     def outcome(self) -> ReclusterOutcome:
         a = self.assignment
         return ReclusterOutcome(
@@ -124,6 +147,7 @@ class Decision:
             new_conflicts=self.new_conflicts,
             truncated=self.snapshot.truncated,
             changed_profiles=frozenset(self.changed_profiles),
+            relinked=frozenset(self.relinked),
         )
 
 
@@ -181,6 +205,7 @@ def combine(*outcomes: ReclusterOutcome) -> ReclusterOutcome:
         new_conflicts=tuple(r for o in outcomes for r in o.new_conflicts),
         truncated=any(o.truncated for o in outcomes),
         changed_profiles=frozenset(p for o in outcomes for p in o.changed_profiles),
+        relinked=frozenset(p for o in outcomes for p in o.relinked),
     )
 
 

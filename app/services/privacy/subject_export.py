@@ -1,9 +1,10 @@
 """Subject access: everything held on a person, decrypted, with provenance and consent history.
 
 The export is one JSON document: the profile and the profiles merged into it, every identifier
-with its value, the golden record, every trait observation with its source and time, the
-consent decisions and the effective consent, and every event with its payload. A value whose
-data key was destroyed appears as `{"unavailable": reason}`, never as a crash.
+with its value, the devices its identifiers were seen on, the golden record, every trait
+observation with its source and time, the consent decisions and the effective consent, and
+every event with its payload. A value whose data key was destroyed appears as
+`{"unavailable": reason}`, never as a crash.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from app.services.identity.curation import CurationService
 from app.services.identity.keys import Sealer
 from app.services.privacy.audit import AuditLog
 from app.services.privacy.consent import ConsentService
+from app.services.profiles.devices import DeviceService
 from app.services.profiles.service import (
     INTEGRITY_FAILED,
     KEY_DESTROYED,
@@ -42,6 +44,7 @@ class SubjectExporter:
         consent: ConsentService,
         audit: AuditLog,
         clock: Callable[[], float] = time.time,
+        devices: DeviceService | None = None,
     ) -> None:
         self.store = store
         self.ws = ws
@@ -51,6 +54,7 @@ class SubjectExporter:
         self.consent = consent
         self.audit = audit
         self.clock = clock
+        self.devices = devices
 
     async def export(self, type: str, value: str, by: str) -> dict[str, Any]:
         found = await self.curation.find(type, value)
@@ -96,6 +100,7 @@ class SubjectExporter:
                 }
                 for i in identifiers
             ],
+            "devices": await self.devices.export(active) if self.devices else [],
             "traits": await self.profiles.traits(active, reveal=True),
             "trait_observations": await self._observations(active),
             "consent": {

@@ -58,12 +58,18 @@ class Unreadable:
 
 @dataclass(frozen=True)
 class CandidateView:
+    """A candidate value as provenance shows it; `weight` = trust x confidence x bond x decay
+    of its heaviest observation, whose factors `trust`, `bond` and `decay` are."""
+
     value: Any
     source: str
     at: float
     first_at: float
     weight: float
     count: int
+    trust: float = 1.0
+    bond: float = 1.0
+    decay: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -213,15 +219,15 @@ class ProfileService:
     async def trait(
         self, profile_id: str, name: str, *, reveal: bool = True, limit: int = 10
     ) -> TraitProvenance | None:
-        """Why this value: the winner with its source, time, weight and strategy, and the
-        ranked candidates it beat."""
+        """Why this value: the winner with its source, time, weight (and its factors: trust,
+        bond, decay) and strategy, and the ranked candidates it beat."""
         field = (await self.golden.effective_schema()).classify(name)
         if field is None:
             return None
-        found = await self.store.observations_of(profile_id)
-        observations = [o for o in found if o.field == field.name]
+        evidence = await self.store.evidence_of(profile_id)
+        observations = [o for o in evidence.observations if o.field == field.name]
         schema = await self.golden.effective_schema({o.source for o in observations})
-        decision = decide(field, observations, schema)
+        decision = decide(field, observations, schema, self.golden.bonds([evidence]))
         if decision is None:
             return None
         ranked = decision.candidates[:limit]
@@ -236,7 +242,9 @@ class ProfileService:
                     value = {"unavailable": value.reason}
                 elif not reveal:
                     value = mask(field.type, value)
-            return CandidateView(value, c.source, c.at, c.first_at, c.weight, c.count)
+            return CandidateView(
+                value, c.source, c.at, c.first_at, c.weight, c.count, c.trust, c.bond, c.decay
+            )
 
         return TraitProvenance(
             name=field.name,
@@ -288,12 +296,7 @@ class ProfileService:
             touched = await tx.merge_observations(observation_rows(found))
             return await self.golden.refresh(tx, touched | {reps[0]["active"]}, now)
 
-        changed = await self.graph.write(work)
-        if self.notifier is not None and changed:
-            await self.notifier.publish(
-                ProfileNotice(pid, "traits", tuple(sorted(fields)))
-                for pid, fields in changed.items()
-            )
+        await self._announce(await self.graph.write(work))
 
     async def refresh_golden_records(self, page: int = 500) -> int:
         """Re-decide every active profile's golden record (after a trait schema edit)."""
@@ -304,12 +307,30 @@ class ProfileService:
             if not ids:
                 return done
             after = ids[-1]
-            now = self.clock()
-            await self.golden.effective_schema()
-
-            async def work(tx: IdentityTx, ids: list[str] = ids, now: float = now) -> None:
-                await tx.lock(now)
-                await self.golden.refresh(tx, ids, now)
-
-            await self.graph.write(work)
+            await self.redecide(ids)
             done += len(ids)
+
+    async def redecide(self, profile_ids: list[str]) -> int:
+        """Decide these profiles' golden records again, under the current schema and trusts,
+        and tell the change feed which fields got another winner; answers how many profiles
+        changed."""
+        if not profile_ids:
+            return 0
+        now = self.clock()
+        await self.golden.effective_schema()
+
+        async def work(tx: IdentityTx) -> dict[str, set[str]]:
+            await tx.lock(now)
+            return await self.golden.refresh(tx, profile_ids, now)
+
+        changed = await self.graph.write(work)
+        await self._announce(changed)
+        return len(changed)
+
+    async def _announce(self, changed: dict[str, set[str]]) -> None:
+        """Tell the change feed which fields of which profiles got another winner."""
+        if self.notifier is not None and changed:
+            await self.notifier.publish(
+                ProfileNotice(pid, "traits", tuple(sorted(fields)))
+                for pid, fields in changed.items()
+            )

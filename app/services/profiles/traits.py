@@ -19,7 +19,8 @@ from typing import Any
 import orjson
 
 from app.adapters.identity_graph import IdentityTx
-from app.adapters.stores.profiles import observation_from_row
+from app.adapters.stores.profiles import evidence_by_profile, observation_from_row
+from app.domain.identity import IdentityRules, anchor, profile_bonds
 from app.domain.messages import TrackedMessage
 from app.domain.traits import (
     MANUAL,
@@ -33,7 +34,7 @@ from app.domain.traits import (
     golden_record,
     normalise_name,
 )
-from app.ports.profiles import GoldenEntry
+from app.ports.profiles import GoldenEntry, TraitEvidence
 from app.services.identity.keys import Sealer
 
 TRUST_CACHE_SECONDS = 30.0
@@ -177,25 +178,31 @@ class GoldenRecords:
         schemas: Callable[[], Awaitable[TraitSchema]],
         trusts: Callable[[], Awaitable[Mapping[str, float]]],
         clock: Callable[[], float] = time.time,
+        cache_seconds: float = TRUST_CACHE_SECONDS,
+        rules: IdentityRules | None = None,
     ) -> None:
         self._schemas = schemas
         self._trusts = trusts
+        #: The identity rules: which identifier anchors a profile (where bonds start).
+        self.rules = rules or IdentityRules()
         self._cached: tuple[float, TraitSchema] | None = None
         #: Sources asked for and absent at the last read of the trusts.
         self._missing: set[str] = set()
         self.clock = clock
+        #: How long the schema and trusts read are held (re-decision runs wait this long).
+        self.cache_seconds = cache_seconds
 
     async def effective_schema(self, sources: Iterable[str] = ()) -> TraitSchema:
         """The current schema with each source's trust weight (configured trusts win).
 
         Read again at once when one of `sources` is unknown to the copy held: a source created
         since (by another process, usually the API) has its trust from its first event, not
-        the default for up to TRUST_CACHE_SECONDS. A source still unknown after a read (an
+        the default for up to `cache_seconds`. A source still unknown after a read (an
         import's source name, a deleted source) is remembered until the copy expires, so it
         does not cost a read per batch."""
         now = time.monotonic()
         cached = self._cached
-        if cached is not None and now - cached[0] < TRUST_CACHE_SECONDS:
+        if cached is not None and now - cached[0] < self.cache_seconds:
             known = cached[1].source_trust
             if all(s in known or s in self._missing or s == MANUAL for s in sources):
                 return cached[1]
@@ -220,22 +227,42 @@ class GoldenRecords:
         ids = sorted(set(profile_ids))
         if not ids:
             return {}
-        # Read after the locks: a writer holding one of them may be adding observations.
+        # Read after the locks: a writer holding one of them may be adding observations,
+        # or moving identifiers and edges (the bonds).
         await tx.lock_profiles(ids)
-        by_profile: dict[str, list[Observation]] = {pid: [] for pid in ids}
-        for row in await tx.profile_observations(ids):
-            by_profile[row["profile"]].append(observation_from_row(row))
+        evidence = evidence_by_profile(await tx.profile_evidence(ids))
+        by_profile = {pid: list(evidence.get(pid, TraitEvidence()).observations) for pid in ids}
         sources = {o.source for found in by_profile.values() for o in found}
-        rows = self.records(by_profile, await self.effective_schema(sources))
+        schema = await self.effective_schema(sources)
+        rows = self.records(by_profile, schema, self.bonds(evidence.values()))
         before = await tx.set_golden(rows, at)
         return changed_fields(rows, before)
 
+    def bonds(self, evidence: Iterable[TraitEvidence]) -> dict[str, float]:
+        """The bond of every identifier of these profiles that weighs an observation, by
+        identifier key (one left out is bonded in full: the anchor, or an identifier with no
+        observation of a source other than `manual`)."""
+        found: dict[str, float] = {}
+        for profile in evidence:
+            observed = {o.identifier for o in profile.observations if o.source != MANUAL}
+            if len(profile.members) < 2 or not observed:
+                continue  # alone, an identifier is its profile's anchor
+            first = anchor(profile.members, self.rules)
+            if first is None or observed <= {first.key}:
+                continue
+            found |= profile_bonds(profile.members, profile.links, self.rules)
+        return found
+
     def records(
-        self, observations: Mapping[str, Iterable[Observation]], schema: TraitSchema
+        self,
+        observations: Mapping[str, Iterable[Observation]],
+        schema: TraitSchema,
+        bonds: Mapping[str, float] | None = None,
     ) -> list[dict[str, Any]]:
-        """The golden record rows (id, plain, golden) of profiles with these observations."""
+        """The golden record rows (id, plain, golden) of profiles with these observations,
+        each weighed by its identifier's bond (by key; 1.0 for a key `bonds` does not name)."""
         return [
-            self._golden_row(pid, golden_record(schema, found), schema)
+            self._golden_row(pid, golden_record(schema, found, bonds), schema)
             for pid, found in sorted(observations.items())
         ]
 
@@ -257,6 +284,7 @@ class GoldenRecords:
                 weight=winner.weight,
                 strategy=decision.strategy,
                 observation=winner.observation_ids[0] if winner.observation_ids else None,
+                bond=winner.bond,
             )
             if not personal:
                 plain[f"t_{name}"] = property_value(winner.value)

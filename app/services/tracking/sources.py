@@ -41,6 +41,11 @@ def key_digest(write_key: str) -> str:
     return hashlib.sha256(write_key.encode()).hexdigest()
 
 
+def _check_trust(trust: float) -> None:
+    if not (isinstance(trust, int | float) and 0.0 < trust <= 1.0):
+        raise InvalidInput("trust must be greater than 0 and at most 1")
+
+
 def new_write_key() -> str:
     return "wk_" + secrets.token_urlsafe(32)
 
@@ -56,8 +61,7 @@ class SourceService:
     def _check(name: str, trust: float) -> None:
         if not name.strip() or len(name) > 100:
             raise InvalidInput("source name must be 1 to 100 characters")
-        if not 0.0 < trust <= 1.0:
-            raise InvalidInput("trust must be greater than 0 and at most 1")
+        _check_trust(trust)
 
     async def create(self, name: str, trust: float = 0.5) -> NewSource:
         self._check(name, trust)
@@ -90,6 +94,15 @@ class SourceService:
             raise NotFound("no source with that id in this workspace")
         self._cache.clear()
         return key
+
+    async def set_trust(self, source_id: str, trust: float) -> Source:
+        """Give a source a new trust (golden records are re-decided by the caller's run)."""
+        _check_trust(trust)
+        found = await self.store.set_trust(source_id, trust, self.clock())
+        if found is None:
+            raise NotFound("no source with that id in this workspace")
+        self._cache.clear()
+        return found
 
     async def list(self) -> list[Source]:
         return await self.store.list()

@@ -9,8 +9,16 @@ import pytest
 
 from app.adapters.stores.profiles import Neo4jProfileStore
 from app.bootstrap import Container
+from app.domain.identity import Link
 from app.domain.traits import Observation
-from app.ports.profiles import GoldenEntry, IdentifierRow, ProfileStore, ProfileView, SealedValue
+from app.ports.profiles import (
+    GoldenEntry,
+    IdentifierRow,
+    ProfileStore,
+    ProfileView,
+    SealedValue,
+    TraitEvidence,
+)
 from tests.fakes.profiles import InMemoryProfileStore
 from tests.messages import message
 from tests.support.profiles import profile_id
@@ -46,6 +54,7 @@ def _memory() -> ProfileBench:
         fake.events[pid] = 1
         plan, email = seen("plan", "pro", user_key, at), seen("email", None, user_key, at)
         fake.observations[pid] = [plan, email]
+        fake.links[pid] = [Link(min(user_key, email_key), max(user_key, email_key), "identify")]
         fake.values[plan.observation_id] = SealedValue(plan.observation_id, '"pro"', None, user_key)
         fake.values[email.observation_id] = SealedValue(email.observation_id, None, "enc", user_key)
         fake.golden[pid] = {
@@ -106,11 +115,15 @@ async def test_golden_records_and_the_observations_they_come_from(bench: Profile
     plan, email = golden[pid]["plan"], golden[pid]["email"]
     assert (plan.value, plan.personal, email.value, email.personal) == ("pro", False, None, True)
     assert plan.observation and email.observation
-    observed = await store.observations_of(pid)
+    evidence = await store.evidence_of(pid)
+    observed = evidence.observations
     assert {(o.field, o.value) for o in observed} == {("plan", "pro"), ("email", None)}
     assert {o.observation_id for o in observed} == {plan.observation, email.observation}
     owners = {r.key for r in await store.identifiers_of([pid])}
     assert {o.identifier for o in observed} <= owners
+    # What the bonds are computed from: the identifiers and the edge the clustering followed.
+    assert {n.key for n in evidence.members} == owners
+    assert [({link.a, link.b}, link.rule) for link in evidence.links] == [(owners, "identify")]
     values = {
         v.key: v for v in await store.sealed_values([plan.observation, email.observation, "x"])
     }
@@ -118,7 +131,7 @@ async def test_golden_records_and_the_observations_they_come_from(bench: Profile
     assert (values[plan.observation].value, values[plan.observation].enc) == ('"pro"', None)
     assert values[email.observation].value is None and values[email.observation].enc
     assert {v.owner for v in values.values()} <= owners
-    assert await store.observations_of("nobody") == []
+    assert await store.evidence_of("nobody") == TraitEvidence()
     assert await store.sealed_values([]) == []
 
 

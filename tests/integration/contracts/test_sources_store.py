@@ -67,3 +67,11 @@ async def test_another_workspace_sees_none_of_it(stores: Stores) -> None:
     assert (await mine.by_key_hash("same")) == Source("m-1", WS, "web", 0.5)
     assert not await mine.set_key("t-1", "stolen", T0 + 1)
     assert await theirs.by_key_hash("same") == Source("t-1", OTHER, "web", 0.5)
+
+
+async def test_a_trust_is_set_only_on_the_workspace_s_own_source(stores: Stores) -> None:
+    await stores(WS).create(source_id="s-1", name="web", trust=0.5, key_hash="h1", at=T0)
+    assert await stores(OTHER).set_trust("s-1", 0.9, T0) is None
+    assert await stores(WS).set_trust("missing", 0.9, T0) is None
+    assert await stores(WS).set_trust("s-1", 0.8, T0 + 1) == Source("s-1", WS, "web", 0.8)
+    assert [s.trust for s in await stores(WS).list()] == [0.8]

@@ -273,7 +273,7 @@ def test_golden_record_applies_the_undeclared_policy() -> None:
     assert sorted(plain) == ["colour", "email", "pets"]
     assert plain["pets"].strategy == "union" and plain["pets"].winner.value == ("cat",)
     assert plain["colour"].winner == Candidate(
-        canonical_json("red"), "red", "web", T0, T0, 0.5, 1, ('colour|id1|web|"red"',)
+        canonical_json("red"), "red", "web", T0, T0, 0.5, 1, ('colour|id1|web|"red"',), trust=0.5
     )
 
 

@@ -1,6 +1,6 @@
 """A prepared batch's rows, sealed before its transaction: identifiers, evidence, trait
-observations, consent decisions and events, and the components made only of new identifiers
-decided ahead, with their profiles' golden records."""
+observations, consent decisions, events and devices, and the components made only of new
+identifiers decided ahead, with their profiles' golden records."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from typing import Any
 import orjson
 
 from app.domain.consent import ConsentPolicy
-from app.domain.identity import Evidence, IdentityRules, Node
+from app.domain.identity import Evidence, IdentityRules, Node, cluster_bonds
 from app.domain.traits import Observation, TraitSchema
+from app.services.identity.ingestion.devices import DeviceRows, device_rows
 from app.services.identity.ingestion.prepare import PreparedMessage
 from app.services.identity.keys import IdentifierKey, Sealer
 from app.services.identity.resolution import Decision, decide, new_components
@@ -59,6 +60,8 @@ class SealedBatch:
     #: the identifier and evidence rows as written if every message is new and every
     #: decision holds under the lock (the common case)
     rows: GraphRows
+    #: the devices and SEEN_ON rows as written if every message is new
+    devices: DeviceRows
 
 
 def graph_rows(
@@ -142,7 +145,16 @@ class RowBuilder:
         rows = graph_rows(identifiers, evidence, observations, decided)
         golden = self._newcomer_golden(decided, rows, schema)
         return SealedBatch(
-            identifiers, observed, observations, consents, events, evidence, decided, golden, rows
+            identifiers,
+            observed,
+            observations,
+            consents,
+            events,
+            evidence,
+            decided,
+            golden,
+            rows,
+            device_rows(prepared),
         )
 
     def _newcomer_golden(
@@ -150,12 +162,17 @@ class RowBuilder:
     ) -> dict[str, Row]:
         """Golden record rows of the decided components' profiles. Their identifiers are all
         new, so the batch holds every observation of them (a component is written as decided
-        only if all of its messages are stored)."""
+        only if all of its messages are stored), and their bonds come from the clusterings as
+        they will be written."""
         profile_of = {row["key"]: row["profile"] for row in rows.created}
         found: dict[str, list[Observation]] = {p: [] for d in decided for p in d.assignment.created}
         for row in rows.sightings:
             found[profile_of[row["owner"]]].append(observation_of_batch(row))
-        return {row["id"]: row for row in self.golden.records(found, schema)}
+        bonds: dict[str, float] = {}
+        for d in decided:
+            if d.clustering.accepted:  # without a link, every identifier is an anchor
+                bonds |= cluster_bonds(d.clustering, d.snapshot.nodes, self.rules)
+        return {row["id"]: row for row in self.golden.records(found, schema, bonds)}
 
     def _identifier_rows(
         self, prepared: list[PreparedMessage], data_keys: dict[str, bytes]
@@ -178,13 +195,10 @@ class RowBuilder:
                         ),
                         "first": at,
                         "last": at,
-                        "device": dict(p.identity.device) if ident.type == "device_id" else {},
                     }
                 else:
                     row["first"] = min(row["first"], at)
                     row["last"] = max(row["last"], at)
-                    if ident.type == "device_id":
-                        row["device"].update(p.identity.device)
         return rows
 
     def _evidence_rows(self, fresh: list[PreparedMessage]) -> list[Row]:

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.adapters.identity_graph import IdentityTx
+from app.adapters.stores.devices import record_sightings
 from app.services.changes.notices import ProfileNotice, lineage_notices
+from app.services.identity.ingestion.devices import device_rows
 from app.services.identity.ingestion.prepare import PreparedMessage, moved
 from app.services.identity.ingestion.report import IngestReport, WriteMode
 from app.services.identity.ingestion.rows import GraphRows, RowBuilder, SealedBatch
@@ -132,7 +134,7 @@ class BatchWrite:
         return decided, self.builder.rows_for(self.sealed, admitted.fresh, decided)
 
     async def _write(self, tx: IdentityTx, admitted: _Admitted) -> _Written:
-        """Profiles of the decided components, identifiers, evidence and events."""
+        """Profiles of the decided components, identifiers, evidence, events and devices."""
         decided, rows = await self._place(tx, admitted)
         # A decided component's profiles are created with their golden records: all the
         # observations of their identifiers are this batch's.
@@ -151,6 +153,9 @@ class BatchWrite:
         await tx.create_evidence(rows.links, self.now)
         seeds |= await tx.merge_evidence(rows.evidence)
         await tx.create_events([self.sealed.events[p.event_id] for p in admitted.fresh])
+        whole = len(admitted.fresh) == len(self.prepared)
+        devices = self.sealed.devices if whole else device_rows(admitted.fresh)
+        await record_sightings(tx, devices.devices, devices.seen)
         return _Written(decided, rows, newcomers, seeds)
 
     async def _resolve(
@@ -172,7 +177,7 @@ class BatchWrite:
         fresh_ids = admitted.fresh_ids
         consent_rows = only_changes([r for r in self.sealed.consents if r["event"] in fresh_ids])
         recorded, consent_profiles = await tx.record_consents(consent_rows)
-        changed = (touched | outcome.changed_profiles) - written.newcomers.keys()
+        changed = (touched | outcome.redecide) - written.newcomers.keys()
         golden = await self.golden.refresh(tx, changed, self.now)
         golden |= changed_fields(written.newcomers.values(), {})
         notices = lineage_notices(

@@ -283,7 +283,7 @@ class BlindIndexRotation:
         # Ties in resolution's canonical order fall back on keys: decide the components again
         # under the new ones now, not on some later unrelated event.
         outcome = await recluster(tx, new_keys, self.rules, now, "rotation")
-        profiles = renamed | outcome.changed_profiles
+        profiles = renamed | outcome.redecide
         await self.golden.refresh(tx, profiles, now)
         done.renamed = moving
         done.events = len(events)

@@ -153,9 +153,7 @@ class ErasureSteps:
         seeds = sorted({r["key"] for r in present} | set(strays))
         outcome = await recluster(tx, seeds, self.rules, now, f"erasure {request_id}")
         # Profiles that held an erased identifier keep no value of it.
-        await self.golden.refresh(
-            tx, (outcome.changed_profiles | holders) - set(plan.profiles), now
-        )
+        await self.golden.refresh(tx, (outcome.redecide | holders) - set(plan.profiles), now)
         await self.records.mark_step_in(tx, request_id, "graph", {"shared_unlinked": len(seeds)})
         # Built here: a transaction run again must not announce the first run's profiles.
         return lineage_notices(outcome.merges, outcome.splits, outcome.changed_profiles)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from app.adapters.identity_graph import IdentityGraph
+from app.domain.identity import Link
 from app.domain.traits import Observation, TraitSchema, mask
 from app.ports.profiles import GoldenEntry, IdentifierRow, ProfileView, SealedValue
 from app.privacy import BlindIndex, LocalKeyStore
@@ -127,7 +128,7 @@ async def test_identifiers_are_decrypted_and_an_erased_one_has_no_value(
     assert found["p-2"] == []
 
 
-def _seen(value: str, source: str, at: float, key: str) -> Observation:
+def _seen(value: str, source: str, at: float, key: str, owner: str = OWNER) -> Observation:
     return Observation(
         field="plan",
         value_id=f'"{value}"',
@@ -137,7 +138,7 @@ def _seen(value: str, source: str, at: float, key: str) -> Observation:
         confidence=1.0,
         count=1,
         first_at=at,
-        identifier=OWNER,
+        identifier=owner,
         observation_id=key,
     )
 
@@ -159,3 +160,39 @@ async def test_a_trait_explains_its_winner_and_the_candidates_it_beat(
     assert await profiles.trait("p-1", "nickname") is None  # not declared
     assert await profiles.trait("p-1", "email") is None  # nothing observed
     assert await profiles.profile("p-1") == store.profiles["p-1"]
+
+
+async def test_a_trait_weighs_and_shows_each_candidates_bond(
+    store: InMemoryProfileStore, profiles: ProfileService
+) -> None:
+    """A value seen on an anonymous id two co-occurrences away from the login (0.6 x 0.6)
+    weighs 1.0 x 0.36 and loses to the login's own 0.5 x 1.0."""
+    anon, device = "ws:anonymous_id:k1:cc", "ws:device_id:k1:dd"
+    store.add(ProfileView("p-1", "active", None, T0, T0, 1))
+    store.identifiers = [
+        IdentifierRow("p-1", OWNER, "user_id", "sealed", T0 + 5, T0 + 5, 1, False, False),
+        IdentifierRow("p-1", device, "device_id", "sealed", T0, T0, 1, False, False),
+        IdentifierRow("p-1", anon, "anonymous_id", "sealed", T0, T0, 1, False, False),
+    ]
+    store.links["p-1"] = [
+        Link(device, OWNER, "co_occurrence"),
+        Link(anon, device, "co_occurrence"),
+    ]
+    store.observations["p-1"] = [
+        _seen("pro", "crm", T0, "o-1", owner=anon),
+        _seen("free", "web", T0, "o-2"),
+    ]
+    found = await profiles.trait("p-1", "plan")
+    assert found is not None
+    assert [(c.value, c.trust, c.bond, c.decay) for c in found.candidates] == [
+        ("free", 0.5, 1.0, 1.0),
+        ("pro", 1.0, pytest.approx(0.36), 1.0),
+    ]
+    assert found.candidates[1].weight == pytest.approx(0.36)
+    # The direct link gone, nothing ties the anonymous id to the login: its bond is 0.
+    store.links["p-1"] = [Link(anon, device, "co_occurrence")]
+    found = await profiles.trait("p-1", "plan")
+    assert found is not None and [(c.value, c.bond) for c in found.candidates] == [
+        ("free", 1.0),
+        ("pro", 0.0),
+    ]

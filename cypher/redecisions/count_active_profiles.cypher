@@ -1,0 +1,2 @@
+MATCH (p:Profile {ws: $ws, status: 'active'})
+RETURN count(p) AS total

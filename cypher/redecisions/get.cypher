@@ -1,0 +1,2 @@
+MATCH (r:Redecision {id: $id, ws: $ws})
+RETURN r {.*} AS run

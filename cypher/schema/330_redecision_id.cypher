@@ -1,0 +1,1 @@
+CREATE CONSTRAINT redecision_id IF NOT EXISTS FOR (r:Redecision) REQUIRE r.id IS UNIQUE
