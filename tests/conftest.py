@@ -54,6 +54,17 @@ async def container(settings: Settings) -> AsyncIterator[Container]:
         await built.close()
 
 
+@pytest_asyncio.fixture
+async def elsewhere(settings: Settings, container: Container) -> AsyncIterator[Container]:
+    """A second workspace on the same Neo4j and Valkey (after `container` wiped both)."""
+    built = await build_container(settings.model_copy(update={"workspace": "elsewhere"}))
+    await built.prepare_graph()
+    try:
+        yield built
+    finally:
+        await built.close()
+
+
 @pytest_asyncio.fixture(scope="session")
 async def api_url(settings: Settings) -> AsyncIterator[str]:
     """The real app served by uvicorn over loopback HTTP for the whole session."""

@@ -10,18 +10,11 @@ no browser. Chromium comes from `apt-get install chromium`, the bundle from
 
 from __future__ import annotations
 
-import asyncio
 import base64
-import functools
 import html
 import json
-import os
 import re
-import shutil
-import signal
-import threading
 from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -32,14 +25,12 @@ import pytest
 from app.bootstrap import Container
 from app.entrypoints.api import create_app
 from app.settings import Settings
+from tests.support.browser import CHROMIUM, drain_resolver, dump_dom, static_site
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
 PAGE_DIR = Path(__file__).parent / "analytics_js"
 BUNDLE = PAGE_DIR / "node_modules" / "@segment" / "analytics-next" / "dist" / "umd" / "index.js"
-CHROMIUM = os.environ.get("CDP_TEST_CHROMIUM") or next(
-    filter(None, map(shutil.which, ("chromium", "chromium-browser"))), None
-)
 SHOP = "http://shop.example"
 EVIL = "http://evil.example"
 SHORT = {"t": "track", "p": "page", "i": "identify", "g": "group", "a": "alias", "s": "screen"}
@@ -147,69 +138,11 @@ async def test_settings_point_analytics_js_back_at_the_api(
     assert unknown.json()["code"] == "unauthorized" and "wk_not-a-key" not in unknown.text
 
 
-class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture
 def page_origin() -> Iterator[str]:
     """The test page and the bundle, from a static server on another loopback port."""
-    handler = functools.partial(_QuietHandler, directory=str(PAGE_DIR))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
-
-
-async def _dump_dom(url: str, profile: Path) -> tuple[str, str]:
-    """Chromium's DOM of the page once its timers ran (virtual time waits for the network)."""
-    assert CHROMIUM is not None
-    process = await asyncio.create_subprocess_exec(
-        CHROMIUM,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-default-apps",
-        "--disable-extensions",
-        "--disable-sync",
-        "--no-pings",
-        "--no-first-run",
-        "--no-default-browser-check",
-        "--enable-logging=stderr",
-        f"--user-data-dir={profile}",
-        "--virtual-time-budget=20000",
-        "--dump-dom",
-        url,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        start_new_session=True,
-    )
-    try:
-        out, err = await asyncio.wait_for(process.communicate(), timeout=90)
-    except TimeoutError:
-        os.killpg(process.pid, signal.SIGKILL)
-        await process.wait()
-        raise
-    return out.decode(), err.decode(errors="replace")
-
-
-async def _resolve(container: Container) -> None:
-    await container.stream.ensure_group()
-    resolver = container.resolver("e2e-browser")
-    for _ in range(200):
-        if (await container.stream.stats()).get("pending", 0) == 0:
-            return
-        await resolver.step(block_ms=100)
-    raise AssertionError("the resolver did not drain the stream")
+    with static_site(PAGE_DIR) as origin:
+        yield origin
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
@@ -240,7 +173,7 @@ async def test_analytics_js_in_chromium_reaches_the_profile(
         "delivery": delivery,
     }
     assert page_origin != api_url  # two origins: CORS is exercised
-    dom, log = await _dump_dom(f"{page_origin}/index.html?{urlencode(query)}", tmp_path)
+    dom, log = await dump_dom(f"{page_origin}/index.html?{urlencode(query)}", tmp_path)
     found = re.search(r'<pre id="result">(.*?)</pre>', dom, re.S)
     console = "\n".join(line for line in log.splitlines() if "CONSOLE" in line)[-3000:]
     assert found is not None, f"no result in the page\n{console}"
@@ -252,7 +185,7 @@ async def test_analytics_js_in_chromium_reaches_the_profile(
     stats = await container.stream.stats()
     assert (stats["accepted"], stats["pending"]) == (3, 3), console
 
-    await _resolve(container)
+    await drain_resolver(container)
     by_anon = await container.profiles.profile_by_identifier("anonymous_id", anonymous_id)
     by_user = await container.profiles.profile_by_identifier("user_id", f"{tag}-user")
     by_email = await container.profiles.profile_by_identifier("email", f"{tag}@example.com")

@@ -9,13 +9,10 @@ is accepted. Skipped only where the analytics.js browser test is: without Chromi
 
 from __future__ import annotations
 
-import functools
 import html
 import json
 import re
-import threading
 from collections.abc import Iterator
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -24,8 +21,8 @@ import pytest
 
 from app.bootstrap import Container
 from app.settings import Settings
-from tests.e2e.test_analytics_js import CHROMIUM, _dump_dom, _QuietHandler, _resolve
 from tests.processes import served
+from tests.support.browser import CHROMIUM, drain_resolver, dump_dom, static_site
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
@@ -35,22 +32,14 @@ PAGE_DIR = Path(__file__).parent / "graphql_tracker"
 @pytest.fixture
 def page_origin() -> Iterator[str]:
     """The page, from a static server on its own loopback port."""
-    handler = functools.partial(_QuietHandler, directory=str(PAGE_DIR))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with static_site(PAGE_DIR) as origin:
+        yield origin
 
 
 async def _run_page(api: str, page_origin: str, key: str, profile: Path) -> dict[str, Any]:
     assert page_origin != api  # two origins: CORS is exercised
     query = urlencode({"api": api, "writeKey": key, "anonymousId": "gql-browser"})
-    dom, log = await _dump_dom(f"{page_origin}/index.html?{query}", profile)
+    dom, log = await dump_dom(f"{page_origin}/index.html?{query}", profile)
     found = re.search(r'<pre id="result">(.*?)</pre>', dom, re.S)
     console = "\n".join(line for line in log.splitlines() if "CONSOLE" in line)[-3000:]
     assert found is not None and found.group(1), f"no result in the page\n{console}"
@@ -74,7 +63,7 @@ async def test_a_page_on_another_origin_tracks_over_graphql(
         "message": "write key: unknown",
         "status": 401,
     }
-    await _resolve(container)
+    await drain_resolver(container)
     profile = await container.profiles.profile_by_identifier("anonymous_id", "gql-browser")
     assert profile is not None
     assert await container.profiles.event_count(profile.id) == 1

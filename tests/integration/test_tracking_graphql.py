@@ -8,16 +8,14 @@ body: the two must say the same thing, as they run the same code.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
-import pytest_asyncio
 from gql import Client, GraphQLRequest
 from gql.transport.httpx import HTTPXAsyncTransport
 
-from app.bootstrap import Container, build_container
+from app.bootstrap import Container
 from app.entrypoints.gql.export_sdl import TRACKING_SDL_PATH
 from app.settings import Settings
 from tests.integration.test_tracking_http import CALLS, PERSONAL, basic
@@ -212,17 +210,6 @@ async def test_a_batch_with_a_bad_message_is_refused_whole_naming_its_index(
     same_refusal(answer, v1, "InvalidMessage")
     assert answer["message"] == "batch[1].event: must be at most 1000 characters"
     assert await accepted_count(container) == 0
-
-
-@pytest_asyncio.fixture
-async def elsewhere(settings: Settings, container: Container) -> AsyncIterator[Container]:
-    """A second workspace on the same Neo4j and Valkey (after `container` wiped both)."""
-    built = await build_container(settings.model_copy(update={"workspace": "elsewhere"}))
-    await built.prepare_graph()
-    try:
-        yield built
-    finally:
-        await built.close()
 
 
 async def test_a_write_key_of_another_workspace_or_unknown_is_refused_as_v1_refuses_it(

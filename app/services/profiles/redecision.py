@@ -78,6 +78,7 @@ class GoldenRedecisions:
                 f" ({configured[source_id]}); change it there"
             )
         source = await self.sources.set_trust(source_id, trust)
+        self.forget()  # this process's reads (`trait(name)`) weigh by it at once
         return source, await self.request(SOURCE_TRUST, source.id, by)
 
     async def after_schema_change(self, by: str) -> RedecisionRun:

@@ -75,6 +75,7 @@ async def test_a_new_trust_starts_a_run_that_waits_for_every_process_to_read_it(
     )
     assert run.not_before == T0 + SETTLE
     assert world.enqueued == [(run.id, SETTLE)]
+    assert world.forgotten == 1  # this process decides on the new trust at once
 
 
 async def test_a_trust_set_by_the_schema_or_out_of_range_or_of_no_source_is_refused() -> None:
