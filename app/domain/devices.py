@@ -108,10 +108,15 @@ def _known(value: str | None) -> str | None:
     return text if text and text.lower() not in _UNKNOWN else None
 
 
-@lru_cache(maxsize=8192)
 def parse_user_agent(user_agent: str) -> tuple[tuple[str, str], ...]:
-    """The facts a user agent tells (browser, system, device), as (name, value) pairs."""
-    result = ua_parser.parse(user_agent[:UA_LIMIT])
+    """The facts a user agent tells (browser, system, device), as (name, value) pairs. Cut
+    to UA_LIMIT before the cache sees it: a cache of hostile, huge strings would hold them."""
+    return _parse_user_agent(user_agent[:UA_LIMIT])
+
+
+@lru_cache(maxsize=8192)
+def _parse_user_agent(user_agent: str) -> tuple[tuple[str, str], ...]:
+    result = ua_parser.parse(user_agent)
     found: dict[str, str | None] = {}
     if (agent := result.user_agent) is not None:
         found["browser_name"] = _known(agent.family)

@@ -9,10 +9,11 @@ import pytest
 from app.domain.devices import (
     FACT_LIMIT,
     FACT_NAMES,
+    UA_LIMIT,
+    _parse_user_agent,
     device_facts,
     device_key,
     fact_text,
-    parse_user_agent,
 )
 
 IPHONE_SAFARI = (
@@ -136,11 +137,21 @@ def test_a_huge_user_agent_is_parsed_from_its_start_only() -> None:
 
 
 def test_parses_are_cached() -> None:
-    parse_user_agent.cache_clear()
+    _parse_user_agent.cache_clear()
     for _ in range(3):
         device_facts({"userAgent": ANDROID_CHROME})
-    info = parse_user_agent.cache_info()
+    info = _parse_user_agent.cache_info()
     assert (info.misses, info.hits) == (1, 2)
+
+
+def test_the_cache_holds_user_agents_cut_to_their_limit() -> None:
+    # Two huge, different strings with the same start are one entry of at most UA_LIMIT.
+    start = IPHONE_SAFARI + " " * UA_LIMIT
+    _parse_user_agent.cache_clear()
+    device_facts({"userAgent": start + "x" * 1_000_000})
+    device_facts({"userAgent": start + "y" * 1_000_000})
+    info = _parse_user_agent.cache_info()
+    assert (info.misses, info.hits) == (1, 1)
 
 
 def test_the_device_key_derives_from_the_identifier_key() -> None:
