@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from typing import Any
 
@@ -51,3 +52,8 @@ def message(
         properties=properties or {},
         context={**context, "traits": all_traits} if type != "identify" and all_traits else context,
     )
+
+
+def with_context(m: TrackedMessage, **context: Any) -> TrackedMessage:
+    """The message with more context (device, os, app, screen, userAgent...)."""
+    return dataclasses.replace(m, context={**m.context, **context})

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 import pytest
@@ -11,7 +10,7 @@ import pytest
 from app.bootstrap import Container
 from app.domain.messages import TrackedMessage
 from app.settings import Settings
-from tests.messages import message
+from tests.messages import message, with_context
 from tests.support.graphql import graphql_data
 from tests.support.profiles import profile_id
 
@@ -31,35 +30,23 @@ PHONE = {
 }
 APP = {"name": "Shop", "version": "3.2.1", "build": "321", "namespace": "com.example.shop"}
 #: Tests only: every device with the identifier types seen on it and their SEEN_ON edges.
-DEVICES = """
-MATCH (d:Device {ws: $ws})
-OPTIONAL MATCH (d)<-[s:SEEN_ON]-(i:Identifier)
-WITH d, s, i ORDER BY i.type
-RETURN properties(d) AS device, labels(d) AS labels, d.first_seen AS first,
-       collect(i.type) AS types, collect(properties(s)) AS seen
-ORDER BY first
-"""
-
-
-def _with(m: TrackedMessage, **context: Any) -> TrackedMessage:
-    return dataclasses.replace(m, context={**m.context, **context})
 
 
 async def _devices(container: Container) -> list[dict[str, Any]]:
-    return await container.graph.read_text(DEVICES, ws=container.settings.workspace)
+    return await container.graph.read("admin/devices_seen", ws=container.settings.workspace)
 
 
 async def test_a_phone_and_a_browser_become_devices_with_their_facts(
     container: Container,
 ) -> None:
-    app_open = _with(
+    app_open = with_context(
         message("screen", user="jane", anon="app-anon", at=T0),
         device=PHONE,
         os={"name": "iOS", "version": "17.4"},
         app=APP,
         screen={"width": 390, "height": 844, "density": 3},
     )
-    web = _with(message("page", anon="web-anon", at=T0 + 10), userAgent=UA)
+    web = with_context(message("page", anon="web-anon", at=T0 + 10), userAgent=UA)
     report = await container.ingestion.ingest([app_open, web])
     assert report.stored == 2
 
@@ -98,7 +85,7 @@ async def test_counts_and_times_accumulate_and_the_latest_facts_win(
     container: Container,
 ) -> None:
     def opened(at: float, version: str) -> TrackedMessage:
-        return _with(
+        return with_context(
             message(anon="app-anon", at=at), device=PHONE, os={"name": "iOS", "version": version}
         )
 
@@ -138,8 +125,8 @@ async def test_a_junk_device_id_links_nobody_and_the_events_land(
 ) -> None:
     report = await container.ingestion.ingest(
         [
-            _with(message("identify", user="ann", at=T0), device={**PHONE, "id": junk}),
-            _with(message("identify", user="bob", at=T0 + 1), device={**PHONE, "id": junk}),
+            with_context(message("identify", user="ann", at=T0), device={**PHONE, "id": junk}),
+            with_context(message("identify", user="bob", at=T0 + 1), device={**PHONE, "id": junk}),
         ]
     )
     assert report.stored == 2
@@ -161,10 +148,10 @@ async def test_a_shared_tablet_is_one_device_seen_with_two_profiles(
 ) -> None:
     tablet = {**PHONE, "id": "family-tablet", "model": "iPad13,1"}
     await container.ingestion.ingest(
-        [_with(message("identify", user="mum", anon="mum-anon", at=T0), device=tablet)]
+        [with_context(message("identify", user="mum", anon="mum-anon", at=T0), device=tablet)]
     )
     await container.ingestion.ingest(
-        [_with(message("identify", user="son", anon="son-anon", at=T0 + 5), device=tablet)]
+        [with_context(message("identify", user="son", anon="son-anon", at=T0 + 5), device=tablet)]
     )
     mum = await profile_id(container, "user_id", "mum")
     son = await profile_id(container, "user_id", "son")
@@ -195,7 +182,9 @@ async def test_a_shared_tablet_is_one_device_seen_with_two_profiles(
     assert len(rows[0]["seen"]) == len(rows[0]["identifiers"]) == 5
 
     # A device seen with one profile only is not shared.
-    await container.ingestion.ingest([_with(message(anon="solo-anon", at=T0 + 9), userAgent=UA)])
+    await container.ingestion.ingest(
+        [with_context(message(anon="solo-anon", at=T0 + 9), userAgent=UA)]
+    )
     rows = await container.graph.read(
         "explore/shared_devices", ws=container.settings.workspace, limit=10.0
     )
@@ -203,9 +192,9 @@ async def test_a_shared_tablet_is_one_device_seen_with_two_profiles(
 
 
 async def test_a_merge_brings_the_devices_along(container: Container) -> None:
-    await container.ingestion.ingest([_with(message(anon="web-anon", at=T0), userAgent=UA)])
+    await container.ingestion.ingest([with_context(message(anon="web-anon", at=T0), userAgent=UA)])
     await container.ingestion.ingest(
-        [_with(message(user="jane", anon="app-anon", at=T0 + 1), device=PHONE)]
+        [with_context(message(user="jane", anon="app-anon", at=T0 + 1), device=PHONE)]
     )
     await container.ingestion.ingest([message("identify", user="jane", anon="web-anon", at=T0 + 2)])
     jane = await profile_id(container, "user_id", "jane")
@@ -216,7 +205,7 @@ async def test_a_merge_brings_the_devices_along(container: Container) -> None:
 
 async def test_the_subject_export_lists_the_devices(container: Container) -> None:
     await container.ingestion.ingest(
-        [_with(message("identify", user="jane", at=T0), device=PHONE, app=APP)]
+        [with_context(message("identify", user="jane", at=T0), device=PHONE, app=APP)]
     )
     document = await container.exporter.export("user_id", "jane", "dpo")
     assert document["devices"] == [
@@ -258,18 +247,18 @@ async def test_profile_devices_in_graphql(
     tablet = {**PHONE, "id": "family-tablet", "model": "iPad13,1"}
     await container.ingestion.ingest(
         [
-            _with(
+            with_context(
                 message("identify", user="mum", at=T0),
                 device=tablet,
                 os={"name": "iPadOS", "version": "17.4"},
                 screen={"width": 820, "height": 1180},
             ),
-            _with(message("page", anon="mum-web", at=T0 + 1), userAgent=UA),
+            with_context(message("page", anon="mum-web", at=T0 + 1), userAgent=UA),
             message("identify", user="mum", anon="mum-web", at=T0 + 2),
         ]
     )
     await container.ingestion.ingest(
-        [_with(message("identify", user="son", at=T0 + 5), device=tablet)]
+        [with_context(message("identify", user="son", at=T0 + 5), device=tablet)]
     )
     key = settings.admin_api_key.get_secret_value()
     data = await graphql_data(api_url, key, PROFILE_DEVICES, type="user_id", value="mum")

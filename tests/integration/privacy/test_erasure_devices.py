@@ -3,14 +3,11 @@ one stays, detached from hers, and nothing of hers comes back."""
 
 from __future__ import annotations
 
-import dataclasses
-from typing import Any
-
 import pytest
 
 from app.bootstrap import Container
 from app.domain.messages import TrackedMessage
-from tests.messages import message
+from tests.messages import message, with_context
 from tests.support.profiles import profile_id
 
 pytestmark = pytest.mark.integration
@@ -21,39 +18,28 @@ UA = (
     "Chrome/124.0.0.0 Safari/537.36"
 )
 #: Tests only: every device, with the identifier types seen on it.
-DEVICES = """
-MATCH (d:Device {ws: $ws})
-OPTIONAL MATCH (d)<-[:SEEN_ON]-(i:Identifier)
-WITH d, i ORDER BY i.type
-RETURN d.key AS key, d.model AS model, d.kind AS kind, collect(i.type) AS types
-ORDER BY key
-"""
-
-
-def _with(m: TrackedMessage, **context: Any) -> TrackedMessage:
-    return dataclasses.replace(m, context={**m.context, **context})
 
 
 def _mum() -> list[TrackedMessage]:
     return [
         # The family tablet, which the son uses too.
-        _with(
+        with_context(
             message("identify", user="mum-7", anon="mum-app", email="mum@family.example", at=T0),
             device={"id": "family-tablet", "model": "iPad13,1", "name": "Mum's iPad"},
         ),
         # Her own phone and her own browser.
-        _with(
+        with_context(
             message("identify", user="mum-7", at=T0 + 1),
             device={"id": "mum-phone", "model": "Pixel 8"},
         ),
-        _with(message("page", anon="mum-web", at=T0 + 2), userAgent=UA),
+        with_context(message("page", anon="mum-web", at=T0 + 2), userAgent=UA),
         message("identify", user="mum-7", anon="mum-web", at=T0 + 3),
     ]
 
 
 async def _devices(container: Container) -> dict[str | None, list[str]]:
-    rows = await container.graph.read_text(DEVICES, ws=container.settings.workspace)
-    return {r["model"] or r["kind"]: r["types"] for r in rows}
+    rows = await container.graph.read("admin/devices_seen", ws=container.settings.workspace)
+    return {r["device"].get("model") or r["device"]["kind"]: r["types"] for r in rows}
 
 
 async def _no_enqueue(request_id: str) -> None:
@@ -66,7 +52,7 @@ async def test_erasure_deletes_her_devices_and_detaches_the_shared_one(
     await container.ingestion.ingest(_mum())
     await container.ingestion.ingest(
         [
-            _with(
+            with_context(
                 message("identify", user="son-3", at=T0 + 10),
                 device={"id": "family-tablet", "model": "iPad13,1"},
             )
@@ -107,8 +93,8 @@ async def test_erasure_deletes_her_devices_and_detaches_the_shared_one(
     # dropped whole and make no device.
     late = await container.ingestion.ingest(
         [
-            _with(message(user="son-3", at=T0 + 20), device={"id": "mum-phone"}),
-            _with(message("page", anon="mum-web", at=T0 + 21), userAgent=UA),
+            with_context(message(user="son-3", at=T0 + 20), device={"id": "mum-phone"}),
+            with_context(message("page", anon="mum-web", at=T0 + 21), userAgent=UA),
         ]
     )
     assert (late.stored, late.suppressed) == (0, 2)
