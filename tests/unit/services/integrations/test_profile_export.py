@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
-from pathlib import Path
 
 import orjson
 import pytest
@@ -15,7 +13,6 @@ from app.adapters.identity_graph import IdentityGraph
 from app.domain.traits import TraitSchema
 from app.errors import InvalidInput
 from app.ports.profiles import IdentifierRow
-from app.privacy import BlindIndex, LocalKeyStore
 from app.services.identity.curation import CurationService
 from app.services.identity.keys import Sealer
 from app.services.integrations.exporting import ProfileExporter
@@ -41,12 +38,6 @@ async def _schema() -> TraitSchema:
 
 async def _trusts() -> dict[str, float]:
     return {}
-
-
-@pytest.fixture
-def sealer(tmp_path: Path) -> Iterator[Sealer]:
-    with LocalKeyStore(tmp_path / "keys.sqlite", b"k" * 32) as keys:
-        yield Sealer("ws", BlindIndex({"k1": b"i" * 32}, "k1"), keys)
 
 
 @pytest.fixture

@@ -5,17 +5,14 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Iterator
 from dataclasses import replace
 from itertools import pairwise
-from pathlib import Path
 
 import pytest
 
 from app.domain.traits import TraitSchema
 from app.errors import InvalidInput
 from app.ports.browsing import EventRow, GraphEdgeView, GraphNodeView, Neighbourhood
-from app.privacy import BlindIndex, LocalKeyStore
 from app.services.identity.keys import Sealer
 from app.services.profiles.browse import (
     MAX_GRAPH_NODES,
@@ -254,12 +251,6 @@ async def test_an_identity_graph_is_cut_to_its_cap_with_no_edge_left_dangling(
     for depth in (-1, 4):
         with pytest.raises(InvalidInput, match="depth: between 0 and 3"):
             await browser.identity_graph("p-1", depth)
-
-
-@pytest.fixture
-def sealer(tmp_path: Path) -> Iterator[Sealer]:
-    with LocalKeyStore(tmp_path / "keys.sqlite", b"k" * 32) as keys:
-        yield Sealer("ws", BlindIndex({"k1": b"i" * 32}, "k1"), keys)
 
 
 async def test_revealed_payloads_are_opened_or_say_why_not(

@@ -3,16 +3,12 @@ unreadable, identifiers decrypted, and the provenance of one trait."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from app.adapters.identity_graph import IdentityGraph
 from app.domain.identity import Link
 from app.domain.traits import Observation, TraitSchema, mask
 from app.ports.profiles import GoldenEntry, IdentifierRow, ProfileView, SealedValue
-from app.privacy import BlindIndex, LocalKeyStore
 from app.services.identity.curation import CurationService
 from app.services.identity.keys import Sealer
 from app.services.profiles.service import INTEGRITY_FAILED, KEY_DESTROYED, ProfileService
@@ -41,12 +37,6 @@ async def _schema() -> TraitSchema:
 
 async def _trusts() -> dict[str, float]:
     return {"crm": 1.0, "web": 0.5}
-
-
-@pytest.fixture
-def sealer(tmp_path: Path) -> Iterator[Sealer]:
-    with LocalKeyStore(tmp_path / "keys.sqlite", b"k" * 32) as keys:
-        yield Sealer("ws", BlindIndex({"k1": b"i" * 32}, "k1"), keys)
 
 
 @pytest.fixture
