@@ -5,4 +5,4 @@ OPTIONAL MATCH (d)<-[s:SEEN_ON]-(i:Identifier)
 WITH d, s, i ORDER BY i.type
 RETURN properties(d) AS device, labels(d) AS labels, d.first_seen AS first,
        collect(i.type) AS types, collect(properties(s)) AS seen
-ORDER BY first, d.key
+ORDER BY first, device.key
