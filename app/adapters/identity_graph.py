@@ -279,11 +279,15 @@ class IdentityTx:
         return set(found[0]["profiles"])
 
     async def profile_evidence(self, profile_ids: Sequence[str]) -> list[dict[str, Any]]:
-        """The identifiers of these profiles with their observations and followed edges (of
-        profiles with observations only), one row each."""
+        """The identifiers of these profiles with their observations (of profiles with
+        observations only), one row each."""
         found = await self.run("traits/profile_evidence", ids=list(profile_ids))
         rows: list[dict[str, Any]] = found[0]["members"]
         return rows
+
+    async def profile_links(self, profile_ids: Sequence[str]) -> list[dict[str, Any]]:
+        """The followed evidence edges between the identifiers of these profiles."""
+        return await self.run("traits/profile_links", ids=list(profile_ids))
 
     async def set_golden(self, rows: list[dict[str, Any]], at: float) -> dict[str, str | None]:
         """Write golden records; returns each profile's previous record (JSON, or None)."""

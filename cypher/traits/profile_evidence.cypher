@@ -1,8 +1,8 @@
 // What the golden records of the given profiles are decided from: per identifier of a profile
-// that has observations, its observations (values of personal fields sealed) and, when the
-// profile has more than one identifier, the evidence edges clustering followed from it (each
-// edge is stored once, from the smaller key, so every followed edge comes back once): the
-// bonds of app/domain/identity/bonds.py are computed from them.
+// that has observations, its observations (values of personal fields sealed) and what makes
+// it the profile's anchor or not (type, first sighting, blocked, generic). The evidence edges
+// between the members are read apart (traits/profile_links), only for the profiles whose
+// observations lie off their anchor: only those need the bonds of app/domain/identity/bonds.py.
 // Ids may come from a caller (setTrait, a profile's `trait`): only workspace $ws's count.
 CYPHER replan=skip
 UNWIND $ids AS pid
@@ -16,11 +16,8 @@ WITH pid, i, COLLECT {
 WITH pid, collect({i: i, seen: seen}) AS members
 WHERE any(m IN members WHERE size(m.seen) > 0)
 UNWIND members AS m
-WITH pid, m.i AS i, m.seen AS seen, size(members) > 1 AS linked
+WITH pid, m.i AS i, m.seen AS seen
 RETURN collect({
   profile: pid, key: i.key, type: i.type, first_seen: i.first_seen, blocked: i.blocked,
-  generic: i.generic, observations: seen,
-  links: CASE WHEN linked THEN COLLECT {
-    MATCH (i)-[l:LINKED]->(j:Identifier) WHERE l.followed RETURN {b: j.key, rule: l.rule}
-  } ELSE [] END
+  generic: i.generic, observations: seen
 }) AS members

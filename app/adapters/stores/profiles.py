@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -41,10 +42,11 @@ def observation_from_row(row: Mapping[str, Any], identifier: str | None = None) 
 
 def evidence_by_profile(members: Sequence[Mapping[str, Any]]) -> dict[str, TraitEvidence]:
     """The evidence of each profile as `traits/profile_evidence` returns its identifiers (one
-    row each: observations and followed edges); profiles without observations left out."""
-    found: dict[str, tuple[list[Observation], list[Node], list[Link]]] = {}
+    row each, with its observations); profiles without observations left out. Their links
+    come apart (`links_by_profile`)."""
+    found: dict[str, tuple[list[Observation], list[Node]]] = {}
     for row in members:
-        observations, nodes, links = found.setdefault(row["profile"], ([], [], []))
+        observations, nodes = found.setdefault(row["profile"], ([], []))
         key = row["key"]
         observations += (observation_from_row(o, identifier=key) for o in row["observations"])
         nodes.append(
@@ -56,11 +58,18 @@ def evidence_by_profile(members: Sequence[Mapping[str, Any]]) -> dict[str, Trait
                 generic=bool(row["generic"]),
             )
         )
-        links += (Link(key, link["b"], link["rule"]) for link in row["links"])
     return {
-        pid: TraitEvidence(tuple(observations), tuple(nodes), tuple(links))
-        for pid, (observations, nodes, links) in found.items()
+        pid: TraitEvidence(tuple(observations), tuple(nodes))
+        for pid, (observations, nodes) in found.items()
     }
+
+
+def links_by_profile(rows: Sequence[Mapping[str, Any]]) -> dict[str, tuple[Link, ...]]:
+    """The followed edges of each profile as `traits/profile_links` returns them."""
+    found: dict[str, list[Link]] = {}
+    for row in rows:
+        found.setdefault(row["profile"], []).append(Link(row["a"], row["b"], row["rule"]))
+    return {pid: tuple(links) for pid, links in found.items()}
 
 
 def golden_entries(text: str) -> dict[str, GoldenEntry]:
@@ -134,7 +143,11 @@ class Neo4jProfileStore:
     async def evidence_of(self, profile_id: str) -> TraitEvidence:
         found = await self.graph.read("traits/profile_evidence", ids=[profile_id])
         members: list[dict[str, Any]] = found[0]["members"] if found else []
-        return evidence_by_profile(members).get(profile_id, TraitEvidence())
+        evidence = evidence_by_profile(members).get(profile_id)
+        if evidence is None:
+            return TraitEvidence()
+        links = await self.graph.read("traits/profile_links", ids=[profile_id])
+        return dataclasses.replace(evidence, links=links_by_profile(links).get(profile_id, ()))
 
     async def active_ids(self, after: str, limit: int) -> list[str]:
         rows = await self.graph.read("traits/active_profile_ids", after=after, limit=limit)

@@ -19,7 +19,11 @@ from typing import Any
 import orjson
 
 from app.adapters.identity_graph import IdentityTx
-from app.adapters.stores.profiles import evidence_by_profile, observation_from_row
+from app.adapters.stores.profiles import (
+    evidence_by_profile,
+    links_by_profile,
+    observation_from_row,
+)
 from app.domain.identity import IdentityRules, anchor, profile_bonds
 from app.domain.messages import TrackedMessage
 from app.domain.traits import (
@@ -231,6 +235,12 @@ class GoldenRecords:
         # or moving identifiers and edges (the bonds).
         await tx.lock_profiles(ids)
         evidence = evidence_by_profile(await tx.profile_evidence(ids))
+        # The edges weigh only observations off a profile's anchor: most records need none.
+        bonded = sorted(pid for pid, found in evidence.items() if self.needs_bonds(found))
+        if bonded:
+            links = links_by_profile(await tx.profile_links(bonded))
+            for pid in bonded:
+                evidence[pid] = dataclasses.replace(evidence[pid], links=links.get(pid, ()))
         by_profile = {pid: list(evidence.get(pid, TraitEvidence()).observations) for pid in ids}
         sources = {o.source for found in by_profile.values() for o in found}
         schema = await self.effective_schema(sources)
@@ -244,14 +254,18 @@ class GoldenRecords:
         observation of a source other than `manual`)."""
         found: dict[str, float] = {}
         for profile in evidence:
-            observed = {o.identifier for o in profile.observations if o.source != MANUAL}
-            if len(profile.members) < 2 or not observed:
-                continue  # alone, an identifier is its profile's anchor
-            first = anchor(profile.members, self.rules)
-            if first is None or observed <= {first.key}:
-                continue
-            found |= profile_bonds(profile.members, profile.links, self.rules)
+            if self.needs_bonds(profile):
+                found |= profile_bonds(profile.members, profile.links, self.rules)
         return found
+
+    def needs_bonds(self, profile: TraitEvidence) -> bool:
+        """Whether an observation of this profile lies off its anchor (a source's, not a
+        manual edit's): only then do its edges weigh anything."""
+        observed = {o.identifier for o in profile.observations if o.source != MANUAL}
+        if len(profile.members) < 2 or not observed:
+            return False  # alone, an identifier is its profile's anchor
+        first = anchor(profile.members, self.rules)
+        return first is not None and not observed <= {first.key}
 
     def records(
         self,
