@@ -4,7 +4,13 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install run services-up services-down lint format test test-unit test-integration clean
+.PHONY: install run services-up services-down lint format test test-unit test-integration clean console
+
+# The web console (console/): built with npm, served by the API at /console. Without npm the
+# platform runs without it (the API says how to build it at /console).
+CONSOLE_SOURCES := $(shell find console/src -type f -not -path 'console/src/gql/*' 2>/dev/null) \
+	console/index.html console/vite.config.ts console/codegen.ts console/tsconfig.json \
+	graphql/schema.graphql
 
 $(STAMP): pyproject.toml plugins/example-destination/pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required" if sys.version_info < (3, 11) else 0)'
@@ -15,7 +21,17 @@ $(STAMP): pyproject.toml plugins/example-destination/pyproject.toml
 
 install: $(STAMP)
 
-run: install
+console/node_modules/.package-lock.json: console/package-lock.json
+	npm ci --prefix console --no-audit --no-fund --loglevel=error
+
+console/dist/index.html: console/node_modules/.package-lock.json $(CONSOLE_SOURCES)
+	npm run --prefix console build
+
+console:
+	@if command -v npm >/dev/null; then $(MAKE) --no-print-directory console/dist/index.html; \
+	else echo "npm not found: the console (/console) is not built"; fi
+
+run: install console
 	$(BIN)/cdp run
 
 services-up: install
@@ -33,7 +49,7 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test: install lint
+test: install lint console
 	$(BIN)/cdp services fetch
 	@# analytics.js for the browser test (skipped, with a reason, without npm and Chromium)
 	@if command -v npm >/dev/null && [ ! -d tests/e2e/analytics_js/node_modules ]; then \

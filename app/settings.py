@@ -56,6 +56,9 @@ class Settings(BaseSettings):
 
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    #: The built web console (`make console`), served at /console; unset: console/dist of
+    #: the source tree.
+    console_dir: Path | None = None
     log_level: str = "INFO"
     log_json: bool = True
 

@@ -1,4 +1,4 @@
-"""The FastAPI application: health, readiness, metrics and GraphQL."""
+"""The FastAPI application: health, readiness, metrics, GraphQL and the console."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from starlette.requests import HTTPConnection
 from starlette.routing import Match
 
 from app.bootstrap import build_container
+from app.entrypoints import console
 from app.entrypoints.body_limit import BodyLimit
 from app.entrypoints.deps import container_of
 from app.entrypoints.gql.context import Context
@@ -109,6 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return response
 
     app.include_router(ops_router)
+    console.install(app, settings)
     # The settings this app was built with (its container may be shared, as in tests).
     app.state.settings = settings
 

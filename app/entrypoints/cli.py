@@ -16,6 +16,7 @@ from app.entrypoints.cli_data import destinations_cli, export_cli, import_file
 from app.entrypoints.cli_privacy import apikey_cli, erasures_cli, retention_cli, subject_cli
 from app.entrypoints.cli_services import services_cli
 from app.entrypoints.cli_tracking import dead_cli, source_cli
+from app.entrypoints.console import NOT_BUILT, console_dir
 from app.errors import CdpError
 from app.localservices.stack import LocalStack, effective_urls
 from app.services.identity.curation import ComponentChange
@@ -284,6 +285,10 @@ def run() -> None:
     base = f"http://{settings.api_host}:{settings.api_port}"
     console.print(f"API:           {base}  (health {base}/readyz)")
     console.print(f"GraphQL:       {base}/graphql")
+    if (console_dir(settings) / "index.html").is_file():
+        console.print(f"Console:       {base}/console/  (sign in with an API key)")
+    else:
+        console.print(f"Console:       not built ({NOT_BUILT})")
     if stack.neo4j is not None:
         neo4j = stack.neo4j
         console.print(f"Neo4j Browser: {neo4j.browser_url}  (bolt {neo4j.bolt_uri}, no auth)")

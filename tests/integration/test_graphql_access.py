@@ -33,6 +33,7 @@ OPERATIONS: list[tuple[str, str, dict[str, Any], Capability]] = [
         Capability.READ,
     ),
     ("sources", "{sources{id}}", {}, Capability.READ),
+    ("viewer", "{viewer{role}}", {}, Capability.READ),
     ("ingestion", "{ingestion{pending}}", {}, Capability.READ),
     ("traitSchema", "{traitSchema{version}}", {}, Capability.READ),
     ("purposes", "{purposes{name}}", {}, Capability.READ),
@@ -173,6 +174,18 @@ async def test_every_role_against_every_sensitive_operation(
     # Without credentials only `health` answers.
     health = await _post(api_url, "{health{status}}", {}, None)
     assert health["data"]["health"]["status"] in ("ok", "degraded")
+
+
+async def test_the_viewer_query_names_the_callers_key_role_and_capabilities(
+    api_url: str, keys: dict[str, str]
+) -> None:
+    for role in Role:
+        body = await _post(api_url, "{viewer{keyName role capabilities}}", {}, keys[role.value])
+        assert body["data"]["viewer"] == {
+            "keyName": f"acl-{role}",
+            "role": role.value,
+            "capabilities": sorted(c.value for c in ROLE_CAPABILITIES[role]),
+        }
 
 
 async def test_personal_values_are_masked_for_roles_without_read_pii(

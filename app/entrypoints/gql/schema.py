@@ -40,6 +40,7 @@ from app.entrypoints.gql.segments import SegmentMutation, SegmentQuery
 from app.entrypoints.gql.sending import SendingMutation
 from app.entrypoints.gql.subscriptions import Subscription
 from app.entrypoints.gql.traits import TraitMutation, TraitQuery
+from app.entrypoints.gql.viewer import ViewerQuery
 from app.entrypoints.health import check_readiness
 from app.errors import CdpError
 
@@ -69,6 +70,7 @@ class Query(
     RedecisionQuery,
     TraitQuery,
     PrivacyQuery,
+    ViewerQuery,
 ):
     """Every query group is a base class: one root type, fields grouped by module."""
 

@@ -1,0 +1,151 @@
+import type { ReactNode } from "react";
+
+import { Show } from "../components/Status";
+import { count } from "../format";
+import { graphql } from "../gql";
+import { useQuery } from "../hooks";
+
+export const OverviewQuery = graphql(`
+  query Overview {
+    health {
+      status
+      neo4j
+      valkey
+      version
+    }
+    ingestion {
+      accepted
+      pending
+      processed
+      duplicates
+      failed
+      deadLettered
+      deadLettersWaiting
+      merges
+      splits
+      conflicts
+      suppressed
+      consents
+    }
+    profiles(first: 1) {
+      totalCount
+    }
+    segments {
+      name
+      active
+      members
+    }
+    journeys {
+      name
+      active
+      running
+    }
+  }
+`);
+
+function Figure({ label, value, hint }: { label: string; value: number; hint?: string }): ReactNode {
+  return (
+    <div className="figure" title={hint}>
+      <span className="value">{count(value)}</span>
+      <span className="label">{label}</span>
+    </div>
+  );
+}
+
+export function Overview(): ReactNode {
+  const { loaded, reload } = useQuery(OverviewQuery, {});
+  return (
+    <section aria-labelledby="overview-title">
+      <h1 id="overview-title">
+        Overview{" "}
+        <button type="button" className="small" onClick={reload}>
+          Refresh
+        </button>
+      </h1>
+      <Show loaded={loaded}>
+        {(data) => (
+          <>
+            <p className={`health ${data.health.status}`}>
+              Platform {data.health.status} · Neo4j {data.health.neo4j ? "up" : "down"} · Valkey{" "}
+              {data.health.valkey ? "up" : "down"} · version {data.health.version}
+            </p>
+            <h2>Ingestion</h2>
+            <div className="figures" data-testid="ingestion">
+              <Figure label="accepted" value={data.ingestion.accepted} />
+              <Figure label="pending" value={data.ingestion.pending} hint="accepted, not yet in the graph" />
+              <Figure label="processed" value={data.ingestion.processed} />
+              <Figure label="duplicates" value={data.ingestion.duplicates} />
+              <Figure label="failed attempts" value={data.ingestion.failed} />
+              <Figure label="dead letters waiting" value={data.ingestion.deadLettersWaiting} />
+              <Figure label="suppressed (erased)" value={data.ingestion.suppressed} />
+            </div>
+            <h2>Identity</h2>
+            <div className="figures">
+              <Figure label="active profiles" value={data.profiles.totalCount} />
+              <Figure label="merges" value={data.ingestion.merges} />
+              <Figure label="splits" value={data.ingestion.splits} />
+              <Figure label="conflicts" value={data.ingestion.conflicts} />
+              <Figure label="consent decisions" value={data.ingestion.consents} />
+            </div>
+            <div className="columns">
+              <div>
+                <h2>Segments</h2>
+                <table>
+                  <thead>
+                    <tr>
+                      <th scope="col">segment</th>
+                      <th scope="col">state</th>
+                      <th scope="col">members</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {data.segments.map((s) => (
+                      <tr key={s.name}>
+                        <td>
+                          <a href={`#/profiles?segment=${encodeURIComponent(s.name)}`}>{s.name}</a>
+                        </td>
+                        <td>{s.active ? "active" : "paused"}</td>
+                        <td className="number">{count(s.members)}</td>
+                      </tr>
+                    ))}
+                    {data.segments.length === 0 && (
+                      <tr>
+                        <td colSpan={3}>No segments yet.</td>
+                      </tr>
+                    )}
+                  </tbody>
+                </table>
+              </div>
+              <div>
+                <h2>Journeys</h2>
+                <table>
+                  <thead>
+                    <tr>
+                      <th scope="col">journey</th>
+                      <th scope="col">state</th>
+                      <th scope="col">runs in flight</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {data.journeys.map((j) => (
+                      <tr key={j.name}>
+                        <td>{j.name}</td>
+                        <td>{j.active ? "active" : "paused"}</td>
+                        <td className="number">{count(j.running)}</td>
+                      </tr>
+                    ))}
+                    {data.journeys.length === 0 && (
+                      <tr>
+                        <td colSpan={3}>No journeys yet.</td>
+                      </tr>
+                    )}
+                  </tbody>
+                </table>
+              </div>
+            </div>
+          </>
+        )}
+      </Show>
+    </section>
+  );
+}

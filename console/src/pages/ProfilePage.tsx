@@ -1,0 +1,422 @@
+import { Fragment, type ReactNode, useState } from "react";
+
+import { IdentityGraphView } from "../components/IdentityGraphView";
+import { Show } from "../components/Status";
+import { count, shown, weight, when } from "../format";
+import { graphql } from "../gql";
+import type { ProfileViewQuery } from "../gql/graphql";
+import { useQuery } from "../hooks";
+
+export const ProfileView = graphql(`
+  query ProfileView($id: String!) {
+    profile(id: $id) {
+      id
+      status
+      mergedInto
+      createdAt
+      updatedAt
+      version
+      traits
+      tags
+      identifiers {
+        type
+        value
+        firstSeen
+        lastSeen
+        events
+        generic
+        blocked
+      }
+      devices {
+        kind
+        type
+        manufacturer
+        model
+        family
+        os {
+          name
+          version
+        }
+        browser {
+          name
+          version
+        }
+        app {
+          name
+          version
+        }
+        firstSeen
+        lastSeen
+        events
+        profiles
+      }
+      consents {
+        purpose
+        allowed
+        reason
+      }
+      segments {
+        segment
+        since
+      }
+      journeyRuns {
+        id
+        journey
+        status
+        step
+        updatedAt
+        exitReason
+      }
+    }
+    identityGraph(profileId: $id, depth: 1) {
+      truncated
+      nodes {
+        id
+        type
+        profileId
+        generic
+        blocked
+      }
+      edges {
+        source
+        target
+        kind
+        rule
+        weight
+        count
+        followed
+        refusal
+      }
+    }
+  }
+`);
+
+export const TraitWhy = graphql(`
+  query TraitWhy($id: String!, $name: String!) {
+    profile(id: $id) {
+      trait(name: $name) {
+        name
+        strategy
+        personal
+        winner {
+          value
+          source
+          at
+          weight
+          trust
+          bond
+          decay
+          count
+        }
+        candidates {
+          value
+          source
+          at
+          weight
+          trust
+          bond
+          decay
+          count
+        }
+      }
+    }
+  }
+`);
+
+export const ProfileEvents = graphql(`
+  query ProfileEventsPage($id: String!, $after: String) {
+    profile(id: $id) {
+      events(first: 20, after: $after) {
+        totalCount
+        pageInfo {
+          hasNextPage
+          endCursor
+        }
+        edges {
+          node {
+            id
+            type
+            name
+            at
+            source
+            flags
+          }
+        }
+      }
+    }
+  }
+`);
+
+type Profile = NonNullable<ProfileViewQuery["profile"]>;
+
+function device(d: Profile["devices"][number]): string {
+  const parts = [
+    d.manufacturer,
+    d.model ?? d.family,
+    d.os ? [d.os.name, d.os.version].filter(Boolean).join(" ") : null,
+    d.browser ? [d.browser.name, d.browser.version].filter(Boolean).join(" ") : null,
+    d.app ? `app ${[d.app.name, d.app.version].filter(Boolean).join(" ")}` : null,
+  ];
+  return parts.filter((p) => p !== null && p !== undefined && p !== "").join(" · ") || d.kind;
+}
+
+function TraitProvenance({ profileId, name }: { profileId: string; name: string }): ReactNode {
+  const { loaded } = useQuery(TraitWhy, { id: profileId, name });
+  return (
+    <Show loaded={loaded}>
+      {(data) => {
+        const trait = data.profile?.trait;
+        if (!trait) return <p>No decision for {name}.</p>;
+        return (
+          <div className="provenance" data-testid={`provenance-${name}`}>
+            <p>
+              Strategy <strong>{trait.strategy}</strong>; weight = trust × bond × decay of the
+              heaviest observation.
+            </p>
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">value</th>
+                  <th scope="col">source</th>
+                  <th scope="col">seen</th>
+                  <th scope="col">count</th>
+                  <th scope="col">trust</th>
+                  <th scope="col">bond</th>
+                  <th scope="col">decay</th>
+                  <th scope="col">weight</th>
+                </tr>
+              </thead>
+              <tbody>
+                {trait.candidates.map((c, index) => (
+                  <tr key={index} className={index === 0 ? "winner" : undefined}>
+                    <td>{shown(c.value)}</td>
+                    <td>{c.source}</td>
+                    <td>{when(c.at)}</td>
+                    <td className="number">{c.count}</td>
+                    <td className="number">{weight(c.trust)}</td>
+                    <td className="number">{weight(c.bond)}</td>
+                    <td className="number">{weight(c.decay)}</td>
+                    <td className="number">{weight(c.weight)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        );
+      }}
+    </Show>
+  );
+}
+
+function Traits({ profile }: { profile: Profile }): ReactNode {
+  const [open, setOpen] = useState<string | null>(null);
+  const traits =
+    typeof profile.traits === "object" && profile.traits !== null
+      ? Object.entries(profile.traits as Record<string, unknown>)
+      : [];
+  if (traits.length === 0) return <p>No traits yet.</p>;
+  return (
+    <table className="traits">
+      <tbody>
+        {traits.map(([name, value]) => (
+          <Fragment key={name}>
+            <tr>
+              <th scope="row">{name}</th>
+              <td data-testid={`trait-${name}`}>{shown(value)}</td>
+              <td>
+                <button
+                  type="button"
+                  className="small"
+                  aria-expanded={open === name}
+                  onClick={() => setOpen(open === name ? null : name)}
+                >
+                  Why?
+                </button>
+              </td>
+            </tr>
+            {open === name && (
+              <tr>
+                <td colSpan={3}>
+                  <TraitProvenance profileId={profile.id} name={name} />
+                </td>
+              </tr>
+            )}
+          </Fragment>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function Events({ profileId }: { profileId: string }): ReactNode {
+  const [cursors, setCursors] = useState<(string | null)[]>([null]);
+  const after = cursors[cursors.length - 1] ?? null;
+  const { loaded } = useQuery(ProfileEvents, { id: profileId, after });
+  return (
+    <Show loaded={loaded}>
+      {(data) => {
+        const events = data.profile?.events;
+        if (!events) return null;
+        return (
+          <>
+            <p>{count(events.totalCount)} events, newest first</p>
+            <table data-testid="events">
+              <thead>
+                <tr>
+                  <th scope="col">when</th>
+                  <th scope="col">type</th>
+                  <th scope="col">name</th>
+                  <th scope="col">source</th>
+                  <th scope="col">notes</th>
+                </tr>
+              </thead>
+              <tbody>
+                {events.edges.map(({ node }) => (
+                  <tr key={node.id}>
+                    <td>{when(node.at)}</td>
+                    <td>{node.type}</td>
+                    <td>{node.name ?? ""}</td>
+                    <td>{node.source}</td>
+                    <td>{node.flags.join(", ")}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            <div className="pager">
+              <button type="button" disabled={cursors.length < 2} onClick={() => setCursors(cursors.slice(0, -1))}>
+                Newer
+              </button>
+              <button
+                type="button"
+                disabled={!events.pageInfo.hasNextPage}
+                onClick={() => setCursors([...cursors, events.pageInfo.endCursor ?? null])}
+              >
+                Older
+              </button>
+            </div>
+          </>
+        );
+      }}
+    </Show>
+  );
+}
+
+export function ProfilePage({ id }: { id: string }): ReactNode {
+  const { loaded } = useQuery(ProfileView, { id });
+  return (
+    <Show loaded={loaded}>
+      {(data) => {
+        const profile = data.profile;
+        if (!profile) return <p role="alert">No profile {id}.</p>;
+        return (
+          <section aria-labelledby="profile-title">
+            <h1 id="profile-title">
+              Profile <code>{profile.id}</code>
+            </h1>
+            <p>
+              {profile.status}
+              {profile.mergedInto && (
+                <>
+                  {" "}
+                  into <a href={`#/profiles/${encodeURIComponent(profile.mergedInto)}`}>{profile.mergedInto}</a>
+                </>
+              )}{" "}
+              · created {when(profile.createdAt)} · updated {when(profile.updatedAt)} · version{" "}
+              {profile.version}
+              {profile.tags.length > 0 && ` · tags ${profile.tags.join(", ")}`}
+            </p>
+            <div className="columns">
+              <div>
+                <h2>Golden record</h2>
+                <Traits profile={profile} />
+                <h2>Identifiers</h2>
+                <table data-testid="identifiers">
+                  <thead>
+                    <tr>
+                      <th scope="col">type</th>
+                      <th scope="col">value</th>
+                      <th scope="col">events</th>
+                      <th scope="col">last seen</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {profile.identifiers.map((i, index) => (
+                      <tr key={index}>
+                        <td>
+                          {i.type}
+                          {i.blocked && " (blocked)"}
+                          {i.generic && " (generic)"}
+                        </td>
+                        <td>{i.value ?? "(erased)"}</td>
+                        <td className="number">{count(i.events)}</td>
+                        <td>{when(i.lastSeen)}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+              <div>
+                <h2>Identity graph</h2>
+                {data.identityGraph && (
+                  <>
+                    <IdentityGraphView
+                      profileId={profile.id}
+                      nodes={data.identityGraph.nodes}
+                      edges={data.identityGraph.edges}
+                    />
+                    {data.identityGraph.truncated && <p className="note">More than 500 nodes: some are not drawn.</p>}
+                  </>
+                )}
+              </div>
+            </div>
+            <div className="columns">
+              <div>
+                <h2>Devices</h2>
+                <ul data-testid="devices">
+                  {profile.devices.map((d, index) => (
+                    <li key={index}>
+                      {device(d)} · {count(d.events)} events · last {when(d.lastSeen)}
+                      {d.profiles > 1 && <strong> · shared by {d.profiles} profiles</strong>}
+                    </li>
+                  ))}
+                  {profile.devices.length === 0 && <li>None seen.</li>}
+                </ul>
+                <h2>Consent</h2>
+                <ul>
+                  {profile.consents.map((c) => (
+                    <li key={c.purpose}>
+                      {c.purpose}: {c.allowed ? "allowed" : "not allowed"} ({c.reason})
+                    </li>
+                  ))}
+                </ul>
+              </div>
+              <div>
+                <h2>Segments</h2>
+                <ul data-testid="segments">
+                  {profile.segments.map((s) => (
+                    <li key={s.segment}>
+                      {s.segment} since {when(s.since)}
+                    </li>
+                  ))}
+                  {profile.segments.length === 0 && <li>In no segment.</li>}
+                </ul>
+                <h2>Journeys</h2>
+                <ul>
+                  {profile.journeyRuns.map((r) => (
+                    <li key={r.id}>
+                      {r.journey}: {r.status} at {r.step}
+                      {r.exitReason && ` (${r.exitReason})`} · {when(r.updatedAt)}
+                    </li>
+                  ))}
+                  {profile.journeyRuns.length === 0 && <li>No journey runs.</li>}
+                </ul>
+              </div>
+            </div>
+            <h2>Events</h2>
+            <Events profileId={profile.id} />
+          </section>
+        );
+      }}
+    </Show>
+  );
+}

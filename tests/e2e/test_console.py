@@ -1,0 +1,203 @@
+"""The web console (console/) in headless Chromium against the live API, driven by Playwright.
+
+The console is built by `make console` (`make test` builds it first) and served by the API at
+/console; Chromium is Debian's package (Playwright's own browsers are not downloaded). A visit
+tracked through /v1 as an anonymous browser and then a login appear as one profile: found by
+its e-mail, its golden record and provenance shown, its identity graph drawn; a viewer sees
+the e-mail masked exactly as the API masks it; the explanation page says why two identifiers
+are one person. Screenshots of the pages go to docs/images/console/ when CDP_CONSOLE_SHOTS is
+set (docs/console.md shows them).
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import time
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+import pytest_asyncio
+from playwright.async_api import Browser, Page, async_playwright
+
+from app.bootstrap import Container
+from app.entrypoints.console import SOURCE_BUILD
+from tests.support.browser import CHROMIUM, drain_resolver
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.integration,
+    pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get chromium)"),
+    pytest.mark.skipif(
+        not (SOURCE_BUILD / "index.html").is_file(),
+        reason="the console is not built (make console: needs npm)",
+    ),
+]
+
+SHOTS = Path(__file__).resolve().parents[2] / "docs" / "images" / "console"
+UA = (
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 "
+    "(KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
+)
+
+
+def _basic(write_key: str) -> dict[str, str]:
+    return {"Authorization": "Basic " + base64.b64encode(f"{write_key}:".encode()).decode()}
+
+
+async def _visit_then_login(api_url: str, container: Container, email: str) -> str:
+    """An anonymous page view, then a login with traits: returns the anonymous id."""
+    anonymous = f"anon-{uuid.uuid4().hex[:12]}"
+    user = f"user-{uuid.uuid4().hex[:8]}"
+    key = (await container.sources.create(f"web-{uuid.uuid4().hex[:6]}")).write_key
+    context = {"userAgent": UA, "locale": "en-GB"}
+    async with httpx.AsyncClient(base_url=api_url, headers=_basic(key)) as client:
+        page = {"anonymousId": anonymous, "name": "Pricing", "context": context}
+        assert (await client.post("/v1/page", json=page)).status_code == 200
+        login = {
+            "anonymousId": anonymous,
+            "userId": user,
+            "traits": {"email": email, "plan": "pro", "first_name": "Ada"},
+            "context": context,
+        }
+        assert (await client.post("/v1/identify", json=login)).status_code == 200
+    await drain_resolver(container)
+    return anonymous
+
+
+@pytest_asyncio.fixture
+async def browser() -> AsyncIterator[Browser]:
+    async with async_playwright() as p:
+        launched = await p.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+        )
+        try:
+            yield launched
+        finally:
+            await launched.close()
+
+
+async def _signed_in(browser: Browser, api_url: str, key: str) -> Page:
+    page = await browser.new_page(viewport={"width": 1400, "height": 1000})
+    await page.goto(f"{api_url}/console/")
+    await page.get_by_label("API key").fill(key)
+    await page.get_by_role("button", name="Sign in").click()
+    await page.get_by_test_id("who").wait_for()
+    return page
+
+
+async def _shot(page: Page, name: str) -> None:
+    if os.environ.get("CDP_CONSOLE_SHOTS"):
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        await page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+async def test_a_visit_and_a_login_are_one_profile_with_its_graph_drawn(
+    api_url: str, container: Container, browser: Browser
+) -> None:
+    email = f"ada.{uuid.uuid4().hex[:6]}@example.com"
+    anonymous = await _visit_then_login(api_url, container, email)
+    admin = (await container.apikeys.create("console-admin", "admin", None)).secret
+    page = await _signed_in(browser, api_url, admin)
+    who = await page.get_by_test_id("who").inner_text()
+    assert "admin" in who and "masked" not in who
+    await page.get_by_test_id("ingestion").wait_for()
+    await _shot(page, "overview")
+
+    await page.get_by_role("link", name="Profiles").click()
+    await page.get_by_test_id("profile-count").wait_for()
+    await _shot(page, "profiles")
+    await page.get_by_label("Identifier value").fill(email)
+    await page.get_by_role("button", name="Find").click()
+    await page.get_by_test_id("trait-email").wait_for()
+    assert await page.get_by_test_id("trait-email").inner_text() == email
+    assert await page.get_by_test_id("trait-plan").inner_text() == "pro"
+    identifiers = await page.get_by_test_id("identifiers").inner_text()
+    assert email in identifiers and anonymous in identifiers and "user_id" in identifiers
+    graph = page.get_by_test_id("identity-graph")
+    assert int(await graph.get_attribute("data-nodes") or 0) >= 3
+    assert int(await graph.get_attribute("data-edges") or 0) >= 2
+    assert await graph.locator("canvas").count() > 0  # drawn by Cytoscape
+    devices = await page.get_by_test_id("devices").inner_text()
+    assert "Chrome" in devices and "Mac OS X" in devices
+    assert "Pricing" in await page.get_by_test_id("events").inner_text()
+
+    await page.get_by_role("row", name="email").get_by_role("button", name="Why?").click()
+    provenance = page.get_by_test_id("provenance-email")
+    await provenance.wait_for()
+    assert "trust" in await provenance.inner_text()
+    await _shot(page, "profile")
+
+    await page.get_by_role("link", name="Why one person?").click()
+    await page.get_by_label("First identifier value").fill(email)
+    await page.get_by_label("Second identifier type").select_option("anonymous_id")
+    await page.get_by_label("Second identifier value").fill(anonymous)
+    await page.get_by_role("button", name="Explain").click()
+    verdict = page.get_by_test_id("explanation")
+    await verdict.wait_for()
+    assert "One person" in await verdict.inner_text()
+    await _shot(page, "explain")
+
+
+async def test_a_viewer_sees_personal_data_masked_as_the_api_masks_it(
+    api_url: str, container: Container, browser: Browser
+) -> None:
+    email = f"grace.{uuid.uuid4().hex[:6]}@example.com"
+    await _visit_then_login(api_url, container, email)
+    viewer = (await container.apikeys.create("console-viewer", "viewer", None)).secret
+    async with httpx.AsyncClient(base_url=api_url) as client:
+        answer = await client.post(
+            "/graphql",
+            json={
+                "query": 'query($v: String!) { profileByIdentifier(type: "email", value: $v) '
+                "{ id traits } }",
+                "variables": {"v": email},
+            },
+            headers={"Authorization": f"Bearer {viewer}"},
+        )
+    found = answer.json()["data"]["profileByIdentifier"]
+    masked = found["traits"]["email"]
+    assert masked != email and "*" in masked
+
+    page = await _signed_in(browser, api_url, viewer)
+    assert "viewer" in await page.get_by_test_id("who").inner_text()
+    assert "personal data masked" in await page.get_by_test_id("who").inner_text()
+    await page.goto(f"{api_url}/console/#/profiles/{found['id']}")
+    cell = page.get_by_test_id("trait-email")
+    await cell.wait_for()
+    assert await cell.inner_text() == masked
+    assert email not in await page.content()
+
+
+async def test_a_wrong_key_is_refused_with_the_apis_message(api_url: str, browser: Browser) -> None:
+    page = await browser.new_page()
+    await page.goto(f"{api_url}/console/")
+    await page.get_by_label("API key").fill("cdp_not-a-key")
+    await page.get_by_role("button", name="Sign in").click()
+    alert = page.get_by_role("alert")
+    await alert.wait_for()
+    assert "Unauthorized" in await alert.inner_text()
+
+
+async def test_console_pages_answer_within_the_budget(
+    api_url: str, container: Container, browser: Browser
+) -> None:
+    """Every GraphQL request the pages make, timed in the browser (Resource Timing)."""
+    email = f"lin.{uuid.uuid4().hex[:6]}@example.com"
+    await _visit_then_login(api_url, container, email)
+    admin = (await container.apikeys.create("console-timing", "admin", None)).secret
+    page = await _signed_in(browser, api_url, admin)
+    started = time.monotonic()
+    for route in ("#/", "#/profiles", "#/explain"):
+        await page.goto(f"{api_url}/console/{route}")
+        await page.wait_for_load_state("networkidle")
+    durations = await page.evaluate(
+        "performance.getEntriesByType('resource')"
+        ".filter(e => e.name.endsWith('/graphql')).map(e => e.duration)"
+    )
+    assert durations, "the pages made no GraphQL request"
+    assert max(durations) < 3000, durations  # a loaded CI machine, a small graph
+    assert time.monotonic() - started < 60
