@@ -4,6 +4,7 @@ import { Layout } from "./components/Layout";
 import { asApiError, useRoute } from "./hooks";
 import { Explain } from "./pages/Explain";
 import { Overview } from "./pages/Overview";
+import { Privacy } from "./pages/Privacy";
 import { ProfilePage } from "./pages/ProfilePage";
 import { Profiles } from "./pages/Profiles";
 import { SignIn } from "./pages/SignIn";
@@ -14,6 +15,7 @@ function Page({ route }: { route: string[] }): ReactNode {
   if (page === "profiles" && id !== undefined) return <ProfilePage key={id} id={id} />;
   if (page === "profiles") return <Profiles />;
   if (page === "explain") return <Explain />;
+  if (page === "privacy") return <Privacy />;
   if (page === undefined) return <Overview />;
   return <p role="alert">No page {route.join("/")}.</p>;
 }

@@ -25,6 +25,8 @@ from playwright.async_api import Browser, Page, async_playwright
 
 from app.bootstrap import Container
 from app.entrypoints.console import SOURCE_BUILD
+from app.settings import Settings
+from tests.burst_worker import run_burst
 from tests.support.browser import CHROMIUM, drain_resolver
 
 pytestmark = [
@@ -172,6 +174,73 @@ async def test_a_viewer_sees_personal_data_masked_as_the_api_masks_it(
     assert email not in await page.content()
 
 
+async def test_a_viewer_is_offered_no_action_and_no_privacy_page(
+    api_url: str, container: Container, browser: Browser
+) -> None:
+    email = f"hopper.{uuid.uuid4().hex[:6]}@example.com"
+    await _visit_then_login(api_url, container, email)
+    profile = await container.profiles.profile_by_identifier("email", email)
+    assert profile is not None
+    viewer = (await container.apikeys.create("console-viewer-2", "viewer", None)).secret
+    page = await _signed_in(browser, api_url, viewer)
+    assert await page.get_by_role("link", name="Privacy").count() == 0
+    await page.goto(f"{api_url}/console/#/profiles/{profile.id}")
+    await page.get_by_test_id("identifiers").wait_for()
+    for action in ("Unlink", "Block", "Set trait"):
+        assert await page.get_by_role("button", name=action).count() == 0, action
+    assert await page.get_by_role("link", name="Erase…").count() == 0
+    await page.goto(f"{api_url}/console/#/privacy")
+    assert "need the privacy_officer or admin role" in await page.get_by_role("alert").inner_text()
+
+
+async def test_an_admin_sets_a_trait_by_hand_and_it_wins(
+    api_url: str, container: Container, browser: Browser
+) -> None:
+    email = f"lovelace.{uuid.uuid4().hex[:6]}@example.com"
+    await _visit_then_login(api_url, container, email)
+    profile = await container.profiles.profile_by_identifier("email", email)
+    assert profile is not None
+    admin = (await container.apikeys.create("console-curator", "admin", None)).secret
+    page = await _signed_in(browser, api_url, admin)
+    await page.goto(f"{api_url}/console/#/profiles/{profile.id}")
+    await page.get_by_label("Trait to set").fill("plan")
+    await page.get_by_label("New value").fill("enterprise")
+    await page.get_by_role("button", name="Set trait").click()
+    await page.get_by_role("status").wait_for()
+    assert "plan set by hand" in await page.get_by_role("status").inner_text()
+    cell = page.get_by_test_id("trait-plan")
+    await cell.filter(has_text="enterprise").wait_for()
+
+
+async def test_an_erasure_from_the_privacy_page_removes_the_profile(
+    api_url: str, container: Container, settings: Settings, browser: Browser
+) -> None:
+    email = f"erase.{uuid.uuid4().hex[:6]}@example.com"
+    await _visit_then_login(api_url, container, email)
+    profile = await container.profiles.profile_by_identifier("email", email)
+    assert profile is not None
+    officer = (await container.apikeys.create("console-officer", "privacy_officer", None)).secret
+    page = await _signed_in(browser, api_url, officer)
+    await page.goto(f"{api_url}/console/#/profiles/{profile.id}")
+    await page.get_by_role("link", name="Erase…").first.wait_for()
+    await page.get_by_role("row", name="email").get_by_role("link", name="Erase…").click()
+    await page.get_by_role("button", name="Preview").click()
+    preview = page.get_by_test_id("erasure-preview")
+    await preview.wait_for()
+    assert "2 events" in await preview.inner_text()
+    await _shot(page, "privacy")
+    await page.get_by_label("Reason").fill("request 42")
+    await page.get_by_role("button", name="Erase this subject").click()
+    status = page.get_by_test_id("erasure-status")
+    await status.wait_for()
+    await run_burst(settings)  # the erasure job, in an arq worker
+    await status.filter(has_text="completed").wait_for(timeout=15_000)
+    assert await container.profiles.profile_by_identifier("email", email) is None
+    audit = page.get_by_test_id("audit")
+    await page.get_by_role("button", name="Refresh").click()
+    await audit.filter(has_text="erasure.requested").wait_for()
+
+
 async def test_a_wrong_key_is_refused_with_the_apis_message(api_url: str, browser: Browser) -> None:
     page = await browser.new_page()
     await page.goto(f"{api_url}/console/")
@@ -191,7 +260,7 @@ async def test_console_pages_answer_within_the_budget(
     admin = (await container.apikeys.create("console-timing", "admin", None)).secret
     page = await _signed_in(browser, api_url, admin)
     started = time.monotonic()
-    for route in ("#/", "#/profiles", "#/explain"):
+    for route in ("#/", "#/profiles", "#/explain", "#/privacy"):
         await page.goto(f"{api_url}/console/{route}")
         await page.wait_for_load_state("networkidle")
     durations = await page.evaluate(

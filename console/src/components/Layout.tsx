@@ -1,11 +1,13 @@
 import type { ReactNode } from "react";
 
-import { useSession } from "../session";
+import { type Capability, useSession } from "../session";
 
-const PAGES: readonly (readonly [string, string])[] = [
-  ["", "Overview"],
-  ["profiles", "Profiles"],
-  ["explain", "Why one person?"],
+/** The pages: path, title, and the capability without which the page is not offered. */
+const PAGES: readonly (readonly [string, string, Capability])[] = [
+  ["", "Overview", "read"],
+  ["profiles", "Profiles", "read"],
+  ["explain", "Why one person?", "read"],
+  ["privacy", "Privacy", "privacy"],
 ];
 
 export function Layout({
@@ -23,7 +25,7 @@ export function Layout({
       <header>
         <span className="brand">CDP console</span>
         <nav aria-label="Pages">
-          {PAGES.map(([path, label]) => (
+          {PAGES.filter(([, , needs]) => session.capabilities.has(needs)).map(([path, label]) => (
             <a key={path} href={`#/${path}`} aria-current={current === path ? "page" : undefined}>
               {label}
             </a>

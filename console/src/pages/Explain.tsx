@@ -1,5 +1,6 @@
 import { type FormEvent, type ReactNode, useState } from "react";
 
+import { IdentifierFields } from "../components/IdentifierFields";
 import { Show } from "../components/Status";
 import { count, weight, when } from "../format";
 import { graphql } from "../gql";
@@ -26,39 +27,6 @@ export const ExplainQuery = graphql(`
     }
   }
 `);
-
-const TYPES = ["email", "user_id", "anonymous_id", "phone", "device_id"] as const;
-
-function IdentifierFields({
-  label,
-  value,
-  onChange,
-}: {
-  label: string;
-  value: IdentifierInput;
-  onChange: (next: IdentifierInput) => void;
-}): ReactNode {
-  return (
-    <fieldset>
-      <legend>{label}</legend>
-      <select
-        aria-label={`${label} type`}
-        value={value.type}
-        onChange={(e) => onChange({ ...value, type: e.target.value })}
-      >
-        {TYPES.map((t) => (
-          <option key={t}>{t}</option>
-        ))}
-      </select>
-      <input
-        aria-label={`${label} value`}
-        value={value.value}
-        onChange={(e) => onChange({ ...value, value: e.target.value })}
-        required
-      />
-    </fieldset>
-  );
-}
 
 function Answer({ a, b }: { a: IdentifierInput; b: IdentifierInput }): ReactNode {
   const { loaded } = useQuery(ExplainQuery, { a, b });

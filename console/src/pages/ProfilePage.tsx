@@ -1,11 +1,13 @@
 import { Fragment, type ReactNode, useState } from "react";
 
 import { IdentityGraphView } from "../components/IdentityGraphView";
+import { IdentifierActions, SetTraitForm } from "../components/ProfileActions";
 import { Show } from "../components/Status";
 import { count, shown, weight, when } from "../format";
 import { graphql } from "../gql";
 import type { ProfileViewQuery } from "../gql/graphql";
 import { useQuery } from "../hooks";
+import { useCan } from "../session";
 
 export const ProfileView = graphql(`
   query ProfileView($id: String!) {
@@ -302,7 +304,13 @@ function Events({ profileId }: { profileId: string }): ReactNode {
 }
 
 export function ProfilePage({ id }: { id: string }): ReactNode {
-  const { loaded } = useQuery(ProfileView, { id });
+  const { loaded, reload } = useQuery(ProfileView, { id });
+  const [notice, setNotice] = useState<string | null>(null);
+  const mayErase = useCan("privacy");
+  const changed = (message: string): void => {
+    setNotice(message);
+    reload();
+  };
   return (
     <Show loaded={loaded}>
       {(data) => {
@@ -325,10 +333,16 @@ export function ProfilePage({ id }: { id: string }): ReactNode {
               {profile.version}
               {profile.tags.length > 0 && ` · tags ${profile.tags.join(", ")}`}
             </p>
+            {notice && (
+              <p role="status" className="notice">
+                {notice}
+              </p>
+            )}
             <div className="columns">
               <div>
                 <h2>Golden record</h2>
                 <Traits profile={profile} />
+                <SetTraitForm profileId={profile.id} onChanged={changed} />
                 <h2>Identifiers</h2>
                 <table data-testid="identifiers">
                   <thead>
@@ -337,6 +351,9 @@ export function ProfilePage({ id }: { id: string }): ReactNode {
                       <th scope="col">value</th>
                       <th scope="col">events</th>
                       <th scope="col">last seen</th>
+                      <th scope="col">
+                        <span className="visually-hidden">actions</span>
+                      </th>
                     </tr>
                   </thead>
                   <tbody>
@@ -350,6 +367,17 @@ export function ProfilePage({ id }: { id: string }): ReactNode {
                         <td>{i.value ?? "(erased)"}</td>
                         <td className="number">{count(i.events)}</td>
                         <td>{when(i.lastSeen)}</td>
+                        <td>
+                          <IdentifierActions type={i.type} value={i.value} onChanged={changed} />
+                          {mayErase && i.value && (
+                            <a
+                              className="small-link"
+                              href={`#/privacy?type=${encodeURIComponent(i.type)}&value=${encodeURIComponent(i.value)}`}
+                            >
+                              Erase…
+                            </a>
+                          )}
+                        </td>
                       </tr>
                     ))}
                   </tbody>

@@ -1,5 +1,6 @@
 import { type FormEvent, type ReactNode, useState } from "react";
 
+import { IDENTIFIER_TYPES } from "../components/IdentifierFields";
 import { Failure, Show } from "../components/Status";
 import { count, shown, when } from "../format";
 import { graphql } from "../gql";
@@ -38,7 +39,6 @@ export const FindByIdentifier = graphql(`
   }
 `);
 
-const IDENTIFIER_TYPES = ["email", "user_id", "anonymous_id", "phone", "device_id"] as const;
 const PAGE = 25;
 
 function filterFrom(query: URLSearchParams): ProfileFilterInput | null {

@@ -1,0 +1,154 @@
+import { type FormEvent, type ReactNode, useState } from "react";
+
+import type { ApiError } from "../api";
+import { asApiError } from "../hooks";
+import { graphql } from "../gql";
+import { useCan, useRequest } from "../session";
+import { Failure } from "./Status";
+
+export const UnlinkIdentifier = graphql(`
+  mutation UnlinkFromProfile($identifier: IdentifierInput!) {
+    unlinkIdentifier(identifier: $identifier, reason: "console") {
+      __typename
+      ... on Unlinked {
+        profileId
+        splitProfiles
+      }
+      ... on IdentifierNotFound {
+        message
+      }
+      ... on InvalidIdentifier {
+        message
+      }
+    }
+  }
+`);
+
+export const BlockIdentifier = graphql(`
+  mutation BlockFromProfile($identifier: IdentifierInput!) {
+    blockIdentifier(identifier: $identifier) {
+      __typename
+      ... on Blocked {
+        profileId
+        splitProfiles
+      }
+      ... on IdentifierNotFound {
+        message
+      }
+      ... on InvalidIdentifier {
+        message
+      }
+    }
+  }
+`);
+
+export const SetTrait = graphql(`
+  mutation SetTraitByHand($id: String!, $name: String!, $value: JSON!) {
+    setTrait(profileId: $id, name: $name, value: $value) {
+      __typename
+      ... on TraitSet {
+        profileId
+      }
+      ... on TraitRefused {
+        message
+      }
+    }
+  }
+`);
+
+function splitText(profileId: string | null | undefined, split: readonly string[]): string {
+  if (split.length === 0) return "Nothing split.";
+  return `The profile split: now ${[profileId, ...split].filter(Boolean).join(", ")}.`;
+}
+
+/** Unlink or block one identifier (the curate capability; its value must be readable, since
+ * the API names identifiers by value). */
+export function IdentifierActions({
+  type,
+  value,
+  onChanged,
+}: {
+  type: string;
+  value: string | null | undefined;
+  onChanged: (message: string) => void;
+}): ReactNode {
+  const run = useRequest();
+  const mayCurate = useCan("curate");
+  const clear = useCan("read_pii");
+  const [error, setError] = useState<ApiError | null>(null);
+  if (!mayCurate || !clear || value === null || value === undefined) return null;
+  const identifier = { type, value };
+
+  async function unlink(): Promise<void> {
+    if (!window.confirm(`Unlink ${type} ${value} for good? Later evidence cannot re-link it.`)) return;
+    try {
+      const { unlinkIdentifier: done } = await run(UnlinkIdentifier, { identifier });
+      onChanged(done.__typename === "Unlinked" ? splitText(done.profileId, done.splitProfiles) : done.message);
+    } catch (e) {
+      setError(asApiError(e));
+    }
+  }
+
+  async function block(): Promise<void> {
+    if (!window.confirm(`Block ${type} ${value}? It will link nothing until unblocked.`)) return;
+    try {
+      const { blockIdentifier: done } = await run(BlockIdentifier, { identifier });
+      onChanged(done.__typename === "Blocked" ? splitText(done.profileId, done.splitProfiles) : done.message);
+    } catch (e) {
+      setError(asApiError(e));
+    }
+  }
+
+  return (
+    <>
+      <button type="button" className="small" onClick={() => void unlink()}>
+        Unlink
+      </button>{" "}
+      <button type="button" className="small" onClick={() => void block()}>
+        Block
+      </button>
+      {error && <Failure error={error} />}
+    </>
+  );
+}
+
+/** Set a trait by hand (source `manual`); the value is JSON when it parses, else text. */
+export function SetTraitForm({
+  profileId,
+  onChanged,
+}: {
+  profileId: string;
+  onChanged: (message: string) => void;
+}): ReactNode {
+  const run = useRequest();
+  const [name, setName] = useState("");
+  const [text, setText] = useState("");
+  const [error, setError] = useState<ApiError | null>(null);
+  if (!useCan("curate")) return null;
+
+  async function submit(event: FormEvent): Promise<void> {
+    event.preventDefault();
+    setError(null);
+    let value: unknown = text;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      value = text;
+    }
+    try {
+      const { setTrait: done } = await run(SetTrait, { id: profileId, name: name.trim(), value });
+      onChanged(done.__typename === "TraitSet" ? `${name.trim()} set by hand.` : done.message);
+    } catch (e) {
+      setError(asApiError(e));
+    }
+  }
+
+  return (
+    <form className="search" onSubmit={(e) => void submit(e)} aria-label="Set a trait">
+      <input aria-label="Trait to set" value={name} onChange={(e) => setName(e.target.value)} placeholder="plan" required />
+      <input aria-label="New value" value={text} onChange={(e) => setText(e.target.value)} placeholder="enterprise" required />
+      <button type="submit">Set trait</button>
+      {error && <Failure error={error} />}
+    </form>
+  );
+}
