@@ -28,9 +28,11 @@ async def record_sightings(
     devices: Sequence[Mapping[str, Any]],
     seen: Sequence[Mapping[str, Any]],
 ) -> None:
-    """Upsert a batch's devices and the SEEN_ON edges to them (rows in key order)."""
-    if devices or seen:
-        await tx.run("devices/merge_devices", devices=list(devices), seen=list(seen))
+    """Upsert a batch's devices, then the SEEN_ON edges to them (rows in key order)."""
+    if devices:
+        await tx.run("devices/merge_devices", rows=list(devices))
+    if seen:
+        await tx.run("devices/merge_seen_on", rows=list(seen))
 
 
 def _row(profile: str, node: Mapping[str, Any], profiles: int) -> DeviceRow:
