@@ -3,8 +3,10 @@ import { type ReactNode, useEffect, useState } from "react";
 import { Layout } from "./components/Layout";
 import { asApiError, useRoute } from "./hooks";
 import { Explain } from "./pages/Explain";
+import { Journeys } from "./pages/Journeys";
 import { Overview } from "./pages/Overview";
 import { Privacy } from "./pages/Privacy";
+import { Segments } from "./pages/Segments";
 import { ProfilePage } from "./pages/ProfilePage";
 import { Profiles } from "./pages/Profiles";
 import { SignIn } from "./pages/SignIn";
@@ -16,6 +18,8 @@ function Page({ route }: { route: string[] }): ReactNode {
   if (page === "profiles") return <Profiles />;
   if (page === "explain") return <Explain />;
   if (page === "privacy") return <Privacy />;
+  if (page === "segments") return <Segments key={id ?? ""} name={id} />;
+  if (page === "journeys") return <Journeys key={id ?? ""} name={id} />;
   if (page === undefined) return <Overview />;
   return <p role="alert">No page {route.join("/")}.</p>;
 }

@@ -12,6 +12,8 @@ set (docs/console.md shows them).
 from __future__ import annotations
 
 import base64
+import dataclasses
+import json
 import os
 import time
 import uuid
@@ -27,7 +29,9 @@ from app.bootstrap import Container
 from app.entrypoints.console import SOURCE_BUILD
 from app.settings import Settings
 from tests.burst_worker import run_burst
+from tests.messages import message
 from tests.support.browser import CHROMIUM, drain_resolver
+from tests.support.webhooks import Receiver
 
 pytestmark = [
     pytest.mark.e2e,
@@ -241,6 +245,101 @@ async def test_an_erasure_from_the_privacy_page_removes_the_profile(
     await audit.filter(has_text="erasure.requested").wait_for()
 
 
+async def test_a_segment_built_in_the_builder_gets_members_in_real_time(
+    api_url: str, container: Container, browser: Browser
+) -> None:
+    await _visit_then_login(api_url, container, f"first.{uuid.uuid4().hex[:6]}@example.com")
+    admin = (await container.apikeys.create("console-marketer", "admin", None)).secret
+    page = await _signed_in(browser, api_url, admin)
+    await page.get_by_role("link", name="Segments").click()
+    await page.get_by_role("link", name="New segment").click()
+    await page.get_by_label("Name").fill("pro_people")
+    await page.get_by_label("Condition condition.all[0] trait").fill("plan")
+    await page.get_by_label("Condition condition.all[0] value").fill("pro")
+    preview = page.get_by_test_id("segment-preview")
+    await preview.filter(has_text="1 profiles match now").wait_for()
+
+    # A bad part is refused as you edit, and marked where it is.
+    await page.get_by_label("Add to condition").select_option("segment")
+    await page.get_by_label("Condition condition.all[1] segment").fill("nowhere")
+    await preview.filter(has_text="unknown segment").wait_for()
+    await page.get_by_label("Remove condition.all[1]").click()
+    await preview.filter(has_text="1 profiles match now").wait_for()
+    await _shot(page, "segment-builder")
+
+    await page.get_by_role("button", name="Save").click()
+    # a new segment, once saved, opens as itself: paused, version 1
+    await page.get_by_role("heading", name="Segment pro_people").wait_for()
+    await page.get_by_role("button", name="Activate").click()
+    await page.get_by_test_id("segment-notice").filter(has_text="is active").wait_for()
+
+    # Someone new logs in on the pro plan: the change feed puts them in at once.
+    feed = container.change_dispatcher("console-test")
+    await feed.ensure_group()
+    await _visit_then_login(api_url, container, f"second.{uuid.uuid4().hex[:6]}@example.com")
+    for _ in range(20):
+        await feed.step(block_ms=100)
+        if (await container.segments.get("pro_people")).members == 2:
+            break
+    await page.get_by_role("link", name="Segments").click()
+    table = page.get_by_test_id("segments-table")
+    row = table.get_by_role("row", name="pro_people")
+    await row.wait_for()
+    assert "active" in await row.inner_text()
+    assert (await row.get_by_role("cell").nth(3).inner_text()).strip() == "2"
+
+
+async def test_a_journey_drawn_in_the_editor_sends_its_webhook(
+    api_url: str, container: Container, settings: Settings, browser: Browser, receiver: Receiver
+) -> None:
+    admin = (await container.apikeys.create("console-journeys", "admin", None)).secret
+    page = await _signed_in(browser, api_url, admin)
+    await page.get_by_role("link", name="Journeys").click()
+    await page.get_by_role("link", name="New journey").click()
+    await page.get_by_label("Name").fill("console_onboarding")
+    verdict = page.get_by_test_id("journey-verdict")
+    await verdict.filter(has_text="Valid: 1 steps").wait_for()
+
+    # The first step becomes a webhook; a second step is added and connected on the canvas.
+    await page.get_by_test_id("step-first").click()
+    panel = page.get_by_role("complementary", name="Step first")
+    await panel.get_by_label("action", exact=True).select_option("webhook")
+    await panel.get_by_label("url", exact=True).fill(receiver.url)
+    await panel.get_by_label("purpose", exact=True).fill("analytics")
+    await page.get_by_role("button", name="Add step").click()
+    second = page.get_by_role("complementary", name="Step step_2")
+    await second.get_by_label("tag", exact=True).fill("onboarded")
+    await verdict.filter(has_text="step_2").wait_for()  # not reachable yet: refused, marked
+    assert "refused" in (await page.get_by_test_id("step-step_2").get_attribute("class") or "")
+    exit_handle = page.locator("[data-testid=step-first] .react-flow__handle[data-handleid=next]")
+    await exit_handle.drag_to(page.locator("[data-testid=step-step_2] .react-flow__handle-top"))
+    await verdict.filter(has_text="Valid: 2 steps").wait_for()
+    await _shot(page, "journey-editor")
+    await page.get_by_role("button", name="Save").click()
+    await page.get_by_role("heading", name="Journey console_onboarding").wait_for()
+    await page.get_by_role("button", name="Activate").click()
+    await page.get_by_test_id("journey-notice").filter(has_text="is active").wait_for()
+
+    feed = container.change_dispatcher("console-journey")
+    await feed.ensure_group()
+    sign_up = message(user="console-j1", event="Signed Up")
+    consented = dataclasses.replace(
+        sign_up, context={"consent": {"categoryPreferences": {"analytics": True}}}
+    )
+    await container.ingestion.ingest([consented])
+    await feed.step(block_ms=100)
+    worker = await run_burst(settings, worker_runs_segments=False)
+    assert worker.jobs_failed == 0
+    (request,) = receiver.requests
+    assert json.loads(request["body"])["step"] == "first"
+    await page.reload()
+    await page.get_by_test_id("stats-first").wait_for()
+    profile = await container.profiles.profile_by_identifier("user_id", "console-j1")
+    assert profile is not None
+    await page.goto(f"{api_url}/console/#/profiles/{profile.id}")
+    await page.get_by_text("tags onboarded").wait_for()  # the second step ran too
+
+
 async def test_a_wrong_key_is_refused_with_the_apis_message(api_url: str, browser: Browser) -> None:
     page = await browser.new_page()
     await page.goto(f"{api_url}/console/")
@@ -260,7 +359,7 @@ async def test_console_pages_answer_within_the_budget(
     admin = (await container.apikeys.create("console-timing", "admin", None)).secret
     page = await _signed_in(browser, api_url, admin)
     started = time.monotonic()
-    for route in ("#/", "#/profiles", "#/explain", "#/privacy"):
+    for route in ("#/", "#/profiles", "#/segments", "#/journeys", "#/explain", "#/privacy"):
         await page.goto(f"{api_url}/console/{route}")
         await page.wait_for_load_state("networkidle")
     durations = await page.evaluate(

@@ -6,6 +6,8 @@ import { type Capability, useSession } from "../session";
 const PAGES: readonly (readonly [string, string, Capability])[] = [
   ["", "Overview", "read"],
   ["profiles", "Profiles", "read"],
+  ["segments", "Segments", "read"],
+  ["journeys", "Journeys", "read"],
   ["explain", "Why one person?", "read"],
   ["privacy", "Privacy", "privacy"],
 ];
