@@ -79,25 +79,26 @@ export function IdentifierActions({
   if (!mayCurate || !clear || value === null || value === undefined) return null;
   const identifier = { type, value };
 
-  async function unlink(): Promise<void> {
-    if (!window.confirm(`Unlink ${type} ${value} for good? Later evidence cannot re-link it.`)) return;
+  /** Ask, then change the graph and say what split. */
+  async function act(question: string, change: () => Promise<string>): Promise<void> {
+    if (!window.confirm(question)) return;
     try {
-      const { unlinkIdentifier: done } = await run(UnlinkIdentifier, { identifier });
-      onChanged(done.__typename === "Unlinked" ? splitText(done.profileId, done.splitProfiles) : done.message);
+      onChanged(await change());
     } catch (e) {
       setError(asApiError(e));
     }
   }
 
-  async function block(): Promise<void> {
-    if (!window.confirm(`Block ${type} ${value}? It will link nothing until unblocked.`)) return;
-    try {
+  const unlink = (): Promise<void> =>
+    act(`Unlink ${type} ${value} for good? Later evidence cannot re-link it.`, async () => {
+      const { unlinkIdentifier: done } = await run(UnlinkIdentifier, { identifier });
+      return done.__typename === "Unlinked" ? splitText(done.profileId, done.splitProfiles) : done.message;
+    });
+  const block = (): Promise<void> =>
+    act(`Block ${type} ${value}? It will link nothing until unblocked.`, async () => {
       const { blockIdentifier: done } = await run(BlockIdentifier, { identifier });
-      onChanged(done.__typename === "Blocked" ? splitText(done.profileId, done.splitProfiles) : done.message);
-    } catch (e) {
-      setError(asApiError(e));
-    }
-  }
+      return done.__typename === "Blocked" ? splitText(done.profileId, done.splitProfiles) : done.message;
+    });
 
   return (
     <>

@@ -1,13 +1,15 @@
-import { type ReactNode, useEffect, useState } from "react";
+import { type ReactNode, useState } from "react";
 
 import type { ApiError } from "../api";
+import { DefinitionTable } from "../components/DefinitionTable";
 import { Failure, Show } from "../components/Status";
-import { count, when } from "../format";
+import { count } from "../format";
 import { graphql } from "../gql";
 import { asApiError, go, useQuery } from "../hooks";
 import { JourneyCanvas } from "../journeys/JourneyCanvas";
 import { emptyDefinition, fromStored, type Json, type JourneyDefinition, refusedStep, TRIGGER_KINDS } from "../journeys/model";
 import { StepPanel } from "../journeys/StepPanel";
+import { useLiveCheck } from "../live";
 import { useCan, useRequest } from "../session";
 
 export const JourneyList = graphql(`
@@ -113,30 +115,16 @@ function Editor({
   const [error, setError] = useState<ApiError | null>(null);
   const key = JSON.stringify(definition);
 
-  useEffect(() => {
-    // validateJourney on every change (400 ms after the last one); the newest answer wins.
-    let current = true;
-    const timer = setTimeout(() => {
-      run(ValidateDefinition, { definition: JSON.parse(key) as unknown }).then(
-        ({ validateJourney: found }) => {
-          if (!current) return;
-          if (found.__typename === "JourneyValid") {
-            setVerdict(`Valid: ${found.steps} steps.`);
-            setRefused(null);
-          } else {
-            setVerdict(found.message);
-            setRefused(found.message);
-          }
-        },
-        (e: unknown) => current && setError(asApiError(e)),
-      );
-    }, 400);
-    return () => {
-      current = false;
-      clearTimeout(timer);
-    };
-    // `run` is made anew on every render (same key); the definition is what matters.
-  }, [key]);
+  // validateJourney on every change.
+  useLiveCheck(
+    key,
+    (value) => run(ValidateDefinition, { definition: value }),
+    ({ validateJourney: found }) => {
+      setVerdict(found.__typename === "JourneyValid" ? `Valid: ${found.steps} steps.` : found.message);
+      setRefused(found.__typename === "JourneyValid" ? null : found.message);
+    },
+    (e) => setError(asApiError(e)),
+  );
 
   const trigger = triggerKind(definition.trigger);
   const step = selected === null ? undefined : definition.steps[selected];
@@ -338,37 +326,11 @@ export function Journeys({ name }: { name: string | undefined }): ReactNode {
       )}
       <Show loaded={loaded}>
         {({ journeys }) => (
-          <table data-testid="journeys-table">
-            <thead>
-              <tr>
-                <th scope="col">journey</th>
-                <th scope="col">description</th>
-                <th scope="col">state</th>
-                <th scope="col">runs in flight</th>
-                <th scope="col">version</th>
-                <th scope="col">updated</th>
-              </tr>
-            </thead>
-            <tbody>
-              {journeys.map((j) => (
-                <tr key={j.name}>
-                  <td>
-                    <a href={`#/journeys/${encodeURIComponent(j.name)}`}>{j.name}</a>
-                  </td>
-                  <td>{j.description}</td>
-                  <td>{j.active ? "active" : "paused"}</td>
-                  <td className="number">{count(j.running)}</td>
-                  <td className="number">{j.version}</td>
-                  <td>{when(j.updatedAt)}</td>
-                </tr>
-              ))}
-              {journeys.length === 0 && (
-                <tr>
-                  <td colSpan={6}>No journeys yet.</td>
-                </tr>
-              )}
-            </tbody>
-          </table>
+          <DefinitionTable
+            kind="journeys"
+            figure="runs in flight"
+            rows={journeys.map((j) => ({ ...j, figure: j.running }))}
+          />
         )}
       </Show>
     </section>

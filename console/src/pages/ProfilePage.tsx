@@ -1,6 +1,7 @@
 import { Fragment, type ReactNode, useState } from "react";
 
 import { IdentityGraphView } from "../components/IdentityGraphView";
+import { Pager, useCursors } from "../components/Pager";
 import { IdentifierActions, SetTraitForm } from "../components/ProfileActions";
 import { Show } from "../components/Status";
 import { count, shown, weight, when } from "../format";
@@ -251,9 +252,8 @@ function Traits({ profile }: { profile: Profile }): ReactNode {
 }
 
 function Events({ profileId }: { profileId: string }): ReactNode {
-  const [cursors, setCursors] = useState<(string | null)[]>([null]);
-  const after = cursors[cursors.length - 1] ?? null;
-  const { loaded } = useQuery(ProfileEvents, { id: profileId, after });
+  const cursors = useCursors();
+  const { loaded } = useQuery(ProfileEvents, { id: profileId, after: cursors.after });
   return (
     <Show loaded={loaded}>
       {(data) => {
@@ -284,18 +284,7 @@ function Events({ profileId }: { profileId: string }): ReactNode {
                 ))}
               </tbody>
             </table>
-            <div className="pager">
-              <button type="button" disabled={cursors.length < 2} onClick={() => setCursors(cursors.slice(0, -1))}>
-                Newer
-              </button>
-              <button
-                type="button"
-                disabled={!events.pageInfo.hasNextPage}
-                onClick={() => setCursors([...cursors, events.pageInfo.endCursor ?? null])}
-              >
-                Older
-              </button>
-            </div>
+            <Pager cursors={cursors} pageInfo={events.pageInfo} labels={["Newer", "Older"]} />
           </>
         );
       }}

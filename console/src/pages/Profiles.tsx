@@ -1,6 +1,7 @@
 import { type FormEvent, type ReactNode, useState } from "react";
 
 import { IDENTIFIER_TYPES } from "../components/IdentifierFields";
+import { Pager, useCursors } from "../components/Pager";
 import { Failure, Show } from "../components/Status";
 import { count, shown, when } from "../format";
 import { graphql } from "../gql";
@@ -132,14 +133,13 @@ function FilterForm({ filter }: { filter: ProfileFilterInput | null }): ReactNod
 
 export function Profiles(): ReactNode {
   const filter = filterFrom(hashQuery());
-  const [cursors, setCursors] = useState<(string | null)[]>([null]);
-  const after = cursors[cursors.length - 1] ?? null;
-  const { loaded } = useQuery(ProfilesQuery, { first: PAGE, after, filter });
+  const cursors = useCursors();
+  const { loaded } = useQuery(ProfilesQuery, { first: PAGE, after: cursors.after, filter });
   const filterKey = JSON.stringify(filter);
   const [seenFilter, setSeenFilter] = useState(filterKey);
   if (seenFilter !== filterKey) {
     setSeenFilter(filterKey);
-    setCursors([null]);
+    cursors.reset();
   }
   return (
     <section aria-labelledby="profiles-title">
@@ -151,7 +151,7 @@ export function Profiles(): ReactNode {
           <>
             <p data-testid="profile-count">
               {count(data.profiles.totalCount)} active profiles
-              {filter ? " match" : ""} · page {cursors.length}
+              {filter ? " match" : ""} · page {cursors.page}
             </p>
             <table className="profiles">
               <thead>
@@ -175,18 +175,7 @@ export function Profiles(): ReactNode {
                 ))}
               </tbody>
             </table>
-            <div className="pager">
-              <button type="button" disabled={cursors.length < 2} onClick={() => setCursors(cursors.slice(0, -1))}>
-                Previous
-              </button>
-              <button
-                type="button"
-                disabled={!data.profiles.pageInfo.hasNextPage}
-                onClick={() => setCursors([...cursors, data.profiles.pageInfo.endCursor ?? null])}
-              >
-                Next
-              </button>
-            </div>
+            <Pager cursors={cursors} pageInfo={data.profiles.pageInfo} />
           </>
         )}
       </Show>

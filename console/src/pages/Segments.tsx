@@ -1,10 +1,12 @@
-import { type ReactNode, useEffect, useState } from "react";
+import { type ReactNode, useState } from "react";
 
 import type { ApiError } from "../api";
+import { DefinitionTable } from "../components/DefinitionTable";
 import { Failure, Show } from "../components/Status";
-import { count, when } from "../format";
+import { count } from "../format";
 import { graphql } from "../gql";
 import { asApiError, go, useQuery } from "../hooks";
+import { useLiveCheck } from "../live";
 import { ConditionEditor } from "../segments/ConditionEditor";
 import { fromCondition, type Node, refusedPath, startingCondition, toCondition } from "../segments/model";
 import { useCan, useRequest } from "../session";
@@ -109,24 +111,14 @@ function Editor({
   const definition = { name, description, condition: toCondition(condition) };
   const key = JSON.stringify(definition);
 
-  useEffect(() => {
-    // The count as you edit: one preview 400 ms after the last change, the newest one wins.
-    let current = true;
-    const timer = setTimeout(() => {
-      run(PreviewDefinition, { definition: JSON.parse(key) as unknown }).then(
-        ({ previewSegment: found }) => {
-          if (!current) return;
-          setPreview(found.__typename === "SegmentPreview" ? { total: found.total, sample: found.sample } : { refused: found.message });
-        },
-        (e: unknown) => current && setError(asApiError(e)),
-      );
-    }, 400);
-    return () => {
-      current = false;
-      clearTimeout(timer);
-    };
-    // `run` is made anew on every render (same key); the definition is what matters.
-  }, [key]);
+  // The count as you edit.
+  useLiveCheck(
+    key,
+    (value) => run(PreviewDefinition, { definition: value }),
+    ({ previewSegment: found }) =>
+      setPreview(found.__typename === "SegmentPreview" ? { total: found.total, sample: found.sample } : { refused: found.message }),
+    (e) => setError(asApiError(e)),
+  );
 
   async function save(): Promise<void> {
     setError(null);
@@ -279,39 +271,12 @@ export function Segments({ name }: { name: string | undefined }): ReactNode {
       )}
       <Show loaded={loaded}>
         {({ segments }) => (
-          <table data-testid="segments-table">
-            <thead>
-              <tr>
-                <th scope="col">segment</th>
-                <th scope="col">description</th>
-                <th scope="col">state</th>
-                <th scope="col">members</th>
-                <th scope="col">version</th>
-                <th scope="col">updated</th>
-              </tr>
-            </thead>
-            <tbody>
-              {segments.map((s) => (
-                <tr key={s.name}>
-                  <td>
-                    <a href={`#/segments/${encodeURIComponent(s.name)}`}>{s.name}</a>
-                  </td>
-                  <td>{s.description}</td>
-                  <td>{s.active ? "active" : "paused"}</td>
-                  <td className="number">
-                    <a href={`#/profiles?segment=${encodeURIComponent(s.name)}`}>{count(s.members)}</a>
-                  </td>
-                  <td className="number">{s.version}</td>
-                  <td>{when(s.updatedAt)}</td>
-                </tr>
-              ))}
-              {segments.length === 0 && (
-                <tr>
-                  <td colSpan={6}>No segments yet.</td>
-                </tr>
-              )}
-            </tbody>
-          </table>
+          <DefinitionTable
+            kind="segments"
+            figure="members"
+            figureHref={(n) => `#/profiles?segment=${encodeURIComponent(n)}`}
+            rows={segments.map((seg) => ({ ...seg, figure: seg.members }))}
+          />
         )}
       </Show>
     </section>
