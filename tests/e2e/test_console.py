@@ -11,6 +11,7 @@ set (docs/console.md shows them).
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import dataclasses
 import json
@@ -54,10 +55,12 @@ def _basic(write_key: str) -> dict[str, str]:
     return {"Authorization": "Basic " + base64.b64encode(f"{write_key}:".encode()).decode()}
 
 
-async def _visit_then_login(api_url: str, container: Container, email: str) -> str:
+async def _visit_then_login(
+    api_url: str, container: Container, email: str, user: str | None = None
+) -> str:
     """An anonymous page view, then a login with traits: returns the anonymous id."""
     anonymous = f"anon-{uuid.uuid4().hex[:12]}"
-    user = f"user-{uuid.uuid4().hex[:8]}"
+    user = user or f"user-{uuid.uuid4().hex[:8]}"
     key = (await container.sources.create(f"web-{uuid.uuid4().hex[:6]}")).write_key
     context = {"userAgent": UA, "locale": "en-GB"}
     async with httpx.AsyncClient(base_url=api_url, headers=_basic(key)) as client:
@@ -86,8 +89,8 @@ async def browser() -> AsyncIterator[Browser]:
             await launched.close()
 
 
-async def _signed_in(browser: Browser, api_url: str, key: str) -> Page:
-    page = await browser.new_page(viewport={"width": 1400, "height": 1000})
+async def _signed_in(browser: Browser, api_url: str, key: str, *, bypass_csp: bool = False) -> Page:
+    page = await browser.new_page(viewport={"width": 1400, "height": 1000}, bypass_csp=bypass_csp)
     await page.goto(f"{api_url}/console/")
     await page.get_by_label("API key").fill(key)
     await page.get_by_role("button", name="Sign in").click()
@@ -146,6 +149,30 @@ async def test_a_visit_and_a_login_are_one_profile_with_its_graph_drawn(
     await verdict.wait_for()
     assert "One person" in await verdict.inner_text()
     await _shot(page, "explain")
+
+
+async def test_the_profile_page_follows_changes_live(
+    api_url: str, container: Container, browser: Browser
+) -> None:
+    email = f"live.{uuid.uuid4().hex[:6]}@example.com"
+    user = f"user-live-{uuid.uuid4().hex[:6]}"
+    await _visit_then_login(api_url, container, email, user)
+    profile = await container.profiles.profile_by_identifier("email", email)
+    assert profile is not None
+    admin = (await container.apikeys.create("console-live", "admin", None)).secret
+    page = await _signed_in(browser, api_url, admin)
+    await page.goto(f"{api_url}/console/#/profiles/{profile.id}")
+    await page.get_by_test_id("trait-plan").filter(has_text="pro").wait_for()
+    await asyncio.sleep(0.5)  # the subscription reaches Valkey
+
+    # The plan changes through the tracking API, not through the page: the page follows.
+    key = (await container.sources.create(f"app-{uuid.uuid4().hex[:6]}")).write_key
+    async with httpx.AsyncClient(base_url=api_url, headers=_basic(key)) as client:
+        upgrade = {"userId": user, "traits": {"plan": "team"}}
+        assert (await client.post("/v1/identify", json=upgrade)).status_code == 200
+    await drain_resolver(container)
+    await page.get_by_role("status").filter(has_text="Updated live").wait_for()
+    await page.get_by_test_id("trait-plan").filter(has_text="team").wait_for()
 
 
 async def test_a_viewer_sees_personal_data_masked_as_the_api_masks_it(
@@ -338,6 +365,57 @@ async def test_a_journey_drawn_in_the_editor_sends_its_webhook(
     assert profile is not None
     await page.goto(f"{api_url}/console/#/profiles/{profile.id}")
     await page.get_by_text("tags onboarded").wait_for()  # the second step ran too
+
+
+AXE = SOURCE_BUILD.parent / "node_modules" / "axe-core" / "axe.min.js"
+
+
+async def _accessibility_violations(page: Page) -> list[str]:
+    """axe-core's serious and critical findings on the page as it is now."""
+    await page.add_script_tag(path=str(AXE))
+    found = await page.evaluate(
+        """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
+            .filter(v => v.impact === 'serious' || v.impact === 'critical')
+            .map(v => `${v.id}: ${v.help} (${v.nodes.map(n => n.target.join(' ')).join(', ')})`)"""
+    )
+    return [str(v) for v in found]
+
+
+@pytest.mark.skipif(not AXE.is_file(), reason="axe-core is not installed (make console)")
+async def test_every_page_passes_the_accessibility_checks(
+    api_url: str, container: Container, browser: Browser
+) -> None:
+    email = f"a11y.{uuid.uuid4().hex[:6]}@example.com"
+    await _visit_then_login(api_url, container, email)
+    profile = await container.profiles.profile_by_identifier("email", email)
+    assert profile is not None
+    # axe-core is injected as an inline script, which the console's policy forbids otherwise
+    page = await browser.new_page(bypass_csp=True)
+    await page.goto(f"{api_url}/console/")
+    assert await _accessibility_violations(page) == []  # the sign-in page
+    admin = (await container.apikeys.create("console-a11y", "admin", None)).secret
+    page = await _signed_in(browser, api_url, admin, bypass_csp=True)
+    found: dict[str, list[str]] = {}
+    for route in (
+        "#/",
+        "#/profiles",
+        f"#/profiles/{profile.id}",
+        "#/segments/new",
+        "#/journeys/new",
+        "#/explain",
+        "#/privacy",
+    ):
+        await page.goto(f"{api_url}/console/{route}")
+        await page.wait_for_load_state("networkidle")
+        found[route] = await _accessibility_violations(page)
+    assert found == {route: [] for route in found}
+    # Keyboard: the navigation is reachable with Tab alone.
+    await page.goto(f"{api_url}/console/#/")
+    names = []
+    for _ in range(4):
+        await page.keyboard.press("Tab")
+        names.append(await page.evaluate("document.activeElement.textContent"))
+    assert "Overview" in names and "Profiles" in names
 
 
 async def test_a_wrong_key_is_refused_with_the_apis_message(api_url: str, browser: Browser) -> None:

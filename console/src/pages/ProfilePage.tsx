@@ -8,7 +8,8 @@ import { count, shown, weight, when } from "../format";
 import { graphql } from "../gql";
 import type { ProfileViewQuery } from "../gql/graphql";
 import { useQuery } from "../hooks";
-import { useCan } from "../session";
+import { useProfileUpdates } from "../live";
+import { useCan, useSession } from "../session";
 
 export const ProfileView = graphql(`
   query ProfileView($id: String!) {
@@ -300,6 +301,14 @@ export function ProfilePage({ id }: { id: string }): ReactNode {
     setNotice(message);
     reload();
   };
+  useProfileUpdates(id, useSession().apiKey, ({ kind, related }) => {
+    if (kind === "merged_into" && related[0] !== undefined) {
+      setNotice(`Merged into ${related[0]}: open it from the status line.`);
+    } else {
+      setNotice(`Updated live: ${kind}.`);
+    }
+    reload();
+  });
   return (
     <Show loaded={loaded}>
       {(data) => {
