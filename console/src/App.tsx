@@ -7,6 +7,7 @@ import { Journeys } from "./pages/Journeys";
 import { Overview } from "./pages/Overview";
 import { Privacy } from "./pages/Privacy";
 import { Segments } from "./pages/Segments";
+import { Sources } from "./pages/Sources";
 import { ProfilePage } from "./pages/ProfilePage";
 import { Profiles } from "./pages/Profiles";
 import { SignIn } from "./pages/SignIn";
@@ -20,6 +21,7 @@ function Page({ route }: { route: string[] }): ReactNode {
   if (page === "privacy") return <Privacy />;
   if (page === "segments") return <Segments key={id ?? ""} name={id} />;
   if (page === "journeys") return <Journeys key={id ?? ""} name={id} />;
+  if (page === "sources") return <Sources />;
   if (page === undefined) return <Overview />;
   return <p role="alert">No page {route.join("/")}.</p>;
 }

@@ -367,6 +367,35 @@ async def test_a_journey_drawn_in_the_editor_sends_its_webhook(
     await page.get_by_text("tags onboarded").wait_for()  # the second step ran too
 
 
+async def test_a_source_made_in_the_console_tracks_with_its_key_and_rotation_retires_it(
+    api_url: str, container: Container, browser: Browser
+) -> None:
+    admin = (await container.apikeys.create("console-sources", "admin", None)).secret
+    page = await _signed_in(browser, api_url, admin)
+    await page.get_by_role("link", name="Sources").click()
+    await page.get_by_role("textbox", name="New source").fill("console-web")
+    await page.get_by_role("button", name="Create source").click()
+    shown_key = page.get_by_test_id("new-write-key")
+    await shown_key.wait_for()
+    key = await shown_key.locator("code").first.inner_text()
+    assert key in await shown_key.locator("pre").inner_text()  # the snippet carries it
+    assert "console-web" in await page.get_by_test_id("sources").inner_text()
+    await _shot(page, "sources")
+    body = {"anonymousId": "console-src", "event": "Viewed"}
+    async with httpx.AsyncClient(base_url=api_url) as client:
+        assert (await client.post("/v1/track", json=body, headers=_basic(key))).status_code == 200
+
+        page.on("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
+        row = page.get_by_test_id("sources").get_by_role("row", name="console-web")
+        await row.get_by_role("button", name="Rotate write key").click()
+        await shown_key.locator("code").first.filter(has_not_text=key).wait_for()
+        rotated = await shown_key.locator("code").first.inner_text()
+        old = await client.post("/v1/track", json=body, headers=_basic(key))
+        assert old.status_code == 401
+        new = await client.post("/v1/track", json=body, headers=_basic(rotated))
+        assert new.status_code == 200
+
+
 AXE = SOURCE_BUILD.parent / "node_modules" / "axe-core" / "axe.min.js"
 
 
@@ -404,6 +433,7 @@ async def test_every_page_passes_the_accessibility_checks(
         "#/journeys/new",
         "#/explain",
         "#/privacy",
+        "#/sources",
     ):
         await page.goto(f"{api_url}/console/{route}")
         await page.wait_for_load_state("networkidle")
@@ -437,7 +467,15 @@ async def test_console_pages_answer_within_the_budget(
     admin = (await container.apikeys.create("console-timing", "admin", None)).secret
     page = await _signed_in(browser, api_url, admin)
     started = time.monotonic()
-    for route in ("#/", "#/profiles", "#/segments", "#/journeys", "#/explain", "#/privacy"):
+    for route in (
+        "#/",
+        "#/profiles",
+        "#/segments",
+        "#/journeys",
+        "#/explain",
+        "#/privacy",
+        "#/sources",
+    ):
         await page.goto(f"{api_url}/console/{route}")
         await page.wait_for_load_state("networkidle")
     durations = await page.evaluate(

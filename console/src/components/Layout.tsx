@@ -10,6 +10,7 @@ const PAGES: readonly (readonly [string, string, Capability])[] = [
   ["journeys", "Journeys", "read"],
   ["explain", "Why one person?", "read"],
   ["privacy", "Privacy", "privacy"],
+  ["sources", "Sources", "read"],
 ];
 
 export function Layout({
