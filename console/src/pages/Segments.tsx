@@ -2,7 +2,8 @@ import { type ReactNode, useState } from "react";
 
 import type { ApiError } from "../api";
 import { DefinitionTable } from "../components/DefinitionTable";
-import { Failure, Show } from "../components/Status";
+import { SaveBar } from "../components/SaveBar";
+import { Show } from "../components/Status";
 import { count } from "../format";
 import { graphql } from "../gql";
 import { asApiError, go, useQuery } from "../hooks";
@@ -192,25 +193,18 @@ function Editor({
           </>
         )}
       </div>
-      {mayEdit && (
-        <div className="pager">
-          <button type="button" onClick={() => void save()}>
-            Save
-          </button>
-          {existing && (
-            <button type="button" onClick={() => void toggle()}>
-              {active ? "Pause" : "Activate"}
-            </button>
-          )}
-          {existing && <a href={`#/profiles?segment=${encodeURIComponent(name)}`}>Members</a>}
-        </div>
-      )}
-      {notice && (
-        <p className="notice" data-testid="segment-notice">
-          {notice}
-        </p>
-      )}
-      {error && <Failure error={error} />}
+      <SaveBar
+        testId="segment-notice"
+        editable={mayEdit}
+        existing={existing}
+        active={active}
+        onSave={() => void save()}
+        onToggle={() => void toggle()}
+        notice={notice}
+        error={error}
+      >
+        {existing && <a href={`#/profiles?segment=${encodeURIComponent(name)}`}>Members</a>}
+      </SaveBar>
     </div>
   );
 }
