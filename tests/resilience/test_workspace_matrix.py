@@ -514,6 +514,8 @@ def cases(here: World, there: World, here_pending: int, schema: dict[str, Any]) 
              'query($a:String!){auditLog(action:$a){id target}}', {"a": "matrix.note"},
              equals("auditLog", [{"id": here.audit_id, "target": here.profile}])),
         Case("health", (), "{health{status}}", {}, equals("health", {"status": "ok"})),
+        # The caller's own key: nothing of another workspace can be named here.
+        Case("viewer", (), "{viewer{role}}", {}, equals("viewer", {"role": "admin"})),
         # Mutations.
         Case("unlinkIdentifier", ("identifier",),
              "mutation($i:IdentifierInput!){unlinkIdentifier(identifier:$i){__typename}}",
