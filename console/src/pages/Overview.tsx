@@ -102,10 +102,12 @@ export function Overview(): ReactNode {
                     {data.segments.map((s) => (
                       <tr key={s.name}>
                         <td>
-                          <a href={`#/profiles?segment=${encodeURIComponent(s.name)}`}>{s.name}</a>
+                          <a href={`#/segments/${encodeURIComponent(s.name)}`}>{s.name}</a>
                         </td>
                         <td>{s.active ? "active" : "paused"}</td>
-                        <td className="number">{count(s.members)}</td>
+                        <td className="number">
+                          <a href={`#/profiles?segment=${encodeURIComponent(s.name)}`}>{count(s.members)}</a>
+                        </td>
                       </tr>
                     ))}
                     {data.segments.length === 0 && (
@@ -129,7 +131,9 @@ export function Overview(): ReactNode {
                   <tbody>
                     {data.journeys.map((j) => (
                       <tr key={j.name}>
-                        <td>{j.name}</td>
+                        <td>
+                          <a href={`#/journeys/${encodeURIComponent(j.name)}`}>{j.name}</a>
+                        </td>
                         <td>{j.active ? "active" : "paused"}</td>
                         <td className="number">{count(j.running)}</td>
                       </tr>
