@@ -28,6 +28,7 @@ from playwright.async_api import Browser, Page, async_playwright
 
 from app.bootstrap import Container
 from app.entrypoints.console import SOURCE_BUILD
+from app.ports.profiles import ProfileView
 from app.settings import Settings
 from tests.burst_worker import run_burst
 from tests.messages import message
@@ -89,7 +90,21 @@ async def browser() -> AsyncIterator[Browser]:
             await launched.close()
 
 
-async def _signed_in(browser: Browser, api_url: str, key: str, *, bypass_csp: bool = False) -> Page:
+async def _known_person(
+    api_url: str, container: Container, email: str, user: str | None = None
+) -> ProfileView:
+    """Someone who visited and then logged in with `email`: their profile."""
+    await _visit_then_login(api_url, container, email, user)
+    profile = await container.profiles.profile_by_identifier("email", email)
+    assert profile is not None
+    return profile
+
+
+async def _signed_in(
+    browser: Browser, api_url: str, container: Container, role: str, *, bypass_csp: bool = False
+) -> Page:
+    """A page signed in with a new API key of `role`."""
+    key = (await container.apikeys.create(f"console-{role}", role, None)).secret
     page = await browser.new_page(viewport={"width": 1400, "height": 1000}, bypass_csp=bypass_csp)
     await page.goto(f"{api_url}/console/")
     await page.get_by_label("API key").fill(key)
@@ -109,8 +124,7 @@ async def test_a_visit_and_a_login_are_one_profile_with_its_graph_drawn(
 ) -> None:
     email = f"ada.{uuid.uuid4().hex[:6]}@example.com"
     anonymous = await _visit_then_login(api_url, container, email)
-    admin = (await container.apikeys.create("console-admin", "admin", None)).secret
-    page = await _signed_in(browser, api_url, admin)
+    page = await _signed_in(browser, api_url, container, "admin")
     who = await page.get_by_test_id("who").inner_text()
     assert "admin" in who and "masked" not in who
     await page.get_by_test_id("ingestion").wait_for()
@@ -156,11 +170,8 @@ async def test_the_profile_page_follows_changes_live(
 ) -> None:
     email = f"live.{uuid.uuid4().hex[:6]}@example.com"
     user = f"user-live-{uuid.uuid4().hex[:6]}"
-    await _visit_then_login(api_url, container, email, user)
-    profile = await container.profiles.profile_by_identifier("email", email)
-    assert profile is not None
-    admin = (await container.apikeys.create("console-live", "admin", None)).secret
-    page = await _signed_in(browser, api_url, admin)
+    profile = await _known_person(api_url, container, email, user)
+    page = await _signed_in(browser, api_url, container, "admin")
     await page.goto(f"{api_url}/console/#/profiles/{profile.id}")
     await page.get_by_test_id("trait-plan").filter(has_text="pro").wait_for()
     await asyncio.sleep(0.5)  # the subscription reaches Valkey
@@ -195,7 +206,7 @@ async def test_a_viewer_sees_personal_data_masked_as_the_api_masks_it(
     masked = found["traits"]["email"]
     assert masked != email and "*" in masked
 
-    page = await _signed_in(browser, api_url, viewer)
+    page = await _signed_in(browser, api_url, container, "viewer")
     assert "viewer" in await page.get_by_test_id("who").inner_text()
     assert "personal data masked" in await page.get_by_test_id("who").inner_text()
     await page.goto(f"{api_url}/console/#/profiles/{found['id']}")
@@ -209,17 +220,14 @@ async def test_a_viewer_is_offered_no_action_and_no_privacy_page(
     api_url: str, container: Container, browser: Browser
 ) -> None:
     email = f"hopper.{uuid.uuid4().hex[:6]}@example.com"
-    await _visit_then_login(api_url, container, email)
-    profile = await container.profiles.profile_by_identifier("email", email)
-    assert profile is not None
-    viewer = (await container.apikeys.create("console-viewer-2", "viewer", None)).secret
-    page = await _signed_in(browser, api_url, viewer)
+    profile = await _known_person(api_url, container, email)
+    page = await _signed_in(browser, api_url, container, "viewer")
     assert await page.get_by_role("link", name="Privacy").count() == 0
     await page.goto(f"{api_url}/console/#/profiles/{profile.id}")
     await page.get_by_test_id("identifiers").wait_for()
     for action in ("Unlink", "Block", "Set trait"):
         assert await page.get_by_role("button", name=action).count() == 0, action
-    assert await page.get_by_role("link", name="Erase…").count() == 0
+    assert await page.get_by_role("button", name="Erase…").count() == 0
     await page.goto(f"{api_url}/console/#/privacy")
     assert "need the privacy_officer or admin role" in await page.get_by_role("alert").inner_text()
 
@@ -228,11 +236,8 @@ async def test_an_admin_sets_a_trait_by_hand_and_it_wins(
     api_url: str, container: Container, browser: Browser
 ) -> None:
     email = f"lovelace.{uuid.uuid4().hex[:6]}@example.com"
-    await _visit_then_login(api_url, container, email)
-    profile = await container.profiles.profile_by_identifier("email", email)
-    assert profile is not None
-    admin = (await container.apikeys.create("console-curator", "admin", None)).secret
-    page = await _signed_in(browser, api_url, admin)
+    profile = await _known_person(api_url, container, email)
+    page = await _signed_in(browser, api_url, container, "admin")
     await page.goto(f"{api_url}/console/#/profiles/{profile.id}")
     await page.get_by_label("Trait to set").fill("plan")
     await page.get_by_label("New value").fill("enterprise")
@@ -247,14 +252,12 @@ async def test_an_erasure_from_the_privacy_page_removes_the_profile(
     api_url: str, container: Container, settings: Settings, browser: Browser
 ) -> None:
     email = f"erase.{uuid.uuid4().hex[:6]}@example.com"
-    await _visit_then_login(api_url, container, email)
-    profile = await container.profiles.profile_by_identifier("email", email)
-    assert profile is not None
-    officer = (await container.apikeys.create("console-officer", "privacy_officer", None)).secret
-    page = await _signed_in(browser, api_url, officer)
+    profile = await _known_person(api_url, container, email)
+    page = await _signed_in(browser, api_url, container, "privacy_officer")
     await page.goto(f"{api_url}/console/#/profiles/{profile.id}")
-    await page.get_by_role("link", name="Erase…").first.wait_for()
-    await page.get_by_role("row", name="email").get_by_role("link", name="Erase…").click()
+    await page.get_by_role("button", name="Erase…").first.wait_for()
+    await page.get_by_role("row", name="email").get_by_role("button", name="Erase…").click()
+    assert email not in page.url  # handed over in memory, not through the browser's history
     await page.get_by_role("button", name="Preview").click()
     preview = page.get_by_test_id("erasure-preview")
     await preview.wait_for()
@@ -276,8 +279,7 @@ async def test_a_segment_built_in_the_builder_gets_members_in_real_time(
     api_url: str, container: Container, browser: Browser
 ) -> None:
     await _visit_then_login(api_url, container, f"first.{uuid.uuid4().hex[:6]}@example.com")
-    admin = (await container.apikeys.create("console-marketer", "admin", None)).secret
-    page = await _signed_in(browser, api_url, admin)
+    page = await _signed_in(browser, api_url, container, "admin")
     await page.get_by_role("link", name="Segments").click()
     await page.get_by_role("link", name="New segment").click()
     await page.get_by_label("Name").fill("pro_people")
@@ -319,8 +321,7 @@ async def test_a_segment_built_in_the_builder_gets_members_in_real_time(
 async def test_a_journey_drawn_in_the_editor_sends_its_webhook(
     api_url: str, container: Container, settings: Settings, browser: Browser, receiver: Receiver
 ) -> None:
-    admin = (await container.apikeys.create("console-journeys", "admin", None)).secret
-    page = await _signed_in(browser, api_url, admin)
+    page = await _signed_in(browser, api_url, container, "admin")
     await page.get_by_role("link", name="Journeys").click()
     await page.get_by_role("link", name="New journey").click()
     await page.get_by_label("Name").fill("console_onboarding")
@@ -370,8 +371,7 @@ async def test_a_journey_drawn_in_the_editor_sends_its_webhook(
 async def test_a_source_made_in_the_console_tracks_with_its_key_and_rotation_retires_it(
     api_url: str, container: Container, browser: Browser
 ) -> None:
-    admin = (await container.apikeys.create("console-sources", "admin", None)).secret
-    page = await _signed_in(browser, api_url, admin)
+    page = await _signed_in(browser, api_url, container, "admin")
     await page.get_by_role("link", name="Sources").click()
     await page.get_by_role("textbox", name="New source").fill("console-web")
     await page.get_by_role("button", name="Create source").click()
@@ -415,15 +415,12 @@ async def test_every_page_passes_the_accessibility_checks(
     api_url: str, container: Container, browser: Browser
 ) -> None:
     email = f"a11y.{uuid.uuid4().hex[:6]}@example.com"
-    await _visit_then_login(api_url, container, email)
-    profile = await container.profiles.profile_by_identifier("email", email)
-    assert profile is not None
+    profile = await _known_person(api_url, container, email)
     # axe-core is injected as an inline script, which the console's policy forbids otherwise
     page = await browser.new_page(bypass_csp=True)
     await page.goto(f"{api_url}/console/")
     assert await _accessibility_violations(page) == []  # the sign-in page
-    admin = (await container.apikeys.create("console-a11y", "admin", None)).secret
-    page = await _signed_in(browser, api_url, admin, bypass_csp=True)
+    page = await _signed_in(browser, api_url, container, "admin", bypass_csp=True)
     found: dict[str, list[str]] = {}
     for route in (
         "#/",
@@ -464,8 +461,7 @@ async def test_console_pages_answer_within_the_budget(
     """Every GraphQL request the pages make, timed in the browser (Resource Timing)."""
     email = f"lin.{uuid.uuid4().hex[:6]}@example.com"
     await _visit_then_login(api_url, container, email)
-    admin = (await container.apikeys.create("console-timing", "admin", None)).secret
-    page = await _signed_in(browser, api_url, admin)
+    page = await _signed_in(browser, api_url, container, "admin")
     started = time.monotonic()
     for route in (
         "#/",

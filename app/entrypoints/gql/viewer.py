@@ -8,8 +8,7 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
-from app.entrypoints.gql.context import UNAUTHORIZED, Context
-from app.errors import Unauthorized
+from app.entrypoints.gql.context import CanRead, Context
 
 
 @strawberry.type(description="The caller: its API key's name, role and capabilities.")
@@ -23,11 +22,12 @@ class Viewer:
 
 @strawberry.type
 class ViewerQuery:
-    @strawberry.field(description="The caller's API key and role; Unauthorized without a key.")
+    @strawberry.field(
+        description="The caller's API key and role; Unauthorized without a key.",
+        permission_classes=[CanRead],  # every role reads: this only authenticates
+    )
     async def viewer(self, info: Info[Context, Any]) -> Viewer:
-        principal = await info.context.principal()
-        if principal is None:
-            raise Unauthorized(UNAUTHORIZED)
+        principal = info.context.caller
         return Viewer(
             key_name=principal.name,
             role=principal.role.value,

@@ -6,7 +6,7 @@ import { Failure, Show } from "../components/Status";
 import { count, shown, when } from "../format";
 import { graphql } from "../gql";
 import type { IdentifierInput, PreviewErasureQuery } from "../gql/graphql";
-import { asApiError, hashQuery, useQuery } from "../hooks";
+import { asApiError, go, useQuery } from "../hooks";
 import { useCan, useRequest } from "../session";
 
 export const PreviewErasure = graphql(`
@@ -87,6 +87,16 @@ export const PrivacyLists = graphql(`
 `);
 
 type Preview = PreviewErasureQuery["previewErasure"];
+
+/** The identifier a profile page hands over: kept in memory, never in the URL, so a person's
+ * e-mail or phone does not land in the browser's history. */
+let handedOver: IdentifierInput | null = null;
+
+/** Open the privacy page with this identifier filled in. */
+export function eraseFromProfile(identifier: IdentifierInput): void {
+  handedOver = identifier;
+  go("privacy");
+}
 
 function byType(counts: unknown): string {
   if (typeof counts !== "object" || counts === null) return "none";
@@ -275,10 +285,10 @@ function Lists(): ReactNode {
 }
 
 export function Privacy(): ReactNode {
-  const query = hashQuery();
-  const [identifier, setIdentifier] = useState<IdentifierInput>({
-    type: query.get("type") ?? "email",
-    value: query.get("value") ?? "",
+  const [identifier, setIdentifier] = useState<IdentifierInput>(() => {
+    const given = handedOver ?? { type: "email", value: "" };
+    handedOver = null;
+    return given;
   });
   const [asked, setAsked] = useState<IdentifierInput | null>(null);
   if (!useCan("privacy")) {

@@ -9,6 +9,7 @@ import { graphql } from "../gql";
 import type { ProfileViewQuery } from "../gql/graphql";
 import { useQuery } from "../hooks";
 import { useProfileUpdates } from "../live";
+import { eraseFromProfile } from "./Privacy";
 import { useCan, useSession } from "../session";
 
 export const ProfileView = graphql(`
@@ -368,12 +369,13 @@ export function ProfilePage({ id }: { id: string }): ReactNode {
                         <td>
                           <IdentifierActions type={i.type} value={i.value} onChanged={changed} />
                           {mayErase && i.value && (
-                            <a
-                              className="small-link"
-                              href={`#/privacy?type=${encodeURIComponent(i.type)}&value=${encodeURIComponent(i.value)}`}
+                            <button
+                              type="button"
+                              className="small"
+                              onClick={() => eraseFromProfile({ type: i.type, value: i.value ?? "" })}
                             >
                               Erase…
-                            </a>
+                            </button>
                           )}
                         </td>
                       </tr>
