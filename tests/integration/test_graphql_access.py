@@ -35,6 +35,15 @@ OPERATIONS: list[tuple[str, str, dict[str, Any], Capability]] = [
     ("sources", "{sources{id}}", {}, Capability.READ),
     ("viewer", "{viewer{role}}", {}, Capability.READ),
     ("ingestion", "{ingestion{pending}}", {}, Capability.READ),
+    ("ingestionSeries", "{ingestionSeries(minutes:5){at}}", {}, Capability.READ),
+    ("apiKeys", "{apiKeys{id}}", {}, Capability.ADMIN),
+    (
+        "createApiKey",
+        'mutation{createApiKey(name:"acl-made",role:"viewer"){__typename}}',
+        {},
+        Capability.ADMIN,
+    ),
+    ("revokeApiKey", 'mutation{revokeApiKey(id:"nope"){__typename}}', {}, Capability.ADMIN),
     ("traitSchema", "{traitSchema{version}}", {}, Capability.READ),
     ("purposes", "{purposes{name}}", {}, Capability.READ),
     ("segments", "{segments{name}}", {}, Capability.READ),
@@ -224,3 +233,65 @@ async def test_personal_values_are_masked_for_roles_without_read_pii(
     # Only decrypted reads are audited, under the reader's role and name.
     reads = [e for e in await container.audit.entries(action="pii.read")]
     assert {e.actor for e in reads} == {"privacy_officer:acl-privacy_officer", "admin:acl-admin"}
+
+
+async def test_admins_create_list_and_revoke_api_keys_and_never_see_a_secret_again(
+    api_url: str, keys: dict[str, str]
+) -> None:
+    admin = keys["admin"]
+    created = await _post(
+        api_url,
+        "mutation($n:String!,$r:String!,$d:Float){createApiKey(name:$n,role:$r,expiresDays:$d){"
+        "__typename ... on ApiKeyCreated{secret key{id name role expiresAt active}}}}",
+        {"n": "support desk", "r": "Marketer", "d": 7},
+        admin,
+    )
+    made = created["data"]["createApiKey"]
+    assert made["__typename"] == "ApiKeyCreated"
+    secret, key = made["secret"], made["key"]
+    assert key["name"] == "support desk" and key["role"] == "marketer" and key["active"]
+    assert 6.9 * 86_400 < key["expiresAt"] - time.time() <= 7 * 86_400
+    # The secret works, with its role.
+    viewer = await _post(api_url, "{viewer{keyName role}}", {}, secret)
+    assert viewer["data"]["viewer"] == {"keyName": "support desk", "role": "marketer"}
+    # Listed with its state, and no answer repeats the secret.
+    listed = await _post(
+        api_url, "{apiKeys{id name role createdAt expiresAt revoked active}}", {}, admin
+    )
+    assert secret not in str(listed)
+    rows = {k["id"]: k for k in listed["data"]["apiKeys"]}
+    assert rows[key["id"]]["active"] and not rows[key["id"]]["revoked"]
+    assert {r["name"] for r in rows.values() if not r["active"]} >= {"acl-expired", "acl-revoked"}
+    # Revoked: it stops working in the API process at once, and shows as revoked.
+    revoke = "mutation($i:String!){revokeApiKey(id:$i){__typename ... on ApiKeyNotFound{message}}}"
+    revoked = await _post(api_url, revoke, {"i": key["id"]}, admin)
+    assert revoked["data"]["revokeApiKey"]["__typename"] == "ApiKeyRevoked"
+    refused = await _post(api_url, "{viewer{role}}", {}, secret)
+    assert refused["errors"][0]["message"].startswith("Unauthorized")
+    again = await _post(api_url, "{apiKeys{id revoked active}}", {}, admin)
+    assert {"id": key["id"], "revoked": True, "active": False} in again["data"]["apiKeys"]
+    missing = await _post(api_url, revoke, {"i": "no-such-key"}, admin)
+    assert missing["data"]["revokeApiKey"]["__typename"] == "ApiKeyNotFound"
+
+
+@pytest.mark.parametrize(
+    ("name", "role", "days", "problem"),
+    [
+        ("x", "root", None, "role must be one of"),
+        ("", "viewer", None, "name must be"),
+        ("x", "viewer", 0, "expires must be"),
+        ("x", "viewer", 99_999, "expires must be"),
+    ],
+)
+async def test_a_bad_api_key_request_names_its_problem(
+    api_url: str, keys: dict[str, str], name: str, role: str, days: float | None, problem: str
+) -> None:
+    body = await _post(
+        api_url,
+        "mutation($n:String!,$r:String!,$d:Float){createApiKey(name:$n,role:$r,expiresDays:$d){"
+        "__typename ... on InvalidApiKey{message}}}",
+        {"n": name, "r": role, "d": days},
+        keys["admin"],
+    )
+    answer = body["data"]["createApiKey"]
+    assert answer["__typename"] == "InvalidApiKey" and problem in answer["message"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import httpx
@@ -82,3 +83,43 @@ async def test_ingestion_counters(api_url: str, settings: Settings, container: C
     async with httpx.AsyncClient(base_url=api_url) as client:
         metrics = (await client.get("/metrics")).text
     assert 'cdp_ingestion{counter="pending"} 1.0' in metrics
+
+
+async def test_the_pipeline_minute_by_minute(
+    api_url: str, settings: Settings, container: Container
+) -> None:
+    source = (await container.sources.create("web")).source
+    stream = container.stream
+    now = time.time()
+    minute = now // 60 * 60
+    try:
+        # Two minutes ago: three accepted, two processed; this minute: one accepted.
+        stream.clock = lambda: minute - 120 + 5
+        await container.acceptance.accept(
+            source, [message(anon=f"a{i}", source=source.id) for i in range(3)]
+        )
+        await stream.count_many({"processed": 2, "merges": 1, "failed": 0})
+        stream.clock = lambda: now
+        await container.acceptance.accept(source, [message(anon="b", source=source.id)])
+        series = await stream.series(3)
+    finally:
+        stream.clock = time.time
+    assert [at for at, _ in series] == [minute - 120, minute - 60, minute]
+    assert [counts for _, counts in series] == [
+        {"accepted": 3, "processed": 2, "merges": 1},
+        {},
+        {"accepted": 1},
+    ]
+    # Each minute's hash expires: nothing is kept past two hours.
+    ttl = await container.redis.ttl(stream.keys.counters_minute(int(minute // 60)))
+    assert 0 < ttl <= 7200
+
+    body = await _gql(api_url, settings, "{ ingestionSeries(minutes: 3) { at accepted } }")
+    answer = body["data"]["ingestionSeries"]
+    if answer[-1]["at"] == minute:  # the minute did not turn during the test
+        assert [m["accepted"] for m in answer] == [3, 0, 1]
+    assert len(answer) == 3
+    bad = await graphql_body(
+        api_url, settings.admin_api_key.get_secret_value(), "{ ingestionSeries(minutes: 0) { at } }"
+    )
+    assert "minutes must be between 1 and 120" in bad["errors"][0]["message"]

@@ -72,6 +72,9 @@ ARGUMENTS_WITHOUT_REFERENCES: dict[tuple[str, str], str] = {
     ("setPurpose", "defaultGranted"): "a flag",
     ("eraseSubject", "reason"): "free text kept on the request",
     ("setSourceRetention", "days"): "a number of days",
+    ("ingestionSeries", "minutes"): "a number of minutes",
+    ("createApiKey", "role"): "a role name",
+    ("createApiKey", "expiresDays"): "a number of days",
 }
 
 
@@ -485,6 +488,11 @@ def cases(here: World, there: World, here_pending: int, schema: dict[str, Any]) 
              {"s": there.source_id}, equals("redecisions", [])),
         Case("ingestion", (), "{ingestion{pending deadLettersWaiting}}", {},
              equals("ingestion", {"pending": here_pending, "deadLettersWaiting": 1})),
+        Case("ingestionSeries", (), "{ingestionSeries(minutes:120){accepted deadLettered}}", {},
+             holds("ingestionSeries", lambda s: (
+                 sum(m["accepted"] for m in s), sum(m["deadLettered"] for m in s)) == (1, 1))),
+        Case("apiKeys", (), "{apiKeys{id}}", {},
+             holds("apiKeys", lambda k: {x["id"] for x in k} == set(here.api_key_ids))),
         Case("traitSchema", (), "{traitSchema{schema}}", {},
              holds("traitSchema", lambda s: there.trait not in s["schema"]["fields"])),
         Case("purposes", (), "{purposes{name}}", {},
@@ -618,6 +626,12 @@ def cases(here: World, there: World, here_pending: int, schema: dict[str, Any]) 
         Case("createSource", ("name",),
              "mutation($n:String!){createSource(name:$n){__typename}}",
              {"n": there.source_name}, is_type("createSource", "SourceCreated")),
+        Case("createApiKey", ("name",),
+             'mutation($n:String!){createApiKey(name:$n,role:"viewer"){__typename}}',
+             {"n": "matrix-admin"}, is_type("createApiKey", "ApiKeyCreated")),
+        Case("revokeApiKey", ("id",),
+             "mutation($i:String!){revokeApiKey(id:$i){__typename}}",
+             {"i": next(iter(there.api_key_ids), "")}, is_type("revokeApiKey", "ApiKeyNotFound")),
         Case("setSourceTrust", ("sourceId",),
              "mutation($s:String!){setSourceTrust(sourceId:$s,trust:0.9){__typename}}",
              {"s": there.source_id}, is_type("setSourceTrust", "SourceNotFound")),

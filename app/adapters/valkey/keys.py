@@ -35,6 +35,10 @@ class WorkspaceKeys:
         """Pipeline counters (a hash): accepted, stored, duplicates, retried, failed..."""
         return f"{self.prefix}:counters"
 
+    def counters_minute(self, minute: int) -> str:
+        """The counters of one minute (a hash, epoch minute; expires after two hours)."""
+        return f"{self.prefix}:counters:{minute}"
+
     @property
     def dead_letters(self) -> str:
         return f"{self.prefix}:deadletters"

@@ -18,7 +18,8 @@ Entries written by earlier versions, one plain JSON field per message (`m1`,
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -56,6 +57,8 @@ if accepted > 0 then
   end
   redis.call('INCRBY', KEYS[2], accepted)
   redis.call('HINCRBY', KEYS[3], 'accepted', accepted)
+  redis.call('HINCRBY', KEYS[4], 'accepted', accepted)
+  redis.call('EXPIRE', KEYS[4], tonumber(ARGV[6 + 2 * n]))
 end
 return {accepted, n - accepted}
 """
@@ -122,13 +125,30 @@ def _messages(fields: Mapping[str, Any]) -> tuple[bytes, ...]:
     return tuple(cast(bytes, fields[k]) for k in sorted(numbered, key=lambda k: int(k[1:])))
 
 
+#: How long a minute's counters are kept (the console draws the last hour).
+SERIES_KEEP_SECONDS = 2 * 3600
+
+
+def _minute(at: float) -> int:
+    return int(at // 60)
+
+
 class EventStream:
-    """Keys of one workspace: the stream, its backlog counter, counters and dead letters."""
+    """Keys of one workspace: the stream, its backlog counter, counters (in total and per
+    minute) and dead letters."""
 
     GROUP = "resolvers"
 
-    def __init__(self, redis: Redis, ws: str, dedup_seconds: int, seal: StreamSeal) -> None:
+    def __init__(
+        self,
+        redis: Redis,
+        ws: str,
+        dedup_seconds: int,
+        seal: StreamSeal,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.redis = redis
+        self.clock = clock
         self.ws = ws
         self.seal = seal
         self.dedup_seconds = dedup_seconds
@@ -151,7 +171,11 @@ class EventStream:
         sealed = await self.seal.seal_many(payload for _, payload in messages)
         for (message_id, _payload), message in zip(messages, sealed, strict=True):
             argv.extend((f"{source}:{message_id}", message))
-        result = await self._accept(keys=[self.stream, self.backlog, self.counters], args=argv)
+        argv.append(SERIES_KEEP_SECONDS)
+        minute = self.keys.counters_minute(_minute(self.clock()))
+        result = await self._accept(
+            keys=[self.stream, self.backlog, self.counters, minute], args=argv
+        )
         first, second = int(result[0]), int(result[1])
         if first < 0:
             return AcceptOutcome(0, 0, refused_backlog=second)
@@ -235,12 +259,30 @@ class EventStream:
         await self.count_many({field: amount})
 
     async def count_many(self, amounts: Mapping[str, int]) -> None:
-        """Bump several counters in one round trip."""
+        """Bump several counters, and the current minute's, in one round trip."""
+        minute = self.keys.counters_minute(_minute(self.clock()))
         pipe = self.redis.pipeline(transaction=False)
         for field, amount in amounts.items():
             if amount:
                 pipe.hincrby(self.counters, field, amount)
-        await pipe.execute()
+                pipe.hincrby(minute, field, amount)
+        if len(pipe):
+            pipe.expire(minute, SERIES_KEEP_SECONDS)
+            await pipe.execute()
+
+    async def series(self, minutes: int) -> list[tuple[float, dict[str, int]]]:
+        """The counters of each of the last `minutes` minutes (at most two hours), oldest
+        first, each with its minute's start (epoch seconds); the current minute is the last."""
+        last = _minute(self.clock())
+        first = last - max(1, min(minutes, SERIES_KEEP_SECONDS // 60)) + 1
+        pipe = self.redis.pipeline(transaction=False)
+        for minute in range(first, last + 1):
+            pipe.hgetall(self.keys.counters_minute(minute))
+        replies = await pipe.execute()
+        return [
+            (minute * 60.0, {k.decode(): int(v) for k, v in raw.items()})
+            for minute, raw in zip(range(first, last + 1), replies, strict=True)
+        ]
 
     async def failure_count(self, entry_id: str) -> int:
         return int(await self.redis.hincrby(self.failures, entry_id, 1))  # type: ignore[misc]

@@ -92,6 +92,17 @@ class Ingestion:
     )
 
 
+@strawberry.type(description="What the tracking pipeline did in one minute.")
+class IngestionMinute:
+    at: float = strawberry.field(description="the minute's start, epoch seconds (UTC)")
+    accepted: int = strawberry.field(description="messages accepted by the tracking API")
+    processed: int = strawberry.field(description="messages the resolver wrote (or skipped)")
+    failed: int = strawberry.field(description="failed attempts (retried, then dead-lettered)")
+    dead_lettered: int
+    merges: int
+    splits: int
+
+
 @strawberry.type
 class IngestionQuery:
     @strawberry.field(description="The workspace's tracking sources.", permission_classes=[CanRead])
@@ -103,6 +114,26 @@ class IngestionQuery:
     async def ingestion(self, info: Info[Context, Any]) -> Ingestion:
         stats = await info.context.container.stream.stats()
         return Ingestion(**{name: stats.get(name, 0) for name in INGESTION_FIELDS})
+
+    @strawberry.field(
+        description="The pipeline minute by minute over the last `minutes` (1 to 120), oldest"
+        " first; the last is the current, unfinished minute.",
+        permission_classes=[CanRead],
+    )
+    async def ingestion_series(
+        self, info: Info[Context, Any], minutes: int = 60
+    ) -> list[IngestionMinute]:
+        if not 1 <= minutes <= MAX_SERIES_MINUTES:
+            raise InvalidInput(f"minutes must be between 1 and {MAX_SERIES_MINUTES}")
+        series = await info.context.container.stream.series(minutes)
+        return [
+            IngestionMinute(at=at, **{name: counts.get(name, 0) for name in MINUTE_FIELDS})
+            for at, counts in series
+        ]
+
+
+MAX_SERIES_MINUTES = 120
+MINUTE_FIELDS = ("accepted", "processed", "failed", "dead_lettered", "merges", "splits")
 
 
 INGESTION_FIELDS = (

@@ -28,6 +28,7 @@ from strawberry.types.graphql import OperationType
 
 import app
 from app.adapters.neo4j_db import QUERY_COUNTER
+from app.entrypoints.gql.apikeys import ApiKeyMutation, ApiKeyQuery
 from app.entrypoints.gql.browse import BrowseQuery
 from app.entrypoints.gql.context import Context
 from app.entrypoints.gql.destinations import DestinationMutation, DestinationQuery
@@ -71,6 +72,7 @@ class Query(
     TraitQuery,
     PrivacyQuery,
     ViewerQuery,
+    ApiKeyQuery,
 ):
     """Every query group is a base class: one root type, fields grouped by module."""
 
@@ -95,6 +97,7 @@ class Mutation(
     IngestionMutation,
     TraitMutation,
     PrivacyMutation,
+    ApiKeyMutation,
 ):
     """Every mutation group is a base class, as for Query."""
 
