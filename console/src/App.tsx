@@ -2,6 +2,7 @@ import { type ReactNode, useEffect, useState } from "react";
 
 import { Layout } from "./components/Layout";
 import { asApiError, useRoute } from "./hooks";
+import { ApiKeys } from "./pages/ApiKeys";
 import { Explain } from "./pages/Explain";
 import { Journeys } from "./pages/Journeys";
 import { Overview } from "./pages/Overview";
@@ -22,6 +23,7 @@ function Page({ route }: { route: string[] }): ReactNode {
   if (page === "segments") return <Segments key={id ?? ""} name={id} />;
   if (page === "journeys") return <Journeys key={id ?? ""} name={id} />;
   if (page === "sources") return <Sources />;
+  if (page === "keys") return <ApiKeys />;
   if (page === undefined) return <Overview />;
   return <p role="alert">No page {route.join("/")}.</p>;
 }

@@ -11,6 +11,7 @@ const PAGES: readonly (readonly [string, string, Capability])[] = [
   ["explain", "Why one person?", "read"],
   ["privacy", "Privacy", "privacy"],
   ["sources", "Sources", "read"],
+  ["keys", "API keys", "admin"],
 ];
 
 export function Layout({

@@ -153,3 +153,152 @@ export function SetTraitForm({
     </form>
   );
 }
+
+export const MergeWith = graphql(`
+  mutation MergeWithProfile($ids: [String!]!, $reason: String!) {
+    mergeProfiles(ids: $ids, reason: $reason) {
+      __typename
+      ... on Merged {
+        profileId
+        mergedIds
+      }
+      ... on MergeConflict {
+        reason
+      }
+      ... on ProfileNotFound {
+        message
+      }
+      ... on InvalidMergeRequest {
+        message
+      }
+    }
+  }
+`);
+
+export const RecordConsent = graphql(`
+  mutation RecordConsent($profileId: String!, $purpose: String!, $granted: Boolean!) {
+    setConsent(profileId: $profileId, purpose: $purpose, granted: $granted, source: "manual") {
+      __typename
+      ... on ConsentRecorded {
+        decision {
+          purpose
+          granted
+        }
+      }
+      ... on ProfileNotFound {
+        message
+      }
+      ... on InvalidConsent {
+        message
+      }
+      ... on IdentifierNotFound {
+        message
+      }
+      ... on InvalidIdentifier {
+        message
+      }
+    }
+  }
+`);
+
+/** Merge another profile into this one by hand (the curate capability). An identity rule may
+ * refuse it: then nothing changes and the refusal names the rule. */
+export function MergeForm({
+  profileId,
+  onChanged,
+}: {
+  profileId: string;
+  onChanged: (message: string) => void;
+}): ReactNode {
+  const run = useRequest();
+  const [other, setOther] = useState("");
+  const [reason, setReason] = useState("");
+  const [error, setError] = useState<ApiError | null>(null);
+  if (!useCan("curate")) return null;
+
+  async function submit(event: FormEvent): Promise<void> {
+    event.preventDefault();
+    setError(null);
+    const them = other.trim();
+    if (!window.confirm(`Merge ${them} with ${profileId}? They become one person; unlinking undoes it.`)) return;
+    try {
+      const { mergeProfiles: done } = await run(MergeWith, { ids: [profileId, them], reason: reason.trim() || "console" });
+      if (done.__typename === "Merged") {
+        onChanged(`Merged: ${done.mergedIds.join(", ")} now in ${done.profileId}.`);
+        if (done.profileId !== profileId) window.location.hash = `#/profiles/${encodeURIComponent(done.profileId)}`;
+      } else if (done.__typename === "MergeConflict") {
+        onChanged(`Merge refused by the rule ${done.reason}: nothing changed.`);
+      } else {
+        onChanged(done.message);
+      }
+    } catch (e) {
+      setError(asApiError(e));
+    }
+  }
+
+  return (
+    <form className="search" onSubmit={(e) => void submit(e)} aria-label="Merge with another profile">
+      <input
+        aria-label="Profile to merge with"
+        value={other}
+        onChange={(e) => setOther(e.target.value)}
+        placeholder="profile id"
+        required
+      />
+      <input aria-label="Reason for the merge" value={reason} onChange={(e) => setReason(e.target.value)} placeholder="reason" />
+      <button type="submit">Merge</button>
+      {error && <Failure error={error} />}
+    </form>
+  );
+}
+
+/** Record a consent decision on the profile (the privacy capability), source `manual`. */
+export function ConsentForm({
+  profileId,
+  purposes,
+  onChanged,
+}: {
+  profileId: string;
+  purposes: readonly string[];
+  onChanged: (message: string) => void;
+}): ReactNode {
+  const run = useRequest();
+  const [purpose, setPurpose] = useState(purposes[0] ?? "");
+  const [granted, setGranted] = useState("granted");
+  const [error, setError] = useState<ApiError | null>(null);
+  if (!useCan("privacy") || purposes.length === 0) return null;
+
+  async function submit(event: FormEvent): Promise<void> {
+    event.preventDefault();
+    setError(null);
+    try {
+      const { setConsent: done } = await run(RecordConsent, { profileId, purpose, granted: granted === "granted" });
+      onChanged(
+        done.__typename === "ConsentRecorded"
+          ? `Consent to ${done.decision.purpose} ${done.decision.granted ? "granted" : "denied"}, recorded.`
+          : done.message,
+      );
+    } catch (e) {
+      setError(asApiError(e));
+    }
+  }
+
+  return (
+    <form className="search" onSubmit={(e) => void submit(e)} aria-label="Record a consent decision">
+      <label htmlFor="consent-purpose">Purpose</label>
+      <select id="consent-purpose" value={purpose} onChange={(e) => setPurpose(e.target.value)}>
+        {purposes.map((p) => (
+          <option key={p} value={p}>
+            {p}
+          </option>
+        ))}
+      </select>
+      <select aria-label="Decision" value={granted} onChange={(e) => setGranted(e.target.value)}>
+        <option value="granted">granted</option>
+        <option value="denied">denied</option>
+      </select>
+      <button type="submit">Record consent</button>
+      {error && <Failure error={error} />}
+    </form>
+  );
+}

@@ -1,7 +1,7 @@
-import { type ReactNode, useState } from "react";
+import type { ReactNode } from "react";
 
-import { ConditionEditor } from "../segments/ConditionEditor";
-import { fromCondition, type Node, startingCondition, toCondition } from "../segments/model";
+import { ConditionField } from "../segments/ConditionField";
+import { startingCondition, toCondition } from "../segments/model";
 import { ACTION_KINDS, type Json, STEP_TYPES } from "./model";
 
 /** The fields of an action kind, as text inputs (`data` and `value` take JSON). */
@@ -27,37 +27,6 @@ function parsed(text: string, json: boolean): unknown {
   } catch {
     return text;
   }
-}
-
-function BranchCondition({
-  step,
-  readOnly,
-  onChange,
-}: {
-  step: Json;
-  readOnly: boolean;
-  onChange: (next: Json) => void;
-}): ReactNode {
-  const [tree, setTree] = useState<Node>(() => {
-    try {
-      return fromCondition(step["condition"]);
-    } catch {
-      return startingCondition();
-    }
-  });
-  return (
-    <ConditionEditor
-      node={tree}
-      path="condition"
-      refused={null}
-      readOnly={readOnly}
-      onRemove={null}
-      onChange={(next) => {
-        setTree(next);
-        onChange({ ...step, condition: toCondition(next) });
-      }}
-    />
-  );
 }
 
 export function StepPanel({
@@ -159,7 +128,15 @@ export function StepPanel({
           )}
         </>
       )}
-      {type === "branch" && <BranchCondition key={name} step={step} readOnly={readOnly} onChange={onChange} />}
+      {type === "branch" && (
+        <ConditionField
+          key={name}
+          value={step["condition"]}
+          path="condition"
+          readOnly={readOnly}
+          onChange={(condition) => onChange({ ...step, condition })}
+        />
+      )}
       <p className="note">Connect its exits on the canvas: drag from a bottom handle to a step.</p>
       {!readOnly && (
         <button type="button" onClick={onRemove}>

@@ -10,6 +10,8 @@ import { asApiError, go, useQuery } from "../hooks";
 import { JourneyCanvas } from "../journeys/JourneyCanvas";
 import { emptyDefinition, fromStored, type Json, type JourneyDefinition, refusedStep, TRIGGER_KINDS } from "../journeys/model";
 import { StepPanel } from "../journeys/StepPanel";
+import { ConditionField } from "../segments/ConditionField";
+import { startingCondition, toCondition } from "../segments/model";
 import { useLiveCheck } from "../live";
 import { useCan, useRequest } from "../session";
 
@@ -194,7 +196,11 @@ function Editor({
           id="journey-trigger"
           value={trigger}
           disabled={readOnly}
-          onChange={(e) => setDefinition({ ...definition, trigger: { [e.target.value]: definition.trigger[trigger] ?? "" } })}
+          onChange={(e) => {
+            const next: Json = { [e.target.value]: definition.trigger[trigger] ?? "" };
+            if ("where" in definition.trigger) next["where"] = definition.trigger["where"];
+            setDefinition({ ...definition, trigger: next });
+          }}
         >
           {TRIGGER_KINDS.map((k) => (
             <option key={k}>{k}</option>
@@ -206,6 +212,20 @@ function Editor({
           readOnly={readOnly}
           onChange={(e) => setDefinition({ ...definition, trigger: { ...definition.trigger, [trigger]: e.target.value } })}
         />
+        <label>
+          <input
+            type="checkbox"
+            checked={"where" in definition.trigger}
+            disabled={readOnly}
+            onChange={(e) => {
+              const trigger: Json = { ...definition.trigger };
+              if (e.target.checked) trigger["where"] = toCondition(startingCondition());
+              else delete trigger["where"];
+              setDefinition({ ...definition, trigger });
+            }}
+          />{" "}
+          only when
+        </label>
         <label htmlFor="journey-start">Start</label>
         <select
           id="journey-start"
@@ -232,6 +252,28 @@ function Editor({
           </button>
         )}
       </div>
+      <div className="search">
+        <label htmlFor="journey-description">Description</label>
+        <input
+          id="journey-description"
+          className="wide"
+          value={definition.description}
+          readOnly={readOnly}
+          onChange={(e) => setDefinition({ ...definition, description: e.target.value })}
+          placeholder="what the journey is for"
+        />
+      </div>
+      {"where" in definition.trigger && (
+        <div className="trigger-where" data-testid="trigger-where">
+          <p className="hint">The profile enters only if, when the trigger fires, it meets:</p>
+          <ConditionField
+            value={definition.trigger["where"]}
+            path="trigger.where"
+            readOnly={readOnly}
+            onChange={(where) => setDefinition({ ...definition, trigger: { ...definition.trigger, where } })}
+          />
+        </div>
+      )}
       <p className={`verdict${refused ? " bad" : ""}`} role="status" data-testid="journey-verdict">
         {verdict}
       </p>

@@ -1,9 +1,104 @@
-import type { ReactNode } from "react";
+import { type ReactNode, useEffect, useState } from "react";
 
+import { RateChart } from "../components/RateChart";
 import { Show } from "../components/Status";
-import { count } from "../format";
+import { count, when } from "../format";
 import { graphql } from "../gql";
-import { useQuery } from "../hooks";
+import type { IngestionLastHourQuery } from "../gql/graphql";
+import { type Loaded, useQuery } from "../hooks";
+import { useCan } from "../session";
+
+/** How often the pipeline chart asks again (ms). */
+const SERIES_REFRESH = 15_000;
+
+export const IngestionSeriesQuery = graphql(`
+  query IngestionLastHour {
+    ingestionSeries(minutes: 60) {
+      at
+      accepted
+      processed
+      failed
+      merges
+      splits
+    }
+  }
+`);
+
+export const ErasureQueueQuery = graphql(`
+  query ErasureQueue {
+    erasures(limit: 5) {
+      id
+      status
+      requestedAt
+      requestedBy
+      completedAt
+    }
+  }
+`);
+
+function Pipeline(): ReactNode {
+  const { loaded, reload } = useQuery(IngestionSeriesQuery, {});
+  // The chart asks again every few seconds: it keeps showing the last answer meanwhile.
+  const [shown, setShown] = useState<Loaded<IngestionLastHourQuery>>(loaded);
+  useEffect(() => {
+    if (loaded.state !== "loading") setShown(loaded);
+  }, [loaded]);
+  useEffect(() => {
+    const timer = window.setInterval(reload, SERIES_REFRESH);
+    return () => window.clearInterval(timer);
+  }, [reload]);
+  return (
+    <Show loaded={shown}>
+      {(data) => {
+        const merges = data.ingestionSeries.reduce((sum, m) => sum + m.merges, 0);
+        const splits = data.ingestionSeries.reduce((sum, m) => sum + m.splits, 0);
+        return (
+          <>
+            <RateChart minutes={data.ingestionSeries} />
+            <p data-testid="last-hour">
+              In the last hour: {count(merges)} merges, {count(splits)} splits.
+            </p>
+          </>
+        );
+      }}
+    </Show>
+  );
+}
+
+function ErasureQueue(): ReactNode {
+  const { loaded } = useQuery(ErasureQueueQuery, {});
+  return (
+    <Show loaded={loaded}>
+      {(data) => (
+        <table data-testid="erasure-queue">
+          <thead>
+            <tr>
+              <th scope="col">requested</th>
+              <th scope="col">by</th>
+              <th scope="col">status</th>
+              <th scope="col">completed</th>
+            </tr>
+          </thead>
+          <tbody>
+            {data.erasures.map((e) => (
+              <tr key={e.id}>
+                <td>{when(e.requestedAt)}</td>
+                <td>{e.requestedBy}</td>
+                <td>{e.status}</td>
+                <td>{when(e.completedAt)}</td>
+              </tr>
+            ))}
+            {data.erasures.length === 0 && (
+              <tr>
+                <td colSpan={4}>No erasure requested.</td>
+              </tr>
+            )}
+          </tbody>
+        </table>
+      )}
+    </Show>
+  );
+}
 
 export const OverviewQuery = graphql(`
   query Overview {
@@ -54,6 +149,7 @@ function Figure({ label, value, hint }: { label: string; value: number; hint?: s
 
 export function Overview(): ReactNode {
   const { loaded, reload } = useQuery(OverviewQuery, {});
+  const privacy = useCan("privacy");
   return (
     <section aria-labelledby="overview-title">
       <h1 id="overview-title">
@@ -70,6 +166,7 @@ export function Overview(): ReactNode {
               {data.health.valkey ? "up" : "down"} · version {data.health.version}
             </p>
             <h2>Ingestion</h2>
+            <Pipeline />
             <div className="figures" data-testid="ingestion">
               <Figure label="accepted" value={data.ingestion.accepted} />
               <Figure label="pending" value={data.ingestion.pending} hint="accepted, not yet in the graph" />
@@ -147,6 +244,14 @@ export function Overview(): ReactNode {
                 </table>
               </div>
             </div>
+            {privacy && (
+              <>
+                <h2>
+                  Erasure queue <a href="#/privacy" className="small-link">all erasures</a>
+                </h2>
+                <ErasureQueue />
+              </>
+            )}
           </>
         )}
       </Show>

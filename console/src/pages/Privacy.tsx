@@ -2,7 +2,9 @@ import { type FormEvent, type ReactNode, useEffect, useState } from "react";
 
 import type { ApiError } from "../api";
 import { IdentifierFields } from "../components/IdentifierFields";
+import { Purposes } from "../components/Purposes";
 import { Failure, Show } from "../components/Status";
+import { SubjectExportButton } from "../components/SubjectExport";
 import { count, shown, when } from "../format";
 import { graphql } from "../gql";
 import type { IdentifierInput, PreviewErasureQuery } from "../gql/graphql";
@@ -176,6 +178,7 @@ function PreviewAndErase({ identifier }: { identifier: IdentifierInput }): React
                 {count(preview.consents)} consent decisions
               </li>
             </ul>
+            <SubjectExportButton identifier={identifier} profileId={preview.profileId} />
             {started !== null ? (
               <Progress id={started} />
             ) : (
@@ -303,13 +306,14 @@ export function Privacy(): ReactNode {
   return (
     <section aria-labelledby="privacy-title">
       <h1 id="privacy-title">Privacy</h1>
-      <h2>Erase a subject</h2>
+      <h2>A subject: export or erase</h2>
       <form className="explain" onSubmit={preview}>
         <IdentifierFields label="Subject identifier" value={identifier} onChange={setIdentifier} />
         <button type="submit">Preview</button>
       </form>
       {asked && <PreviewAndErase key={JSON.stringify(asked)} identifier={asked} />}
       <Lists />
+      <Purposes />
     </section>
   );
 }

@@ -2,7 +2,7 @@ import { Fragment, type ReactNode, useState } from "react";
 
 import { IdentityGraphView } from "../components/IdentityGraphView";
 import { Pager, useCursors } from "../components/Pager";
-import { IdentifierActions, SetTraitForm } from "../components/ProfileActions";
+import { ConsentForm, IdentifierActions, MergeForm, SetTraitForm } from "../components/ProfileActions";
 import { Show } from "../components/Status";
 import { count, shown, weight, when } from "../format";
 import { graphql } from "../gql";
@@ -60,6 +60,14 @@ export const ProfileView = graphql(`
         allowed
         reason
       }
+      consentHistory {
+        id
+        purpose
+        granted
+        at
+        source
+        expiresAt
+      }
       segments {
         segment
         since
@@ -72,6 +80,9 @@ export const ProfileView = graphql(`
         updatedAt
         exitReason
       }
+    }
+    purposes {
+      name
     }
     identityGraph(profileId: $id, depth: 1) {
       truncated
@@ -342,6 +353,7 @@ export function ProfilePage({ id }: { id: string }): ReactNode {
                 <h2>Golden record</h2>
                 <Traits profile={profile} />
                 <SetTraitForm profileId={profile.id} onChanged={changed} />
+                <MergeForm profileId={profile.id} onChanged={changed} />
                 <h2>Identifiers</h2>
                 <table data-testid="identifiers">
                   <thead>
@@ -410,13 +422,45 @@ export function ProfilePage({ id }: { id: string }): ReactNode {
                   {profile.devices.length === 0 && <li>None seen.</li>}
                 </ul>
                 <h2>Consent</h2>
-                <ul>
+                <ul data-testid="consents">
                   {profile.consents.map((c) => (
                     <li key={c.purpose}>
                       {c.purpose}: {c.allowed ? "allowed" : "not allowed"} ({c.reason})
                     </li>
                   ))}
                 </ul>
+                <ConsentForm
+                  profileId={profile.id}
+                  purposes={data.purposes.map((p) => p.name)}
+                  onChanged={changed}
+                />
+                {profile.consentHistory.length > 0 && (
+                  <details>
+                    <summary>History of {profile.consentHistory.length} decisions</summary>
+                    <table data-testid="consent-history">
+                      <thead>
+                        <tr>
+                          <th scope="col">when</th>
+                          <th scope="col">purpose</th>
+                          <th scope="col">decision</th>
+                          <th scope="col">source</th>
+                          <th scope="col">expires</th>
+                        </tr>
+                      </thead>
+                      <tbody>
+                        {profile.consentHistory.map((d) => (
+                          <tr key={d.id}>
+                            <td>{when(d.at)}</td>
+                            <td>{d.purpose}</td>
+                            <td>{d.granted ? "granted" : "denied"}</td>
+                            <td>{d.source}</td>
+                            <td>{d.expiresAt ? when(d.expiresAt) : "never"}</td>
+                          </tr>
+                        ))}
+                      </tbody>
+                    </table>
+                  </details>
+                )}
               </div>
               <div>
                 <h2>Segments</h2>

@@ -1,6 +1,7 @@
 import { type FormEvent, type ReactNode, useState } from "react";
 
 import type { ApiError } from "../api";
+import { DestinationForm, type DestinationFields, NEW_DESTINATION } from "../components/DestinationForm";
 import { Failure, Show } from "../components/Status";
 import { count, shown } from "../format";
 import { graphql } from "../gql";
@@ -25,6 +26,8 @@ export const SourcesAndDestinations = graphql(`
       kind
       purpose
       topics
+      batchSize
+      forwardErasures
       active
       stats
     }
@@ -143,6 +146,7 @@ export function Sources(): ReactNode {
   const [key, setKey] = useState<{ name: string; writeKey: string } | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
+  const [editing, setEditing] = useState<{ fields: DestinationFields; existing: boolean } | null>(null);
 
   async function attempt(work: () => Promise<void>): Promise<void> {
     setError(null);
@@ -295,6 +299,9 @@ export function Sources(): ReactNode {
                           </button>{" "}
                           <button type="button" className="small" onClick={() => void replay(d.name)}>
                             Replay dead letters
+                          </button>{" "}
+                          <button type="button" className="small" onClick={() => setEditing({ fields: d, existing: true })}>
+                            Edit
                           </button>
                         </>
                       )}
@@ -303,11 +310,29 @@ export function Sources(): ReactNode {
                 ))}
                 {data.destinations.length === 0 && (
                   <tr>
-                    <td colSpan={7}>No destinations yet (`saveDestination`, docs/integrations.md).</td>
+                    <td colSpan={7}>No destinations yet.</td>
                   </tr>
                 )}
               </tbody>
             </table>
+            {isAdmin &&
+              (editing ? (
+                <DestinationForm
+                  key={editing.fields.name}
+                  initial={editing.fields}
+                  existing={editing.existing}
+                  onCancel={() => setEditing(null)}
+                  onSaved={(message) => {
+                    setEditing(null);
+                    setNotice(message);
+                    reload();
+                  }}
+                />
+              ) : (
+                <button type="button" onClick={() => setEditing({ fields: NEW_DESTINATION, existing: false })}>
+                  New destination
+                </button>
+              ))}
           </>
         )}
       </Show>
