@@ -65,7 +65,7 @@ clean:
 
 # Benchmark (bench/README.md): `make bench` is the quick run (several minutes), `make bench-full`
 # the full one (1M profiles, 10 minutes sustained; long). Results go to bench/results/.
-.PHONY: bench bench-full soak
+.PHONY: bench bench-full soak console-latency accuracy
 
 bench: install
 	@$(BIN)/python -c 'import matplotlib, psutil' 2>/dev/null || $(BIN)/pip install --quiet -e '.[dev,bench]'
@@ -80,3 +80,15 @@ bench-full: install
 soak: install
 	@$(BIN)/python -c 'import matplotlib, psutil' 2>/dev/null || $(BIN)/pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python -m bench.run --soak
+
+# How long the console's pages wait on the API with 100k profiles, in headless Chromium
+# (docs/console.md); the JSON result goes to bench/results/.
+console-latency: install console
+	@$(BIN)/python -c 'import matplotlib, psutil' 2>/dev/null || $(BIN)/pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python -m bench.console_latency --out bench/results/console-latency.json
+
+# Identity resolution on messy identifiers: every scenario of bench/identity_scenarios through
+# the real parser, stream and resolver in four arrival orders, scored against an independent
+# truth (docs/accuracy.md); the JSON result goes to bench/results/.
+accuracy: install
+	$(BIN)/python -m bench.identity_scenarios.run --out bench/results/accuracy.json

@@ -33,9 +33,11 @@ from typing import Any
 
 from playwright.async_api import Page, Request, async_playwright
 
+from app.adapters.valkey.keys import WorkspaceKeys
 from app.bootstrap import Container, build_container
 from app.entrypoints.console import SOURCE_BUILD
 from app.settings import Settings
+from bench.core import feed_backlog
 from bench.generator import TrafficGenerator
 from bench.load import basic_auth, encode_all, percentile, post_all
 from bench.receiver import WebhookReceiver
@@ -50,6 +52,8 @@ CHROMIUM = os.environ.get("CDP_TEST_CHROMIUM") or next(
 )
 
 BUDGET_MS = 300.0
+#: A page is done when no GraphQL request has been in flight for this long (seconds).
+QUIET = 0.5
 _OPERATION = re.compile(r"\b(?:query|mutation)\s+([A-Za-z_][A-Za-z0-9_]*)")
 
 
@@ -67,12 +71,27 @@ class Timings:
     """GraphQL requests the browser made, by page and by operation (milliseconds)."""
 
     def __init__(self) -> None:
-        self.page = "sign-in"
+        #: The page being visited; None while nothing is measured (signing in, warming up).
+        self.page: str | None = None
         self.by_page: dict[str, list[float]] = defaultdict(list)
         self.by_operation: dict[str, list[float]] = defaultdict(list)
+        self._started_on: dict[Request, str | None] = {}
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._started_on)
+
+    def started(self, request: Request) -> None:
+        """A request is filed under the page that made it."""
+        if request.url.endswith("/graphql"):
+            self._started_on[request] = self.page
+
+    def failed(self, request: Request) -> None:
+        self._started_on.pop(request, None)
 
     def record(self, request: Request) -> None:
-        if not request.url.endswith("/graphql") or request.method != "POST":
+        page = self._started_on.pop(request, None)
+        if page is None or request.method != "POST":
             return
         timing = request.timing
         took = timing["responseEnd"]
@@ -80,7 +99,7 @@ class Timings:
             return
         found = _OPERATION.search(request.post_data or "")
         operation = found.group(1) if found else "(anonymous)"
-        self.by_page[self.page].append(took)
+        self.by_page[page].append(took)
         self.by_operation[operation].append(took)
 
     def report(self) -> dict[str, Any]:
@@ -105,29 +124,55 @@ def _people(generator: TrafficGenerator, events: int) -> tuple[list[tuple[bytes,
     return bodies, emails
 
 
-async def _wait_idle(container: Container, timeout: float = 600.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if (await container.stream.stats()).get("pending", 0) == 0:
-            return
-        await asyncio.sleep(0.5)
-    raise RuntimeError(f"the worker did not catch up within {timeout:.0f}s")
+async def _settle(container: Container, timeout: float = 1200.0) -> float:
+    """Until the worker has nothing left: the stream, the change feed (segments and journeys
+    kept current) and due jobs (segment activations over the whole graph); the seconds."""
+    keys = WorkspaceKeys(container.settings.workspace)
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        pending = (await container.stream.stats()).get("pending", 0)
+        changes = await feed_backlog(container.redis, keys.changes)
+        jobs = await container.redis.zcount(keys.job_queue, "-inf", int(time.time() * 1000))
+        if not (pending or changes or jobs):
+            return round(time.monotonic() - started, 1)
+        await asyncio.sleep(1.0)
+    raise RuntimeError(f"the worker did not settle within {timeout:.0f}s")
 
 
 async def _pages(
-    page: Page, base: str, timings: Timings, emails: list[str], profile_ids: list[str], n: int
+    page: Page,
+    base: str,
+    timings: Timings,
+    emails: list[str],
+    profile_ids: list[str],
+    n: int,
+    *,
+    measured: bool = True,
 ) -> None:
     """One round over every page; `n` picks this round's person."""
 
+    async def quiet() -> None:
+        """Until no GraphQL request has been in flight for QUIET seconds. (A hash route is a
+        same-document navigation: the browser's own network-idle state never resets.)"""
+        calm_since = time.monotonic()
+        while time.monotonic() - calm_since < QUIET:
+            await asyncio.sleep(0.05)
+            if timings.in_flight:
+                calm_since = time.monotonic()
+
     async def visit(
-        name: str, route: str, then: Callable[[], Awaitable[None]] | None = None
+        name: str,
+        route: str,
+        ready: str,
+        then: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
-        timings.page = name
+        timings.page = name if measured else None
         await page.goto(f"{base}/console/{route}")
-        await page.wait_for_load_state("networkidle")
+        await page.locator(ready).first.wait_for()
+        await quiet()
         if then is not None:
             await then()
-            await page.wait_for_load_state("networkidle")
+            await quiet()
 
     email = emails[n % len(emails)]
     other = emails[(n + 1) % len(emails)]
@@ -148,18 +193,20 @@ async def _pages(
         await page.get_by_role("button", name="Preview").click()
         await page.get_by_test_id("erasure-preview").wait_for()
 
-    await visit("overview", "#/")
-    await visit("profiles", "#/profiles")
-    await visit("profile search", "#/profiles", search)
-    await visit("profile 360", f"#/profiles/{profile_ids[n % len(profile_ids)]}")
-    await visit("segments", "#/segments")
-    await visit("segment editor", "#/segments/buyers")
-    await visit("segment members", "#/profiles?segment=buyers")
-    await visit("journeys", "#/journeys")
-    await visit("why one person", "#/explain", explain)
-    await visit("privacy", "#/privacy", preview)
-    await visit("sources", "#/sources")
-    await visit("api keys", "#/keys")
+    person = profile_ids[n % len(profile_ids)]
+    await visit("overview", "#/", "[data-testid=erasure-queue]")
+    await visit("profiles", "#/profiles", "[data-testid=profile-count]")
+    await visit("profile search", "#/explain", "#explain-title")  # leave the list first
+    await visit("profile search", "#/profiles", "[data-testid=profile-count]", search)
+    await visit("profile 360", f"#/profiles/{person}", "[data-testid=identifiers]")
+    await visit("segments", "#/segments", "#segments-title")
+    await visit("segment editor", "#/segments/buyers", "[data-testid=segment-preview]")
+    await visit("segment members", "#/profiles?segment=buyers", "[data-testid=profile-count]")
+    await visit("journeys", "#/journeys", "#journeys-title")
+    await visit("why one person", "#/explain", "#explain-title", explain)
+    await visit("privacy", "#/privacy", "[data-testid=erasures]", preview)
+    await visit("sources", "#/sources", "[data-testid=destinations]")
+    await visit("api keys", "#/keys", "[data-testid=api-keys]")
 
 
 async def measure(options: argparse.Namespace) -> dict[str, Any]:
@@ -200,7 +247,7 @@ async def measure(options: argparse.Namespace) -> dict[str, Any]:
         config = TrafficConfig(seed=7, start=(math.floor(time.time() / day) - 30) * day)
         bodies, emails = _people(TrafficGenerator(config, container.rules), options.events)
         await post_all(base, basic_auth(source.write_key), bodies, 4)
-        await _wait_idle(container)
+        settled = await _settle(container)
         profile_ids = []
         for email in emails[:20]:
             found = await container.profiles.profile_by_identifier("email", email)
@@ -213,6 +260,7 @@ async def measure(options: argparse.Namespace) -> dict[str, Any]:
             "seeded": seeded.after,
             "traffic_events": options.events,
             "people_logged_in": len(emails),
+            "worker_settled_seconds": settled,
             "setup_seconds": round(time.monotonic() - started, 1),
         }
         timings = Timings()
@@ -221,14 +269,17 @@ async def measure(options: argparse.Namespace) -> dict[str, Any]:
                 executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
             )
             page = await browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.on("request", timings.started)
             page.on("requestfinished", timings.record)
+            page.on("requestfailed", timings.failed)
             await page.goto(f"{base}/console/")
             await page.get_by_label("API key").fill(admin)
             await page.get_by_role("button", name="Sign in").click()
             await page.get_by_test_id("who").wait_for()
-            await _pages(page, base, Timings(), emails, profile_ids, 0)  # warm-up, not kept
+            await _pages(page, base, timings, emails, profile_ids, 0, measured=False)
             for n in range(options.rounds):
                 await _pages(page, base, timings, emails, profile_ids, n)
+            timings.page = None
             await browser.close()
         result["latency"] = timings.report()
         overall = result["latency"]["overall"]

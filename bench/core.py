@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 from rich.console import Console
 
@@ -208,20 +209,7 @@ class BenchCore:
         }
 
     async def feed_backlog(self, stream: str) -> int:
-        """Change-feed entries the consumer group has not acknowledged: those delivered and in
-        hand, and those not delivered yet (entries older than the group are not counted)."""
-        redis = self.container.redis
-        try:
-            groups = await redis.xinfo_groups(stream)
-        except ResponseError:  # no stream yet: nothing changed
-            return 0
-        for group in groups:
-            name = group["name"].decode() if isinstance(group["name"], bytes) else group["name"]
-            if name == FEED_GROUP:
-                lag = group.get("lag")
-                waiting = int(lag) if lag is not None else int(await redis.xlen(stream))
-                return int(group["pending"]) + waiting
-        return int(await redis.xlen(stream))
+        return await feed_backlog(self.container.redis, stream)
 
     async def settle(self, timeout: float) -> dict[str, int] | None:
         """Until the worker has nothing left to do (None), or what was left at the timeout."""
@@ -331,3 +319,19 @@ def _portable(path: Path) -> str:
     """A path for the results: relative to the repository when inside it (results are
     committed and compared across machines)."""
     return str(path.relative_to(REPO)) if path.is_relative_to(REPO) else path.name
+
+
+async def feed_backlog(redis: Redis, stream: str) -> int:
+    """Change-feed entries the consumer group has not acknowledged: those delivered and in
+    hand, and those not delivered yet (entries older than the group are not counted)."""
+    try:
+        groups = await redis.xinfo_groups(stream)
+    except ResponseError:  # no stream yet: nothing changed
+        return 0
+    for group in groups:
+        name = group["name"].decode() if isinstance(group["name"], bytes) else group["name"]
+        if name == FEED_GROUP:
+            lag = group.get("lag")
+            waiting = int(lag) if lag is not None else int(await redis.xlen(stream))
+            return int(group["pending"]) + waiting
+    return int(await redis.xlen(stream))

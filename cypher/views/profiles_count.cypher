@@ -3,5 +3,4 @@ MATCH (p:Profile {ws: $ws, status: 'active'})
 WHERE ($since IS NULL OR p.updated_at >= $since)
   AND ($trait = '' OR p[$trait] = $value)
   AND ($type IS NULL OR EXISTS { (p)<-[:OF]-(:Identifier {type: $type}) })
-  AND ($segment IS NULL OR EXISTS { (p)-[:IN_SEGMENT]->(:Segment {key: $segment}) })
 RETURN count(p) AS total

@@ -29,12 +29,17 @@ class Neo4jProfileBrowseStore:
             "value": value,
             "type": q.identifier_type,
             "since": q.updated_since,
-            "segment": f"{self.graph.ws}:{q.segment}" if q.segment else None,
+            **({"segment": f"{self.graph.ws}:{q.segment}"} if q.segment else {}),
         }
+
+    @staticmethod
+    def _view(query: ProfileQuery, name: str) -> str:
+        """A segment's members are read from its edges, the others from the profile index."""
+        return f"views/segment_{name}" if query.segment else f"views/{name}"
 
     async def profiles_page(self, after: str, limit: int, query: ProfileQuery) -> list[ProfileView]:
         rows = await self.graph.read(
-            "views/profiles_page", after=after, limit=limit, **self._filters(query)
+            self._view(query, "profiles_page"), after=after, limit=limit, **self._filters(query)
         )
         return [
             ProfileView(
@@ -49,7 +54,7 @@ class Neo4jProfileBrowseStore:
         ]
 
     async def count_profiles(self, query: ProfileQuery) -> int:
-        rows = await self.graph.read("views/profiles_count", **self._filters(query))
+        rows = await self.graph.read(self._view(query, "profiles_count"), **self._filters(query))
         return int(rows[0]["total"]) if rows else 0
 
     async def event_counts(self, profile_ids: Sequence[str]) -> dict[str, int]:

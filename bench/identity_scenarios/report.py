@@ -1,0 +1,40 @@
+"""The accuracy table: per scenario, pairwise precision, recall and F1 against the linkable and
+the human truth in arrival order, the lowest linkable F1 over every order, and the identifiers
+the graph lacks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _f(x: float) -> str:
+    return f"{x:.4f}"
+
+
+def markdown(result: dict[str, Any]) -> str:
+    orders: dict[str, Any] = result["orders"]
+    first = next(iter(orders))
+    lines = [
+        f"Arrival order `{first}`; pairwise scores over identifiers as sent. "
+        "`min F1` is the lowest linkable F1 over the orders "
+        f"{', '.join(f'`{o}`' for o in orders)}.",
+        "",
+        "| scenario | items | linkable P | linkable R | linkable F1 | human P | human R "
+        "| human F1 | min F1 | missing |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    names = [*sorted(orders[first]["scenarios"]), "all"]
+    for name in names:
+        got = orders[first]["all"] if name == "all" else orders[first]["scenarios"][name]
+        low = min(
+            (o["all"] if name == "all" else o["scenarios"][name])["linkable"]["pairwise"]["f1"]
+            for o in orders.values()
+        )
+        link, human = got["linkable"]["pairwise"], got["human"]["pairwise"]
+        label = "**every scenario**" if name == "all" else f"`{name}`"
+        lines.append(
+            f"| {label} | {got['items']:,} | {_f(link['precision'])} | {_f(link['recall'])} "
+            f"| {_f(link['f1'])} | {_f(human['precision'])} | {_f(human['recall'])} "
+            f"| {_f(human['f1'])} | {_f(low)} | {got['missing']:,} |"
+        )
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,87 @@
+"""The two truths, from the scenarios' facts alone.
+
+Items are identifiers as sent, (type, raw value): two spellings of one address are two items,
+so a platform that keeps them apart splits a person. An item is scored when exactly one person
+sent its canonical value and nobody sent it as junk; a value two people share (a family
+e-mail, a shop tablet, a browser passed on without a reset) has no single owner and is not an
+item, but whatever it wrongly joins shows in the others' precision.
+
+- Human truth: the person who sent the item.
+- Linkable truth: the part of that person's identifiers that deterministic rules can join:
+  canonical values carried together in one message, joined transitively. Someone who never
+  logs in on their second browser is one person and two linkable parts.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from itertools import pairwise
+
+from bench.identity_scenarios.model import Scenario, Sent
+
+
+class _UnionFind:
+    def __init__(self) -> None:
+        self.parent: dict[tuple[str, str], tuple[str, str]] = {}
+
+    def find(self, x: tuple[str, str]) -> tuple[str, str]:
+        self.parent.setdefault(x, x)
+        while self.parent[x] != x:
+            self.parent[x] = self.parent[self.parent[x]]
+            x = self.parent[x]
+        return x
+
+    def union(self, a: tuple[str, str], b: tuple[str, str]) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+@dataclass(frozen=True)
+class Truth:
+    human: dict[Sent, str]
+    linkable: dict[Sent, str]
+    #: Items by scenario name.
+    scenario_items: dict[str, list[Sent]]
+    shared: int
+    junk: int
+
+
+def build_truth(scenarios: Iterable[Scenario]) -> Truth:
+    owners: dict[tuple[str, str], set[str]] = defaultdict(set)
+    junk: set[tuple[str, str]] = set()
+    spellings: dict[Sent, tuple[str, str]] = {}
+    scenario_of: dict[Sent, str] = {}
+    listed = list(scenarios)
+    for scenario in listed:
+        for carried in (c for message in scenario.script.carried for c in message):
+            key = carried.canonical
+            spellings.setdefault(carried.sent, key)
+            if carried.person is None:
+                junk.add(key)
+            else:
+                owners[key].add(carried.person)
+                scenario_of.setdefault(carried.sent, scenario.name)
+    single = {key: next(iter(o)) for key, o in owners.items() if len(o) == 1 and key not in junk}
+    parts = _UnionFind()
+    for scenario in listed:
+        for message in scenario.script.carried:
+            keys = [c.canonical for c in message if c.person is not None and c.canonical in single]
+            for key in keys:
+                parts.find(key)
+            for a, b in pairwise(keys):
+                parts.union(a, b)
+    human: dict[Sent, str] = {}
+    linkable: dict[Sent, str] = {}
+    by_scenario: dict[str, list[Sent]] = defaultdict(list)
+    for sent, key in spellings.items():
+        if key not in single:
+            continue
+        human[sent] = single[key]
+        root = parts.find(key)
+        linkable[sent] = f"{root[0]}:{root[1]}"
+        by_scenario[scenario_of[sent]].append(sent)
+    shared = sum(1 for key, o in owners.items() if len(o) > 1)
+    return Truth(human, linkable, dict(by_scenario), shared, len(junk))
