@@ -87,3 +87,13 @@ class Rendering:
         for param, value in values.items():
             self.params[prefix + param] = value
         return "(" + _PARAM.sub(rename, fragment(name)) + ")"
+
+
+def required_event(p: Predicate) -> str | None:
+    """The name of an event every profile meeting `p` must have at least once (a test of at
+    least one such event that `p` requires whatever else holds), or None."""
+    if isinstance(p, EventTest):
+        return p.name if p.min_count >= 1 else None
+    if isinstance(p, AllTests):
+        return next((n for n in map(required_event, p.items) if n is not None), None)
+    return None

@@ -13,7 +13,7 @@ from redis.asyncio import Redis
 
 from app.adapters.cypher import query
 from app.adapters.neo4j_db import Graph
-from app.adapters.stores.segment_cypher import Rendering, with_predicate
+from app.adapters.stores.segment_cypher import Rendering, required_event, with_predicate
 from app.adapters.valkey.changes import ValkeySegmentEvents
 from app.ports.identity import IdentityTransaction, IdentityWrites
 from app.ports.segment_predicates import Predicate
@@ -160,9 +160,11 @@ class Neo4jSegmentMemberships:
 
     async def count(self, predicate: Predicate, now: float, sample: int) -> tuple[int, list[str]]:
         rendering = Rendering(self.ws)
-        text = with_predicate(query("segments/preview"), rendering.render(predicate))
+        anchor = required_event(predicate)
+        template = query("segments/preview" if anchor is None else "segments/preview_from_event")
+        text = with_predicate(template, rendering.render(predicate))
         rows = await self.graph.read_text(
-            text, ws=self.ws, now=now, sample=sample, **rendering.params
+            text, ws=self.ws, now=now, sample=sample, anchor=anchor, **rendering.params
         )
         return int(rows[0]["total"]), [str(i) for i in rows[0]["sample"]]
 
