@@ -49,6 +49,8 @@ SUCCESS = {
     "SaveDestination": "Destination",
     "SetDestinationActive": "Destination",
     "Identify": "Resolved",
+    "CreateApiKey": "ApiKeyCreated",
+    "RevokeApiKey": "ApiKeyRevoked",
 }
 
 
@@ -124,7 +126,12 @@ async def test_every_operation_runs(
         "ExportSubject": lambda: {"identifier": IDENT},
         "EraseSubject": lambda: {"identifier": IDENT, "reason": "test"},
         "Erasure": lambda: {"id": erasure_id[0]},
+        "IngestionSeries": lambda: {"minutes": 10},
+        "CreateApiKey": lambda: {"name": "ops key", "role": "viewer", "expiresDays": 30},
+        "ApiKeys": dict,
+        "RevokeApiKey": lambda: {"id": key_ids[0]},
     }
+    key_ids: list[str] = []
     merge_ids: list[str] = []
     variables["MergeProfiles"] = lambda: {"ids": merge_ids, "reason": "same visitor"}
     order = [
@@ -159,6 +166,10 @@ async def test_every_operation_runs(
         "ReplayDestination",
         "Destinations",
         "Plugins",
+        "IngestionSeries",
+        "CreateApiKey",
+        "ApiKeys",
+        "RevokeApiKey",
         "AuditLog",
         "PreviewErasure",
         "ExportSubject",
@@ -189,3 +200,5 @@ async def test_every_operation_runs(
                 assert answer["__typename"] == SUCCESS[name], (name, answer)
             if name == "EraseSubject":
                 erasure_id.append(answer["id"])
+            if name == "CreateApiKey":
+                key_ids.append(answer["key"]["id"])
