@@ -207,3 +207,18 @@ async def test_a_request_past_its_time_limit_gets_an_error_not_a_hang(
     schema = build_schema(time_limit=1e-6)
     result = await schema.execute("{ health { status } }", context_value=Context(container))
     assert result.errors and "timed out" in result.errors[0].message
+
+
+async def test_a_list_of_identifier_types_opens_no_value_and_audits_no_read(
+    container: Container, api_url: str, admin: str
+) -> None:
+    await container.ingestion.ingest(
+        [message("identify", user="types-1", anon="types-a", email="types-1@example.org")]
+    )
+    query = "{profiles(first:10){edges{node{identifierTypes identifiers{type value}}}}}"
+    (node,) = [e["node"] for e in (await graphql_data(api_url, admin, query))["profiles"]["edges"]]
+    assert node["identifierTypes"] == [i["type"] for i in node["identifiers"]]
+    assert sorted(node["identifierTypes"]) == ["anonymous_id", "email", "user_id"]
+    before = len(await container.audit.entries(action="pii.read"))
+    await graphql_data(api_url, admin, "{profiles(first:10){edges{node{identifierTypes}}}}")
+    assert len(await container.audit.entries(action="pii.read")) == before

@@ -19,12 +19,17 @@ class Loaders:
         self.container = container
         self.reveal = reveal
         self.identifiers: DataLoader[str, list[IdentifierView]] = DataLoader(self._identifiers)
+        self.identifier_types: DataLoader[str, list[str]] = DataLoader(self._identifier_types)
         self.traits: DataLoader[str, dict[str, Any]] = DataLoader(self._traits)
         self.event_counts: DataLoader[str, int] = DataLoader(self._event_counts)
         self.devices: DataLoader[str, list[DeviceRow]] = DataLoader(self._devices)
 
     async def _identifiers(self, ids: list[str]) -> list[list[IdentifierView]]:
         found = await self.container.profiles.identifiers_of(ids)
+        return [found.get(pid, []) for pid in ids]
+
+    async def _identifier_types(self, ids: list[str]) -> list[list[str]]:
+        found = await self.container.profiles.identifier_types_of(ids)
         return [found.get(pid, []) for pid in ids]
 
     async def _traits(self, ids: list[str]) -> list[dict[str, Any]]:

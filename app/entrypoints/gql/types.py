@@ -91,6 +91,13 @@ class Profile:
             version=view.version,
         )
 
+    @strawberry.field(
+        description="The types of the profile's identifiers, one per identifier in the order "
+        "of `identifiers`: nothing personal, nothing decrypted (what a list needs)."
+    )
+    async def identifier_types(self, info: Info[Context, Any]) -> list[str]:
+        return await info.context.loaders.identifier_types.load(self.id)
+
     @strawberry.field(description="The identifiers of the profile (none once it is merged).")
     async def identifiers(self, info: Info[Context, Any]) -> list[Identifier]:
         views = await info.context.loaders.identifiers.load(self.id)

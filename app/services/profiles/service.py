@@ -132,6 +132,14 @@ class ProfileService:
             )
         return found
 
+    async def identifier_types_of(self, profile_ids: list[str]) -> dict[str, list[str]]:
+        """The types of several profiles' identifiers, in the order of `identifiers_of`,
+        without opening a value (for lists that show what a profile holds, not the values)."""
+        found: dict[str, list[str]] = {pid: [] for pid in profile_ids}
+        for r in await self.store.identifiers_of(profile_ids):
+            found.setdefault(r.profile, []).append(r.type)
+        return found
+
     def _open_value(self, data_key: bytes | None, token: str | None, owner: str) -> str | None:
         if data_key is None or token is None:
             return None

@@ -23,9 +23,7 @@ export const ProfilesQuery = graphql(`
           id
           updatedAt
           traits
-          identifiers {
-            type
-          }
+          identifierTypes
         }
       }
     }
@@ -169,7 +167,7 @@ export function Profiles(): ReactNode {
                       <a href={`#/profiles/${encodeURIComponent(node.id)}`}>{node.id}</a>
                     </td>
                     <td>{summary(node.traits)}</td>
-                    <td>{node.identifiers.map((i) => i.type).join(", ")}</td>
+                    <td>{node.identifierTypes.join(", ")}</td>
                     <td>{when(node.updatedAt)}</td>
                   </tr>
                 ))}
