@@ -14,7 +14,6 @@ from typing import Any
 from app.bootstrap import Container
 from app.domain.identity import BlockList
 from app.domain.messages import Dropped, classify_identifier
-from app.privacy.blind_index import BlindIndex
 from bench.accuracy import evaluate
 from bench.identity_scenarios.model import Sent
 from bench.identity_scenarios.truth import Truth
@@ -22,11 +21,9 @@ from bench.identity_scenarios.truth import Truth
 
 async def placements(container: Container, items: Sequence[Sent]) -> dict[Sent, str | None]:
     """Each item's profile in the workspace, or None (dropped, or not in the graph)."""
-    ws = container.settings.workspace
-    rows = await container.graph.read("identity/partition", ws=ws)
+    rows = await container.graph.read("identity/partition", ws=container.settings.workspace)
     profile_of = {r["key"]: r["profiles"][0] for r in rows if len(r["profiles"]) == 1}
-    kid, keys = container.settings.hmac_keyring
-    index = BlindIndex(keys, kid)
+    sealer = container.profiles.sealer
     rules = container.rules
     blocklist = BlockList.from_rules(rules)
     found: dict[Sent, str | None] = {}
@@ -35,8 +32,7 @@ async def placements(container: Container, items: Sequence[Sent]) -> dict[Sent, 
         if isinstance(ident, Dropped):
             found[(type_, raw)] = None
             continue
-        key = f"{ws}:{ident.type}:{kid}:{index.digest(ws, ident.type, ident.value)}"
-        found[(type_, raw)] = profile_of.get(key)
+        found[(type_, raw)] = profile_of.get(sealer.key_of(ident).key)
     return found
 
 
