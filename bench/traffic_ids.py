@@ -59,7 +59,7 @@ class IdentifierDraws:
     def _usable(self, type_: str, raw: str) -> str | None:
         """The normalised value, or None when the platform drops it (invalid or blocked)."""
         try:
-            value = normalise(type_, raw, self.rules.default_region)
+            value = normalise(type_, raw, self.rules.default_region, self.rules.mailboxes)
         except IdentifierError:
             return None
         if self.blocklist.is_blocked(NormalisedIdentifier(type_, value), raw):
@@ -72,7 +72,12 @@ class IdentifierDraws:
         for type_, values in JUNK.items():
             for raw in values:
                 try:
-                    out.add((type_, normalise(type_, raw, self.rules.default_region)))
+                    out.add(
+                        (
+                            type_,
+                            normalise(type_, raw, self.rules.default_region, self.rules.mailboxes),
+                        )
+                    )
                 except IdentifierError:
                     continue
         return out

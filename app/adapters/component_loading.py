@@ -37,6 +37,18 @@ def _edge_key(edge: Mapping[str, Any]) -> EdgeKey:
     return (edge["a"], edge["b"], edge["kind"], edge["rule"] or "")
 
 
+def generic_parameters(rules: IdentityRules) -> dict[str, Any]:
+    """What the queries need to tell a generic identifier: more than `max_degree` neighbours
+    of types other than the session types `uncounted`, or, for a type in `contended`, more
+    than `max_rivals` other values of its type sharing its session identifiers."""
+    return {
+        "max_degree": rules.generic_degree,
+        "uncounted": sorted(rules.session_types),
+        "contended": sorted(rules.contended_types),
+        "max_rivals": rules.generic_rivals,
+    }
+
+
 def _closed(row: Mapping[str, Any]) -> bool:
     """Loaded but not walked through: generic (as computed now) or blocked."""
     return bool(row["generic"] or row["blocked"])
@@ -61,10 +73,7 @@ async def breadth_first(
     frontier = sorted(set(seeds))
     while frontier:
         found = await rows(
-            "identity/expand_component",
-            keys=frontier,
-            max_degree=rules.generic_degree,
-            uncounted=sorted(rules.session_types),
+            "identity/expand_component", keys=frontier, **generic_parameters(rules)
         )
         seen.update(frontier)
         next_frontier: set[str] = set()
@@ -120,8 +129,7 @@ async def cypher_traversal(
         result = await rows(
             "identity/traverse_component",
             seeds=batch,
-            max_degree=rules.generic_degree,
-            uncounted=sorted(rules.session_types),
+            **generic_parameters(rules),
             rows=(max_nodes + 1) * len(batch),
         )
         rounds += 1

@@ -8,7 +8,7 @@ one owns the event, which evidence rule links them, and which values were droppe
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Literal
@@ -26,6 +26,7 @@ from app.domain.identity import (
     NormalisedIdentifier,
     normalise,
 )
+from app.domain.identity.spelling import NO_MAILBOX_RULES, Mailboxes, event_region
 
 MessageType = Literal["identify", "track", "page", "screen", "group", "alias"]
 MESSAGE_TYPES: frozenset[str] = frozenset({"identify", "track", "page", "screen", "group", "alias"})
@@ -131,15 +132,19 @@ def _sub(mapping: Mapping[str, Any], key: str) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
-def raw_identifiers(message: TrackedMessage) -> list[tuple[str, str]]:
-    """(type, value) pairs as sent, in a fixed order: the owner candidates come first."""
+def raw_identifiers(
+    message: TrackedMessage, previous_type: str = ANONYMOUS_ID
+) -> list[tuple[str, str]]:
+    """(type, value) pairs as sent, in a fixed order: the owner candidates come first.
+    ``previous_type`` is what an alias's previousId is read as."""
     found: list[tuple[str, Any]] = [
         (USER_ID, message.user_id),
         (ANONYMOUS_ID, message.anonymous_id),
     ]
     if message.type == "alias":
-        # Segment's previousId is usually the anonymous id the user had before login.
-        found.append((ANONYMOUS_ID, message.previous_id))
+        # Segment's previousId is usually the anonymous id the user had before login; an
+        # account migration names an old user id instead (see `probes`).
+        found.append((previous_type, message.previous_id))
     context_traits = _sub(message.context, "traits")
     for type_ in (EMAIL, PHONE):
         found.append((type_, message.traits.get(type_)))
@@ -155,12 +160,16 @@ def raw_identifiers(message: TrackedMessage) -> list[tuple[str, str]]:
 
 @lru_cache(maxsize=200_000)
 def classify_identifier(
-    type_: str, raw: str, region: str | None, blocklist: BlockList
+    type_: str,
+    raw: str,
+    region: str | None,
+    blocklist: BlockList,
+    mailboxes: Mailboxes = NO_MAILBOX_RULES,
 ) -> NormalisedIdentifier | Dropped:
     """The normalised identifier, or why it was dropped. Pure, so cached: the same anonymous
     id or e-mail arrives again and again, and phone parsing is not cheap."""
     try:
-        ident = NormalisedIdentifier(type_, normalise(type_, raw, region))
+        ident = NormalisedIdentifier(type_, normalise(type_, raw, region, mailboxes))
     except IdentifierError:
         return Dropped(type_, "invalid")
     if blocklist.is_blocked(ident, raw):
@@ -168,21 +177,63 @@ def classify_identifier(
     return ident
 
 
-def identify_message(
+def message_region(message: TrackedMessage, rules: IdentityRules) -> str | None:
+    """The country the message's national phone numbers are read in."""
+    return event_region(
+        message.traits, message.context, rules.phone_region_from, rules.default_region
+    )
+
+
+def probes(
     message: TrackedMessage, rules: IdentityRules, blocklist: BlockList
+) -> tuple[NormalisedIdentifier, ...]:
+    """Identifiers the message carries only if the graph already holds them:
+    - an alias's previousId as a *user id* (an account migration from an old user id to a
+      new one), where it is otherwise read as the anonymous id from before a login;
+    - an e-mail address as it was spelled before its provider's mailbox rule applied
+      (``j.doe@gmail.com`` beside ``jdoe@gmail.com``): a graph written before the rule keeps
+      the old spelling's node, which the new spelling then joins."""
+    found: list[NormalisedIdentifier] = []
+    if message.type == "alias" and (previous := _text(message.previous_id)) is not None:
+        as_user = classify_identifier(USER_ID, previous, None, blocklist)
+        if isinstance(as_user, NormalisedIdentifier):
+            found.append(as_user)
+    region = message_region(message, rules)
+    for type_, raw in raw_identifiers(message):
+        if type_ != EMAIL:
+            continue
+        plain = classify_identifier(type_, raw, region, blocklist)
+        ruled = classify_identifier(type_, raw, region, blocklist, rules.mailboxes)
+        if isinstance(plain, NormalisedIdentifier) and plain != ruled:
+            found.append(plain)
+    return tuple(dict.fromkeys(found))
+
+
+def identify_message(
+    message: TrackedMessage,
+    rules: IdentityRules,
+    blocklist: BlockList,
+    stored: Collection[NormalisedIdentifier] = (),
 ) -> MessageIdentity:
-    """Normalise and filter the message's identifiers and choose the event's owner."""
+    """Normalise and filter the message's identifiers and choose the event's owner.
+    ``stored``: those of the message's :func:`probes` the graph holds (or the batch names)."""
     kept: dict[tuple[str, str], NormalisedIdentifier] = {}
     dropped: list[Dropped] = []
-    for type_, raw in raw_identifiers(message):
-        found = classify_identifier(type_, raw, rules.default_region, blocklist)
+    region = message_region(message, rules)
+    held = [p for p in probes(message, rules, blocklist) if p in stored] if stored else []
+    migrated = any(p.type == USER_ID for p in held)
+    previous_type = USER_ID if migrated else ANONYMOUS_ID
+    for type_, raw in raw_identifiers(message, previous_type):
+        found = classify_identifier(type_, raw, region, blocklist, rules.mailboxes)
         if isinstance(found, Dropped):
             dropped.append(found)
         else:
             kept.setdefault((found.type, found.value), found)
+    for probe in held:
+        kept.setdefault((probe.type, probe.value), probe)
     identifiers = tuple(kept.values())
     owner = _owner(identifiers, rules)
-    device = device_sighting(message, kept, rules.default_region, blocklist)
+    device = device_sighting(message, kept, region, blocklist, rules.mailboxes)
     return MessageIdentity(owner, identifiers, evidence_rule(message), tuple(dropped), device)
 
 
@@ -191,6 +242,7 @@ def device_sighting(
     kept: Mapping[tuple[str, str], NormalisedIdentifier],
     region: str | None,
     blocklist: BlockList,
+    mailboxes: Mailboxes = NO_MAILBOX_RULES,
 ) -> DeviceSighting | None:
     """The device the message comes from: the one its usable device id names, else the
     browser its usable anonymous id names if the message tells anything about it (a server
@@ -204,7 +256,7 @@ def device_sighting(
         text = _text(raw)
         if text is None or (kind == "browser" and not facts):
             continue
-        found = classify_identifier(type_, text, region, blocklist)
+        found = classify_identifier(type_, text, region, blocklist, mailboxes)
         if isinstance(found, NormalisedIdentifier) and (found.type, found.value) in kept:
             return DeviceSighting(found, kind, facts)
     return None

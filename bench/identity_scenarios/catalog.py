@@ -22,7 +22,8 @@ def _email(s: Script, domain: str | None = None) -> str:
 
 
 def _uk_mobile(s: Script) -> str:
-    return f"+447{s.rng.randint(400, 999)}{s.rng.randint(0, 999_999):06d}"
+    """A UK mobile number (07 then 4, 5, 7, 8 or 9: 076 is pagers and personal numbers)."""
+    return f"+447{s.rng.choice('45789')}{s.rng.randint(0, 99):02d}{s.rng.randint(0, 999_999):06d}"
 
 
 def _visit_and_login(s: Script, who: str, at: float, user: str, email: str | None) -> str:

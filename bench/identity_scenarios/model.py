@@ -27,6 +27,8 @@ class Carried:
     sent: Sent
     person: str | None
     country: str | None
+    #: Where the message said its country, as sent: (the trait `country`, `context.locale`).
+    said: tuple[str | None, str | None] = (None, None)
 
     @property
     def canonical(self) -> tuple[str, str]:
@@ -117,7 +119,8 @@ class Script:
         ):
             if value is not None:
                 owner = None if name in junk_fields else person
-                carried.append(Carried((type_, value), owner, country))
+                said = (given.get("country"), locale)
+                carried.append(Carried((type_, value), owner, country, said))
         self.messages.append(message)
         self.carried.append(carried)
         self.arrival.append(at if arrives is None else arrives)

@@ -119,7 +119,7 @@ async def measure(names: list[str], seed: int, orders: Sequence[str]) -> dict[st
         for order in orders:
             container, seconds = await run_order(settings, scenarios, order)
             try:
-                placed = await placements(container, sorted(truth.human))
+                placed = await placements(container, sorted(truth.human), truth.said)
                 result["orders"][order] = {"seconds": round(seconds, 1), **score(placed, truth)}
             finally:
                 await container.close()

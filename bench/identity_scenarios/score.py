@@ -13,14 +13,20 @@ from typing import Any
 
 from app.bootstrap import Container
 from app.domain.identity import BlockList
+from app.domain.identity.spelling import event_region
 from app.domain.messages import Dropped, classify_identifier
 from bench.accuracy import evaluate
 from bench.identity_scenarios.model import Sent
 from bench.identity_scenarios.truth import Truth
 
 
-async def placements(container: Container, items: Sequence[Sent]) -> dict[Sent, str | None]:
-    """Each item's profile in the workspace, or None (dropped, or not in the graph)."""
+async def placements(
+    container: Container,
+    items: Sequence[Sent],
+    said: Mapping[Sent, tuple[str | None, str | None]],
+) -> dict[Sent, str | None]:
+    """Each item's profile in the workspace, or None (dropped, or not in the graph). `said`:
+    where the message carrying the item said its country (trait, locale)."""
     rows = await container.graph.read("identity/partition", ws=container.settings.workspace)
     profile_of = {r["key"]: r["profiles"][0] for r in rows if len(r["profiles"]) == 1}
     sealer = container.profiles.sealer
@@ -28,7 +34,14 @@ async def placements(container: Container, items: Sequence[Sent]) -> dict[Sent, 
     blocklist = BlockList.from_rules(rules)
     found: dict[Sent, str | None] = {}
     for type_, raw in items:
-        ident = classify_identifier(type_, raw, rules.default_region, blocklist)
+        trait, locale = said.get((type_, raw), (None, None))
+        region = event_region(
+            {"country": trait} if trait else {},
+            {"locale": locale} if locale else {},
+            rules.phone_region_from,
+            rules.default_region,
+        )
+        ident = classify_identifier(type_, raw, region, blocklist, rules.mailboxes)
         if isinstance(ident, Dropped):
             found[(type_, raw)] = None
             continue

@@ -47,18 +47,22 @@ class Truth:
     scenario_items: dict[str, list[Sent]]
     shared: int
     junk: int
+    #: Per item, where the first message carrying it said its country (trait, locale).
+    said: dict[Sent, tuple[str | None, str | None]]
 
 
 def build_truth(scenarios: Iterable[Scenario]) -> Truth:
     owners: dict[tuple[str, str], set[str]] = defaultdict(set)
     junk: set[tuple[str, str]] = set()
     spellings: dict[Sent, tuple[str, str]] = {}
+    said: dict[Sent, tuple[str | None, str | None]] = {}
     scenario_of: dict[Sent, str] = {}
     listed = list(scenarios)
     for scenario in listed:
         for carried in (c for message in scenario.script.carried for c in message):
             key = carried.canonical
             spellings.setdefault(carried.sent, key)
+            said.setdefault(carried.sent, carried.said)
             if carried.person is None:
                 junk.add(key)
             else:
@@ -84,4 +88,4 @@ def build_truth(scenarios: Iterable[Scenario]) -> Truth:
         linkable[sent] = f"{root[0]}:{root[1]}"
         by_scenario[scenario_of[sent]].append(sent)
     shared = sum(1 for key, o in owners.items() if len(o) > 1)
-    return Truth(human, linkable, dict(by_scenario), shared, len(junk))
+    return Truth(human, linkable, dict(by_scenario), shared, len(junk), said)

@@ -1,6 +1,7 @@
 // One breadth-first step over evidence: each frontier identifier with its profile, the keys
 // of its neighbours and, unless it is blocked or generic (more than $max_degree neighbours
-// of types other than the session types $uncounted), its outgoing
+// of types other than the session types $uncounted, or, for a type in $contended, more than
+// $max_rivals other values of its type sharing its session identifiers), its outgoing
 // LINKED and NEVER edges (each edge is stored once, from the smaller key, so every edge
 // between expanded identifiers comes back exactly once).
 CYPHER replan=skip
@@ -12,7 +13,12 @@ WITH i, p, COLLECT {
   MATCH (i)-[:LINKED]-(j:Identifier) WHERE NOT j.blocked AND NOT j.type IN $uncounted
   RETURN DISTINCT j.key LIMIT $max_degree + 1
 } AS sample
-WITH i, p, size(sample) > $max_degree AS generic
+WITH i, p, size(sample) > $max_degree OR (i.type IN $contended AND COUNT {
+    MATCH (i)-[:LINKED]-(x:Identifier)-[:LINKED]-(u:Identifier)
+    WHERE x.type IN $uncounted AND NOT x.blocked AND u.type = i.type AND u <> i
+      AND NOT u.blocked
+    RETURN DISTINCT u.key LIMIT $max_rivals + 1
+  } > $max_rivals) AS generic
 WITH i, p, generic, generic OR i.blocked AS closed
 // One record holding every row: far cheaper to receive than one record per identifier.
 RETURN collect({

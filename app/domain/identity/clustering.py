@@ -177,6 +177,10 @@ class _State:
         if any(self.never.get(k, set()) & self.members[big] for k in self.members[small]):
             return NEVER
         merged = self.counts[ca] + self.counts[cb]
+        if e.rule in self.rules.successor_rules and self.nodes[e.a].type == self.nodes[e.b].type:
+            # One value succeeding another of its type (an old user id aliased to a new one):
+            # the pair counts once against the type's cap.
+            merged[self.nodes[e.a].type] -= 1
         caps, sessions = self.rules.type_caps, self.rules.session_types
         over = [t for t, n in merged.items() if n > caps.get(t, n)]
         if any(t not in sessions for t in over):
@@ -277,20 +281,32 @@ def _generic(
     blocked: set[str],
     rules: IdentityRules,
 ) -> frozenset[str]:
-    """Identifiers whose links do not count: those flagged generic, and those linked to more
+    """Identifiers whose links do not count: those flagged generic, those linked to more
     than `generic_degree` identifiers of types that are not session types (many sessions on
-    one user id is a loyal person; many user ids on one value is junk)."""
+    one user id is a loyal person; many user ids on one value is junk), and values of a
+    contended type (a user id) sharing session identifiers with more than `generic_rivals`
+    others of their type (one "[object Object]" user id in many people's browsers)."""
     neighbours: dict[str, set[str]] = {}
     for e in edges:
         if e.a not in blocked and e.b not in blocked:
             neighbours.setdefault(e.a, set()).add(e.b)
             neighbours.setdefault(e.b, set()).add(e.a)
-    counted = {
-        k: {n for n in ns if by_key[n].type not in rules.session_types}
+    sessions, contended = rules.session_types, rules.contended_types
+    counted = {k: {n for n in ns if by_key[n].type not in sessions} for k, ns in neighbours.items()}
+    rivals = {
+        k: {
+            u
+            for x in ns
+            if by_key[x].type in sessions
+            for u in neighbours[x]
+            if u != k and by_key[u].type == by_key[k].type
+        }
         for k, ns in neighbours.items()
+        if by_key[k].type in contended
     }
     return frozenset(
         {k for k, ns in counted.items() if len(ns) > rules.generic_degree}
+        | {k for k, us in rivals.items() if len(us) > rules.generic_rivals}
         | {k for k, n in by_key.items() if n.generic and not n.blocked}
     )
 

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 
 import phonenumbers
 
+from app.domain.identity.spelling import NO_MAILBOX_RULES, Mailboxes
+
 if TYPE_CHECKING:
     from app.domain.identity.rules import IdentityRules
 
@@ -76,14 +78,15 @@ def is_external(type: str) -> bool:
     return validate_type(type) not in KNOWN_TYPES
 
 
-def _normalise_email(value: str) -> str:
+def _normalise_email(value: str, mailboxes: Mailboxes) -> str:
     email = value.lower()
     local, at, domain = email.partition("@")
     if not at or not local or not domain or "@" in domain:
         raise IdentifierError("invalid email: expected exactly one '@' between two parts")
     if _WHITESPACE_RE.search(email):
         raise IdentifierError("invalid email: contains whitespace")
-    return email
+    local, domain = mailboxes.canonical(local, domain)
+    return f"{local}@{domain}"
 
 
 def _normalise_phone(value: str, default_region: str | None) -> str:
@@ -96,11 +99,17 @@ def _normalise_phone(value: str, default_region: str | None) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def normalise(type: str, value: str, default_region: str | None) -> str:
+def normalise(
+    type: str,
+    value: str,
+    default_region: str | None,
+    mailboxes: Mailboxes = NO_MAILBOX_RULES,
+) -> str:
     """Return the canonical spelling of ``value`` for ``type``, or raise IdentifierError.
 
-    E-mails are lower-cased, phones become E.164, everything else is only trimmed: ids are
-    case-sensitive in the systems that mint them.
+    E-mails are lower-cased and spelled as their provider's mailbox rule says (``mailboxes``),
+    phones become E.164 (a national number read in ``default_region``), everything else is
+    only trimmed: ids are case-sensitive in the systems that mint them.
     """
     validate_type(type)
     if not isinstance(value, str):
@@ -111,7 +120,7 @@ def normalise(type: str, value: str, default_region: str | None) -> str:
     if len(stripped) > MAX_VALUE_LENGTH:
         raise IdentifierError(f"{type}: value longer than {MAX_VALUE_LENGTH} characters")
     if type == EMAIL:
-        return _normalise_email(stripped)
+        return _normalise_email(stripped, mailboxes)
     if type == PHONE:
         return _normalise_phone(stripped, default_region)
     return stripped

@@ -23,6 +23,7 @@ from app.domain.identity.identifiers import (
     IdentifierError,
     validate_type,
 )
+from app.domain.identity.spelling import DEFAULT_MAILBOXES, REGION_SOURCES, Mailbox, Mailboxes
 
 #: Weight of an evidence edge by the rule that produced it: an explicit merge by a person
 #: is certain, an identify/alias call nearly so, co-occurrence in one event much less.
@@ -31,7 +32,7 @@ DEFAULT_LINK_WEIGHTS: Mapping[str, float] = MappingProxyType(
 )
 #: Most identifiers of a type one person can own: one login, a few addresses, more devices.
 DEFAULT_TYPE_CAPS: Mapping[str, int] = MappingProxyType(
-    {"user_id": 1, "email": 3, "phone": 3, "device_id": 10, "anonymous_id": 40}
+    {"user_id": 1, "email": 3, "phone": 3, "device_id": 10, "anonymous_id": 100}
 )
 DEFAULT_TYPE_PRIORITY: tuple[str, ...] = ("user_id", "email", "phone", "device_id", "anonymous_id")
 
@@ -50,8 +51,9 @@ def _frozen_map(value: Mapping[str, Any]) -> Mapping[str, Any]:
 class IdentityRules:
     """Everything the clustering and assignment need to know about policy.
 
-    Defaults follow the design brief: one ``user_id`` per profile, a total cap of 50 (as
-    Adobe's identity service) and generic identifiers above 25 distinct neighbours.
+    Defaults: one ``user_id`` per profile, room for two years of a weekly visitor whose
+    browser loses its cookie every week (100 anonymous ids, 120 identifiers in all), and
+    generic identifiers above 25 distinct neighbours (docs/accuracy.md measures them).
     """
 
     link_weights: Mapping[str, float] = field(default_factory=lambda: DEFAULT_LINK_WEIGHTS)
@@ -59,8 +61,15 @@ class IdentityRules:
     type_caps: Mapping[str, int] = field(default_factory=lambda: DEFAULT_TYPE_CAPS)
     #: Highest first; external id types not listed rank right after ``phone``.
     type_priority: tuple[str, ...] = DEFAULT_TYPE_PRIORITY
-    total_cap: int = 50
+    total_cap: int = 120
     generic_degree: int = 25
+    #: A value of a type capped at one per profile (a user id) sharing session identifiers
+    #: with more than this many other values of its type is junk ("[object Object]" sent as
+    #: the user id of everyone whose login form breaks), and generic like the above.
+    generic_rivals: int = 3
+    #: Links of these rules between two values of one type say the second succeeds the first
+    #: (an alias from an old user id to a new one): the pair counts once against the type cap.
+    successor_rules: frozenset[str] = frozenset({"alias"})
     #: Types a person keeps collecting (a new anonymous id whenever a browser loses its
     #: cookie). They do not count towards ``generic_degree``: a user id joined by many
     #: sessions is a loyal customer, not a shared value. Over their type cap or the total cap,
@@ -74,6 +83,11 @@ class IdentityRules:
     blocked_patterns: tuple[str, ...] = DEFAULT_BLOCKED_PATTERNS
     blocked_values: frozenset[str] = DEFAULT_BLOCKED_VALUES
     default_region: str | None = None
+    #: Where an event says the country of its national phone numbers, in order of belief:
+    #: ``country`` (the trait) and ``locale`` (``context.locale``); ``default_region`` after.
+    phone_region_from: tuple[str, ...] = REGION_SOURCES
+    #: Mailbox rules per e-mail domain: dots and tags the provider ignores, its main domain.
+    email_providers: Mapping[str, Mailbox] = field(default_factory=lambda: DEFAULT_MAILBOXES)
 
     def __post_init__(self) -> None:
         # Validate on every construction, not only from_mapping, and freeze the mappings
@@ -86,7 +100,14 @@ class IdentityRules:
         object.__setattr__(self, "late_binding_types", frozenset(self.late_binding_types))
         object.__setattr__(self, "blocked_patterns", tuple(self.blocked_patterns))
         object.__setattr__(self, "blocked_values", frozenset(self.blocked_values))
+        object.__setattr__(self, "successor_rules", frozenset(self.successor_rules))
+        object.__setattr__(self, "phone_region_from", tuple(self.phone_region_from))
+        object.__setattr__(self, "email_providers", _frozen_map(self.email_providers))
         _validate(self)
+        object.__setattr__(self, "mailboxes", Mailboxes.of(self.email_providers))
+
+    #: The mailbox rules as normalisation takes them (derived from ``email_providers``).
+    mailboxes: Mailboxes = field(init=False, compare=False, repr=False)
 
     def __hash__(self) -> int:
         # mappingproxy is unhashable; hash the sorted items so rules can key a cache.
@@ -95,6 +116,14 @@ class IdentityRules:
             for v in (getattr(self, f.name) for f in fields(self))
         )
         return hash(items)
+
+    @property
+    def contended_types(self) -> frozenset[str]:
+        """Types one profile holds one of (a user id): values of them can contend for the
+        same session identifiers, which is how junk among them shows (``generic_rivals``)."""
+        return frozenset(
+            t for t, cap in self.type_caps.items() if cap == 1 and t not in self.session_types
+        )
 
     def priority_key(self, type: str) -> tuple[int, int, str]:
         """Sort key, smallest = most important; unlisted types rank after ``phone``."""
@@ -129,7 +158,7 @@ class IdentityRules:
         """
         if not isinstance(data, Mapping):
             raise RulesError("identity rules: expected a mapping")
-        known = {f.name for f in fields(cls)}
+        known = {f.name for f in fields(cls) if f.init}
         unknown = sorted(str(k) for k in data if k not in known)
         if unknown:
             raise RulesError(f"identity rules: unknown key(s) {', '.join(unknown)}")
@@ -146,6 +175,8 @@ class IdentityRules:
             "type_priority": list(self.type_priority),
             "total_cap": self.total_cap,
             "generic_degree": self.generic_degree,
+            "generic_rivals": self.generic_rivals,
+            "successor_rules": sorted(self.successor_rules),
             "session_types": sorted(self.session_types),
             "late_binding_rules": sorted(self.late_binding_rules),
             "late_binding_types": sorted(self.late_binding_types),
@@ -153,6 +184,15 @@ class IdentityRules:
             "blocked_patterns": list(self.blocked_patterns),
             "blocked_values": sorted(self.blocked_values),
             "default_region": self.default_region,
+            "phone_region_from": list(self.phone_region_from),
+            "email_providers": {
+                domain: {
+                    "same_as": m.same_as,
+                    "ignore_dots": m.ignore_dots,
+                    "tag_separator": m.tag_separator,
+                }
+                for domain, m in sorted(self.email_providers.items())
+            },
         }
 
 
@@ -239,12 +279,51 @@ def _parse_region(key: str, value: Any) -> str | None:
     return value
 
 
+def _parse_region_sources(key: str, value: Any) -> tuple[str, ...]:
+    items = _str_list(key, value)
+    for item in items:
+        if item not in REGION_SOURCES:
+            raise RulesError(f"{key}: expected any of {', '.join(REGION_SOURCES)}, got {item!r}")
+    if len(set(items)) != len(items):
+        raise RulesError(f"{key}: duplicate entry")
+    return tuple(items)
+
+
+_MAILBOX_KEYS = frozenset({"same_as", "ignore_dots", "tag_separator"})
+
+
+def _parse_mailbox(key: str, value: Any) -> Mailbox:
+    data = _mapping(key, value)
+    unknown = sorted(str(k) for k in data if k not in _MAILBOX_KEYS)
+    if unknown:
+        raise RulesError(f"{key}: unknown key(s) {', '.join(unknown)}")
+    same_as, dots, tag = (
+        data.get("same_as"),
+        data.get("ignore_dots", False),
+        data.get("tag_separator"),
+    )
+    if same_as is not None and not isinstance(same_as, str):
+        raise RulesError(f"{key}.same_as: expected a domain or null, got {same_as!r}")
+    if not isinstance(dots, bool):
+        raise RulesError(f"{key}.ignore_dots: expected true or false, got {dots!r}")
+    if tag is not None and (not isinstance(tag, str) or len(tag) != 1 or tag in "@. "):
+        raise RulesError(f"{key}.tag_separator: expected one character (not @, . or space)")
+    return Mailbox(same_as.strip().lower() if same_as else None, dots, tag)
+
+
+def _parse_providers(key: str, value: Any) -> dict[str, Mailbox]:
+    items = _mapping(key, value).items()
+    return {str(d).strip().lower(): _parse_mailbox(f"{key}.{d}", m) for d, m in items}
+
+
 _PARSERS: dict[str, Callable[[str, Any], Any]] = {
     "link_weights": _parse_link_weights,
     "type_caps": _parse_type_caps,
     "type_priority": _parse_priority,
     "total_cap": _positive_int,
     "generic_degree": _positive_int,
+    "generic_rivals": _positive_int,
+    "successor_rules": _parse_rules,
     "session_types": _parse_types,
     "late_binding_rules": _parse_rules,
     "late_binding_types": _parse_types,
@@ -252,6 +331,8 @@ _PARSERS: dict[str, Callable[[str, Any], Any]] = {
     "blocked_patterns": _parse_patterns,
     "blocked_values": _parse_values,
     "default_region": _parse_region,
+    "phone_region_from": _parse_region_sources,
+    "email_providers": _parse_providers,
 }
 
 
@@ -271,6 +352,7 @@ def _validate(rules: IdentityRules) -> None:
         raise RulesError("type_priority: duplicate type")
     _positive_int("total_cap", rules.total_cap)
     _positive_int("generic_degree", rules.generic_degree)
+    _positive_int("generic_rivals", rules.generic_rivals)
     _positive_int("late_binding_threshold", rules.late_binding_threshold)
     unweighted = sorted(set(DEFAULT_LINK_WEIGHTS) - set(rules.link_weights))
     if unweighted:
@@ -283,6 +365,10 @@ def _validate(rules: IdentityRules) -> None:
             re.compile(pattern)
         except re.error as exc:
             raise RulesError(f"blocked_patterns: invalid pattern {pattern!r}: {exc}") from None
+    for domain, mailbox in rules.email_providers.items():
+        target = mailbox.same_as
+        if target is not None and rules.email_providers.get(target, Mailbox()).same_as:
+            raise RulesError(f"email_providers.{domain}: same_as names another alias {target!r}")
     region = rules.default_region
     if region is not None and region not in phonenumbers.SUPPORTED_REGIONS:
         raise RulesError(f"default_region: unknown region {region!r}")

@@ -111,7 +111,9 @@ class CurationService:
     def normalised(self, type: str, value: str) -> NormalisedIdentifier:
         try:
             validate_type(type)
-            return NormalisedIdentifier(type, normalise(type, value, self.rules.default_region))
+            return NormalisedIdentifier(
+                type, normalise(type, value, self.rules.default_region, self.rules.mailboxes)
+            )
         except IdentifierError as exc:
             raise InvalidInput(f"identifier: {exc}") from exc
 

@@ -276,3 +276,56 @@ def test_session_types_are_configurable() -> None:
     nodes = [node("user_id:U"), *map(node, anons)]
     result = cluster(nodes, [edge("user_id:U", a) for a in anons], [], rules)
     assert result.generic == frozenset({"user_id:U"})
+
+
+def _junk_user_id_rows(people: int) -> tuple[list[Node], list[Evidence]]:
+    """`people` people, each with a user id and a browser that also sent the junk user id."""
+    nodes, rows = [node("user_id:junk")], []
+    for i in range(people):
+        user, anon = f"user_id:U{i:02d}", f"anonymous_id:A{i:02d}"
+        nodes += [node(user), node(anon)]
+        rows += [edge(anon, "user_id:junk", at=i), edge(anon, user, at=i + 0.5)]
+    return nodes, rows
+
+
+def test_a_user_id_rivalling_many_others_for_their_browsers_is_junk() -> None:
+    nodes, rows = _junk_user_id_rows(RULES.generic_rivals + 1)
+    result = cluster(nodes, rows, [], RULES)
+    assert result.generic == frozenset({"user_id:junk"})
+    people = [c for c in result.clusters if "user_id:junk" not in c]
+    assert all(len(c) == 2 for c in people)
+    assert {r.reason for r in result.refused} == {"generic"}
+
+
+def test_a_browser_shared_by_a_few_people_marks_nobody_junk() -> None:
+    nodes, rows = _junk_user_id_rows(RULES.generic_rivals)
+    result = cluster(nodes, rows, [], RULES)
+    assert result.generic == frozenset()
+    # The earliest link wins each browser; the shared user id keeps one of them.
+    assert any("type_cap:user_id" == r.reason for r in result.refused)
+
+
+def test_many_sessions_of_one_loyal_user_are_not_rivals() -> None:
+    anons = [f"anonymous_id:A{i:02d}" for i in range(30)]
+    nodes = [node("user_id:U"), *map(node, anons)]
+    result = cluster(nodes, [edge("user_id:U", a) for a in anons], [], RULES)
+    assert result.generic == frozenset()
+
+
+def test_an_alias_from_an_old_user_id_to_a_new_one_is_one_account() -> None:
+    nodes = [node(k) for k in ("user_id:old", "user_id:new", "anonymous_id:A1", "anonymous_id:A2")]
+    rows = [
+        edge("anonymous_id:A1", "user_id:old", at=1),
+        edge("user_id:new", "user_id:old", "alias", at=2),
+        edge("anonymous_id:A2", "user_id:new", at=3),
+    ]
+    result = cluster(nodes, rows, [], RULES)
+    assert len(result.clusters) == 1
+    # Identify evidence between two user ids is no succession: the cap holds.
+    identify = [edge("user_id:new", "user_id:old", "identify", at=2)]
+    assert len(cluster(nodes[:2], identify, [], RULES).clusters) == 2
+    # A third user id meets the cap: the two that succeeded each other count as one.
+    third = [*nodes, node("user_id:other")]
+    more = [*rows, edge("anonymous_id:A2", "user_id:other", at=4)]
+    refused = cluster(third, more, [], RULES).refused
+    assert [r.reason for r in refused] == ["type_cap:user_id"]

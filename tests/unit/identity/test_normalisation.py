@@ -143,7 +143,8 @@ def test_rules_defaults_and_round_trip() -> None:
     rules = IdentityRules()
     assert rules.link_weights["identify"] == 0.9
     assert rules.type_caps["user_id"] == 1
-    assert (rules.total_cap, rules.generic_degree, rules.late_binding_threshold) == (50, 25, 2)
+    assert rules.generic_rivals == 3
+    assert (rules.total_cap, rules.generic_degree, rules.late_binding_threshold) == (120, 25, 2)
     assert IdentityRules.from_mapping(rules.to_mapping()) == rules
     assert IdentityRules.from_mapping({}) == rules
 

@@ -3,11 +3,11 @@ normalised and keyed (under the kid each is stored under, during a blind-index r
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
-from app.domain.identity import BlockList, IdentityRules
-from app.domain.messages import MessageIdentity, TrackedMessage, identify_message
+from app.domain.identity import USER_ID, BlockList, IdentityRules, NormalisedIdentifier
+from app.domain.messages import MessageIdentity, TrackedMessage, identify_message, probes
 from app.services.identity.keys import Sealer
 
 
@@ -66,17 +66,24 @@ class Preparer:
         self.blocklist = BlockList.from_rules(rules)
 
     def prepare(
-        self, messages: Sequence[TrackedMessage], present: set[str] | None = None
+        self,
+        messages: Sequence[TrackedMessage],
+        present: set[str] | None = None,
+        stored: Collection[NormalisedIdentifier] = (),
     ) -> list[PreparedMessage]:
         """One entry per distinct event. `present` (only during a blind-index rotation) names
         the identifier nodes that exist under any listed kid: each identifier then takes the
-        key it is already stored under."""
+        key it is already stored under, and the probes stored under any kid count as stored.
+        `stored`: the messages' probes the graph holds (see `probe_keys`)."""
+        known = set(stored) | self._named_user_ids(messages)
+        if present:
+            known |= {p for p, keys in self.probe_keys(messages).items() if present & set(keys)}
         prepared: dict[str, PreparedMessage] = {}
         for message in messages:
             eid = event_id(self.ws, message)
             if eid in prepared:
                 continue
-            identity = identify_message(message, self.rules, self.blocklist)
+            identity = identify_message(message, self.rules, self.blocklist, known)
             keys: dict[tuple[str, str], str] = {}
             aliases: dict[str, tuple[str, ...]] = {}
             for i in identity.identifiers:
@@ -91,7 +98,27 @@ class Preparer:
             prepared[eid] = PreparedMessage(message, identity, eid, keys, aliases)
         return list(prepared.values())
 
+    def probe_keys(
+        self, messages: Sequence[TrackedMessage]
+    ) -> dict[NormalisedIdentifier, tuple[str, ...]]:
+        """The messages' probes (identifiers carried only if stored), each with its keys
+        under every listed kid."""
+        found = {p for m in messages for p in probes(m, self.rules, self.blocklist)}
+        return {p: tuple(self.sealer.candidate_keys(p)) for p in sorted(found)}
+
+    @staticmethod
+    def _named_user_ids(messages: Sequence[TrackedMessage]) -> set[NormalisedIdentifier]:
+        """The user ids the batch's messages name: an alias in the same batch as the old
+        user id's own events reads its previousId as that user id."""
+        return {
+            NormalisedIdentifier(USER_ID, m.user_id.strip())
+            for m in messages
+            if m.user_id and m.type != "alias"
+        }
+
     def identifier_keys(self, message: TrackedMessage) -> set[str]:
-        """The node keys, under every listed kid, of every identifier a message carries."""
+        """The node keys, under every listed kid, of every identifier a message carries or
+        may carry (its probes)."""
         identity = identify_message(message, self.rules, self.blocklist)
-        return {k for i in identity.identifiers for k in self.sealer.candidate_keys(i)}
+        carried = [*identity.identifiers, *probes(message, self.rules, self.blocklist)]
+        return {k for i in carried for k in self.sealer.candidate_keys(i)}

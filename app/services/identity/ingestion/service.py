@@ -170,8 +170,16 @@ class IngestionService:
                 )
             return await asyncio.to_thread(self.preparer.prepare, messages, present), present
         prepared = await asyncio.to_thread(self.preparer.prepare, messages, None)
+        probe_keys = self.preparer.probe_keys(messages)
         if present is None:
-            present = await self._present(sorted({k for p in prepared for k in p.keys.values()}))
+            keys = {k for p in prepared for k in p.keys.values()}
+            keys |= {k for candidates in probe_keys.values() for k in candidates}
+            present = await self._present(sorted(keys))
+        stored = {p for p, candidates in probe_keys.items() if present & set(candidates)}
+        if stored:
+            # An alias from a stored user id, an e-mail's stored older spelling: prepared
+            # again carrying them.
+            prepared = await asyncio.to_thread(self.preparer.prepare, messages, None, stored)
         return prepared, present
 
     async def _present(self, keys: Sequence[str]) -> set[str]:
