@@ -72,9 +72,7 @@ async def breadth_first(
     closed: list[str] = []
     frontier = sorted(set(seeds))
     while frontier:
-        found = await rows(
-            "identity/expand_component", keys=frontier, **generic_parameters(rules)
-        )
+        found = await rows("identity/expand_component", keys=frontier, **generic_parameters(rules))
         seen.update(frontier)
         next_frontier: set[str] = set()
         turning_generic: list[str] = []

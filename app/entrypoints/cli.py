@@ -13,6 +13,7 @@ import typer
 from app.entrypoints.cli_backup import backup, restore
 from app.entrypoints.cli_common import _fail, _settings, _with_container, console
 from app.entrypoints.cli_data import destinations_cli, export_cli, import_file
+from app.entrypoints.cli_identity import identity_cli
 from app.entrypoints.cli_privacy import apikey_cli, erasures_cli, retention_cli, subject_cli
 from app.entrypoints.cli_services import services_cli
 from app.entrypoints.cli_tracking import dead_cli, source_cli
@@ -29,6 +30,7 @@ T = TypeVar("T")
 cli = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 cli.add_typer(services_cli, name="services")
 cli.add_typer(source_cli, name="source")
+cli.add_typer(identity_cli, name="identity")
 cli.add_typer(dead_cli, name="deadletters")
 cli.add_typer(erasures_cli, name="erasures")
 cli.add_typer(subject_cli, name="subject")

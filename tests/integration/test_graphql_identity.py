@@ -354,3 +354,39 @@ async def test_unknown_identifier_is_a_typed_result(
     (result,) = data.values()
     assert result["__typename"] == "IdentifierNotFound"
     assert "ghost" not in result["message"]
+
+
+GENERIC = """
+query ($limit: Int!) {
+  genericIdentifiers(limit: $limit) { key type links degree rivals caughtBy profileId }
+}"""
+
+
+async def test_generic_identifiers_say_what_caught_them(container: Container, api: Api) -> None:
+    rivals = container.rules.generic_rivals + 1
+    for i in range(rivals):
+        await container.ingestion.ingest(
+            [
+                message("identify", anon=f"b-{i}", user="[object Object]", at=T0 + i),
+                message("identify", anon=f"b-{i}", user=f"u-{i}", at=T0 + i + 0.5),
+            ]
+        )
+    shared = container.rules.generic_degree + 1
+    for i in range(shared):
+        await container.ingestion.ingest(
+            [message("identify", user=f"c-{i}", email="info@shop.example", at=T0 + 100 + i)]
+        )
+    found = (await api.data(GENERIC, limit=10))["genericIdentifiers"]
+    by_type = {g["type"]: g for g in found}
+    assert set(by_type) == {"user_id", "email"}
+    assert by_type["user_id"]["caughtBy"] == "generic_rivals"
+    assert by_type["user_id"]["rivals"] == rivals
+    assert by_type["email"]["caughtBy"] == "generic_degree"
+    assert by_type["email"]["degree"] == shared
+    assert by_type["email"]["links"] == shared
+    assert all(g["profileId"] for g in found)
+    assert [g["type"] for g in (await api.data(GENERIC, limit=1))["genericIdentifiers"]] == [
+        "email"
+    ]
+    refused = await post(api.api_url, GENERIC, {"limit": 0}, key=api.key)
+    assert "limit must be between 1 and 1000" in refused["errors"][0]["message"]

@@ -1,8 +1,10 @@
-"""The workspace's identifier keys, page by page (cypher/identity/)."""
+"""The workspace's identifier keys, page by page, and its generic identifiers
+(cypher/identity/)."""
 
 from __future__ import annotations
 
 from app.adapters.identity_graph import IdentityGraph
+from app.ports.curation import GenericIdentifier
 
 
 class Neo4jCurationStore:
@@ -12,3 +14,20 @@ class Neo4jCurationStore:
     async def identifier_keys(self, after: str, limit: int) -> list[str]:
         rows = await self.graph.read("identity/workspace_identifier_keys", after=after, limit=limit)
         return [str(r["key"]) for r in rows]
+
+    async def generic_identifiers(
+        self, limit: int, parameters: dict[str, object]
+    ) -> list[GenericIdentifier]:
+        rows = await self.graph.read("identity/generic_identifiers", limit=limit, **parameters)
+        return [
+            GenericIdentifier(
+                key=str(r["key"]),
+                type=str(r["type"]),
+                links=int(r["links"]),
+                degree=int(r["degree"]),
+                rivals=int(r["rivals"]),
+                profile=r["profile"],
+                first_seen=float(r["first_seen"]),
+            )
+            for r in rows
+        ]

@@ -44,6 +44,30 @@ async def _profile_now(
     return profile
 
 
+@strawberry.type(
+    description="An identifier the rules made generic: its links stop merging anything. Its "
+    "value is shown on its profile (`profileId`) to roles that may read personal data."
+)
+class GenericIdentifier:
+    key: str = strawberry.field(description="The node key (a blind index, not the value)")
+    type: str
+    links: int = strawberry.field(description="Evidence edges to other identifiers")
+    degree: int = strawberry.field(
+        description="Linked identifiers of types other than the session types "
+        "(generic above `generic_degree`)"
+    )
+    rivals: int = strawberry.field(
+        description="Other values of its type sharing its session identifiers, counted up to "
+        "one past `generic_rivals` (generic above it)"
+    )
+    caught_by: str = strawberry.field(
+        description="`generic_degree`, `generic_rivals`, or `flagged` (the counts have fallen "
+        "since its component was last decided)"
+    )
+    profile_id: str | None
+    first_seen: float = strawberry.field(description="Epoch seconds (UTC)")
+
+
 @strawberry.type
 class IdentityQuery:
     @strawberry.field(
@@ -64,6 +88,30 @@ class IdentityQuery:
     ) -> Profile | None:
         view = await _container(info).profiles.profile_by_identifier(type, value)
         return Profile.from_view(view) if view else None
+
+    @strawberry.field(
+        description="What the identity rules caught as generic (shared values, junk), most "
+        "linked first; `limit` 1..1000.",
+        permission_classes=[CanRead],
+    )
+    async def generic_identifiers(
+        self, info: Info[Context, Any], limit: int = 50
+    ) -> list[GenericIdentifier]:
+        curation = _container(info).curation
+        found = await curation.generic_identifiers(limit)
+        return [
+            GenericIdentifier(
+                key=g.key,
+                type=g.type,
+                links=g.links,
+                degree=g.degree,
+                rivals=g.rivals,
+                caught_by=curation.caught_by(g),
+                profile_id=g.profile,
+                first_seen=g.first_seen,
+            )
+            for g in found
+        ]
 
     @strawberry.field(
         description="Whether two identifiers are linked, with the strongest evidence chain.",

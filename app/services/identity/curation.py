@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.adapters.component import ComponentSnapshot, LinkInfo
+from app.adapters.component_loading import generic_parameters
 from app.adapters.identity_graph import IdentityGraph, IdentityTx
 from app.domain.identity import (
     Evidence,
@@ -23,7 +24,7 @@ from app.domain.identity import (
     validate_type,
 )
 from app.errors import InvalidInput, NotFound
-from app.ports.curation import CurationStore
+from app.ports.curation import CurationStore, GenericIdentifier
 from app.services.changes.notices import ProfileNotifier, lineage_notices
 from app.services.identity.keys import Sealer
 from app.services.identity.resolution import MAX_COMPONENT_NODES, ReclusterOutcome, plan, recluster
@@ -256,6 +257,21 @@ class CurationService:
         if outcome is not None:
             await self._announce(outcome, traits)
         return merge
+
+    async def generic_identifiers(self, limit: int = 50) -> list[GenericIdentifier]:
+        """What the rules caught as generic (a shared value, junk), most linked first."""
+        if not 1 <= limit <= 1000:
+            raise InvalidInput("limit must be between 1 and 1000")
+        return await self.store.generic_identifiers(limit, generic_parameters(self.rules))
+
+    def caught_by(self, found: GenericIdentifier) -> str:
+        """Which rule makes it generic now: `generic_degree`, `generic_rivals`, or `flagged`
+        (marked when its component was last decided; the counts have fallen since)."""
+        if found.degree > self.rules.generic_degree:
+            return "generic_degree"
+        if found.rivals > self.rules.generic_rivals:
+            return "generic_rivals"
+        return "flagged"
 
     async def explain(self, a: tuple[str, str], b: tuple[str, str]) -> Explanation:
         """Whether two identifiers share a profile, and the strongest evidence chain."""

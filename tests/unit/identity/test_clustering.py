@@ -302,7 +302,7 @@ def test_a_browser_shared_by_a_few_people_marks_nobody_junk() -> None:
     result = cluster(nodes, rows, [], RULES)
     assert result.generic == frozenset()
     # The earliest link wins each browser; the shared user id keeps one of them.
-    assert any("type_cap:user_id" == r.reason for r in result.refused)
+    assert any(r.reason == "type_cap:user_id" for r in result.refused)
 
 
 def test_many_sessions_of_one_loyal_user_are_not_rivals() -> None:

@@ -23,7 +23,9 @@ def message(
     kind: MessageType = "identify",
     traits: dict[str, Any] | None = None,
     context: dict[str, Any] | None = None,
-    **ids: str,
+    user_id: str | None = None,
+    anonymous_id: str | None = None,
+    previous_id: str | None = None,
 ) -> TrackedMessage:
     return TrackedMessage(
         message_id="m-1",
@@ -33,11 +35,15 @@ def message(
         timestamp=0.0,
         traits=traits or {},
         context=context or {},
-        **ids,
+        user_id=user_id,
+        anonymous_id=anonymous_id,
+        previous_id=previous_id,
     )
 
 
-def values(m: TrackedMessage, stored: tuple[NormalisedIdentifier, ...] = ()) -> set[tuple[str, str]]:
+def values(
+    m: TrackedMessage, stored: tuple[NormalisedIdentifier, ...] = ()
+) -> set[tuple[str, str]]:
     return {(i.type, i.value) for i in identify_message(m, RULES, BLOCKLIST, stored).identifiers}
 
 

@@ -109,7 +109,9 @@ def test_event_region_believes_the_country_trait_then_the_locale_then_the_defaul
     assert event_region(address, {}, ("country",), None) == "FR"
     context_traits = {"traits": {"country": "IE"}}
     assert event_region({}, context_traits, ("country",), None) == "IE"
-    assert event_region({"country": "nowhere"}, {"locale": "xx"}, ("country", "locale"), None) is None
+    assert (
+        event_region({"country": "nowhere"}, {"locale": "xx"}, ("country", "locale"), None) is None
+    )
 
 
 @pytest.mark.parametrize(

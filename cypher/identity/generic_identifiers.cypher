@@ -1,0 +1,21 @@
+// What the rules caught as generic in the workspace (`generic: true`), most linked first, at
+// most $limit: each with its links, its links to identifiers of types other than the session
+// types $uncounted (the degree compared with generic_degree), the other values of its type
+// sharing its session identifiers (its rivals, up to $max_rivals + 1, for a type in
+// $contended), and the profile it sits in alone.
+MATCH (g:Identifier {ws: $ws, generic: true})
+WITH g, COUNT { (g)-[:LINKED]-(:Identifier) } AS links
+ORDER BY links DESC, g.key
+LIMIT toInteger($limit)
+OPTIONAL MATCH (g)-[:OF]->(p:Profile)
+RETURN g.key AS key, g.type AS type, links, p.id AS profile, g.first_seen AS first_seen,
+       COUNT {
+         MATCH (g)-[:LINKED]-(j:Identifier) WHERE NOT j.blocked AND NOT j.type IN $uncounted
+         RETURN DISTINCT j.key
+       } AS degree,
+       CASE WHEN g.type IN $contended THEN COUNT {
+         MATCH (g)-[:LINKED]-(x:Identifier)-[:LINKED]-(u:Identifier)
+         WHERE x.type IN $uncounted AND NOT x.blocked AND u.type = g.type AND u <> g
+           AND NOT u.blocked
+         RETURN DISTINCT u.key LIMIT $max_rivals + 1
+       } ELSE 0 END AS rivals
