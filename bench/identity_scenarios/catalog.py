@@ -155,6 +155,49 @@ def email_variants(s: Script) -> Scenario:
     )
 
 
+def _newsletter(s: Script, who: str, at: float, email: str) -> None:
+    """A sign-up by e-mail only, in a new browser."""
+    anon = s.uid("anon")
+    s.send(who, "page", at, anon=anon)
+    s.send(who, "identify", at + 30, anon=anon, email=email)
+
+
+def email_typos(s: Script) -> Scenario:
+    typos = {"gmail.com": "gmial.com", "hotmail.com": "hotmial.com", "yahoo.com": "yaho.com",
+             "outlook.com": "outlok.com"}  # fmt: skip
+    for n in range(40):
+        who = s.person(f"typo{n}")
+        domain = s.rng.choice(sorted(typos))
+        local = s.uid("m")
+        _newsletter(s, who, s.start + n * 60, f"{local}@{typos[domain]}")
+        _newsletter(s, who, s.start + DAY + n * 60, f"{local}@{domain}")
+    return Scenario(
+        "email_typos",
+        "people sign up once with a mistyped provider (gmial.com, hotmial.com, yaho.com, "
+        "outlok.com) and later with the right one",
+        "one profile per person: a mistyped provider is the one they meant",
+        s,
+    )
+
+
+def idn_domains(s: Script) -> Scenario:
+    domains = ("müller.de", "bücher.example", "café.fr", "日本語.jp")
+    for n in range(30):
+        who = s.person(f"idn{n}")
+        domain = domains[n % len(domains)]
+        local = s.uid("m")
+        ascii_domain = domain.encode("idna").decode("ascii")
+        _newsletter(s, who, s.start + n * 60, f"{local}@{domain.upper()}")
+        _newsletter(s, who, s.start + DAY + n * 60, f"{local}@{ascii_domain}")
+    return Scenario(
+        "idn_domains",
+        "addresses at internationalised domains, typed in Unicode (capitals included) on one "
+        "form and sent in their ASCII form (xn--...) by another",
+        "one profile per address: a domain is the same in either form",
+        s,
+    )
+
+
 def national_phones(s: Script) -> Scenario:
     for n in range(60):
         who = s.person(f"tel{n}")
@@ -281,6 +324,8 @@ CATALOG: dict[str, Callable[[Script], Scenario]] = {
         kiosk_device,
         unknown_junk,
         email_variants,
+        email_typos,
+        idn_domains,
         national_phones,
         app_reinstall,
         email_change,

@@ -37,4 +37,30 @@ def markdown(result: dict[str, Any]) -> str:
             f"| {_f(link['f1'])} | {_f(human['precision'])} | {_f(human['recall'])} "
             f"| {_f(human['f1'])} | {_f(low)} | {got['missing']:,} |"
         )
+    if "without" in result:
+        lines += ["", *_ablation(result)]
     return "\n".join(lines) + "\n"
+
+
+def _ablation(result: dict[str, Any]) -> list[str]:
+    """Linkable F1 in arrival order with every rule, and without each rule in turn."""
+    every = result["orders"]["arrival"]
+    without: dict[str, Any] = result["without"]
+    lines = [
+        "Linkable F1 in arrival order with every rule, and with each rule switched off "
+        "(`bench/identity_scenarios/ablation.py`).",
+        "",
+        "| scenario | every rule | " + " | ".join(f"without `{r}`" for r in without) + " |",
+        "|---|---:|" + "---:|" * len(without),
+    ]
+    for name in [*sorted(every["scenarios"]), "all"]:
+
+        def f1(run: dict[str, Any], name: str = name) -> str:
+            got = run["all"] if name == "all" else run["scenarios"][name]
+            return _f(got["linkable"]["pairwise"]["f1"])
+
+        label = "**every scenario**" if name == "all" else f"`{name}`"
+        lines.append(
+            f"| {label} | {f1(every)} | " + " | ".join(f1(r) for r in without.values()) + " |"
+        )
+    return lines

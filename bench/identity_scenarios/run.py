@@ -12,7 +12,10 @@ real resolver:
 - `drain`: in arrival order, a hundred messages a request, all accepted before the resolver
   starts (the large batches of a backlog being drained).
 
-The JSON result goes to `--out`; `--markdown` writes the table docs/accuracy.md shows.
+With `--ablate`, the arrival order runs again once per rule of `ablation.py` with that rule
+switched off: what each rule changes, scenario by scenario.
+
+The JSON result goes to `--out`; `--markdown` writes the tables docs/accuracy.md shows.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import argparse
 import asyncio
 import json
 import random
+import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -30,11 +34,12 @@ from app.bootstrap import Container, build_container
 from app.domain.tracking.parse import Receipt, parse_batch
 from app.ports.sources import Source
 from app.settings import Settings
+from bench.identity_scenarios.ablation import SWITCHED_OFF, rules_file
 from bench.identity_scenarios.catalog import CATALOG, build
 from bench.identity_scenarios.model import DAY, Scenario
 from bench.identity_scenarios.report import markdown
 from bench.identity_scenarios.score import placements, score
-from bench.identity_scenarios.truth import build_truth
+from bench.identity_scenarios.truth import Truth, build_truth
 from bench.stack import BenchServices, StackOptions
 
 ORDERS = ("arrival", "shuffled-1", "shuffled-2", "drain")
@@ -71,9 +76,9 @@ async def _send(container: Container, source: Source, messages: list[dict[str, A
 
 
 async def run_order(
-    settings: Settings, scenarios: Sequence[Scenario], order: str
+    settings: Settings, scenarios: Sequence[Scenario], order: str, label: str = ""
 ) -> tuple[Container, float]:
-    ws = f"accuracy-{order}"
+    ws = f"accuracy-{order}{label}"
     container = await build_container(settings.model_copy(update={"workspace": ws}))
     await container.prepare_graph()
     await container.stream.ensure_group()
@@ -93,7 +98,20 @@ async def run_order(
     return container, time.monotonic() - started
 
 
-async def measure(names: list[str], seed: int, orders: Sequence[str]) -> dict[str, Any]:
+async def _scored(
+    settings: Settings, scenarios: Sequence[Scenario], truth: Truth, order: str, label: str = ""
+) -> dict[str, Any]:
+    container, seconds = await run_order(settings, scenarios, order, label)
+    try:
+        placed = await placements(container, sorted(truth.human), truth.said)
+        return {"seconds": round(seconds, 1), **score(placed, truth)}
+    finally:
+        await container.close()
+
+
+async def measure(
+    names: list[str], seed: int, orders: Sequence[str], ablate: bool = False
+) -> dict[str, Any]:
     start = (time.time() // DAY - 20) * DAY
     scenarios = build(names, seed, start)
     truth = build_truth(scenarios)
@@ -117,12 +135,16 @@ async def measure(names: list[str], seed: int, orders: Sequence[str]) -> dict[st
     }
     try:
         for order in orders:
-            container, seconds = await run_order(settings, scenarios, order)
-            try:
-                placed = await placements(container, sorted(truth.human), truth.said)
-                result["orders"][order] = {"seconds": round(seconds, 1), **score(placed, truth)}
-            finally:
-                await container.close()
+            result["orders"][order] = await _scored(settings, scenarios, truth, order)
+        if ablate:
+            result["without"] = {}
+            with tempfile.TemporaryDirectory() as directory:
+                for rule in SWITCHED_OFF:
+                    off = settings.model_copy(
+                        update={"identity_rules_file": rules_file(rule, Path(directory))}
+                    )
+                    scored = await _scored(off, scenarios, truth, "arrival", f"-without-{rule}")
+                    result["without"][rule] = scored
     finally:
         services.stop(wipe=True)
     return result
@@ -135,9 +157,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--markdown", type=Path, default=None)
+    parser.add_argument(
+        "--ablate", action="store_true", help="also score arrival order without each rule"
+    )
     options = parser.parse_args(argv)
     names = options.scenario or list(CATALOG)
-    result = asyncio.run(measure(names, options.seed, options.order or list(ORDERS)))
+    orders = options.order or list(ORDERS)
+    result = asyncio.run(measure(names, options.seed, orders, options.ablate))
     text = json.dumps(result, indent=2)
     if options.out is not None:
         options.out.parent.mkdir(parents=True, exist_ok=True)

@@ -13,12 +13,13 @@ WITH i, p, COLLECT {
   MATCH (i)-[:LINKED]-(j:Identifier) WHERE NOT j.blocked AND NOT j.type IN $uncounted
   RETURN DISTINCT j.key LIMIT $max_degree + 1
 } AS sample
-WITH i, p, size(sample) > $max_degree OR (i.type IN $contended AND COUNT {
+WITH i, p, size(sample) > $max_degree OR
+  CASE WHEN i.type IN $contended THEN COUNT {
     MATCH (i)-[:LINKED]-(x:Identifier)-[:LINKED]-(u:Identifier)
     WHERE x.type IN $uncounted AND NOT x.blocked AND u.type = i.type AND u <> i
       AND NOT u.blocked
     RETURN DISTINCT u.key LIMIT $max_rivals + 1
-  } > $max_rivals) AS generic
+  } > $max_rivals ELSE false END AS generic
 WITH i, p, generic, generic OR i.blocked AS closed
 // One record holding every row: far cheaper to receive than one record per identifier.
 RETURN collect({

@@ -3,8 +3,9 @@
 // than the session types $uncounted, or, for a type in $contended, more than $max_rivals
 // other values of its type sharing its session identifiers), with its depth (the seed's own
 // plus its distance). One shortest path per reached identifier (ANY SHORTEST: a breadth-first
-// search that visits each node once, never enumerating paths); the predicate on `a` keeps closed identifiers from
-// being walked through, not from being reached. At most $rows paths are read, so a component
+// search that visits each node once, never enumerating paths); the predicate on `a` keeps
+// closed identifiers from being walked through, not from being reached (CASE, so the rivals
+// are counted only for the contended types). At most $rows paths are read, so a component
 // over the node cap stops the search (the caller then loads it the bounded way).
 // Each row: the identifier with its profile; an open identifier's outgoing edges (each edge is
 // stored once, from the smaller key), a closed one's edges to the identifiers found here; for
@@ -19,12 +20,12 @@ MATCH path = ANY SHORTEST (s) ((a:Identifier)-[:LINKED|NEVER]-()
   WHERE NOT coalesce(a.blocked, false) AND COUNT {
     MATCH (a)-[:LINKED]-(j:Identifier) WHERE NOT j.blocked AND NOT j.type IN $uncounted
     RETURN DISTINCT j.key LIMIT $max_degree + 1
-  } <= $max_degree AND NOT (a.type IN $contended AND COUNT {
+  } <= $max_degree AND CASE WHEN a.type IN $contended THEN COUNT {
       MATCH (a)-[:LINKED]-(x:Identifier)-[:LINKED]-(u:Identifier)
       WHERE x.type IN $uncounted AND NOT x.blocked AND u.type = a.type AND u <> a
         AND NOT u.blocked
       RETURN DISTINCT u.key LIMIT $max_rivals + 1
-    } > $max_rivals))* (i)
+    } <= $max_rivals ELSE true END)* (i)
 WITH i, seed.depth + length(path) AS depth
 LIMIT $rows
 WITH i, min(depth) AS depth
@@ -38,12 +39,13 @@ WITH keys, i, depth, p, COLLECT {
   MATCH (i)-[:LINKED]-(j:Identifier) WHERE NOT j.blocked AND NOT j.type IN $uncounted
   RETURN DISTINCT j.key LIMIT $max_degree + 1
 } AS sample
-WITH keys, i, depth, p, size(sample) > $max_degree OR (i.type IN $contended AND COUNT {
+WITH keys, i, depth, p, size(sample) > $max_degree OR
+  CASE WHEN i.type IN $contended THEN COUNT {
     MATCH (i)-[:LINKED]-(x:Identifier)-[:LINKED]-(u:Identifier)
     WHERE x.type IN $uncounted AND NOT x.blocked AND u.type = i.type AND u <> i
       AND NOT u.blocked
     RETURN DISTINCT u.key LIMIT $max_rivals + 1
-  } > $max_rivals) AS generic
+  } > $max_rivals ELSE false END AS generic
 WITH keys, i, depth, p, generic, generic OR i.blocked AS closed
 // One record holding every row: far cheaper to receive than one record per identifier.
 RETURN collect({

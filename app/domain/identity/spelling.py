@@ -3,8 +3,10 @@ country a phone number written without its country code was written in.
 
 Gmail delivers ``j.doe+news@googlemail.com`` to ``jdoe@gmail.com``; Outlook delivers
 ``jane+shop@outlook.com`` to ``jane@outlook.com``. Left alone, each spelling would be a node of
-its own and one person several profiles. A provider's rule says which domain it really is,
-whether dots in the local part count, and which character starts a tag.
+its own and one person several profiles. A provider's rule says which domain it really is
+(googlemail.com is gmail.com; gmial.com is gmail.com mistyped), whether dots in the local part
+count, and which character starts a tag. An internationalised domain is written in Unicode
+(``müller.de``), whether it came so or in its ASCII form (``xn--mller-kva.de``).
 
 ``07700 900123`` is a number only in the country it was dialled in: the event says which, by
 the trait ``country`` the person gave or by the browser's ``context.locale``.
@@ -46,8 +48,29 @@ DEFAULT_MAILBOXES: Mapping[str, Mailbox] = MappingProxyType(
         "fastmail.com": Mailbox(tag_separator="+"),
         "proton.me": Mailbox(tag_separator="+"),
         "protonmail.com": Mailbox(tag_separator="+"),
+        # Providers people mistype: an address at one of these is the one they meant.
+        "gmial.com": Mailbox(same_as="gmail.com"),
+        "gmai.com": Mailbox(same_as="gmail.com"),
+        "gamil.com": Mailbox(same_as="gmail.com"),
+        "gmail.co": Mailbox(same_as="gmail.com"),
+        "hotmial.com": Mailbox(same_as="hotmail.com"),
+        "hotmail.co": Mailbox(same_as="hotmail.com"),
+        "outlok.com": Mailbox(same_as="outlook.com"),
+        "yaho.com": Mailbox(same_as="yahoo.com"),
     }
 )
+
+
+def unicode_domain(domain: str) -> str:
+    """``domain`` with its ASCII-encoded labels (``xn--...``) decoded and IDNA's mapping
+    applied (``MÜLLER.de`` and ``xn--mller-kva.de`` are ``müller.de``); unchanged when it is
+    not a valid internationalised name."""
+    if domain.isascii() and "xn--" not in domain:
+        return domain
+    try:
+        return domain.encode("idna").decode("idna")
+    except UnicodeError:
+        return domain
 
 
 @dataclass(frozen=True)
@@ -56,6 +79,8 @@ class Mailboxes:
     depends on it can be cached."""
 
     rules: tuple[tuple[str, Mailbox], ...]
+    #: Internationalised domains written in Unicode (off only for the plain, older spelling).
+    unicode_domains: bool = True
 
     @classmethod
     def of(cls, by_domain: Mapping[str, Mailbox]) -> Mailboxes:
@@ -64,6 +89,8 @@ class Mailboxes:
     def canonical(self, local: str, domain: str) -> tuple[str, str]:
         """The mailbox ``local@domain`` (both already lower case) really is. A rule that
         would leave nothing of the local part leaves it as it was."""
+        if self.unicode_domains:
+            domain = unicode_domain(domain)
         by_domain = dict(self.rules)
         rule = by_domain.get(domain)
         if rule is not None and rule.same_as:
@@ -79,7 +106,8 @@ class Mailboxes:
         return (mailbox or local), domain
 
 
-NO_MAILBOX_RULES = Mailboxes(())
+#: Case and spaces only: the spelling before mailbox rules.
+NO_MAILBOX_RULES = Mailboxes((), unicode_domains=False)
 
 # --- the country of a phone number -------------------------------------------------------
 

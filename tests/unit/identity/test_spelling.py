@@ -35,6 +35,31 @@ def test_plus_addressing_providers_drop_the_tag_but_keep_dots() -> None:
     assert email("jane+x@icloud.com") == "jane@icloud.com"
 
 
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("Jane.Doe@gmial.com", "janedoe@gmail.com"),
+        ("jane@hotmial.com", "jane@hotmail.com"),
+        ("jane+x@outlok.com", "jane@outlook.com"),
+        ("j.ane@yaho.com", "j.ane@yahoo.com"),
+    ],
+)
+def test_a_mistyped_provider_is_the_one_meant(typed: str, meant: str) -> None:
+    assert email(typed) == meant
+
+
+@pytest.mark.parametrize(
+    "spelling", ["jürgen@müller.de", "JÜRGEN@MÜLLER.DE", "jürgen@xn--mller-kva.de"]
+)
+def test_an_internationalised_domain_is_one_domain_in_either_form(spelling: str) -> None:
+    assert email(spelling) == "jürgen@müller.de"
+
+
+def test_a_domain_that_is_no_valid_international_name_is_kept() -> None:
+    assert email("a@xn--bad-.com") == "a@xn--bad-.com"
+    assert email("a@" + "ü" * 70 + ".de") == "a@" + "ü" * 70 + ".de"
+
+
 def test_other_domains_are_only_lower_cased() -> None:
     # A company's server may deliver jane+x and jane.doe to different people.
     assert email("Jane.Doe+x@Example.org") == "jane.doe+x@example.org"
@@ -48,6 +73,7 @@ def test_a_rule_that_would_leave_nothing_keeps_the_local_part() -> None:
 
 def test_without_mailbox_rules_only_case_and_spaces_change() -> None:
     assert normalise("email", " J.Doe+x@GMail.com", None) == "j.doe+x@gmail.com"
+    assert normalise("email", "a@xn--mller-kva.de", None) == "a@xn--mller-kva.de"
 
 
 def test_email_providers_are_configurable() -> None:
