@@ -1,7 +1,8 @@
 // One breadth-first step over evidence: each frontier identifier with its profile, the keys
 // of its neighbours and, unless it is blocked or generic (more than $max_degree neighbours
-// of types other than the session types $uncounted, or, for a type in $contended, more than
-// $max_rivals other values of its type sharing its session identifiers), its outgoing
+// of types other than the session types $uncounted; or, for a type in $contended, more than
+// $max_rivals of its session identifiers shared with more than $max_rivals other values of
+// its type), its outgoing
 // LINKED and NEVER edges (each edge is stored once, from the smaller key, so every edge
 // between expanded identifiers comes back exactly once).
 CYPHER replan=skip
@@ -14,12 +15,21 @@ WITH i, p, COLLECT {
   RETURN DISTINCT j.key LIMIT $max_degree + 1
 } AS sample
 WITH i, p, size(sample) > $max_degree OR
-  CASE WHEN i.type IN $contended THEN COUNT {
-    MATCH (i)-[:LINKED]-(x:Identifier)-[:LINKED]-(u:Identifier)
-    WHERE x.type IN $uncounted AND NOT x.blocked AND u.type = i.type AND u <> i
-      AND NOT u.blocked
-    RETURN DISTINCT u.key LIMIT $max_rivals + 1
-  } > $max_rivals ELSE false END AS generic
+  CASE WHEN NOT i.type IN $contended OR COUNT { (i)-[:LINKED]-() } <= $max_rivals THEN false
+    WHEN COUNT {
+      MATCH (i)-[:LINKED]-(x:Identifier)
+      WHERE x.type IN $uncounted AND NOT x.blocked AND EXISTS {
+        MATCH (x)-[:LINKED]-(u:Identifier) WHERE u.type = i.type AND u <> i AND NOT u.blocked
+      }
+      RETURN DISTINCT x.key LIMIT $max_rivals + 1
+    } <= $max_rivals THEN false
+    ELSE COUNT {
+      MATCH (i)-[:LINKED]-(x:Identifier)-[:LINKED]-(u:Identifier)
+      WHERE x.type IN $uncounted AND NOT x.blocked AND u.type = i.type AND u <> i
+        AND NOT u.blocked
+      RETURN DISTINCT u.key LIMIT $max_rivals + 1
+    } > $max_rivals
+  END AS generic
 WITH i, p, generic, generic OR i.blocked AS closed
 // One record holding every row: far cheaper to receive than one record per identifier.
 RETURN collect({

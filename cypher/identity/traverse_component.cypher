@@ -1,12 +1,13 @@
 // The component of the seeds in one query: every identifier reached over LINKED and NEVER
 // edges, not through blocked or generic ones (more than $max_degree neighbours of types other
-// than the session types $uncounted, or, for a type in $contended, more than $max_rivals
-// other values of its type sharing its session identifiers), with its depth (the seed's own
-// plus its distance). One shortest path per reached identifier (ANY SHORTEST: a breadth-first
+// than the session types $uncounted; or, for a type in $contended, more than $max_rivals of its
+// session identifiers shared with more than $max_rivals other values of its type: counted
+// only past the cheap checks, its type and its degree), with its depth (the seed's own plus
+// its distance). One shortest path per reached identifier (ANY SHORTEST: a breadth-first
 // search that visits each node once, never enumerating paths); the predicate on `a` keeps
-// closed identifiers from being walked through, not from being reached (CASE, so the rivals
-// are counted only for the contended types). At most $rows paths are read, so a component
-// over the node cap stops the search (the caller then loads it the bounded way).
+// closed identifiers from being walked through, not from being reached. At most $rows paths
+// are read, so a component over the node cap stops the search (the caller then loads it the
+// bounded way).
 // Each row: the identifier with its profile; an open identifier's outgoing edges (each edge is
 // stored once, from the smaller key), a closed one's edges to the identifiers found here; for
 // one turning generic (computed, not yet stored), the identifiers sharing its profile.
@@ -20,12 +21,22 @@ MATCH path = ANY SHORTEST (s) ((a:Identifier)-[:LINKED|NEVER]-()
   WHERE NOT coalesce(a.blocked, false) AND COUNT {
     MATCH (a)-[:LINKED]-(j:Identifier) WHERE NOT j.blocked AND NOT j.type IN $uncounted
     RETURN DISTINCT j.key LIMIT $max_degree + 1
-  } <= $max_degree AND CASE WHEN a.type IN $contended THEN COUNT {
-      MATCH (a)-[:LINKED]-(x:Identifier)-[:LINKED]-(u:Identifier)
-      WHERE x.type IN $uncounted AND NOT x.blocked AND u.type = a.type AND u <> a
-        AND NOT u.blocked
-      RETURN DISTINCT u.key LIMIT $max_rivals + 1
-    } <= $max_rivals ELSE true END)* (i)
+  } <= $max_degree AND NOT
+    CASE WHEN NOT a.type IN $contended OR COUNT { (a)-[:LINKED]-() } <= $max_rivals THEN false
+      WHEN COUNT {
+        MATCH (a)-[:LINKED]-(x:Identifier)
+        WHERE x.type IN $uncounted AND NOT x.blocked AND EXISTS {
+          MATCH (x)-[:LINKED]-(u:Identifier) WHERE u.type = a.type AND u <> a AND NOT u.blocked
+        }
+        RETURN DISTINCT x.key LIMIT $max_rivals + 1
+      } <= $max_rivals THEN false
+      ELSE COUNT {
+        MATCH (a)-[:LINKED]-(x:Identifier)-[:LINKED]-(u:Identifier)
+        WHERE x.type IN $uncounted AND NOT x.blocked AND u.type = a.type AND u <> a
+          AND NOT u.blocked
+        RETURN DISTINCT u.key LIMIT $max_rivals + 1
+      } > $max_rivals
+    END)* (i)
 WITH i, seed.depth + length(path) AS depth
 LIMIT $rows
 WITH i, min(depth) AS depth
@@ -40,12 +51,21 @@ WITH keys, i, depth, p, COLLECT {
   RETURN DISTINCT j.key LIMIT $max_degree + 1
 } AS sample
 WITH keys, i, depth, p, size(sample) > $max_degree OR
-  CASE WHEN i.type IN $contended THEN COUNT {
-    MATCH (i)-[:LINKED]-(x:Identifier)-[:LINKED]-(u:Identifier)
-    WHERE x.type IN $uncounted AND NOT x.blocked AND u.type = i.type AND u <> i
-      AND NOT u.blocked
-    RETURN DISTINCT u.key LIMIT $max_rivals + 1
-  } > $max_rivals ELSE false END AS generic
+  CASE WHEN NOT i.type IN $contended OR COUNT { (i)-[:LINKED]-() } <= $max_rivals THEN false
+    WHEN COUNT {
+      MATCH (i)-[:LINKED]-(x:Identifier)
+      WHERE x.type IN $uncounted AND NOT x.blocked AND EXISTS {
+        MATCH (x)-[:LINKED]-(u:Identifier) WHERE u.type = i.type AND u <> i AND NOT u.blocked
+      }
+      RETURN DISTINCT x.key LIMIT $max_rivals + 1
+    } <= $max_rivals THEN false
+    ELSE COUNT {
+      MATCH (i)-[:LINKED]-(x:Identifier)-[:LINKED]-(u:Identifier)
+      WHERE x.type IN $uncounted AND NOT x.blocked AND u.type = i.type AND u <> i
+        AND NOT u.blocked
+      RETURN DISTINCT u.key LIMIT $max_rivals + 1
+    } > $max_rivals
+  END AS generic
 WITH keys, i, depth, p, generic, generic OR i.blocked AS closed
 // One record holding every row: far cheaper to receive than one record per identifier.
 RETURN collect({

@@ -284,8 +284,9 @@ def _generic(
     """Identifiers whose links do not count: those flagged generic, those linked to more
     than `generic_degree` identifiers of types that are not session types (many sessions on
     one user id is a loyal person; many user ids on one value is junk), and values of a
-    contended type (a user id) sharing session identifiers with more than `generic_rivals`
-    others of their type (one "[object Object]" user id in many people's browsers)."""
+    contended type (a user id) sharing more than `generic_rivals` session identifiers with
+    more than `generic_rivals` others of their type (one "[object Object]" user id in many
+    people's browsers; not a browser a family of five shares)."""
     neighbours: dict[str, set[str]] = {}
     for e in edges:
         if e.a not in blocked and e.b not in blocked:
@@ -293,22 +294,39 @@ def _generic(
             neighbours.setdefault(e.b, set()).add(e.a)
     sessions, contended = rules.session_types, rules.contended_types
     counted = {k: {n for n in ns if by_key[n].type not in sessions} for k, ns in neighbours.items()}
-    rivals = {
-        k: {
-            u
-            for x in ns
-            if by_key[x].type in sessions
-            for u in neighbours[x]
-            if u != k and by_key[u].type == by_key[k].type
-        }
+    junk = {
+        k
         for k, ns in neighbours.items()
-        if by_key[k].type in contended
+        if by_key[k].type in contended and _junk(k, ns, neighbours, by_key, rules)
     }
     return frozenset(
         {k for k, ns in counted.items() if len(ns) > rules.generic_degree}
-        | {k for k, us in rivals.items() if len(us) > rules.generic_rivals}
+        | junk
         | {k for k, n in by_key.items() if n.generic and not n.blocked}
     )
+
+
+def _junk(
+    k: str,
+    ns: set[str],
+    neighbours: Mapping[str, set[str]],
+    by_key: Mapping[str, Node],
+    rules: IdentityRules,
+) -> bool:
+    """More than `generic_rivals` of its session identifiers shared with more than
+    `generic_rivals` other values of its type (cypher/identity/traverse_component.cypher
+    counts the same over the whole graph)."""
+    kind, limit = by_key[k].type, rules.generic_rivals
+    shared: set[str] = set()
+    rivals: set[str] = set()
+    for x in ns:
+        if by_key[x].type not in rules.session_types:
+            continue
+        others = {u for u in neighbours[x] if u != k and by_key[u].type == kind}
+        if others:
+            shared.add(x)
+            rivals |= others
+    return len(shared) > limit and len(rivals) > limit
 
 
 def cluster(

@@ -63,9 +63,10 @@ class IdentityRules:
     type_priority: tuple[str, ...] = DEFAULT_TYPE_PRIORITY
     total_cap: int = 120
     generic_degree: int = 25
-    #: A value of a type capped at one per profile (a user id) sharing session identifiers
-    #: with more than this many other values of its type is junk ("[object Object]" sent as
-    #: the user id of everyone whose login form breaks), and generic like the above.
+    #: A value of a type capped at one per profile (a user id) sharing more than this many
+    #: of its session identifiers with more than this many other values of its type is junk
+    #: ("[object Object]" sent as the user id of everyone whose login form breaks), and
+    #: generic like the above.
     generic_rivals: int = 3
     #: Links of these rules between two values of one type say the second succeeds the first
     #: (an alias from an old user id to a new one): the pair counts once against the type cap.

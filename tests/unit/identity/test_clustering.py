@@ -329,3 +329,16 @@ def test_an_alias_from_an_old_user_id_to_a_new_one_is_one_account() -> None:
     more = [*rows, edge("anonymous_id:A2", "user_id:other", at=4)]
     refused = cluster(third, more, [], RULES).refused
     assert [r.reason for r in refused] == ["type_cap:user_id"]
+
+
+def test_a_family_sharing_one_browser_is_not_junk() -> None:
+    users = [f"user_id:U{i}" for i in range(5)]
+    nodes = [node("anonymous_id:family"), *map(node, users)]
+    rows = [edge("anonymous_id:family", u, at=i) for i, u in enumerate(users)]
+    # Each also has a browser of their own: four rivals each, through one shared session.
+    for i, u in enumerate(users):
+        nodes.append(node(f"anonymous_id:own{i}"))
+        rows.append(edge(f"anonymous_id:own{i}", u, at=10 + i))
+    result = cluster(nodes, rows, [], RULES)
+    assert result.generic == frozenset()
+    assert len(result.clusters) == 5
