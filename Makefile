@@ -91,4 +91,5 @@ console-latency: install console
 # the real parser, stream and resolver in four arrival orders, scored against an independent
 # truth (docs/accuracy.md); the JSON result goes to bench/results/.
 accuracy: install
-	$(BIN)/python -m bench.identity_scenarios.run --ablate --out bench/results/accuracy.json
+	$(BIN)/python -m bench.identity_scenarios.run --ablate --out bench/results/accuracy.json \
+		--markdown bench/results/accuracy.md

@@ -64,7 +64,7 @@ def cookie_loss_loyal(s: Script) -> Scenario:
         "cookie_loss_loyal",
         "a weekly visitor whose browser loses its cookie every visit (Safari's 7-day cap) "
         "logs in each time: 30 to 60 anonymous ids with one user id",
-        "one profile per person, its newest visits kept",
+        "one profile per person with every visit",
         s,
     )
 
@@ -211,7 +211,7 @@ def national_phones(s: Script) -> Scenario:
     return Scenario(
         "national_phones",
         "people give a UK mobile number once in international form and once as they dial "
-        "it at home (07700 900123) from a browser whose locale is en-GB",
+        "it at home (07400 123456) from a browser whose locale is en-GB",
         "one profile per number: the locale tells the country",
         s,
     )

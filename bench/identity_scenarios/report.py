@@ -11,6 +11,19 @@ def _f(x: float) -> str:
     return f"{x:.4f}"
 
 
+def scenario_table(result: dict[str, Any]) -> str:
+    """The scenarios as docs/accuracy.md lists them: story, expected outcome, messages."""
+    lines = [
+        "| scenario | story | should become | messages |",
+        "|---|---|---|---:|",
+        *(
+            f"| `{name}` | {s['story']} | {s['expected']} | {s['messages']:,} |"
+            for name, s in sorted(result["scenarios"].items())
+        ),
+    ]
+    return "\n".join(lines) + "\n"
+
+
 def markdown(result: dict[str, Any]) -> str:
     orders: dict[str, Any] = result["orders"]
     first = next(iter(orders))

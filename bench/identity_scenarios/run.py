@@ -37,7 +37,7 @@ from app.settings import Settings
 from bench.identity_scenarios.ablation import SWITCHED_OFF, rules_file
 from bench.identity_scenarios.catalog import CATALOG, build
 from bench.identity_scenarios.model import DAY, Scenario
-from bench.identity_scenarios.report import markdown
+from bench.identity_scenarios.report import markdown, scenario_table
 from bench.identity_scenarios.score import placements, score
 from bench.identity_scenarios.truth import Truth, build_truth
 from bench.stack import BenchServices, StackOptions
@@ -169,7 +169,9 @@ def main(argv: list[str] | None = None) -> None:
         options.out.parent.mkdir(parents=True, exist_ok=True)
         options.out.write_text(text + "\n", encoding="utf-8")
     if options.markdown is not None:
-        options.markdown.write_text(markdown(result), encoding="utf-8")
+        options.markdown.write_text(
+            scenario_table(result) + "\n" + markdown(result), encoding="utf-8"
+        )
     print(markdown(result))
 
 

@@ -645,3 +645,25 @@ async def test_console_pages_answer_within_the_budget(
     assert durations, "the pages made no GraphQL request"
     assert max(durations) < 3000, durations  # a loaded CI machine, a small graph
     assert time.monotonic() - started < 60
+
+
+async def test_the_identity_page_lists_what_the_rules_caught(
+    api_url: str, container: Container, browser: Browser
+) -> None:
+    junk = f"[object Object] {uuid.uuid4().hex[:6]}"
+    for i in range(container.rules.generic_rivals + 1):
+        browser_id = f"caught-{uuid.uuid4().hex[:8]}"
+        await container.ingestion.ingest(
+            [
+                message("identify", anon=browser_id, user=junk, at=1_700_000_000.0 + i),
+                message("identify", anon=browser_id, user=f"u-{browser_id}", at=1_700_000_001.0 + i),
+            ]
+        )
+    page = await _signed_in(browser, api_url, container, "viewer")
+    await page.goto(f"{api_url}/console/#/explain")
+    caught = page.get_by_test_id("caught")
+    await caught.wait_for()
+    row = caught.get_by_role("row").filter(has_text="in many people's sessions")
+    assert await row.count() >= 1
+    assert "user_id" in await row.first.inner_text()
+    await _shot(page, "caught")

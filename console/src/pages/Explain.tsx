@@ -28,6 +28,81 @@ export const ExplainQuery = graphql(`
   }
 `);
 
+export const CaughtQuery = graphql(`
+  query CaughtByRules($limit: Int!) {
+    genericIdentifiers(limit: $limit) {
+      key
+      type
+      links
+      degree
+      rivals
+      caughtBy
+      profileId
+      firstSeen
+    }
+  }
+`);
+
+const CAUGHT_BY: Record<string, string> = {
+  generic_degree: "linked to too many others",
+  generic_rivals: "in many people's sessions beside their own",
+  flagged: "flagged when last decided",
+};
+
+/** What the rules caught as shared or junk: their links merge nothing. */
+function Caught(): ReactNode {
+  const { loaded } = useQuery(CaughtQuery, { limit: 50 });
+  return (
+    <section aria-labelledby="caught-title">
+      <h2 id="caught-title">Caught by the rules</h2>
+      <p className="hint">
+        Shared values and junk (a family e-mail, a shop tablet, a user id a broken form sends for
+        everyone): their evidence no longer merges profiles.
+      </p>
+      <Show loaded={loaded}>
+        {({ genericIdentifiers: caught }) =>
+          caught.length === 0 ? (
+            <p>Nothing caught.</p>
+          ) : (
+            <table data-testid="caught">
+              <thead>
+                <tr>
+                  <th scope="col">Type</th>
+                  <th scope="col">Why</th>
+                  <th scope="col">Links</th>
+                  <th scope="col">Others linked</th>
+                  <th scope="col">Rivals</th>
+                  <th scope="col">First seen</th>
+                  <th scope="col">Profile</th>
+                </tr>
+              </thead>
+              <tbody>
+                {caught.map((g) => (
+                  <tr key={g.key}>
+                    <td>{g.type}</td>
+                    <td>{CAUGHT_BY[g.caughtBy] ?? g.caughtBy}</td>
+                    <td>{count(g.links)}</td>
+                    <td>{count(g.degree)}</td>
+                    <td>{count(g.rivals)}</td>
+                    <td>{when(g.firstSeen)}</td>
+                    <td>
+                      {g.profileId ? (
+                        <a href={`#/profiles/${encodeURIComponent(g.profileId)}`}>{g.profileId}</a>
+                      ) : (
+                        "–"
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )
+        }
+      </Show>
+    </section>
+  );
+}
+
 function Answer({ a, b }: { a: IdentifierInput; b: IdentifierInput }): ReactNode {
   const { loaded } = useQuery(ExplainQuery, { a, b });
   return (
@@ -82,6 +157,7 @@ export function Explain(): ReactNode {
         <button type="submit">Explain</button>
       </form>
       {asked && <Answer a={asked.a} b={asked.b} />}
+      <Caught />
     </section>
   );
 }
