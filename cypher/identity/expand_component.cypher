@@ -2,7 +2,7 @@
 // of its neighbours and, unless it is blocked or generic (more than $max_degree neighbours
 // of types other than the session types $uncounted; or, for a type in $contended, more than
 // $max_rivals of its session identifiers shared with more than $max_rivals other values of
-// its type), its outgoing
+// its type, confirmed here for values already flagged), its outgoing
 // LINKED and NEVER edges (each edge is stored once, from the smaller key, so every edge
 // between expanded identifiers comes back exactly once).
 CYPHER replan=skip
@@ -15,7 +15,8 @@ WITH i, p, COLLECT {
   RETURN DISTINCT j.key LIMIT $max_degree + 1
 } AS sample
 WITH i, p, size(sample) > $max_degree OR
-  CASE WHEN NOT i.type IN $contended OR COUNT { (i)-[:LINKED]-() } <= $max_rivals THEN false
+  CASE WHEN NOT i.type IN $contended OR NOT coalesce(i.generic, false)
+        OR COUNT { (i)-[:LINKED]-() } <= $max_rivals THEN false
     WHEN COUNT {
       MATCH (i)-[:LINKED]-(x:Identifier)
       WHERE x.type IN $uncounted AND NOT x.blocked AND EXISTS {

@@ -1,9 +1,9 @@
 // The component of the seeds in one query: every identifier reached over LINKED and NEVER
 // edges, not through blocked or generic ones (more than $max_degree neighbours of types other
 // than the session types $uncounted; or, for a type in $contended, more than $max_rivals of its
-// session identifiers shared with more than $max_rivals other values of its type: counted
-// only past the cheap checks, its type and its degree), with its depth (the seed's own plus
-// its distance). One shortest path per reached identifier (ANY SHORTEST: a breadth-first
+// session identifiers shared with more than $max_rivals other values of its type: counted here
+// only for values already flagged, to confirm them, since the resolver finds new ones in the
+// component it loads), with its depth (the seed's own plus its distance). One shortest path per reached identifier (ANY SHORTEST: a breadth-first
 // search that visits each node once, never enumerating paths); the predicate on `a` keeps
 // closed identifiers from being walked through, not from being reached. At most $rows paths
 // are read, so a component over the node cap stops the search (the caller then loads it the
@@ -22,7 +22,8 @@ MATCH path = ANY SHORTEST (s) ((a:Identifier)-[:LINKED|NEVER]-()
     MATCH (a)-[:LINKED]-(j:Identifier) WHERE NOT j.blocked AND NOT j.type IN $uncounted
     RETURN DISTINCT j.key LIMIT $max_degree + 1
   } <= $max_degree AND NOT
-    CASE WHEN NOT a.type IN $contended OR COUNT { (a)-[:LINKED]-() } <= $max_rivals THEN false
+    CASE WHEN NOT a.type IN $contended OR NOT coalesce(a.generic, false)
+        OR COUNT { (a)-[:LINKED]-() } <= $max_rivals THEN false
       WHEN COUNT {
         MATCH (a)-[:LINKED]-(x:Identifier)
         WHERE x.type IN $uncounted AND NOT x.blocked AND EXISTS {
@@ -51,7 +52,8 @@ WITH keys, i, depth, p, COLLECT {
   RETURN DISTINCT j.key LIMIT $max_degree + 1
 } AS sample
 WITH keys, i, depth, p, size(sample) > $max_degree OR
-  CASE WHEN NOT i.type IN $contended OR COUNT { (i)-[:LINKED]-() } <= $max_rivals THEN false
+  CASE WHEN NOT i.type IN $contended OR NOT coalesce(i.generic, false)
+        OR COUNT { (i)-[:LINKED]-() } <= $max_rivals THEN false
     WHEN COUNT {
       MATCH (i)-[:LINKED]-(x:Identifier)
       WHERE x.type IN $uncounted AND NOT x.blocked AND EXISTS {
