@@ -656,7 +656,9 @@ async def test_the_identity_page_lists_what_the_rules_caught(
         await container.ingestion.ingest(
             [
                 message("identify", anon=browser_id, user=junk, at=1_700_000_000.0 + i),
-                message("identify", anon=browser_id, user=f"u-{browser_id}", at=1_700_000_001.0 + i),
+                message(
+                    "identify", anon=browser_id, user=f"u-{browser_id}", at=1_700_000_001.0 + i
+                ),
             ]
         )
     page = await _signed_in(browser, api_url, container, "viewer")

@@ -4,6 +4,8 @@ old user id, and a junk user id caught by its rivals (docs/identity.md, 4.1 and 
 
 from __future__ import annotations
 
+import asyncio
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -14,6 +16,9 @@ from app.bootstrap import Container, build_container
 from app.settings import Settings
 from tests.identity_checks import conflicts, profile_id
 from tests.messages import message, with_context
+from tests.subprocess_env import process_env
+
+REPO = Path(__file__).resolve().parents[3]
 
 pytestmark = pytest.mark.integration
 
@@ -134,3 +139,36 @@ async def test_a_junk_user_id_in_many_browsers_joins_nobody(
     assert rows[0]["generic"] is True
     users = {await profile_id(container, "user_id", f"user-{i}") for i in range(people)}
     assert len(users) == people
+
+
+async def test_cdp_identity_generic_names_what_was_caught(
+    container: Container, settings: Settings
+) -> None:
+    for i in range(container.rules.generic_rivals + 1):
+        await container.ingestion.ingest(
+            [
+                message("identify", anon=f"b-{i}", user="[object Object]", at=i * 10.0),
+                message("identify", anon=f"b-{i}", user=f"u-{i}", at=i * 10.0 + 1),
+            ]
+        )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "app.entrypoints.cli",
+        "identity",
+        "generic",
+        env=process_env(settings, COLUMNS="120"),
+        cwd=str(REPO),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await process.communicate()
+    assert process.returncode == 0, err.decode()
+    lines = out.decode().splitlines()
+    assert lines[0].startswith(f"generic_degree={container.rules.generic_degree}\t")
+    junk = await container.curation.find_key("user_id", "[object Object]")
+    assert junk is not None
+    caught = [line for line in lines[1:] if junk in line]
+    assert len(caught) == 1
+    assert "caught_by=generic_rivals" in caught[0]
+    assert "[object Object]" not in out.decode()  # keys and counts, never a value
