@@ -133,10 +133,10 @@ def _sub(mapping: Mapping[str, Any], key: str) -> Mapping[str, Any]:
 
 
 def raw_identifiers(
-    message: TrackedMessage, previous_types: tuple[str, ...] = (ANONYMOUS_ID,)
+    message: TrackedMessage, previous_type: str = ANONYMOUS_ID
 ) -> list[tuple[str, str]]:
     """(type, value) pairs as sent, in a fixed order: the owner candidates come first.
-    ``previous_types``: what an alias's previousId is read as."""
+    ``previous_type`` is what an alias's previousId is read as."""
     found: list[tuple[str, Any]] = [
         (USER_ID, message.user_id),
         (ANONYMOUS_ID, message.anonymous_id),
@@ -144,7 +144,7 @@ def raw_identifiers(
     if message.type == "alias":
         # Segment's previousId is usually the anonymous id the user had before login; an
         # account migration names an old user id instead (see `probes`).
-        found.extend((type_, message.previous_id) for type_ in previous_types)
+        found.append((previous_type, message.previous_id))
     context_traits = _sub(message.context, "traits")
     for type_ in (EMAIL, PHONE):
         found.append((type_, message.traits.get(type_)))
@@ -188,18 +188,16 @@ def probes(
     message: TrackedMessage, rules: IdentityRules, blocklist: BlockList
 ) -> tuple[NormalisedIdentifier, ...]:
     """Identifiers the message carries only if the graph already holds them:
-    - an alias's previousId as a user id and as an anonymous id: what the graph holds tells
-      an account migration (an old user id) from Segment's usual alias (the anonymous id from
-      before a login), see :func:`identify_message`;
+    - an alias's previousId as a *user id* (an account migration from an old user id to a
+      new one), where it is otherwise read as the anonymous id from before a login;
     - an e-mail address as it was spelled before its provider's mailbox rule applied
       (``j.doe@gmail.com`` beside ``jdoe@gmail.com``): a graph written before the rule keeps
       the old spelling's node, which the new spelling then joins."""
     found: list[NormalisedIdentifier] = []
     if message.type == "alias" and (previous := _text(message.previous_id)) is not None:
-        for type_ in (USER_ID, ANONYMOUS_ID):
-            as_type = classify_identifier(type_, previous, None, blocklist)
-            if isinstance(as_type, NormalisedIdentifier):
-                found.append(as_type)
+        as_user = classify_identifier(USER_ID, previous, None, blocklist)
+        if isinstance(as_user, NormalisedIdentifier):
+            found.append(as_user)
     region = message_region(message, rules)
     for type_, raw in raw_identifiers(message):
         if type_ != EMAIL:
@@ -215,27 +213,17 @@ def identify_message(
     message: TrackedMessage,
     rules: IdentityRules,
     blocklist: BlockList,
-    stored: Collection[NormalisedIdentifier] | None = None,
+    stored: Collection[NormalisedIdentifier] = (),
 ) -> MessageIdentity:
     """Normalise and filter the message's identifiers and choose the event's owner.
-
-    ``stored``: those of the message's :func:`probes` the graph holds (or the batch names);
-    None when nobody looked. An alias's previousId is then read as a user id if that user id
-    is stored, as an anonymous id if that one is, and as both if neither is (an alias that
-    arrives before the events of the id it names: whichever of the two they turn out to
-    carry joins the alias's profile); without a look, as an anonymous id."""
+    ``stored``: those of the message's :func:`probes` the graph holds (or the batch names)."""
     kept: dict[tuple[str, str], NormalisedIdentifier] = {}
     dropped: list[Dropped] = []
     region = message_region(message, rules)
     held = [p for p in probes(message, rules, blocklist) if p in stored] if stored else []
-    previous = _text(message.previous_id) if message.type == "alias" else None
-    held_types = {p.type for p in held if p.value == (previous or "").strip()}
-    previous_types: tuple[str, ...] = (ANONYMOUS_ID,)
-    if USER_ID in held_types:
-        previous_types = (USER_ID,)
-    elif stored is not None and ANONYMOUS_ID not in held_types:
-        previous_types = (ANONYMOUS_ID, USER_ID)
-    for type_, raw in raw_identifiers(message, previous_types):
+    migrated = any(p.type == USER_ID for p in held)
+    previous_type = USER_ID if migrated else ANONYMOUS_ID
+    for type_, raw in raw_identifiers(message, previous_type):
         found = classify_identifier(type_, raw, region, blocklist, rules.mailboxes)
         if isinstance(found, Dropped):
             dropped.append(found)

@@ -112,26 +112,6 @@ async def test_an_alias_in_one_batch_with_the_old_user_ids_events(container: Con
     )
 
 
-async def test_an_alias_before_the_old_user_ids_events_still_joins_them(
-    container: Container,
-) -> None:
-    await container.ingestion.ingest([message("alias", user="acct-9", previous="legacy-9", at=2.0)])
-    await container.ingestion.ingest([message("identify", anon="a-1", user="legacy-9", at=1.0)])
-    pid = await profile_id(container, "user_id", "acct-9")
-    assert await profile_id(container, "user_id", "legacy-9") == pid
-    assert await profile_id(container, "anonymous_id", "a-1") == pid
-    assert await conflicts(container) == []
-
-
-async def test_segments_usual_alias_makes_up_no_user_id(container: Container) -> None:
-    await container.ingestion.ingest([message(anon="anon-5", at=1.0)])
-    await container.ingestion.ingest([message("alias", user="u-5", previous="anon-5", at=2.0)])
-    assert await profile_id(container, "anonymous_id", "anon-5") == await profile_id(
-        container, "user_id", "u-5"
-    )
-    assert await container.curation.find_key("user_id", "anon-5") is None
-
-
 @pytest.mark.parametrize("together", [False, True], ids=["one-by-one", "one-batch"])
 async def test_a_junk_user_id_in_many_browsers_joins_nobody(
     container: Container, together: bool

@@ -42,7 +42,7 @@ def message(
 
 
 def values(
-    m: TrackedMessage, stored: tuple[NormalisedIdentifier, ...] | None = None
+    m: TrackedMessage, stored: tuple[NormalisedIdentifier, ...] = ()
 ) -> set[tuple[str, str]]:
     return {(i.type, i.value) for i in identify_message(m, RULES, BLOCKLIST, stored).identifiers}
 
@@ -84,29 +84,18 @@ def test_an_email_probes_its_spelling_from_before_the_mailbox_rule() -> None:
     assert probes(plain, RULES, BLOCKLIST) == ()
 
 
-def test_an_alias_previous_id_is_read_as_what_the_graph_holds() -> None:
+def test_an_alias_previous_id_is_an_anonymous_id_unless_a_user_id_is_stored() -> None:
     m = message("alias", user_id="new-1", previous_id="old-1")
-    as_user = NormalisedIdentifier("user_id", "old-1")
-    as_anon = NormalisedIdentifier("anonymous_id", "old-1")
-    assert probes(m, RULES, BLOCKLIST) == (as_user, as_anon)
-    # Nobody looked: Segment's usual alias, the anonymous id from before a login.
     assert values(m) == {("user_id", "new-1"), ("anonymous_id", "old-1")}
-    # A stored user id: an account migration.
-    identity = identify_message(m, RULES, BLOCKLIST, (as_user,))
+    old = NormalisedIdentifier("user_id", "old-1")
+    assert probes(m, RULES, BLOCKLIST) == (old,)
+    identity = identify_message(m, RULES, BLOCKLIST, (old,))
     assert {(i.type, i.value) for i in identity.identifiers} == {
         ("user_id", "new-1"),
         ("user_id", "old-1"),
     }
     assert identity.owner == NormalisedIdentifier("user_id", "new-1")
     assert identity.rule == "alias"
-    # A stored anonymous id: the usual alias.
-    assert values(m, (as_anon,)) == {("user_id", "new-1"), ("anonymous_id", "old-1")}
-    # Neither stored (the alias came first): both, so whichever arrives joins.
-    assert values(m, ()) == {
-        ("user_id", "new-1"),
-        ("user_id", "old-1"),
-        ("anonymous_id", "old-1"),
-    }
 
 
 def test_a_blocked_previous_id_probes_nothing() -> None:

@@ -6,13 +6,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
-from app.domain.identity import (
-    ANONYMOUS_ID,
-    USER_ID,
-    BlockList,
-    IdentityRules,
-    NormalisedIdentifier,
-)
+from app.domain.identity import USER_ID, BlockList, IdentityRules, NormalisedIdentifier
 from app.domain.messages import MessageIdentity, TrackedMessage, identify_message, probes
 from app.services.identity.keys import Sealer
 
@@ -81,7 +75,7 @@ class Preparer:
         the identifier nodes that exist under any listed kid: each identifier then takes the
         key it is already stored under, and the probes stored under any kid count as stored.
         `stored`: the messages' probes the graph holds (see `probe_keys`)."""
-        known = set(stored) | self._named_in_batch(messages)
+        known = set(stored) | self._named_user_ids(messages)
         if present:
             known |= {p for p, keys in self.probe_keys(messages).items() if present & set(keys)}
         prepared: dict[str, PreparedMessage] = {}
@@ -113,20 +107,14 @@ class Preparer:
         return {p: tuple(self.sealer.candidate_keys(p)) for p in sorted(found)}
 
     @staticmethod
-    def _named_in_batch(messages: Sequence[TrackedMessage]) -> set[NormalisedIdentifier]:
-        """The user ids and anonymous ids the batch's messages name: an alias in the same
-        batch as the events of the id it names reads its previousId as what they carry."""
-        named = {
+    def _named_user_ids(messages: Sequence[TrackedMessage]) -> set[NormalisedIdentifier]:
+        """The user ids the batch's messages name: an alias in the same batch as the old
+        user id's own events reads its previousId as that user id."""
+        return {
             NormalisedIdentifier(USER_ID, m.user_id.strip())
             for m in messages
-            if isinstance(m.user_id, str) and m.user_id.strip() and m.type != "alias"
+            if m.user_id and m.type != "alias"
         }
-        named |= {
-            NormalisedIdentifier(ANONYMOUS_ID, m.anonymous_id.strip())
-            for m in messages
-            if isinstance(m.anonymous_id, str) and m.anonymous_id.strip()
-        }
-        return named
 
     def identifier_keys(self, message: TrackedMessage) -> set[str]:
         """The node keys, under every listed kid, of every identifier a message carries or
