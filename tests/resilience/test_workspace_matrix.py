@@ -73,6 +73,7 @@ ARGUMENTS_WITHOUT_REFERENCES: dict[tuple[str, str], str] = {
     ("eraseSubject", "reason"): "free text kept on the request",
     ("setSourceRetention", "days"): "a number of days",
     ("ingestionSeries", "minutes"): "a number of minutes",
+    ("genericIdentifiers", "limit"): "a count",
     ("createApiKey", "role"): "a role name",
     ("createApiKey", "expiresDays"): "a number of days",
 }
@@ -112,6 +113,8 @@ class World:
     erasure_id: str = ""
     audit_id: str = ""
     redecision_id: str = ""
+    #: The second person's user id, flagged generic (what the rules caught, per workspace).
+    generic_key: str = ""
 
     @property
     def ws(self) -> str:
@@ -214,6 +217,10 @@ async def populate(world: World) -> None:
     world.profile = await _profile_of(c, "user_id", f"{tag}-user")
     world.second = await _profile_of(c, "user_id", f"{tag}-second")
     world.shared = await _profile_of(c, "email", SHARED_EMAIL)
+    generic_key = await c.curation.find_key("user_id", f"{tag}-second")
+    assert generic_key is not None
+    world.generic_key = generic_key
+    await c.graph.write("identity/set_generic", rows=[{"key": generic_key, "generic": True}])
     # A trait only this workspace's schema declares.
     schema = (await c.trait_schemas.current()).to_mapping()
     schema["fields"][world.trait] = {"type": "string", "pii": "plain"}
@@ -423,6 +430,9 @@ def cases(here: World, there: World, here_pending: int, schema: dict[str, Any]) 
              "connected profileA profileB path{rule}}}",
              {"a": there.user, "b": there.email},
              is_error("no user_id identifier with that value in this workspace")),
+        Case("genericIdentifiers", ("limit",),
+             "{genericIdentifiers(limit:1000){key profileId}}", {},
+             equals("genericIdentifiers", [{"key": here.generic_key, "profileId": here.second}])),
         Case("profiles", ("filter",),
              "query($s:String!){profiles(filter:{segment:$s}){totalCount edges{node{id}}}}",
              {"s": there.segment}, equals("profiles", {"totalCount": 0, "edges": []})),
