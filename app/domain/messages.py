@@ -213,14 +213,13 @@ def identify_message(
     message: TrackedMessage,
     rules: IdentityRules,
     blocklist: BlockList,
-    stored: Collection[NormalisedIdentifier] = (),
+    held: Collection[NormalisedIdentifier] = (),
 ) -> MessageIdentity:
     """Normalise and filter the message's identifiers and choose the event's owner.
-    ``stored``: those of the message's :func:`probes` the graph holds (or the batch names)."""
+    ``held``: those of the message's :func:`probes` the graph holds (or the batch names)."""
     kept: dict[tuple[str, str], NormalisedIdentifier] = {}
     dropped: list[Dropped] = []
     region = message_region(message, rules)
-    held = [p for p in probes(message, rules, blocklist) if p in stored] if stored else []
     migrated = any(p.type == USER_ID for p in held)
     previous_type = USER_ID if migrated else ANONYMOUS_ID
     for type_, raw in raw_identifiers(message, previous_type):

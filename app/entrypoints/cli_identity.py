@@ -30,7 +30,7 @@ def identity_generic(
         for g in await container.curation.generic_identifiers(limit):
             print(
                 f"{g.type}\t{g.key}\tcaught_by={container.curation.caught_by(g)}"
-                f"\tlinks={g.links}\tdegree={g.degree}\trivals={g.rivals}"
+                f"\tlinks={g.links}\tdegree={g.degree}\tshared={g.shared}\trivals={g.rivals}"
                 f"\tprofile={g.profile or '-'}"
             )
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from app.domain.identity import IdentityRules
+
 
 @dataclass(frozen=True)
 class GenericIdentifier:
@@ -17,7 +19,9 @@ class GenericIdentifier:
     links: int
     #: Links to identifiers of types other than the session types (against generic_degree).
     degree: int
-    #: Other values of its type sharing its session identifiers (against generic_rivals).
+    #: Its session identifiers shared with other values of its type, and those values
+    #: (both against generic_rivals, counted up to one past it).
+    shared: int
     rivals: int
     profile: str | None
     first_seen: float
@@ -28,7 +32,6 @@ class CurationStore(Protocol):
         """At most `limit` identifier keys of the workspace greater than `after`, in order."""
 
     async def generic_identifiers(
-        self, limit: int, parameters: dict[str, object]
+        self, limit: int, rules: IdentityRules
     ) -> list[GenericIdentifier]:
-        """The workspace's generic identifiers, most linked first; `parameters` are the
-        rules' thresholds as the component queries take them."""
+        """The workspace's generic identifiers, most linked first, counted as `rules` count."""

@@ -1,8 +1,8 @@
 // What the rules caught as generic in the workspace (`generic: true`), most linked first, at
 // most $limit: each with its links, its links to identifiers of types other than the session
-// types $uncounted (the degree compared with generic_degree), the other values of its type
-// sharing its session identifiers (its rivals, up to $max_rivals + 1, for a type in
-// $contended), and the profile it sits in alone.
+// types $uncounted (the degree compared with generic_degree); for a type in $contended, its
+// session identifiers shared with other values of its type and those values (its rivals),
+// each counted up to $max_rivals + 1 (both compared with generic_rivals); and its profile.
 MATCH (g:Identifier {ws: $ws, generic: true})
 WITH g, COUNT { (g)-[:LINKED]-(:Identifier) } AS links
 ORDER BY links DESC, g.key
@@ -13,6 +13,13 @@ RETURN g.key AS key, g.type AS type, links, p.id AS profile, g.first_seen AS fir
          MATCH (g)-[:LINKED]-(j:Identifier) WHERE NOT j.blocked AND NOT j.type IN $uncounted
          RETURN DISTINCT j.key
        } AS degree,
+       CASE WHEN g.type IN $contended THEN COUNT {
+         MATCH (g)-[:LINKED]-(x:Identifier)
+         WHERE x.type IN $uncounted AND NOT x.blocked AND EXISTS {
+           MATCH (x)-[:LINKED]-(u:Identifier) WHERE u.type = g.type AND u <> g AND NOT u.blocked
+         }
+         RETURN DISTINCT x.key LIMIT $max_rivals + 1
+       } ELSE 0 END AS shared,
        CASE WHEN g.type IN $contended THEN COUNT {
          MATCH (g)-[:LINKED]-(x:Identifier)-[:LINKED]-(u:Identifier)
          WHERE x.type IN $uncounted AND NOT x.blocked AND u.type = g.type AND u <> g

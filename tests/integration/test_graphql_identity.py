@@ -358,7 +358,9 @@ async def test_unknown_identifier_is_a_typed_result(
 
 GENERIC = """
 query ($limit: Int!) {
-  genericIdentifiers(limit: $limit) { key type links degree rivals caughtBy profileId }
+  genericIdentifiers(limit: $limit) {
+    key type links degree sharedSessions rivals caughtBy profileId
+  }
 }"""
 
 
@@ -381,6 +383,7 @@ async def test_generic_identifiers_say_what_caught_them(container: Container, ap
     assert set(by_type) == {"user_id", "email"}
     assert by_type["user_id"]["caughtBy"] == "generic_rivals"
     assert by_type["user_id"]["rivals"] == rivals
+    assert by_type["user_id"]["sharedSessions"] == rivals
     assert by_type["email"]["caughtBy"] == "generic_degree"
     assert by_type["email"]["degree"] == shared
     assert by_type["email"]["links"] == shared

@@ -18,7 +18,7 @@ import pytest
 from app.bootstrap import Container
 from app.settings import Settings
 from tests.services import REPO
-from tests.subprocess_env import process_env
+from tests.subprocess_env import process_env, run_cdp
 
 pytestmark = pytest.mark.integration
 
@@ -36,22 +36,6 @@ async def resolving(container: Container) -> AsyncIterator[None]:
     finally:
         stop.set()
         await asyncio.wait_for(task, 60)
-
-
-async def _cdp(settings: Settings, *args: str) -> tuple[str, str]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "app.entrypoints.cli",
-        *args,
-        env=process_env(settings, COLUMNS="120"),
-        cwd=str(REPO),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await process.communicate()
-    assert process.returncode == 0, err.decode()
-    return out.decode(), err.decode()
 
 
 async def _settled(container: Container, events: int, timeout: float = 90.0) -> int:
@@ -100,7 +84,7 @@ async def test_an_ndjson_import_is_complete_idempotent_and_reports_rejects(
     await container.sources.create("legacy")
     path = tmp_path / "history.ndjson"
     good = _ndjson(path, 20_000)
-    _, err = await _cdp(settings, "import", str(path), "--source", "legacy")
+    _, err = await run_cdp(settings, "import", str(path), "--source", "legacy")
     assert "rows/s" in err  # the progress bar
     assert "read 20,000 rows: accepted 19,992" in err and "rejected 8" in err, err
     assert await _settled(container, good) == good
@@ -111,7 +95,7 @@ async def test_an_ndjson_import_is_complete_idempotent_and_reports_rejects(
     assert len(rejects) == 8 and {r["line"] for r in rejects} >= {18, 19}
     assert all(SECRET not in json.dumps(r) for r in rejects)
     assert {r["reason"] for r in rejects} == {"not valid JSON", "event: is required"}
-    _, again = await _cdp(settings, "import", str(path), "--source", "legacy")
+    _, again = await run_cdp(settings, "import", str(path), "--source", "legacy")
     assert await _settled(container, good) == good  # nothing twice
     # Within the de-duplication window the stream itself recognises the replay; after it, the
     # graph's unique event ids would (as the resume test shows).
@@ -146,7 +130,7 @@ async def test_an_interrupted_import_resumes_without_duplicates(
     await process.wait()
     stopped_at = orjson.loads(state.read_bytes())["line"]
     assert 0 < stopped_at < 30_000, "killed too late to prove anything"
-    _, err = await _cdp(settings, "import", str(path), "--source", "legacy")
+    _, err = await run_cdp(settings, "import", str(path), "--source", "legacy")
     assert f"resumed after line {stopped_at:,}" in err or f"resumed after line {stopped_at}" in err
     assert await _settled(container, good) == good
     assert not state.exists()
@@ -171,7 +155,7 @@ async def test_a_csv_of_profiles_then_exports_masked_or_clear(
         "traits: {plan: plan, first: first_name}\n",
         encoding="utf-8",
     )
-    _, err = await _cdp(
+    _, err = await run_cdp(
         settings, "import", str(path), "--source", "crm", "--format", "csv", "--map", str(mapping)
     )
     assert f"read {PROFILES + 1:,} rows: accepted {PROFILES:,}" in err and "rejected 1" in err, err
@@ -181,10 +165,10 @@ async def test_a_csv_of_profiles_then_exports_masked_or_clear(
     assert (await container.profiles.traits(view.id))["plan"] == "pro"
 
     masked_file = tmp_path / "masked.ndjson"
-    await _cdp(settings, "export", "profiles", "--out", str(masked_file))
+    await run_cdp(settings, "export", "profiles", "--out", str(masked_file))
     clear_key = (await container.apikeys.create("dpo", "privacy_officer", None)).secret
     clear_file = tmp_path / "clear.csv"
-    await _cdp(
+    await run_cdp(
         settings,
         "export",
         "profiles",

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+from app.adapters.component_loading import generic_parameters
 from app.adapters.identity_graph import IdentityGraph
+from app.domain.identity import IdentityRules
 from app.ports.curation import GenericIdentifier
 
 
@@ -16,15 +18,18 @@ class Neo4jCurationStore:
         return [str(r["key"]) for r in rows]
 
     async def generic_identifiers(
-        self, limit: int, parameters: dict[str, object]
+        self, limit: int, rules: IdentityRules
     ) -> list[GenericIdentifier]:
-        rows = await self.graph.read("identity/generic_identifiers", limit=limit, **parameters)
+        rows = await self.graph.read(
+            "identity/generic_identifiers", limit=limit, **generic_parameters(rules)
+        )
         return [
             GenericIdentifier(
                 key=str(r["key"]),
                 type=str(r["type"]),
                 links=int(r["links"]),
                 degree=int(r["degree"]),
+                shared=int(r["shared"]),
                 rivals=int(r["rivals"]),
                 profile=r["profile"],
                 first_seen=float(r["first_seen"]),

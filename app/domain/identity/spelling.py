@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
@@ -81,6 +81,10 @@ class Mailboxes:
     rules: tuple[tuple[str, Mailbox], ...]
     #: Internationalised domains written in Unicode (off only for the plain, older spelling).
     unicode_domains: bool = True
+    _by_domain: Mapping[str, Mailbox] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_domain", MappingProxyType(dict(self.rules)))
 
     @classmethod
     def of(cls, by_domain: Mapping[str, Mailbox]) -> Mailboxes:
@@ -91,7 +95,7 @@ class Mailboxes:
         would leave nothing of the local part leaves it as it was."""
         if self.unicode_domains:
             domain = unicode_domain(domain)
-        by_domain = dict(self.rules)
+        by_domain = self._by_domain
         rule = by_domain.get(domain)
         if rule is not None and rule.same_as:
             domain = rule.same_as

@@ -56,9 +56,13 @@ class GenericIdentifier:
         description="Linked identifiers of types other than the session types "
         "(generic above `generic_degree`)"
     )
+    shared_sessions: int = strawberry.field(
+        description="Its session identifiers shared with other values of its type, counted up "
+        "to one past `generic_rivals`"
+    )
     rivals: int = strawberry.field(
-        description="Other values of its type sharing its session identifiers, counted up to "
-        "one past `generic_rivals` (generic above it)"
+        description="Those other values, counted up to one past `generic_rivals` (generic "
+        "when both counts are above it)"
     )
     caught_by: str = strawberry.field(
         description="`generic_degree`, `generic_rivals`, or `flagged` (the counts have fallen "
@@ -105,6 +109,7 @@ class IdentityQuery:
                 type=g.type,
                 links=g.links,
                 degree=g.degree,
+                shared_sessions=g.shared,
                 rivals=g.rivals,
                 caught_by=curation.caught_by(g),
                 profile_id=g.profile,

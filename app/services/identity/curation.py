@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.adapters.component import ComponentSnapshot, LinkInfo
-from app.adapters.component_loading import generic_parameters
 from app.adapters.identity_graph import IdentityGraph, IdentityTx
 from app.domain.identity import (
     Evidence,
@@ -262,14 +261,15 @@ class CurationService:
         """What the rules caught as generic (a shared value, junk), most linked first."""
         if not 1 <= limit <= 1000:
             raise InvalidInput("limit must be between 1 and 1000")
-        return await self.store.generic_identifiers(limit, generic_parameters(self.rules))
+        return await self.store.generic_identifiers(limit, self.rules)
 
     def caught_by(self, found: GenericIdentifier) -> str:
         """Which rule makes it generic now: `generic_degree`, `generic_rivals`, or `flagged`
         (marked when its component was last decided; the counts have fallen since)."""
         if found.degree > self.rules.generic_degree:
             return "generic_degree"
-        if found.rivals > self.rules.generic_rivals:
+        limit = self.rules.generic_rivals
+        if found.shared > limit and found.rivals > limit:
             return "generic_rivals"
         return "flagged"
 

@@ -4,8 +4,6 @@ old user id, and a junk user id caught by its rivals (docs/identity.md, 4.1 and 
 
 from __future__ import annotations
 
-import asyncio
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -16,9 +14,7 @@ from app.bootstrap import Container, build_container
 from app.settings import Settings
 from tests.identity_checks import conflicts, profile_id
 from tests.messages import message, with_context
-from tests.subprocess_env import process_env
-
-REPO = Path(__file__).resolve().parents[3]
+from tests.subprocess_env import run_cdp
 
 pytestmark = pytest.mark.integration
 
@@ -151,24 +147,12 @@ async def test_cdp_identity_generic_names_what_was_caught(
                 message("identify", anon=f"b-{i}", user=f"u-{i}", at=i * 10.0 + 1),
             ]
         )
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "app.entrypoints.cli",
-        "identity",
-        "generic",
-        env=process_env(settings, COLUMNS="120"),
-        cwd=str(REPO),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await process.communicate()
-    assert process.returncode == 0, err.decode()
-    lines = out.decode().splitlines()
+    out, _ = await run_cdp(settings, "identity", "generic")
+    lines = out.splitlines()
     assert lines[0].startswith(f"generic_degree={container.rules.generic_degree}\t")
     junk = await container.curation.find_key("user_id", "[object Object]")
     assert junk is not None
     caught = [line for line in lines[1:] if junk in line]
     assert len(caught) == 1
     assert "caught_by=generic_rivals" in caught[0]
-    assert "[object Object]" not in out.decode()  # keys and counts, never a value
+    assert "[object Object]" not in out  # keys and counts, never a value

@@ -7,7 +7,13 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 from app.domain.identity import USER_ID, BlockList, IdentityRules, NormalisedIdentifier
-from app.domain.messages import MessageIdentity, TrackedMessage, identify_message, probes
+from app.domain.messages import (
+    MessageIdentity,
+    TrackedMessage,
+    classify_identifier,
+    identify_message,
+    probes,
+)
 from app.services.identity.keys import Sealer
 
 
@@ -20,6 +26,8 @@ class PreparedMessage:
     #: node key -> its keys under every listed blind-index kid, the current one first (only
     #: while several are listed)
     aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: Identifiers the message carries only if stored (`app.domain.messages.probes`).
+    probes: tuple[NormalisedIdentifier, ...] = ()
 
     def barred_by(self, suppressed: set[str]) -> set[str]:
         """This message's node keys whose identifier is suppressed under any kid."""
@@ -75,15 +83,18 @@ class Preparer:
         the identifier nodes that exist under any listed kid: each identifier then takes the
         key it is already stored under, and the probes stored under any kid count as stored.
         `stored`: the messages' probes the graph holds (see `probe_keys`)."""
-        known = set(stored) | self._named_user_ids(messages)
+        distinct: dict[str, TrackedMessage] = {}
+        for m in messages:
+            distinct.setdefault(event_id(self.ws, m), m)
+        probed = {eid: probes(m, self.rules, self.blocklist) for eid, m in distinct.items()}
+        known = set(stored) | self.named_in_batch(messages)
         if present:
-            known |= {p for p, keys in self.probe_keys(messages).items() if present & set(keys)}
-        prepared: dict[str, PreparedMessage] = {}
-        for message in messages:
-            eid = event_id(self.ws, message)
-            if eid in prepared:
-                continue
-            identity = identify_message(message, self.rules, self.blocklist, known)
+            found = {p for ps in probed.values() for p in ps}
+            known |= {p for p in found if not present.isdisjoint(self.sealer.candidate_keys(p))}
+        prepared: list[PreparedMessage] = []
+        for eid, message in distinct.items():
+            held = [p for p in probed[eid] if p in known]
+            identity = identify_message(message, self.rules, self.blocklist, held)
             keys: dict[tuple[str, str], str] = {}
             aliases: dict[str, tuple[str, ...]] = {}
             for i in identity.identifiers:
@@ -95,26 +106,25 @@ class Preparer:
                     key = stored_key(candidates, present or set())
                     aliases[key] = tuple(candidates)
                 keys[(i.type, i.value)] = key
-            prepared[eid] = PreparedMessage(message, identity, eid, keys, aliases)
-        return list(prepared.values())
+            prepared.append(PreparedMessage(message, identity, eid, keys, aliases, probed[eid]))
+        return prepared
 
     def probe_keys(
-        self, messages: Sequence[TrackedMessage]
+        self, prepared: Sequence[PreparedMessage]
     ) -> dict[NormalisedIdentifier, tuple[str, ...]]:
-        """The messages' probes (identifiers carried only if stored), each with its keys
-        under every listed kid."""
-        found = {p for m in messages for p in probes(m, self.rules, self.blocklist)}
+        """The prepared messages' probes, each with its keys under every listed kid."""
+        found = {p for m in prepared for p in m.probes}
         return {p: tuple(self.sealer.candidate_keys(p)) for p in sorted(found)}
 
-    @staticmethod
-    def _named_user_ids(messages: Sequence[TrackedMessage]) -> set[NormalisedIdentifier]:
+    def named_in_batch(self, messages: Sequence[TrackedMessage]) -> set[NormalisedIdentifier]:
         """The user ids the batch's messages name: an alias in the same batch as the old
         user id's own events reads its previousId as that user id."""
-        return {
-            NormalisedIdentifier(USER_ID, m.user_id.strip())
+        named = (
+            classify_identifier(USER_ID, m.user_id, None, self.blocklist)
             for m in messages
             if m.user_id and m.type != "alias"
-        }
+        )
+        return {n for n in named if isinstance(n, NormalisedIdentifier)}
 
     def identifier_keys(self, message: TrackedMessage) -> set[str]:
         """The node keys, under every listed kid, of every identifier a message carries or

@@ -170,16 +170,20 @@ class IngestionService:
                 )
             return await asyncio.to_thread(self.preparer.prepare, messages, present), present
         prepared = await asyncio.to_thread(self.preparer.prepare, messages, None)
-        probe_keys = self.preparer.probe_keys(messages)
+        probe_keys = self.preparer.probe_keys(prepared)
         if present is None:
             keys = {k for p in prepared for k in p.keys.values()}
             keys |= {k for candidates in probe_keys.values() for k in candidates}
             present = await self._present(sorted(keys))
-        stored = {p for p, candidates in probe_keys.items() if present & set(candidates)}
+        stored = {p for p, candidates in probe_keys.items() if not present.isdisjoint(candidates)}
         if stored:
-            # An alias from a stored user id, an e-mail's stored older spelling: prepared
-            # again carrying them.
-            prepared = await asyncio.to_thread(self.preparer.prepare, messages, None, stored)
+            # An alias from a stored user id, an e-mail's stored older spelling: the messages
+            # that carry them prepared again, carrying them.
+            again = [p.message for p in prepared if not stored.isdisjoint(p.probes)]
+            known = stored | self.preparer.named_in_batch(messages)
+            redone = await asyncio.to_thread(self.preparer.prepare, again, None, known)
+            by_event = {p.event_id: p for p in redone}
+            prepared = [by_event.get(p.event_id, p) for p in prepared]
         return prepared, present
 
     async def _present(self, keys: Sequence[str]) -> set[str]:
