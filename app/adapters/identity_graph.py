@@ -172,6 +172,11 @@ class IdentityTx:
     async def find_identifiers(self, keys: Sequence[str]) -> list[dict[str, Any]]:
         return await self._rows("identity/find_identifiers", keys=list(keys))
 
+    async def identifier_by_key(self, key: str) -> dict[str, Any] | None:
+        """This workspace's identifier with that node key (another workspace's is unknown)."""
+        rows = await self.run("identity/identifier_by_key", key=key)
+        return rows[0] if rows else None
+
     async def load_locked_component(
         self, seeds: Iterable[str], rules: IdentityRules, max_nodes: int
     ) -> ComponentSnapshot:

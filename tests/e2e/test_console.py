@@ -239,6 +239,27 @@ async def test_a_viewer_is_offered_no_action_and_no_privacy_page(
     assert "need the privacy_officer or admin role" in await page.get_by_role("alert").inner_text()
 
 
+async def test_an_analyst_unlinks_an_identifier_it_sees_masked(
+    api_url: str, container: Container, browser: Browser
+) -> None:
+    email = f"turing.{uuid.uuid4().hex[:6]}@example.com"
+    anonymous = await _visit_then_login(api_url, container, email)
+    profile = await container.profiles.profile_by_identifier("email", email)
+    assert profile is not None
+    page = await _signed_in(browser, api_url, container, "analyst")
+    page.on("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
+    await page.goto(f"{api_url}/console/#/profiles/{profile.id}")
+    table = page.get_by_test_id("identifiers")
+    await table.wait_for()
+    assert email not in await page.content()
+    await table.locator("tr", has_text="anonymous_id").get_by_role("button", name="Unlink").click()
+    status = page.get_by_role("status")
+    await status.filter(has_text="split").wait_for()
+    moved = await container.profiles.profile_by_identifier("anonymous_id", anonymous)
+    assert moved is not None and moved.id != profile.id
+    await _shot(page, "unlinked-by-analyst")
+
+
 async def test_an_admin_sets_a_trait_by_hand_and_it_wins(
     api_url: str, container: Container, browser: Browser
 ) -> None:

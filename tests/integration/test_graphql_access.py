@@ -235,6 +235,71 @@ async def test_personal_values_are_masked_for_roles_without_read_pii(
     assert {e.actor for e in reads} == {"privacy_officer:acl-privacy_officer", "admin:acl-admin"}
 
 
+async def test_an_analyst_unlinks_and_blocks_by_key_what_it_sees_masked(
+    container: Container, api_url: str, keys: dict[str, str]
+) -> None:
+    """The analyst role may curate but not read personal values: it names an identifier by
+    the key every role sees, and the graph splits as it would for a value."""
+    await container.ingestion.ingest(
+        [message("identify", anon="shared-tablet", user="key-u1", email="ann@example.com")]
+    )
+    analyst = keys[Role.ANALYST.value]
+    read = """query{profileByIdentifier(type:"user_id",value:"key-u1"){
+      id identifiers{key type value}}}"""
+    profile = (await _post(api_url, read, {}, analyst))["data"]["profileByIdentifier"]
+    by_type = {i["type"]: i for i in profile["identifiers"]}
+    email = next(i for i in profile["identifiers"] if i["type"] == "email")
+    assert "@example.com" in email["value"] and "ann" not in email["value"]
+    assert by_type["anonymous_id"]["key"].startswith(f"{container.settings.workspace}:")
+    assert set(by_type) == {"anonymous_id", "user_id", "email"}
+
+    unlink = """mutation($k:String!){unlinkIdentifier(key:$k,reason:"shared tablet"){
+      __typename ... on Unlinked{profileId splitProfiles}}}"""
+    done = (await _post(api_url, unlink, {"k": by_type["anonymous_id"]["key"]}, analyst))["data"]
+    assert done["unlinkIdentifier"]["__typename"] == "Unlinked"
+    assert done["unlinkIdentifier"]["splitProfiles"]
+    person = await container.profiles.profile_by_identifier("user_id", "key-u1")
+    tablet = await container.profiles.profile_by_identifier("anonymous_id", "shared-tablet")
+    assert person is not None and person.id == profile["id"]
+    assert tablet is None or tablet.id != person.id
+
+    block = "mutation($k:String!){blockIdentifier(key:$k){__typename ... on Blocked{blocked}}}"
+    blocked = await _post(api_url, block, {"k": email["key"]}, analyst)
+    assert blocked["data"]["blockIdentifier"] == {"__typename": "Blocked", "blocked": True}
+    assert (await container.curation.find("email", "ann@example.com") or {}).get("blocked") is True
+
+    # A key that names nothing here, both names at once, or neither: typed answers.
+    unknown = await _post(
+        api_url,
+        "mutation($k:String!){blockIdentifier(key:$k){"
+        "__typename ... on IdentifierNotFound{message}}}",
+        {"k": "not-a-key"},
+        analyst,
+    )
+    assert unknown["data"]["blockIdentifier"] == {
+        "__typename": "IdentifierNotFound",
+        "message": "no identifier with that key in this workspace",
+    }
+    both = await _post(
+        api_url,
+        "mutation($k:String!,$i:IdentifierInput!){unlinkIdentifier(key:$k,identifier:$i){"
+        "__typename ... on InvalidIdentifier{message}}}",
+        {"k": email["key"], "i": {"type": "email", "value": "ann@example.com"}},
+        analyst,
+    )
+    assert both["data"]["unlinkIdentifier"] == {
+        "__typename": "InvalidIdentifier",
+        "message": "give identifier or key, not both",
+    }
+    neither = await _post(
+        api_url,
+        "mutation{unblockIdentifier{__typename ... on InvalidIdentifier{message}}}",
+        {},
+        analyst,
+    )
+    assert neither["data"]["unblockIdentifier"]["__typename"] == "InvalidIdentifier"
+
+
 async def test_admins_create_list_and_revoke_api_keys_and_never_see_a_secret_again(
     api_url: str, keys: dict[str, str]
 ) -> None:

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.bootstrap import Container
+from app.services.identity.curation import IdentifierRef
 from app.settings import Settings
 from tests.identity_checks import profile_id
 from tests.messages import message
@@ -80,7 +81,9 @@ async def test_merge_then_split_restores_both_golden_records(container: Containe
     combined = await container.profiles.traits(p1)
     assert combined["title"] == "CTO" and combined["company"] in {"Acme", "Globex"}
 
-    await container.curation.unlink("anonymous_id", "a-2", "tester", "not the same after all")
+    await container.curation.unlink(
+        IdentifierRef.of("anonymous_id", "a-2"), "tester", "not the same after all"
+    )
     p2_again = await profile_id(container, "anonymous_id", "a-2")
     after = (await container.profiles.traits(p1), await container.profiles.traits(p2_again))
     assert after == before

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.types import Info
@@ -26,18 +26,35 @@ from app.entrypoints.gql.types import (
     UnlinkResult,
 )
 from app.errors import InvalidInput, NotFound
+from app.services.identity.curation import IdentifierRef
 from app.services.identity.resolution import ReclusterOutcome
+
+KEY_ARGUMENT = (
+    "Or name the identifier by its key (`Identifier.key`, a keyed hash): how a role that may "
+    "not read personal data names one it sees masked"
+)
 
 
 def _container(info: Info[Context, Any]) -> Container:
     return info.context.container
 
 
+def _ref(identifier: IdentifierInput | None, key: str | None) -> IdentifierRef:
+    """What a mutation names: an identifier by value, or by key (exactly one)."""
+    if identifier is not None and key is not None:
+        raise InvalidInput("give identifier or key, not both")
+    if identifier is not None:
+        return IdentifierRef.of(identifier.type, identifier.value)
+    if key is not None:
+        return IdentifierRef.by_key(key)
+    raise InvalidInput("give identifier (type and value) or key")
+
+
 async def _profile_now(
-    container: Container, identifier: IdentifierInput, outcome: ReclusterOutcome
+    container: Container, ref: IdentifierRef, outcome: ReclusterOutcome
 ) -> str | None:
     """The profile an identifier belongs to after a recompute (the outcome maps keys)."""
-    found = await container.curation.find(identifier.type, identifier.value)
+    found = await container.curation.locate(ref)
     if found is None:
         return None
     profile: str | None = outcome.profile_of.get(found["key"], found["profile"])
@@ -139,15 +156,17 @@ class IdentityMutation:
     async def unlink_identifier(
         self,
         info: Info[Context, Any],
-        identifier: IdentifierInput,
+        identifier: IdentifierInput | None = None,
         reason: str | None = "manual",
+        key: Annotated[str | None, strawberry.argument(description=KEY_ARGUMENT)] = None,
     ) -> UnlinkResult:
         container = _container(info)
         try:
+            ref = _ref(identifier, key)
             outcome = await container.curation.unlink(
-                identifier.type, identifier.value, by=info.context.actor, reason=reason or "manual"
+                ref, by=info.context.actor, reason=reason or "manual"
             )
-            profile_id = await _profile_now(container, identifier, outcome)
+            profile_id = await _profile_now(container, ref, outcome)
         except InvalidInput as exc:
             return InvalidIdentifier(message=str(exc))
         except NotFound as exc:
@@ -159,18 +178,24 @@ class IdentityMutation:
         permission_classes=[CanCurate],
     )
     async def block_identifier(
-        self, info: Info[Context, Any], identifier: IdentifierInput
+        self,
+        info: Info[Context, Any],
+        identifier: IdentifierInput | None = None,
+        key: Annotated[str | None, strawberry.argument(description=KEY_ARGUMENT)] = None,
     ) -> BlockResult:
-        return await _set_blocked(info, identifier, blocked=True)
+        return await _set_blocked(info, identifier, key, blocked=True)
 
     @strawberry.mutation(
         description="Lift a block; the identifier's evidence counts again.",
         permission_classes=[CanCurate],
     )
     async def unblock_identifier(
-        self, info: Info[Context, Any], identifier: IdentifierInput
+        self,
+        info: Info[Context, Any],
+        identifier: IdentifierInput | None = None,
+        key: Annotated[str | None, strawberry.argument(description=KEY_ARGUMENT)] = None,
     ) -> BlockResult:
-        return await _set_blocked(info, identifier, blocked=False)
+        return await _set_blocked(info, identifier, key, blocked=False)
 
     @strawberry.mutation(
         description="Merge profiles by adding manual-merge evidence; refused (and nothing "
@@ -194,14 +219,13 @@ class IdentityMutation:
 
 
 async def _set_blocked(
-    info: Info[Context, Any], identifier: IdentifierInput, *, blocked: bool
+    info: Info[Context, Any], identifier: IdentifierInput | None, key: str | None, *, blocked: bool
 ) -> BlockResult:
     container = _container(info)
     try:
-        outcome = await container.curation.set_blocked(
-            identifier.type, identifier.value, blocked, by=info.context.actor
-        )
-        profile_id = await _profile_now(container, identifier, outcome)
+        ref = _ref(identifier, key)
+        outcome = await container.curation.set_blocked(ref, blocked, by=info.context.actor)
+        profile_id = await _profile_now(container, ref, outcome)
     except InvalidInput as exc:
         return InvalidIdentifier(message=str(exc))
     except NotFound as exc:

@@ -43,6 +43,11 @@ class SegmentMembership:
     "masked (j***@example.com) for the others."
 )
 class Identifier:
+    key: str = strawberry.field(
+        description="The node key: a keyed hash of the value, never the value. Every role sees "
+        "it; unlinkIdentifier, blockIdentifier and unblockIdentifier accept it in place of the "
+        "value"
+    )
     type: str
     value: str | None = strawberry.field(
         description="The normalised value; null once its data key was destroyed (erasure)"
@@ -59,6 +64,7 @@ class Identifier:
     def from_view(cls, view: IdentifierView, *, masked: bool = False) -> Identifier:
         """`masked`: for callers without the right to see personal data (j***@example.com)."""
         return cls(
+            key=view.key,
             type=view.type,
             value=mask("string", view.value) if masked else view.value,
             first_seen=view.first_seen,

@@ -31,6 +31,24 @@ from app.services.profiles.traits import GoldenRecords
 
 
 @dataclass(frozen=True)
+class IdentifierRef:
+    """An identifier as an operator names it: by its value, or by its node key (the keyed hash
+    that roles without the right to read personal data see instead of the value)."""
+
+    type: str | None = None
+    value: str | None = None
+    key: str | None = None
+
+    @classmethod
+    def of(cls, type: str, value: str) -> IdentifierRef:
+        return cls(type=type, value=value)
+
+    @classmethod
+    def by_key(cls, key: str) -> IdentifierRef:
+        return cls(key=key)
+
+
+@dataclass(frozen=True)
 class EvidenceStep:
     """One edge of an explanation, described without personal values."""
 
@@ -71,6 +89,10 @@ class ComponentChange:
     merges: int
     splits: int
     moves: int
+
+
+#: Longer than any node key (`ws:type:kid:hash`); a longer "key" is refused unread.
+MAX_KEY_LENGTH = 512
 
 
 class _RollBack(Exception):
@@ -139,14 +161,46 @@ class CurationService:
 
         return await self.graph.read_tx(work)
 
+    async def _ref_row(self, tx: IdentityTx, ref: IdentifierRef) -> dict[str, Any] | None:
+        """The stored identifier a reference names (None if unknown here). Exactly one of a
+        value (with its type) or a key; a key must be this workspace's."""
+        if (ref.value is None) == (ref.key is None):
+            raise InvalidInput("identifier: give its type and value, or its key, not both")
+        if ref.key is not None:
+            if not ref.key or len(ref.key) > MAX_KEY_LENGTH:
+                raise InvalidInput("key: not an identifier key")
+            row = await tx.identifier_by_key(ref.key)
+            return row if row is not None and ref.type in (None, row["type"]) else None
+        if ref.type is None:
+            raise InvalidInput("identifier: a value needs its type")
+        return await self._lookup(tx, self.normalised(ref.type, ref.value or ""))
+
+    async def _ref_key(self, tx: IdentityTx, ref: IdentifierRef) -> str:
+        row = await self._ref_row(tx, ref)
+        if row is None:
+            named = (
+                "identifier with that key"
+                if ref.key is not None
+                else f"{ref.type} identifier with that value"
+            )
+            raise NotFound(f"no {named} in this workspace")
+        return str(row["key"])
+
+    async def locate(self, ref: IdentifierRef) -> dict[str, Any] | None:
+        """One read: the referenced identifier's key and its profile id, or None."""
+
+        async def work(tx: IdentityTx) -> dict[str, Any] | None:
+            return await self._ref_row(tx, ref)
+
+        return await self.graph.read_tx(work)
+
     async def find_key(self, type: str, value: str) -> str | None:
         row = await self.find(type, value)
         return str(row["key"]) if row else None
 
     async def _act_on(
         self,
-        type: str,
-        value: str,
+        ref: IdentifierRef,
         change: Callable[[IdentityTx, str, ComponentSnapshot, float], Awaitable[list[str]]],
         reason: str,
     ) -> ReclusterOutcome:
@@ -155,12 +209,13 @@ class CurationService:
         The component is loaded before the change (a block or NEVER edge would cut it short);
         `change` returns the identifiers to recompute from.
         """
-        ident = self.normalised(type, value)
+        if ref.value is not None and ref.type is not None:
+            self.normalised(ref.type, ref.value)  # a bad value is refused before any lock
         now = self.clock()
 
         async def work(tx: IdentityTx) -> tuple[ReclusterOutcome, dict[str, set[str]]]:
             await tx.lock(now)
-            key = await self._existing_key(tx, ident)
+            key = await self._ref_key(tx, ref)
             snapshot = await tx.load_locked_component([key], self.rules, MAX_COMPONENT_NODES)
             seeds = await change(tx, key, snapshot, now)
             outcome = await recluster(tx, seeds, self.rules, now, reason)
@@ -168,7 +223,7 @@ class CurationService:
 
         return await self._announce(*await self.graph.write(work))
 
-    async def unlink(self, type: str, value: str, by: str, reason: str) -> ReclusterOutcome:
+    async def unlink(self, ref: IdentifierRef, by: str, reason: str) -> ReclusterOutcome:
         """Detach an identifier from its profile for good (sticky NEVER edges)."""
 
         async def never(tx: IdentityTx, key: str, snap: ComponentSnapshot, now: float) -> list[str]:
@@ -177,18 +232,18 @@ class CurationService:
             await tx.add_never([(key, other) for other in partners], now, by, reason)
             return [key, *partners]
 
-        return await self._act_on(type, value, never, f"unlink: {reason}")
+        return await self._act_on(ref, never, f"unlink: {reason}")
 
-    async def relink(self, type: str, value: str, by: str) -> ReclusterOutcome:
+    async def relink(self, ref: IdentifierRef, by: str) -> ReclusterOutcome:
         """Lift an identifier's NEVER edges; the evidence decides again."""
 
         async def lift(tx: IdentityTx, key: str, snap: ComponentSnapshot, now: float) -> list[str]:
             await tx.remove_never_of(key)
             return [key, *snap.keys]
 
-        return await self._act_on(type, value, lift, f"relink by {by}")
+        return await self._act_on(ref, lift, f"relink by {by}")
 
-    async def set_blocked(self, type: str, value: str, blocked: bool, by: str) -> ReclusterOutcome:
+    async def set_blocked(self, ref: IdentifierRef, blocked: bool, by: str) -> ReclusterOutcome:
         """A blocked identifier keeps its events but links nothing any more."""
 
         async def flag(tx: IdentityTx, key: str, snap: ComponentSnapshot, now: float) -> list[str]:
@@ -196,7 +251,7 @@ class CurationService:
             return snap.keys
 
         action = "block" if blocked else "unblock"
-        return await self._act_on(type, value, flag, f"{action} by {by}")
+        return await self._act_on(ref, flag, f"{action} by {by}")
 
     async def merge_profiles(
         self, profile_ids: Sequence[str], reason: str, by: str

@@ -7,8 +7,8 @@ import { useCan, useRequest } from "../session";
 import { Failure } from "./Status";
 
 export const UnlinkIdentifier = graphql(`
-  mutation UnlinkFromProfile($identifier: IdentifierInput!) {
-    unlinkIdentifier(identifier: $identifier, reason: "console") {
+  mutation UnlinkFromProfile($key: String!) {
+    unlinkIdentifier(key: $key, reason: "console") {
       __typename
       ... on Unlinked {
         profileId
@@ -25,8 +25,8 @@ export const UnlinkIdentifier = graphql(`
 `);
 
 export const BlockIdentifier = graphql(`
-  mutation BlockFromProfile($identifier: IdentifierInput!) {
-    blockIdentifier(identifier: $identifier) {
+  mutation BlockFromProfile($key: String!) {
+    blockIdentifier(key: $key) {
       __typename
       ... on Blocked {
         profileId
@@ -61,23 +61,26 @@ function splitText(profileId: string | null | undefined, split: readonly string[
   return `The profile split: now ${[profileId, ...split].filter(Boolean).join(", ")}.`;
 }
 
-/** Unlink or block one identifier (the curate capability; its value must be readable, since
- * the API names identifiers by value). */
+/** Unlink or block one identifier (the curate capability). It is named by its key, so a role
+ * that sees the value masked can act on it too; the question shows the value as the role sees
+ * it. */
 export function IdentifierActions({
+  identifierKey,
   type,
   value,
   onChanged,
 }: {
+  identifierKey: string;
   type: string;
   value: string | null | undefined;
   onChanged: (message: string) => void;
 }): ReactNode {
   const run = useRequest();
   const mayCurate = useCan("curate");
-  const clear = useCan("read_pii");
   const [error, setError] = useState<ApiError | null>(null);
-  if (!mayCurate || !clear || value === null || value === undefined) return null;
-  const identifier = { type, value };
+  if (!mayCurate) return null;
+  const key = identifierKey;
+  const named = `${type} ${value ?? "(erased)"}`;
 
   /** Ask, then change the graph and say what split. */
   async function act(question: string, change: () => Promise<string>): Promise<void> {
@@ -90,13 +93,13 @@ export function IdentifierActions({
   }
 
   const unlink = (): Promise<void> =>
-    act(`Unlink ${type} ${value} for good? Later evidence cannot re-link it.`, async () => {
-      const { unlinkIdentifier: done } = await run(UnlinkIdentifier, { identifier });
+    act(`Unlink ${named} for good? Later evidence cannot re-link it.`, async () => {
+      const { unlinkIdentifier: done } = await run(UnlinkIdentifier, { key });
       return done.__typename === "Unlinked" ? splitText(done.profileId, done.splitProfiles) : done.message;
     });
   const block = (): Promise<void> =>
-    act(`Block ${type} ${value}? It will link nothing until unblocked.`, async () => {
-      const { blockIdentifier: done } = await run(BlockIdentifier, { identifier });
+    act(`Block ${named}? It will link nothing until unblocked.`, async () => {
+      const { blockIdentifier: done } = await run(BlockIdentifier, { key });
       return done.__typename === "Blocked" ? splitText(done.profileId, done.splitProfiles) : done.message;
     });
 

@@ -24,6 +24,7 @@ export const ProfileView = graphql(`
       traits
       tags
       identifiers {
+        key
         type
         value
         firstSeen
@@ -368,8 +369,8 @@ export function ProfilePage({ id }: { id: string }): ReactNode {
                     </tr>
                   </thead>
                   <tbody>
-                    {profile.identifiers.map((i, index) => (
-                      <tr key={index}>
+                    {profile.identifiers.map((i) => (
+                      <tr key={i.key}>
                         <td>
                           {i.type}
                           {i.blocked && " (blocked)"}
@@ -379,7 +380,7 @@ export function ProfilePage({ id }: { id: string }): ReactNode {
                         <td className="number">{count(i.events)}</td>
                         <td>{when(i.lastSeen)}</td>
                         <td>
-                          <IdentifierActions type={i.type} value={i.value} onChanged={changed} />
+                          <IdentifierActions identifierKey={i.key} type={i.type} value={i.value} onChanged={changed} />
                           {mayErase && i.value && (
                             <button
                               type="button"

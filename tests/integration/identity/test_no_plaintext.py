@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from app.bootstrap import Container
+from app.services.identity.curation import IdentifierRef
 from tests.messages import message
 
 pytestmark = pytest.mark.integration
@@ -52,7 +53,7 @@ async def test_a_scan_of_every_property_finds_no_personal_value(container: Conta
             ),
         ]
     )
-    await container.curation.unlink("email", SECRETS["email"], "tester", "scan")
+    await container.curation.unlink(IdentifierRef.of("email", SECRETS["email"]), "tester", "scan")
     rows = await container.graph.read("admin/all_properties")
     assert len(rows) > 10  # the scan saw the graph
     found = [

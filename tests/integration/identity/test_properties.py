@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from app.bootstrap import Container
 from app.domain.messages import TrackedMessage
+from app.services.identity.curation import IdentifierRef
 from tests.identity_checks import partition, small_worlds
 
 pytestmark = pytest.mark.integration
@@ -85,10 +86,12 @@ async def test_unlink_then_relink_restores_the_partition(
 
     anon_key = await container.curation.find_key("anonymous_id", anon)
     partners = next(group for group in before if anon_key in group) - {anon_key}
-    await container.curation.unlink("anonymous_id", anon, "tester", "property test")
+    await container.curation.unlink(
+        IdentifierRef.of("anonymous_id", anon), "tester", "property test"
+    )
     after_unlink = await partition(container)
     # It may join someone else its evidence points to, but never a former partner again.
     assert not partners & next(group for group in after_unlink if anon_key in group)
 
-    await container.curation.relink("anonymous_id", anon, "tester")
+    await container.curation.relink(IdentifierRef.of("anonymous_id", anon), "tester")
     assert await partition(container) == before

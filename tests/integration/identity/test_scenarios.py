@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.bootstrap import Container
+from app.services.identity.curation import IdentifierRef
 from tests.identity_checks import conflicts, partition, profile_id
 from tests.messages import message
 
@@ -155,7 +156,9 @@ async def test_unlink_splits_events_follow_and_later_evidence_does_not_remerge(
     pid = await profile_id(container, "user_id", "u-1")
     assert await container.profiles.event_count(pid) == 3
 
-    outcome = await container.curation.unlink("anonymous_id", "a-1", "tester", "shared laptop")
+    outcome = await container.curation.unlink(
+        IdentifierRef.of("anonymous_id", "a-1"), "tester", "shared laptop"
+    )
     assert len(outcome.splits) == 1
     anon_profile = await profile_id(container, "anonymous_id", "a-1")
     assert anon_profile != pid
@@ -204,11 +207,15 @@ async def test_block_then_unblock_is_reversible(container: Container) -> None:
     await container.ingestion.ingest([message(anon="a-2", email="kiosk@shop.example")])
     before = await partition(container)
     assert len(before) == 1
-    await container.curation.set_blocked("email", "kiosk@shop.example", True, "tester")
+    await container.curation.set_blocked(
+        IdentifierRef.of("email", "kiosk@shop.example"), True, "tester"
+    )
     assert await profile_id(container, "anonymous_id", "a-1") != await profile_id(
         container, "anonymous_id", "a-2"
     )
-    await container.curation.set_blocked("email", "kiosk@shop.example", False, "tester")
+    await container.curation.set_blocked(
+        IdentifierRef.of("email", "kiosk@shop.example"), False, "tester"
+    )
     assert await partition(container) == before
 
 

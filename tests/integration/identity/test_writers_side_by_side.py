@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from app.bootstrap import Container
 from app.domain.messages import TrackedMessage
+from app.services.identity.curation import IdentifierRef
 from tests.identity_checks import partition, small_worlds
 from tests.messages import message
 
@@ -118,7 +119,7 @@ async def test_unlink_then_relink_beside_writers_restores_the_partition(
 
     # Writers replay the whole traffic (nothing new) while the identifier is unlinked.
     await asyncio.gather(
-        container.curation.unlink("anonymous_id", anon, "tester", "side by side"),
+        container.curation.unlink(IdentifierRef.of("anonymous_id", anon), "tester", "side by side"),
         _side_by_side(container, events, 8, seed),
     )
     after_unlink = await partition(container)
@@ -126,7 +127,7 @@ async def test_unlink_then_relink_beside_writers_restores_the_partition(
     _at_most_one_user_each(after_unlink)
 
     await asyncio.gather(
-        container.curation.relink("anonymous_id", anon, "tester"),
+        container.curation.relink(IdentifierRef.of("anonymous_id", anon), "tester"),
         _side_by_side(container, events, 8, seed + 1),
     )
     assert await partition(container) == before
