@@ -8,6 +8,7 @@ import { graphql } from "../gql";
 import { asApiError, useQuery } from "../hooks";
 import { useRequest } from "../session";
 import { Failure, Show } from "./Status";
+import { Head } from "./Table";
 
 export const PurposeList = graphql(`
   query PurposeList {
@@ -60,14 +61,7 @@ export function Purposes(): ReactNode {
       <Show loaded={loaded}>
         {(data) => (
           <table data-testid="purposes">
-            <thead>
-              <tr>
-                <th scope="col">purpose</th>
-                <th scope="col">description</th>
-                <th scope="col">without a decision</th>
-                <th scope="col">decisions</th>
-              </tr>
-            </thead>
+            <Head columns={["purpose", "description", "without a decision", "decisions"]} />
             <tbody>
               {data.purposes.map((p) => (
                 <tr key={p.name}>

@@ -25,3 +25,39 @@ export function Show<R>({
   if (loaded.state === "failed") return <Failure error={loaded.error} />;
   return children(loaded.data);
 }
+
+/** What an action just did, announced to screen readers; nothing when there is no news. */
+export function Notice({ text }: { text: string | null }): ReactNode {
+  if (!text) return null;
+  return (
+    <p className="notice" role="status">
+      {text}
+    </p>
+  );
+}
+
+/** A secret shown once (it is stored as a digest), with a button that copies it; `children`
+ * follow it (how to use it). */
+export function ShownOnce({
+  testId,
+  label,
+  secret,
+  children,
+}: {
+  testId: string;
+  label: ReactNode;
+  secret: string;
+  children?: ReactNode;
+}): ReactNode {
+  return (
+    <div className="notice" data-testid={testId}>
+      <p>
+        {label}, shown this once (it is stored as a digest): <code className="secret">{secret}</code>{" "}
+        <button type="button" className="small" onClick={() => void navigator.clipboard.writeText(secret)}>
+          Copy
+        </button>
+      </p>
+      {children}
+    </div>
+  );
+}

@@ -1,7 +1,8 @@
 import { type FormEvent, type ReactNode, useState } from "react";
 
 import type { ApiError } from "../api";
-import { Failure, Show } from "../components/Status";
+import { Head } from "../components/Table";
+import { Failure, Notice, Show, ShownOnce } from "../components/Status";
 import { when } from "../format";
 import { graphql } from "../gql";
 import { asApiError, useQuery } from "../hooks";
@@ -106,21 +107,17 @@ export function ApiKeys(): ReactNode {
         Keys for the GraphQL API and this console. A role decides what a key may do; only the privacy officer and admin
         roles see personal data in clear. The development admin key from the environment is not listed.
       </p>
-      {notice && (
-        <p className="notice" role="status">
-          {notice}
-        </p>
-      )}
+      <Notice text={notice} />
       {made && (
-        <div className="notice" data-testid="new-api-key">
-          <p>
-            API key <strong>{made.name}</strong> ({made.role}), shown this once (it is stored as a digest):
-          </p>
-          <p className="secret">{made.secret}</p>
-          <button type="button" className="small" onClick={() => void navigator.clipboard.writeText(made.secret)}>
-            Copy
-          </button>
-        </div>
+        <ShownOnce
+          testId="new-api-key"
+          secret={made.secret}
+          label={
+            <>
+              API key <strong>{made.name}</strong> ({made.role})
+            </>
+          }
+        />
       )}
       {error && <Failure error={error} />}
       <form className="search" onSubmit={(e) => void create(e)} aria-label="Create an API key">
@@ -149,18 +146,7 @@ export function ApiKeys(): ReactNode {
       <Show loaded={loaded}>
         {(data) => (
           <table data-testid="api-keys">
-            <thead>
-              <tr>
-                <th scope="col">name</th>
-                <th scope="col">role</th>
-                <th scope="col">created</th>
-                <th scope="col">expires</th>
-                <th scope="col">state</th>
-                <th scope="col">
-                  <span className="visually-hidden">actions</span>
-                </th>
-              </tr>
-            </thead>
+            <Head columns={["name", "role", "created", "expires", "state"]} actions />
             <tbody>
               {data.apiKeys.map((k) => (
                 <tr key={k.id}>

@@ -6,6 +6,7 @@ import { count, weight, when } from "../format";
 import { graphql } from "../gql";
 import type { IdentifierInput } from "../gql/graphql";
 import { useQuery } from "../hooks";
+import { Head } from "../components/Table";
 
 export const ExplainQuery = graphql(`
   query ExplainPair($a: IdentifierInput!, $b: IdentifierInput!) {
@@ -65,17 +66,7 @@ function Caught(): ReactNode {
             <p>Nothing caught.</p>
           ) : (
             <table data-testid="caught">
-              <thead>
-                <tr>
-                  <th scope="col">Type</th>
-                  <th scope="col">Why</th>
-                  <th scope="col">Links</th>
-                  <th scope="col">Others linked</th>
-                  <th scope="col">Rivals</th>
-                  <th scope="col">First seen</th>
-                  <th scope="col">Profile</th>
-                </tr>
-              </thead>
+              <Head columns={["Type", "Why", "Links", "Others linked", "Rivals", "First seen", "Profile"]} />
               <tbody>
                 {caught.map((g) => (
                   <tr key={g.key}>

@@ -7,6 +7,7 @@ import { graphql } from "../gql";
 import type { IngestionLastHourQuery } from "../gql/graphql";
 import { type Loaded, useQuery } from "../hooks";
 import { useCan } from "../session";
+import { Head } from "../components/Table";
 
 /** How often the pipeline chart asks again (ms). */
 const SERIES_REFRESH = 15_000;
@@ -71,14 +72,7 @@ function ErasureQueue(): ReactNode {
     <Show loaded={loaded}>
       {(data) => (
         <table data-testid="erasure-queue">
-          <thead>
-            <tr>
-              <th scope="col">requested</th>
-              <th scope="col">by</th>
-              <th scope="col">status</th>
-              <th scope="col">completed</th>
-            </tr>
-          </thead>
+          <Head columns={["requested", "by", "status", "completed"]} />
           <tbody>
             {data.erasures.map((e) => (
               <tr key={e.id}>
@@ -188,13 +182,7 @@ export function Overview(): ReactNode {
               <div>
                 <h2>Segments</h2>
                 <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">segment</th>
-                      <th scope="col">state</th>
-                      <th scope="col">members</th>
-                    </tr>
-                  </thead>
+                  <Head columns={["segment", "state", "members"]} />
                   <tbody>
                     {data.segments.map((s) => (
                       <tr key={s.name}>
@@ -218,13 +206,7 @@ export function Overview(): ReactNode {
               <div>
                 <h2>Journeys</h2>
                 <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">journey</th>
-                      <th scope="col">state</th>
-                      <th scope="col">runs in flight</th>
-                    </tr>
-                  </thead>
+                  <Head columns={["journey", "state", "runs in flight"]} />
                   <tbody>
                     {data.journeys.map((j) => (
                       <tr key={j.name}>

@@ -10,6 +10,7 @@ import { graphql } from "../gql";
 import type { IdentifierInput, PreviewErasureQuery } from "../gql/graphql";
 import { asApiError, go, useQuery } from "../hooks";
 import { useCan, useRequest } from "../session";
+import { Head } from "../components/Table";
 
 export const PreviewErasure = graphql(`
   query PreviewErasure($identifier: IdentifierInput!) {
@@ -219,15 +220,7 @@ function Lists(): ReactNode {
         {(data) => (
           <>
             <table data-testid="erasures">
-              <thead>
-                <tr>
-                  <th scope="col">requested</th>
-                  <th scope="col">by</th>
-                  <th scope="col">reason</th>
-                  <th scope="col">status</th>
-                  <th scope="col">receipt</th>
-                </tr>
-              </thead>
+              <Head columns={["requested", "by", "reason", "status", "receipt"]} />
               <tbody>
                 {data.erasures.map((e) => (
                   <tr key={e.id}>
@@ -257,15 +250,7 @@ function Lists(): ReactNode {
               placeholder="erasure.requested"
             />
             <table data-testid="audit">
-              <thead>
-                <tr>
-                  <th scope="col">when</th>
-                  <th scope="col">who</th>
-                  <th scope="col">action</th>
-                  <th scope="col">target</th>
-                  <th scope="col">details</th>
-                </tr>
-              </thead>
+              <Head columns={["when", "who", "action", "target", "details"]} />
               <tbody>
                 {data.auditLog.map((a) => (
                   <tr key={a.id}>

@@ -3,7 +3,7 @@ import { Fragment, type ReactNode, useState } from "react";
 import { IdentityGraphView } from "../components/IdentityGraphView";
 import { Pager, useCursors } from "../components/Pager";
 import { ConsentForm, IdentifierActions, MergeForm, SetTraitForm } from "../components/ProfileActions";
-import { Show } from "../components/Status";
+import { Notice, Show } from "../components/Status";
 import { count, shown, weight, when } from "../format";
 import { graphql } from "../gql";
 import type { ProfileViewQuery } from "../gql/graphql";
@@ -11,6 +11,7 @@ import { useQuery } from "../hooks";
 import { useProfileUpdates } from "../live";
 import { eraseFromProfile } from "./Privacy";
 import { useCan, useSession } from "../session";
+import { Head } from "../components/Table";
 
 export const ProfileView = graphql(`
   query ProfileView($id: String!) {
@@ -191,18 +192,7 @@ function TraitProvenance({ profileId, name }: { profileId: string; name: string 
               heaviest observation.
             </p>
             <table>
-              <thead>
-                <tr>
-                  <th scope="col">value</th>
-                  <th scope="col">source</th>
-                  <th scope="col">seen</th>
-                  <th scope="col">count</th>
-                  <th scope="col">trust</th>
-                  <th scope="col">bond</th>
-                  <th scope="col">decay</th>
-                  <th scope="col">weight</th>
-                </tr>
-              </thead>
+              <Head columns={["value", "source", "seen", "count", "trust", "bond", "decay", "weight"]} />
               <tbody>
                 {trait.candidates.map((c, index) => (
                   <tr key={index} className={index === 0 ? "winner" : undefined}>
@@ -277,15 +267,7 @@ function Events({ profileId }: { profileId: string }): ReactNode {
           <>
             <p>{count(events.totalCount)} events, newest first</p>
             <table data-testid="events">
-              <thead>
-                <tr>
-                  <th scope="col">when</th>
-                  <th scope="col">type</th>
-                  <th scope="col">name</th>
-                  <th scope="col">source</th>
-                  <th scope="col">notes</th>
-                </tr>
-              </thead>
+              <Head columns={["when", "type", "name", "source", "notes"]} />
               <tbody>
                 {events.edges.map(({ node }) => (
                   <tr key={node.id}>
@@ -344,11 +326,7 @@ export function ProfilePage({ id }: { id: string }): ReactNode {
               {profile.version}
               {profile.tags.length > 0 && ` · tags ${profile.tags.join(", ")}`}
             </p>
-            {notice && (
-              <p role="status" className="notice">
-                {notice}
-              </p>
-            )}
+            <Notice text={notice} />
             <div className="columns">
               <div>
                 <h2>Golden record</h2>
@@ -357,17 +335,7 @@ export function ProfilePage({ id }: { id: string }): ReactNode {
                 <MergeForm profileId={profile.id} onChanged={changed} />
                 <h2>Identifiers</h2>
                 <table data-testid="identifiers">
-                  <thead>
-                    <tr>
-                      <th scope="col">type</th>
-                      <th scope="col">value</th>
-                      <th scope="col">events</th>
-                      <th scope="col">last seen</th>
-                      <th scope="col">
-                        <span className="visually-hidden">actions</span>
-                      </th>
-                    </tr>
-                  </thead>
+                  <Head columns={["type", "value", "events", "last seen"]} actions />
                   <tbody>
                     {profile.identifiers.map((i) => (
                       <tr key={i.key}>
@@ -439,15 +407,7 @@ export function ProfilePage({ id }: { id: string }): ReactNode {
                   <details>
                     <summary>History of {profile.consentHistory.length} decisions</summary>
                     <table data-testid="consent-history">
-                      <thead>
-                        <tr>
-                          <th scope="col">when</th>
-                          <th scope="col">purpose</th>
-                          <th scope="col">decision</th>
-                          <th scope="col">source</th>
-                          <th scope="col">expires</th>
-                        </tr>
-                      </thead>
+                      <Head columns={["when", "purpose", "decision", "source", "expires"]} />
                       <tbody>
                         {profile.consentHistory.map((d) => (
                           <tr key={d.id}>

@@ -9,6 +9,7 @@ import type { ProfileFilterInput } from "../gql/graphql";
 import { asApiError, go, hashQuery, useQuery } from "../hooks";
 import type { ApiError } from "../api";
 import { useRequest } from "../session";
+import { Head } from "../components/Table";
 
 export const ProfilesQuery = graphql(`
   query ProfilesPage($first: Int!, $after: String, $filter: ProfileFilterInput) {
@@ -152,14 +153,7 @@ export function Profiles(): ReactNode {
               {filter ? " match" : ""} · page {cursors.page}
             </p>
             <table className="profiles">
-              <thead>
-                <tr>
-                  <th scope="col">profile</th>
-                  <th scope="col">traits</th>
-                  <th scope="col">identifiers</th>
-                  <th scope="col">updated</th>
-                </tr>
-              </thead>
+              <Head columns={["profile", "traits", "identifiers", "updated"]} />
               <tbody>
                 {data.profiles.edges.map(({ node }) => (
                   <tr key={node.id}>

@@ -2,7 +2,8 @@ import { type FormEvent, type ReactNode, useState } from "react";
 
 import type { ApiError } from "../api";
 import { DestinationForm, type DestinationFields, NEW_DESTINATION } from "../components/DestinationForm";
-import { Failure, Show } from "../components/Status";
+import { Head } from "../components/Table";
+import { Failure, Notice, Show, ShownOnce } from "../components/Status";
 import { count, shown } from "../format";
 import { graphql } from "../gql";
 import { asApiError, useQuery } from "../hooks";
@@ -123,17 +124,18 @@ export const analytics = AnalyticsBrowser.load(
 );
 analytics.page();`;
   return (
-    <div className="notice" data-testid="new-write-key">
-      <p>
-        Write key of <strong>{name}</strong>, shown this once (it is stored as a digest):{" "}
-        <code>{writeKey}</code>{" "}
-        <button type="button" className="small" onClick={() => void navigator.clipboard.writeText(writeKey)}>
-          Copy
-        </button>
-      </p>
+    <ShownOnce
+      testId="new-write-key"
+      secret={writeKey}
+      label={
+        <>
+          Write key of <strong>{name}</strong>
+        </>
+      }
+    >
       <p>analytics.js (npm @segment/analytics-next) in a web app; docs/tracking.md has the other SDKs:</p>
       <pre>{snippet}</pre>
-    </div>
+    </ShownOnce>
   );
 }
 
@@ -198,11 +200,7 @@ export function Sources(): ReactNode {
   return (
     <section aria-labelledby="sources-title">
       <h1 id="sources-title">Sources and destinations</h1>
-      {notice && (
-        <p className="notice" role="status">
-          {notice}
-        </p>
-      )}
+      <Notice text={notice} />
       {key && <NewKey name={key.name} writeKey={key.writeKey} />}
       {error && <Failure error={error} />}
       <Show loaded={loaded}>
@@ -210,16 +208,7 @@ export function Sources(): ReactNode {
           <>
             <h2>Sources</h2>
             <table data-testid="sources">
-              <thead>
-                <tr>
-                  <th scope="col">source</th>
-                  <th scope="col">trust</th>
-                  <th scope="col">re-decision</th>
-                  <th scope="col">
-                    <span className="visually-hidden">actions</span>
-                  </th>
-                </tr>
-              </thead>
+              <Head columns={["source", "trust", "re-decision"]} actions />
               <tbody>
                 {data.sources.map((s) => (
                   <tr key={s.id}>
@@ -267,19 +256,7 @@ export function Sources(): ReactNode {
             )}
             <h2>Destinations</h2>
             <table data-testid="destinations">
-              <thead>
-                <tr>
-                  <th scope="col">destination</th>
-                  <th scope="col">kind</th>
-                  <th scope="col">purpose</th>
-                  <th scope="col">topics</th>
-                  <th scope="col">state</th>
-                  <th scope="col">deliveries</th>
-                  <th scope="col">
-                    <span className="visually-hidden">actions</span>
-                  </th>
-                </tr>
-              </thead>
+              <Head columns={["destination", "kind", "purpose", "topics", "state", "deliveries"]} actions />
               <tbody>
                 {data.destinations.map((d) => (
                   <tr key={d.name}>
