@@ -549,6 +549,20 @@ async def test_a_source_made_in_the_console_tracks_with_its_key_and_rotation_ret
         assert new.status_code == 200
 
 
+async def test_a_privacy_officer_sets_how_long_a_sources_events_are_kept(
+    api_url: str, container: Container, browser: Browser
+) -> None:
+    source = (await container.sources.create(f"kept-{uuid.uuid4().hex[:6]}")).source
+    page = await _signed_in(browser, api_url, container, "privacy_officer")
+    page.on("dialog", lambda dialog: asyncio.ensure_future(dialog.accept("30")))
+    await page.goto(f"{api_url}/console/#/sources")
+    row = page.get_by_test_id("sources").get_by_role("row", name=source.name)
+    await row.get_by_role("button", name="Set retention").click()
+    await row.filter(has_text="30 days").wait_for()
+    assert (await container.retention.policy())[source.id] == 30
+    assert await row.get_by_role("button", name="Rotate write key").count() == 0  # admin only
+
+
 async def test_an_admin_defines_a_destination_and_a_bad_config_is_refused_by_name(
     api_url: str, container: Container, browser: Browser, receiver: Receiver
 ) -> None:

@@ -30,6 +30,15 @@ class SourceType:
         runs = await info.context.container.redecisions.latest(1, self.id)
         return Redecision.of(runs[0]) if runs else None
 
+    @strawberry.field(
+        description="How many days this source's events are kept (its own setting, else the "
+        "workspace default); 0: for ever."
+    )
+    async def retention_days(self, info: Info[Context, Any]) -> int:
+        return (await info.context.container.retention.policy()).get(
+            self.id, info.context.container.retention.default_days
+        )
+
 
 @strawberry.type(description="A new source and its write key (store it: it is not shown again).")
 class SourceCreated:

@@ -15,6 +15,7 @@ export const SourcesAndDestinations = graphql(`
       id
       name
       trust
+      retentionDays
       redecision {
         status
         checked
@@ -87,6 +88,12 @@ export const SetTrustNow = graphql(`
   }
 `);
 
+export const SetRetentionNow = graphql(`
+  mutation SetRetentionNow($id: String!, $days: Int) {
+    setSourceRetention(sourceId: $id, days: $days)
+  }
+`);
+
 export const DestinationActiveNow = graphql(`
   mutation DestinationActiveNow($name: String!, $active: Boolean!) {
     setDestinationActive(name: $name, active: $active) {
@@ -142,6 +149,7 @@ analytics.page();`;
 export function Sources(): ReactNode {
   const run = useRequest();
   const isAdmin = useCan("admin");
+  const mayRetain = useCan("privacy");
   const { loaded, reload } = useQuery(SourcesAndDestinations, {});
   const [name, setName] = useState("");
   const [trust, setTrust] = useState("0.5");
@@ -186,6 +194,17 @@ export function Sources(): ReactNode {
           : done.message,
       );
     });
+  const retain = (id: string, source: string, current: number): Promise<void> =>
+    attempt(async () => {
+      const answer = window.prompt(
+        `Keep the events of ${source} for how many days? (empty: the workspace default)`,
+        current > 0 ? String(current) : "",
+      );
+      if (answer === null) return;
+      const days = answer.trim() === "" ? null : Number(answer);
+      await run(SetRetentionNow, { id, days });
+      setNotice(`${source}: events kept ${days === null ? "as the workspace default says" : `${days} days`}.`);
+    });
   const toggle = (destination: string, active: boolean): Promise<void> =>
     attempt(async () => {
       const { setDestinationActive: done } = await run(DestinationActiveNow, { name: destination, active });
@@ -208,7 +227,7 @@ export function Sources(): ReactNode {
           <>
             <h2>Sources</h2>
             <table data-testid="sources">
-              <Head columns={["source", "trust", "re-decision"]} actions />
+              <Head columns={["source", "trust", "events kept", "re-decision"]} actions />
               <tbody>
                 {data.sources.map((s) => (
                   <tr key={s.id}>
@@ -216,12 +235,18 @@ export function Sources(): ReactNode {
                       {s.name} <code className="note">{s.id}</code>
                     </td>
                     <td className="number">{s.trust}</td>
+                    <td>{s.retentionDays > 0 ? `${count(s.retentionDays)} days` : "for ever"}</td>
                     <td>
                       {s.redecision
                         ? `${s.redecision.status}: ${count(s.redecision.checked)} of ${count(s.redecision.total)} checked, ${count(s.redecision.changed)} changed`
                         : ""}
                     </td>
                     <td>
+                      {mayRetain && (
+                        <button type="button" className="small" onClick={() => void retain(s.id, s.name, s.retentionDays)}>
+                          Set retention
+                        </button>
+                      )}{" "}
                       {isAdmin && (
                         <>
                           <button type="button" className="small" onClick={() => void retrust(s.id, s.name, s.trust)}>
