@@ -1,7 +1,7 @@
 // A page of a segment's active members in id order, after a cursor, with the other optional
 // filters of profiles_page: read from the segment's edges, so a small segment of a large
 // workspace costs what its members cost.
-MATCH (:Segment {key: $segment})<-[:IN_SEGMENT]-(p:Profile)
+MATCH (:Segment {key: $segment})<-[:IN_SEGMENT]-(p)
 WHERE p.ws = $ws AND p.status = 'active' AND p.id > $after
   AND ($since IS NULL OR p.updated_at >= $since)
   AND ($trait = '' OR p[$trait] = $value)

@@ -37,9 +37,25 @@ class Neo4jProfileBrowseStore:
         """A segment's members are read from its edges, the others from the profile index."""
         return f"views/segment_{name}" if query.segment else f"views/{name}"
 
+    async def _segment_size(self, query: ProfileQuery) -> tuple[int, int]:
+        """(members of the queried segment, profiles of the graph); (0, 0) if it is unknown."""
+        rows = await self.graph.read("views/segment_size", segment=self._filters(query)["segment"])
+        return (int(rows[0]["members"]), int(rows[0]["profiles"])) if rows else (0, 0)
+
+    async def _page_view(self, query: ProfileQuery, limit: int) -> str:
+        """Which query reads a page: a segment's members from its edges costs what it holds;
+        walking the profile index in id order and keeping members costs about `limit` over
+        its share. The walk wins when members * share > limit."""
+        if not query.segment:
+            return "views/profiles_page"
+        members, profiles = await self._segment_size(query)
+        if members * members > limit * profiles:
+            return "views/segment_profiles_page_dense"
+        return "views/segment_profiles_page"
+
     async def profiles_page(self, after: str, limit: int, query: ProfileQuery) -> list[ProfileView]:
         rows = await self.graph.read(
-            self._view(query, "profiles_page"), after=after, limit=limit, **self._filters(query)
+            await self._page_view(query, limit), after=after, limit=limit, **self._filters(query)
         )
         return [
             ProfileView(
@@ -54,6 +70,9 @@ class Neo4jProfileBrowseStore:
         ]
 
     async def count_profiles(self, query: ProfileQuery) -> int:
+        if query.segment and query == ProfileQuery(segment=query.segment):
+            # A segment's members and nothing else: its degree, as the segment list counts.
+            return (await self._segment_size(query))[0]
         rows = await self.graph.read(self._view(query, "profiles_count"), **self._filters(query))
         return int(rows[0]["total"]) if rows else 0
 

@@ -52,7 +52,11 @@ class ProfileConnection:
     edges: list[ProfileEdge]
     page_info: PageInfo
 
-    @strawberry.field(description="Active profiles matching the filter")
+    @strawberry.field(
+        description="Active profiles matching the filter. With a segment and no other filter: "
+        "its members as the segment list counts them (a merged profile counts until the "
+        "change feed takes it out, usually within seconds)"
+    )
     async def total_count(self, info: Info[Context, Any]) -> int:
         return await info.context.container.browser.count_profiles(self.filter)
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from app.adapters.stores.browsing import Neo4jProfileBrowseStore
 from app.bootstrap import Container
+from app.ports.browsing import ProfileQuery
 from tests.messages import message
 from tests.support.graphql import graphql_data
 
@@ -81,3 +83,63 @@ async def test_define_preview_activate_and_list_members(container: Container, ap
     )["profiles"]
     assert members["totalCount"] == 1
     assert members["edges"][0]["node"] == {"id": g1.id, "segments": [{"segment": "pro_with_email"}]}
+
+
+LIST_MEMBERS = """query($s: String!, $after: String) {
+  profiles(first: 5, after: $after, filter: {segment: $s}) {
+    totalCount pageInfo { hasNextPage endCursor } edges { node { id } }
+  }
+}"""
+
+
+async def _members(api_url: str, key: str, segment: str) -> tuple[int, list[str]]:
+    """Every member of a segment, page by page (5 a page), and the count the first page gave."""
+    ids: list[str] = []
+    after = None
+    total = -1
+    while True:
+        page = (await graphql_data(api_url, key, LIST_MEMBERS, s=segment, after=after))["profiles"]
+        total = page["totalCount"] if total < 0 else total
+        ids += [e["node"]["id"] for e in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            return total, ids
+        after = page["pageInfo"]["endCursor"]
+
+
+async def test_members_of_a_large_and_a_small_segment_page_alike(
+    container: Container, api_url: str
+) -> None:
+    """A segment holding most profiles is read by walking the profile index, a small one from
+    its edges: both give every member once, in id order, and the same count."""
+    await container.ingestion.ingest(
+        [
+            message("identify", user=f"m{n}", traits={"plan": "pro" if n < 24 else "free"})
+            for n in range(30)
+        ]
+    )
+    key = (await container.apikeys.create("growth", "marketer", None)).secret
+    for name, plan in (("pros", "pro"), ("frees", "free")):
+        definition = {"name": name, "condition": {"trait": "plan", "op": "eq", "value": plan}}
+        save = "mutation($d: JSON!){saveSegment(definition:$d){__typename}}"
+        await graphql_data(api_url, key, save, d=definition)
+        await graphql_data(
+            api_url,
+            key,
+            "mutation($n: String!){setSegmentActive(name:$n,active:true){__typename}}",
+            n=name,
+        )
+    store = container.browser.store
+    assert isinstance(store, Neo4jProfileBrowseStore)
+    for name, users in (("pros", range(24)), ("frees", range(24, 30))):
+        expected = []
+        for n in users:
+            found = await container.profiles.profile_by_identifier("user_id", f"m{n}")
+            assert found is not None
+            expected.append(found.id)
+        total, ids = await _members(api_url, key, name)
+        assert (total, ids) == (len(expected), sorted(expected)), name
+    # 24 of 30 profiles: walked in id order; 6 of 30: read from the segment's edges.
+    assert await store._page_view(ProfileQuery(segment="pros"), 5) == (
+        "views/segment_profiles_page_dense"
+    )
+    assert await store._page_view(ProfileQuery(segment="frees"), 5) == "views/segment_profiles_page"
