@@ -139,6 +139,30 @@ async def _settle(container: Container, timeout: float = 1200.0) -> float:
     raise RuntimeError(f"the worker did not settle within {timeout:.0f}s")
 
 
+class _Forms:
+    """What a person types on the pages that take input: a search by e-mail, the explanation
+    of two e-mails, an erasure preview."""
+
+    def __init__(self, page: Page, email: str, other: str) -> None:
+        self.page, self.email, self.other = page, email, other
+
+    async def search(self) -> None:
+        await self.page.get_by_label("Identifier value").fill(self.email)
+        await self.page.get_by_role("button", name="Find").click()
+        await self.page.get_by_test_id("trait-email").wait_for()
+
+    async def explain(self) -> None:
+        await self.page.get_by_label("First identifier value").fill(self.email)
+        await self.page.get_by_label("Second identifier type").select_option("email")
+        await self.page.get_by_label("Second identifier value").fill(self.other)
+        await self.page.get_by_role("button", name="Explain").click()
+
+    async def preview(self) -> None:
+        await self.page.get_by_label("Subject identifier value").fill(self.email)
+        await self.page.get_by_role("button", name="Preview").click()
+        await self.page.get_by_test_id("erasure-preview").wait_for()
+
+
 async def _pages(
     page: Page,
     base: str,
@@ -175,23 +199,8 @@ async def _pages(
             await quiet()
 
     email = emails[n % len(emails)]
-    other = emails[(n + 1) % len(emails)]
-
-    async def search() -> None:
-        await page.get_by_label("Identifier value").fill(email)
-        await page.get_by_role("button", name="Find").click()
-        await page.get_by_test_id("trait-email").wait_for()
-
-    async def explain() -> None:
-        await page.get_by_label("First identifier value").fill(email)
-        await page.get_by_label("Second identifier type").select_option("email")
-        await page.get_by_label("Second identifier value").fill(other)
-        await page.get_by_role("button", name="Explain").click()
-
-    async def preview() -> None:
-        await page.get_by_label("Subject identifier value").fill(email)
-        await page.get_by_role("button", name="Preview").click()
-        await page.get_by_test_id("erasure-preview").wait_for()
+    forms = _Forms(page, email, emails[(n + 1) % len(emails)])
+    search, explain, preview = forms.search, forms.explain, forms.preview
 
     person = profile_ids[n % len(profile_ids)]
     await visit("overview", "#/", "[data-testid=erasure-queue]")
@@ -209,13 +218,52 @@ async def _pages(
     await visit("api keys", "#/keys", "[data-testid=api-keys]")
 
 
+async def _load(
+    container: Container, base: str, receiver: WebhookReceiver, events: int
+) -> tuple[str, list[str], float]:
+    """The workspace applied and generated traffic tracked until the worker settled: the
+    admin key, the e-mails people logged in with, and the seconds the worker took."""
+    admin = (await container.apikeys.create("console-latency", "admin", None)).secret
+    await apply(base, admin, Workspace.load().with_receiver(receiver.url))
+    source = await container.sources.create("web")
+    day = 86_400.0
+    config = TrafficConfig(seed=7, start=(math.floor(time.time() / day) - 30) * day)
+    bodies, emails = _people(TrafficGenerator(config, container.rules), events)
+    await post_all(base, basic_auth(source.write_key), bodies, 4)
+    return admin, emails, await _settle(container)
+
+
+async def _browse(
+    base: str, admin: str, emails: list[str], profile_ids: list[str], rounds: int
+) -> dict[str, Any]:
+    """Chromium through every page, `rounds` times after one round not kept: the timings."""
+    timings = Timings()
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+        )
+        page = await browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.on("request", timings.started)
+        page.on("requestfinished", timings.record)
+        page.on("requestfailed", timings.failed)
+        await page.goto(f"{base}/console/")
+        await page.get_by_label("API key").fill(admin)
+        await page.get_by_role("button", name="Sign in").click()
+        await page.get_by_test_id("who").wait_for()
+        await _pages(page, base, timings, emails, profile_ids, 0, measured=False)
+        for n in range(rounds):
+            await _pages(page, base, timings, emails, profile_ids, n)
+        timings.page = None
+        await browser.close()
+    return timings.report()
+
+
 async def measure(options: argparse.Namespace) -> dict[str, Any]:
     if CHROMIUM is None:
         raise SystemExit("chromium is not installed (apt-get install chromium)")
     if not (SOURCE_BUILD / "index.html").is_file():
         raise SystemExit("the console is not built: make console")
-    base_settings = Settings()
-    services = BenchServices(base_settings, StackOptions(workspace="console"))
+    services = BenchServices(Settings(), StackOptions(workspace="console"))
     services.start()
     settings = services.settings()
     logs = settings.data_dir / "logs"
@@ -227,9 +275,10 @@ async def measure(options: argparse.Namespace) -> dict[str, Any]:
     result: dict[str, Any] = {"budget_ms": BUDGET_MS, "rounds": options.rounds}
     try:
         started = time.monotonic()
+        graph = container.graph
         seeded = await seed_to(
-            container.graph.driver,
-            container.graph.database,
+            graph.driver,
+            graph.database,
             settings.workspace,
             options.profiles,
             kid=settings.hmac_keyring[0],
@@ -240,48 +289,21 @@ async def measure(options: argparse.Namespace) -> dict[str, Any]:
         api = start_api(settings, port, 1, logs)
         worker = start_worker(settings, logs)
         await asyncio.to_thread(wait_ready, api, base)
-        admin = (await container.apikeys.create("console-latency", "admin", None)).secret
-        await apply(base, admin, Workspace.load().with_receiver(receiver.url))
-        source = await container.sources.create("web")
-        day = 86_400.0
-        config = TrafficConfig(seed=7, start=(math.floor(time.time() / day) - 30) * day)
-        bodies, emails = _people(TrafficGenerator(config, container.rules), options.events)
-        await post_all(base, basic_auth(source.write_key), bodies, 4)
-        settled = await _settle(container)
+        admin, emails, settled = await _load(container, base, receiver, options.events)
         profile_ids = []
         for email in emails[:20]:
             found = await container.profiles.profile_by_identifier("email", email)
             if found is not None:
                 profile_ids.append(found.id)
         result["data"] = {
-            "profiles": await count_profiles(
-                container.graph.driver, container.graph.database, settings.workspace
-            ),
+            "profiles": await count_profiles(graph.driver, graph.database, settings.workspace),
             "seeded": seeded.after,
             "traffic_events": options.events,
             "people_logged_in": len(emails),
             "worker_settled_seconds": settled,
             "setup_seconds": round(time.monotonic() - started, 1),
         }
-        timings = Timings()
-        async with async_playwright() as playwright:
-            browser = await playwright.chromium.launch(
-                executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
-            )
-            page = await browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.on("request", timings.started)
-            page.on("requestfinished", timings.record)
-            page.on("requestfailed", timings.failed)
-            await page.goto(f"{base}/console/")
-            await page.get_by_label("API key").fill(admin)
-            await page.get_by_role("button", name="Sign in").click()
-            await page.get_by_test_id("who").wait_for()
-            await _pages(page, base, timings, emails, profile_ids, 0, measured=False)
-            for n in range(options.rounds):
-                await _pages(page, base, timings, emails, profile_ids, n)
-            timings.page = None
-            await browser.close()
-        result["latency"] = timings.report()
+        result["latency"] = await _browse(base, admin, emails, profile_ids, options.rounds)
         overall = result["latency"]["overall"]
         result["within_budget"] = overall is not None and overall["p95_ms"] <= BUDGET_MS
     finally:

@@ -338,14 +338,19 @@ async def build_container(settings: Settings) -> Container:
             audit=audit,
         ),
         destinations=engagement.destinations,
-        rekeying=BlindIndexRotation(
-            identity,
-            Neo4jRekeyStore(identity),
-            sealer,
-            rules,
-            golden,
-            audit=audit,
-            settled=ingestion.recheck_rotation,
-        ),
+        rekeying=_rekeying(f, audit, ingestion),
         devices=DeviceService(Neo4jDeviceStore(identity)),
+    )
+
+
+def _rekeying(f: _Foundations, audit: AuditLog, ingestion: IngestionService) -> BlindIndexRotation:
+    """Blind-index key rotation, checked again by ingestion once every process moved on."""
+    return BlindIndexRotation(
+        f.identity,
+        Neo4jRekeyStore(f.identity),
+        f.sealer,
+        f.rules,
+        f.golden,
+        audit=audit,
+        settled=ingestion.recheck_rotation,
     )

@@ -78,19 +78,6 @@ class Script:
         """One message of `person` at `at`; the fields named in `junk` carry junk values
         (nobody's) and `previous` (alias) is the person's earlier id."""
         junk_fields = set(junk)
-        message: dict[str, Any] = {
-            "type": kind,
-            "messageId": str(uuid.UUID(int=self.rng.getrandbits(128))),
-            "timestamp": datetime.fromtimestamp(at, UTC).isoformat(),
-        }
-        if user is not None:
-            message["userId"] = user
-        if anon is not None:
-            message["anonymousId"] = anon
-        if previous is not None:
-            message["previousId"] = previous
-        if kind == "track":
-            message["event"] = event
         given = dict(traits or {})
         if email is not None:
             given["email"] = email
@@ -98,8 +85,7 @@ class Script:
             given["phone"] = phone
         if given and kind != "identify":
             raise ValueError("traits (e-mail, phone) travel in identify messages")
-        if given:
-            message["traits"] = given
+        message = self._message(kind, at, user, anon, previous, event, given)
         context: dict[str, Any] = {}
         if device is not None:
             context["device"] = {"id": device, "type": "ios"}
@@ -124,6 +110,31 @@ class Script:
         self.messages.append(message)
         self.carried.append(carried)
         self.arrival.append(at if arrives is None else arrives)
+
+    def _message(
+        self,
+        kind: str,
+        at: float,
+        user: str | None,
+        anon: str | None,
+        previous: str | None,
+        event: str,
+        traits: dict[str, Any],
+    ) -> dict[str, Any]:
+        """The Segment-spec message without its context."""
+        message: dict[str, Any] = {
+            "type": kind,
+            "messageId": str(uuid.UUID(int=self.rng.getrandbits(128))),
+            "timestamp": datetime.fromtimestamp(at, UTC).isoformat(),
+        }
+        for name, value in (("userId", user), ("anonymousId", anon), ("previousId", previous)):
+            if value is not None:
+                message[name] = value
+        if kind == "track":
+            message["event"] = event
+        if traits:
+            message["traits"] = traits
+        return message
 
 
 @dataclass(frozen=True)

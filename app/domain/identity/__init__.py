@@ -2,16 +2,15 @@
 
 from app.domain.identity.assignment import Assignment, Merge, Split, assign
 from app.domain.identity.bonds import Link, anchor, cluster_bonds, profile_bonds
-from app.domain.identity.clustering import (
+from app.domain.identity.clustering import cluster, explain_path
+from app.domain.identity.evidence import (
     Clustering,
     Eviction,
     Evidence,
     Node,
     Refusal,
     aggregate,
-    cluster,
     component_keys,
-    explain_path,
 )
 from app.domain.identity.identifiers import (
     ANONYMOUS_ID,

@@ -13,7 +13,7 @@ import heapq
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from app.domain.identity.clustering import Clustering, Evidence, Node
+from app.domain.identity.evidence import Clustering, Evidence, Node
 from app.domain.identity.rules import IdentityRules
 
 

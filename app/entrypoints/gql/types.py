@@ -19,7 +19,7 @@ from app.entrypoints.gql.devices import Device
 from app.entrypoints.gql.events import EventConnection, event_connection
 from app.entrypoints.gql.journeys import JourneyRun
 from app.entrypoints.gql.traits import TraitDecision, trait_decision
-from app.services.identity.curation import EvidenceStep, Explanation
+from app.services.identity.explanation import EvidenceStep, Explanation
 from app.services.profiles.browse import EventFilter
 from app.services.profiles.service import IdentifierView, ProfileView
 

@@ -11,20 +11,19 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from app.adapters.component import ComponentSnapshot, LinkInfo
+from app.adapters.component import ComponentSnapshot
 from app.adapters.identity_graph import IdentityGraph, IdentityTx
 from app.domain.identity import (
-    Evidence,
     IdentifierError,
     IdentityRules,
     NormalisedIdentifier,
-    explain_path,
     normalise,
     validate_type,
 )
 from app.errors import InvalidInput, NotFound
 from app.ports.curation import CurationStore, GenericIdentifier
 from app.services.changes.notices import ProfileNotifier, lineage_notices
+from app.services.identity.explanation import Explanation, explanation
 from app.services.identity.keys import Sealer
 from app.services.identity.resolution import MAX_COMPONENT_NODES, ReclusterOutcome, plan, recluster
 from app.services.profiles.traits import GoldenRecords
@@ -46,30 +45,6 @@ class IdentifierRef:
     @classmethod
     def by_key(cls, key: str) -> IdentifierRef:
         return cls(key=key)
-
-
-@dataclass(frozen=True)
-class EvidenceStep:
-    """One edge of an explanation, described without personal values."""
-
-    from_key: str
-    to_key: str
-    from_type: str
-    to_type: str
-    rule: str
-    weight: float
-    count: int
-    source: str | None
-    first_seen: float
-    last_seen: float | None
-
-
-@dataclass(frozen=True)
-class Explanation:
-    connected: bool
-    path: tuple[EvidenceStep, ...]
-    profile_a: str | None
-    profile_b: str | None
 
 
 @dataclass(frozen=True)
@@ -336,51 +311,9 @@ class CurationService:
             ka = await self._existing_key(tx, ia)
             kb = await self._existing_key(tx, ib)
             snapshot = await tx.load_component([ka, kb], self.rules, MAX_COMPONENT_NODES)
-            clustering, _ = plan(snapshot, self.rules, lambda: "")
-            types = {n.key: n.type for n in snapshot.nodes}
-            path = explain_path(ka, kb, clustering)
-            steps = tuple(
-                self._step(hop, types, snapshot.link_info) for hop in self._oriented(path or [], ka)
-            )
-            return Explanation(
-                connected=path is not None,
-                path=steps,
-                profile_a=snapshot.current.get(ka),
-                profile_b=snapshot.current.get(kb),
-            )
+            return explanation(snapshot, self.rules, ka, kb)
 
         return await self.graph.read_tx(work)
-
-    @staticmethod
-    def _oriented(path: list[Evidence], start: str) -> list[tuple[str, str, Evidence]]:
-        out: list[tuple[str, str, Evidence]] = []
-        here = start
-        for e in path:
-            there = e.b if e.a == here else e.a
-            out.append((here, there, e))
-            here = there
-        return out
-
-    @staticmethod
-    def _step(
-        hop: tuple[str, str, Evidence],
-        types: dict[str, str],
-        info: dict[tuple[str, str, str], LinkInfo],
-    ) -> EvidenceStep:
-        here, there, e = hop
-        detail = info.get((e.a, e.b, e.rule))
-        return EvidenceStep(
-            from_key=here,
-            to_key=there,
-            from_type=types[here],
-            to_type=types[there],
-            rule=e.rule,
-            weight=e.weight,
-            count=e.count,
-            source=detail.source if detail else None,
-            first_seen=e.at,
-            last_seen=detail.last_seen if detail else None,
-        )
 
     async def reresolve(self, *, dry_run: bool, page: int = 1000) -> list[ComponentChange]:
         """Recompute every component under the current rules; report (and apply) changes."""
