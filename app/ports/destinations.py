@@ -7,6 +7,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from app.ports.definitions import Definitions
+
 
 @dataclass(frozen=True)
 class DestinationSpec:
@@ -28,18 +30,9 @@ class StoredDestination(DestinationSpec):
     active: bool
 
 
-class DestinationStore(Protocol):
+class DestinationStore(Definitions[StoredDestination], Protocol):
     async def save(self, spec: DestinationSpec, at: float) -> None:
         """Create (stopped) or replace a destination's definition; replacing keeps its state."""
-
-    async def set_active(self, name: str, active: bool, at: float) -> bool:
-        """Start or stop a destination; False when there is none of that name."""
-
-    async def all(self) -> list[StoredDestination]:
-        """Every destination of the workspace, by name."""
-
-    async def get(self, name: str) -> StoredDestination | None:
-        """One destination, None when there is none of that name."""
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from app.ports.definitions import Definitions
 from app.ports.identity import IdentityWrites
 from app.ports.journey_runs import JourneyRunStore
 
@@ -47,18 +48,9 @@ class SavedVersion:
     by_role: str | None
 
 
-class JourneyStore(Protocol):
+class JourneyStore(Definitions[JourneyView], Protocol):
     async def save(self, spec: JourneyVersionSpec, at: float) -> int:
         """Store a new version (a new journey starts inactive at version 1); returns it."""
-
-    async def set_active(self, name: str, active: bool, at: float) -> bool:
-        """Activate or pause a journey; False when there is none of that name."""
-
-    async def all(self) -> list[JourneyView]:
-        """Every journey of the workspace, by name."""
-
-    async def get(self, name: str) -> JourneyView | None:
-        """One journey, None when there is none of that name."""
 
     async def version(self, name: str, version: int) -> SavedVersion | None:
         """One version of a journey, None when it is not stored."""

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
+from app.ports.definitions import Definitions
 from app.ports.identity import IdentityTransaction, IdentityWrites
 from app.ports.segment_predicates import Predicate
 
@@ -54,19 +55,10 @@ class SegmentSpec:
     by: str
 
 
-class SegmentCatalog(Protocol):
+class SegmentCatalog(Definitions[SegmentView], Protocol):
     async def save(self, spec: SegmentSpec, at: float) -> int:
         """Create or replace a definition (a new segment starts inactive at version 1);
         returns its new version."""
-
-    async def set_active(self, name: str, active: bool, at: float) -> bool:
-        """Activate or pause a segment; False when there is none of that name."""
-
-    async def all(self) -> list[SegmentView]:
-        """Every segment of the workspace with its member count, by name."""
-
-    async def get(self, name: str) -> SegmentView | None:
-        """One segment, None when there is none of that name."""
 
     async def active_definitions(self) -> list[dict[str, Any]]:
         """The sources of the active segments' definitions, by name."""

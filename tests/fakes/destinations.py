@@ -9,29 +9,22 @@ from typing import Any
 import orjson
 
 from app.ports.destinations import DeadLetter, DestinationSpec, OutboxEntry, StoredDestination
+from tests.fakes.definitions import InMemoryDefinitions
 
 
-class InMemoryDestinationStore:
+def _activated(current: StoredDestination, active: bool, at: float) -> StoredDestination:
+    return dataclasses.replace(current, active=active)
+
+
+class InMemoryDestinationStore(InMemoryDefinitions[StoredDestination, StoredDestination]):
     def __init__(self) -> None:
         self.destinations: dict[str, StoredDestination] = {}
+        super().__init__(self.destinations, lambda stored: stored, _activated)
 
     async def save(self, spec: DestinationSpec, at: float) -> None:
         current = self.destinations.get(spec.name)
         active = current.active if current is not None else False
         self.destinations[spec.name] = StoredDestination(**dataclasses.asdict(spec), active=active)
-
-    async def set_active(self, name: str, active: bool, at: float) -> bool:
-        current = self.destinations.get(name)
-        if current is None:
-            return False
-        self.destinations[name] = dataclasses.replace(current, active=active)
-        return True
-
-    async def all(self) -> list[StoredDestination]:
-        return [self.destinations[n] for n in sorted(self.destinations)]
-
-    async def get(self, name: str) -> StoredDestination | None:
-        return self.destinations.get(name)
 
 
 def _json(item: Mapping[str, Any]) -> dict[str, Any]:

@@ -27,6 +27,7 @@ from app.ports.journeys import (
     JourneyView,
     SavedVersion,
 )
+from tests.fakes.definitions import InMemoryDefinitions, stamped
 
 T = TypeVar("T")
 
@@ -201,9 +202,10 @@ class InMemoryJourneyRunStore:
         )
 
 
-class InMemoryJourneyStore:
+class InMemoryJourneyStore(InMemoryDefinitions[_StoredJourney, JourneyView]):
     def __init__(self, runs: InMemoryJourneyRunStore | None = None) -> None:
         self.journeys: dict[str, _StoredJourney] = {}
+        super().__init__(self.journeys, self._view, stamped)
         #: The runs counted as `running` (none without).
         self.runs = runs
 
@@ -220,20 +222,6 @@ class InMemoryJourneyStore:
             copy.deepcopy(spec.definition), spec.by, spec.by_role
         )
         return stored.version
-
-    async def set_active(self, name: str, active: bool, at: float) -> bool:
-        stored = self.journeys.get(name)
-        if stored is None:
-            return False
-        stored.active, stored.updated_at = active, at
-        return True
-
-    async def all(self) -> list[JourneyView]:
-        return [self._view(self.journeys[n]) for n in sorted(self.journeys)]
-
-    async def get(self, name: str) -> JourneyView | None:
-        stored = self.journeys.get(name)
-        return None if stored is None else self._view(stored)
 
     async def version(self, name: str, version: int) -> SavedVersion | None:
         stored = self.journeys.get(name)

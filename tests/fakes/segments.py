@@ -21,6 +21,7 @@ from app.ports.segments import (
     SegmentStorage,
     SegmentView,
 )
+from tests.fakes.definitions import InMemoryDefinitions, stamped
 from tests.fakes.segment_predicates import FakeProfile, meets
 
 T = TypeVar("T")
@@ -67,8 +68,9 @@ class SegmentTables:
         )
 
 
-class InMemorySegmentCatalog:
+class InMemorySegmentCatalog(InMemoryDefinitions[StoredSegment, SegmentView]):
     def __init__(self, tables: SegmentTables) -> None:
+        super().__init__(tables.segments, tables.view, stamped)
         self.tables = tables
 
     async def save(self, spec: SegmentSpec, at: float) -> int:
@@ -80,20 +82,6 @@ class InMemorySegmentCatalog:
         stored.version += 1
         stored.updated_at = at
         return stored.version
-
-    async def set_active(self, name: str, active: bool, at: float) -> bool:
-        stored = self.tables.segments.get(name)
-        if stored is None:
-            return False
-        stored.active, stored.updated_at = active, at
-        return True
-
-    async def all(self) -> list[SegmentView]:
-        return [self.tables.view(s) for _, s in sorted(self.tables.segments.items())]
-
-    async def get(self, name: str) -> SegmentView | None:
-        stored = self.tables.segments.get(name)
-        return None if stored is None else self.tables.view(stored)
 
     async def active_definitions(self) -> list[dict[str, Any]]:
         return [

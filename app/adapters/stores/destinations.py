@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from app.adapters.identity_graph import IdentityGraph
+from app.adapters.stores.definitions import Neo4jDefinitions
 from app.ports.destinations import DestinationSpec, StoredDestination
 
 
@@ -23,8 +24,9 @@ def _destination(row: Mapping[str, Any]) -> StoredDestination:
     )
 
 
-class Neo4jDestinationStore:
+class Neo4jDestinationStore(Neo4jDefinitions[StoredDestination]):
     def __init__(self, graph: IdentityGraph) -> None:
+        super().__init__("destinations", _destination, graph.read, graph.run_write)
         self.graph = graph
 
     async def save(self, spec: DestinationSpec, at: float) -> None:
@@ -39,16 +41,3 @@ class Neo4jDestinationStore:
             config_enc=spec.config_enc,
             at=at,
         )
-
-    async def set_active(self, name: str, active: bool, at: float) -> bool:
-        rows = await self.graph.run_write(
-            "destinations/set_active", name=name, active=active, at=at
-        )
-        return bool(rows)
-
-    async def all(self) -> list[StoredDestination]:
-        return [_destination(r) for r in await self.graph.read("destinations/list")]
-
-    async def get(self, name: str) -> StoredDestination | None:
-        rows = await self.graph.read("destinations/get", name=name)
-        return _destination(rows[0]) if rows else None

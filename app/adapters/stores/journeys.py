@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 
 from app.adapters.identity_graph import IdentityGraph
+from app.adapters.stores.definitions import Neo4jDefinitions
 from app.adapters.stores.journey_runs import Neo4jJourneyRunStore
 from app.ports.journeys import (
     EmittedEvent,
@@ -31,11 +32,12 @@ def _view(row: Mapping[str, Any]) -> JourneyView:
     )
 
 
-class Neo4jJourneyStore:
+class Neo4jJourneyStore(Neo4jDefinitions[JourneyView]):
     """Journeys as `(:Journey)` nodes holding the current version, each version kept as a
     `(:JourneyVersion)` beside it."""
 
     def __init__(self, graph: IdentityGraph) -> None:
+        super().__init__("journeys", _view, graph.read, graph.run_write)
         self.graph = graph
 
     async def save(self, spec: JourneyVersionSpec, at: float) -> int:
@@ -49,17 +51,6 @@ class Neo4jJourneyStore:
             by_role=spec.by_role,
         )
         return int(rows[0]["version"])
-
-    async def set_active(self, name: str, active: bool, at: float) -> bool:
-        rows = await self.graph.run_write("journeys/set_active", name=name, active=active, at=at)
-        return bool(rows)
-
-    async def all(self) -> list[JourneyView]:
-        return [_view(r) for r in await self.graph.read("journeys/list")]
-
-    async def get(self, name: str) -> JourneyView | None:
-        rows = await self.graph.read("journeys/get", name=name)
-        return _view(rows[0]) if rows else None
 
     async def version(self, name: str, version: int) -> SavedVersion | None:
         rows = await self.graph.read("journeys/version", name=name, version=version)

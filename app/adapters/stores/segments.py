@@ -6,6 +6,7 @@ definition and the current whole evaluation run; membership is an edge
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any
 
 import orjson
@@ -13,6 +14,7 @@ from redis.asyncio import Redis
 
 from app.adapters.cypher import query
 from app.adapters.neo4j_db import Graph
+from app.adapters.stores.definitions import Neo4jDefinitions
 from app.adapters.stores.segment_cypher import Rendering, required_event, with_predicate
 from app.adapters.valkey.changes import ValkeySegmentEvents
 from app.ports.identity import IdentityTransaction, IdentityWrites
@@ -56,10 +58,11 @@ def _view(row: Mapping[str, Any]) -> SegmentView:
     )
 
 
-class Neo4jSegmentCatalog:
+class Neo4jSegmentCatalog(Neo4jDefinitions[SegmentView]):
     """Definitions, stored as sorted JSON: every save is a new version."""
 
     def __init__(self, graph: Graph, ws: str) -> None:
+        super().__init__("segments", _view, partial(graph.read, ws=ws), partial(graph.write, ws=ws))
         self.graph = graph
         self.ws = ws
 
@@ -74,19 +77,6 @@ class Neo4jSegmentCatalog:
             by=spec.by,
         )
         return int(rows[0]["version"])
-
-    async def set_active(self, name: str, active: bool, at: float) -> bool:
-        rows = await self.graph.write(
-            "segments/set_active", ws=self.ws, name=name, active=active, at=at
-        )
-        return bool(rows)
-
-    async def all(self) -> list[SegmentView]:
-        return [_view(r) for r in await self.graph.read("segments/list", ws=self.ws)]
-
-    async def get(self, name: str) -> SegmentView | None:
-        rows = await self.graph.read("segments/get", ws=self.ws, name=name)
-        return _view(rows[0]) if rows else None
 
     async def active_definitions(self) -> list[dict[str, Any]]:
         rows = await self.graph.read("segments/active_definitions", ws=self.ws)

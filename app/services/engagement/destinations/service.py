@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.domain.destinations import TOPICS, DestinationError, parse_destination
-from app.errors import CdpError, DeliveryFailed, InvalidInput, NotFound
+from app.errors import CdpError, DeliveryFailed, InvalidInput
+from app.ports.definitions import activate, named
 from app.ports.destinations import (
     DestinationOutbox,
     DestinationSpec,
@@ -125,19 +126,17 @@ class DestinationService:
         return await self.get(name)
 
     async def set_active(self, name: str, active: bool) -> Destination:
-        if not await self.store.set_active(name, active, self.clock()):
-            raise NotFound("no destination with that name")
-        return await self.get(name)
+        [destination] = await self._opened(
+            [await activate(self.store, "destination", name, active, self.clock())]
+        )
+        return destination
 
     async def all(self) -> list[Destination]:
         stored = await self.store.all()
         return await self._opened(stored) if stored else []
 
     async def get(self, name: str) -> Destination:
-        found = await self.store.get(name)
-        if found is None:
-            raise NotFound("no destination with that name")
-        [destination] = await self._opened([found])
+        [destination] = await self._opened([await named(self.store, "destination", name)])
         return destination
 
     async def _opened(self, stored: Sequence[StoredDestination]) -> list[Destination]:

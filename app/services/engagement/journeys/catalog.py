@@ -17,6 +17,7 @@ from app.domain.access import SET_TRAIT, Capability, Principal, Role, refusal
 from app.domain.journeys import Journey, JourneyError, PluginAction, Step, parse_journey
 from app.domain.segments import dependencies
 from app.errors import Forbidden, InvalidInput, NotFound
+from app.ports.definitions import activate, named
 from app.ports.journeys import JourneyStore, JourneyVersionSpec, JourneyView
 from app.services.engagement.destinations import DestinationService
 from app.services.engagement.outbound import OutboundRefused, WebhookSender
@@ -200,18 +201,13 @@ class JourneyCatalog:
             except JourneyError as exc:
                 raise InvalidInput(f"the stored definition no longer validates: {exc}") from None
             await self._check_rights(journey, caller)
-        if not await self.store.set_active(name, active, self.clock()):
-            raise NotFound("no journey with that name")
-        return await self.get(name)
+        return await activate(self.store, "journey", name, active, self.clock())
 
     async def all(self) -> list[JourneyView]:
         return await self.store.all()
 
     async def get(self, name: str) -> JourneyView:
-        found = await self.store.get(name)
-        if found is None:
-            raise NotFound("no journey with that name")
-        return found
+        return await named(self.store, "journey", name)
 
     async def version(self, name: str, version: int) -> StoredVersion:
         """A stored version; InvalidInput if its definition no longer validates (a plugin gone

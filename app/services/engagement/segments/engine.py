@@ -23,7 +23,8 @@ from app.domain.segments import (
     parse_definition,
 )
 from app.domain.traits import TraitSchema
-from app.errors import InvalidInput, NotFound
+from app.errors import InvalidInput
+from app.ports.definitions import activate, named
 from app.ports.identity import IdentityTransaction
 from app.ports.segment_predicates import Predicate
 from app.ports.segments import MembershipChange, Placement, SegmentSpec, SegmentStorage
@@ -110,8 +111,7 @@ class SegmentService:
 
     async def set_active(self, name: str, active: bool) -> SegmentView:
         """Activate (and evaluate over every profile: see evaluation.py) or pause."""
-        if not await self.catalog.set_active(name, active, self.clock()):
-            raise NotFound("no segment with that name")
+        await activate(self.catalog, "segment", name, active, self.clock())
         if active:
             await self.evaluations.start(name)
         else:
@@ -122,10 +122,7 @@ class SegmentService:
         return await self.catalog.all()
 
     async def get(self, name: str) -> SegmentView:
-        view = await self.catalog.get(name)
-        if view is None:
-            raise NotFound("no segment with that name")
-        return view
+        return await named(self.catalog, "segment", name)
 
     async def of_profile(self, profile_id: str) -> list[tuple[str, float]]:
         return await self.memberships.of_profile(profile_id)
