@@ -56,9 +56,12 @@ export const SetTrait = graphql(`
   }
 `);
 
+/** What an unlink or a block did: `profileId` is where the identifier is now. */
 function splitText(profileId: string | null | undefined, split: readonly string[]): string {
   if (split.length === 0) return "Nothing split.";
-  return `The profile split: now ${[profileId, ...split].filter(Boolean).join(", ")}.`;
+  const others = split.filter((id) => id !== profileId);
+  const where = profileId ? `the identifier is now in profile ${profileId}` : "the identifier is in no profile";
+  return `The profile split: ${where}${others.length > 0 ? `; also split off: ${others.join(", ")}` : ""}.`;
 }
 
 /** Unlink or block one identifier (the curate capability). It is named by its key, so a role
