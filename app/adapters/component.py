@@ -3,47 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
 from app.domain.identity import Evidence, IdentityRules, Node
-
-
-@dataclass(frozen=True)
-class LinkState:
-    """What the graph currently says about one evidence edge."""
-
-    followed: bool | None
-    refusal: str | None
-
-
-@dataclass(frozen=True)
-class LinkInfo:
-    """Provenance of one evidence edge, for explanations."""
-
-    source: str | None
-    first_seen: float
-    last_seen: float | None
-    count: int
-
-
-@dataclass
-class ComponentSnapshot:
-    """An evidence component as stored: nodes, edges, NEVER pairs and current profiles."""
-
-    nodes: list[Node] = field(default_factory=list)
-    evidence: list[Evidence] = field(default_factory=list)
-    link_states: dict[tuple[str, str, str], LinkState] = field(default_factory=dict)
-    link_info: dict[tuple[str, str, str], LinkInfo] = field(default_factory=dict)
-    never: list[tuple[str, str]] = field(default_factory=list)
-    current: dict[str, str] = field(default_factory=dict)
-    profile_created: dict[str, float] = field(default_factory=dict)
-    stored_generic: dict[str, bool] = field(default_factory=dict)
-    truncated: bool = False
-
-    @property
-    def keys(self) -> list[str]:
-        return [n.key for n in self.nodes]
+from app.ports.components import ComponentSnapshot, LinkInfo, LinkState
 
 
 def add_node(snapshot: ComponentSnapshot, row: dict[str, Any]) -> None:

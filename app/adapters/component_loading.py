@@ -13,8 +13,9 @@ from collections.abc import Awaitable, Iterable, Mapping
 from types import MappingProxyType
 from typing import Any, Literal, Protocol
 
-from app.adapters.component import ComponentSnapshot, add_edges, add_node
+from app.adapters.component import add_edges, add_node
 from app.domain.identity import IdentityRules
+from app.ports.components import ComponentSnapshot
 
 #: How `IdentityTx.load_component` finds a component (setting `CDP_COMPONENT_TRAVERSAL`).
 Traversal = Literal["breadth_first", "cypher"]

@@ -13,11 +13,30 @@ from typing import Any, TypeVar
 from neo4j import AsyncDriver, AsyncManagedTransaction
 from neo4j.exceptions import ConstraintError
 
-from app.adapters.component import ComponentSnapshot
 from app.adapters.component_loading import LOADERS, Traversal
 from app.adapters.cypher import query
 from app.adapters.neo4j_db import Graph, count_query, parameters, row_of
 from app.domain.identity import IdentityRules
+from app.ports.components import ComponentSnapshot
+from app.ports.identity import AlreadyStored, ComponentMoving
+from app.ports.identity_rows import (
+    ClaimedIdentifierRow,
+    ConsentRow,
+    EventRow,
+    EvidenceRow,
+    FoundIdentifier,
+    GenericRow,
+    GoldenRow,
+    IdentifierRow,
+    LinkRow,
+    LinkStateRow,
+    MergeRow,
+    MoveRow,
+    ObservationRow,
+    PlacedIdentifierRow,
+    Representative,
+    SplitRow,
+)
 
 T = TypeVar("T")
 
@@ -36,15 +55,6 @@ LOCK_ROUNDS = 32
 #: attempt (the driver's default is 1 s): a deadlock between two writers is over once one of
 #: them has rolled back, so the loser starts again almost at once.
 RETRY_DELAY_SECONDS = 0.05
-
-
-class ComponentMoving(Exception):
-    """The profiles a transaction reaches kept changing while it locked them."""
-
-
-class AlreadyStored(Exception):
-    """A write met a uniqueness constraint: something it creates exists already (a replayed
-    event, or one a writer beside it stored first). The transaction was rolled back."""
 
 
 class IdentityTx:
@@ -121,7 +131,7 @@ class IdentityTx:
         )
         return set(rows[0]["ids"]), set(rows[0]["suppressed"]), set(rows[0]["present"])
 
-    async def claim_identifiers(self, rows: list[dict[str, Any]]) -> set[str]:
+    async def claim_identifiers(self, rows: Sequence[ClaimedIdentifierRow]) -> set[str]:
         """Create the identifiers of decided components (rows in key order, each with its
         `generic` flag), waiting for a writer beside this one creating the same; returns the
         keys that were stored by another writer instead (taken)."""
@@ -130,13 +140,13 @@ class IdentityTx:
         found = await self._rows("identity/claim_identifiers", ws=self.ws, rows=rows)
         return set(found[0]["taken"])
 
-    async def attach_identifiers(self, rows: list[dict[str, Any]]) -> None:
+    async def attach_identifiers(self, rows: Sequence[PlacedIdentifierRow]) -> None:
         """Attach claimed identifiers to their row's `profile` (created already)."""
         if rows:
             slim = [{"key": r["key"], "profile": r["profile"]} for r in rows]
             await self._rows("identity/attach_identifiers", rows=slim)
 
-    async def merge_identifiers(self, rows: list[dict[str, Any]]) -> tuple[set[str], set[str]]:
+    async def merge_identifiers(self, rows: Sequence[IdentifierRow]) -> tuple[set[str], set[str]]:
         """Upsert; returns the keys new or now first seen earlier, and the profiles the
         upserted identifiers belong to."""
         if not rows:
@@ -144,13 +154,13 @@ class IdentityTx:
         changed = await self._rows("identity/merge_identifiers", ws=self.ws, rows=rows)
         return set(changed[0]["keys"]), set(changed[0]["profiles"])
 
-    async def create_evidence(self, rows: list[dict[str, Any]], at: float) -> None:
+    async def create_evidence(self, rows: Sequence[LinkRow], at: float) -> None:
         """Create the (new) edges of decided components with their state (`followed`,
         `refusal`), decided at `at`."""
         if rows:
             await self._rows("identity/create_evidence", rows=rows, at=at)
 
-    async def merge_evidence(self, rows: list[dict[str, Any]]) -> set[str]:
+    async def merge_evidence(self, rows: Sequence[EvidenceRow]) -> set[str]:
         """Upsert; returns the ends of edges whose change can move a cluster.
 
         Each row says whether it is late-binding (`late`): then its count matters too.
@@ -160,7 +170,7 @@ class IdentityTx:
         changed = await self._rows("identity/merge_evidence", rows=rows)
         return set(changed[0]["keys"])
 
-    async def create_events(self, rows: list[dict[str, Any]]) -> None:
+    async def create_events(self, rows: Sequence[EventRow]) -> None:
         if rows:
             await self._rows("identity/create_events", ws=self.ws, rows=rows)
 
@@ -169,13 +179,14 @@ class IdentityTx:
         rows = await self._rows("identity/present_identifiers", keys=list(keys))
         return set(rows[0]["present"])
 
-    async def find_identifiers(self, keys: Sequence[str]) -> list[dict[str, Any]]:
-        return await self._rows("identity/find_identifiers", keys=list(keys))
+    async def find_identifiers(self, keys: Sequence[str]) -> list[FoundIdentifier]:
+        rows = await self._rows("identity/find_identifiers", keys=list(keys))
+        return [_found(r) for r in rows]
 
-    async def identifier_by_key(self, key: str) -> dict[str, Any] | None:
+    async def identifier_by_key(self, key: str) -> FoundIdentifier | None:
         """This workspace's identifier with that node key (another workspace's is unknown)."""
         rows = await self.run("identity/identifier_by_key", key=key)
-        return rows[0] if rows else None
+        return _found(rows[0]) if rows else None
 
     async def load_locked_component(
         self, seeds: Iterable[str], rules: IdentityRules, max_nodes: int
@@ -200,11 +211,11 @@ class IdentityTx:
         one Cypher traversal; both give the same snapshot (docs/identity.md, section 9)."""
         return await LOADERS[self.traversal](self._rows, seeds, rules, max_nodes)
 
-    async def set_link_states(self, rows: list[dict[str, Any]], at: float) -> None:
+    async def set_link_states(self, rows: Sequence[LinkStateRow], at: float) -> None:
         if rows:
             await self._rows("identity/set_link_states", rows=rows, at=at)
 
-    async def set_generic(self, rows: list[dict[str, Any]]) -> None:
+    async def set_generic(self, rows: Sequence[GenericRow]) -> None:
         if rows:
             await self._rows("identity/set_generic", rows=rows)
 
@@ -212,26 +223,29 @@ class IdentityTx:
         self,
         ids: Sequence[str],
         at: float,
-        golden: Mapping[str, Mapping[str, Any]] | None = None,
+        golden: Mapping[str, GoldenRow] | None = None,
     ) -> None:
         """New active profiles; those in `golden` (id -> golden record row, as
         GoldenRecords.records makes them) are created with their record."""
         if not ids:
             return
         records = golden or {}
-        rows = [records.get(i) or {"id": i, "plain": {}, "golden": None} for i in ids]
+        # A profile without a record yet gets an empty one (golden null).
+        rows: list[Mapping[str, Any]] = [
+            records.get(i) or {"id": i, "plain": {}, "golden": None} for i in ids
+        ]
         await self._rows("identity/create_profiles", ws=self.ws, rows=rows, at=at)
         self.locked.update(ids)  # created here: no one else sees them before the commit
 
-    async def move_identifiers(self, rows: list[dict[str, Any]]) -> None:
+    async def move_identifiers(self, rows: Sequence[MoveRow]) -> None:
         if rows:
             await self._rows("identity/move_identifiers", rows=rows)
 
-    async def merge_profiles(self, rows: list[dict[str, Any]], at: float) -> None:
+    async def merge_profiles(self, rows: Sequence[MergeRow], at: float) -> None:
         if rows:
             await self._rows("identity/merge_profiles", rows=rows, at=at)
 
-    async def record_splits(self, rows: list[dict[str, Any]], at: float) -> None:
+    async def record_splits(self, rows: Sequence[SplitRow], at: float) -> None:
         if rows:
             await self._rows("identity/record_splits", rows=rows, at=at)
 
@@ -257,10 +271,11 @@ class IdentityTx:
         rows = await self._rows("identity/remove_never_of", key=key)
         return int(rows[0]["removed"]) if rows else 0
 
-    async def profile_representatives(self, ids: Sequence[str]) -> list[dict[str, Any]]:
-        return await self._rows("identity/profile_representatives", ws=self.ws, ids=list(ids))
+    async def profile_representatives(self, ids: Sequence[str]) -> list[Representative]:
+        rows = await self._rows("identity/profile_representatives", ws=self.ws, ids=list(ids))
+        return [_representative(r) for r in rows]
 
-    async def locked_representatives(self, ids: Sequence[str]) -> list[dict[str, Any]]:
+    async def locked_representatives(self, ids: Sequence[str]) -> list[Representative]:
         """`profile_representatives` with the active profiles locked, read again under the
         locks until no active profile changes (a merge that committed meanwhile)."""
         for _ in range(LOCK_ROUNDS):
@@ -271,12 +286,12 @@ class IdentityTx:
             await self.lock_profiles(active)
         raise ComponentMoving(f"{len(ids)} profiles kept being merged")
 
-    async def create_observations(self, rows: list[dict[str, Any]]) -> None:
+    async def create_observations(self, rows: Sequence[ObservationRow]) -> None:
         """Create the observations of identifiers this transaction created."""
         if rows:
             await self._rows("traits/create_observations", ws=self.ws, rows=rows)
 
-    async def merge_observations(self, rows: list[dict[str, Any]]) -> set[str]:
+    async def merge_observations(self, rows: Sequence[ObservationRow]) -> set[str]:
         """Upsert trait observations; returns the profiles they now belong to."""
         if not rows:
             return set()
@@ -294,14 +309,14 @@ class IdentityTx:
         """The followed evidence edges between the identifiers of these profiles."""
         return await self.run("traits/profile_links", ids=list(profile_ids))
 
-    async def set_golden(self, rows: list[dict[str, Any]], at: float) -> dict[str, str | None]:
+    async def set_golden(self, rows: Sequence[GoldenRow], at: float) -> dict[str, str | None]:
         """Write golden records; returns each profile's previous record (JSON, or None)."""
         if not rows:
             return {}
         found = await self._rows("traits/set_golden", rows=rows, at=at)
         return {r["id"]: r["before"] for r in found}
 
-    async def record_consents(self, rows: list[dict[str, Any]]) -> tuple[int, set[str]]:
+    async def record_consents(self, rows: Sequence[ConsentRow]) -> tuple[int, set[str]]:
         """Store consent decisions; returns how many were new and the profiles they touch."""
         if not rows:
             return 0, set()
@@ -313,6 +328,25 @@ class IdentityTx:
     async def set_blocked(self, key: str, blocked: bool, at: float, by: str) -> bool:
         rows = await self._rows("identity/set_blocked", key=key, blocked=blocked, at=at, by=by)
         return bool(rows)
+
+
+def _found(row: Mapping[str, Any]) -> FoundIdentifier:
+    return FoundIdentifier(
+        key=row["key"],
+        type=row["type"],
+        blocked=bool(row["blocked"]),
+        generic=bool(row["generic"]),
+        profile=row["profile"],
+    )
+
+
+def _representative(row: Mapping[str, Any]) -> Representative:
+    return Representative(
+        requested=row["requested"],
+        active=row["active"],
+        status=row["status"],
+        representative=row["representative"],
+    )
 
 
 class IdentityGraph:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from arq.connections import ArqRedis, RedisSettings
 from redis.asyncio import Redis
 
+from app.adapters.identity_graph import IdentityGraph
 from app.adapters.neo4j_db import Graph
 from app.adapters.stores.changes import Neo4jOwnerProfiles
 from app.adapters.valkey.changes import ValkeyChangeFeed
@@ -62,6 +63,8 @@ class Container:
 
     settings: Settings
     graph: Graph
+    #: The workspace's identity transactions (the stores of identity data are built on it).
+    identity: IdentityGraph
     redis: Redis
     arq: ArqRedis
     keystore: KeyStore

@@ -294,7 +294,9 @@ async def build_container(settings: Settings) -> Container:
         identity, Neo4jCurationStore(identity), sealer, rules, golden, notifier
     )
     acceptance = AcceptanceService(f.stream, settings.stream_bound, settings.retry_after_seconds)
-    ingestion = IngestionService(identity, sealer, rules, f.observer, golden, f.policy, notifier)
+    ingestion = IngestionService(
+        identity, sealer, rules, f.observer, golden, f.policy, Neo4jRekeyStore(identity), notifier
+    )
     audit = AuditLog(Neo4jAuditStore(f.graph, settings.workspace))
     consent = ConsentService(
         identity, Neo4jConsentStore(identity), curation, f.policy, audit, notifier
@@ -307,6 +309,7 @@ async def build_container(settings: Settings) -> Container:
     return Container(
         settings=settings,
         graph=f.graph,
+        identity=identity,
         redis=f.redis,
         arq=f.arq,
         keystore=f.keystore,

@@ -266,7 +266,8 @@ async def test_an_analyst_unlinks_and_blocks_by_key_what_it_sees_masked(
     block = "mutation($k:String!){blockIdentifier(key:$k){__typename ... on Blocked{blocked}}}"
     blocked = await _post(api_url, block, {"k": email["key"]}, analyst)
     assert blocked["data"]["blockIdentifier"] == {"__typename": "Blocked", "blocked": True}
-    assert (await container.curation.find("email", "ann@example.com") or {}).get("blocked") is True
+    found = await container.curation.find("email", "ann@example.com")
+    assert found is not None and found["blocked"] is True
 
     # A key that names nothing here, both names at once, or neither: typed answers.
     unknown = await _post(

@@ -9,10 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from app.adapters.component import ComponentSnapshot
-from app.adapters.identity_graph import IdentityGraph, IdentityTx
 from app.domain.identity import (
     IdentifierError,
     IdentityRules,
@@ -21,7 +18,10 @@ from app.domain.identity import (
     validate_type,
 )
 from app.errors import InvalidInput, NotFound
+from app.ports.components import ComponentSnapshot
 from app.ports.curation import CurationStore, GenericIdentifier
+from app.ports.identity import IdentityGraphPort, IdentityTx
+from app.ports.identity_rows import EvidenceRow, FoundIdentifier
 from app.services.changes.notices import ProfileNotifier, lineage_notices
 from app.services.identity.explanation import Explanation, explanation
 from app.services.identity.keys import Sealer
@@ -78,7 +78,7 @@ class _RollBack(Exception):
 class CurationService:
     def __init__(
         self,
-        graph: IdentityGraph,
+        graph: IdentityGraphPort,
         store: CurationStore,
         sealer: Sealer,
         rules: IdentityRules,
@@ -114,7 +114,7 @@ class CurationService:
         except IdentifierError as exc:
             raise InvalidInput(f"identifier: {exc}") from exc
 
-    async def _lookup(self, tx: IdentityTx, ident: NormalisedIdentifier) -> dict[str, Any] | None:
+    async def _lookup(self, tx: IdentityTx, ident: NormalisedIdentifier) -> FoundIdentifier | None:
         """The stored identifier (key, profile...) under any listed blind-index key id; the
         current kid's wins should a misconfigured process have left two."""
         candidates = self.sealer.candidate_keys(ident)
@@ -127,16 +127,16 @@ class CurationService:
             raise NotFound(f"no {ident.type} identifier with that value in this workspace")
         return str(row["key"])
 
-    async def find(self, type: str, value: str) -> dict[str, Any] | None:
+    async def find(self, type: str, value: str) -> FoundIdentifier | None:
         """One read: the identifier's key and its profile id, or None if it is unknown."""
         ident = self.normalised(type, value)
 
-        async def work(tx: IdentityTx) -> dict[str, Any] | None:
+        async def work(tx: IdentityTx) -> FoundIdentifier | None:
             return await self._lookup(tx, ident)
 
         return await self.graph.read_tx(work)
 
-    async def _ref_row(self, tx: IdentityTx, ref: IdentifierRef) -> dict[str, Any] | None:
+    async def _ref_row(self, tx: IdentityTx, ref: IdentifierRef) -> FoundIdentifier | None:
         """The stored identifier a reference names (None if unknown here). Exactly one of a
         value (with its type) or a key; a key must be this workspace's."""
         if (ref.value is None) == (ref.key is None):
@@ -161,10 +161,10 @@ class CurationService:
             raise NotFound(f"no {named} in this workspace")
         return str(row["key"])
 
-    async def locate(self, ref: IdentifierRef) -> dict[str, Any] | None:
+    async def locate(self, ref: IdentifierRef) -> FoundIdentifier | None:
         """One read: the referenced identifier's key and its profile id, or None."""
 
-        async def work(tx: IdentityTx) -> dict[str, Any] | None:
+        async def work(tx: IdentityTx) -> FoundIdentifier | None:
             return await self._ref_row(tx, ref)
 
         return await self.graph.read_tx(work)
@@ -253,17 +253,17 @@ class CurationService:
             members = [k for k, p in before.current.items() if p in by_active]
             anchor = keys[0]
             rows = [
-                {
-                    "a": min(anchor, k),
-                    "b": max(anchor, k),
-                    "rule": "manual_merge",
-                    "weight": self.rules.weight_for("manual_merge"),
-                    "count": 1,
-                    "first": now,
-                    "last": now,
-                    "source": f"manual:{by}",
-                    "late": False,
-                }
+                EvidenceRow(
+                    a=min(anchor, k),
+                    b=max(anchor, k),
+                    rule="manual_merge",
+                    weight=self.rules.weight_for("manual_merge"),
+                    count=1,
+                    first=now,
+                    last=now,
+                    source=f"manual:{by}",
+                    late=False,
+                )
                 for k in keys[1:]
             ]
             await tx.merge_evidence(rows)

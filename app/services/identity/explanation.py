@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.adapters.component import ComponentSnapshot, LinkInfo
 from app.domain.identity import Evidence, IdentityRules, explain_path
+from app.ports.components import ComponentSnapshot, LinkInfo
 from app.services.identity.resolution import plan
 
 

@@ -11,8 +11,6 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from app.adapters.component import ComponentSnapshot, LinkState
-from app.adapters.identity_graph import IdentityTx
 from app.domain.identity import (
     Assignment,
     Clustering,
@@ -26,6 +24,9 @@ from app.domain.identity import (
     assign,
     cluster,
 )
+from app.ports.components import ComponentSnapshot, LinkState
+from app.ports.identity import IdentityTx
+from app.ports.identity_rows import GenericRow, LinkStateRow, MergeRow, MoveRow, SplitRow
 
 #: Upper bound on the identifiers loaded to recompute one component (see docs/identity.md).
 MAX_COMPONENT_NODES = 5000
@@ -73,19 +74,18 @@ def plan(
 
 def _link_rows(
     snapshot: ComponentSnapshot, clustering: Clustering
-) -> tuple[list[dict[str, object]], list[Refusal]]:
+) -> tuple[list[LinkStateRow], list[Refusal]]:
     accepted = {(e.a, e.b, e.rule) for e in clustering.accepted}
     refusals = {(r.a, r.b, r.rule): r for r in clustering.refused}
-    rows: list[dict[str, object]] = []
+    rows: list[LinkStateRow] = []
     new_conflicts: list[Refusal] = []
     for key, stored in snapshot.link_states.items():
         refusal = refusals.get(key)
-        state = LinkState(key in accepted, refusal.reason if refusal else None)
+        followed = key in accepted
+        state = LinkState(followed, refusal.reason if refusal else None)
         if state != stored:
             a, b, rule = key
-            rows.append(
-                {"a": a, "b": b, "rule": rule, "followed": state.followed, "refusal": state.refusal}
-            )
+            rows.append(LinkStateRow(a=a, b=b, rule=rule, followed=followed, refusal=state.refusal))
             if refusal is not None and stored.refusal != refusal.reason:
                 new_conflicts.append(refusal)
     return rows, new_conflicts
@@ -99,14 +99,14 @@ class Decision:
     clustering: Clustering
     assignment: Assignment
     #: evidence edges whose state changes: a, b, rule, followed, refusal
-    link_rows: list[dict[str, object]]
+    link_rows: list[LinkStateRow]
     new_conflicts: tuple[Refusal, ...]
 
     @property
-    def generic_rows(self) -> list[dict[str, object]]:
+    def generic_rows(self) -> list[GenericRow]:
         generic, stored = self.clustering.generic, self.snapshot.stored_generic
         return [
-            {"key": n.key, "generic": n.key in generic}
+            GenericRow(key=n.key, generic=n.key in generic)
             for n in self.snapshot.nodes
             if stored.get(n.key, False) != (n.key in generic)
         ]
@@ -127,10 +127,10 @@ class Decision:
         profile_of = self.assignment.profile_of_cluster
         where = self.clustering.cluster_of
         ends = {
-            str(row[end])
+            end
             for row in self.link_rows
-            if stored[(str(row["a"]), str(row["b"]), str(row["rule"]))].followed != row["followed"]
-            for end in ("a", "b")
+            if stored[(row["a"], row["b"], row["rule"])].followed != row["followed"]
+            for end in (row["a"], row["b"])
         }
         return {profile_of[where[k]] for k in ends if k in where}
 
@@ -168,12 +168,12 @@ async def write_decision(tx: IdentityTx, decision: Decision, at: float, reason: 
     await tx.set_link_states(decision.link_rows, at)
     await tx.set_generic(decision.generic_rows)
     await tx.create_profiles(a.created, at)
-    await tx.move_identifiers([{"key": k, "profile": p} for k, p in sorted(a.moves.items())])
+    await tx.move_identifiers([MoveRow(key=k, profile=p) for k, p in sorted(a.moves.items())])
     await tx.merge_profiles(
-        [{"from_id": m.from_id, "into_id": m.into_id, "reason": reason} for m in a.merges], at
+        [MergeRow(from_id=m.from_id, into_id=m.into_id, reason=reason) for m in a.merges], at
     )
     await tx.record_splits(
-        [{"from_id": s.from_id, "new_id": s.new_id, "reason": reason} for s in a.splits], at
+        [SplitRow(from_id=s.from_id, new_id=s.new_id, reason=reason) for s in a.splits], at
     )
     await tx.touch_profiles(sorted(decision.changed_profiles - set(a.created)), at)
 

@@ -11,9 +11,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable
-from typing import Any
 
-from app.adapters.identity_graph import IdentityGraph, IdentityTx
 from app.domain.consent import (
     CONSENT_EVENT,
     ConsentError,
@@ -27,6 +25,8 @@ from app.domain.consent import (
 from app.domain.messages import TrackedMessage
 from app.errors import InvalidInput, NotFound
 from app.ports.consent import ConsentStore, PurposeSpec, PurposeView
+from app.ports.identity import IdentityGraphPort, IdentityTx
+from app.ports.identity_rows import ConsentRow
 from app.services.changes.notices import ProfileNotice, ProfileNotifier
 from app.services.identity.curation import CurationService
 from app.services.privacy.audit import AuditLog
@@ -37,35 +37,35 @@ MANUAL = "manual"
 
 def message_consent_rows(
     message: TrackedMessage, owner: str, event: str, policy: ConsentPolicy, recorded_at: float
-) -> tuple[list[dict[str, Any]], list[str]]:
+) -> tuple[list[ConsentRow], list[str]]:
     """The consent decisions a tracked message carries, and flags for what was unusable."""
     found, flags = preferences(message.context)
     explicit = message.type == "track" and message.event == CONSENT_EVENT
-    rows: dict[str, dict[str, Any]] = {}
+    rows: dict[str, ConsentRow] = {}
     for category, granted in sorted(found.items()):
         try:
             purpose = policy.resolve(category)
         except ConsentError:
             flags.append("consent_invalid")
             continue
-        rows[purpose] = {
-            "id": f"{event}:{purpose}",
-            "owner": owner,
-            "purpose": purpose,
-            "granted": granted,
-            "at": message.timestamp,
-            "source": message.source_id,
-            "expires_at": None,
-            "event": event,
-            "explicit": explicit,
-            "recorded_at": recorded_at,
-        }
+        rows[purpose] = ConsentRow(
+            id=f"{event}:{purpose}",
+            owner=owner,
+            purpose=purpose,
+            granted=granted,
+            at=message.timestamp,
+            source=message.source_id,
+            expires_at=None,
+            event=event,
+            explicit=explicit,
+            recorded_at=recorded_at,
+        )
     return list(rows.values()), sorted(set(flags))
 
 
-def only_changes(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def only_changes(rows: list[ConsentRow]) -> list[ConsentRow]:
     """Within one batch, keep a repeated (owner, purpose) decision only where it changes."""
-    kept: list[dict[str, Any]] = []
+    kept: list[ConsentRow] = []
     last: dict[tuple[str, str], bool] = {}
     for row in sorted(rows, key=lambda r: (r["owner"], r["purpose"], r["at"], r["id"])):
         slot = (row["owner"], row["purpose"])
@@ -78,7 +78,7 @@ def only_changes(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 class ConsentService:
     def __init__(
         self,
-        graph: IdentityGraph,
+        graph: IdentityGraphPort,
         store: ConsentStore,
         curation: CurationService,
         policy: ConsentPolicy,
@@ -150,25 +150,25 @@ class ConsentService:
                 found = await self.curation._lookup(tx, self.curation.normalised(*identifier))
                 if found is None or found["profile"] is None:
                     raise NotFound("no identifier of that type with that value in this workspace")
-                owner, active = str(found["key"]), str(found["profile"])
+                owner, active = found["key"], found["profile"]
             else:
                 assert profile_id is not None
                 reps = await tx.profile_representatives([profile_id])
                 if not reps or reps[0]["representative"] is None:
                     raise NotFound("no profile with that id in this workspace")
                 owner, active = reps[0]["representative"], reps[0]["active"]
-            row = {
-                "id": decision_id,
-                "owner": owner,
-                "purpose": name,
-                "granted": granted,
-                "at": now,
-                "source": source or MANUAL,
-                "expires_at": expires_at,
-                "event": f"manual:{by}",
-                "explicit": True,
-                "recorded_at": now,
-            }
+            row = ConsentRow(
+                id=decision_id,
+                owner=owner,
+                purpose=name,
+                granted=granted,
+                at=now,
+                source=source or MANUAL,
+                expires_at=expires_at,
+                event=f"manual:{by}",
+                explicit=True,
+                recorded_at=now,
+            )
             await tx.record_consents([row])
             return active, owner
 

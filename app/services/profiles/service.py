@@ -10,7 +10,6 @@ from typing import Any
 
 import orjson
 
-from app.adapters.identity_graph import IdentityGraph, IdentityTx
 from app.domain.access import SET_TRAIT
 from app.domain.traits import (
     MANUAL,
@@ -22,6 +21,7 @@ from app.domain.traits import (
     normalise_name,
 )
 from app.errors import Forbidden, InvalidInput, NotFound
+from app.ports.identity import IdentityGraphPort, IdentityTx
 from app.ports.profiles import GoldenEntry, ProfileStore
 from app.ports.profiles import ProfileView as ProfileView
 from app.privacy import DecryptionError
@@ -84,7 +84,7 @@ class TraitProvenance:
 class ProfileService:
     def __init__(
         self,
-        graph: IdentityGraph,
+        graph: IdentityGraphPort,
         store: ProfileStore,
         sealer: Sealer,
         curation: CurationService,

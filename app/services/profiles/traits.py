@@ -18,7 +18,6 @@ from typing import Any
 
 import orjson
 
-from app.adapters.identity_graph import IdentityTx
 from app.adapters.stores.profiles import (
     evidence_by_profile,
     links_by_profile,
@@ -38,6 +37,8 @@ from app.domain.traits import (
     golden_record,
     normalise_name,
 )
+from app.ports.identity import IdentityTx
+from app.ports.identity_rows import GoldenRow, ObservationRow
 from app.ports.profiles import GoldenEntry, TraitEvidence
 from app.services.identity.keys import Sealer
 
@@ -145,26 +146,26 @@ class TraitObserver:
         )
 
 
-def observation_rows(observed: Iterable[ObservedTrait]) -> list[dict[str, Any]]:
+def observation_rows(observed: Iterable[ObservedTrait]) -> list[ObservationRow]:
     """Aggregate a batch's sightings per observation node (counts, first and last time)."""
-    rows: dict[str, dict[str, Any]] = {}
+    rows: dict[str, ObservationRow] = {}
     for o in observed:
         row = rows.get(o.key)
         if row is None:
-            rows[o.key] = {
-                "key": o.key,
-                "owner": o.owner,
-                "field": o.field,
-                "vid": o.vid,
-                "value": o.value,
-                "enc": o.enc,
-                "source": o.source,
-                "first": o.at,
-                "last": o.at,
-                "count": 1,
-                "confidence": o.confidence,
-                "event": o.event,
-            }
+            rows[o.key] = ObservationRow(
+                key=o.key,
+                owner=o.owner,
+                field=o.field,
+                vid=o.vid,
+                value=o.value,
+                enc=o.enc,
+                source=o.source,
+                first=o.at,
+                last=o.at,
+                count=1,
+                confidence=o.confidence,
+                event=o.event,
+            )
             continue
         row["count"] += 1
         row["first"] = min(row["first"], o.at)
@@ -272,7 +273,7 @@ class GoldenRecords:
         observations: Mapping[str, Iterable[Observation]],
         schema: TraitSchema,
         bonds: Mapping[str, float] | None = None,
-    ) -> list[dict[str, Any]]:
+    ) -> list[GoldenRow]:
         """The golden record rows (id, plain, golden) of profiles with these observations,
         each weighed by its identifier's bond (by key; 1.0 for a key `bonds` does not name)."""
         return [
@@ -282,7 +283,7 @@ class GoldenRecords:
 
     def _golden_row(
         self, pid: str, decisions: Mapping[str, Decision], schema: TraitSchema
-    ) -> dict[str, Any]:
+    ) -> GoldenRow:
         plain: dict[str, Any] = {f"t_{f.name}": None for f in schema.fields if f.pii == "plain"}
         golden: dict[str, GoldenEntry] = {}
         for name, decision in sorted(decisions.items()):
@@ -302,11 +303,11 @@ class GoldenRecords:
             )
             if not personal:
                 plain[f"t_{name}"] = property_value(winner.value)
-        return {"id": pid, "plain": plain, "golden": orjson.dumps(golden).decode()}
+        return GoldenRow(id=pid, plain=plain, golden=orjson.dumps(golden).decode())
 
 
 def changed_fields(
-    rows: Iterable[Mapping[str, Any]], before: Mapping[str, str | None]
+    rows: Iterable[GoldenRow], before: Mapping[str, str | None]
 ) -> dict[str, set[str]]:
     """Per profile of the golden `rows`, the fields whose winner differs from its record
     `before` (JSON, or None for a profile that had none); profiles without a change left out."""

@@ -95,7 +95,7 @@ def bench(request: pytest.FixtureRequest) -> Iterator[BrowseBench]:
         await container.ingestion.ingest([tracked])
         return event_id(WS, tracked)
 
-    yield BrowseBench(Neo4jProfileBrowseStore(container.profiles.graph), person, track)
+    yield BrowseBench(Neo4jProfileBrowseStore(container.identity), person, track)
 
 
 async def test_profiles_come_in_id_order_after_a_cursor_and_filtered(bench: BrowseBench) -> None:

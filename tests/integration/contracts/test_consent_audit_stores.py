@@ -51,7 +51,7 @@ def consent(request: pytest.FixtureRequest) -> ConsentBench:
         assert view is not None
         return view.id
 
-    return ConsentBench(Neo4jConsentStore(container.consent.graph), decide_in_graph)
+    return ConsentBench(Neo4jConsentStore(container.identity), decide_in_graph)
 
 
 async def test_purposes_are_saved_listed_by_name_and_counted(consent: ConsentBench) -> None:

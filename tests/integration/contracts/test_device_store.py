@@ -58,7 +58,7 @@ def bench(request: pytest.FixtureRequest) -> Iterator[DeviceBench]:
         mum = await profile_id(container, "user_id", "mum")
         return mum, await profile_id(container, "user_id", "son")
 
-    yield DeviceBench(Neo4jDeviceStore(container.profiles.graph), family)
+    yield DeviceBench(Neo4jDeviceStore(container.identity), family)
 
 
 async def test_the_devices_of_profiles_newest_first_with_who_shares_them(

@@ -51,7 +51,7 @@ def bench(request: pytest.FixtureRequest) -> Iterator[RecordsBench]:
         yield RecordsBench(fake, fake.in_workspace("elsewhere"), in_no_tx)
         return
     container: Container = request.getfixturevalue("container")
-    graph = container.erasure.graph
+    graph = container.identity
     other = IdentityGraph(graph.driver, graph.database, "elsewhere")
     yield RecordsBench(Neo4jErasureRecordStore(graph), Neo4jErasureRecordStore(other), graph.write)
 

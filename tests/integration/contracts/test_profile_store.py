@@ -88,7 +88,7 @@ def bench(request: pytest.FixtureRequest) -> Iterator[ProfileBench]:
         await container.ingestion.ingest([identify])
         return await profile_id(container, "user_id", user)
 
-    yield ProfileBench(Neo4jProfileStore(container.profiles.graph), person)
+    yield ProfileBench(Neo4jProfileStore(container.identity), person)
 
 
 async def test_a_profile_its_identifiers_and_its_events(bench: ProfileBench) -> None:

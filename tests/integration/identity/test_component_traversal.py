@@ -16,12 +16,12 @@ from typing import Any
 
 import pytest
 
-from app.adapters.component import ComponentSnapshot
 from app.adapters.component_loading import Traversal
 from app.adapters.cypher import query
 from app.adapters.identity_graph import IdentityGraph, IdentityTx
 from app.bootstrap import Container, build_container
 from app.domain.identity import IdentityRules
+from app.ports.components import ComponentSnapshot
 from app.settings import Settings
 from bench.component_load import SeedGraph, hub_person, returning
 from tests.messages import message

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.adapters.identity_graph import IdentityTx
 from app.bootstrap import Container
+from app.ports.identity import IdentityTx
 from app.services.identity.ingestion import WriteMode
 from tests.identity_checks import conflicts, partition, profile_id
 from tests.messages import message

@@ -72,5 +72,5 @@ async def test_the_exclusive_mode_waits_for_a_writer_in_shared_mode(
         await asyncio.sleep(HELD)
         assert not waiting.done(), "the exclusive mode ran beside a writer"
     await asyncio.wait_for(waiting, 30)
-    rows = await container.ingestion.graph.read("identity/lock_state")
+    rows = await container.identity.read("identity/lock_state")
     assert rows[0]["stripes"] == LOCK_STRIPES

@@ -273,6 +273,7 @@ async def test_late_binding_links_wait_for_enough_evidence(container: Container)
         base.builder.observer,
         base.golden,
         base.builder.consent,
+        base.rotation.store,
     )
     await ingestion.ingest([message(anon="a-1", phone="+442079460999", at=1.0)])
     # One sighting of a shared phone is only a candidate: the visitor stays alone.

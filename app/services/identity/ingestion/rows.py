@@ -6,13 +6,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 import orjson
 
 from app.domain.consent import ConsentPolicy
 from app.domain.identity import Evidence, IdentityRules, Node, cluster_bonds
 from app.domain.traits import Observation, TraitSchema
+from app.ports.identity_rows import (
+    ConsentRow,
+    EventRow,
+    EvidenceRow,
+    GoldenRow,
+    IdentifierRow,
+    LinkRow,
+    ObservationRow,
+    PlacedIdentifierRow,
+)
 from app.services.identity.ingestion.devices import DeviceRows, device_rows
 from app.services.identity.ingestion.prepare import PreparedMessage
 from app.services.identity.keys import IdentifierKey, Sealer
@@ -26,8 +35,6 @@ from app.services.profiles.traits import (
     observation_rows,
 )
 
-Row = dict[str, Any]
-
 
 @dataclass(frozen=True)
 class GraphRows:
@@ -35,28 +42,28 @@ class GraphRows:
     components are created (identifiers attached to their profiles, edges with their states),
     the others merged."""
 
-    created: list[Row]  # identifier rows with `profile` and `generic`
-    merged: list[Row]
-    links: list[Row]  # evidence rows with `followed` and `refusal`
-    evidence: list[Row]
-    sightings: list[Row]  # observation rows of created identifiers
-    observations: list[Row]
+    created: list[PlacedIdentifierRow]
+    merged: list[IdentifierRow]
+    links: list[LinkRow]
+    evidence: list[EvidenceRow]
+    sightings: list[ObservationRow]  # of created identifiers
+    observations: list[ObservationRow]
 
 
 @dataclass(frozen=True)
 class SealedBatch:
     """A prepared batch's rows, built before the lock."""
 
-    identifiers: dict[str, Row]  # node key -> row
+    identifiers: dict[str, IdentifierRow]  # node key -> row
     observed: list[ObservedTrait]
-    observations: list[Row]  # of every prepared message, aggregated
-    consents: list[Row]
-    events: dict[str, Row]  # event id -> row
-    evidence: list[Row]  # of every prepared message
+    observations: list[ObservationRow]  # of every prepared message, aggregated
+    consents: list[ConsentRow]
+    events: dict[str, EventRow]  # event id -> row
+    evidence: list[EvidenceRow]  # of every prepared message
     #: the components made only of identifiers not stored when read, decided
     decided: list[Decision]
     #: golden record rows of the decided components' profiles, by profile id
-    golden: dict[str, Row]
+    golden: dict[str, GoldenRow]
     #: the identifier and evidence rows as written if every message is new and every
     #: decision holds under the lock (the common case)
     rows: GraphRows
@@ -65,35 +72,37 @@ class SealedBatch:
 
 
 def graph_rows(
-    identifiers: dict[str, Row],
-    evidence: Iterable[Row],
-    observations: list[Row],
+    identifiers: dict[str, IdentifierRow],
+    evidence: Iterable[EvidenceRow],
+    observations: list[ObservationRow],
     decided: list[Decision],
 ) -> GraphRows:
     """Split the rows: the decided components' identifiers get their profile and generic
     flag, their edges (a component holds both ends of each) their decided state, and their
     observations are created."""
     placed = {
-        k: {"profile": p, "generic": k in d.clustering.generic}
-        for d in decided
-        for k, p in d.assignment.moves.items()
+        k: (p, k in d.clustering.generic) for d in decided for k, p in d.assignment.moves.items()
     }
-    states = {(str(r["a"]), str(r["b"]), str(r["rule"])): r for d in decided for r in d.link_rows}
-    created = [{**identifiers[k], **placed[k]} for k in sorted(identifiers) if k in placed]
+    states = {(r["a"], r["b"], r["rule"]): r for d in decided for r in d.link_rows}
+    created = [
+        PlacedIdentifierRow(**identifiers[k], profile=placed[k][0], generic=placed[k][1])
+        for k in sorted(identifiers)
+        if k in placed
+    ]
     merged = [identifiers[k] for k in sorted(identifiers) if k not in placed]
-    links: list[Row] = []
-    rest: list[Row] = []
+    links: list[LinkRow] = []
+    rest: list[EvidenceRow] = []
     for row in evidence:
         if row["a"] not in placed:
             rest.append(row)
             continue
         state = states.get((row["a"], row["b"], row["rule"]))
         links.append(
-            {
+            LinkRow(
                 **row,
-                "followed": bool(state["followed"]) if state else False,
-                "refusal": state["refusal"] if state else None,
-            }
+                followed=state["followed"] if state else False,
+                refusal=state["refusal"] if state else None,
+            )
         )
     sightings = [row for row in observations if row["owner"] in placed]
     others = [row for row in observations if row["owner"] not in placed]
@@ -159,7 +168,7 @@ class RowBuilder:
 
     def _newcomer_golden(
         self, decided: list[Decision], rows: GraphRows, schema: TraitSchema
-    ) -> dict[str, Row]:
+    ) -> dict[str, GoldenRow]:
         """Golden record rows of the decided components' profiles. Their identifiers are all
         new, so the batch holds every observation of them (a component is written as decided
         only if all of its messages are stored), and their bonds come from the clusterings as
@@ -176,8 +185,8 @@ class RowBuilder:
 
     def _identifier_rows(
         self, prepared: list[PreparedMessage], data_keys: dict[str, bytes]
-    ) -> dict[str, Row]:
-        rows: dict[str, Row] = {}
+    ) -> dict[str, IdentifierRow]:
+        rows: dict[str, IdentifierRow] = {}
         for p in prepared:
             at = p.message.timestamp
             for ident in p.identity.identifiers:
@@ -185,24 +194,22 @@ class RowBuilder:
                 row = rows.get(key)
                 if row is None:
                     ik = IdentifierKey.parse(key)
-                    rows[key] = {
-                        "key": key,
-                        "type": ident.type,
-                        "kid": ik.kid,
-                        "hash": ik.hash,
-                        "enc": self.sealer.seal(
-                            data_keys[key], ident.value, owner=key, field="value"
-                        ),
-                        "first": at,
-                        "last": at,
-                    }
+                    rows[key] = IdentifierRow(
+                        key=key,
+                        type=ident.type,
+                        kid=ik.kid,
+                        hash=ik.hash,
+                        enc=self.sealer.seal(data_keys[key], ident.value, owner=key, field="value"),
+                        first=at,
+                        last=at,
+                    )
                 else:
                     row["first"] = min(row["first"], at)
                     row["last"] = max(row["last"], at)
         return rows
 
-    def _evidence_rows(self, fresh: list[PreparedMessage]) -> list[Row]:
-        rows: dict[tuple[str, str, str], Row] = {}
+    def _evidence_rows(self, fresh: list[PreparedMessage]) -> list[EvidenceRow]:
+        rows: dict[tuple[str, str, str], EvidenceRow] = {}
         for p in fresh:
             at = p.message.timestamp
             for x, y in p.identity.pairs():
@@ -211,17 +218,17 @@ class RowBuilder:
                 rule = p.identity.rule
                 row = rows.setdefault(
                     (a, b, rule),
-                    {
-                        "a": a,
-                        "b": b,
-                        "rule": rule,
-                        "weight": self.rules.weight_for(rule),
-                        "count": 0,
-                        "first": at,
-                        "last": at,
-                        "source": p.message.source_id,
-                        "late": self.rules.is_late(rule, x.type, y.type),
-                    },
+                    EvidenceRow(
+                        a=a,
+                        b=b,
+                        rule=rule,
+                        weight=self.rules.weight_for(rule),
+                        count=0,
+                        first=at,
+                        last=at,
+                        source=p.message.source_id,
+                        late=self.rules.is_late(rule, x.type, y.type),
+                    ),
                 )
                 row["count"] += 1
                 row["first"] = min(row["first"], at)
@@ -244,14 +251,14 @@ class RowBuilder:
             decided,
         )
 
-    def _evidence(self, row: Row) -> Evidence:
+    def _evidence(self, row: EvidenceRow) -> Evidence:
         return Evidence(
             a=row["a"],
             b=row["b"],
             rule=row["rule"],
             weight=self.rules.weight_for(row["rule"]),
-            at=float(row["first"]),
-            count=int(row["count"]),
+            at=row["first"],
+            count=row["count"],
         )
 
     def _observations(
@@ -280,9 +287,9 @@ class RowBuilder:
 
     def _consents(
         self, prepared: list[PreparedMessage], flags: dict[str, list[str]], now: float
-    ) -> list[Row]:
+    ) -> list[ConsentRow]:
         """Consent decisions in the messages' consent context, hung off their owners."""
-        rows: list[Row] = []
+        rows: list[ConsentRow] = []
         for p in prepared:
             owner = p.owner_key
             if owner is None:
@@ -295,7 +302,7 @@ class RowBuilder:
 
     def _event_row(
         self, p: PreparedMessage, data_keys: dict[str, bytes], trait_flags: list[str]
-    ) -> Row:
+    ) -> EventRow:
         m = p.message
         owner = p.owner_key or self.sealer.unowned_owner()
         payload = {
@@ -312,21 +319,21 @@ class RowBuilder:
         )
         if p.owner_key is None:
             flags.append("unowned")
-        return {
-            "id": p.event_id,
-            "type": m.type,
-            "name": m.display_name,
-            "at": m.timestamp,
-            "received_at": m.received_at,
-            "source": m.source_id,
-            "plain": orjson.dumps({}).decode(),
-            "enc": self.sealer.seal(
+        return EventRow(
+            id=p.event_id,
+            type=m.type,
+            name=m.display_name,
+            at=m.timestamp,
+            received_at=m.received_at,
+            source=m.source_id,
+            plain=orjson.dumps({}).decode(),
+            enc=self.sealer.seal(
                 data_keys[owner], payload, owner=owner, field=f"event:{p.event_id}"
             ),
-            "owner": p.owner_key,
-            "flags": flags,
-        }
+            owner=p.owner_key,
+            flags=flags,
+        )
 
 
-def _node(row: Row) -> Node:
-    return Node(key=row["key"], type=row["type"], first_seen=float(row["first"]))
+def _node(row: IdentifierRow) -> Node:
+    return Node(key=row["key"], type=row["type"], first_seen=row["first"])

@@ -15,11 +15,11 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from app.adapters.identity_graph import AlreadyStored, ComponentMoving, IdentityGraph
-from app.adapters.stores.rekeying import Neo4jRekeyStore
 from app.domain.consent import ConsentPolicy
 from app.domain.identity import IdentityRules
 from app.domain.messages import TrackedMessage
+from app.ports.identity import AlreadyStored, ComponentMoving, IdentityGraphPort
+from app.ports.rekeying import RekeyStore
 from app.services.changes.notices import ProfileNotifier
 from app.services.identity.ingestion.prepare import PreparedMessage, Preparer
 from app.services.identity.ingestion.report import IngestReport, WriteMode
@@ -41,12 +41,13 @@ REPLAY_LOOKUP_SECONDS = 60.0
 class IngestionService:
     def __init__(
         self,
-        graph: IdentityGraph,
+        graph: IdentityGraphPort,
         sealer: Sealer,
         rules: IdentityRules,
         observer: TraitObserver,
         golden: GoldenRecords,
         consent: ConsentPolicy,
+        rekeying: RekeyStore,
         notifier: ProfileNotifier | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -58,7 +59,7 @@ class IngestionService:
         self.clock = clock
         self.preparer = Preparer(graph.ws, sealer, rules)
         self.builder = RowBuilder(sealer, rules, observer, golden, consent)
-        self.rotation = RotationWatch(Neo4jRekeyStore(graph), sealer)
+        self.rotation = RotationWatch(rekeying, sealer)
         #: Until when first deliveries look stored events up too (a replay was met).
         self._look_up_until = float("-inf")
 

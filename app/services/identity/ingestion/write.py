@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from app.adapters.identity_graph import IdentityTx
 from app.adapters.stores.devices import record_sightings
+from app.ports.identity import IdentityTx
+from app.ports.identity_rows import ClaimedIdentifierRow, GoldenRow
 from app.services.changes.notices import ProfileNotice, lineage_notices
 from app.services.identity.ingestion.devices import device_rows
 from app.services.identity.ingestion.prepare import PreparedMessage, moved
@@ -48,7 +48,7 @@ class _Admitted:
 class _Written:
     decided: list[Decision]
     rows: GraphRows
-    newcomers: dict[str, dict[str, Any]]  # profile id -> golden record row
+    newcomers: dict[str, GoldenRow]  # profile id -> golden record row
     seeds: set[str]
 
 
@@ -122,11 +122,11 @@ class BatchWrite:
         # meanwhile is waited for and found (taken), and its component resolved from the
         # graph like any other; the identifiers created for it join it there.
         claimed = [
-            {**self.sealed.identifiers[k], "generic": k in c.clustering.generic}
+            ClaimedIdentifierRow(**self.sealed.identifiers[k], generic=k in c.clustering.generic)
             for c in decided
             for k in c.snapshot.keys
         ]
-        taken = await tx.claim_identifiers(sorted(claimed, key=lambda r: str(r["key"])))
+        taken = await tx.claim_identifiers(sorted(claimed, key=lambda r: r["key"]))
         if taken:
             decided = [c for c in decided if taken.isdisjoint(c.snapshot.keys)]
         if len(admitted.fresh) == len(self.prepared) and len(decided) == len(self.sealed.decided):

@@ -25,8 +25,8 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from app.adapters.identity_graph import IdentityGraph, IdentityTx
 from app.domain.identity import IdentityRules
+from app.ports.identity import IdentityGraphPort, IdentityTx
 from app.ports.rekeying import (
     IdentifierRename,
     ObservationRekey,
@@ -76,7 +76,7 @@ class BlindIndexRotation:
 
     def __init__(
         self,
-        graph: IdentityGraph,
+        graph: IdentityGraphPort,
         store: RekeyStore,
         sealer: Sealer,
         rules: IdentityRules,

@@ -18,12 +18,12 @@ from collections.abc import Awaitable, Callable
 
 import orjson
 
-from app.adapters.identity_graph import IdentityGraph, IdentityTx
 from app.adapters.valkey.stream import EventStream
 from app.domain.identity import IdentityRules
 from app.domain.messages import TrackedMessage
 from app.errors import Conflict, NotFound
 from app.ports.erasure import ErasureGraphStore, ErasureRecordStore, Suppression
+from app.ports.identity import IdentityGraphPort, IdentityTx
 from app.privacy.ledger import PrivacyLedger, Suppressed
 from app.services.changes.notices import ProfileNotifier
 from app.services.identity.curation import CurationService
@@ -46,7 +46,7 @@ PLAN_ATTEMPTS = 5
 class ErasureService:
     def __init__(
         self,
-        graph: IdentityGraph,
+        graph: IdentityGraphPort,
         records: ErasureRecordStore,
         subjects: ErasureGraphStore,
         curation: CurationService,

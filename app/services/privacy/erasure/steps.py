@@ -14,11 +14,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
-from app.adapters.identity_graph import IdentityGraph, IdentityTx
 from app.adapters.valkey.stream import EventStream
 from app.domain.identity import IdentityRules
 from app.domain.messages import TrackedMessage
 from app.ports.erasure import ErasureGraphStore, ErasureRecordStore, Hanging
+from app.ports.identity import IdentityGraphPort, IdentityTx
 from app.services.changes.notices import ProfileNotice, ProfileNotifier, lineage_notices
 from app.services.identity.keys import Sealer
 from app.services.identity.resolution import recluster
@@ -49,7 +49,7 @@ Step = Callable[[ErasureJob], Awaitable[None]]
 class ErasureSteps:
     def __init__(
         self,
-        graph: IdentityGraph,
+        graph: IdentityGraphPort,
         subjects: ErasureGraphStore,
         records: ErasureRecordStore,
         sealer: Sealer,

@@ -3,8 +3,8 @@ moved although no identifier did, so their golden records are decided again."""
 
 from __future__ import annotations
 
-from app.adapters.component import ComponentSnapshot, LinkState
 from app.domain.identity import Evidence, IdentityRules, Node
+from app.ports.components import ComponentSnapshot, LinkState
 from app.services.identity.resolution import decide
 
 RULES = IdentityRules()
