@@ -158,8 +158,15 @@ export function Sources(): ReactNode {
   const [error, setError] = useState<ApiError | null>(null);
   const [editing, setEditing] = useState<{ fields: DestinationFields; existing: boolean } | null>(null);
 
+  /** Open the destination form; what the last action said is no longer news. */
+  function edit(form: { fields: DestinationFields; existing: boolean }): void {
+    setNotice(null);
+    setEditing(form);
+  }
+
   async function attempt(work: () => Promise<void>): Promise<void> {
     setError(null);
+    setNotice(null);
     try {
       await work();
       reload();
@@ -302,7 +309,7 @@ export function Sources(): ReactNode {
                           <button type="button" className="small" onClick={() => void replay(d.name)}>
                             Replay dead letters
                           </button>{" "}
-                          <button type="button" className="small" onClick={() => setEditing({ fields: d, existing: true })}>
+                          <button type="button" className="small" onClick={() => edit({ fields: d, existing: true })}>
                             Edit
                           </button>
                         </>
@@ -331,7 +338,7 @@ export function Sources(): ReactNode {
                   }}
                 />
               ) : (
-                <button type="button" onClick={() => setEditing({ fields: NEW_DESTINATION, existing: false })}>
+                <button type="button" onClick={() => edit({ fields: NEW_DESTINATION, existing: false })}>
                   New destination
                 </button>
               ))}
