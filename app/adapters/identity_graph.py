@@ -58,7 +58,8 @@ RETRY_DELAY_SECONDS = 0.05
 
 
 class IdentityTx:
-    """Queries of one identity-writing transaction.
+    """Queries of one identity-writing transaction (the port, with what each does:
+    app/ports/identity.py).
 
     The locking protocol (docs/identity.md, "Writers side by side"): first `lock` (one stripe
     of the workspace, shared with other writers) or `lock_exclusive` (every stripe); then,
@@ -88,27 +89,18 @@ class IdentityTx:
         return await self._rows(name, ws=self.ws, **params)
 
     async def lock(self, at: float) -> None:
-        """Shared mode: one stripe of the workspace (other writers run side by side)."""
         stripe = random.randrange(LOCK_STRIPES)
         await self._rows(
             "identity/lock_shared", id=f"{self.ws}:{stripe}", ws=self.ws, stripe=stripe, at=at
         )
 
     async def lock_exclusive(self, at: float) -> None:
-        """Exclusive mode: every stripe, so no other identity writer of the workspace runs."""
         await self._rows("identity/lock_exclusive", ws=self.ws, stripes=LOCK_STRIPES, at=at)
 
     async def lock_profiles(self, ids: Iterable[str]) -> None:
-        """Lock these profiles (before reading what will be decided from them)."""
         await self.lock_profiles_of((), ids)
 
     async def lock_profiles_of(self, keys: Iterable[str], ids: Iterable[str] = ()) -> None:
-        """Lock the profiles the identifiers in `keys` belong to, and the profiles `ids`.
-
-        One query finds the profiles, locks them in id order and reads the identifiers'
-        profiles again; an identifier moved meanwhile (by a writer that held its old profile)
-        is followed to its new profile, locked in a further round, until nothing moves.
-        """
         wanted = sorted(set(keys))
         missing = sorted(set(ids) - self.locked)
         if not wanted and not missing:
@@ -124,47 +116,33 @@ class IdentityTx:
     async def batch_state(
         self, ids: Sequence[str], keys: Sequence[str], identifiers: Sequence[str] = ()
     ) -> tuple[set[str], set[str], set[str]]:
-        """(event ids already stored, identifier keys suppressed by an erasure, and which of
-        `identifiers` are stored identifier nodes)."""
         rows = await self._rows(
             "identity/batch_state", ids=list(ids), keys=list(keys), identifiers=list(identifiers)
         )
         return set(rows[0]["ids"]), set(rows[0]["suppressed"]), set(rows[0]["present"])
 
     async def claim_identifiers(self, rows: Sequence[ClaimedIdentifierRow]) -> set[str]:
-        """Create the identifiers of decided components (rows in key order, each with its
-        `generic` flag), waiting for a writer beside this one creating the same; returns the
-        keys that were stored by another writer instead (taken)."""
         if not rows:
             return set()
         found = await self._rows("identity/claim_identifiers", ws=self.ws, rows=rows)
         return set(found[0]["taken"])
 
     async def attach_identifiers(self, rows: Sequence[PlacedIdentifierRow]) -> None:
-        """Attach claimed identifiers to their row's `profile` (created already)."""
         if rows:
             slim = [{"key": r["key"], "profile": r["profile"]} for r in rows]
             await self._rows("identity/attach_identifiers", rows=slim)
 
     async def merge_identifiers(self, rows: Sequence[IdentifierRow]) -> tuple[set[str], set[str]]:
-        """Upsert; returns the keys new or now first seen earlier, and the profiles the
-        upserted identifiers belong to."""
         if not rows:
             return set(), set()
         changed = await self._rows("identity/merge_identifiers", ws=self.ws, rows=rows)
         return set(changed[0]["keys"]), set(changed[0]["profiles"])
 
     async def create_evidence(self, rows: Sequence[LinkRow], at: float) -> None:
-        """Create the (new) edges of decided components with their state (`followed`,
-        `refusal`), decided at `at`."""
         if rows:
             await self._rows("identity/create_evidence", rows=rows, at=at)
 
     async def merge_evidence(self, rows: Sequence[EvidenceRow]) -> set[str]:
-        """Upsert; returns the ends of edges whose change can move a cluster.
-
-        Each row says whether it is late-binding (`late`): then its count matters too.
-        """
         if not rows:
             return set()
         changed = await self._rows("identity/merge_evidence", rows=rows)
@@ -175,7 +153,6 @@ class IdentityTx:
             await self._rows("identity/create_events", ws=self.ws, rows=rows)
 
     async def present_identifiers(self, keys: Sequence[str]) -> set[str]:
-        """The keys that are stored identifier nodes."""
         rows = await self._rows("identity/present_identifiers", keys=list(keys))
         return set(rows[0]["present"])
 
@@ -184,16 +161,12 @@ class IdentityTx:
         return [_found(r) for r in rows]
 
     async def identifier_by_key(self, key: str) -> FoundIdentifier | None:
-        """This workspace's identifier with that node key (another workspace's is unknown)."""
         rows = await self.run("identity/identifier_by_key", key=key)
         return _found(rows[0]) if rows else None
 
     async def load_locked_component(
         self, seeds: Iterable[str], rules: IdentityRules, max_nodes: int
     ) -> ComponentSnapshot:
-        """The seeds' component with every profile it holds locked: loaded, its missing
-        profiles locked, loaded again until it holds no profile this transaction has not
-        locked (usually once: the batch's own profiles were locked first)."""
         seeds = sorted(set(seeds))
         for _ in range(LOCK_ROUNDS):
             snapshot = await self.load_component(seeds, rules, max_nodes)
@@ -206,9 +179,6 @@ class IdentityTx:
     async def load_component(
         self, seeds: Iterable[str], rules: IdentityRules, max_nodes: int
     ) -> ComponentSnapshot:
-        """The seeds' evidence component, not walked through generic or blocked identifiers,
-        found by this transaction's traversal: a breadth-first loop (one query per hop) or
-        one Cypher traversal; both give the same snapshot (docs/identity.md, section 9)."""
         return await LOADERS[self.traversal](self._rows, seeds, rules, max_nodes)
 
     async def set_link_states(self, rows: Sequence[LinkStateRow], at: float) -> None:
@@ -225,8 +195,6 @@ class IdentityTx:
         at: float,
         golden: Mapping[str, GoldenRow] | None = None,
     ) -> None:
-        """New active profiles; those in `golden` (id -> golden record row, as
-        GoldenRecords.records makes them) are created with their record."""
         if not ids:
             return
         records = golden or {}
@@ -276,8 +244,6 @@ class IdentityTx:
         return [_representative(r) for r in rows]
 
     async def locked_representatives(self, ids: Sequence[str]) -> list[Representative]:
-        """`profile_representatives` with the active profiles locked, read again under the
-        locks until no active profile changes (a merge that committed meanwhile)."""
         for _ in range(LOCK_ROUNDS):
             reps = await self.profile_representatives(ids)
             active = {r["active"] for r in reps}
@@ -287,37 +253,30 @@ class IdentityTx:
         raise ComponentMoving(f"{len(ids)} profiles kept being merged")
 
     async def create_observations(self, rows: Sequence[ObservationRow]) -> None:
-        """Create the observations of identifiers this transaction created."""
         if rows:
             await self._rows("traits/create_observations", ws=self.ws, rows=rows)
 
     async def merge_observations(self, rows: Sequence[ObservationRow]) -> set[str]:
-        """Upsert trait observations; returns the profiles they now belong to."""
         if not rows:
             return set()
         found = await self._rows("traits/merge_observations", ws=self.ws, rows=rows)
         return set(found[0]["profiles"])
 
     async def profile_evidence(self, profile_ids: Sequence[str]) -> list[dict[str, Any]]:
-        """The identifiers of these profiles with their observations (of profiles with
-        observations only), one row each."""
         found = await self.run("traits/profile_evidence", ids=list(profile_ids))
         rows: list[dict[str, Any]] = found[0]["members"]
         return rows
 
     async def profile_links(self, profile_ids: Sequence[str]) -> list[dict[str, Any]]:
-        """The followed evidence edges between the identifiers of these profiles."""
         return await self.run("traits/profile_links", ids=list(profile_ids))
 
     async def set_golden(self, rows: Sequence[GoldenRow], at: float) -> dict[str, str | None]:
-        """Write golden records; returns each profile's previous record (JSON, or None)."""
         if not rows:
             return {}
         found = await self._rows("traits/set_golden", rows=rows, at=at)
         return {r["id"]: r["before"] for r in found}
 
     async def record_consents(self, rows: Sequence[ConsentRow]) -> tuple[int, set[str]]:
-        """Store consent decisions; returns how many were new and the profiles they touch."""
         if not rows:
             return 0, set()
         found = await self._rows("consent/record", ws=self.ws, rows=rows)

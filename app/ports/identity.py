@@ -11,25 +11,8 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any, Protocol, TypeVar
 
 from app.domain.identity import IdentityRules
+from app.ports import identity_rows as shape
 from app.ports.components import ComponentSnapshot
-from app.ports.identity_rows import (
-    ClaimedIdentifierRow,
-    ConsentRow,
-    EventRow,
-    EvidenceRow,
-    FoundIdentifier,
-    GenericRow,
-    GoldenRow,
-    IdentifierRow,
-    LinkRow,
-    LinkStateRow,
-    MergeRow,
-    MoveRow,
-    ObservationRow,
-    PlacedIdentifierRow,
-    Representative,
-    SplitRow,
-)
 
 T = TypeVar("T")
 
@@ -92,41 +75,43 @@ class IdentityTx(IdentityTransaction, Protocol):
         `identifiers` are stored identifier nodes)."""
         ...
 
-    async def claim_identifiers(self, rows: Sequence[ClaimedIdentifierRow]) -> set[str]:
+    async def claim_identifiers(self, rows: Sequence[shape.ClaimedIdentifierRow]) -> set[str]:
         """Create the identifiers of decided components (rows in key order, each with its
         `generic` flag), waiting for a writer beside this one creating the same; returns the
         keys that were stored by another writer instead (taken)."""
         ...
 
-    async def attach_identifiers(self, rows: Sequence[PlacedIdentifierRow]) -> None:
+    async def attach_identifiers(self, rows: Sequence[shape.PlacedIdentifierRow]) -> None:
         """Attach claimed identifiers to their row's `profile` (created already)."""
         ...
 
-    async def merge_identifiers(self, rows: Sequence[IdentifierRow]) -> tuple[set[str], set[str]]:
+    async def merge_identifiers(
+        self, rows: Sequence[shape.IdentifierRow]
+    ) -> tuple[set[str], set[str]]:
         """Upsert; returns the keys new or now first seen earlier, and the profiles the
         upserted identifiers belong to."""
         ...
 
-    async def create_evidence(self, rows: Sequence[LinkRow], at: float) -> None:
+    async def create_evidence(self, rows: Sequence[shape.LinkRow], at: float) -> None:
         """Create the (new) edges of decided components with their state (`followed`,
         `refusal`), decided at `at`."""
         ...
 
-    async def merge_evidence(self, rows: Sequence[EvidenceRow]) -> set[str]:
+    async def merge_evidence(self, rows: Sequence[shape.EvidenceRow]) -> set[str]:
         """Upsert; returns the ends of edges whose change can move a cluster.
 
         Each row says whether it is late-binding (`late`): then its count matters too."""
         ...
 
-    async def create_events(self, rows: Sequence[EventRow]) -> None: ...
+    async def create_events(self, rows: Sequence[shape.EventRow]) -> None: ...
 
     async def present_identifiers(self, keys: Sequence[str]) -> set[str]:
         """The keys that are stored identifier nodes."""
         ...
 
-    async def find_identifiers(self, keys: Sequence[str]) -> list[FoundIdentifier]: ...
+    async def find_identifiers(self, keys: Sequence[str]) -> list[shape.FoundIdentifier]: ...
 
-    async def identifier_by_key(self, key: str) -> FoundIdentifier | None:
+    async def identifier_by_key(self, key: str) -> shape.FoundIdentifier | None:
         """This workspace's identifier with that node key (another workspace's is unknown)."""
         ...
 
@@ -146,25 +131,25 @@ class IdentityTx(IdentityTransaction, Protocol):
         one Cypher traversal; both give the same snapshot (docs/identity.md, section 9)."""
         ...
 
-    async def set_link_states(self, rows: Sequence[LinkStateRow], at: float) -> None: ...
+    async def set_link_states(self, rows: Sequence[shape.LinkStateRow], at: float) -> None: ...
 
-    async def set_generic(self, rows: Sequence[GenericRow]) -> None: ...
+    async def set_generic(self, rows: Sequence[shape.GenericRow]) -> None: ...
 
     async def create_profiles(
         self,
         ids: Sequence[str],
         at: float,
-        golden: Mapping[str, GoldenRow] | None = None,
+        golden: Mapping[str, shape.GoldenRow] | None = None,
     ) -> None:
         """New active profiles; those in `golden` (id -> golden record row, as
         GoldenRecords.records makes them) are created with their record."""
         ...
 
-    async def move_identifiers(self, rows: Sequence[MoveRow]) -> None: ...
+    async def move_identifiers(self, rows: Sequence[shape.MoveRow]) -> None: ...
 
-    async def merge_profiles(self, rows: Sequence[MergeRow], at: float) -> None: ...
+    async def merge_profiles(self, rows: Sequence[shape.MergeRow], at: float) -> None: ...
 
-    async def record_splits(self, rows: Sequence[SplitRow], at: float) -> None: ...
+    async def record_splits(self, rows: Sequence[shape.SplitRow], at: float) -> None: ...
 
     async def touch_profiles(self, ids: Sequence[str], at: float) -> None: ...
 
@@ -176,18 +161,18 @@ class IdentityTx(IdentityTransaction, Protocol):
 
     async def remove_never_of(self, key: str) -> int: ...
 
-    async def profile_representatives(self, ids: Sequence[str]) -> list[Representative]: ...
+    async def profile_representatives(self, ids: Sequence[str]) -> list[shape.Representative]: ...
 
-    async def locked_representatives(self, ids: Sequence[str]) -> list[Representative]:
+    async def locked_representatives(self, ids: Sequence[str]) -> list[shape.Representative]:
         """`profile_representatives` with the active profiles locked, read again under the
         locks until no active profile changes (a merge that committed meanwhile)."""
         ...
 
-    async def create_observations(self, rows: Sequence[ObservationRow]) -> None:
+    async def create_observations(self, rows: Sequence[shape.ObservationRow]) -> None:
         """Create the observations of identifiers this transaction created."""
         ...
 
-    async def merge_observations(self, rows: Sequence[ObservationRow]) -> set[str]:
+    async def merge_observations(self, rows: Sequence[shape.ObservationRow]) -> set[str]:
         """Upsert trait observations; returns the profiles they now belong to."""
         ...
 
@@ -200,11 +185,11 @@ class IdentityTx(IdentityTransaction, Protocol):
         """The followed evidence edges between the identifiers of these profiles."""
         ...
 
-    async def set_golden(self, rows: Sequence[GoldenRow], at: float) -> dict[str, str | None]:
+    async def set_golden(self, rows: Sequence[shape.GoldenRow], at: float) -> dict[str, str | None]:
         """Write golden records; returns each profile's previous record (JSON, or None)."""
         ...
 
-    async def record_consents(self, rows: Sequence[ConsentRow]) -> tuple[int, set[str]]:
+    async def record_consents(self, rows: Sequence[shape.ConsentRow]) -> tuple[int, set[str]]:
         """Store consent decisions; returns how many were new and the profiles they touch."""
         ...
 
