@@ -554,11 +554,16 @@ async def test_a_privacy_officer_sets_how_long_a_sources_events_are_kept(
 ) -> None:
     source = (await container.sources.create(f"kept-{uuid.uuid4().hex[:6]}")).source
     page = await _signed_in(browser, api_url, container, "privacy_officer")
-    page.on("dialog", lambda dialog: asyncio.ensure_future(dialog.accept("30")))
+    answers = iter(["30", "30 days"])
+    page.on("dialog", lambda dialog: asyncio.ensure_future(dialog.accept(next(answers))))
     await page.goto(f"{api_url}/console/#/sources")
     row = page.get_by_test_id("sources").get_by_role("row", name=source.name)
     await row.get_by_role("button", name="Set retention").click()
     await row.filter(has_text="30 days").wait_for()
+    assert (await container.retention.policy())[source.id] == 30
+    # Not a number of days: said so, and nothing is sent.
+    await row.get_by_role("button", name="Set retention").click()
+    await page.get_by_role("status").filter(has_text="is not a number of days").wait_for()
     assert (await container.retention.policy())[source.id] == 30
     assert await row.get_by_role("button", name="Rotate write key").count() == 0  # admin only
 

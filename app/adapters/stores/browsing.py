@@ -45,9 +45,13 @@ class Neo4jProfileBrowseStore:
     async def _page_view(self, query: ProfileQuery, limit: int) -> str:
         """Which query reads a page: a segment's members from its edges costs what it holds;
         walking the profile index in id order and keeping members costs about `limit` over
-        its share. The walk wins when members * share > limit."""
+        its share. The walk wins when members * share > limit, and is taken only when the
+        segment is the only filter."""
         if not query.segment:
             return "views/profiles_page"
+        if query != ProfileQuery(segment=query.segment):
+            # Another filter may keep few of the members: the walk could read every profile.
+            return "views/segment_profiles_page"
         members, profiles = await self._segment_size(query)
         if members * members > limit * profiles:
             return "views/segment_profiles_page_dense"
@@ -70,9 +74,6 @@ class Neo4jProfileBrowseStore:
         ]
 
     async def count_profiles(self, query: ProfileQuery) -> int:
-        if query.segment and query == ProfileQuery(segment=query.segment):
-            # A segment's members and nothing else: its degree, as the segment list counts.
-            return (await self._segment_size(query))[0]
         rows = await self.graph.read(self._view(query, "profiles_count"), **self._filters(query))
         return int(rows[0]["total"]) if rows else 0
 

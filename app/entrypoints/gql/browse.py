@@ -52,11 +52,7 @@ class ProfileConnection:
     edges: list[ProfileEdge]
     page_info: PageInfo
 
-    @strawberry.field(
-        description="Active profiles matching the filter. With a segment and no other filter: "
-        "its members as the segment list counts them (a merged profile counts until the "
-        "change feed takes it out, usually within seconds)"
-    )
+    @strawberry.field(description="Active profiles matching the filter")
     async def total_count(self, info: Info[Context, Any]) -> int:
         return await info.context.container.browser.count_profiles(self.filter)
 

@@ -35,9 +35,7 @@ class SourceType:
         "workspace default); 0: for ever."
     )
     async def retention_days(self, info: Info[Context, Any]) -> int:
-        return (await info.context.container.retention.policy()).get(
-            self.id, info.context.container.retention.default_days
-        )
+        return await info.context.loaders.retention_days.load(self.id)
 
 
 @strawberry.type(description="A new source and its write key (store it: it is not shown again).")

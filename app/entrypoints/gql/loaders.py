@@ -23,6 +23,7 @@ class Loaders:
         self.traits: DataLoader[str, dict[str, Any]] = DataLoader(self._traits)
         self.event_counts: DataLoader[str, int] = DataLoader(self._event_counts)
         self.devices: DataLoader[str, list[DeviceRow]] = DataLoader(self._devices)
+        self.retention_days: DataLoader[str, int] = DataLoader(self._retention_days)
 
     async def _identifiers(self, ids: list[str]) -> list[list[IdentifierView]]:
         found = await self.container.profiles.identifiers_of(ids)
@@ -39,6 +40,12 @@ class Loaders:
     async def _event_counts(self, ids: list[str]) -> list[int]:
         found = await self.container.browser.event_counts(ids)
         return [found[pid] for pid in ids]
+
+    async def _retention_days(self, source_ids: list[str]) -> list[int]:
+        """Each source's effective retention in days (0: for ever), from one read."""
+        retention = self.container.retention
+        policy = await retention.policy()
+        return [policy.get(s, retention.default_days) for s in source_ids]
 
     async def _devices(self, ids: list[str]) -> list[list[DeviceRow]]:
         found = await self.container.devices.devices_of(ids)

@@ -266,7 +266,7 @@ class Blocked:
     split_profiles: list[str] = strawberry.field(description="Profiles created by the split")
 
 
-@strawberry.type(description="No identifier with that type and value in this workspace.")
+@strawberry.type(description="No identifier with that value (or that key) in this workspace.")
 class IdentifierNotFound:
     message: str
 

@@ -139,8 +139,10 @@ class CurationService:
     async def _ref_row(self, tx: IdentityTx, ref: IdentifierRef) -> FoundIdentifier | None:
         """The stored identifier a reference names (None if unknown here). Exactly one of a
         value (with its type) or a key; a key must be this workspace's."""
-        if (ref.value is None) == (ref.key is None):
+        if ref.value is not None and ref.key is not None:
             raise InvalidInput("identifier: give its type and value, or its key, not both")
+        if ref.value is None and ref.key is None:
+            raise InvalidInput("identifier: give its type and value, or its key")
         if ref.key is not None:
             if not ref.key or len(ref.key) > MAX_KEY_LENGTH:
                 raise InvalidInput("key: not an identifier key")

@@ -203,12 +203,18 @@ export function Sources(): ReactNode {
     });
   const retain = (id: string, source: string, current: number): Promise<void> =>
     attempt(async () => {
+      const now = current > 0 ? `${current} days` : "for ever";
       const answer = window.prompt(
-        `Keep the events of ${source} for how many days? (empty: the workspace default)`,
-        current > 0 ? String(current) : "",
+        `Keep the events of ${source} for how many days, 1 to 36500? Now: ${now}. Empty: the workspace default.`,
+        "",
       );
       if (answer === null) return;
-      const days = answer.trim() === "" ? null : Number(answer);
+      const text = answer.trim();
+      if (text !== "" && !/^[0-9]+$/.test(text)) {
+        setNotice(`"${answer}" is not a number of days: nothing changed.`);
+        return;
+      }
+      const days = text === "" ? null : Number(text);
       await run(SetRetentionNow, { id, days });
       setNotice(`${source}: events kept ${days === null ? "as the workspace default says" : `${days} days`}.`);
     });

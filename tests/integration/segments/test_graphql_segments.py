@@ -116,6 +116,7 @@ async def test_members_of_a_large_and_a_small_segment_page_alike(
             message("identify", user=f"m{n}", traits={"plan": "pro" if n < 24 else "free"})
             for n in range(30)
         ]
+        + [message("identify", anon=f"visitor-{n}", traits={"plan": "pro"}) for n in (1, 2)]
     )
     key = (await container.apikeys.create("growth", "marketer", None)).secret
     for name, plan in (("pros", "pro"), ("frees", "free")):
@@ -130,16 +131,38 @@ async def test_members_of_a_large_and_a_small_segment_page_alike(
         )
     store = container.browser.store
     assert isinstance(store, Neo4jProfileBrowseStore)
-    for name, users in (("pros", range(24)), ("frees", range(24, 30))):
-        expected = []
-        for n in users:
-            found = await container.profiles.profile_by_identifier("user_id", f"m{n}")
-            assert found is not None
-            expected.append(found.id)
+    people = {}
+    for n in range(30):
+        found = await container.profiles.profile_by_identifier("user_id", f"m{n}")
+        assert found is not None
+        people[f"m{n}"] = found.id
+    for n in (1, 2):
+        found = await container.profiles.profile_by_identifier("anonymous_id", f"visitor-{n}")
+        assert found is not None
+        people[f"visitor-{n}"] = found.id
+    pros = [people[f"m{n}"] for n in range(24)] + [people["visitor-1"], people["visitor-2"]]
+    frees = [people[f"m{n}"] for n in range(24, 30)]
+    for name, expected in (("pros", pros), ("frees", frees)):
         total, ids = await _members(api_url, key, name)
         assert (total, ids) == (len(expected), sorted(expected)), name
-    # 24 of 30 profiles: walked in id order; 6 of 30: read from the segment's edges.
+    # 26 of 32 profiles: walked in id order; 6 of 32: read from the segment's edges, and so is
+    # a large segment with another filter (the walk could find few and read every profile).
     assert await store._page_view(ProfileQuery(segment="pros"), 5) == (
         "views/segment_profiles_page_dense"
     )
     assert await store._page_view(ProfileQuery(segment="frees"), 5) == "views/segment_profiles_page"
+    with_type = ProfileQuery(identifier_type="email", segment="pros")
+    assert await store._page_view(with_type, 5) == "views/segment_profiles_page"
+
+    # A paused segment keeps the edge of a profile merged since: neither the page nor the
+    # count shows a profile that is no longer active.
+    await graphql_data(
+        api_url, key, 'mutation{setSegmentActive(name:"pros",active:false){__typename}}'
+    )
+    merged = await container.curation.merge_profiles(
+        [people["visitor-1"], people["visitor-2"]], "same person", by="tester"
+    )
+    assert merged.profile_id is not None
+    gone = next(p for p in (people["visitor-1"], people["visitor-2"]) if p != merged.profile_id)
+    total, ids = await _members(api_url, key, "pros")
+    assert gone not in ids and (total, ids) == (len(pros) - 1, sorted(set(pros) - {gone}))
