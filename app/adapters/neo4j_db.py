@@ -47,8 +47,8 @@ class Rows(list[Any]):
 
 
 def parameters(params: dict[str, Any]) -> dict[str, Any]:
-    """Query parameters with each list (the UNWIND rows) wrapped as :class:`Rows`."""
-    return {k: Rows(v) if isinstance(v, list) else v for k, v in params.items()}
+    """Query parameters with each list or tuple (the UNWIND rows) wrapped as :class:`Rows`."""
+    return {k: Rows(v) if isinstance(v, list | tuple) else v for k, v in params.items()}
 
 
 def count_query() -> None:

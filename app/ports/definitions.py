@@ -32,8 +32,7 @@ async def named(store: Definitions[V], kind: str, name: str) -> V:
     return found
 
 
-async def activate(store: Definitions[V], kind: str, name: str, active: bool, at: float) -> V:
-    """Activate or pause it and read it back; NotFound as `named` says it."""
+async def activate(store: Definitions[V], kind: str, name: str, active: bool, at: float) -> None:
+    """Activate or pause it; NotFound as `named` says it."""
     if not await store.set_active(name, active, at):
         raise NotFound(f"no {kind} with that name")
-    return await named(store, kind, name)

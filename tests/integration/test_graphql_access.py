@@ -261,7 +261,8 @@ async def test_an_analyst_unlinks_and_blocks_by_key_what_it_sees_masked(
     person = await container.profiles.profile_by_identifier("user_id", "key-u1")
     tablet = await container.profiles.profile_by_identifier("anonymous_id", "shared-tablet")
     assert person is not None and person.id == profile["id"]
-    assert tablet is None or tablet.id != person.id
+    assert tablet is not None and tablet.id != person.id
+    assert done["unlinkIdentifier"]["profileId"] == tablet.id  # where the identifier went
 
     block = "mutation($k:String!){blockIdentifier(key:$k){__typename ... on Blocked{blocked}}}"
     blocked = await _post(api_url, block, {"k": email["key"]}, analyst)
@@ -290,7 +291,18 @@ async def test_an_analyst_unlinks_and_blocks_by_key_what_it_sees_masked(
     )
     assert both["data"]["unlinkIdentifier"] == {
         "__typename": "InvalidIdentifier",
-        "message": "give identifier or key, not both",
+        "message": "give identifier (type and value) or key, not both",
+    }
+    too_long = await _post(
+        api_url,
+        "mutation($k:String!){blockIdentifier(key:$k){"
+        "__typename ... on InvalidIdentifier{message}}}",
+        {"k": "k" * 600},
+        analyst,
+    )
+    assert too_long["data"]["blockIdentifier"] == {
+        "__typename": "InvalidIdentifier",
+        "message": "key: not an identifier key",
     }
     neither = await _post(
         api_url,

@@ -29,17 +29,20 @@ class Neo4jProfileBrowseStore:
             "value": value,
             "type": q.identifier_type,
             "since": q.updated_since,
-            **({"segment": f"{self.graph.ws}:{q.segment}"} if q.segment else {}),
+            **({"segment": self._segment_key(q.segment)} if q.segment else {}),
         }
+
+    def _segment_key(self, name: str) -> str:
+        return f"{self.graph.ws}:{name}"
 
     @staticmethod
     def _view(query: ProfileQuery, name: str) -> str:
         """A segment's members are read from its edges, the others from the profile index."""
         return f"views/segment_{name}" if query.segment else f"views/{name}"
 
-    async def _segment_size(self, query: ProfileQuery) -> tuple[int, int]:
-        """(members of the queried segment, profiles of the graph); (0, 0) if it is unknown."""
-        rows = await self.graph.read("views/segment_size", segment=self._filters(query)["segment"])
+    async def _segment_size(self, name: str) -> tuple[int, int]:
+        """(members of the segment, profiles of the graph); (0, 0) if it is unknown."""
+        rows = await self.graph.read("views/segment_size", segment=self._segment_key(name))
         return (int(rows[0]["members"]), int(rows[0]["profiles"])) if rows else (0, 0)
 
     async def _page_view(self, query: ProfileQuery, limit: int) -> str:
@@ -52,7 +55,7 @@ class Neo4jProfileBrowseStore:
         if query != ProfileQuery(segment=query.segment):
             # Another filter may keep few of the members: the walk could read every profile.
             return "views/segment_profiles_page"
-        members, profiles = await self._segment_size(query)
+        members, profiles = await self._segment_size(query.segment)
         if members * members > limit * profiles:
             return "views/segment_profiles_page_dense"
         return "views/segment_profiles_page"

@@ -26,8 +26,7 @@ from app.entrypoints.gql.types import (
     UnlinkResult,
 )
 from app.errors import InvalidInput, NotFound
-from app.services.identity.curation import IdentifierRef
-from app.services.identity.resolution import ReclusterOutcome
+from app.services.identity.curation import Curated, IdentifierRef
 
 KEY_ARGUMENT = (
     "Or name the identifier by its key (`Identifier.key`, a keyed hash): how a role that may "
@@ -40,25 +39,10 @@ def _container(info: Info[Context, Any]) -> Container:
 
 
 def _ref(identifier: IdentifierInput | None, key: str | None) -> IdentifierRef:
-    """What a mutation names: an identifier by value, or by key (exactly one)."""
-    if identifier is not None and key is not None:
-        raise InvalidInput("give identifier or key, not both")
-    if identifier is not None:
-        return IdentifierRef.of(identifier.type, identifier.value)
-    if key is not None:
-        return IdentifierRef.by_key(key)
-    raise InvalidInput("give identifier (type and value) or key")
-
-
-async def _profile_now(
-    container: Container, ref: IdentifierRef, outcome: ReclusterOutcome
-) -> str | None:
-    """The profile an identifier belongs to after a recompute (the outcome maps keys)."""
-    found = await container.curation.locate(ref)
-    if found is None:
-        return None
-    profile: str | None = outcome.profile_of.get(found["key"], found["profile"])
-    return profile
+    """What a mutation names, as given (the service checks it: exactly one of the two)."""
+    if identifier is None:
+        return IdentifierRef(key=key)
+    return IdentifierRef(identifier.type, identifier.value, key)
 
 
 @strawberry.type(
@@ -162,16 +146,14 @@ class IdentityMutation:
     ) -> UnlinkResult:
         container = _container(info)
         try:
-            ref = _ref(identifier, key)
-            outcome = await container.curation.unlink(
-                ref, by=info.context.actor, reason=reason or "manual"
+            done = await container.curation.unlink(
+                _ref(identifier, key), by=info.context.actor, reason=reason or "manual"
             )
-            profile_id = await _profile_now(container, ref, outcome)
         except InvalidInput as exc:
             return InvalidIdentifier(message=str(exc))
         except NotFound as exc:
             return IdentifierNotFound(message=str(exc))
-        return Unlinked(profile_id=profile_id, split_profiles=[s.new_id for s in outcome.splits])
+        return Unlinked(profile_id=done.profile, split_profiles=_split_ids(done))
 
     @strawberry.mutation(
         description="Block an identifier: it keeps its events but links nothing any more.",
@@ -223,15 +205,15 @@ async def _set_blocked(
 ) -> BlockResult:
     container = _container(info)
     try:
-        ref = _ref(identifier, key)
-        outcome = await container.curation.set_blocked(ref, blocked, by=info.context.actor)
-        profile_id = await _profile_now(container, ref, outcome)
+        done = await container.curation.set_blocked(
+            _ref(identifier, key), blocked, by=info.context.actor
+        )
     except InvalidInput as exc:
         return InvalidIdentifier(message=str(exc))
     except NotFound as exc:
         return IdentifierNotFound(message=str(exc))
-    return Blocked(
-        blocked=blocked,
-        profile_id=profile_id,
-        split_profiles=[s.new_id for s in outcome.splits],
-    )
+    return Blocked(blocked=blocked, profile_id=done.profile, split_profiles=_split_ids(done))
+
+
+def _split_ids(done: Curated) -> list[str]:
+    return [s.new_id for s in done.outcome.splits]

@@ -31,8 +31,9 @@ from app.services.profiles.traits import GoldenRecords
 
 @dataclass(frozen=True)
 class IdentifierRef:
-    """An identifier as an operator names it: by its value, or by its node key (the keyed hash
-    that roles without the right to read personal data see instead of the value)."""
+    """An identifier as an operator names it: by its value (`of`), or by its node key
+    (`by_key`: the keyed hash that roles without the right to read personal data see instead
+    of the value). As given: `CurationService.target` checks it."""
 
     type: str | None = None
     value: str | None = None
@@ -64,6 +65,20 @@ class ComponentChange:
     merges: int
     splits: int
     moves: int
+
+
+#: A checked reference: a normalised value, or a node key.
+Target = NormalisedIdentifier | str
+
+
+@dataclass(frozen=True)
+class Curated:
+    """What an unlink or a block did: the recomputation, the identifier acted on, and the
+    profile it belongs to now."""
+
+    outcome: ReclusterOutcome
+    key: str
+    profile: str | None
 
 
 #: Longer than any node key (`ws:type:kid:hash`); a longer "key" is refused unread.
@@ -121,11 +136,35 @@ class CurationService:
         rows = await tx.find_identifiers(candidates)
         return min(rows, key=lambda r: candidates.index(str(r["key"]))) if rows else None
 
-    async def _existing_key(self, tx: IdentityTx, ident: NormalisedIdentifier) -> str:
-        row = await self._lookup(tx, ident)
-        if row is None:
-            raise NotFound(f"no {ident.type} identifier with that value in this workspace")
-        return str(row["key"])
+    async def _stored(self, tx: IdentityTx, target: Target) -> FoundIdentifier | None:
+        """The stored identifier a target names: by value, or by this workspace's key."""
+        if isinstance(target, NormalisedIdentifier):
+            return await self._lookup(tx, target)
+        return await tx.identifier_by_key(target)
+
+    async def _existing(self, tx: IdentityTx, target: Target) -> FoundIdentifier:
+        found = await self._stored(tx, target)
+        if found is None:
+            named = (
+                f"{target.type} identifier with that value"
+                if isinstance(target, NormalisedIdentifier)
+                else "identifier with that key"
+            )
+            raise NotFound(f"no {named} in this workspace")
+        return found
+
+    def target(self, ref: IdentifierRef) -> Target:
+        """What a reference names, checked before any transaction: a normalised value, or a
+        node key (looked up in this workspace only)."""
+        if ref.key is not None:
+            if ref.value is not None:
+                raise InvalidInput("give identifier (type and value) or key, not both")
+            if not ref.key or len(ref.key) > MAX_KEY_LENGTH:
+                raise InvalidInput("key: not an identifier key")
+            return ref.key
+        if ref.type is None or ref.value is None:
+            raise InvalidInput("give identifier (type and value) or key")
+        return self.normalised(ref.type, ref.value)
 
     async def find(self, type: str, value: str) -> FoundIdentifier | None:
         """One read: the identifier's key and its profile id, or None if it is unknown."""
@@ -133,41 +172,6 @@ class CurationService:
 
         async def work(tx: IdentityTx) -> FoundIdentifier | None:
             return await self._lookup(tx, ident)
-
-        return await self.graph.read_tx(work)
-
-    async def _ref_row(self, tx: IdentityTx, ref: IdentifierRef) -> FoundIdentifier | None:
-        """The stored identifier a reference names (None if unknown here). Exactly one of a
-        value (with its type) or a key; a key must be this workspace's."""
-        if ref.value is not None and ref.key is not None:
-            raise InvalidInput("identifier: give its type and value, or its key, not both")
-        if ref.value is None and ref.key is None:
-            raise InvalidInput("identifier: give its type and value, or its key")
-        if ref.key is not None:
-            if not ref.key or len(ref.key) > MAX_KEY_LENGTH:
-                raise InvalidInput("key: not an identifier key")
-            row = await tx.identifier_by_key(ref.key)
-            return row if row is not None and ref.type in (None, row["type"]) else None
-        if ref.type is None:
-            raise InvalidInput("identifier: a value needs its type")
-        return await self._lookup(tx, self.normalised(ref.type, ref.value or ""))
-
-    async def _ref_key(self, tx: IdentityTx, ref: IdentifierRef) -> str:
-        row = await self._ref_row(tx, ref)
-        if row is None:
-            named = (
-                "identifier with that key"
-                if ref.key is not None
-                else f"{ref.type} identifier with that value"
-            )
-            raise NotFound(f"no {named} in this workspace")
-        return str(row["key"])
-
-    async def locate(self, ref: IdentifierRef) -> FoundIdentifier | None:
-        """One read: the referenced identifier's key and its profile id, or None."""
-
-        async def work(tx: IdentityTx) -> FoundIdentifier | None:
-            return await self._ref_row(tx, ref)
 
         return await self.graph.read_tx(work)
 
@@ -180,27 +184,30 @@ class CurationService:
         ref: IdentifierRef,
         change: Callable[[IdentityTx, str, ComponentSnapshot, float], Awaitable[list[str]]],
         reason: str,
-    ) -> ReclusterOutcome:
+    ) -> Curated:
         """Lock, find the identifier and its component, apply `change`, recompute.
 
         The component is loaded before the change (a block or NEVER edge would cut it short);
         `change` returns the identifiers to recompute from.
         """
-        if ref.value is not None and ref.type is not None:
-            self.normalised(ref.type, ref.value)  # a bad value is refused before any lock
+        target = self.target(ref)  # a bad value or key is refused before any lock
         now = self.clock()
 
-        async def work(tx: IdentityTx) -> tuple[ReclusterOutcome, dict[str, set[str]]]:
+        async def work(tx: IdentityTx) -> tuple[Curated, dict[str, set[str]]]:
             await tx.lock(now)
-            key = await self._ref_key(tx, ref)
+            found = await self._existing(tx, target)
+            key = found["key"]
             snapshot = await tx.load_locked_component([key], self.rules, MAX_COMPONENT_NODES)
             seeds = await change(tx, key, snapshot, now)
             outcome = await recluster(tx, seeds, self.rules, now, reason)
-            return outcome, await self.golden.refresh(tx, outcome.redecide, now)
+            traits = await self.golden.refresh(tx, outcome.redecide, now)
+            return Curated(outcome, key, outcome.profile_of.get(key, found["profile"])), traits
 
-        return await self._announce(*await self.graph.write(work))
+        curated, traits = await self.graph.write(work)
+        await self._announce(curated.outcome, traits)
+        return curated
 
-    async def unlink(self, ref: IdentifierRef, by: str, reason: str) -> ReclusterOutcome:
+    async def unlink(self, ref: IdentifierRef, by: str, reason: str) -> Curated:
         """Detach an identifier from its profile for good (sticky NEVER edges)."""
 
         async def never(tx: IdentityTx, key: str, snap: ComponentSnapshot, now: float) -> list[str]:
@@ -211,7 +218,7 @@ class CurationService:
 
         return await self._act_on(ref, never, f"unlink: {reason}")
 
-    async def relink(self, ref: IdentifierRef, by: str) -> ReclusterOutcome:
+    async def relink(self, ref: IdentifierRef, by: str) -> Curated:
         """Lift an identifier's NEVER edges; the evidence decides again."""
 
         async def lift(tx: IdentityTx, key: str, snap: ComponentSnapshot, now: float) -> list[str]:
@@ -220,7 +227,7 @@ class CurationService:
 
         return await self._act_on(ref, lift, f"relink by {by}")
 
-    async def set_blocked(self, ref: IdentifierRef, blocked: bool, by: str) -> ReclusterOutcome:
+    async def set_blocked(self, ref: IdentifierRef, blocked: bool, by: str) -> Curated:
         """A blocked identifier keeps its events but links nothing any more."""
 
         async def flag(tx: IdentityTx, key: str, snap: ComponentSnapshot, now: float) -> list[str]:
@@ -310,8 +317,8 @@ class CurationService:
         ia, ib = self.normalised(*a), self.normalised(*b)
 
         async def work(tx: IdentityTx) -> Explanation:
-            ka = await self._existing_key(tx, ia)
-            kb = await self._existing_key(tx, ib)
+            ka = (await self._existing(tx, ia))["key"]
+            kb = (await self._existing(tx, ib))["key"]
             snapshot = await tx.load_component([ka, kb], self.rules, MAX_COMPONENT_NODES)
             return explanation(snapshot, self.rules, ka, kb)
 

@@ -156,12 +156,12 @@ async def test_unlink_splits_events_follow_and_later_evidence_does_not_remerge(
     pid = await profile_id(container, "user_id", "u-1")
     assert await container.profiles.event_count(pid) == 3
 
-    outcome = await container.curation.unlink(
+    done = await container.curation.unlink(
         IdentifierRef.of("anonymous_id", "a-1"), "tester", "shared laptop"
     )
-    assert len(outcome.splits) == 1
+    assert len(done.outcome.splits) == 1
     anon_profile = await profile_id(container, "anonymous_id", "a-1")
-    assert anon_profile != pid
+    assert anon_profile != pid and done.profile == anon_profile
     assert await container.profiles.event_count(anon_profile) == 2
     assert await container.profiles.event_count(pid) == 1
 

@@ -126,10 +126,8 @@ class DestinationService:
         return await self.get(name)
 
     async def set_active(self, name: str, active: bool) -> Destination:
-        [destination] = await self._opened(
-            [await activate(self.store, "destination", name, active, self.clock())]
-        )
-        return destination
+        await activate(self.store, "destination", name, active, self.clock())
+        return await self.get(name)
 
     async def all(self) -> list[Destination]:
         stored = await self.store.all()

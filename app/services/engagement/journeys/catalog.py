@@ -201,7 +201,8 @@ class JourneyCatalog:
             except JourneyError as exc:
                 raise InvalidInput(f"the stored definition no longer validates: {exc}") from None
             await self._check_rights(journey, caller)
-        return await activate(self.store, "journey", name, active, self.clock())
+        await activate(self.store, "journey", name, active, self.clock())
+        return await self.get(name)
 
     async def all(self) -> list[JourneyView]:
         return await self.store.all()

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from app.adapters.stores.devices import record_sightings
 from app.ports.identity import IdentityTx
-from app.ports.identity_rows import ClaimedIdentifierRow, GoldenRow
+from app.ports.identity_rows import GoldenRow
 from app.services.changes.notices import ProfileNotice, lineage_notices
 from app.services.identity.ingestion.devices import device_rows
 from app.services.identity.ingestion.prepare import PreparedMessage, moved
@@ -121,12 +121,12 @@ class BatchWrite:
         # Their identifiers are created first: one that a writer beside this one stored
         # meanwhile is waited for and found (taken), and its component resolved from the
         # graph like any other; the identifiers created for it join it there.
-        claimed = [
-            ClaimedIdentifierRow(**self.sealed.identifiers[k], generic=k in c.clustering.generic)
-            for c in decided
-            for k in c.snapshot.keys
-        ]
-        taken = await tx.claim_identifiers(sorted(claimed, key=lambda r: r["key"]))
+        # The rows as sealed, in key order, carry each identifier's generic flag (and the
+        # profile it is attached to once claimed).
+        keys = {k for c in decided for k in c.snapshot.keys}
+        taken = await tx.claim_identifiers(
+            [r for r in self.sealed.rows.created if r["key"] in keys]
+        )
         if taken:
             decided = [c for c in decided if taken.isdisjoint(c.snapshot.keys)]
         if len(admitted.fresh) == len(self.prepared) and len(decided) == len(self.sealed.decided):
