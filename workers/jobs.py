@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import time
+from collections import Counter
 from typing import Any
 
 from app.adapters.valkey.keys import WorkspaceKeys
@@ -152,6 +153,15 @@ async def evaluate_segment(ctx: dict[str, Any], name: str, run: str) -> str:
     return await _container(ctx).segments.evaluations.resume(name, run)
 
 
+async def journey_steps(ctx: dict[str, Any], runs: list[list[Any]]) -> dict[str, int]:
+    """Carry a batch of journey runs on, each from its position ([run id, seq] pairs; ids
+    only in, counts out: how many runs waited, ended, or were found moved)."""
+    due = [(str(run_id), int(seq)) for run_id, seq in runs]
+    results = await _container(ctx).journeys.step_many(due)
+    return dict(Counter(results.values()))
+
+
 async def journey_step(ctx: dict[str, Any], run_id: str, seq: int) -> str:
-    """Carry one journey run on from position `seq` (ids only in and out)."""
+    """Carry one journey run on from position `seq` (a job queued by a version that queued
+    runs one at a time)."""
     return await _container(ctx).journeys.step(run_id, seq)

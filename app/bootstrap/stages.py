@@ -4,7 +4,9 @@ privacy on top of it, then the container; every object is built whole, in its co
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from arq.connections import ArqRedis, create_pool
@@ -164,12 +166,13 @@ def _engagement(f: _Foundations, consent: ConsentService, profiles: ProfileServi
     async def enqueue_evaluation(name: str, run: str) -> None:
         await arq.enqueue_job("evaluate_segment", name, run, _job_id=f"segment:{name}:{run}")
 
-    async def enqueue_step(run_id: str, seq: int, defer_seconds: float) -> None:
+    async def enqueue_steps(runs: Sequence[tuple[str, int]], defer_seconds: float) -> None:
+        # The same runs at the same positions are one job, whoever queues them again.
+        named = hashlib.sha256("|".join(f"{r}:{s}" for r, s in sorted(runs)).encode())
         await arq.enqueue_job(
-            "journey_step",
-            run_id,
-            seq,
-            _job_id=f"journey:{run_id}:{seq}",
+            "journey_steps",
+            [list(pair) for pair in runs],
+            _job_id=f"journeys:{named.hexdigest()[:32]}",
             _defer_by=defer_seconds or None,
         )
 
@@ -205,7 +208,7 @@ def _engagement(f: _Foundations, consent: ConsentService, profiles: ProfileServi
         profiles,
         f.sealer,
         f.notifier,
-        enqueue_step,
+        enqueue_steps,
         destinations=destinations,
         plugins=destinations.plugins,
         #: Plugin actions write only below the operator's data dir, one directory per kind.

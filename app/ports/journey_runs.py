@@ -2,8 +2,9 @@
 each visit of a step.
 
 A run has a position (`step`) and a sequence number (`seq`); a move names the seq it starts
-from, so of two jobs moving one run only the first moves it. A move and the record of the
-visit that ends there are written in one identity transaction (`IdentityWrites.write`), through
+from, so of two jobs moving one run only the first moves it. Runs are read, recorded and
+moved many at a time (a job carries a batch of runs). A move and the record of the visit that
+ends there are written in one identity transaction (`IdentityWrites.write`), through
 the methods that take that transaction.
 """
 
@@ -68,6 +69,14 @@ class RunChanges(TypedDict, total=False):
     exit_reason: str | None
 
 
+class RunMove(TypedDict):
+    """One run moved on: from the seq its mover read it at, with what the move sets."""
+
+    id: str
+    seq: int
+    changes: RunChanges
+
+
 @dataclass(frozen=True)
 class StepRecord:
     """What one visit of a step did (history and statistics), keyed by the visit."""
@@ -122,20 +131,19 @@ class JourneyRunStore(Protocol):
         """Start runs at `step` (seq 0, active), except those whose `active_key` a run in
         flight holds; returns the ids started."""
 
-    async def get(self, run_id: str) -> Run | None:
-        """The run, with what its current visit recorded (`recorded` at `recorded_seq`)."""
+    async def read(self, run_ids: Sequence[str]) -> dict[str, Run]:
+        """The runs found, by id, each with what its current visit recorded (`recorded` at
+        `recorded_seq`)."""
 
-    async def recorded_outcome(self, key: str) -> str | None:
-        """The outcome a visit's record holds, None when there is no record."""
-
-    async def record(self, tx: IdentityTransaction, record: StepRecord) -> None:
-        """Write the visit's record (create or update by key) inside `tx`."""
+    async def record(self, tx: IdentityTransaction, records: Sequence[StepRecord]) -> None:
+        """Write the visits' records (create or update by key) inside `tx`."""
 
     async def advance(
-        self, tx: IdentityTransaction, run_id: str, seq: int, changes: RunChanges, at: float
-    ) -> int | None:
-        """Inside `tx`: apply `changes` and move to `seq + 1`, only if the run is still at
-        `seq`; a finished status frees its `active_key`. The new seq, None if the run moved."""
+        self, tx: IdentityTransaction, moves: Sequence[RunMove], at: float
+    ) -> dict[str, int]:
+        """Inside `tx`: apply each move's changes and move its run to `seq + 1`, only if the
+        run is still at `seq`; a finished status frees its `active_key`. The new seq of each
+        run moved, by id (a run another job moved first is absent)."""
 
     async def waiting_for(self, pairs: Sequence[tuple[str, str]]) -> list[str]:
         """The runs waiting for one of these (profile, event name) pairs."""

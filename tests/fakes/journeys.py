@@ -14,7 +14,7 @@ from app.ports.journey_runs import (
     FINISHED,
     IN_FLIGHT,
     Run,
-    RunChanges,
+    RunMove,
     RunStart,
     RunView,
     StepRecord,
@@ -49,8 +49,11 @@ class InMemoryTransactions:
     def __init__(self, ws: str = "test", stores: Sequence[InMemoryJourneyRunStore] = ()) -> None:
         self.ws = ws
         self.stores = list(stores)
+        #: Transactions begun, committed or not.
+        self.count = 0
 
     async def write(self, work: Callable[[IdentityTransaction], Awaitable[T]]) -> T:
+        self.count += 1
         saved = [store.snapshot() for store in self.stores]
         try:
             return await work(_Transaction(self.ws))
@@ -113,47 +116,51 @@ class InMemoryJourneyRunStore:
             started.append(row["id"])
         return started
 
-    async def get(self, run_id: str) -> Run | None:
-        stored = self.runs.get(run_id)
-        if stored is None:
-            return None
-        run = stored.run
-        record = self.records.get(run.visit_key)
-        outcome = None if record is None else record.outcome
-        return dataclasses.replace(run, recorded=outcome, recorded_seq=run.seq)
+    async def read(self, run_ids: Sequence[str]) -> dict[str, Run]:
+        found = {}
+        for run_id in run_ids:
+            stored = self.runs.get(run_id)
+            if stored is None:
+                continue
+            run = stored.run
+            record = self.records.get(run.visit_key)
+            outcome = None if record is None else record.outcome
+            found[run_id] = dataclasses.replace(run, recorded=outcome, recorded_seq=run.seq)
+        return found
 
-    async def recorded_outcome(self, key: str) -> str | None:
-        record = self.records.get(key)
-        return None if record is None else record.outcome
-
-    async def record(self, tx: IdentityTransaction, record: StepRecord) -> None:
-        first = self.records.get(record.key)
-        self._started.setdefault(record.key, record.at)
-        if first is not None:  # the first attempt's identity stays; the outcome is the last
-            record = dataclasses.replace(
-                first,
-                outcome=record.outcome,
-                reason=record.reason,
-                at=record.at,
-                detail=record.detail,
-            )
-        self.records[record.key] = copy.deepcopy(record)
+    async def record(self, tx: IdentityTransaction, records: Sequence[StepRecord]) -> None:
+        for record in records:
+            first = self.records.get(record.key)
+            self._started.setdefault(record.key, record.at)
+            if first is not None:  # the first attempt's identity stays; the outcome is the last
+                record = dataclasses.replace(
+                    first,
+                    outcome=record.outcome,
+                    reason=record.reason,
+                    at=record.at,
+                    detail=record.detail,
+                )
+            self.records[record.key] = copy.deepcopy(record)
 
     async def advance(
-        self, tx: IdentityTransaction, run_id: str, seq: int, changes: RunChanges, at: float
-    ) -> int | None:
-        if self.before_advance is not None:
-            self.before_advance(run_id, seq)
-        stored = self.runs.get(run_id)
-        if stored is None:
-            return None
-        stored.run = dataclasses.replace(stored.run, updated_at=at)
-        if stored.run.seq != seq:
-            return None
-        stored.run = dataclasses.replace(stored.run, seq=seq + 1, **changes)
-        if stored.run.status in FINISHED:
-            stored.active_key = None
-        return seq + 1
+        self, tx: IdentityTransaction, moves: Sequence[RunMove], at: float
+    ) -> dict[str, int]:
+        moved = {}
+        for move in sorted(moves, key=lambda m: m["id"]):
+            run_id, seq = move["id"], move["seq"]
+            if self.before_advance is not None:
+                self.before_advance(run_id, seq)
+            stored = self.runs.get(run_id)
+            if stored is None:
+                continue
+            stored.run = dataclasses.replace(stored.run, updated_at=at)
+            if stored.run.seq != seq:
+                continue
+            stored.run = dataclasses.replace(stored.run, seq=seq + 1, **move["changes"])
+            if stored.run.status in FINISHED:
+                stored.active_key = None
+            moved[run_id] = seq + 1
+        return moved
 
     async def waiting_for(self, pairs: Sequence[tuple[str, str]]) -> list[str]:
         return [

@@ -318,7 +318,8 @@ async def test_a_personal_trait_step_is_refused_when_it_runs_without_the_savers_
 
     pid = await _trigger(container, "victim", "Rewrite", email="jane@example.com")
     worker = await _burst(settings)
-    assert (worker.jobs_complete, worker.jobs_failed) == (3, 0)  # refused, not crashed
+    # One job carries the three runs the event started; refused, not crashed.
+    assert (worker.jobs_complete, worker.jobs_failed) == (1, 0)
 
     profile = (await graphql_data(api_url, admin, PROFILE, id=pid))["profile"]
     assert profile["traits"]["email"] == "jane@example.com"

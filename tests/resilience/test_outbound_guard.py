@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import ssl
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from app.services.changes.profile_changes import ProfileChanges
 from app.services.engagement.journeys import JourneyService
 from app.services.engagement.outbound import OutboundRefused, WebhookSender, parse_networks
 from tests.messages import message
+from tests.support.journey_jobs import JourneyJobs
 from tests.support.webhooks import Receiver
 
 pytestmark = pytest.mark.integration
@@ -211,11 +213,7 @@ async def test_a_refused_destination_target_is_tried_once_and_dead_lettered(
 async def test_a_refused_journey_webhook_is_tried_once_and_recorded_as_refused(
     container: Container, receiver: Receiver
 ) -> None:
-    jobs: list[tuple[str, int, float]] = []
-
-    async def enqueue(run_id: str, seq: int, defer: float) -> None:
-        jobs.append((run_id, seq, defer))
-
+    jobs = JourneyJobs(time.time())
     resolver = Rebinding("127.0.0.1")
     base = container.journeys
     journeys = JourneyService(
@@ -226,8 +224,9 @@ async def test_a_refused_journey_webhook_is_tried_once_and_recorded_as_refused(
         base.profiles,
         base.sealer,
         base.notifier,
-        enqueue,
+        jobs.enqueue,
     )
+    jobs.runner = journeys.step_many
     await container.ingestion.ingest([message(user="j-1")])
     view = await container.profiles.profile_by_identifier("user_id", "j-1")
     assert view is not None
@@ -260,11 +259,7 @@ async def test_a_refused_journey_webhook_is_tried_once_and_recorded_as_refused(
     await journeys.save(definition, ADMIN)
     await journeys.set_active("hello", True, ADMIN)
     assert await journeys.on_changes(ProfileChanges(events={view.id: {"Signed Up"}}), []) == 1
-    results = []
-    while jobs:
-        run_id, seq, _ = jobs.pop(0)
-        results.append(await journeys.step(run_id, seq))
-    assert results == ["failed"]
+    assert await jobs.drain() == ["failed"]
     assert resolver.calls == [("localhost", receiver.port)]
     assert receiver.requests == []
     [run] = await journeys.runs_of(view.id)

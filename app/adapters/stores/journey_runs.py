@@ -10,7 +10,7 @@ import orjson
 
 from app.adapters.identity_graph import IdentityGraph
 from app.ports.identity import IdentityTransaction
-from app.ports.journey_runs import Run, RunChanges, RunStart, RunView, StepRecord, VisitRow
+from app.ports.journey_runs import Run, RunMove, RunStart, RunView, StepRecord, VisitRow
 
 
 def _run(row: Mapping[str, Any], recorded: Any) -> Run:
@@ -70,34 +70,43 @@ class Neo4jJourneyRunStore:
         )
         return [str(r["id"]) for r in started]
 
-    async def get(self, run_id: str) -> Run | None:
-        rows = await self.graph.read("journeys/run", id=run_id)
-        return _run(rows[0]["run"], rows[0]["outcome"]) if rows else None
+    async def read(self, run_ids: Sequence[str]) -> dict[str, Run]:
+        if not run_ids:
+            return {}
+        rows = await self.graph.read("journeys/runs", ids=list(run_ids))
+        return {r["run"]["id"]: _run(r["run"], r["outcome"]) for r in rows}
 
-    async def recorded_outcome(self, key: str) -> str | None:
-        done = await self.graph.read("journeys/step_record", key=key)
-        return str(done[0]["outcome"]) if done else None
-
-    async def record(self, tx: IdentityTransaction, record: StepRecord) -> None:
-        await tx.run(
-            "journeys/record_step",
-            key=record.key,
-            run=record.run,
-            journey=record.journey,
-            profile=record.profile,
-            step=record.step,
-            kind=record.kind,
-            outcome=record.outcome,
-            reason=record.reason,
-            at=record.at,
-            detail=orjson.dumps(record.detail, option=orjson.OPT_SORT_KEYS).decode(),
-        )
+    async def record(self, tx: IdentityTransaction, records: Sequence[StepRecord]) -> None:
+        if not records:
+            return
+        rows = [
+            {
+                "key": r.key,
+                "run": r.run,
+                "journey": r.journey,
+                "profile": r.profile,
+                "step": r.step,
+                "kind": r.kind,
+                "outcome": r.outcome,
+                "reason": r.reason,
+                "at": r.at,
+                "detail": orjson.dumps(r.detail, option=orjson.OPT_SORT_KEYS).decode(),
+            }
+            for r in sorted(records, key=lambda r: r.key)
+        ]
+        await tx.run("journeys/record_steps", records=rows)
 
     async def advance(
-        self, tx: IdentityTransaction, run_id: str, seq: int, changes: RunChanges, at: float
-    ) -> int | None:
-        rows = await tx.run("journeys/advance", id=run_id, seq=seq, changes=dict(changes), at=at)
-        return int(rows[0]["seq"]) if rows else None
+        self, tx: IdentityTransaction, moves: Sequence[RunMove], at: float
+    ) -> dict[str, int]:
+        if not moves:
+            return {}
+        rows = [
+            {"id": m["id"], "seq": m["seq"], "changes": dict(m["changes"])}
+            for m in sorted(moves, key=lambda m: m["id"])
+        ]
+        moved = await tx.run("journeys/advance_runs", moves=rows, at=at)
+        return {str(r["id"]): int(r["seq"]) for r in moved}
 
     async def waiting_for(self, pairs: Sequence[tuple[str, str]]) -> list[str]:
         if not pairs:

@@ -10,7 +10,7 @@ import pytest
 
 from app.bootstrap import Container
 from app.ports.identity import IdentityTransaction
-from app.ports.journey_runs import RunChanges, RunStart, StepRecord
+from app.ports.journey_runs import Run, RunChanges, RunMove, RunStart, StepRecord
 from app.ports.journeys import EmittedEvent, JourneyStorage, JourneyVersionSpec
 from tests.fakes.journeys import InMemoryJourneys
 from tests.messages import message
@@ -59,10 +59,16 @@ def _spec(name: str, steps: int, by_role: str | None = "admin") -> JourneyVersio
 
 
 async def _move(storage: JourneyStorage, run_id: str, seq: int, changes: RunChanges) -> int | None:
-    async def work(tx: IdentityTransaction) -> int | None:
-        return await storage.runs.advance(tx, run_id, seq, changes, T0 + 10)
+    async def work(tx: IdentityTransaction) -> dict[str, int]:
+        return await storage.runs.advance(
+            tx, [RunMove(id=run_id, seq=seq, changes=changes)], T0 + 10
+        )
 
-    return await storage.transactions.write(work)
+    return (await storage.transactions.write(work)).get(run_id)
+
+
+async def _get(storage: JourneyStorage, run_id: str) -> Run | None:
+    return (await storage.runs.read([run_id])).get(run_id)
 
 
 async def test_versions_are_kept_listed_by_name_and_activated(bench: JourneyBench) -> None:
@@ -96,7 +102,7 @@ async def test_a_run_moves_only_from_the_seq_it_was_read_at(bench: JourneyBench)
     await bench.storage.definitions.save(_spec("welcome", 1), T0)
     [listed] = await bench.storage.definitions.all()
     assert listed.running == 2
-    run = await runs.get("r1")
+    run = await _get(bench.storage, "r1")
     assert run is not None
     assert (run.status, run.step, run.seq, run.recorded, run.waiting_for) == (
         "active",
@@ -109,7 +115,7 @@ async def test_a_run_moves_only_from_the_seq_it_was_read_at(bench: JourneyBench)
     assert await _move(bench.storage, "r1", 5, waiting) is None
     assert await _move(bench.storage, "r1", 0, waiting) == 1
     assert await _move(bench.storage, "r1", 0, waiting) is None
-    moved = await runs.get("r1")
+    moved = await _get(bench.storage, "r1")
     assert moved is not None and (moved.seq, moved.status, moved.wait_until) == (
         1,
         "waiting",
@@ -119,7 +125,37 @@ async def test_a_run_moves_only_from_the_seq_it_was_read_at(bench: JourneyBench)
     done = RunChanges(status="completed", exit_reason="reached the end", waiting_for=None)
     assert await _move(bench.storage, "r1", 1, done) == 2
     assert await runs.start("welcome", 1, "hello", "event", [again], T0 + 20) == ["r3"]
-    assert await runs.get("nope") is None
+    assert await _get(bench.storage, "nope") is None
+
+
+async def test_runs_are_read_and_moved_many_at_once_each_from_its_own_seq(
+    bench: JourneyBench,
+) -> None:
+    runs = bench.storage.runs
+    starts = [RunStart(id=f"m{i}", profile=f"p{i}", active_key=f"m{i}") for i in range(3)]
+    await runs.start("welcome", 1, "hello", "event", starts, T0)
+    assert sorted(await runs.read(["m0", "m2", "nope"])) == ["m0", "m2"]
+    done = RunChanges(status="completed", exit_reason="reached the end")
+    onward = RunChanges(status="active", step="next")
+    moves = [
+        RunMove(id="m2", seq=0, changes=done),
+        RunMove(id="m0", seq=0, changes=onward),
+        RunMove(id="m1", seq=4, changes=done),  # another job moved it: left as it is
+        RunMove(id="nope", seq=0, changes=done),
+    ]
+
+    async def work(tx: IdentityTransaction) -> dict[str, int]:
+        return await runs.advance(tx, moves, T0 + 10)
+
+    assert await bench.storage.transactions.write(work) == {"m0": 1, "m2": 1}
+    found = await runs.read(["m0", "m1", "m2"])
+    assert [(found[r].status, found[r].step, found[r].seq) for r in ("m0", "m1", "m2")] == [
+        ("active", "next", 1),
+        ("active", "hello", 0),
+        ("completed", "hello", 1),
+    ]
+    again = RunStart(id="m3", profile="p2", active_key="m2")
+    assert await runs.start("welcome", 1, "hello", "event", [again], T0) == ["m3"]
 
 
 def _record(key: str, step: str, outcome: str, at: float) -> StepRecord:
@@ -139,17 +175,18 @@ async def test_visit_records_are_kept_by_key_in_history_and_statistics(
 
     async def write(*records: StepRecord) -> None:
         async def work(tx: IdentityTransaction) -> None:
-            for record in records:
-                await storage.runs.record(tx, record)
+            await storage.runs.record(tx, records)
 
         await storage.transactions.write(work)
 
     await write(_record("r1:0", "hello", "started", T0 + 1))
-    run = await storage.runs.get("r1")
-    assert run is not None and run.recorded == "started"
+    run = await _get(storage, "r1")
+    assert run is not None and (run.recorded, run.recorded_seq) == ("started", 0)
     await write(_record("r1:0", "hello", "taken", T0 + 2), _record("r1:1", "bye", "exited", T0 + 3))
-    assert await storage.runs.recorded_outcome("r1:0") == "taken"
-    assert await storage.runs.recorded_outcome("r1:9") is None
+    run = await _get(storage, "r1")
+    assert run is not None and run.recorded == "taken"
+    unrecorded = await _get(storage, "r0")
+    assert unrecorded is not None and unrecorded.recorded is None
     newest, oldest = await storage.runs.runs_of("p1", 10)
     assert (newest.id, oldest.id, oldest.steps) == ("r1", "r0", ())
     assert [(s["step"], s["outcome"], s["at"]) for s in newest.steps] == [

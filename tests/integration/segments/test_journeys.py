@@ -17,6 +17,7 @@ from app.services.changes.profile_changes import ProfileChanges
 from app.services.engagement.journeys import JourneyService
 from app.services.engagement.outbound import WebhookSender, parse_networks, verify
 from tests.messages import message
+from tests.support.journey_jobs import JourneyJobs
 from tests.support.profiles import profile_id
 from tests.support.webhooks import Receiver
 
@@ -65,30 +66,10 @@ def welcome(url: str) -> dict[str, Any]:
     }
 
 
-class Driver:
-    """Stands in for arq: remembers jobs and runs those that are due on a fake clock."""
-
-    def __init__(self) -> None:
-        self.now = 1_800_000_000.0
-        self.jobs: list[tuple[float, str, int]] = []
-        self.service: JourneyService | None = None
-
-    async def enqueue(self, run_id: str, seq: int, defer: float) -> None:
-        self.jobs.append((self.now + defer, run_id, seq))
-
-    async def drain(self) -> list[str]:
-        assert self.service is not None
-        results: list[str] = []
-        while True:
-            due = sorted(j for j in self.jobs if j[0] <= self.now)
-            if not due:
-                return results
-            job = due[0]
-            self.jobs.remove(job)
-            results.append(await self.service.step(job[1], job[2]))
+NOW = 1_800_000_000.0
 
 
-def _service(container: Container, driver: Driver) -> JourneyService:
+def _service(container: Container, driver: JourneyJobs) -> JourneyService:
     sender = WebhookSender(["jsecret"], parse_networks(["127.0.0.0/8"]), backoff=0.01)
     base = container.journeys
     service = JourneyService(
@@ -102,7 +83,7 @@ def _service(container: Container, driver: Driver) -> JourneyService:
         driver.enqueue,
         clock=lambda: driver.now,
     )
-    driver.service = service
+    driver.runner = service.step_many
     return service
 
 
@@ -111,7 +92,7 @@ async def _pid(container: Container, user: str) -> str:
 
 
 async def test_a_welcome_series_runs_end_to_end(container: Container, receiver: Receiver) -> None:
-    driver = Driver()
+    driver = JourneyJobs(NOW)
     journeys = _service(container, driver)
     await container.ingestion.ingest([message(user="ann"), message(user="bob")])
     ann, bob = await _pid(container, "ann"), await _pid(container, "bob")
@@ -236,7 +217,7 @@ async def test_bad_journeys_are_refused_naming_the_problem(container: Container)
             "steps.check.condition.trait",
         ),
     ]
-    journeys = _service(container, Driver())
+    journeys = _service(container, JourneyJobs(NOW))
     for raw, expected in cases:
         with pytest.raises(InvalidInput) as caught:
             await journeys.save(raw, ADMIN)

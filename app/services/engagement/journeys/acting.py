@@ -1,10 +1,11 @@
 """A journey step's action, taken at most once per visit.
 
-An action's record is written before the action and completed after it, so a retried job
-finds it and never acts twice (a webhook retried after a crash mid-send carries the same
-idempotency key). Actions that serve a purpose go through the consent gate and are skipped,
-with the reason recorded, without consent. A step runs only within the rights of the role
-that saved its version, and is recorded as `refused` otherwise.
+An action's record is written before the action (by the runner, for a whole batch of runs)
+and completed after it, so a retried job finds it and never acts twice (a webhook retried
+after a crash mid-send carries the same idempotency key). Actions that serve a purpose go
+through the consent gate and are skipped, with the reason recorded, without consent. A step
+runs only within the rights of the role that saved its version, and is recorded as `refused`
+otherwise.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from app.services.changes.notices import ProfileNotice, ProfileNotifier
 from app.services.engagement.actions import ConsentGate
 from app.services.engagement.destinations import DestinationService
 from app.services.engagement.journeys.catalog import JourneyCatalog
-from app.services.engagement.journeys.runs import Run, Runs, Visit
+from app.services.engagement.journeys.runs import Run, Visit
 from app.services.engagement.outbound import WebhookSender
 from app.services.identity.keys import Sealer
 from app.services.integrations.plugins import DeliveryContext, PluginRegistry
@@ -40,7 +41,6 @@ class StepActions:
     def __init__(
         self,
         marks: ProfileMarks,
-        runs: Runs,
         catalog: JourneyCatalog,
         gate: ConsentGate,
         sender: WebhookSender,
@@ -53,7 +53,6 @@ class StepActions:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.marks = marks
-        self.runs = runs
         self.catalog = catalog
         self.gate = gate
         self.sender = sender
@@ -67,20 +66,23 @@ class StepActions:
         self.plugin_data_dir = plugin_data_dir
         self.clock = clock
 
-    async def act(self, run: Run, step: Step, role: Role | None) -> Visit:
-        """One action, at most once per visit, only within the rights of the role that saved
-        the version (`refused` otherwise), through the consent gate when it has a purpose.
-        What it did is recorded with the move that follows (`Visit.recorded` false)."""
-        action = step.action
-        assert action is not None
-        recorded = await self.runs.recorded_outcome(run)
-        if recorded in ("taken", "skipped", "refused"):
+    async def decided(self, run: Run, step: Step, role: Role | None) -> Visit | None:
+        """The visit's outcome when it is known without acting: what a first attempt of a
+        retried job recorded, or `refused` when the role that saved the version may not take
+        the action. None: the action is to be taken (its visit recorded as started first)."""
+        if run.recorded_seq == run.seq and run.recorded in ("taken", "skipped", "refused"):
             # A retried job: the first attempt acted (and recorded) already.
-            return Visit(str(recorded), recorded=True)
+            return Visit(str(run.recorded), recorded=True)
         refused = await self.catalog.step_refusal(step, role)
         if refused is not None:
             return Visit("refused", refused.removeprefix("Forbidden: "))
-        await self.runs.record(run, step, Visit("started"))
+        return None
+
+    async def act(self, run: Run, step: Step, role: Role | None) -> Visit:
+        """One action, its visit already recorded as started, through the consent gate when it
+        has a purpose. What it did is recorded with the move that follows."""
+        action = step.action
+        assert action is not None
 
         async def perform() -> dict[str, Any]:
             return await self._perform(run, step, role)

@@ -1,5 +1,5 @@
-"""A run's state: read with its current visit's record, moved on with the record of the visit
-that ends there, in one transaction.
+"""Runs' state: read with their current visit's record, moved on with the record of the visit
+that ends there, many runs in one transaction.
 
 A run has a position (`step`) and a sequence number (`seq`); a move names the seq it starts
 from, so of two jobs moving one run only the first moves it.
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,10 +20,11 @@ from app.ports.journey_runs import (
     JourneyRunStore,
     Run,
     RunChanges,
+    RunMove,
     StepRecord,
 )
 
-__all__ = ["FINISHED", "Run", "Runs", "Visit"]
+__all__ = ["FINISHED", "Move", "Run", "Runs", "Visit", "advance"]
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,39 @@ class Visit:
         return None if self.recorded else self
 
 
+@dataclass(frozen=True)
+class Move:
+    """One run moved on, with the record of the visit that ends there (if any)."""
+
+    run: Run
+    changes: RunChanges
+    visit: Visit | None = None
+    step: Step | None = None
+
+
+def advance(
+    run: Run,
+    next_step: str | None,
+    visit: Visit | None = None,
+    step: Step | None = None,
+    *,
+    status: str | None = None,
+    exit_reason: str | None = None,
+) -> Move:
+    """The move to `next_step` (None: the run ends, `completed` unless `status` says
+    otherwise), recording `visit` of `step` with it."""
+    changes = RunChanges(waiting_for=None, wait_until=None)
+    if next_step is None:
+        changes["status"] = status or "completed"
+        changes["exit_reason"] = exit_reason or "reached the end"
+    else:
+        changes["status"] = status or "active"
+        changes["step"] = next_step
+        if exit_reason is not None:
+            changes["exit_reason"] = exit_reason
+    return Move(run, changes, visit, step)
+
+
 class Runs:
     def __init__(
         self,
@@ -53,68 +87,53 @@ class Runs:
         self.transactions = transactions
         self.clock = clock
 
+    async def read(self, run_ids: Sequence[str]) -> dict[str, Run]:
+        """The runs found, by id, each with the outcome its current visit recorded."""
+        return await self.store.read(run_ids)
+
     async def get(self, run_id: str) -> Run | None:
-        """The run, with the outcome its current visit recorded (None if none)."""
-        return await self.store.get(run_id)
+        return (await self.read([run_id])).get(run_id)
 
-    async def recorded_outcome(self, run: Run) -> str | None:
-        """What the run's current visit recorded (a retried job's first attempt), if anything."""
-        if run.recorded_seq == run.seq:
-            return run.recorded  # read with the run
-        return await self.store.recorded_outcome(run.visit_key)
-
-    async def advance(
-        self,
-        run: Run,
-        next_step: str | None,
-        visit: Visit | None = None,
-        step: Step | None = None,
-        *,
-        status: str | None = None,
-        exit_reason: str | None = None,
-    ) -> Run | None:
-        """Move to `next_step` (None: the run ends, `completed` unless `status` says
-        otherwise), recording `visit` of `step` in the same transaction; returns the run
-        moved, None if another job moved it first."""
-        changes = RunChanges(waiting_for=None, wait_until=None)
-        if next_step is None:
-            changes["status"] = status or "completed"
-            changes["exit_reason"] = exit_reason or "reached the end"
-        else:
-            changes["status"] = status or "active"
-            changes["step"] = next_step
-            if exit_reason is not None:
-                changes["exit_reason"] = exit_reason
-        return await self.transition(run, changes, visit, step)
-
-    async def transition(
-        self,
-        run: Run,
-        changes: RunChanges,
-        visit: Visit | None = None,
-        step: Step | None = None,
-    ) -> Run | None:
-        """Apply `changes` and record `visit` of `step` in one transaction; the run moved,
-        None if another job moved it first."""
-        record = None if visit is None or step is None else self._record(run, step, visit)
+    async def apply(self, moves: Sequence[Move]) -> dict[str, Run]:
+        """Make the moves and record their visits, all in one transaction; the runs moved, by
+        id (a run another job moved first is absent)."""
+        if not moves:
+            return {}
         at = self.clock()
+        records = [
+            self._record(m.run, m.step, m.visit)
+            for m in moves
+            if m.visit is not None and m.step is not None
+        ]
+        rows = [RunMove(id=m.run.id, seq=m.run.seq, changes=m.changes) for m in moves]
 
-        async def work(tx: IdentityTransaction) -> int | None:
-            if record is not None:
-                await self.store.record(tx, record)
-            return await self.store.advance(tx, run.id, run.seq, changes, at)
+        async def work(tx: IdentityTransaction) -> dict[str, int]:
+            await self.store.record(tx, records)
+            return await self.store.advance(tx, rows, at)
 
-        seq = await self.transactions.write(work)
-        if seq is None:
-            return None
-        return dataclasses.replace(run, seq=seq, updated_at=at, **changes)
+        seqs = await self.transactions.write(work)
+        return {
+            m.run.id: dataclasses.replace(
+                m.run,
+                seq=seqs[m.run.id],
+                updated_at=at,
+                # A visit this job starts has no record yet: nothing to read back.
+                recorded=None,
+                recorded_seq=seqs[m.run.id],
+                **m.changes,
+            )
+            for m in moves
+            if m.run.id in seqs
+        }
 
-    async def record(self, run: Run, step: Step, visit: Visit) -> None:
-        """Record a visit on its own (an action about to be taken)."""
-        record = self._record(run, step, visit)
+    async def record(self, visits: Sequence[tuple[Run, Step, Visit]]) -> None:
+        """Record visits on their own, in one transaction (actions about to be taken)."""
+        records = [self._record(run, step, visit) for run, step, visit in visits]
+        if not records:
+            return
 
         async def work(tx: IdentityTransaction) -> None:
-            await self.store.record(tx, record)
+            await self.store.record(tx, records)
 
         await self.transactions.write(work)
 

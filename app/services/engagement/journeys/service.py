@@ -1,9 +1,9 @@
 """Customer journeys: definitions stored and versioned in Neo4j, runs carried by arq jobs.
 
-Every job carries (run id, seq) only; a job whose seq is no longer the run's (a duplicate, or
-a timeout that lost to the awaited event) does nothing. Each visit of a step leaves a
-`(:JourneyStep)` record (history and statistics). Definitions: `catalog.py`; a run's state:
-`runs.py`; actions: `acting.py`.
+Every job carries a batch of (run id, seq) only; a job whose seq is no longer a run's (a
+duplicate, or a timeout that lost to the awaited event) does nothing for that run. Each visit
+of a step leaves a `(:JourneyStep)` record (history and statistics). Definitions:
+`catalog.py`; runs' state: `runs.py`; the job: `stepping.py`; actions: `acting.py`.
 """
 
 from __future__ import annotations
@@ -11,22 +11,23 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from app.domain.access import Principal, Role
-from app.domain.journeys import Journey, Step
+from app.domain.journeys import Journey
 from app.errors import InvalidInput
-from app.ports.journey_runs import RunChanges, RunStart, RunView
+from app.ports.journey_runs import RunStart, RunView
 from app.ports.journeys import JourneyStorage, JourneyView
 from app.services.changes.notices import ProfileNotifier
 from app.services.changes.profile_changes import MembershipChange, ProfileChanges
 from app.services.engagement.actions import ConsentGate
 from app.services.engagement.destinations import DestinationService
 from app.services.engagement.journeys.acting import StepActions
-from app.services.engagement.journeys.catalog import JourneyCatalog, StoredVersion
-from app.services.engagement.journeys.runs import FINISHED, Run, Runs, Visit
+from app.services.engagement.journeys.catalog import JourneyCatalog
+from app.services.engagement.journeys.runs import FINISHED, Runs, Visit, advance
+from app.services.engagement.journeys.stepping import Enqueue, RunStepper
 from app.services.engagement.outbound import WebhookSender
 from app.services.engagement.segments.engine import SegmentService
 from app.services.identity.keys import Sealer
@@ -34,11 +35,6 @@ from app.services.integrations.plugins import PluginRegistry
 from app.services.profiles.service import ProfileService
 
 log = logging.getLogger(__name__)
-
-#: Steps one job may take before handing over to the next job (a guard, not a limit users see).
-STEPS_PER_JOB = 50
-
-Enqueue = Callable[[str, int, float], Awaitable[None]]  # (run id, seq, defer seconds)
 
 
 class JourneyService:
@@ -73,7 +69,6 @@ class JourneyService:
         self.runs = Runs(storage.runs, storage.transactions, clock)
         self.actions = StepActions(
             storage.marks,
-            self.runs,
             self.catalog,
             gate,
             sender,
@@ -85,6 +80,7 @@ class JourneyService:
             plugin_data_dir,
             clock,
         )
+        self.stepper = RunStepper(self.runs, self.catalog, self.actions, segments, enqueue, clock)
 
     # -- definitions -------------------------------------------------------------------------
 
@@ -114,7 +110,7 @@ class JourneyService:
         """Start runs for the triggers these changes fire, and resume runs waiting for the
         events that arrived. Returns how many runs started."""
         entered = list(memberships)
-        started = 0
+        started: list[str] = []
         for name, version in await self.storage.definitions.active_versions():
             try:
                 journey = (await self.catalog.version(name, version)).journey
@@ -123,8 +119,9 @@ class JourneyService:
                 continue
             candidates = await self._triggered(journey, changes, entered)
             started += await self._start(journey, version, candidates)
+        await self.stepper.hand_over((run_id, 0) for run_id in started)
         await self._resume_waiting(changes)
-        return started
+        return len(started)
 
     async def _triggered(
         self, journey: Journey, changes: ProfileChanges, entered: list[MembershipChange]
@@ -148,11 +145,11 @@ class JourneyService:
             candidates = [p for p in candidates if p in chosen]
         return candidates
 
-    async def _start(self, journey: Journey, version: int, profile_ids: list[str]) -> int:
+    async def _start(self, journey: Journey, version: int, profile_ids: list[str]) -> list[str]:
         """Start a run for each profile (one transaction), except where one is in flight and
-        re-entry is not allowed; returns how many started."""
+        re-entry is not allowed; returns the runs started."""
         if not profile_ids:
-            return 0
+            return []
         starts = []
         for profile_id in profile_ids:
             run_id = str(uuid.uuid4())
@@ -163,109 +160,43 @@ class JourneyService:
             for kind in ("event", "segment_entered", "segment_left", "trait_changed")
             if getattr(journey.trigger, kind) is not None
         )
-        started = await self.storage.runs.start(
+        return await self.storage.runs.start(
             journey.name, version, journey.start, trigger, starts, self.clock()
         )
-        for run_id in started:
-            await self.enqueue(run_id, 0, 0.0)
-        return len(started)
 
     async def _resume_waiting(self, changes: ProfileChanges) -> None:
+        """Move on the runs waiting for the events that arrived (one transaction), and hand
+        them to a job."""
         pairs = [(p, name) for p, names in changes.events.items() for name in names]
         if not pairs:
             return
-        for run_id in await self.storage.runs.waiting_for(pairs):
-            run = await self.runs.get(run_id)
-            if run is None:
-                continue
+        waiting = await self.runs.read(await self.storage.runs.waiting_for(pairs))
+        arrived = Visit("event_arrived", "the awaited event arrived")
+        moves = []
+        for run in waiting.values():
+            if run.status != "waiting" or (run.profile, run.waiting_for) not in pairs:
+                continue  # moved since it was found
             try:
                 journey = (await self.catalog.version(run.journey, run.version)).journey
             except InvalidInput:
                 continue  # its next job ends it (step)
             step = journey.steps[run.step]
-            arrived = Visit("event_arrived", "the awaited event arrived")
-            moved = await self.runs.advance(run, step.next, arrived, step)
-            if moved is not None and step.next is not None:
-                await self.enqueue(run.id, moved.seq, 0.0)
+            moves.append(advance(run, step.next, arrived, step))
+        moved = await self.runs.apply(moves)
+        await self.stepper.hand_over(
+            (run.id, run.seq) for run in moved.values() if run.status not in FINISHED
+        )
 
     # -- running -----------------------------------------------------------------------------
 
     async def step(self, run_id: str, seq: int) -> str:
-        """The job: carry a run on from position `seq` until it waits or ends."""
-        run = await self.runs.get(run_id)
-        if run is None or run.status in FINISHED or run.seq != seq:
-            return "stale"
-        try:
-            stored = await self.catalog.version(run.journey, run.version)
-        except InvalidInput as exc:
-            log.warning("journey run %s ended: %s", run_id, exc)
-            await self.runs.advance(run, None, status="failed", exit_reason=str(exc)[:300])
-            return "failed"
-        if run.status == "waiting":
-            woken = await self._wake(run, stored.journey)
-            if woken is None:
-                return "stale"
-            run = woken
-        for _ in range(STEPS_PER_JOB):
-            if run.status in FINISHED:
-                return run.status
-            moved = await self._visit(run, stored)
-            if isinstance(moved, str):
-                return moved
-            run = moved
-        await self.enqueue(run_id, run.seq, 0.0)
-        return "continued"
+        """Carry one run on from position `seq` until it waits or ends (a job of one run)."""
+        return (await self.stepper.step([(run_id, seq)]))[run_id]
 
-    async def _wake(self, run: Run, journey: Journey) -> Run | None:
-        """A waiting run's wait ended (its time passed, or the awaited event did not come);
-        None if another job moved it first."""
-        step = journey.steps[run.step]
-        if step.until_event is not None:
-            visit = Visit("timed_out", "the awaited event did not come")
-            target = step.on_timeout
-        else:
-            visit = Visit("waited", f"{step.seconds:g} s")
-            target = step.next
-        return await self.runs.advance(run, target, visit, step)
-
-    async def _visit(self, run: Run, stored: StoredVersion) -> Run | str:
-        """Take the run's current step: the run moved on, or the job's result if the job
-        ends here."""
-        step = stored.journey.steps[run.step]
-        if step.type == "wait":
-            return await self._wait(run, step)
-        if step.type == "exit":
-            exited = Visit("exited", "exit step")
-            await self.runs.advance(
-                run, None, exited, step, status="exited", exit_reason="exit step"
-            )
-            return "exited"
-        if step.type == "branch":
-            assert step.condition is not None
-            met = run.profile in await self.segments.matches(step.condition, [run.profile])
-            target = step.next if met else step.otherwise
-            moved = await self.runs.advance(run, target, Visit("then" if met else "else"), step)
-            return "stale" if moved is None else moved
-        visit = await self.actions.act(run, step, stored.role)
-        if visit.outcome in ("failed", "refused"):
-            reason = f"{step.id} {visit.outcome}"
-            await self.runs.advance(
-                run, None, visit.unrecorded, step, status="failed", exit_reason=reason
-            )
-            return "failed"
-        moved = await self.runs.advance(run, step.next, visit.unrecorded, step)
-        return "stale" if moved is None else moved
-
-    async def _wait(self, run: Run, step: Step) -> str:
-        seconds = step.seconds or 0.0
-        until = self.clock() + seconds
-        visit = Visit("waiting", step.until_event or f"{seconds:g} s", {"until": until})
-        changes = RunChanges(status="waiting", waiting_for=step.until_event, wait_until=until)
-        moved = await self.runs.transition(run, changes, visit, step)
-        if moved is None:
-            return "stale"
-        await self.enqueue(run.id, moved.seq, seconds)
-        return "waiting"
+    async def step_many(self, due: Sequence[tuple[str, int]]) -> dict[str, str]:
+        """The job: carry each run on from its position until it waits or ends; what became of
+        each run, by id."""
+        return await self.stepper.step(due)
 
     # -- history -----------------------------------------------------------------------------
 

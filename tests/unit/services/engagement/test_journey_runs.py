@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, cast
@@ -23,6 +23,7 @@ from app.services.changes.profile_changes import ProfileChanges
 from app.services.engagement.actions import ConsentGate
 from app.services.engagement.journeys import JourneyService
 from app.services.engagement.journeys.runs import Visit
+from app.services.engagement.journeys.stepping import RUNS_PER_JOB
 from app.services.engagement.outbound import WebhookSender
 from app.services.engagement.segments.engine import SegmentService
 from app.services.identity.curation import CurationService
@@ -36,6 +37,7 @@ from tests.fakes.audit import InMemoryAuditStore
 from tests.fakes.consent import InMemoryConsentStore
 from tests.fakes.journeys import InMemoryJourneys
 from tests.fakes.unused import unused
+from tests.support.journey_jobs import JourneyJobs
 
 NOW = 1_800_000_000.0
 ANN, BOB = "p-ann", "p-bob"
@@ -47,8 +49,11 @@ class Segments:
 
     def __init__(self) -> None:
         self.members: set[str] = set()
+        #: The profiles of every question asked, in order.
+        self.asked: list[list[str]] = []
 
     async def matches(self, condition: Condition, profile_ids: list[str]) -> set[str]:
+        self.asked.append(profile_ids)
         return {p for p in profile_ids if p in self.members}
 
 
@@ -59,20 +64,19 @@ class World:
     actions: InMemoryActionRecordStore
     consent: InMemoryConsentStore
     segments: Segments
-    now: float = NOW
-    #: Queued jobs: (due, run id, seq).
-    jobs: list[tuple[float, str, int]] = field(default_factory=list)
+    queue: JourneyJobs
 
-    async def enqueue(self, run_id: str, seq: int, defer: float) -> None:
-        self.jobs.append((self.now + defer, run_id, seq))
+    @property
+    def now(self) -> float:
+        return self.queue.now
+
+    @now.setter
+    def now(self, value: float) -> None:
+        self.queue.now = value
 
     async def drain(self) -> list[str]:
         """Run every job that is due, in order, as the worker would."""
-        results = []
-        while due := sorted(j for j in self.jobs if j[0] <= self.now):
-            self.jobs.remove(due[0])
-            results.append(await self.journeys.step(due[0][1], due[0][2]))
-        return results
+        return await self.queue.drain()
 
     async def define(self, definition: dict[str, Any], role: str | None = "admin") -> None:
         spec = JourneyVersionSpec(definition["name"], "", definition, "admin:1", role)
@@ -110,11 +114,7 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
     )
     segments = Segments()
     profiles = cast(ProfileService, SimpleNamespace(golden=unused(GoldenRecords)))
-    holder: list[World] = []
-
-    async def enqueue(run_id: str, seq: int, defer: float) -> None:
-        await holder[0].enqueue(run_id, seq, defer)
-
+    queue = JourneyJobs(NOW)
     service = JourneyService(
         stores.storage,
         cast(SegmentService, segments),
@@ -123,11 +123,11 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
         profiles,
         sealer,
         None,
-        enqueue,
-        clock=lambda: holder[0].now,
+        queue.enqueue,
+        clock=lambda: queue.now,
     )
-    holder.append(World(service, stores, actions, consent_store, segments))
-    yield holder[0]
+    queue.runner = service.step_many
+    yield World(service, stores, actions, consent_store, segments, queue)
     keystore.close()
 
 
@@ -260,7 +260,7 @@ async def test_a_profile_in_flight_enters_again_only_when_reentry_allows_it(
 async def test_a_duplicate_job_does_nothing(world: World) -> None:
     await world.define(SERIES)
     await world.fire(ANN)
-    [(_, run_id, seq)] = world.jobs
+    [(run_id, seq)] = world.queue.runs
     assert await world.journeys.step(run_id, seq) == "waiting"
     assert await world.journeys.step(run_id, seq) == "stale"
     assert world.stores.marks.log == [(ANN, "+welcomed")]
@@ -311,7 +311,7 @@ async def test_a_job_run_again_after_a_crash_emits_its_event_once(world: World) 
 
     world.stores.runs.before_advance = crash
     await world.fire(ANN)
-    [(_, run_id, _)] = world.jobs
+    [(run_id, _)] = world.queue.runs
     with pytest.raises(ConnectionError):
         await world.drain()
     assert visits(await world.run_of(ANN)) == [("emit", "started")]  # the move rolled back
@@ -325,12 +325,12 @@ async def test_a_retried_job_that_finds_its_action_recorded_does_not_act_again(
 ) -> None:
     await world.define(journey({"hello": tag("welcomed")}, "hello"))
     await world.fire(ANN)
-    [(_, run_id, _)] = world.jobs
+    [(run_id, _)] = world.queue.runs
     # Its first attempt acted and recorded it, then lost the move to nobody (a crash).
-    run = await world.stores.runs.get(run_id)
+    run = await world.journeys.runs.get(run_id)
     assert run is not None
     step = (await world.journeys.catalog.version("onboarding", 1)).journey.steps["hello"]
-    await world.journeys.runs.record(run, step, Visit("taken", "no purpose needed"))
+    await world.journeys.runs.record([(run, step, Visit("taken", "no purpose needed"))])
     assert await world.drain() == ["completed"]
     assert world.stores.marks.log == []
     assert visits(await world.run_of(ANN)) == [("hello", "taken")]
@@ -346,3 +346,74 @@ async def test_a_run_whose_version_no_longer_validates_fails(world: World) -> No
     run = await world.run_of(ANN)
     assert run.status == "failed" and run.exit_reason is not None
     assert run.exit_reason.startswith("the stored definition no longer validates")
+
+
+PEOPLE = [f"p-{i:03}" for i in range(120)]
+
+
+async def test_one_job_carries_a_batch_of_runs_with_a_few_transactions_per_round(
+    world: World,
+) -> None:
+    await world.define(SERIES)
+    world.segments.members.update(PEOPLE[:40])
+    assert await world.fire(*PEOPLE) == 120
+    assert len(world.queue.jobs) == 1  # one job for every run the changes started
+    before = world.stores.transactions.count
+    assert await world.drain() == ["waiting"] * 120
+    # Round one records the 120 actions as started, then moves the 120 runs; round two
+    # moves them into their wait: three transactions, not a few per run.
+    assert world.stores.transactions.count - before == 3
+    world.now += 3600
+    before = world.stores.transactions.count
+    assert sorted(await world.drain()) == ["completed"] * 80 + ["exited"] * 40
+    assert world.stores.transactions.count - before <= 4
+    assert world.segments.asked == [sorted(PEOPLE)]  # one question for the whole branch
+    assert world.stores.marks.tags[PEOPLE[0]] == ["welcomed"]
+    assert world.stores.marks.tags[PEOPLE[-1]] == ["welcomed", "nudged"]
+    assert visits(await world.run_of(PEOPLE[-1])) == [
+        ("hello", "taken"),
+        ("pause", "waiting"),
+        ("pause", "waited"),
+        ("check", "else"),
+        ("nudge", "taken"),
+    ]
+
+
+async def test_more_runs_than_a_job_carries_are_split_over_jobs(world: World) -> None:
+    await world.define(journey({"hello": tag("welcomed")}, "hello"))
+    many = [f"p-{i:04}" for i in range(RUNS_PER_JOB + 5)]
+    await world.fire(*many)
+    assert [len(runs) for _, runs in world.queue.jobs] == [RUNS_PER_JOB, 5]
+    assert await world.drain() == ["completed"] * len(many)
+
+
+async def test_a_backing_service_down_in_one_action_keeps_the_others_moves(
+    world: World,
+) -> None:
+    await world.define(journey({"hello": tag("welcomed", "bye"), "bye": {"type": "exit"}}, "hello"))
+    marks = world.stores.marks
+    tag_for_real = marks.tag
+    down = {BOB}
+
+    async def tag_or_fail(profile_id: str, tag: str) -> None:
+        if profile_id in down:
+            raise ConnectionError("Neo4j went away")
+        await tag_for_real(profile_id, tag)
+
+    marks.tag = tag_or_fail  # type: ignore[method-assign]
+    await world.fire(ANN, BOB)
+    [job] = world.queue.jobs
+    with pytest.raises(ConnectionError):
+        await world.drain()
+    assert visits(await world.run_of(ANN)) == [("hello", "taken")]  # moved before the raise
+    assert visits(await world.run_of(BOB)) == [("hello", "started")]
+    down.clear()
+    found = await world.journeys.runs.read([run_id for run_id, _ in job[1]])
+    profile_of = {run_id: run.profile for run_id, run in found.items()}
+    again = await world.journeys.step_many(job[1])  # arq runs the job again
+    assert {profile_of[r]: outcome for r, outcome in again.items()} == {
+        ANN: "stale",
+        BOB: "exited",
+    }
+    assert marks.log == [(ANN, "+welcomed"), (BOB, "+welcomed")]  # nobody tagged twice
+    assert visits(await world.run_of(BOB)) == [("hello", "taken"), ("bye", "exited")]

@@ -1,5 +1,0 @@
-// One journey run, with the outcome its current visit recorded, if it got that far (a job
-// run again finds what its first attempt did without another read).
-MATCH (r:JourneyRun {id: $id, ws: $ws})
-OPTIONAL MATCH (s:JourneyStep {key: r.id + ':' + toString(r.seq), ws: $ws})
-RETURN r {.*} AS run, s.outcome AS outcome
