@@ -71,6 +71,18 @@ def _stripe_waits(results: dict[str, Any]) -> float | None:
     return max(float(s) for s in shares) if shares else None
 
 
+def _handled(phase: str) -> Figure:
+    """A drain's events over the time until the worker had nothing left to do (the
+    real-time layer's segments, journeys and destinations included)."""
+
+    def read(results: dict[str, Any]) -> float | None:
+        found = results.get(phase) or {}
+        settled = found.get("settled_seconds")
+        return float(found["events"]) / float(settled) if settled and found.get("events") else None
+
+    return read
+
+
 def _seconds(ms: Figure) -> Figure:
     def read(results: dict[str, Any]) -> float | None:
         value = ms(results)
@@ -83,6 +95,7 @@ FIGURES: list[tuple[str, Figure, str]] = [
     ("accepted at the API, messages/s", _at("accepted", "messages_per_second"), ",.0f"),
     ("(b) new people resolved, events/s", _at("resolved", "events_per_second"), ",.0f"),
     ("(b) the real-time layer settled after, s", _at("resolved", "settled_seconds"), ".0f"),
+    ("(b) new people handled to the end, events/s", _handled("resolved"), ",.0f"),
     ("(r) returning people resolved, events/s", _at("returning", "events_per_second"), ",.0f"),
     ("returning / new", _at("returning", "ratio_to_new"), ".2f"),
     ("raw writer (full model), events/s", _at("raw", "events_per_second"), ",.0f"),

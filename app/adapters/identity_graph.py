@@ -16,7 +16,8 @@ from neo4j.exceptions import ConstraintError
 from app.adapters.component_loading import LOADERS, Traversal
 from app.adapters.cypher import query
 from app.adapters.neo4j_db import Graph, count_query, parameters, row_of
-from app.domain.identity import IdentityRules
+from app.adapters.trait_rows import evidence_by_profile, links_by_profile
+from app.domain.identity import IdentityRules, Link
 from app.ports.components import ComponentSnapshot
 from app.ports.identity import AlreadyStored, ComponentMoving
 from app.ports.identity_rows import (
@@ -37,6 +38,7 @@ from app.ports.identity_rows import (
     Representative,
     SplitRow,
 )
+from app.ports.profiles import TraitEvidence
 
 T = TypeVar("T")
 
@@ -262,13 +264,20 @@ class IdentityTx:
         found = await self._rows("traits/merge_observations", ws=self.ws, rows=rows)
         return set(found[0]["profiles"])
 
-    async def profile_evidence(self, profile_ids: Sequence[str]) -> list[dict[str, Any]]:
+    async def profile_evidence(self, profile_ids: Sequence[str]) -> dict[str, TraitEvidence]:
         found = await self.run("traits/profile_evidence", ids=list(profile_ids))
-        rows: list[dict[str, Any]] = found[0]["members"]
-        return rows
+        return evidence_by_profile(found[0]["members"])
 
-    async def profile_links(self, profile_ids: Sequence[str]) -> list[dict[str, Any]]:
-        return await self.run("traits/profile_links", ids=list(profile_ids))
+    async def profile_links(self, profile_ids: Sequence[str]) -> dict[str, tuple[Link, ...]]:
+        return links_by_profile(await self.run("traits/profile_links", ids=list(profile_ids)))
+
+    async def record_sightings(
+        self, devices: Sequence[Mapping[str, Any]], seen: Sequence[Mapping[str, Any]]
+    ) -> None:
+        if devices:
+            await self.run("devices/merge_devices", rows=list(devices))
+        if seen:
+            await self.run("devices/merge_seen_on", rows=list(seen))
 
     async def set_golden(self, rows: Sequence[GoldenRow], at: float) -> dict[str, str | None]:
         if not rows:

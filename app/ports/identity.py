@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any, Protocol, TypeVar
 
-from app.domain.identity import IdentityRules
+from app.domain.identity import IdentityRules, Link
 from app.ports import identity_rows as shape
 from app.ports.components import ComponentSnapshot
+from app.ports.profiles import TraitEvidence
 
 T = TypeVar("T")
 
@@ -176,13 +177,19 @@ class IdentityTx(IdentityTransaction, Protocol):
         """Upsert trait observations; returns the profiles they now belong to."""
         ...
 
-    async def profile_evidence(self, profile_ids: Sequence[str]) -> list[dict[str, Any]]:
-        """The identifiers of these profiles with their observations (of profiles with
-        observations only), one row each."""
+    async def profile_evidence(self, profile_ids: Sequence[str]) -> dict[str, TraitEvidence]:
+        """The observations and identifiers of each of these profiles that has observations
+        (their links left out: `profile_links`)."""
         ...
 
-    async def profile_links(self, profile_ids: Sequence[str]) -> list[dict[str, Any]]:
-        """The followed evidence edges between the identifiers of these profiles."""
+    async def profile_links(self, profile_ids: Sequence[str]) -> dict[str, tuple[Link, ...]]:
+        """The followed evidence edges between the identifiers of each of these profiles."""
+        ...
+
+    async def record_sightings(
+        self, devices: Sequence[Mapping[str, Any]], seen: Sequence[Mapping[str, Any]]
+    ) -> None:
+        """Upsert a batch's devices, then the SEEN_ON edges to them (rows in key order)."""
         ...
 
     async def set_golden(self, rows: Sequence[shape.GoldenRow], at: float) -> dict[str, str | None]:

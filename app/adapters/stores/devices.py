@@ -9,7 +9,6 @@ from typing import Any
 from app.adapters.identity_graph import IdentityGraph
 from app.domain.devices import FACT_NAMES, Fact
 from app.ports.devices import DeviceKind, DeviceRow
-from app.ports.identity import IdentityTransaction
 
 
 class Neo4jDeviceStore:
@@ -21,18 +20,6 @@ class Neo4jDeviceStore:
             return []
         rows = await self.graph.read("devices/of_profiles", ids=sorted(set(profile_ids)))
         return [_row(r["profile"], r["device"], int(r["profiles"])) for r in rows]
-
-
-async def record_sightings(
-    tx: IdentityTransaction,
-    devices: Sequence[Mapping[str, Any]],
-    seen: Sequence[Mapping[str, Any]],
-) -> None:
-    """Upsert a batch's devices, then the SEEN_ON edges to them (rows in key order)."""
-    if devices:
-        await tx.run("devices/merge_devices", rows=list(devices))
-    if seen:
-        await tx.run("devices/merge_seen_on", rows=list(seen))
 
 
 def _row(profile: str, node: Mapping[str, Any], profiles: int) -> DeviceRow:

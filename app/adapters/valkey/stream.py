@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, cast
 
 from redis.asyncio import Redis
@@ -28,24 +27,11 @@ from redis.exceptions import ResponseError
 
 from app.adapters.valkey.keys import WorkspaceKeys
 from app.adapters.valkey.stream_scripts import ACCEPT, ACK, REWRITE
+from app.ports.stream import AcceptOutcome, DeadLetterRow, StreamEntry
 from app.privacy.errors import DecryptionError
 from app.privacy.stream_seal import StreamSeal
 
-
-@dataclass(frozen=True)
-class StreamEntry:
-    """One accepted request: its source and the messages (JSON) that were not duplicates."""
-
-    id: str
-    source: str
-    messages: tuple[bytes, ...]
-
-
-@dataclass(frozen=True)
-class AcceptOutcome:
-    accepted: int
-    duplicates: int
-    refused_backlog: int | None = None  # set when refused for back-pressure
+__all__ = ["AcceptOutcome", "EventStream", "StreamEntry", "joined"]
 
 
 def joined(messages: Sequence[bytes]) -> bytes:
@@ -235,7 +221,7 @@ class EventStream:
         await self.redis.xadd(self.dead, {"source": source, "message": sealed, "reason": reason})
         await self.count("dead_lettered")
 
-    async def dead_letters(self, count: int) -> list[tuple[str, str, bytes, str]]:
+    async def dead_letters(self, count: int) -> list[DeadLetterRow]:
         """(id, source, message JSON, reason), oldest first."""
         return await self.dead_letters_after("", count)
 
@@ -257,7 +243,7 @@ class EventStream:
         )
         return int(result)
 
-    async def dead_letters_after(self, after: str, count: int) -> list[tuple[str, str, bytes, str]]:
+    async def dead_letters_after(self, after: str, count: int) -> list[DeadLetterRow]:
         start = f"({after}" if after else "-"
         rows = await self.redis.xrange(self.dead, min=start, count=count)
         opened = self._opened([f[b"message"] for _, f in rows])

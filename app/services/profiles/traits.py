@@ -18,11 +18,6 @@ from typing import Any
 
 import orjson
 
-from app.adapters.stores.profiles import (
-    evidence_by_profile,
-    links_by_profile,
-    observation_from_row,
-)
 from app.domain.identity import IdentityRules, anchor, profile_bonds
 from app.domain.messages import TrackedMessage
 from app.domain.traits import (
@@ -235,11 +230,11 @@ class GoldenRecords:
         # Read after the locks: a writer holding one of them may be adding observations,
         # or moving identifiers and edges (the bonds).
         await tx.lock_profiles(ids)
-        evidence = evidence_by_profile(await tx.profile_evidence(ids))
+        evidence = await tx.profile_evidence(ids)
         # The edges weigh only observations off a profile's anchor: most records need none.
         bonded = sorted(pid for pid, found in evidence.items() if self.needs_bonds(found))
         if bonded:
-            links = links_by_profile(await tx.profile_links(bonded))
+            links = await tx.profile_links(bonded)
             for pid in bonded:
                 evidence[pid] = dataclasses.replace(evidence[pid], links=links.get(pid, ()))
         by_profile = {pid: list(evidence.get(pid, TraitEvidence()).observations) for pid in ids}
@@ -339,9 +334,19 @@ def property_value(value: Any) -> Any:
     return value
 
 
-def observation_of_batch(row: Mapping[str, Any]) -> Observation:
+def observation_of_batch(row: ObservationRow) -> Observation:
     """An observation as a batch's aggregated row (:func:`observation_rows`) says it is (for
     an identifier first seen in the batch, that is all there is of it)."""
-    return observation_from_row(
-        {**row, "at": row["last"], "first_at": row["first"], "identifier": row["owner"]}
+    return Observation(
+        field=row["field"],
+        value_id=row["vid"],
+        value=orjson.loads(row["value"]) if row["value"] is not None else None,
+        source=row["source"],
+        at=float(row["last"]),
+        confidence=float(row["confidence"]),
+        count=int(row["count"]),
+        first_at=float(row["first"]),
+        identifier=row["owner"],
+        observation_id=row["key"],
+        event_id=row["event"] or "",
     )

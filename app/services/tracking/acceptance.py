@@ -7,9 +7,9 @@ from typing import Any
 
 import orjson
 
-from app.adapters.valkey.stream import AcceptOutcome, EventStream
 from app.domain.messages import TrackedMessage
 from app.errors import CdpError
+from app.ports.stream import AcceptOutcome, EventIntake
 from app.services.tracking.sources import Source
 
 
@@ -33,7 +33,7 @@ def decode_message(payload: bytes) -> TrackedMessage:
 
 
 class AcceptanceService:
-    def __init__(self, stream: EventStream, bound: int, retry_after: int) -> None:
+    def __init__(self, stream: EventIntake, bound: int, retry_after: int) -> None:
         self.stream = stream
         self.bound = bound
         self.retry_after = retry_after

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.adapters.valkey.stream import EventStream
-from app.services.identity.ingestion import IngestionService
+from app.ports.stream import DeadLetters
 from app.services.tracking.acceptance import decode_message
+from app.services.tracking.resolver import Ingestion
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,7 @@ class DeadLetter:
 
 
 class DeadLetterService:
-    def __init__(self, stream: EventStream, ingestion: IngestionService) -> None:
+    def __init__(self, stream: DeadLetters, ingestion: Ingestion) -> None:
         self.stream = stream
         self.ingestion = ingestion
 

@@ -12,9 +12,11 @@ import logging
 import math
 import time
 from collections.abc import Sequence
+from typing import Protocol
 
-from app.adapters.valkey.stream import EventStream, StreamEntry
-from app.services.identity.ingestion import IngestionService
+from app.domain.messages import TrackedMessage
+from app.ports.stream import EventFeed, StreamEntry
+from app.services.identity.ingestion.report import IngestReport
 from app.services.tracking.acceptance import decode_message
 from app.supervision import UNREACHABLE, Backoff, pause
 
@@ -25,11 +27,23 @@ TRANSIENT = UNREACHABLE
 PIPELINE_DEPTH = 2
 
 
+class Ingestion(Protocol):
+    """What the resolver needs of the identity graph's writer (IngestionService)."""
+
+    async def ingest(
+        self,
+        messages: Sequence[TrackedMessage],
+        unseen: bool = False,
+        turn: asyncio.Lock | None = None,
+    ) -> IngestReport:
+        """Write a batch in one transaction (see IngestionService.ingest)."""
+
+
 class Resolver:
     def __init__(
         self,
-        stream: EventStream,
-        ingestion: IngestionService,
+        stream: EventFeed,
+        ingestion: Ingestion,
         consumer: str,
         batch_entries: int = 50,
         batch_messages: int = 5000,

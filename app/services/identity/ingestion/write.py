@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from app.adapters.stores.devices import record_sightings
 from app.ports.identity import IdentityTx
 from app.ports.identity_rows import GoldenRow
 from app.services.changes.notices import ProfileNotice, lineage_notices
@@ -155,7 +154,7 @@ class BatchWrite:
         await tx.create_events([self.sealed.events[p.event_id] for p in admitted.fresh])
         whole = len(admitted.fresh) == len(self.prepared)
         devices = self.sealed.devices if whole else device_rows(admitted.fresh)
-        await record_sightings(tx, devices.devices, devices.seen)
+        await tx.record_sightings(devices.devices, devices.seen)
         return _Written(decided, rows, newcomers, seeds)
 
     async def _resolve(

@@ -18,12 +18,12 @@ from collections.abc import Awaitable, Callable
 
 import orjson
 
-from app.adapters.valkey.stream import EventStream
 from app.domain.identity import IdentityRules
 from app.domain.messages import TrackedMessage
 from app.errors import Conflict, NotFound
 from app.ports.erasure import ErasureGraphStore, ErasureRecordStore, Suppression
 from app.ports.identity import IdentityGraphPort, IdentityTx
+from app.ports.stream import StreamPurge
 from app.privacy.ledger import PrivacyLedger, Suppressed
 from app.services.changes.notices import ProfileNotifier
 from app.services.identity.curation import CurationService
@@ -51,7 +51,7 @@ class ErasureService:
         subjects: ErasureGraphStore,
         curation: CurationService,
         sealer: Sealer,
-        stream: EventStream,
+        stream: StreamPurge,
         ledger: PrivacyLedger,
         audit: AuditLog,
         golden: GoldenRecords,

@@ -14,11 +14,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
-from app.adapters.valkey.stream import EventStream
 from app.domain.identity import IdentityRules
 from app.domain.messages import TrackedMessage
 from app.ports.erasure import ErasureGraphStore, ErasureRecordStore, Hanging
 from app.ports.identity import IdentityGraphPort, IdentityTx
+from app.ports.stream import StreamPurge
 from app.services.changes.notices import ProfileNotice, ProfileNotifier, lineage_notices
 from app.services.identity.keys import Sealer
 from app.services.identity.resolution import recluster
@@ -53,7 +53,7 @@ class ErasureSteps:
         subjects: ErasureGraphStore,
         records: ErasureRecordStore,
         sealer: Sealer,
-        stream: EventStream,
+        stream: StreamPurge,
         audit: AuditLog,
         golden: GoldenRecords,
         rules: IdentityRules,
