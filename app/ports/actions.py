@@ -3,6 +3,7 @@ failed on a profile."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -22,6 +23,10 @@ class ActionRecordStore(Protocol):
     async def record(self, profile_id: str, record: ActionRecord) -> bool:
         """Record an action on the profile (a merged id reaches its survivor); False when the
         workspace has no profile with that id."""
+
+    async def record_many(self, records: Sequence[tuple[str, ActionRecord]]) -> set[str]:
+        """Record (profile id, record) pairs in one transaction; the ids of the records written
+        (one whose profile the workspace does not have is left out)."""
 
     async def history(self, profile_id: str, limit: int) -> list[ActionRecord]:
         """The profile's records and those of the profiles merged into it, newest first."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from app.ports.actions import ActionRecord
 
 
@@ -16,6 +18,9 @@ class InMemoryActionRecordStore:
             return False
         self.records.setdefault(profile_id, []).append(record)
         return True
+
+    async def record_many(self, records: Sequence[tuple[str, ActionRecord]]) -> set[str]:
+        return {r.id for profile_id, r in records if await self.record(profile_id, r)}
 
     async def history(self, profile_id: str, limit: int) -> list[ActionRecord]:
         found = self.records.get(profile_id, [])

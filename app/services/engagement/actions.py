@@ -1,24 +1,38 @@
 """Acting on a profile for a purpose, only with consent, and recording what happened.
 
 Journeys and destinations do not call a webhook or send a profile anywhere directly: they go
-through `ConsentGate.attempt`, which asks `ConsentService.may_use`, runs the action only when
-allowed, and records an `:ActionRecord` on the profile with the outcome (`taken`, `skipped`
-or `failed`) and the consent verdict's reason. The record names the action and the purpose,
-never personal data.
+through `ConsentGate.attempt` (or `attempt_many`, a round of journey steps at once), which asks
+`ConsentService`, runs the action only when allowed, and records an `:ActionRecord` on the
+profile with the outcome (`taken`, `skipped` or `failed`) and the consent verdict's reason. The
+record names the action and the purpose, never personal data.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from app.errors import NotFound
+from app.domain.consent import ConsentError, Verdict
+from app.errors import InvalidInput, NotFound
 from app.ports.actions import ActionRecord, ActionRecordStore
 from app.services.privacy.consent import ConsentService
 
-__all__ = ["ActionRecord", "ConsentGate"]
+__all__ = ["ActionRecord", "Attempt", "ConsentGate"]
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """An action to take on a profile for a purpose: `run` acts and returns details for the
+    record (ids and counts, no personal data)."""
+
+    profile_id: str
+    purpose: str
+    action: str
+    run: Callable[[], Awaitable[Mapping[str, Any] | None]]
 
 
 class ConsentGate:
@@ -40,37 +54,77 @@ class ConsentGate:
         run: Callable[[], Awaitable[Mapping[str, Any] | None]],
     ) -> ActionRecord:
         """Run `run` if the profile may be used for `purpose` now; record the outcome either
-        way. `run` returns details for the record (ids and counts, no personal data)."""
-        verdict = await self.consent.may_use(profile_id, purpose)
-        detail: dict[str, Any] = {}
-        if not verdict.allowed:
-            outcome, reason = "skipped", verdict.reason
-        else:
-            try:
-                detail = dict(await run() or {})
-            except Exception as exc:
-                await self._record(
-                    profile_id, action, verdict.purpose, "failed", type(exc).__name__, {}
-                )
-                raise
-            outcome, reason = "taken", verdict.reason
-        return await self._record(profile_id, action, verdict.purpose, outcome, reason, detail)
+        way. `run` returns details for the record (ids and counts, no personal data); what it
+        raises is recorded as `failed` and raised again."""
+        [outcome] = await self.attempt_many([Attempt(profile_id, purpose, action, run)])
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
 
-    async def _record(
-        self,
-        profile_id: str,
-        action: str,
-        purpose: str,
-        outcome: str,
-        reason: str,
-        detail: dict[str, Any],
-    ) -> ActionRecord:
-        record = ActionRecord(
-            str(uuid.uuid4()), action, purpose, outcome, reason, self.clock(), detail
+    async def attempt_many(
+        self, attempts: Sequence[Attempt], at_once: int = 8
+    ) -> list[ActionRecord | Exception]:
+        """Each attempt as `attempt` takes it, for a batch (a round of journey steps): consent
+        asked once per purpose for every profile, the allowed actions run `at_once` at a time,
+        and every outcome recorded in one write. Per attempt, in order: its record; or the
+        exception its action raised (recorded as `failed`); or, recording nothing, the
+        `InvalidInput` of a purpose the policy does not know, or `NotFound` for a profile the
+        workspace does not have."""
+        verdicts: dict[int, Verdict | Exception] = {}
+        for purpose in sorted({a.purpose for a in attempts}):
+            chosen = [i for i, a in enumerate(attempts) if a.purpose == purpose]
+            try:
+                found = await self.consent.may_use_many(
+                    sorted({attempts[i].profile_id for i in chosen}), purpose
+                )
+            except ConsentError as exc:
+                verdicts.update(dict.fromkeys(chosen, InvalidInput(str(exc))))
+                continue
+            verdicts.update((i, found[attempts[i].profile_id]) for i in chosen)
+        gate = asyncio.Semaphore(at_once)
+
+        async def act(attempt: Attempt) -> dict[str, Any] | Exception:
+            async with gate:
+                try:
+                    return dict(await attempt.run() or {})
+                except Exception as exc:
+                    return exc
+
+        allowed = [i for i, v in verdicts.items() if isinstance(v, Verdict) and v.allowed]
+        ran = await asyncio.gather(*(act(attempts[i]) for i in allowed))
+        details = dict(zip(allowed, ran, strict=True))
+        records: dict[int, ActionRecord] = {}
+        for i, attempt in enumerate(attempts):
+            verdict = verdicts[i]
+            if isinstance(verdict, Exception):
+                continue
+            done = details.get(i)
+            detail: dict[str, Any] = {}
+            if not verdict.allowed:
+                outcome, reason = "skipped", verdict.reason
+            elif isinstance(done, Exception):
+                outcome, reason = "failed", type(done).__name__
+            else:
+                outcome, reason, detail = "taken", verdict.reason, done or {}
+            at = self.clock()
+            records[i] = ActionRecord(
+                str(uuid.uuid4()), attempt.action, verdict.purpose, outcome, reason, at, detail
+            )
+        written = await self.store.record_many(
+            [(attempts[i].profile_id, r) for i, r in records.items()]
         )
-        if not await self.store.record(profile_id, record):
-            raise NotFound("no profile with that id in this workspace")
-        return record
+        results: list[ActionRecord | Exception] = []
+        for i in range(len(attempts)):
+            verdict, record, done = verdicts[i], records.get(i), details.get(i)
+            if isinstance(verdict, Exception):
+                results.append(verdict)
+            elif record is None or record.id not in written:
+                results.append(NotFound("no profile with that id in this workspace"))
+            elif isinstance(done, Exception):
+                results.append(done)
+            else:
+                results.append(record)
+        return results
 
     async def history(self, profile_id: str, limit: int = 100) -> list[ActionRecord]:
         return await self.store.history(profile_id, limit)

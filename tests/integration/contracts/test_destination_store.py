@@ -155,3 +155,24 @@ async def test_action_records_come_back_newest_first_on_known_profiles(
         ("a1", "taken", {"n": 1}),
     ]
     assert [a.id for a in await actions.store.history(pid, 1)] == ["a2"]
+
+
+async def test_a_batch_of_action_records_is_written_at_once_skipping_unknown_profiles(
+    actions: ActionBench,
+) -> None:
+    ann, bob = await actions.profile("anon-batch-1"), await actions.profile("anon-batch-2")
+    written = await actions.store.record_many(
+        [
+            (ann, _action("b1", T0, "taken")),
+            ("nobody", _action("b2", T0, "taken")),
+            (bob, _action("b3", T0 + 1, "skipped")),
+            (ann, _action("b4", T0 + 2, "failed")),
+        ]
+    )
+    assert written == {"b1", "b3", "b4"}
+    assert [(a.id, a.outcome) for a in await actions.store.history(ann, 10)] == [
+        ("b4", "failed"),
+        ("b1", "taken"),
+    ]
+    assert [a.id for a in await actions.store.history(bob, 10)] == ["b3"]
+    assert await actions.store.record_many([]) == set()

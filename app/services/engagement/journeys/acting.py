@@ -10,9 +10,11 @@ otherwise.
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +23,7 @@ from app.domain.journeys import Step
 from app.errors import Conflict, DeliveryFailed, Forbidden, NotFound
 from app.ports.journeys import EmittedEvent, ProfileMarks
 from app.services.changes.notices import ProfileNotice, ProfileNotifier
-from app.services.engagement.actions import ConsentGate
+from app.services.engagement.actions import Attempt, ConsentGate
 from app.services.engagement.destinations import DestinationService
 from app.services.engagement.journeys.catalog import JourneyCatalog
 from app.services.engagement.journeys.runs import Run, Visit
@@ -78,32 +80,47 @@ class StepActions:
             return Visit("refused", refused.removeprefix("Forbidden: "))
         return None
 
-    async def act(self, run: Run, step: Step, role: Role | None) -> Visit:
-        """One action, its visit already recorded as started, through the consent gate when it
-        has a purpose. What it did is recorded with the move that follows."""
-        action = step.action
-        assert action is not None
+    async def act_many(
+        self, acts: Sequence[tuple[Run, Step, Role | None]], at_once: int
+    ) -> list[Visit | BaseException]:
+        """A round's actions, their visits already recorded as started, `at_once` at a time;
+        those with a purpose through the consent gate together (one consent read per purpose,
+        one write for their records). Per action, in order: what its visit recorded (what it
+        did is recorded with the move that follows), or the error of a backing service that
+        did not answer (the job runs again once it does)."""
+        gated = [i for i, (_, step, _) in enumerate(acts) if _purpose(step) is not None]
+        plain = [i for i in range(len(acts)) if i not in set(gated)]
+        gate = asyncio.Semaphore(at_once)
 
-        async def perform() -> dict[str, Any]:
-            return await self._perform(run, step, role)
+        async def take(run: Run, step: Step, role: Role | None) -> Visit | Exception:
+            async with gate:
+                try:
+                    detail = await self._perform(run, step, role)
+                except Exception as exc:
+                    return exc
+                return Visit("taken", "no purpose needed", detail)
 
-        try:
-            if action.purpose is None:
-                detail = await perform()
-                outcome, reason = "taken", "no purpose needed"
-            else:
-                record = await self.gate.attempt(
-                    run.profile, action.purpose, f"journey:{run.journey}:{step.id}", perform
-                )
-                outcome, reason, detail = record.outcome, record.reason, record.detail
-        except Forbidden as exc:  # the rights check of the write itself (a schema change since)
-            return Visit("refused", str(exc).removeprefix("Forbidden: "))
-        except BACKING_SERVICE_DOWN:
-            raise  # the job runs again once Neo4j and Valkey answer (the record says started)
-        except Exception as exc:
-            log.warning("journey action failed: %s", type(exc).__name__)
-            return Visit("failed", type(exc).__name__)
-        return Visit(outcome, reason, detail)
+        attempts = [
+            Attempt(
+                run.profile,
+                str(_purpose(step)),
+                f"journey:{run.journey}:{step.id}",
+                functools.partial(self._perform, run, step, role),
+            )
+            for run, step, role in (acts[i] for i in gated)
+        ]
+        taken, recorded = await asyncio.gather(
+            asyncio.gather(*(take(*acts[i]) for i in plain)),
+            self.gate.attempt_many(attempts, at_once),
+        )
+        outcomes: dict[int, Visit | Exception] = dict(zip(plain, taken, strict=True))
+        for i, record in zip(gated, recorded, strict=True):
+            outcomes[i] = (
+                record
+                if isinstance(record, Exception)
+                else Visit(record.outcome, record.reason, record.detail)
+            )
+        return [_visit(outcomes[i]) for i in range(len(acts))]
 
     async def _perform(self, run: Run, step: Step, role: Role | None) -> dict[str, Any]:
         assert step.action is not None
@@ -198,3 +215,22 @@ class StepActions:
         if self.notifier is not None:
             await self.notifier.publish([], [(owner, name)])
         return {"event": event_id}
+
+
+def _purpose(step: Step) -> str | None:
+    assert step.action is not None
+    return step.action.purpose
+
+
+def _visit(outcome: Visit | Exception) -> Visit | BaseException:
+    """What an action's visit records: a refusal by the rights check of the write itself (a
+    schema change since the version was saved), or a failure named by its error; a backing
+    service that did not answer is handed back to be raised."""
+    if isinstance(outcome, Visit):
+        return outcome
+    if isinstance(outcome, Forbidden):
+        return Visit("refused", str(outcome).removeprefix("Forbidden: "))
+    if isinstance(outcome, BACKING_SERVICE_DOWN):
+        return outcome
+    log.warning("journey action failed: %s", type(outcome).__name__)
+    return Visit("failed", type(outcome).__name__)

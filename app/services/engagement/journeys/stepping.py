@@ -11,7 +11,6 @@ action twice (a webhook sent again carries the same idempotency key).
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections import defaultdict
@@ -27,7 +26,6 @@ from app.ports.journey_runs import RunChanges
 from app.services.engagement.journeys.acting import StepActions
 from app.services.engagement.journeys.catalog import JourneyCatalog
 from app.services.engagement.journeys.runs import FINISHED, Move, Run, Runs, Visit, advance
-from app.supervision import BACKING_SERVICE_DOWN
 
 log = logging.getLogger(__name__)
 
@@ -195,8 +193,9 @@ class RunStepper:
 
     async def _act(self, acts: list[_Act]) -> tuple[list[Move], BaseException | None]:
         """Take the round's actions: visits already decided move on at once; the others are
-        recorded as started (one transaction), then taken a few at a time. A backing service
-        down stops nothing already taken: their moves are made, then the job runs again."""
+        recorded as started (one transaction), then taken a few at a time, those with a purpose
+        through the consent gate together. A backing service down stops nothing already taken:
+        their moves are made, then the job runs again."""
         moves: list[Move] = []
         pending: list[_Act] = []
         for act in acts:
@@ -206,18 +205,12 @@ class RunStepper:
             else:
                 moves.append(_after(act, visit))
         await self.runs.record([(a.run, a.step, Visit("started")) for a in pending])
-        gate = asyncio.Semaphore(ACTIONS_AT_ONCE)
-
-        async def take(act: _Act) -> Visit:
-            async with gate:
-                return await self.actions.act(act.run, act.step, act.role)
-
-        outcomes = await asyncio.gather(*(take(a) for a in pending), return_exceptions=True)
+        outcomes = await self.actions.act_many(
+            [(a.run, a.step, a.role) for a in pending], ACTIONS_AT_ONCE
+        )
         down: BaseException | None = None
         for act, outcome in zip(pending, outcomes, strict=True):
             if isinstance(outcome, BaseException):
-                if not isinstance(outcome, BACKING_SERVICE_DOWN):
-                    raise outcome
                 down = down or outcome
             else:
                 moves.append(_after(act, outcome))

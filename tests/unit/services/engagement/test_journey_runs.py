@@ -4,7 +4,7 @@ job queue and the clock in the test's hands. No Neo4j, milliseconds."""
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -15,6 +15,7 @@ import pytest
 from app.adapters.identity_graph import IdentityGraph
 from app.domain.consent import ConsentPolicy, Decision, Purpose
 from app.domain.segments import Condition
+from app.ports.actions import ActionRecord
 from app.ports.journey_runs import RunView
 from app.ports.journeys import JourneyVersionSpec, SavedVersion
 from app.privacy import BlindIndex
@@ -417,3 +418,30 @@ async def test_a_backing_service_down_in_one_action_keeps_the_others_moves(
     }
     assert marks.log == [(ANN, "+welcomed"), (BOB, "+welcomed")]  # nobody tagged twice
     assert visits(await world.run_of(BOB)) == [("hello", "taken"), ("bye", "exited")]
+
+
+async def test_a_rounds_actions_for_a_purpose_pass_the_consent_gate_together(
+    world: World,
+) -> None:
+    await world.define(journey({"hello": tag("promo", purpose="marketing")}, "hello"))
+    world.actions.profiles.update(PEOPLE)
+    for person in PEOPLE[::2]:
+        world.consent.record(person, Decision(f"d-{person}", "marketing", True, NOW - 60, "web"))
+    writes: list[int] = []
+    record_many = world.actions.record_many
+
+    async def counted(records: Sequence[tuple[str, ActionRecord]]) -> set[str]:
+        writes.append(len(records))
+        return await record_many(records)
+
+    world.actions.record_many = counted  # type: ignore[method-assign]
+    await world.fire(*PEOPLE, "p-gone")  # the last one is no profile of the workspace
+    assert await world.drain() == ["completed"] * 120 + ["failed"]
+    assert writes == [121]  # one write records every action of the round
+    assert sorted(world.stores.marks.tags) == PEOPLE[::2]  # only with consent
+    [granted] = await world.journeys.gate.history(PEOPLE[0])
+    [refused] = await world.journeys.gate.history(PEOPLE[1])
+    assert (granted.outcome, granted.reason) == ("taken", "granted")
+    assert (refused.outcome, refused.reason) == ("skipped", "no_decision")
+    assert visits(await world.run_of("p-gone")) == [("hello", "failed")]
+    assert (await world.run_of("p-gone")).exit_reason == "hello failed"
