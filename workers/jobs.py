@@ -161,6 +161,11 @@ async def journey_steps(ctx: dict[str, Any], runs: list[list[Any]]) -> dict[str,
     return dict(Counter(results.values()))
 
 
+async def resume_journey_runs(ctx: dict[str, Any]) -> dict[str, int]:
+    """Hand to a job every journey run no job carries (every five minutes)."""
+    return {"resumed": await _container(ctx).journeys.resume_stalled()}
+
+
 async def journey_step(ctx: dict[str, Any], run_id: str, seq: int) -> str:
     """Carry one journey run on from position `seq` (a job queued by a version that queued
     runs one at a time)."""

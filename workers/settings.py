@@ -41,6 +41,7 @@ from workers.jobs import (
     refresh_segments,
     reresolve_workspace,
     resume_erasures,
+    resume_journey_runs,
     resume_redecisions,
     rotate_blind_index,
     rotate_kek,
@@ -82,6 +83,7 @@ SCHEDULE: dict[str, dict[str, Any]] = {
     "heartbeat": {"second": 0},
     "resume_erasures": {"second": 30},
     "resume_redecisions": {"second": 40},
+    "resume_journey_runs": {"minute": set(range(1, 60, 5)), "second": 50},
     "purge_expired_events": {"hour": 3, "minute": 17, "second": 0},
     "refresh_segments": {"minute": set(range(5, 60, 10)), "second": 45},
     "destroy_spent_stream_keys": {"minute": set(range(2, 60, 10)), "second": 15},
@@ -104,6 +106,7 @@ JOBS: list[Job] = [
     destroy_spent_stream_keys,
     redecide_golden_records,
     resume_redecisions,
+    resume_journey_runs,
 ]
 
 

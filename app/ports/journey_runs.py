@@ -145,6 +145,19 @@ class JourneyRunStore(Protocol):
         run is still at `seq`; a finished status frees its `active_key`. The new seq of each
         run moved, by id (a run another job moved first is absent)."""
 
+    async def touch(
+        self, tx: IdentityTransaction, runs: Sequence[tuple[str, int]], at: float
+    ) -> None:
+        """Inside `tx`: stamp runs (id, seq) as handled at `at` without moving them, each only
+        if it is still at that seq."""
+
+    async def stalled(
+        self, active_before: float, waiting_before: float, limit: int
+    ) -> list[tuple[str, int]]:
+        """(run id, seq) of runs no job seems to carry: active and untouched since
+        `active_before`, or waiting for a time that passed before `waiting_before`; the
+        oldest first."""
+
     async def waiting_for(self, pairs: Sequence[tuple[str, str]]) -> list[str]:
         """The runs waiting for one of these (profile, event name) pairs."""
 

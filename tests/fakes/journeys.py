@@ -162,6 +162,30 @@ class InMemoryJourneyRunStore:
             moved[run_id] = seq + 1
         return moved
 
+    async def touch(
+        self, tx: IdentityTransaction, runs: Sequence[tuple[str, int]], at: float
+    ) -> None:
+        for run_id, seq in runs:
+            stored = self.runs.get(run_id)
+            if stored is not None and stored.run.seq == seq:
+                stored.run = dataclasses.replace(stored.run, updated_at=at)
+
+    async def stalled(
+        self, active_before: float, waiting_before: float, limit: int
+    ) -> list[tuple[str, int]]:
+        found = [
+            s.run
+            for s in self.runs.values()
+            if (s.run.status == "active" and s.run.updated_at < active_before)
+            or (
+                s.run.status == "waiting"
+                and s.run.wait_until is not None
+                and s.run.wait_until < waiting_before
+            )
+        ]
+        found.sort(key=lambda r: (r.updated_at, r.id))
+        return [(r.id, r.seq) for r in found[:limit]]
+
     async def waiting_for(self, pairs: Sequence[tuple[str, str]]) -> list[str]:
         return [
             s.run.id

@@ -108,6 +108,24 @@ class Neo4jJourneyRunStore:
         moved = await tx.run("journeys/advance_runs", moves=rows, at=at)
         return {str(r["id"]): int(r["seq"]) for r in moved}
 
+    async def touch(
+        self, tx: IdentityTransaction, runs: Sequence[tuple[str, int]], at: float
+    ) -> None:
+        if runs:
+            rows = [{"id": run_id, "seq": seq} for run_id, seq in sorted(runs)]
+            await tx.run("journeys/touch_runs", runs=rows, at=at)
+
+    async def stalled(
+        self, active_before: float, waiting_before: float, limit: int
+    ) -> list[tuple[str, int]]:
+        rows = await self.graph.read(
+            "journeys/stalled_runs",
+            active_before=active_before,
+            waiting_before=waiting_before,
+            limit=limit,
+        )
+        return [(str(r["id"]), int(r["seq"])) for r in rows]
+
     async def waiting_for(self, pairs: Sequence[tuple[str, str]]) -> list[str]:
         if not pairs:
             return []

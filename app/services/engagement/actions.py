@@ -10,6 +10,7 @@ record names the action and the purpose, never personal data.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -20,8 +21,11 @@ from app.domain.consent import ConsentError, Verdict
 from app.errors import InvalidInput, NotFound
 from app.ports.actions import ActionRecord, ActionRecordStore
 from app.services.privacy.consent import ConsentService
+from app.supervision import BACKING_SERVICE_DOWN
 
 __all__ = ["ActionRecord", "Attempt", "ConsentGate"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -62,14 +66,17 @@ class ConsentGate:
         return outcome
 
     async def attempt_many(
-        self, attempts: Sequence[Attempt], at_once: int = 8
+        self, attempts: Sequence[Attempt], gate: asyncio.Semaphore | None = None
     ) -> list[ActionRecord | Exception]:
         """Each attempt as `attempt` takes it, for a batch (a round of journey steps): consent
-        asked once per purpose for every profile, the allowed actions run `at_once` at a time,
-        and every outcome recorded in one write. Per attempt, in order: its record; or the
-        exception its action raised (recorded as `failed`); or, recording nothing, the
-        `InvalidInput` of a purpose the policy does not know, or `NotFound` for a profile the
-        workspace does not have."""
+        asked once per purpose for every profile, the allowed actions run a few at a time
+        (`gate`: eight unless the caller shares its own), and every outcome recorded in one
+        write. Per attempt, in order: its record; or the exception its action raised (recorded
+        as `failed`); or, recording nothing, the `InvalidInput` of a purpose the policy does
+        not know, `NotFound` for a profile the workspace does not have, the error that kept
+        consent from being read (the action not taken), or that of a backing service down
+        when the records were written (the action taken; a record that fails otherwise is
+        logged and its outcome stands)."""
         verdicts: dict[int, Verdict | Exception] = {}
         for purpose in sorted({a.purpose for a in attempts}):
             chosen = [i for i, a in enumerate(attempts) if a.purpose == purpose]
@@ -80,8 +87,11 @@ class ConsentGate:
             except ConsentError as exc:
                 verdicts.update(dict.fromkeys(chosen, InvalidInput(str(exc))))
                 continue
+            except Exception as exc:  # Neo4j unreachable, say: these actions wait
+                verdicts.update(dict.fromkeys(chosen, exc))
+                continue
             verdicts.update((i, found[attempts[i].profile_id]) for i in chosen)
-        gate = asyncio.Semaphore(at_once)
+        gate = gate or asyncio.Semaphore(8)
 
         async def act(attempt: Attempt) -> dict[str, Any] | Exception:
             async with gate:
@@ -110,20 +120,29 @@ class ConsentGate:
             records[i] = ActionRecord(
                 str(uuid.uuid4()), attempt.action, verdict.purpose, outcome, reason, at, detail
             )
-        written = await self.store.record_many(
-            [(attempts[i].profile_id, r) for i, r in records.items()]
-        )
+        try:
+            written: set[str] | Exception = await self.store.record_many(
+                [(attempts[i].profile_id, r) for i, r in records.items()]
+            )
+        except BACKING_SERVICE_DOWN as exc:
+            written = exc  # the caller tries again later (the actions carry their keys)
+        except Exception as exc:
+            # The actions were taken or skipped all the same: their outcomes stand.
+            log.error("action records not written: %s", type(exc).__name__)
+            written = {r.id for r in records.values()}
         results: list[ActionRecord | Exception] = []
-        for i in range(len(attempts)):
-            verdict, record, done = verdicts[i], records.get(i), details.get(i)
+        for i, verdict in sorted(verdicts.items()):
+            done = details.get(i)
             if isinstance(verdict, Exception):
                 results.append(verdict)
-            elif record is None or record.id not in written:
+            elif isinstance(written, Exception):
+                results.append(written)
+            elif records[i].id not in written:
                 results.append(NotFound("no profile with that id in this workspace"))
             elif isinstance(done, Exception):
                 results.append(done)
             else:
-                results.append(record)
+                results.append(records[i])
         return results
 
     async def history(self, profile_id: str, limit: int = 100) -> list[ActionRecord]:

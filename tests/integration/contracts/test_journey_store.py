@@ -211,3 +211,30 @@ async def test_tags_and_emitted_events_land_on_the_profile(bench: JourneyBench) 
     assert await marks.emit(event) and await marks.emit(event)
     gone = EmittedEvent("test:journey:r1:1", "Welcomed", T0, "journey:welcome", "x", "no-key")
     assert not await marks.emit(gone)
+
+
+async def test_runs_no_job_carries_are_found_oldest_first(bench: JourneyBench) -> None:
+    runs = bench.storage.runs
+    starts = [RunStart(id=f"s-{n}", profile=f"p-{n}", active_key=f"s-{n}") for n in "abc"]
+    await runs.start("welcome", 1, "hello", "event", starts, T0)
+    waiting = RunChanges(status="waiting", waiting_for=None, wait_until=T0 + 60)
+    assert await _move(bench.storage, "s-b", 0, waiting) == 1  # updated at T0 + 10
+    done = RunChanges(status="completed", exit_reason="reached the end")
+    assert await _move(bench.storage, "s-c", 0, done) == 1
+    assert await runs.stalled(T0 + 1, T0 + 61, 10) == [("s-a", 0), ("s-b", 1)]
+    assert await runs.stalled(T0 + 1, T0 + 61, 1) == [("s-a", 0)]
+    assert await runs.stalled(T0, T0 + 60, 10) == []  # neither is late yet
+
+
+async def test_a_stamp_marks_a_run_handled_only_at_the_seq_it_names(bench: JourneyBench) -> None:
+    runs = bench.storage.runs
+    starts = [RunStart(id=f"t-{n}", profile=f"p-{n}", active_key=f"t-{n}") for n in "ab"]
+    await runs.start("welcome", 1, "hello", "event", starts, T0)
+
+    async def work(tx: IdentityTransaction) -> None:
+        await runs.touch(tx, [("t-a", 0), ("t-b", 7), ("nope", 0)], T0 + 30)
+
+    await bench.storage.transactions.write(work)
+    found = await runs.read(["t-a", "t-b"])
+    assert (found["t-a"].updated_at, found["t-a"].seq) == (T0 + 30, 0)
+    assert found["t-b"].updated_at == T0

@@ -78,6 +78,13 @@ async def test_latest_decision_across_the_cluster_wins_after_a_merge(
     assert (verdict.allowed, verdict.reason) == (False, "denied")
     assert verdict.decision is not None and verdict.decision.identifier_type == "user_id"
     assert len(await container.consent.history(merged)) == 2
+    # A profile id from before the merge (a journey run started on it, a destination's item)
+    # gets the same answer, one profile at a time or many at once.
+    for pid in {anon_profile, merged}:
+        one = await container.consent.may_use(pid, "marketing", now=T0 + 9)
+        [many] = (await container.consent.may_use_many([pid], "marketing", now=T0 + 9)).values()
+        assert (one.allowed, one.reason) == (many.allowed, many.reason) == (False, "denied")
+        assert many.decision is not None and many.decision.identifier_type == "user_id"
 
 
 async def test_the_consent_event_is_always_recorded_and_expiry_denies(

@@ -23,7 +23,7 @@ from app.domain.journeys import Step
 from app.errors import Conflict, DeliveryFailed, Forbidden, NotFound
 from app.ports.journeys import EmittedEvent, ProfileMarks
 from app.services.changes.notices import ProfileNotice, ProfileNotifier
-from app.services.engagement.actions import Attempt, ConsentGate
+from app.services.engagement.actions import ActionRecord, Attempt, ConsentGate
 from app.services.engagement.destinations import DestinationService
 from app.services.engagement.journeys.catalog import JourneyCatalog
 from app.services.engagement.journeys.runs import Run, Visit
@@ -109,17 +109,26 @@ class StepActions:
             )
             for run, step, role in (acts[i] for i in gated)
         ]
+        # Both halves run to the end whatever the other does: an action taken is never left
+        # without its outcome.
         taken, recorded = await asyncio.gather(
             asyncio.gather(*(take(*acts[i]) for i in plain)),
-            self.gate.attempt_many(attempts, at_once),
+            self.gate.attempt_many(attempts, gate),
+            return_exceptions=True,
         )
-        outcomes: dict[int, Visit | Exception] = dict(zip(plain, taken, strict=True))
-        for i, record in zip(gated, recorded, strict=True):
-            outcomes[i] = (
-                record
-                if isinstance(record, Exception)
-                else Visit(record.outcome, record.reason, record.detail)
-            )
+        outcomes: dict[int, Visit | Exception] = {}
+        for group, found in ((plain, taken), (gated, recorded)):
+            if isinstance(found, BaseException):
+                if not isinstance(found, Exception):
+                    raise found  # cancelled
+                outcomes.update(dict.fromkeys(group, found))
+                continue
+            for i, outcome in zip(group, found, strict=True):
+                outcomes[i] = (
+                    Visit(outcome.outcome, outcome.reason, outcome.detail)
+                    if isinstance(outcome, ActionRecord)
+                    else outcome
+                )
         return [_visit(outcomes[i]) for i in range(len(acts))]
 
     async def _perform(self, run: Run, step: Step, role: Role | None) -> dict[str, Any]:

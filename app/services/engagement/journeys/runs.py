@@ -94,10 +94,11 @@ class Runs:
     async def get(self, run_id: str) -> Run | None:
         return (await self.read([run_id])).get(run_id)
 
-    async def apply(self, moves: Sequence[Move]) -> dict[str, Run]:
-        """Make the moves and record their visits, all in one transaction; the runs moved, by
-        id (a run another job moved first is absent)."""
-        if not moves:
+    async def apply(self, moves: Sequence[Move], touched: Sequence[Run] = ()) -> dict[str, Run]:
+        """Make the moves and record their visits, all in one transaction, stamping the
+        `touched` runs as handled now without moving them; the runs moved, by id (a run
+        another job moved first is absent)."""
+        if not moves and not touched:
             return {}
         at = self.clock()
         records = [
@@ -109,6 +110,7 @@ class Runs:
 
         async def work(tx: IdentityTransaction) -> dict[str, int]:
             await self.store.record(tx, records)
+            await self.store.touch(tx, [(r.id, r.seq) for r in touched], at)
             return await self.store.advance(tx, rows, at)
 
         seqs = await self.transactions.write(work)

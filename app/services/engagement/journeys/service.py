@@ -37,6 +37,14 @@ from app.services.profiles.service import ProfileService
 log = logging.getLogger(__name__)
 
 
+#: An active run untouched this long (s) has no job: longer than a job may run (an hour).
+ACTIVE_STALLED_SECONDS = 3900.0
+#: A waiting run whose time passed this long ago (s) missed its job.
+WAITING_STALLED_SECONDS = 600.0
+#: Runs one sweep hands over at most (the next sweep takes the rest).
+STALLED_PER_SWEEP = 2000
+
+
 class JourneyService:
     def __init__(
         self,
@@ -170,11 +178,12 @@ class JourneyService:
         pairs = [(p, name) for p, names in changes.events.items() for name in names]
         if not pairs:
             return
+        wanted = set(pairs)
         waiting = await self.runs.read(await self.storage.runs.waiting_for(pairs))
         arrived = Visit("event_arrived", "the awaited event arrived")
         moves = []
         for run in waiting.values():
-            if run.status != "waiting" or (run.profile, run.waiting_for) not in pairs:
+            if run.status != "waiting" or (run.profile, run.waiting_for) not in wanted:
                 continue  # moved since it was found
             try:
                 journey = (await self.catalog.version(run.journey, run.version)).journey
@@ -197,6 +206,17 @@ class JourneyService:
         """The job: carry each run on from its position until it waits or ends; what became of
         each run, by id."""
         return await self.stepper.step(due)
+
+    async def resume_stalled(self) -> int:
+        """Hand to a job every run no job seems to carry (a job that failed and could not
+        reach the queue, a worker that died between starting runs and queueing them); answers
+        how many. A run found twice is moved once: its seq decides."""
+        now = self.clock()
+        stalled = await self.storage.runs.stalled(
+            now - ACTIVE_STALLED_SECONDS, now - WAITING_STALLED_SECONDS, STALLED_PER_SWEEP
+        )
+        await self.stepper.hand_over(stalled)
+        return len(stalled)
 
     # -- history -----------------------------------------------------------------------------
 

@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 STEPS_PER_JOB = 50
 #: Runs one job carries at most; more are handed over in several jobs.
 RUNS_PER_JOB = 200
+#: How long (s) the runs a failing job moved wait before their new job runs.
+RESCUE_DEFER_SECONDS = 5.0
 #: Actions of one round taken at once (each is a few round trips to Neo4j or a webhook).
 ACTIONS_AT_ONCE = 8
 
@@ -92,11 +94,19 @@ class RunStepper:
                 continue
             results[run_id] = "stale"  # until a move of this job says otherwise
             first.append(await self._start_visit(run))
-        live = await self._apply(first, results)
-        for _ in range(STEPS_PER_JOB):
-            if not live:
-                break
-            live = await self._apply_round(live, results)
+        #: Where each run this job carries stands now (moved by it, or as it was given).
+        held: dict[str, Run] = {m.run.id: m.run for m in first}
+        try:
+            live = await self._apply(first, results, held, first_write=True)
+            for _ in range(STEPS_PER_JOB):
+                if not live:
+                    break
+                live, down = await self._apply_round(live, results, held)
+                if down is not None:
+                    raise down  # the job runs again for the runs it did not move
+        except BaseException:
+            await self._rescue(held, dict(due))
+            raise
         for run in live:
             results[run.id] = "continued"
         await self.hand_over((run.id, run.seq) for run in live)
@@ -119,16 +129,27 @@ class RunStepper:
             return advance(run, step.on_timeout, visit, step)
         return advance(run, step.next, Visit("waited", f"{step.seconds:g} s"), step)
 
-    async def _apply(self, moves: Sequence[Move], results: dict[str, str]) -> list[Run]:
-        """Make the moves (in one transaction); note what became of each run, queue the jobs
-        that end the waits begun, and answer the runs to carry on."""
+    async def _apply(
+        self,
+        moves: Sequence[Move],
+        results: dict[str, str],
+        held: dict[str, Run],
+        first_write: bool = False,
+    ) -> list[Run]:
+        """Make the moves (in one transaction; a job's first write also stamps the runs it
+        carries on without moving them, so the sweep knows a job holds them); note what became
+        of each run, queue the jobs that end the waits begun, and answer the runs to carry
+        on."""
         written = [m for m in moves if m.changes]
-        moved = await self.runs.apply(written)
-        live = [m.run for m in moves if not m.changes]
+        staying = [m.run for m in moves if not m.changes]
+        moved = await self.runs.apply(written, touched=staying if first_write else ())
+        held.update(moved)
+        live = list(staying)
         waits: dict[float, list[tuple[str, int]]] = defaultdict(list)
         for run in moved.values():
             if run.status in FINISHED:
                 results[run.id] = run.status
+                held.pop(run.id)
             elif run.status == "waiting":
                 results[run.id] = "waiting"
                 waits[await self._seconds(run)].append((run.id, run.seq))
@@ -136,6 +157,8 @@ class RunStepper:
                 live.append(run)
         for defer, runs in sorted(waits.items()):
             await self.hand_over(runs, defer)
+            for run_id, _ in runs:
+                held.pop(run_id)
         return live
 
     async def _seconds(self, run: Run) -> float:
@@ -143,9 +166,12 @@ class RunStepper:
         stored = await self.catalog.version(run.journey, run.version)
         return stored.journey.steps[run.step].seconds or 0.0
 
-    async def _apply_round(self, live: list[Run], results: dict[str, str]) -> list[Run]:
+    async def _apply_round(
+        self, live: list[Run], results: dict[str, str], held: dict[str, Run]
+    ) -> tuple[list[Run], BaseException | None]:
         """Take one step of every run (branches decided together, actions taken a few at a
-        time), then make all the moves in one transaction."""
+        time), then make all the moves in one transaction; the runs to carry on, and the error
+        of a backing service one action met (its run was not moved)."""
         moves: list[Move] = []
         branches: dict[tuple[str, int, str], list[Run]] = defaultdict(list)
         acts: list[_Act] = []
@@ -165,10 +191,25 @@ class RunStepper:
             moves.extend(await self._branch(stored.journey.steps[step_id], runs))
         taken, down = await self._act(acts)
         moves.extend(taken)
-        live = await self._apply(moves, results)
-        if down is not None:
-            raise down  # the job runs again; the runs moved above find themselves moved
-        return live
+        return await self._apply(moves, results, held), down
+
+    async def _rescue(self, held: dict[str, Run], given: dict[str, int]) -> None:
+        """A job that fails hands the runs it moved to new jobs before arq runs it again: the
+        retry carries the positions the job was given, at which a moved run is stale. A run
+        that began a wait is handed over for the end of its wait. (If the queue cannot be
+        reached either, the periodic sweep finds them.)"""
+        now = self.clock()
+        due: dict[float, list[tuple[str, int]]] = defaultdict(list)
+        for run in held.values():
+            if given.get(run.id) == run.seq:
+                continue  # arq's retry carries it
+            wait = (run.wait_until or now) - now if run.status == "waiting" else 0.0
+            due[max(RESCUE_DEFER_SECONDS, wait)].append((run.id, run.seq))
+        try:
+            for defer, runs in sorted(due.items()):
+                await self.hand_over(runs, defer)
+        except Exception as exc:
+            log.warning("journey runs left to the sweep: %s", type(exc).__name__)
 
     def _wait(self, run: Run, step: Step) -> Move:
         seconds = step.seconds or 0.0

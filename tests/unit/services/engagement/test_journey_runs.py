@@ -24,7 +24,11 @@ from app.services.changes.profile_changes import ProfileChanges
 from app.services.engagement.actions import ConsentGate
 from app.services.engagement.journeys import JourneyService
 from app.services.engagement.journeys.runs import Visit
-from app.services.engagement.journeys.stepping import RUNS_PER_JOB
+from app.services.engagement.journeys.service import (
+    ACTIVE_STALLED_SECONDS,
+    WAITING_STALLED_SECONDS,
+)
+from app.services.engagement.journeys.stepping import RESCUE_DEFER_SECONDS, RUNS_PER_JOB
 from app.services.engagement.outbound import WebhookSender
 from app.services.engagement.segments.engine import SegmentService
 from app.services.identity.curation import CurationService
@@ -361,9 +365,10 @@ async def test_one_job_carries_a_batch_of_runs_with_a_few_transactions_per_round
     assert len(world.queue.jobs) == 1  # one job for every run the changes started
     before = world.stores.transactions.count
     assert await world.drain() == ["waiting"] * 120
-    # Round one records the 120 actions as started, then moves the 120 runs; round two
-    # moves them into their wait: three transactions, not a few per run.
-    assert world.stores.transactions.count - before == 3
+    # The job stamps the 120 runs it takes on; round one records their actions as started,
+    # then moves them; round two moves them into their wait: four transactions, not a few
+    # per run.
+    assert world.stores.transactions.count - before == 4
     world.now += 3600
     before = world.stores.transactions.count
     assert sorted(await world.drain()) == ["completed"] * 80 + ["exited"] * 40
@@ -388,7 +393,7 @@ async def test_more_runs_than_a_job_carries_are_split_over_jobs(world: World) ->
     assert await world.drain() == ["completed"] * len(many)
 
 
-async def test_a_backing_service_down_in_one_action_keeps_the_others_moves(
+async def test_a_backing_service_down_in_one_action_keeps_the_others_moves_and_carries_them(
     world: World,
 ) -> None:
     await world.define(journey({"hello": tag("welcomed", "bye"), "bye": {"type": "exit"}}, "hello"))
@@ -408,6 +413,9 @@ async def test_a_backing_service_down_in_one_action_keeps_the_others_moves(
         await world.drain()
     assert visits(await world.run_of(ANN)) == [("hello", "taken")]  # moved before the raise
     assert visits(await world.run_of(BOB)) == [("hello", "started")]
+    ann = await world.run_of(ANN)
+    # The run it moved is handed to a new job first: the retry carries ANN's old position.
+    assert world.queue.jobs == [(world.now + RESCUE_DEFER_SECONDS, [(ann.id, 1)])]
     down.clear()
     found = await world.journeys.runs.read([run_id for run_id, _ in job[1]])
     profile_of = {run_id: run.profile for run_id, run in found.items()}
@@ -416,8 +424,28 @@ async def test_a_backing_service_down_in_one_action_keeps_the_others_moves(
         ANN: "stale",
         BOB: "exited",
     }
+    world.now += RESCUE_DEFER_SECONDS
+    assert await world.drain() == ["exited"]
     assert marks.log == [(ANN, "+welcomed"), (BOB, "+welcomed")]  # nobody tagged twice
-    assert visits(await world.run_of(BOB)) == [("hello", "taken"), ("bye", "exited")]
+    for person in (ANN, BOB):
+        assert visits(await world.run_of(person)) == [("hello", "taken"), ("bye", "exited")]
+
+
+async def test_the_sweep_hands_over_runs_no_job_carries(world: World) -> None:
+    await world.define(SERIES)
+    await world.fire(ANN, BOB)
+    world.queue.jobs.clear()  # a worker died between starting the runs and queueing them
+    assert await world.journeys.resume_stalled() == 0  # they may still be in a job's hands
+    world.now += ACTIVE_STALLED_SECONDS + 1
+    assert await world.journeys.resume_stalled() == 2
+    assert await world.drain() == ["waiting", "waiting"]
+    world.queue.jobs.clear()  # their wake-up job is lost too
+    world.now += 3600 + WAITING_STALLED_SECONDS - 1
+    assert await world.journeys.resume_stalled() == 0  # not late enough to be missed
+    world.now += 2
+    assert await world.journeys.resume_stalled() == 2
+    assert sorted(await world.drain()) == ["completed", "completed"]
+    assert (await world.journeys.get("onboarding")).running == 0
 
 
 async def test_a_rounds_actions_for_a_purpose_pass_the_consent_gate_together(
@@ -445,3 +473,76 @@ async def test_a_rounds_actions_for_a_purpose_pass_the_consent_gate_together(
     assert (refused.outcome, refused.reason) == ("skipped", "no_decision")
     assert visits(await world.run_of("p-gone")) == [("hello", "failed")]
     assert (await world.run_of("p-gone")).exit_reason == "hello failed"
+
+
+async def test_a_consent_read_that_fails_leaves_the_rounds_other_actions_recorded(
+    world: World,
+) -> None:
+    await world.define(journey({"hello": tag("welcomed")}, "hello"))
+    await world.define(
+        {**journey({"promo": tag("promo", purpose="marketing")}, "promo"), "name": "ads"}
+    )
+    world.consent.record(BOB, Decision("d-1", "marketing", True, NOW - 60, "web"))
+
+    async def unreachable(profile_ids: Sequence[str], purpose: str) -> dict[str, list[Decision]]:
+        raise ConnectionError("Neo4j went away")
+
+    world.consent.decisions_for = unreachable  # type: ignore[method-assign]
+    await world.fire(ANN, BOB)
+    [job] = world.queue.jobs  # one job carries the four runs of both journeys
+    assert len(job[1]) == 4
+    with pytest.raises(ConnectionError):
+        await world.drain()
+    # The actions without a purpose were taken and their runs moved; the others wait.
+    for person in (ANN, BOB):
+        by_journey = {r.journey: r for r in await world.journeys.runs_of(person)}
+        assert by_journey["onboarding"].status == "completed"
+        assert visits(by_journey["ads"]) == [("promo", "started")]
+    assert world.stores.marks.log == [(ANN, "+welcomed"), (BOB, "+welcomed")]
+
+
+async def test_a_run_this_job_moved_whose_next_action_meets_an_outage_is_carried_on(
+    world: World,
+) -> None:
+    await world.define(journey({"hello": tag("welcomed", "again"), "again": tag("again")}, "hello"))
+    marks = world.stores.marks
+    tag_for_real = marks.tag
+
+    async def second_fails_for_bob(profile_id: str, tag: str) -> None:
+        if (profile_id, tag) == (BOB, "again"):
+            raise ConnectionError("Neo4j went away")
+        await tag_for_real(profile_id, tag)
+
+    marks.tag = second_fails_for_bob  # type: ignore[method-assign]
+    await world.fire(ANN, BOB)
+    [job] = world.queue.jobs
+    with pytest.raises(ConnectionError):
+        await world.drain()
+    bob = await world.run_of(BOB)
+    assert (bob.status, bob.step) == ("active", "again")  # moved by the job in its first round
+    assert world.queue.runs == [(bob.id, 1)]  # handed to a new job: the retry finds it stale
+    marks.tag = tag_for_real  # type: ignore[method-assign]
+    assert sorted((await world.journeys.step_many(job[1])).values()) == ["stale", "stale"]
+    world.now += RESCUE_DEFER_SECONDS
+    assert await world.drain() == ["completed"]
+    assert visits(await world.run_of(BOB)) == [("hello", "taken"), ("again", "taken")]
+    assert sorted(marks.log) == [
+        (ANN, "+again"),
+        (ANN, "+welcomed"),
+        (BOB, "+again"),
+        (BOB, "+welcomed"),
+    ]
+
+
+async def test_a_job_stamps_the_runs_it_takes_on_so_the_sweep_leaves_them(world: World) -> None:
+    await world.define(SERIES)
+    await world.fire(ANN)
+    [(run_id, _)] = world.queue.runs
+    world.now += ACTIVE_STALLED_SECONDS + 1
+    run = await world.journeys.runs.get(run_id)
+    assert run is not None
+    # What a job's first write does for the runs it carries on without moving them.
+    assert await world.journeys.runs.apply([], touched=[run]) == {}
+    assert await world.journeys.resume_stalled() == 0
+    world.now += ACTIVE_STALLED_SECONDS + 1
+    assert await world.journeys.resume_stalled() == 1
