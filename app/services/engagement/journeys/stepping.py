@@ -21,11 +21,12 @@ from typing import Protocol
 from app.domain.access import Role
 from app.domain.journeys import Step
 from app.domain.segments import Condition
-from app.errors import InvalidInput
+from app.errors import InvalidInput, NotFound
 from app.ports.journey_runs import RunChanges
 from app.services.engagement.journeys.acting import StepActions
 from app.services.engagement.journeys.catalog import JourneyCatalog
 from app.services.engagement.journeys.runs import FINISHED, Move, Run, Runs, Visit, advance
+from app.supervision import BACKING_SERVICE_DOWN
 
 log = logging.getLogger(__name__)
 
@@ -104,12 +105,40 @@ class RunStepper:
                 live, down = await self._apply_round(live, results, held)
                 if down is not None:
                     raise down  # the job runs again for the runs it did not move
-        except BaseException:
+        except BaseException as exc:
             await self._rescue(held, dict(due))
-            raise
+            if not isinstance(exc, Exception) or isinstance(exc, BACKING_SERVICE_DOWN):
+                raise  # arq runs the job again once Neo4j and Valkey answer
+            return await self._isolate(held, due, results, exc)
         for run in live:
             results[run.id] = "continued"
         await self.hand_over((run.id, run.seq) for run in live)
+        return results
+
+    async def _isolate(
+        self,
+        held: dict[str, Run],
+        due: Sequence[tuple[str, int]],
+        results: dict[str, str],
+        error: Exception,
+    ) -> dict[str, str]:
+        """A job that failed for another reason than a backing service down: its runs that
+        it had not moved go on one per job, so that one run that cannot be carried (a bug, a
+        value a query refuses) does not hold back the others, nor come back with them at
+        every sweep. A run that fails alone ends `failed`, naming the error."""
+        unmoved = [(r, s) for r, s in due if r in held and held[r].seq == s]
+        if len(due) > 1:
+            log.error("journey batch failed (%s); its runs go on one by one", type(error).__name__)
+            for pair in unmoved:
+                await self.hand_over([pair])
+                results[pair[0]] = "continued"
+            return results
+        log.error("journey run failed alone: %s", type(error).__name__)
+        for run_id, _ in unmoved:
+            reason = f"{type(error).__name__} while carrying the run"
+            ended = advance(held[run_id], None, status="failed", exit_reason=reason)
+            if run_id in await self.runs.apply([ended]):
+                results[run_id] = "failed"
         return results
 
     async def _start_visit(self, run: Run) -> Move:
@@ -118,7 +147,7 @@ class RunStepper:
         marker, not written)."""
         try:
             stored = await self.catalog.version(run.journey, run.version)
-        except InvalidInput as exc:
+        except (InvalidInput, NotFound) as exc:
             log.warning("journey run %s ended: %s", run.id, exc)
             return advance(run, None, status="failed", exit_reason=str(exc)[:300])
         if run.status != "waiting":

@@ -546,3 +546,26 @@ async def test_a_job_stamps_the_runs_it_takes_on_so_the_sweep_leaves_them(world:
     assert await world.journeys.resume_stalled() == 0
     world.now += ACTIVE_STALLED_SECONDS + 1
     assert await world.journeys.resume_stalled() == 1
+
+
+async def test_a_run_that_cannot_be_carried_fails_alone_and_lets_its_batch_go_on(
+    world: World,
+) -> None:
+    branch = {"type": "branch", "condition": {"event": "Order Completed"}, "then": None}
+    await world.define(
+        journey({"check": {**branch, "else": "nudge"}, "nudge": tag("nudged")}, "check")
+    )
+    asked = world.segments.matches
+
+    async def refuses_bob(condition: Condition, profile_ids: list[str]) -> set[str]:
+        if BOB in profile_ids:
+            raise ValueError("a value the query refuses")
+        return await asked(condition, profile_ids)
+
+    world.segments.matches = refuses_bob  # type: ignore[method-assign]
+    await world.fire(ANN, BOB, "p-cat")
+    assert await world.drain() == ["continued"] * 3 + ["completed", "failed", "completed"]
+    assert world.queue.jobs == []  # nothing left queued
+    bob = await world.run_of(BOB)
+    assert (bob.status, bob.exit_reason) == ("failed", "ValueError while carrying the run")
+    assert world.stores.marks.tags == {ANN: ["nudged"], "p-cat": ["nudged"]}
