@@ -20,10 +20,6 @@ class ActionRecord:
 
 
 class ActionRecordStore(Protocol):
-    async def record(self, profile_id: str, record: ActionRecord) -> bool:
-        """Record an action on the profile (a merged id reaches its survivor); False when the
-        workspace has no profile with that id."""
-
     async def record_many(self, records: Sequence[tuple[str, ActionRecord]]) -> set[str]:
         """Record (profile id, record) pairs in one transaction; the ids of the records written
         (one whose profile the workspace does not have is left out)."""

@@ -158,8 +158,9 @@ class JourneyRunStore(Protocol):
         `active_before`, or waiting for a time that passed before `waiting_before`; the
         oldest first."""
 
-    async def waiting_for(self, pairs: Sequence[tuple[str, str]]) -> list[str]:
-        """The runs waiting for one of these (profile, event name) pairs."""
+    async def waiting_for(self, pairs: Sequence[tuple[str, str]]) -> list[Run]:
+        """The runs waiting for one of these (profile, event name) pairs, as they stand (a
+        move that follows names the seq read here, so a run moved since does not move)."""
 
     async def runs_of(self, profile_id: str, limit: int) -> list[RunView]:
         """A profile's runs, newest first, each with its visits in the order they started."""

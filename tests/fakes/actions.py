@@ -13,14 +13,13 @@ class InMemoryActionRecordStore:
         self.profiles: set[str] = set(profiles or ())
         self.records: dict[str, list[ActionRecord]] = {}
 
-    async def record(self, profile_id: str, record: ActionRecord) -> bool:
-        if profile_id not in self.profiles:
-            return False
-        self.records.setdefault(profile_id, []).append(record)
-        return True
-
     async def record_many(self, records: Sequence[tuple[str, ActionRecord]]) -> set[str]:
-        return {r.id for profile_id, r in records if await self.record(profile_id, r)}
+        written = set()
+        for profile_id, record in records:
+            if profile_id in self.profiles:
+                self.records.setdefault(profile_id, []).append(record)
+                written.add(record.id)
+        return written
 
     async def history(self, profile_id: str, limit: int) -> list[ActionRecord]:
         found = self.records.get(profile_id, [])

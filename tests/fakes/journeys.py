@@ -186,9 +186,9 @@ class InMemoryJourneyRunStore:
         found.sort(key=lambda r: (r.updated_at, r.id))
         return [(r.id, r.seq) for r in found[:limit]]
 
-    async def waiting_for(self, pairs: Sequence[tuple[str, str]]) -> list[str]:
+    async def waiting_for(self, pairs: Sequence[tuple[str, str]]) -> list[Run]:
         return [
-            s.run.id
+            s.run
             for profile, event in pairs
             for s in self.runs.values()
             if s.run.profile == profile and s.run.status == "waiting" and s.run.waiting_for == event
@@ -278,8 +278,12 @@ class InMemoryProfileMarks:
         self.events: dict[str, EmittedEvent] = {}
         #: Every tag and untag, in order: (profile, "+tag" or "-tag").
         self.log: list[tuple[str, str]] = []
+        #: (profile, tag) -> True where tagging finds the graph unreachable (a test's outage).
+        self.unreachable: Callable[[str, str], bool] = lambda profile_id, tag: False
 
     async def tag(self, profile_id: str, tag: str) -> None:
+        if self.unreachable(profile_id, tag):
+            raise ConnectionError("Neo4j went away")
         self.log.append((profile_id, f"+{tag}"))
         kept = [t for t in self.tags.get(profile_id, []) if t != tag]
         self.tags[profile_id] = [*kept, tag]

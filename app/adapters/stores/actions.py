@@ -14,20 +14,6 @@ class Neo4jActionRecordStore:
     def __init__(self, graph: IdentityGraph) -> None:
         self.graph = graph
 
-    async def record(self, profile_id: str, record: ActionRecord) -> bool:
-        rows = await self.graph.run_write(
-            "actions/record",
-            profile=profile_id,
-            id=record.id,
-            action=record.action,
-            purpose=record.purpose,
-            outcome=record.outcome,
-            reason=record.reason,
-            at=record.at,
-            detail=orjson.dumps(record.detail, option=orjson.OPT_SORT_KEYS).decode(),
-        )
-        return bool(rows)
-
     async def record_many(self, records: Sequence[tuple[str, ActionRecord]]) -> set[str]:
         if not records:
             return set()

@@ -126,13 +126,13 @@ class Neo4jJourneyRunStore:
         )
         return [(str(r["id"]), int(r["seq"])) for r in rows]
 
-    async def waiting_for(self, pairs: Sequence[tuple[str, str]]) -> list[str]:
+    async def waiting_for(self, pairs: Sequence[tuple[str, str]]) -> list[Run]:
         if not pairs:
             return []
         rows = await self.graph.read(
             "journeys/waiting_runs", pairs=[{"profile": p, "event": e} for p, e in pairs]
         )
-        return [str(r["id"]) for r in rows]
+        return [_run(r["run"], None) for r in rows]
 
     async def runs_of(self, profile_id: str, limit: int) -> list[RunView]:
         rows = await self.graph.read("journeys/runs_of_profile", profile=profile_id, limit=limit)

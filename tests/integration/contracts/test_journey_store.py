@@ -121,7 +121,8 @@ async def test_a_run_moves_only_from_the_seq_it_was_read_at(bench: JourneyBench)
         "waiting",
         T0 + 60,
     )
-    assert await runs.waiting_for([("p1", "Paid"), ("p2", "Paid"), ("p1", "Other")]) == ["r1"]
+    [found] = await runs.waiting_for([("p1", "Paid"), ("p2", "Paid"), ("p1", "Other")])
+    assert (found.id, found.seq, found.status, found.waiting_for) == ("r1", 1, "waiting", "Paid")
     done = RunChanges(status="completed", exit_reason="reached the end", waiting_for=None)
     assert await _move(bench.storage, "r1", 1, done) == 2
     assert await runs.start("welcome", 1, "hello", "event", [again], T0 + 20) == ["r3"]

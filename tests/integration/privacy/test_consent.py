@@ -10,7 +10,7 @@ import pytest
 from app.bootstrap import Container
 from app.domain.consent import CONSENT_EVENT
 from app.errors import InvalidInput
-from app.services.engagement.actions import ConsentGate
+from app.services.engagement.actions import ActionRecord, Attempt, ConsentGate
 from app.services.privacy.consent import ConsentService
 from tests.messages import message
 
@@ -178,11 +178,11 @@ async def test_an_action_needing_consent_is_skipped_when_denied_or_expired(
         return {"delivery": "d-1"}
 
     gate = container.gate
-    outcomes = [
-        await gate.attempt(pid, "marketing", "webhook:welcome", send)
-        for pid in (denied, silent, granted)
-    ]
-    assert [(o.outcome, o.reason) for o in outcomes] == [
+    outcomes = await gate.attempt_many(
+        [Attempt(pid, "marketing", "webhook:welcome", send) for pid in (denied, silent, granted)]
+    )
+    records = [o for o in outcomes if isinstance(o, ActionRecord)]
+    assert [(o.outcome, o.reason) for o in records] == [
         ("skipped", "denied"),
         ("skipped", "no_decision"),
         ("taken", "granted"),
@@ -197,16 +197,17 @@ async def test_an_action_needing_consent_is_skipped_when_denied_or_expired(
         container.audit,
         clock=lambda: now + 7200,
     )
-    expired = await ConsentGate(container.gate.store, later).attempt(
-        granted, "marketing", "webhook:welcome", send
+    [expired] = await ConsentGate(container.gate.store, later).attempt_many(
+        [Attempt(granted, "marketing", "webhook:welcome", send)]
     )
+    assert isinstance(expired, ActionRecord)
     assert (expired.outcome, expired.reason) == ("skipped", "expired") and sent == ["welcome"]
 
     async def broken() -> None:
         raise ConnectionError("receiver down")
 
-    with pytest.raises(ConnectionError):
-        await gate.attempt(granted, "marketing", "webhook:welcome", broken)
+    [failed] = await gate.attempt_many([Attempt(granted, "marketing", "webhook:welcome", broken)])
+    assert isinstance(failed, ConnectionError)  # the action's error, after its record
     history = await gate.history(granted)
     assert [(h.outcome, h.reason) for h in history] == [
         ("failed", "ConnectionError"),

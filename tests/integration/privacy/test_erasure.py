@@ -22,6 +22,7 @@ from pydantic import SecretStr
 
 from app.bootstrap import Container, build_container
 from app.domain.messages import TrackedMessage
+from app.services.engagement.actions import ActionRecord, Attempt
 from app.services.privacy.erasure import ErasureStatus
 from app.services.tracking.acceptance import encode_message
 from app.settings import Settings
@@ -140,8 +141,10 @@ async def test_erasure_deletes_the_subject_and_the_family_tablet_stays_with_the_
         return None
 
     # A journey acted on her (she granted marketing): the record goes with her profile.
-    acted = await container.gate.attempt(mum, "marketing", "webhook:mum-only-journey", send)
-    assert acted.outcome == "taken"
+    [acted] = await container.gate.attempt_many(
+        [Attempt(mum, "marketing", "webhook:mum-only-journey", send)]
+    )
+    assert isinstance(acted, ActionRecord) and acted.outcome == "taken"
 
     preview = await container.erasure.preview("email", MUM["email"])
     assert preview.profile_id == mum

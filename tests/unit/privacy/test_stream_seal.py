@@ -11,18 +11,11 @@ import pytest
 
 from app.privacy import DecryptionError, LocalKeyStore
 from app.privacy.stream_seal import StreamSeal
+from tests.support.clock import Clock
 
 KEK = os.urandom(32)
 PERIOD = 3600
 PAYLOAD = b'{"traits":{"email":"jane.doe@example.com"}}'
-
-
-class Clock:
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture

@@ -91,9 +91,6 @@ class Runs:
         """The runs found, by id, each with the outcome its current visit recorded."""
         return await self.store.read(run_ids)
 
-    async def get(self, run_id: str) -> Run | None:
-        return (await self.read([run_id])).get(run_id)
-
     async def apply(self, moves: Sequence[Move], touched: Sequence[Run] = ()) -> dict[str, Run]:
         """Make the moves and record their visits, all in one transaction, stamping the
         `touched` runs as handled now without moving them; the runs moved, by id (a run

@@ -17,7 +17,7 @@ from typing import Any
 
 from app.domain.access import Principal, Role
 from app.domain.journeys import Journey
-from app.errors import InvalidInput
+from app.errors import InvalidInput, NotFound
 from app.ports.journey_runs import RunStart, RunView
 from app.ports.journeys import JourneyStorage, JourneyView
 from app.services.changes.notices import ProfileNotifier
@@ -178,16 +178,12 @@ class JourneyService:
         pairs = [(p, name) for p, names in changes.events.items() for name in names]
         if not pairs:
             return
-        wanted = set(pairs)
-        waiting = await self.runs.read(await self.storage.runs.waiting_for(pairs))
         arrived = Visit("event_arrived", "the awaited event arrived")
         moves = []
-        for run in waiting.values():
-            if run.status != "waiting" or (run.profile, run.waiting_for) not in wanted:
-                continue  # moved since it was found
+        for run in await self.storage.runs.waiting_for(pairs):
             try:
                 journey = (await self.catalog.version(run.journey, run.version)).journey
-            except InvalidInput:
+            except (InvalidInput, NotFound):
                 continue  # its next job ends it (step)
             step = journey.steps[run.step]
             moves.append(advance(run, step.next, arrived, step))

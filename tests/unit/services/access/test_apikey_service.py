@@ -12,22 +12,15 @@ from app.services.privacy.audit import AuditLog
 from app.services.tracking.sources import key_digest
 from tests.fakes.apikeys import InMemoryApiKeyStore
 from tests.fakes.audit import InMemoryAuditStore
+from tests.support.clock import Clock
 
 T0 = 1_800_000_000.0
 ADMIN_KEY = "dev-admin-key"
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(T0)
 
 
 @pytest.fixture

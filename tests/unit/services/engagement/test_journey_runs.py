@@ -332,7 +332,7 @@ async def test_a_retried_job_that_finds_its_action_recorded_does_not_act_again(
     await world.fire(ANN)
     [(run_id, _)] = world.queue.runs
     # Its first attempt acted and recorded it, then lost the move to nobody (a crash).
-    run = await world.journeys.runs.get(run_id)
+    run = (await world.journeys.runs.read([run_id])).get(run_id)
     assert run is not None
     step = (await world.journeys.catalog.version("onboarding", 1)).journey.steps["hello"]
     await world.journeys.runs.record([(run, step, Visit("taken", "no purpose needed"))])
@@ -398,15 +398,7 @@ async def test_a_backing_service_down_in_one_action_keeps_the_others_moves_and_c
 ) -> None:
     await world.define(journey({"hello": tag("welcomed", "bye"), "bye": {"type": "exit"}}, "hello"))
     marks = world.stores.marks
-    tag_for_real = marks.tag
-    down = {BOB}
-
-    async def tag_or_fail(profile_id: str, tag: str) -> None:
-        if profile_id in down:
-            raise ConnectionError("Neo4j went away")
-        await tag_for_real(profile_id, tag)
-
-    marks.tag = tag_or_fail  # type: ignore[method-assign]
+    marks.unreachable = lambda profile_id, tag: profile_id == BOB
     await world.fire(ANN, BOB)
     [job] = world.queue.jobs
     with pytest.raises(ConnectionError):
@@ -416,7 +408,7 @@ async def test_a_backing_service_down_in_one_action_keeps_the_others_moves_and_c
     ann = await world.run_of(ANN)
     # The run it moved is handed to a new job first: the retry carries ANN's old position.
     assert world.queue.jobs == [(world.now + RESCUE_DEFER_SECONDS, [(ann.id, 1)])]
-    down.clear()
+    marks.unreachable = lambda profile_id, tag: False
     found = await world.journeys.runs.read([run_id for run_id, _ in job[1]])
     profile_of = {run_id: run.profile for run_id, run in found.items()}
     again = await world.journeys.step_many(job[1])  # arq runs the job again
@@ -506,14 +498,7 @@ async def test_a_run_this_job_moved_whose_next_action_meets_an_outage_is_carried
 ) -> None:
     await world.define(journey({"hello": tag("welcomed", "again"), "again": tag("again")}, "hello"))
     marks = world.stores.marks
-    tag_for_real = marks.tag
-
-    async def second_fails_for_bob(profile_id: str, tag: str) -> None:
-        if (profile_id, tag) == (BOB, "again"):
-            raise ConnectionError("Neo4j went away")
-        await tag_for_real(profile_id, tag)
-
-    marks.tag = second_fails_for_bob  # type: ignore[method-assign]
+    marks.unreachable = lambda profile_id, tag: (profile_id, tag) == (BOB, "again")
     await world.fire(ANN, BOB)
     [job] = world.queue.jobs
     with pytest.raises(ConnectionError):
@@ -521,7 +506,7 @@ async def test_a_run_this_job_moved_whose_next_action_meets_an_outage_is_carried
     bob = await world.run_of(BOB)
     assert (bob.status, bob.step) == ("active", "again")  # moved by the job in its first round
     assert world.queue.runs == [(bob.id, 1)]  # handed to a new job: the retry finds it stale
-    marks.tag = tag_for_real  # type: ignore[method-assign]
+    marks.unreachable = lambda profile_id, tag: False
     assert sorted((await world.journeys.step_many(job[1])).values()) == ["stale", "stale"]
     world.now += RESCUE_DEFER_SECONDS
     assert await world.drain() == ["completed"]
@@ -539,7 +524,7 @@ async def test_a_job_stamps_the_runs_it_takes_on_so_the_sweep_leaves_them(world:
     await world.fire(ANN)
     [(run_id, _)] = world.queue.runs
     world.now += ACTIVE_STALLED_SECONDS + 1
-    run = await world.journeys.runs.get(run_id)
+    run = (await world.journeys.runs.read([run_id])).get(run_id)
     assert run is not None
     # What a job's first write does for the runs it carries on without moving them.
     assert await world.journeys.runs.apply([], touched=[run]) == {}

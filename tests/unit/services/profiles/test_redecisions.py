@@ -12,24 +12,17 @@ from app.services.profiles.redecision import STALLED_SECONDS, GoldenRedecisions
 from app.services.tracking.sources import SourceService
 from tests.fakes.redecisions import InMemoryRedecisionStore
 from tests.fakes.sources import InMemorySourceStore
+from tests.support.clock import Clock
 
 T0 = 1_700_000_000.0
 SETTLE = 31.0
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 class World:
     """The service over fakes, with what it re-decided and enqueued written down."""
 
     def __init__(self, page_size: int = 2) -> None:
-        self.clock = Clock()
+        self.clock = Clock(T0)
         self.store = InMemoryRedecisionStore("ws")
         self.sources = SourceService(InMemorySourceStore("ws"), clock=self.clock)
         self.redecided: list[list[str]] = []

@@ -10,7 +10,8 @@ from app.errors import InvalidInput
 from app.ports.segments import MembershipChange
 from app.services.changes.profile_changes import ProfileChanges
 from tests.fakes.segment_predicates import FakeConsent
-from tests.unit.services.segments.world import DAY, T0, Clock, segment_world
+from tests.support.clock import Clock
+from tests.unit.services.segments.world import DAY, T0, segment_world
 
 PRO = {"trait": "plan", "op": "eq", "value": "pro"}
 
@@ -110,7 +111,7 @@ async def test_a_consent_decision_moves_the_segments_with_a_consent_condition() 
 
 
 async def test_the_refresh_lets_members_go_when_their_window_closes() -> None:
-    clock = Clock()
+    clock = Clock(T0)
     world = segment_world(clock)
     buyers = {"event": "Order Completed", "min_count": 2, "within_days": 30}
     world.fakes.tables.add_profile(

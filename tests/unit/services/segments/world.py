@@ -11,6 +11,7 @@ from app.services.changes.notices import ProfileNotifier
 from app.services.engagement.segments.engine import SegmentService
 from tests.fakes.changes import InMemoryChangeFeed
 from tests.fakes.segments import InMemorySegments
+from tests.support.clock import Clock
 
 T0 = 1_795_939_200.0  # 2026-11-29T08:00:00Z
 DAY = 86_400.0
@@ -25,14 +26,6 @@ SCHEMA = TraitSchema.from_mapping(
         }
     }
 )
-
-
-class Clock:
-    def __init__(self, now: float = T0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @dataclass
@@ -63,7 +56,7 @@ def segment_world(
 ) -> SegmentWorld:
     fakes = fakes or InMemorySegments()
     feed = InMemoryChangeFeed()
-    clock = clock or Clock()
+    clock = clock or Clock(T0)
 
     async def schema() -> TraitSchema:
         return SCHEMA

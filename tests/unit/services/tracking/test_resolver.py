@@ -18,6 +18,7 @@ from app.services.tracking.deadletters import DeadLetterService
 from app.services.tracking.resolver import Resolver
 from tests.fakes.stream import InMemoryEventStream
 from tests.messages import message
+from tests.support.clock import Clock
 
 SOURCE = Source(id="src-test", ws="test", name="web", trust=1.0)
 
@@ -47,14 +48,6 @@ class Ingestion:
         duplicates = sum(1 for m in messages if m.message_id in self.stored)
         self.stored.update((m.message_id, m) for m in messages)
         return IngestReport(stored=len(messages) - duplicates, duplicates=duplicates)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_800_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture

@@ -7,21 +7,14 @@ import pytest
 from app.errors import InvalidInput, NotFound
 from app.services.tracking.sources import CACHE_SECONDS, SourceService, key_digest
 from tests.fakes.sources import InMemorySourceStore
+from tests.support.clock import Clock
 
 T0 = 1_800_000_000.0
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(T0)
 
 
 @pytest.fixture
