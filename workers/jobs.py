@@ -123,6 +123,13 @@ async def destroy_spent_stream_keys(ctx: dict[str, Any]) -> dict[str, int]:
     return {"destroyed": await container.stream.destroy_spent_keys()}
 
 
+async def sweep_review_queue(ctx: dict[str, Any]) -> dict[str, int]:
+    """File what the identity rules refused or caught as generic into the review queue, and
+    settle what no longer asks anything (every 5 minutes); counts only."""
+    report = await _container(ctx).conflict_sweep.sweep()
+    return {"contended": report.contended, "generic": report.generic, "settled": report.settled}
+
+
 async def refresh_segments(ctx: dict[str, Any]) -> dict[str, int]:
     """Re-evaluate segments with a time window or a consent condition (every 10 minutes):
     time passes without any event, and members must leave when their window closes."""

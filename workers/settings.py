@@ -45,6 +45,7 @@ from workers.jobs import (
     resume_redecisions,
     rotate_blind_index,
     rotate_kek,
+    sweep_review_queue,
 )
 
 log = logging.getLogger(__name__)
@@ -83,6 +84,7 @@ SCHEDULE: dict[str, dict[str, Any]] = {
     "heartbeat": {"second": 0},
     "resume_erasures": {"second": 30},
     "resume_redecisions": {"second": 40},
+    "sweep_review_queue": {"minute": set(range(3, 60, 5)), "second": 20},
     "resume_journey_runs": {"minute": set(range(1, 60, 5)), "second": 50},
     "purge_expired_events": {"hour": 3, "minute": 17, "second": 0},
     "refresh_segments": {"minute": set(range(5, 60, 10)), "second": 45},
@@ -107,6 +109,7 @@ JOBS: list[Job] = [
     redecide_golden_records,
     resume_redecisions,
     resume_journey_runs,
+    sweep_review_queue,
 ]
 
 

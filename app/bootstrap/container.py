@@ -30,6 +30,8 @@ from app.services.engagement.destinations import (
 from app.services.engagement.journeys import JourneyService
 from app.services.engagement.segments.engine import SegmentService
 from app.services.identity.curation import CurationService
+from app.services.identity.review.queue import ReviewQueue
+from app.services.identity.review.sweep import ConflictSweep
 from app.services.identity.ingestion import IngestionService
 from app.services.identity.rekeying import BlindIndexRotation
 from app.services.integrations.exporting import ProfileExporter
@@ -71,6 +73,8 @@ class Container:
     rules: IdentityRules
     ingestion: IngestionService
     curation: CurationService
+    review: ReviewQueue
+    conflict_sweep: ConflictSweep
     profiles: ProfileService
     sources: SourceService
     redecisions: GoldenRedecisions

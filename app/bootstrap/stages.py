@@ -20,6 +20,7 @@ from app.adapters.stores.audit import Neo4jAuditStore
 from app.adapters.stores.browsing import Neo4jProfileBrowseStore
 from app.adapters.stores.consent import Neo4jConsentStore
 from app.adapters.stores.curation import Neo4jCurationStore
+from app.adapters.stores.review import Neo4jSuggestionStore
 from app.adapters.stores.destinations import Neo4jDestinationStore
 from app.adapters.stores.devices import Neo4jDeviceStore
 from app.adapters.stores.erasure import Neo4jErasureGraphStore, Neo4jErasureRecordStore
@@ -61,6 +62,8 @@ from app.services.engagement.journeys import JourneyService
 from app.services.engagement.outbound import WebhookSender, parse_networks
 from app.services.engagement.segments.engine import SegmentService
 from app.services.identity.curation import CurationService
+from app.services.identity.review.queue import ReviewQueue
+from app.services.identity.review.sweep import ConflictSweep
 from app.services.identity.ingestion import IngestionService
 from app.services.identity.keys import Sealer
 from app.services.identity.rekeying import BlindIndexRotation
@@ -296,6 +299,7 @@ async def build_container(settings: Settings) -> Container:
     curation = CurationService(
         identity, Neo4jCurationStore(identity), sealer, rules, golden, notifier
     )
+    suggestions = Neo4jSuggestionStore(identity)
     acceptance = AcceptanceService(f.stream, settings.stream_bound, settings.retry_after_seconds)
     ingestion = IngestionService(
         identity, sealer, rules, f.observer, golden, f.policy, Neo4jRekeyStore(identity), notifier
@@ -319,6 +323,8 @@ async def build_container(settings: Settings) -> Container:
         rules=rules,
         ingestion=ingestion,
         curation=curation,
+        review=ReviewQueue(suggestions, curation),
+        conflict_sweep=ConflictSweep(suggestions, curation, rules),
         profiles=profiles,
         sources=f.sources,
         redecisions=_redecisions(f, profiles),

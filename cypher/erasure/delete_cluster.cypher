@@ -3,8 +3,31 @@
 // shared identifiers lose their OF edge and are re-resolved by the caller. A device seen only on
 // the subject's identifiers goes with them, and so does one named by one of them ($devices: its
 // key derives from the identifier's); a device other identifiers were seen on stays, detached
-// from the subject's. Counts go on the request.
+// from the subject's. Review-queue suggestions about any of them, or about an identifier of
+// their profiles (a shared one too), go as well: nothing keeps a pair the subject was in.
+// Counts go on the request.
 MATCH (r:ErasureRequest {id: $id, ws: $ws})
+CALL () {
+  UNWIND $keys AS key
+  MATCH (:Identifier {key: key})<-[:ABOUT]-(s:Suggestion)
+  WITH DISTINCT s
+  DETACH DELETE s
+  RETURN count(*) AS by_identifier
+}
+CALL () {
+  UNWIND $profiles AS pid
+  MATCH (p:Profile {id: pid})
+  CALL (p) {
+    MATCH (p)<-[:ABOUT]-(s:Suggestion)
+    RETURN s
+    UNION
+    MATCH (p)<-[:OF]-(:Identifier)<-[:ABOUT]-(s:Suggestion)
+    RETURN s
+  }
+  WITH DISTINCT s
+  DETACH DELETE s
+  RETURN count(*) AS by_profile
+}
 CALL () {
   UNWIND $keys AS key
   MATCH (:Identifier {key: key})-[:SEEN_ON]->(d:Device)

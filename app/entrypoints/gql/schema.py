@@ -33,6 +33,7 @@ from app.entrypoints.gql.browse import BrowseQuery
 from app.entrypoints.gql.context import Context
 from app.entrypoints.gql.destinations import DestinationMutation, DestinationQuery
 from app.entrypoints.gql.identity import IdentityMutation, IdentityQuery
+from app.entrypoints.gql.review import ReviewMutation, ReviewQuery
 from app.entrypoints.gql.ingestion import IngestionMutation, IngestionQuery
 from app.entrypoints.gql.journeys import JourneyMutation, JourneyQuery
 from app.entrypoints.gql.privacy import PrivacyMutation, PrivacyQuery
@@ -63,6 +64,7 @@ class Health:
 @strawberry.type
 class Query(
     IdentityQuery,
+    ReviewQuery,
     BrowseQuery,
     SegmentQuery,
     JourneyQuery,
@@ -90,6 +92,7 @@ class Query(
 @strawberry.type
 class Mutation(
     IdentityMutation,
+    ReviewMutation,
     SendingMutation,
     SegmentMutation,
     JourneyMutation,

@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from app.domain.identity import (
     IdentifierError,
     IdentityRules,
+    Node,
     NormalisedIdentifier,
     normalise,
     validate_type,
 )
-from app.errors import InvalidInput, NotFound
+from app.errors import Conflict, InvalidInput, NotFound
 from app.ports.components import ComponentSnapshot
 from app.ports.curation import CurationStore, GenericIdentifier
 from app.ports.identity import IdentityGraphPort, IdentityTx
@@ -69,6 +70,16 @@ class ComponentChange:
 
 #: A checked reference: a normalised value, or a node key.
 Target = NormalisedIdentifier | str
+
+#: The evidence a merge adds: from the component before it, the representatives of the
+#: profiles (in profile id order) and the time.
+_EvidencePlan = Callable[[ComponentSnapshot, list[str], float], list[EvidenceRow]]
+
+
+def _members(snapshot: ComponentSnapshot, profile: str) -> list[Node]:
+    """The identifiers of one profile in a component, oldest first."""
+    mine = {k for k, p in snapshot.current.items() if p == profile}
+    return sorted((n for n in snapshot.nodes if n.key in mine), key=lambda n: (n.first_seen, n.key))
 
 
 @dataclass(frozen=True)
@@ -244,6 +255,61 @@ class CurationService:
         ids = sorted(set(profile_ids))
         if len(ids) < 2:
             raise InvalidInput("mergeProfiles needs at least two distinct profile ids")
+        return await self._merge(ids, f"manual merge: {reason}", self._manual_rows(by))
+
+    async def join_as_one(self, profile_ids: tuple[str, str], reason: str, by: str) -> MergeOutcome:
+        """Join two profiles an operator says are one person (an accepted suggestion).
+
+        One edge of evidence, sourced `review:<by>`: between the oldest values of the
+        highest-priority type both profiles hold, under `alias` (a successor rule, so two user
+        ids of one person count once against the cap); `manual_merge` between their
+        highest-priority identifiers when they hold no type in common. Refused, and nothing
+        changes, if a rule would still break.
+        """
+        ids = sorted(set(profile_ids))
+        if len(ids) != 2:
+            raise InvalidInput("a join needs two distinct profile ids")
+        return await self._merge(ids, f"review: {reason}", self._pair_rows(by))
+
+    def _manual_rows(self, by: str) -> _EvidencePlan:
+        def rows(before: ComponentSnapshot, keys: list[str], now: float) -> list[EvidenceRow]:
+            anchor = keys[0]
+            return [self._row(anchor, k, "manual_merge", f"manual:{by}", now) for k in keys[1:]]
+
+        return rows
+
+    def _pair_rows(self, by: str) -> _EvidencePlan:
+        def rows(before: ComponentSnapshot, keys: list[str], now: float) -> list[EvidenceRow]:
+            a, b = (_members(before, before.current[k]) for k in keys)
+            common = {n.type for n in a} & {n.type for n in b}
+            if common and "alias" in self.rules.link_weights:
+                kind = min(common, key=self.rules.priority_key)
+                ka = next(n.key for n in a if n.type == kind)
+                kb = next(n.key for n in b if n.type == kind)
+                return [self._row(ka, kb, "alias", f"review:{by}", now)]
+            first = min(a, key=lambda n: self.rules.priority_key(n.type)).key
+            second = min(b, key=lambda n: self.rules.priority_key(n.type)).key
+            return [self._row(first, second, "manual_merge", f"review:{by}", now)]
+
+        return rows
+
+    def _row(self, a: str, b: str, rule: str, source: str, now: float) -> EvidenceRow:
+        return EvidenceRow(
+            a=min(a, b),
+            b=max(a, b),
+            rule=rule,
+            weight=self.rules.weight_for(rule),
+            count=1,
+            first=now,
+            last=now,
+            source=source,
+            late=False,
+        )
+
+    async def _merge(self, ids: list[str], reason: str, plan_rows: _EvidencePlan) -> MergeOutcome:
+        """Add the evidence `plan_rows` gives between the profiles' representatives and
+        recompute; every identifier of every profile must end in one profile, or nothing
+        changes and the answer names the rule that refused it."""
         now = self.clock()
 
         async def work(
@@ -260,23 +326,8 @@ class CurationService:
             keys = [by_active[p] for p in sorted(by_active)]
             before = await tx.load_locked_component(keys, self.rules, MAX_COMPONENT_NODES)
             members = [k for k, p in before.current.items() if p in by_active]
-            anchor = keys[0]
-            rows = [
-                EvidenceRow(
-                    a=min(anchor, k),
-                    b=max(anchor, k),
-                    rule="manual_merge",
-                    weight=self.rules.weight_for("manual_merge"),
-                    count=1,
-                    first=now,
-                    last=now,
-                    source=f"manual:{by}",
-                    late=False,
-                )
-                for k in keys[1:]
-            ]
-            await tx.merge_evidence(rows)
-            outcome = await recluster(tx, keys, self.rules, now, f"manual merge: {reason}")
+            await tx.merge_evidence(plan_rows(before, keys, now))
+            outcome = await recluster(tx, keys, self.rules, now, reason)
             targets = {outcome.profile_of.get(k) for k in members}
             if len(targets) != 1:
                 # Every identifier of every profile must end up together, or nothing changes.
@@ -295,6 +346,19 @@ class CurationService:
         if outcome is not None:
             await self._announce(outcome, traits)
         return merge
+
+    async def keep_apart(self, a: str, b: str, by: str, reason: str) -> Curated:
+        """Two identifiers (by key) are never to share a profile: one sticky NEVER pair (a
+        dismissed conflict), then their component is decided again. Refused (Conflict) if
+        they share one now: splitting a profile is what unlink is for."""
+
+        async def never(tx: IdentityTx, key: str, snap: ComponentSnapshot, now: float) -> list[str]:
+            if snap.current.get(a) is not None and snap.current.get(a) == snap.current.get(b):
+                raise Conflict("the two identifiers share a profile now")
+            await tx.add_never([(min(a, b), max(a, b))], now, by, reason)
+            return [a, b]
+
+        return await self._act_on(IdentifierRef.by_key(a), never, f"keep apart: {reason}")
 
     async def generic_identifiers(self, limit: int = 50) -> list[GenericIdentifier]:
         """What the rules caught as generic (a shared value, junk), most linked first."""

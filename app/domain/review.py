@@ -1,0 +1,139 @@
+"""The review queue's words: what the platform suspects, and what deciding it does.
+
+A suggestion never changes the graph by itself. It names a suspicion the rules could not
+settle alone and the action an operator may take on it:
+
+- ``likely_same_person`` (a ``MergeSuggestion``): two profiles that share no identifier but
+  whose traits (names, birthday, address, phone) a record-linkage model scores as one person.
+  Accepting joins them; dismissing remembers the pair, which is never suggested again.
+- ``contended_identifier`` (a ``Conflict``): a link the rules refused because the union would
+  hold two values of a capped type (two user ids on one e-mail address: a household, or two
+  accounts of one human). Accepting says "one person": the two values are joined as an alias
+  joins an old user id to a new one. Dismissing says "two people": the values are kept apart
+  for good (a NEVER pair), so the refusal is no longer a question.
+- ``generic_value`` (a ``Conflict``): an identifier the rules caught as generic (a shared
+  address, a junk value). Accepting says "junk": the identifier is blocked, so it stays out
+  even if its counts fall. Dismissing leaves the rules' decision as it is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, get_args
+
+SuggestionKind = Literal["likely_same_person", "contended_identifier", "generic_value"]
+SuggestionStatus = Literal["open", "accepted", "dismissed", "settled"]
+
+KINDS: tuple[SuggestionKind, ...] = get_args(SuggestionKind)
+STATUSES: tuple[SuggestionStatus, ...] = get_args(SuggestionStatus)
+
+#: The Neo4j label beside ``Suggestion`` each kind carries (what Neo4j Browser colours).
+LABELS: dict[SuggestionKind, str] = {
+    "likely_same_person": "MergeSuggestion",
+    "contended_identifier": "Conflict",
+    "generic_value": "Conflict",
+}
+
+
+@dataclass(frozen=True)
+class FieldVerdict:
+    """How one trait compared in a likely-same-person pair: its name, the level it reached
+    and that level's match weight. Never a value."""
+
+    field: str
+    level: str
+    weight: float
+
+
+@dataclass(frozen=True)
+class SuggestedIdentifier:
+    """An identifier a suggestion is about: its node key and type (never its value), and the
+    active profile it belongs to now."""
+
+    key: str
+    type: str
+    profile: str | None
+    generic: bool = False
+    blocked: bool = False
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """One entry of the review queue, as stored and listed."""
+
+    id: str
+    kind: SuggestionKind
+    status: SuggestionStatus
+    created_at: float
+    #: the refusal behind a conflict (`type_cap:user_id`, `generic_degree`...)
+    rule: str | None
+    #: a likely-same-person pair's match probability and weight, and their explanation
+    probability: float | None
+    weight: float | None
+    verdicts: tuple[FieldVerdict, ...]
+    identifiers: tuple[SuggestedIdentifier, ...]
+    #: the active profiles it is about now (merged ids followed to the profile they joined)
+    profiles: tuple[str, ...]
+    decided_at: float | None = None
+    decided_by: str | None = None
+    note: str | None = None
+
+    @property
+    def label(self) -> str:
+        return LABELS[self.kind]
+
+
+def explanation(s: Suggestion) -> str:
+    """One sentence an operator reads before deciding (no personal value in it)."""
+    if s.kind == "likely_same_person":
+        strong = [v.field for v in sorted(s.verdicts, key=lambda v: -v.weight) if v.weight > 0]
+        weak = [v.field for v in s.verdicts if v.weight < 0]
+        agree = ", ".join(strong) or "nothing"
+        differ = f"; they differ on {', '.join(weak)}" if weak else ""
+        chance = f"{s.probability:.3f}" if s.probability is not None else "unknown"
+        return (
+            f"Two profiles share no identifier but agree on {agree}{differ} "
+            f"(match probability {chance}). Accept joins them; dismiss keeps them apart "
+            "and never suggests the pair again."
+        )
+    if s.kind == "contended_identifier":
+        types = sorted({i.type for i in s.identifiers})
+        return (
+            f"A link between a {' and a '.join(types)} was refused by {s.rule}: joining "
+            "would give one profile two values the rules allow only one of (a household, or "
+            "two accounts of one person). Accept joins the two profiles as one person; "
+            "dismiss keeps them apart for good."
+        )
+    kind = s.identifiers[0].type if s.identifiers else "identifier"
+    return (
+        f"A {kind} was caught as generic by {s.rule}: its links merge nobody. Accept blocks "
+        "it for good (junk); dismiss leaves it to the rules."
+    )
+
+
+def parse_kind(value: str) -> SuggestionKind:
+    for kind in KINDS:
+        if kind == value:
+            return kind
+    raise ValueError(f"kind: expected one of {', '.join(KINDS)}, got {value!r}")
+
+
+def parse_status(value: str) -> SuggestionStatus:
+    for status in STATUSES:
+        if status == value:
+            return status
+    raise ValueError(f"status: expected one of {', '.join(STATUSES)}, got {value!r}")
+
+
+def question_gone(s: Suggestion) -> bool:
+    """Whether an open suggestion no longer asks anything: its profiles became one, its
+    contending values share a profile, or its generic value was blocked or is no longer
+    generic (or what it was about is gone)."""
+    if s.kind == "likely_same_person":
+        return len(s.profiles) < 2
+    if s.kind == "contended_identifier":
+        if len(s.identifiers) < 2:
+            return True
+        a, b = s.identifiers
+        return a.profile is not None and a.profile == b.profile
+    return not s.identifiers or s.identifiers[0].blocked or not s.identifiers[0].generic

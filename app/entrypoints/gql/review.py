@@ -1,0 +1,217 @@
+"""The review queue: suggestions the identity rules filed, listed and decided
+(docs/identity.md, "The review queue")."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated, Any
+
+import strawberry
+from strawberry.types import Info
+
+from app.domain import review
+from app.entrypoints.gql.context import CanCurate, CanRead, Context
+from app.errors import Conflict, NotFound
+from app.services.identity.review.queue import Decision, ReviewQueue
+
+
+@strawberry.enum(description="What a suggestion suspects (docs/identity.md, the review queue)")
+class SuggestionKind(Enum):
+    LIKELY_SAME_PERSON = "likely_same_person"
+    CONTENDED_IDENTIFIER = "contended_identifier"
+    GENERIC_VALUE = "generic_value"
+
+
+@strawberry.enum
+class SuggestionStatus(Enum):
+    OPEN = "open"
+    ACCEPTED = "accepted"
+    DISMISSED = "dismissed"
+    SETTLED = strawberry.enum_value(
+        "settled", description="Closed by itself: later evidence answered the question"
+    )
+
+
+@strawberry.type(description="How one trait compared: its level and match weight, no value.")
+class LinkageVerdict:
+    field: str
+    level: str
+    weight: float
+
+
+@strawberry.type(description="An identifier a suggestion is about (its key, never its value).")
+class SuggestionIdentifier:
+    key: str = strawberry.field(description="The node key (a blind index, not the value)")
+    type: str
+    profile_id: str | None = strawberry.field(description="Its active profile now")
+    generic: bool
+    blocked: bool
+
+
+@strawberry.type(description="One entry of the review queue; it never changes the graph by itself.")
+class Suggestion:
+    id: str
+    kind: SuggestionKind
+    status: SuggestionStatus
+    label: str = strawberry.field(description="`MergeSuggestion` or `Conflict`, as in Neo4j")
+    explanation: str = strawberry.field(description="What it suspects and what deciding does")
+    created_at: float = strawberry.field(description="Epoch seconds (UTC)")
+    rule: str | None = strawberry.field(
+        description="The rule behind a conflict (`type_cap:user_id`, `generic_degree`...)"
+    )
+    probability: float | None = strawberry.field(
+        description="A likely-same-person pair's match probability"
+    )
+    weight: float | None = strawberry.field(description="Its total match weight (log2)")
+    verdicts: list[LinkageVerdict]
+    identifiers: list[SuggestionIdentifier]
+    profile_ids: list[str] = strawberry.field(description="The active profiles it is about now")
+    decided_at: float | None
+    decided_by: str | None
+    note: str | None
+
+    @classmethod
+    def of(cls, s: review.Suggestion) -> Suggestion:
+        return cls(
+            id=s.id,
+            kind=SuggestionKind(s.kind),
+            status=SuggestionStatus(s.status),
+            label=s.label,
+            explanation=review.explanation(s),
+            created_at=s.created_at,
+            rule=s.rule,
+            probability=s.probability,
+            weight=s.weight,
+            verdicts=[
+                LinkageVerdict(field=v.field, level=v.level, weight=v.weight) for v in s.verdicts
+            ],
+            identifiers=[
+                SuggestionIdentifier(
+                    key=i.key,
+                    type=i.type,
+                    profile_id=i.profile,
+                    generic=i.generic,
+                    blocked=i.blocked,
+                )
+                for i in s.identifiers
+            ],
+            profile_ids=list(s.profiles),
+            decided_at=s.decided_at,
+            decided_by=s.decided_by,
+            note=s.note,
+        )
+
+
+@strawberry.type(description="The suggestion was decided; what it did is done.")
+class SuggestionDecided:
+    suggestion: Suggestion
+    profile_id: str | None = strawberry.field(
+        description="After an accepted join or block: the profile its subjects belong to"
+    )
+
+
+@strawberry.type(
+    description="The identity rules refused the action; nothing changed and the "
+    "suggestion stays open."
+)
+class SuggestionRefused:
+    suggestion: Suggestion
+    reason: str = strawberry.field(description="The rule that refused it, e.g. type_cap:email")
+
+
+@strawberry.type(description="No suggestion with that id in this workspace.")
+class SuggestionNotFound:
+    message: str
+
+
+@strawberry.type(description="The suggestion is not open (decided, or settled by itself).")
+class SuggestionClosed:
+    message: str
+
+
+SuggestionResult = Annotated[
+    SuggestionDecided | SuggestionRefused | SuggestionNotFound | SuggestionClosed,
+    strawberry.union("SuggestionResult"),
+]
+
+
+def _queue(info: Info[Context, Any]) -> ReviewQueue:
+    return info.context.container.review
+
+
+def _result(decision: Decision) -> SuggestionResult:
+    if decision.refusal is not None:
+        return SuggestionRefused(
+            suggestion=Suggestion.of(decision.suggestion), reason=decision.refusal
+        )
+    return SuggestionDecided(
+        suggestion=Suggestion.of(decision.suggestion), profile_id=decision.profile_id
+    )
+
+
+@strawberry.type
+class ReviewQuery:
+    @strawberry.field(
+        description="The review queue, newest first: suspected over-merges (conflicts) and "
+        "likely under-merges (merge suggestions); `status` defaults to OPEN (null: any), "
+        "`limit` 1..1000.",
+        permission_classes=[CanRead],
+    )
+    async def suggestions(
+        self,
+        info: Info[Context, Any],
+        status: SuggestionStatus | None = SuggestionStatus.OPEN,
+        kind: SuggestionKind | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[Suggestion]:
+        found = await _queue(info).suggestions(
+            review.parse_status(status.value) if status else None,
+            review.parse_kind(kind.value) if kind else None,
+            limit,
+            offset,
+        )
+        return [Suggestion.of(s) for s in found]
+
+    @strawberry.field(
+        description="One suggestion by id; null if unknown.", permission_classes=[CanRead]
+    )
+    async def suggestion(self, info: Info[Context, Any], id: str) -> Suggestion | None:
+        try:
+            return Suggestion.of(await _queue(info).suggestion(id))
+        except NotFound:
+            return None
+
+
+@strawberry.type
+class ReviewMutation:
+    @strawberry.mutation(
+        description="Do what the suggestion proposes: join the two profiles (likely same "
+        "person, contended identifier) or block the generic value. Refused, with nothing "
+        "changed, if an identity rule would break.",
+        permission_classes=[CanCurate],
+    )
+    async def accept_suggestion(
+        self, info: Info[Context, Any], id: str, note: str | None = None
+    ) -> SuggestionResult:
+        try:
+            return _result(await _queue(info).accept(id, info.context.actor, note))
+        except NotFound as exc:
+            return SuggestionNotFound(message=str(exc))
+        except Conflict as exc:
+            return SuggestionClosed(message=str(exc))
+
+    @strawberry.mutation(
+        description="Say no: a contended identifier's two values are kept apart for good; "
+        "other kinds are closed and never filed again.",
+        permission_classes=[CanCurate],
+    )
+    async def dismiss_suggestion(
+        self, info: Info[Context, Any], id: str, note: str | None = None
+    ) -> SuggestionResult:
+        try:
+            return _result(await _queue(info).dismiss(id, info.context.actor, note))
+        except NotFound as exc:
+            return SuggestionNotFound(message=str(exc))
+        except Conflict as exc:
+            return SuggestionClosed(message=str(exc))

@@ -1,0 +1,63 @@
+"""What the review queue needs from storage: suggestions filed, listed and decided, and the
+refused links that become conflicts. Every call is scoped to the store's workspace."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from app.domain.review import FieldVerdict, Suggestion, SuggestionKind, SuggestionStatus
+
+
+@dataclass(frozen=True)
+class ContendedPair:
+    """Two values of a capped type whose profiles a refused link would join (the oldest value
+    of that type in each end's profile), with the refusal."""
+
+    a: str
+    b: str
+    refusal: str
+
+
+@dataclass(frozen=True)
+class NewSuggestion:
+    """A suggestion to file. `subject` names the question (one suggestion per subject, ever:
+    filing it again changes nothing, so a dismissed question stays dismissed)."""
+
+    id: str
+    kind: SuggestionKind
+    subject: str
+    rule: str | None = None
+    probability: float | None = None
+    weight: float | None = None
+    verdicts: tuple[FieldVerdict, ...] = ()
+    #: identifier keys and profile ids it is about
+    identifiers: tuple[str, ...] = ()
+    profiles: tuple[str, ...] = ()
+
+
+class SuggestionStore(Protocol):
+    async def contended_pairs(self, refusals: Sequence[str], limit: int) -> list[ContendedPair]:
+        """At most `limit` pairs of contending values behind links refused with one of
+        `refusals` (`type_cap:<type>`), whose subject has not been filed yet."""
+
+    async def file(self, rows: Sequence[NewSuggestion], at: float) -> int:
+        """File the suggestions whose subject is new; how many were new."""
+
+    async def suggestions(
+        self,
+        status: SuggestionStatus | None,
+        kind: SuggestionKind | None,
+        limit: int,
+        offset: int = 0,
+    ) -> list[Suggestion]:
+        """Newest first, with the identifiers and active profiles each is about now."""
+
+    async def suggestion(self, id: str) -> Suggestion | None:
+        """One suggestion of this workspace, or None."""
+
+    async def decide(
+        self, id: str, status: SuggestionStatus, by: str, note: str | None, at: float
+    ) -> bool:
+        """Close an open suggestion with `status`; False if it was not open (any more)."""

@@ -1,0 +1,198 @@
+"""The review queue on a real Neo4j: what the rules refused becomes a suggestion, and
+deciding one does what it says (docs/identity.md, "The review queue")."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.bootstrap import Container
+from app.domain.review import Suggestion
+from app.errors import Conflict, NotFound
+from tests.messages import message
+
+pytestmark = pytest.mark.integration
+
+T0 = 1_700_000_000.0
+
+
+async def _profile(container: Container, type: str, value: str) -> str:
+    found = await container.curation.find(type, value)
+    assert found is not None and found["profile"] is not None
+    return found["profile"]
+
+
+async def _household(container: Container) -> None:
+    """Two user ids log in with one family address: the second link is refused."""
+    await container.ingestion.ingest(
+        [
+            message("identify", user="mum", anon="a-mum", email="family@example.org", at=T0),
+            message("identify", user="dad", anon="a-dad", email="family@example.org", at=T0 + 5),
+        ]
+    )
+
+
+async def _one_open(container: Container) -> Suggestion:
+    found = await container.review.suggestions("open")
+    assert len(found) == 1, found
+    return found[0]
+
+
+async def test_a_contended_address_becomes_one_conflict_naming_both_user_ids(
+    container: Container,
+) -> None:
+    await _household(container)
+    mum, dad = (
+        await _profile(container, "user_id", "mum"),
+        await _profile(container, "user_id", "dad"),
+    )
+    assert mum != dad
+
+    report = await container.conflict_sweep.sweep()
+    assert (report.contended, report.generic) == (1, 0)
+    s = await _one_open(container)
+    assert (s.kind, s.label, s.rule) == ("contended_identifier", "Conflict", "type_cap:user_id")
+    assert sorted(i.type for i in s.identifiers) == ["user_id", "user_id"]
+    assert set(s.profiles) == {mum, dad}
+    keys = {await container.curation.find_key("user_id", u) for u in ("mum", "dad")}
+    assert {i.key for i in s.identifiers} == keys
+
+    # Filing is idempotent: the same question is never asked twice.
+    again = await container.conflict_sweep.sweep()
+    assert (again.contended, again.generic, again.settled) == (0, 0, 0)
+    assert len(await container.review.suggestions(None)) == 1
+
+
+async def test_accepting_a_contended_identifier_joins_two_accounts_of_one_person(
+    container: Container,
+) -> None:
+    await _household(container)
+    await container.conflict_sweep.sweep()
+    s = await _one_open(container)
+
+    decision = await container.review.accept(s.id, by="reviewer", note="same person")
+    assert decision.refusal is None
+    joined = await _profile(container, "user_id", "mum")
+    assert decision.profile_id == joined
+    assert await _profile(container, "user_id", "dad") == joined
+    assert await _profile(container, "email", "family@example.org") == joined
+    assert await _profile(container, "anonymous_id", "a-dad") == joined
+    closed = decision.suggestion
+    assert (closed.status, closed.decided_by, closed.note) == (
+        "accepted",
+        "reviewer",
+        "same person",
+    )
+    explained = await container.curation.explain(("user_id", "mum"), ("user_id", "dad"))
+    assert explained.connected and explained.profile_a == explained.profile_b
+    assert any(step.source == "review:reviewer" for step in explained.path)
+
+    # Deciding twice is refused; the next sweep has nothing to file or settle.
+    with pytest.raises(Conflict, match="already accepted"):
+        await container.review.dismiss(s.id, by="reviewer")
+    report = await container.conflict_sweep.sweep()
+    assert (report.contended, report.settled) == (0, 0)
+
+
+async def test_dismissing_a_contended_identifier_keeps_the_two_apart_for_good(
+    container: Container,
+) -> None:
+    await _household(container)
+    await container.conflict_sweep.sweep()
+    s = await _one_open(container)
+
+    decision = await container.review.dismiss(s.id, by="reviewer", note="a household")
+    assert decision.suggestion.status == "dismissed"
+    # Evidence arriving later does not join them, and nothing is filed again.
+    await container.ingestion.ingest(
+        [message("identify", user="dad", email="family@example.org", at=T0 + 60)]
+    )
+    assert await _profile(container, "user_id", "mum") != await _profile(
+        container, "user_id", "dad"
+    )
+    report = await container.conflict_sweep.sweep()
+    assert report.contended == 0
+    assert await container.review.suggestions("open") == []
+
+
+async def test_accepting_is_refused_when_the_join_would_break_another_cap(
+    container: Container,
+) -> None:
+    """Mum holds three addresses and dad two of his own: one person would hold five, over
+    the cap of three. Nothing changes and the suggestion stays open."""
+    mails = [f"mum{i}@example.org" for i in range(2)] + ["family@example.org"]
+    await container.ingestion.ingest(
+        [message("identify", user="mum", email=m, at=T0 + i) for i, m in enumerate(mails)]
+        + [
+            message("identify", user="dad", email=m, at=T0 + 10 + i)
+            for i, m in enumerate(["dad0@example.org", "dad1@example.org"])
+        ]
+        + [message("identify", user="dad", email="family@example.org", at=T0 + 20)]
+    )
+    await container.conflict_sweep.sweep()
+    s = await _one_open(container)
+    decision = await container.review.accept(s.id, by="reviewer")
+    assert decision.refusal == "type_cap:email"
+    assert decision.suggestion.status == "open"
+    assert await _profile(container, "user_id", "mum") != await _profile(
+        container, "user_id", "dad"
+    )
+
+
+async def test_a_generic_value_is_filed_and_accepting_blocks_it(container: Container) -> None:
+    """A shop tablet's device id used by 27 customers: generic; accepting says junk."""
+    await container.ingestion.ingest(
+        [message("identify", user=f"c{i}", device="tablet-1", at=T0 + i) for i in range(27)]
+    )
+    report = await container.conflict_sweep.sweep()
+    assert report.generic == 1
+    (s,) = await container.review.suggestions("open", "generic_value")
+    assert (s.rule, [i.type for i in s.identifiers]) == ("generic_degree", ["device_id"])
+    assert s.identifiers[0].generic and not s.identifiers[0].blocked
+
+    await container.review.accept(s.id, by="reviewer")
+    found = await container.curation.find("device_id", "tablet-1")
+    assert found is not None and found["blocked"]
+    assert (await container.review.suggestion(s.id)).status == "accepted"
+
+
+async def test_a_question_answered_by_later_evidence_is_settled(container: Container) -> None:
+    await _household(container)
+    await container.conflict_sweep.sweep()
+    s = await _one_open(container)
+    # The account system migrates dad's account into mum's: the alias answers the question.
+    await container.ingestion.ingest(
+        [message("alias", user="mum", previous="dad", event=None, at=T0 + 60)]
+    )
+    report = await container.conflict_sweep.sweep()
+    assert report.settled == 1
+    assert (await container.review.suggestion(s.id)).status == "settled"
+
+
+async def test_another_workspace_neither_sees_nor_decides_a_suggestion(
+    container: Container, elsewhere: Container
+) -> None:
+    await _household(container)
+    await container.conflict_sweep.sweep()
+    s = await _one_open(container)
+    assert await elsewhere.review.suggestions(None) == []
+    with pytest.raises(NotFound):
+        await elsewhere.review.accept(s.id, by="intruder")
+    with pytest.raises(NotFound):
+        await elsewhere.review.dismiss(s.id, by="intruder")
+    assert (await container.review.suggestion(s.id)).status == "open"
+
+
+async def test_erasing_a_subject_deletes_the_suggestions_about_them(container: Container) -> None:
+    await _household(container)
+    await container.conflict_sweep.sweep()
+    s = await _one_open(container)
+
+    async def no_enqueue(request_id: str) -> None:
+        return None
+
+    request = await container.erasure.request("user_id", "dad", "dpo", "art. 17", no_enqueue)
+    assert (await container.erasure.run(request.id)).status == "completed"
+    with pytest.raises(NotFound):
+        await container.review.suggestion(s.id)
+    rows = await container.graph.read("admin/all_properties")
+    assert not [r for r in rows if s.id in str(r["props"])]
