@@ -74,6 +74,20 @@ OPERATIONS: list[tuple[str, str, dict[str, Any], Capability]] = [
         {"i": {"type": "user_id", "value": "nobody"}},
         Capability.CURATE,
     ),
+    ("suggestions", "{suggestions{id}}", {}, Capability.READ),
+    ("suggestion", 'query{suggestion(id:"nope"){id}}', {}, Capability.READ),
+    (
+        "acceptSuggestion",
+        'mutation{acceptSuggestion(id:"nope"){__typename}}',
+        {},
+        Capability.CURATE,
+    ),
+    (
+        "dismissSuggestion",
+        'mutation{dismissSuggestion(id:"nope"){__typename}}',
+        {},
+        Capability.CURATE,
+    ),
     (
         "mergeProfiles",
         'mutation{mergeProfiles(ids:["a","b"],reason:"x"){__typename}}',
