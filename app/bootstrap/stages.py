@@ -240,7 +240,7 @@ def _privacy(
     erasure = ErasureService(
         identity,
         Neo4jErasureRecordStore(identity),
-        Neo4jErasureGraphStore(identity),
+        Neo4jErasureGraphStore(identity, f.rules.contended_types),
         curation,
         f.sealer,
         f.stream,

@@ -6,7 +6,7 @@ deletions add to them in the same query that deletes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -180,14 +180,18 @@ class Neo4jErasureRecordStore:
 
 
 class Neo4jErasureGraphStore:
-    def __init__(self, graph: IdentityGraph) -> None:
+    def __init__(self, graph: IdentityGraph, own_types: Iterable[str] = ("user_id",)) -> None:
         self.graph = graph
+        #: Types one profile holds one of (a user id names one account): shared only if generic.
+        self.own_types = sorted(own_types)
 
     async def cluster(self, profile_id: str) -> SubjectCluster | None:
-        return _cluster(await self.graph.read("erasure/cluster", id=profile_id))
+        return _cluster(
+            await self.graph.read("erasure/cluster", id=profile_id, own_types=self.own_types)
+        )
 
     async def cluster_in(self, tx: IdentityTransaction, profile_id: str) -> SubjectCluster | None:
-        return _cluster(await tx.run("erasure/cluster", id=profile_id))
+        return _cluster(await tx.run("erasure/cluster", id=profile_id, own_types=self.own_types))
 
     async def hanging(self, keys: Sequence[str]) -> dict[Hanging, int]:
         rows = await self.graph.read("erasure/preview_counts", keys=list(keys))

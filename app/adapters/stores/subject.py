@@ -12,7 +12,8 @@ class Neo4jSubjectStore:
         self.graph = graph
 
     async def merged_profiles(self, profile_id: str) -> list[str]:
-        rows = await self.graph.read("erasure/cluster", id=profile_id)
+        # Only the lineage is read here: which identifiers would be shared does not matter.
+        rows = await self.graph.read("erasure/cluster", id=profile_id, own_types=[])
         return sorted(rows[0]["merged"]) if rows else []
 
     async def observations(self, profile_id: str) -> list[SubjectObservation]:

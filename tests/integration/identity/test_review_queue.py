@@ -196,3 +196,9 @@ async def test_erasing_a_subject_deletes_the_suggestions_about_them(container: C
         await container.review.suggestion(s.id)
     rows = await container.graph.read("admin/all_properties")
     assert not [r for r in rows if s.id in str(r["props"])]
+    # His user id is his own, though a refused link tied it to the family address: erased,
+    # not kept as shared. The address stays with mum.
+    assert await container.curation.find("user_id", "dad") is None
+    assert await _profile(container, "email", "family@example.org") == await _profile(
+        container, "user_id", "mum"
+    )
