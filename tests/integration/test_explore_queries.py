@@ -139,3 +139,19 @@ async def test_shared_devices_show_who_was_seen_on_them(container: Container) ->
         "user_id",
     ]
     assert len(row["seen"]) == len(row["of"]) == 4
+
+
+async def test_the_review_queue_shows_each_conflict_with_what_it_is_about(
+    container: Container,
+) -> None:
+    # Jane and Bob both on the iPad: Bob's link to it was refused (one user id a profile).
+    await _jane_and_bob(container)
+    await container.conflict_sweep.sweep()
+    jane = await profile_id(container, "user_id", "jane")
+    bob = await profile_id(container, "user_id", "bob")
+    rows = await container.graph.read(
+        "explore/review_queue", ws=container.settings.workspace, limit=10.0
+    )
+    assert {(r["kind"], r["rule"]) for r in rows} == {("contended_identifier", "type_cap:user_id")}
+    assert sorted(r["x"]["type"] for r in rows) == ["user_id", "user_id"]
+    assert {r["p"]["id"] for r in rows} == {jane, bob}

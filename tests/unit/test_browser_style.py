@@ -44,6 +44,8 @@ def test_every_label_of_the_model_has_a_colour_and_a_caption() -> None:
         "node.Consent": "granted {granted}",
         "node.Purpose": "{name}",
         "relationship.LINKED": "{refusal} {rule} {weight}",
+        "node.Conflict": "{rule} {status}",
+        "node.MergeSuggestion": "{probability} {status}",
     }
     for selector, caption in captions.items():
         assert rules[selector]["caption"] == caption, selector
@@ -59,6 +61,7 @@ def test_every_label_of_the_model_has_a_colour_and_a_caption() -> None:
         "GAVE",
         "FOR",
         "SEEN_ON",
+        "ABOUT",
     ):
         assert f"relationship.{kind}" in rules, kind
 
