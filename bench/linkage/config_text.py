@@ -96,10 +96,9 @@ _RULE_NOTES = {
     ("birthday",): "one birthday (names mistyped, swapped or changed)",
     ("last_name_phonetic", "first_name_initial", "postal_code"): "one surname sound, one "
     "initial, one postal code (a birthday missing or mistyped)",
-    ("first_name", "last_name"): "one full name (moved, birthday missing)",
     ("address",): "one street line",
     ("phone",): "one phone number",
-    ("full_name",): "neighbours by full name (typos after the first letters)",
+    ("full_name",): "one full name, or neighbours by it (a typo after the first letters)",
 }
 
 
@@ -129,11 +128,11 @@ def render(config: LinkageConfig, provenance: str, threshold_note: str) -> str:
 
 
 def _rule(rule: BlockingRule) -> str:
-    note = _RULE_NOTES.get(rule.on, "")
-    comment = f"  # {note}" if note else ""
+    note = _RULE_NOTES.get(rule.on)
+    comment = f"    # {note}\n" if note else ""
     if rule.window is not None:
-        return f"    - {{sorted_on: {rule.on[0]}, window: {rule.window}}}{comment}"
-    return f"    - {{agree_on: [{', '.join(rule.on)}]}}{comment}"
+        return f"{comment}    - {{sorted_on: {rule.on[0]}, window: {rule.window}}}"
+    return f"{comment}    - {{agree_on: [{', '.join(rule.on)}]}}"
 
 
 def _comparison(comparison: Comparison) -> str:

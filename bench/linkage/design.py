@@ -18,7 +18,6 @@ BLOCKING = (
     BlockingRule(("last_name_phonetic", "birth_year")),
     BlockingRule(("birthday",)),
     BlockingRule(("last_name_phonetic", "first_name_initial", "postal_code")),
-    BlockingRule(("first_name", "last_name")),
     BlockingRule(("address",)),
     BlockingRule(("phone",)),
     BlockingRule(("full_name",), window=5),

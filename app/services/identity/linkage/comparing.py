@@ -34,6 +34,8 @@ MISSING_CODE = -1
 #: recordlinkage's `Date` scores a day/month swap with this value.
 _SWAP_SCORE = 0.5
 _NAMES = ("first_name", "last_name")
+#: Pairs compared at a time.
+CHUNK = 200_000
 
 
 def _edit_similarity(distance: Callable[[str, str], int]) -> Callable[[str, str], float]:
@@ -67,14 +69,14 @@ def compare(
     right: pd.DataFrame,
 ) -> PairLevels:
     """The levels of every pair, `left` rows against `right` rows (one frame twice when
-    deduplicating)."""
-    size = len(pairs)
-    if size == 0:
-        empty = np.empty(0, np.int8)
-        return PairLevels({c.field: empty for c in comparisons}, 0)
-    everywhere = _compute(_whole_pair_features(comparisons), pairs, left, right)
-    codes = {c.field: _field_codes(c, pairs, everywhere, left, right) for c in comparisons}
-    return PairLevels(codes, size)
+    deduplicating), compared `CHUNK` pairs at a time so memory stays bounded."""
+    chunks: dict[str, list[LevelCodes]] = {c.field: [np.empty(0, np.int8)] for c in comparisons}
+    for start in range(0, len(pairs), CHUNK):
+        part = Candidates(pairs.left[start : start + CHUNK], pairs.right[start : start + CHUNK])
+        everywhere = _compute(_whole_pair_features(comparisons), part, left, right)
+        for c in comparisons:
+            chunks[c.field].append(_field_codes(c, part, everywhere, left, right))
+    return PairLevels({field: np.concatenate(parts) for field, parts in chunks.items()}, len(pairs))
 
 
 def _field_codes(
