@@ -77,6 +77,8 @@ class Settings(BaseSettings):
     hmac_keys: SecretStr = SecretStr(f"k1:{DEV_HMAC_KEY}")
 
     identity_rules_file: Path = Path("config/identity.yaml")
+    #: The record-linkage model behind likely-same-person suggestions (docs/identity.md, 12).
+    linkage_file: Path = Path("config/linkage.yaml")
     #: How a recompute finds its evidence component: `breadth_first` (one query per hop) or
     #: `cypher` (one traversal query); the same result either way (docs/identity.md, 9.1).
     component_traversal: Literal["breadth_first", "cypher"] = "breadth_first"

@@ -130,6 +130,19 @@ async def sweep_review_queue(ctx: dict[str, Any]) -> dict[str, int]:
     return {"contended": report.contended, "generic": report.generic, "settled": report.settled}
 
 
+async def find_likely_duplicates(ctx: dict[str, Any]) -> dict[str, float]:
+    """Score profiles that share no identifier by their traits and file the likely same
+    people into the review queue (every hour); counts only."""
+    report = await _container(ctx).duplicate_scan.scan()
+    return {
+        "profiles": report.profiles,
+        "compared": report.compared,
+        "pairs": report.pairs,
+        "filed": report.filed,
+        "seconds": round(report.seconds, 1),
+    }
+
+
 async def refresh_segments(ctx: dict[str, Any]) -> dict[str, int]:
     """Re-evaluate segments with a time window or a consent condition (every 10 minutes):
     time passes without any event, and members must leave when their window closes."""

@@ -32,6 +32,7 @@ from workers.jobs import (
     destroy_spent_stream_keys,
     erase_subject,
     evaluate_segment,
+    find_likely_duplicates,
     graph_stats,
     heartbeat,
     journey_step,
@@ -85,6 +86,7 @@ SCHEDULE: dict[str, dict[str, Any]] = {
     "resume_erasures": {"second": 30},
     "resume_redecisions": {"second": 40},
     "sweep_review_queue": {"minute": set(range(3, 60, 5)), "second": 20},
+    "find_likely_duplicates": {"minute": 37, "second": 0},
     "resume_journey_runs": {"minute": set(range(1, 60, 5)), "second": 50},
     "purge_expired_events": {"hour": 3, "minute": 17, "second": 0},
     "refresh_segments": {"minute": set(range(5, 60, 10)), "second": 45},
@@ -110,6 +112,7 @@ JOBS: list[Job] = [
     resume_redecisions,
     resume_journey_runs,
     sweep_review_queue,
+    find_likely_duplicates,
 ]
 
 

@@ -30,10 +30,11 @@ from app.services.engagement.destinations import (
 from app.services.engagement.journeys import JourneyService
 from app.services.engagement.segments.engine import SegmentService
 from app.services.identity.curation import CurationService
-from app.services.identity.review.queue import ReviewQueue
-from app.services.identity.review.sweep import ConflictSweep
 from app.services.identity.ingestion import IngestionService
 from app.services.identity.rekeying import BlindIndexRotation
+from app.services.identity.review.duplicates import DuplicateScan
+from app.services.identity.review.queue import ReviewQueue
+from app.services.identity.review.sweep import ConflictSweep
 from app.services.integrations.exporting import ProfileExporter
 from app.services.privacy.audit import AuditLog
 from app.services.privacy.consent import ConsentService
@@ -75,6 +76,7 @@ class Container:
     curation: CurationService
     review: ReviewQueue
     conflict_sweep: ConflictSweep
+    duplicate_scan: DuplicateScan
     profiles: ProfileService
     sources: SourceService
     redecisions: GoldenRedecisions

@@ -20,7 +20,6 @@ from app.adapters.stores.audit import Neo4jAuditStore
 from app.adapters.stores.browsing import Neo4jProfileBrowseStore
 from app.adapters.stores.consent import Neo4jConsentStore
 from app.adapters.stores.curation import Neo4jCurationStore
-from app.adapters.stores.review import Neo4jSuggestionStore
 from app.adapters.stores.destinations import Neo4jDestinationStore
 from app.adapters.stores.devices import Neo4jDeviceStore
 from app.adapters.stores.erasure import Neo4jErasureGraphStore, Neo4jErasureRecordStore
@@ -29,6 +28,7 @@ from app.adapters.stores.profiles import Neo4jProfileStore
 from app.adapters.stores.redecisions import Neo4jRedecisionStore
 from app.adapters.stores.rekeying import Neo4jRekeyStore
 from app.adapters.stores.retention import Neo4jRetentionStore
+from app.adapters.stores.review import Neo4jSuggestionStore
 from app.adapters.stores.segments import neo4j_segment_storage
 from app.adapters.stores.sending import Neo4jResolvedEvents
 from app.adapters.stores.sources import Neo4jSourceStore
@@ -62,11 +62,12 @@ from app.services.engagement.journeys import JourneyService
 from app.services.engagement.outbound import WebhookSender, parse_networks
 from app.services.engagement.segments.engine import SegmentService
 from app.services.identity.curation import CurationService
-from app.services.identity.review.queue import ReviewQueue
-from app.services.identity.review.sweep import ConflictSweep
 from app.services.identity.ingestion import IngestionService
 from app.services.identity.keys import Sealer
 from app.services.identity.rekeying import BlindIndexRotation
+from app.services.identity.review.duplicates import DuplicateScan
+from app.services.identity.review.queue import ReviewQueue
+from app.services.identity.review.sweep import ConflictSweep
 from app.services.integrations.plugins import load_plugins
 from app.services.privacy.audit import AuditLog
 from app.services.privacy.consent import ConsentService
@@ -325,6 +326,9 @@ async def build_container(settings: Settings) -> Container:
         curation=curation,
         review=ReviewQueue(suggestions, curation),
         conflict_sweep=ConflictSweep(suggestions, curation, rules),
+        duplicate_scan=DuplicateScan(
+            suggestions, profiles.active_ids, profiles.traits_of, settings.linkage_file
+        ),
         profiles=profiles,
         sources=f.sources,
         redecisions=_redecisions(f, profiles),

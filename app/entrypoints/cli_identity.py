@@ -35,3 +35,36 @@ def identity_generic(
             )
 
     _with_container(work)
+
+
+@identity_cli.command("review")
+def identity_review(
+    scan: Annotated[
+        bool, typer.Option(help="score profiles by their traits for likely same people first")
+    ] = False,
+    limit: Annotated[int, typer.Option(help="how many open suggestions to list (1..1000)")] = 50,
+) -> None:
+    """File what the rules refused into the review queue now (and, with --scan, the likely
+    same people), then list the open suggestions: ids, kinds, rules, keys and profile ids,
+    never a value. Decide them through GraphQL (acceptSuggestion, dismissSuggestion)."""
+
+    async def work(container: Container) -> None:
+        swept = await container.conflict_sweep.sweep()
+        print(
+            f"filed: contended={swept.contended}\tgeneric={swept.generic}\tsettled={swept.settled}"
+        )
+        if scan:
+            found = await container.duplicate_scan.scan()
+            print(
+                f"scanned: profiles={found.profiles}\tcompared={found.compared}"
+                f"\tpairs={found.pairs}\tfiled={found.filed}\tseconds={found.seconds:.1f}"
+            )
+        for s in await container.review.suggestions("open", None, limit):
+            about = " ".join(f"{i.type}:{i.key}" for i in s.identifiers) or "-"
+            score = "-" if s.probability is None else f"{s.probability:.3f}"
+            print(
+                f"{s.id}\t{s.kind}\t{s.rule or '-'}\tprobability={score}"
+                f"\tprofiles={','.join(s.profiles)}\tabout={about}"
+            )
+
+    _with_container(work)

@@ -23,6 +23,7 @@ def child_env(settings: Settings, **extra: str) -> dict[str, str]:
             "CDP_STREAM_BOUND": str(settings.stream_bound),
             "CDP_RESOLVER_BATCH_ENTRIES": str(settings.resolver_batch_entries),
             "CDP_IDENTITY_RULES_FILE": str(settings.identity_rules_file),
+            "CDP_LINKAGE_FILE": str(settings.linkage_file),
             "NEO4J_URI": settings.neo4j_uri or "",
             "REDIS_URL": settings.redis_url or "",
             **extra,

@@ -9,6 +9,7 @@ import random
 from collections.abc import Callable
 
 from bench.identity_scenarios.model import DAY, Scenario, Script
+from bench.linkage.people import generate
 
 HOUR = 3600.0
 PROVIDERS = ("gmail.com", "outlook.com", "example.org", "yahoo.com")
@@ -262,6 +263,44 @@ def alias_migration(s: Script) -> Scenario:
     )
 
 
+def two_accounts(s: Script) -> Scenario:
+    for n in range(30):
+        who, email = s.person(f"twice{n}"), _email(s)
+        _visit_and_login(s, who, s.start + n * HOUR, s.uid("user"), email)
+        # Months later, a second account (a forgotten password, a work login) with the same
+        # address: deterministic rules cannot tell it from a household sharing one.
+        _visit_and_login(s, who, s.start + 10 * DAY + n * HOUR, s.uid("user"), email)
+    return Scenario(
+        "two_accounts",
+        "a person opens a second account with the e-mail address of their first",
+        "two profiles (one user id each, as for a household) and a conflict in the review "
+        "queue; accepting it makes one profile",
+        s,
+    )
+
+
+def duplicate_signups(s: Script) -> Scenario:
+    """People from the linkage generator (households, twins, namesakes, typos, moves): each
+    record is a sign-up with an account and an address of its own, and the traits as typed."""
+    population = generate(150, seed=s.rng.randint(0, 2**31))
+    for n, record in enumerate(population.records):
+        who = s.person(f"signup{record.person}")
+        anon, user = s.uid("anon"), s.uid("user")
+        at = s.start + n * 600
+        traits = {k: v for k, v in record.traits.items() if k != "phone"}
+        s.send(who, "page", at, anon=anon)
+        s.send(who, "identify", at + 60, anon=anon, user=user, email=_email(s), traits=traits)
+    return Scenario(
+        "duplicate_signups",
+        "people sign up more than once, each time with a new account and e-mail address, "
+        "typing their name, birthday and address as people do; among them twins, namesakes "
+        "and families at one address",
+        "one profile per sign-up (no identifier joins them) and a merge suggestion for each "
+        "pair of one person's sign-ups; none for two people",
+        s,
+    )
+
+
 def logout_without_reset(s: Script) -> Scenario:
     for n in range(30):
         laptop = s.uid("anon")
@@ -330,6 +369,8 @@ CATALOG: dict[str, Callable[[Script], Scenario]] = {
         app_reinstall,
         email_change,
         alias_migration,
+        two_accounts,
+        duplicate_signups,
         logout_without_reset,
         bot,
         late_and_skewed,

@@ -50,9 +50,60 @@ def markdown(result: dict[str, Any]) -> str:
             f"| {_f(link['f1'])} | {_f(human['precision'])} | {_f(human['recall'])} "
             f"| {_f(human['f1'])} | {_f(low)} | {got['missing']:,} |"
         )
+    if "review" in orders[first]:
+        lines += ["", *_review(orders[first])]
     if "without" in result:
         lines += ["", *_ablation(result)]
     return "\n".join(lines) + "\n"
+
+
+def _review(run: dict[str, Any]) -> list[str]:
+    """The review queue after the run, and human scores before and after deciding it."""
+    review = run["review"]
+    linkage = review["linkage"]
+    lines = [
+        "The review queue after the run: suggestions filed by kind, how many are about one "
+        "person (`bench/identity_scenarios/review.py`).",
+        "",
+        "| kind | filed | about one person | by scenario |",
+        "|---|---:|---:|---|",
+    ]
+    for kind, got in review["kinds"].items():
+        where = ", ".join(f"`{k}` {v}" for k, v in got["by_scenario"].items())
+        lines.append(f"| `{kind}` | {got['filed']:,} | {got['one_person']:,} | {where} |")
+
+    def shown(x: float | None) -> str:
+        return "-" if x is None else _f(x)
+
+    lines += [
+        "",
+        f"Likely same people: {linkage['profiles']:,} profiles read, {linkage['compared']:,} "
+        f"with a record to compare, {linkage['pairs_scored_above_threshold']:,} pairs at or "
+        f"above the threshold in {linkage['seconds']} s; precision at the top 100 "
+        f"{shown(linkage['precision_at_100'])}, precision {shown(linkage['precision'])}, "
+        f"recall {shown(linkage['recall'])} of {linkage['pairs_of_one_person']:,} pairs of "
+        "one person's comparable profiles.",
+        "",
+        "Human pairwise F1 before and after a reviewer who knows the truth decided every "
+        "suggestion (accepted when one person, dismissed otherwise; "
+        + ", ".join(f"{k} {v}" for k, v in sorted(review["decided"].items()))
+        + "):",
+        "",
+        "| scenario | human P before | human R before | human F1 before | human P after "
+        "| human R after | human F1 after |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    after = run["after_review"]
+    for name in [*sorted(run["scenarios"]), "all"]:
+        before_s = run["all"] if name == "all" else run["scenarios"][name]
+        after_s = after["all"] if name == "all" else after["scenarios"][name]
+        label = "**every scenario**" if name == "all" else f"`{name}`"
+        was, now = before_s["human"]["pairwise"], after_s["human"]["pairwise"]
+        lines.append(
+            f"| {label} | {_f(was['precision'])} | {_f(was['recall'])} | {_f(was['f1'])} "
+            f"| {_f(now['precision'])} | {_f(now['recall'])} | {_f(now['f1'])} |"
+        )
+    return lines
 
 
 def _ablation(result: dict[str, Any]) -> list[str]:

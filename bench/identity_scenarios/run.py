@@ -12,6 +12,10 @@ real resolver:
 - `drain`: in arrival order, a hundred messages a request, all accepted before the resolver
   starts (the large batches of a backlog being drained).
 
+In arrival order the review queue is then filled (the conflict sweep and the likely-duplicate
+scan), its suggestions scored, and each decided as the truth says; the scores after that are
+`after_review`.
+
 With `--ablate`, the arrival order runs again once per rule of `ablation.py` with that rule
 switched off: what each rule changes, scenario by scenario.
 
@@ -38,6 +42,7 @@ from bench.identity_scenarios.ablation import SWITCHED_OFF, rules_file
 from bench.identity_scenarios.catalog import CATALOG, build
 from bench.identity_scenarios.model import DAY, Scenario
 from bench.identity_scenarios.report import markdown, scenario_table
+from bench.identity_scenarios.review import review_queue
 from bench.identity_scenarios.score import placements, score
 from bench.identity_scenarios.truth import Truth, build_truth
 from bench.stack import BenchServices, StackOptions
@@ -99,12 +104,26 @@ async def run_order(
 
 
 async def _scored(
-    settings: Settings, scenarios: Sequence[Scenario], truth: Truth, order: str, label: str = ""
+    settings: Settings,
+    scenarios: Sequence[Scenario],
+    truth: Truth,
+    order: str,
+    label: str = "",
+    *,
+    review: bool = False,
 ) -> dict[str, Any]:
+    """One order's scores; with `review`, then the review queue's, and the scores once every
+    suggestion is decided as the truth says."""
     container, seconds = await run_order(settings, scenarios, order, label)
     try:
-        placed = await placements(container, sorted(truth.human), truth.said)
-        return {"seconds": round(seconds, 1), **score(placed, truth)}
+        items = sorted(truth.human)
+        placed = await placements(container, items, truth.said)
+        scored = {"seconds": round(seconds, 1), **score(placed, truth)}
+        if review:
+            scored["review"] = await review_queue(container, placed, truth.human)
+            after = await placements(container, items, truth.said)
+            scored["after_review"] = score(after, truth)
+        return scored
     finally:
         await container.close()
 
@@ -135,7 +154,9 @@ async def measure(
     }
     try:
         for order in orders:
-            result["orders"][order] = await _scored(settings, scenarios, truth, order)
+            result["orders"][order] = await _scored(
+                settings, scenarios, truth, order, review=order == "arrival"
+            )
         if ablate:
             result["without"] = {}
             with tempfile.TemporaryDirectory() as directory:

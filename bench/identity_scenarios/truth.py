@@ -8,8 +8,11 @@ item, but whatever it wrongly joins shows in the others' precision.
 
 - Human truth: the person who sent the item.
 - Linkable truth: the part of that person's identifiers that deterministic rules can join:
-  canonical values carried together in one message, joined transitively. Someone who never
-  logs in on their second browser is one person and two linkable parts.
+  canonical values carried together in one message, joined transitively, except that a part
+  holds one user id: two accounts joined only through a shared value (an e-mail address used
+  on both) stay two parts, since nothing deterministic tells them from a household; a message
+  naming both user ids (an alias) joins them. Someone who never logs in on their second
+  browser is one person and two linkable parts.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ from bench.identity_scenarios.model import Scenario, Sent
 class _UnionFind:
     def __init__(self) -> None:
         self.parent: dict[tuple[str, str], tuple[str, str]] = {}
+        #: The user ids of each part, by its root.
+        self.users: dict[tuple[str, str], set[tuple[str, str]]] = {}
 
     def find(self, x: tuple[str, str]) -> tuple[str, str]:
         self.parent.setdefault(x, x)
@@ -33,10 +38,23 @@ class _UnionFind:
             x = self.parent[x]
         return x
 
-    def union(self, a: tuple[str, str], b: tuple[str, str]) -> None:
+    def union(self, a: tuple[str, str], b: tuple[str, str], *, accounts: bool = False) -> None:
+        """Join the parts of `a` and `b`; two parts with a user id each only if `accounts`
+        (the message itself named both)."""
         ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[max(ra, rb)] = min(ra, rb)
+        if ra == rb:
+            return
+        users_a, users_b = self.users.get(ra, set()), self.users.get(rb, set())
+        if users_a and users_b and not accounts:
+            return
+        root, other = min(ra, rb), max(ra, rb)
+        self.parent[other] = root
+        self.users[root] = users_a | users_b
+
+    def add(self, key: tuple[str, str]) -> None:
+        root = self.find(key)
+        if key[0] == "user_id":
+            self.users.setdefault(root, set()).add(key)
 
 
 @dataclass(frozen=True)
@@ -74,9 +92,10 @@ def build_truth(scenarios: Iterable[Scenario]) -> Truth:
         for message in scenario.script.carried:
             keys = [c.canonical for c in message if c.person is not None and c.canonical in single]
             for key in keys:
-                parts.find(key)
+                parts.add(key)
+            accounts = sum(1 for key in keys if key[0] == "user_id") > 1
             for a, b in pairwise(keys):
-                parts.union(a, b)
+                parts.union(a, b, accounts=accounts)
     human: dict[Sent, str] = {}
     linkable: dict[Sent, str] = {}
     by_scenario: dict[str, list[Sent]] = defaultdict(list)

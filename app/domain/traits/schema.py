@@ -222,6 +222,9 @@ DEFAULT_TRAITS: tuple[TraitField, ...] = (
     _s("country", "string", "plain", "highest_weight"),
     _s("timezone", "string", "plain", "most_recent"),
     _s("city", "string", "personal", "highest_weight"),
+    # Segment's address.postalCode and address.state, flat: what record linkage blocks on.
+    _s("postal_code", "string", "personal", "highest_weight"),
+    _s("state", "string", "plain", "highest_weight"),
     _s("age", "number", "personal", "highest_weight"),
     _s("created_at", "timestamp", "plain", "first_seen"),
     _s("tags", "list", "plain", "union"),

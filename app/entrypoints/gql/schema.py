@@ -33,11 +33,11 @@ from app.entrypoints.gql.browse import BrowseQuery
 from app.entrypoints.gql.context import Context
 from app.entrypoints.gql.destinations import DestinationMutation, DestinationQuery
 from app.entrypoints.gql.identity import IdentityMutation, IdentityQuery
-from app.entrypoints.gql.review import ReviewMutation, ReviewQuery
 from app.entrypoints.gql.ingestion import IngestionMutation, IngestionQuery
 from app.entrypoints.gql.journeys import JourneyMutation, JourneyQuery
 from app.entrypoints.gql.privacy import PrivacyMutation, PrivacyQuery
 from app.entrypoints.gql.redecisions import RedecisionQuery
+from app.entrypoints.gql.review import ReviewMutation, ReviewQuery
 from app.entrypoints.gql.segments import SegmentMutation, SegmentQuery
 from app.entrypoints.gql.sending import SendingMutation
 from app.entrypoints.gql.subscriptions import Subscription

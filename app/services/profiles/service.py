@@ -151,6 +151,10 @@ class ProfileService:
     async def event_count(self, profile_id: str) -> int:
         return await self.store.event_count(profile_id)
 
+    async def active_ids(self, after: str, limit: int) -> list[str]:
+        """Ids of active profiles after `after`, in id order, at most `limit`."""
+        return await self.store.active_ids(after, limit)
+
     async def traits(self, profile_id: str, *, reveal: bool = True) -> dict[str, Any]:
         """The golden record: every field's winning value (personal ones decrypted, or masked
         when the caller may not see personal data)."""

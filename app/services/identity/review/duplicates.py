@@ -1,0 +1,105 @@
+"""Likely under-merges: profiles that share no identifier but whose traits a record-linkage
+model scores as one person become `likely_same_person` suggestions (never merges).
+
+A scan reads the golden record of every active profile (personal fields opened in memory
+only), keeps those with enough to compare (two of first name, last name and birthday), and
+hands them to the model: blocking on names, birthday, postal code, address and phone, then
+Fellegi-Sunter scoring (app/services/identity/linkage,
+config/linkage.yaml). Pairs at or above the model's threshold are filed, best first, each with
+the verdict of every field (level and weight, never a value). A pair already filed, whatever
+became of it, is not filed again: a dismissed pair stays dismissed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from app.domain.review import FieldVerdict
+from app.ports.review import NewSuggestion, SuggestionStore
+
+if TYPE_CHECKING:
+    # Imported when a scan runs: the model's libraries (pandas, recordlinkage) cost a second
+    # and tens of megabytes at start-up, which the API never needs.
+    from app.services.identity.linkage.model import LinkageModel
+    from app.services.identity.linkage.records import LinkageRecord
+
+#: Suggestions filed per scan at most, best first.
+SCAN_LIMIT = 1000
+PAGE = 500
+
+
+@dataclass(frozen=True)
+class ScanReport:
+    profiles: int
+    compared: int
+    pairs: int
+    filed: int
+    seconds: float
+
+
+class DuplicateScan:
+    def __init__(
+        self,
+        store: SuggestionStore,
+        active_ids: Callable[[str, int], Awaitable[list[str]]],
+        traits_of: Callable[[list[str]], Awaitable[dict[str, dict[str, Any]]]],
+        model_file: Path,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.store = store
+        self.active_ids = active_ids
+        self.traits_of = traits_of
+        self.model_file = model_file
+        self.clock = clock
+        self._model: LinkageModel | None = None
+
+    def model(self) -> LinkageModel:
+        """The model of `model_file`, read at the first scan (a ConfigurationError naming the
+        key if it is wrong)."""
+        if self._model is None:
+            from app.services.identity.linkage.model import LinkageModel
+
+            self._model = LinkageModel.load(self.model_file)
+        return self._model
+
+    async def records(self) -> tuple[int, list[LinkageRecord]]:
+        """Every active profile, and the comparable records among them."""
+        from app.services.identity.linkage.records import record_of
+
+        seen, found, after = 0, [], ""
+        while ids := await self.active_ids(after, PAGE):
+            after = ids[-1]
+            seen += len(ids)
+            traits: Mapping[str, Mapping[str, Any]] = await self.traits_of(ids)
+            for pid in ids:
+                record = record_of(pid, traits.get(pid, {}))
+                if record is not None:
+                    found.append(record)
+        return seen, found
+
+    async def scan(self, limit: int = SCAN_LIMIT) -> ScanReport:
+        started = time.monotonic()
+        model = self.model()
+        seen, records = await self.records()
+        # Scoring is CPU work: off the event loop, which the resolver may share.
+        pairs = await asyncio.to_thread(model.dedupe, records) if len(records) > 1 else []
+        rows = [
+            NewSuggestion(
+                id=str(uuid.uuid4()),
+                kind="likely_same_person",
+                subject=f"same_person:{p.a}|{p.b}",
+                probability=p.probability,
+                weight=p.weight,
+                verdicts=tuple(FieldVerdict(v.field, v.level, v.weight) for v in p.verdicts),
+                profiles=(p.a, p.b),
+            )
+            for p in pairs[:limit]
+        ]
+        filed = await self.store.file(rows, self.clock())
+        return ScanReport(seen, len(records), len(pairs), filed, time.monotonic() - started)
