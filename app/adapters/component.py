@@ -46,6 +46,7 @@ def add_edges(
                 weight=rules.weight_for(edge["rule"]),
                 at=float(edge["at"]),
                 count=int(edge["count"]),
+                last=float(edge["last_seen"]) if edge["last_seen"] is not None else None,
             )
         )
         snapshot.link_states[link] = LinkState(edge["followed"], edge["refusal"])

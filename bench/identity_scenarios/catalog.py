@@ -263,6 +263,47 @@ def alias_migration(s: Script) -> Scenario:
     )
 
 
+def recycled_phone(s: Script) -> Scenario:
+    for n in range(30):
+        number = _uk_mobile(s)
+        old, new = s.person(f"old{n}"), s.person(f"new{n}")
+        # The old owner gives the number at sign-up, then keeps visiting without it...
+        before = s.start - 200 * DAY + n * HOUR
+        user = s.uid("user")
+        anon = s.uid("anon")
+        s.send(old, "identify", before, anon=anon, user=user, phone=number, former=("phone",))
+        for visit in range(1, 4):
+            s.send(old, "track", before + visit * 20 * DAY, anon=anon, user=user)
+        # ... and months after their last use, the carrier gives it to someone else.
+        successor = s.uid("user")
+        _visit_and_login(s, new, s.start + n * HOUR, successor, None)
+        s.send(new, "identify", s.start + n * HOUR + 300, user=successor, phone=number)
+    return Scenario(
+        "recycled_phone",
+        "a phone number unused for months is given to someone else, who signs up with it",
+        "the number in the new owner's profile; the old owner's profile keeps the rest",
+        s,
+    )
+
+
+def reassigned_email(s: Script) -> Scenario:
+    for n in range(30):
+        address = f"{s.uid('sales')}@corp.example"
+        old, new = s.person(f"left{n}"), s.person(f"successor{n}")
+        before = s.start - 420 * DAY + n * HOUR
+        holder = s.uid("user")
+        _visit_and_login(s, old, before, holder, None)
+        s.send(old, "identify", before + 300, user=holder, email=address, former=("email",))
+        successor = s.uid("user")
+        _visit_and_login(s, new, s.start + n * HOUR, successor, address)
+    return Scenario(
+        "reassigned_email",
+        "a work address (sales@...) passes to a successor more than a year after its holder left",
+        "the address in the successor's profile; the former holder's profile keeps the rest",
+        s,
+    )
+
+
 def two_accounts(s: Script) -> Scenario:
     for n in range(30):
         who, email = s.person(f"twice{n}"), _email(s)
@@ -369,6 +410,8 @@ CATALOG: dict[str, Callable[[Script], Scenario]] = {
         app_reinstall,
         email_change,
         alias_migration,
+        recycled_phone,
+        reassigned_email,
         two_accounts,
         duplicate_signups,
         logout_without_reset,

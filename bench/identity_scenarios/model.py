@@ -29,6 +29,8 @@ class Carried:
     country: str | None
     #: Where the message said its country, as sent: (the trait `country`, `context.locale`).
     said: tuple[str | None, str | None] = (None, None)
+    #: Sent by a former owner: the value passed to someone else later (a recycled number).
+    former: bool = False
 
     @property
     def canonical(self) -> tuple[str, str]:
@@ -73,11 +75,13 @@ class Script:
         locale: str | None = None,
         event: str = "Viewed Page",
         junk: Iterable[str] = (),
+        former: Iterable[str] = (),
         arrives: float | None = None,
     ) -> None:
         """One message of `person` at `at`; the fields named in `junk` carry junk values
-        (nobody's) and `previous` (alias) is the person's earlier id."""
-        junk_fields = set(junk)
+        (nobody's), those named in `former` a value the person later loses to someone else,
+        and `previous` (alias) is the person's earlier id."""
+        junk_fields, former_fields = set(junk), set(former)
         given = dict(traits or {})
         if email is not None:
             given["email"] = email
@@ -106,7 +110,7 @@ class Script:
             if value is not None:
                 owner = None if name in junk_fields else person
                 said = (given.get("country"), locale)
-                carried.append(Carried((type_, value), owner, country, said))
+                carried.append(Carried((type_, value), owner, country, said, name in former_fields))
         self.messages.append(message)
         self.carried.append(carried)
         self.arrival.append(at if arrives is None else arrives)

@@ -65,7 +65,11 @@ async def review_queue(
     for kind in sorted({s.kind for s in open_}):
         mine = [s for s in open_ if s.kind == kind]
         right = sum(_right(s, person) for s in mine)
-        scenarios = Counter(person.get(p, "?:").split(":")[0] for s in mine for p in s.profiles[:1])
+        scenarios = Counter(
+            person[p].split(":")[0] if p in person else "a shared or junk value"
+            for s in mine
+            for p in s.profiles[:1]
+        )
         kinds[kind] = {
             "filed": len(mine),
             "one_person": right,

@@ -4,7 +4,9 @@ Items are identifiers as sent, (type, raw value): two spellings of one address a
 so a platform that keeps them apart splits a person. An item is scored when exactly one person
 sent its canonical value and nobody sent it as junk; a value two people share (a family
 e-mail, a shop tablet, a browser passed on without a reset) has no single owner and is not an
-item, but whatever it wrongly joins shows in the others' precision.
+item, but whatever it wrongly joins shows in the others' precision. A value that passed from
+one person to another (a recycled phone number) is its last owner's: what its former owner
+sent of it is left out of both truths.
 
 - Human truth: the person who sent the item.
 - Linkable truth: the part of that person's identifiers that deterministic rules can join:
@@ -78,6 +80,8 @@ def build_truth(scenarios: Iterable[Scenario]) -> Truth:
     listed = list(scenarios)
     for scenario in listed:
         for carried in (c for message in scenario.script.carried for c in message):
+            if carried.former:
+                continue
             key = carried.canonical
             spellings.setdefault(carried.sent, key)
             said.setdefault(carried.sent, carried.said)
@@ -90,7 +94,11 @@ def build_truth(scenarios: Iterable[Scenario]) -> Truth:
     parts = _UnionFind()
     for scenario in listed:
         for message in scenario.script.carried:
-            keys = [c.canonical for c in message if c.person is not None and c.canonical in single]
+            keys = [
+                c.canonical
+                for c in message
+                if c.person is not None and not c.former and c.canonical in single
+            ]
             for key in keys:
                 parts.add(key)
             accounts = sum(1 for key in keys if key[0] == "user_id") > 1

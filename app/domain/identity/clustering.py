@@ -17,6 +17,7 @@ from app.domain.identity.evidence import (
     GENERIC,
     LATE_BINDING_PENDING,
     NEVER,
+    REASSIGNED,
     TOTAL_CAP,
     TYPE_CAP,
     Clustering,
@@ -216,6 +217,42 @@ def _junk(
     return len(shared) > limit and len(rivals) > limit
 
 
+def _reassigned(
+    by_key: Mapping[str, Node], edges: list[Evidence], rules: IdentityRules
+) -> frozenset[Evidence]:
+    """Edges of values that passed to a new owner before the handover (a recycled number).
+
+    For a value of a type in ``reassigned_after_days``, its owners are the values of contended
+    types (user ids) it has evidence with, each over the time of that evidence. Taken by first
+    sighting, an owner first seen more than the type's days after every earlier owner was
+    last seen starts a new ownership; every edge of the value last seen before the latest
+    such start is returned: it no longer links. Owners seen side by side (a household) start
+    nothing.
+    """
+    days = rules.reassigned_after_days
+    if not days:
+        return frozenset()
+    contended = rules.contended_types
+    owned: dict[str, dict[str, tuple[float, float]]] = {}
+    for e in edges:
+        for value, other in ((e.a, e.b), (e.b, e.a)):
+            if by_key[value].type in days and by_key[other].type in contended:
+                first, last = owned.setdefault(value, {}).get(other, (e.at, e.seen_last))
+                owned[value][other] = (min(first, e.at), max(last, e.seen_last))
+    handover: dict[str, float] = {}
+    for value, owners in owned.items():
+        gap = days[by_key[value].type] * 86_400.0
+        periods = sorted(owners.values())
+        latest_end = periods[0][1]
+        for first, last in periods[1:]:
+            if first > latest_end + gap:
+                handover[value] = first
+            latest_end = max(latest_end, last)
+    return frozenset(
+        e for e in edges if any(k in handover and e.seen_last < handover[k] for k in (e.a, e.b))
+    )
+
+
 def cluster(
     nodes: Iterable[Node],
     evidence: Iterable[Evidence],
@@ -236,6 +273,7 @@ def cluster(
                 raise ValueError(f"evidence refers to unknown node {k!r}")
     blocked = {k for k, n in by_key.items() if n.blocked}
     generic = _generic(by_key, edges, blocked, rules)
+    reassigned = _reassigned(by_key, edges, rules)
     forbidden: dict[str, set[str]] = {}
     for x, y in never:
         if x != y and x in by_key and y in by_key:
@@ -248,6 +286,8 @@ def cluster(
             state.refused.append((e, BLOCKED))
         elif e.a in generic or e.b in generic:
             state.refused.append((e, GENERIC))
+        elif e in reassigned:
+            state.refused.append((e, REASSIGNED))
         elif (
             rules.is_late(e.rule, by_key[e.a].type, by_key[e.b].type)
             and e.count < rules.late_binding_threshold

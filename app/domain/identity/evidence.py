@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 BLOCKED = "blocked"
 GENERIC = "generic"
@@ -14,6 +14,7 @@ LATE_BINDING_PENDING = "late_binding_pending"
 NEVER = "never"
 TOTAL_CAP = "total_cap"
 TYPE_CAP = "type_cap"  # reported as "type_cap:<type>"
+REASSIGNED = "reassigned"
 
 
 @dataclass(frozen=True, order=True)
@@ -34,7 +35,8 @@ class Node:
 
 @dataclass(frozen=True)
 class Evidence:
-    """An undirected evidence edge, one row per (pair, rule); ``at`` is its earliest time.
+    """An undirected evidence edge, one row per (pair, rule); ``at`` is its earliest time,
+    ``last`` its latest (None: only ``at`` is known).
 
     The endpoints are stored in sorted order so that (a, b) and (b, a) are the same row.
     """
@@ -45,6 +47,11 @@ class Evidence:
     weight: float
     at: float
     count: int = 1
+    last: float | None = field(default=None, compare=False)
+
+    @property
+    def seen_last(self) -> float:
+        return self.at if self.last is None else max(self.at, self.last)
 
     def __post_init__(self) -> None:
         if self.a == self.b:
@@ -106,7 +113,13 @@ def aggregate(evidence: Iterable[Evidence]) -> tuple[Evidence, ...]:
         old = merged.get(k)
         if old is not None:
             e = Evidence(
-                e.a, e.b, e.rule, max(e.weight, old.weight), min(e.at, old.at), e.count + old.count
+                e.a,
+                e.b,
+                e.rule,
+                max(e.weight, old.weight),
+                min(e.at, old.at),
+                e.count + old.count,
+                max(e.seen_last, old.seen_last),
             )
         merged[k] = e
     return tuple(sorted(merged.values(), key=lambda e: e.sort_key))

@@ -35,6 +35,11 @@ DEFAULT_TYPE_CAPS: Mapping[str, int] = MappingProxyType(
     {"user_id": 1, "email": 3, "phone": 3, "device_id": 10, "anonymous_id": 100}
 )
 DEFAULT_TYPE_PRIORITY: tuple[str, ...] = ("user_id", "email", "phone", "device_id", "anonymous_id")
+#: Carriers give a number out again after 45 to 90 days unused; a work address passes to a
+#: successor when someone leaves, seldom within a year.
+DEFAULT_REASSIGNED_AFTER_DAYS: Mapping[str, float] = MappingProxyType(
+    {"phone": 90.0, "email": 365.0}
+)
 
 _RULE_RE = re.compile(r"[a-z][a-z0-9_]{0,63}")
 
@@ -89,6 +94,14 @@ class IdentityRules:
     phone_region_from: tuple[str, ...] = REGION_SOURCES
     #: Mailbox rules per e-mail domain: dots and tags the provider ignores, its main domain.
     email_providers: Mapping[str, Mailbox] = field(default_factory=lambda: DEFAULT_MAILBOXES)
+    #: Types whose values pass from one person to another (a recycled phone number, a work
+    #: address given to a successor), with the days of silence that make it so: a value first
+    #: seen with a new owner (a value of a contended type: a user id) more than this many
+    #: days after it was last seen with any earlier one belongs to the new owner from then on;
+    #: its older evidence stops linking (refused ``reassigned``).
+    reassigned_after_days: Mapping[str, float] = field(
+        default_factory=lambda: DEFAULT_REASSIGNED_AFTER_DAYS
+    )
 
     def __post_init__(self) -> None:
         # Validate on every construction, not only from_mapping, and freeze the mappings
@@ -104,6 +117,7 @@ class IdentityRules:
         object.__setattr__(self, "successor_rules", frozenset(self.successor_rules))
         object.__setattr__(self, "phone_region_from", tuple(self.phone_region_from))
         object.__setattr__(self, "email_providers", _frozen_map(self.email_providers))
+        object.__setattr__(self, "reassigned_after_days", _frozen_map(self.reassigned_after_days))
         _validate(self)
         object.__setattr__(self, "mailboxes", Mailboxes.of(self.email_providers))
 
@@ -186,6 +200,7 @@ class IdentityRules:
             "blocked_values": sorted(self.blocked_values),
             "default_region": self.default_region,
             "phone_region_from": list(self.phone_region_from),
+            "reassigned_after_days": dict(self.reassigned_after_days),
             "email_providers": {
                 domain: {
                     "same_as": m.same_as,
@@ -252,6 +267,17 @@ def _parse_priority(key: str, value: Any) -> tuple[str, ...]:
 
 def _parse_types(key: str, value: Any) -> frozenset[str]:
     return frozenset(_type_name(key, v) for v in _str_list(key, value))
+
+
+def _parse_days(key: str, value: Any) -> dict[str, float]:
+    items = _mapping(key, value).items()
+    return {_type_name(key, t): _days(f"{key}.{t}", d) for t, d in items}
+
+
+def _days(key: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 36500:
+        raise RulesError(f"{key}: expected a number of days above 0, got {value!r}")
+    return float(value)
 
 
 def _parse_rules(key: str, value: Any) -> frozenset[str]:
@@ -334,6 +360,7 @@ _PARSERS: dict[str, Callable[[str, Any], Any]] = {
     "default_region": _parse_region,
     "phone_region_from": _parse_region_sources,
     "email_providers": _parse_providers,
+    "reassigned_after_days": _parse_days,
 }
 
 
@@ -370,6 +397,9 @@ def _validate(rules: IdentityRules) -> None:
         target = mailbox.same_as
         if target is not None and rules.email_providers.get(target, Mailbox()).same_as:
             raise RulesError(f"email_providers.{domain}: same_as names another alias {target!r}")
+    for type_, days in rules.reassigned_after_days.items():
+        _type_name("reassigned_after_days", type_)
+        _days(f"reassigned_after_days.{type_}", days)
     region = rules.default_region
     if region is not None and region not in phonenumbers.SUPPORTED_REGIONS:
         raise RulesError(f"default_region: unknown region {region!r}")

@@ -342,3 +342,49 @@ def test_a_family_sharing_one_browser_is_not_junk() -> None:
     result = cluster(nodes, rows, [], RULES)
     assert result.generic == frozenset()
     assert len(result.clusters) == 5
+
+
+DAY = 86_400.0
+
+
+def _recycled(gap_days: float, last_used: float = 0.0) -> tuple[list[Node], list[Evidence]]:
+    """Alice gives a phone number at day 0 (and, `last_used` days later, again); Bob is given
+    the same number `gap_days` after that."""
+    keys = ("user_id:alice", "anonymous_id:a1", "phone:P", "user_id:bob", "anonymous_id:b1")
+    nodes = [node(k) for k in keys]
+    bob_at = (last_used + gap_days) * DAY
+    rows = [
+        edge("user_id:alice", "anonymous_id:a1"),
+        Evidence("user_id:alice", "phone:P", "identify", W["identify"], 0.0, 2, last_used * DAY),
+        edge("user_id:bob", "anonymous_id:b1", at=bob_at),
+        edge("user_id:bob", "phone:P", at=bob_at),
+    ]
+    return nodes, rows
+
+
+def test_a_recycled_phone_number_passes_to_its_new_owner() -> None:
+    nodes, rows = _recycled(gap_days=RULES.reassigned_after_days["phone"] + 1, last_used=10)
+    result = cluster(nodes, rows, [], RULES)
+    assert parts(result) == {
+        frozenset({"user_id:alice", "anonymous_id:a1"}),
+        frozenset({"user_id:bob", "anonymous_id:b1", "phone:P"}),
+    }
+    assert result.refused == (Refusal("phone:P", "user_id:alice", "identify", "reassigned"),)
+    # The same facts in any order, and as aggregated rows, decide the same.
+    assert parts(cluster(nodes, list(reversed(rows)), [], RULES)) == parts(result)
+    assert parts(cluster(nodes, aggregate(rows), [], RULES)) == parts(result)
+
+
+def test_a_number_used_again_within_the_gap_stays_a_conflict() -> None:
+    # Alice used it until day 10; Bob appears 80 days later: side by side, not handed over.
+    nodes, rows = _recycled(gap_days=RULES.reassigned_after_days["phone"] - 10, last_used=10)
+    result = cluster(nodes, rows, [], RULES)
+    assert frozenset({"user_id:alice", "anonymous_id:a1", "phone:P"}) in parts(result)
+    assert [r.reason for r in result.refused] == ["type_cap:user_id"]
+
+
+def test_no_reassignment_without_the_rule() -> None:
+    rules = IdentityRules(reassigned_after_days={})
+    nodes, rows = _recycled(gap_days=400)
+    result = cluster(nodes, rows, [], rules)
+    assert frozenset({"user_id:alice", "anonymous_id:a1", "phone:P"}) in parts(result)

@@ -192,6 +192,10 @@ def test_rules_priority_puts_external_types_after_phone() -> None:
         ({"blocked_values": [""]}, "blocked_values"),
         ({"default_region": "XX"}, "default_region"),
         ({"default_region": 44}, "default_region"),
+        ({"reassigned_after_days": {"phone": 0}}, "reassigned_after_days.phone"),
+        ({"reassigned_after_days": {"phone": "90"}}, "reassigned_after_days.phone"),
+        ({"reassigned_after_days": {"Phone": 90}}, "reassigned_after_days"),
+        ({"reassigned_after_days": [90]}, "reassigned_after_days"),
     ],
 )
 def test_rules_errors_name_the_key(data: dict[str, Any], names: str) -> None:

@@ -259,6 +259,7 @@ class RowBuilder:
             weight=self.rules.weight_for(row["rule"]),
             at=row["first"],
             count=row["count"],
+            last=row["last"],
         )
 
     def _observations(
