@@ -5,7 +5,8 @@ settle alone and the action an operator may take on it:
 
 - ``likely_same_person`` (a ``MergeSuggestion``): two profiles that share no identifier but
   whose traits (names, birthday, address, phone) a record-linkage model scores as one person.
-  Accepting joins them; dismissing remembers the pair, which is never suggested again.
+  Accepting joins them; dismissing closes the question: the pair is never suggested again
+  (nothing is written to the graph, so later evidence may still join them).
 - ``contended_identifier`` (a ``Conflict``): a link the rules refused because the union would
   hold two values of a capped type (two user ids on one e-mail address: a household, or two
   accounts of one human). Accepting says "one person": the two values are joined as an alias
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from typing import Literal, get_args
 
 SuggestionKind = Literal["likely_same_person", "contended_identifier", "generic_value"]
-SuggestionStatus = Literal["open", "accepted", "dismissed", "settled"]
+SuggestionStatus = Literal["open", "deciding", "accepted", "dismissed", "settled"]
 
 KINDS: tuple[SuggestionKind, ...] = get_args(SuggestionKind)
 STATUSES: tuple[SuggestionStatus, ...] = get_args(SuggestionStatus)
@@ -93,16 +94,16 @@ def explanation(s: Suggestion) -> str:
         chance = f"{s.probability:.3f}" if s.probability is not None else "unknown"
         return (
             f"Two profiles share no identifier but agree on {agree}{differ} "
-            f"(match probability {chance}). Accept joins them; dismiss keeps them apart "
-            "and never suggests the pair again."
+            f"(match probability {chance}). Accept joins them; dismiss closes the question "
+            "and the pair is never suggested again."
         )
     if s.kind == "contended_identifier":
-        types = sorted({i.type for i in s.identifiers})
+        kind = s.identifiers[0].type if s.identifiers else "value"
         return (
-            f"A link between a {' and a '.join(types)} was refused by {s.rule}: joining "
-            "would give one profile two values the rules allow only one of (a household, or "
-            "two accounts of one person). Accept joins the two profiles as one person; "
-            "dismiss keeps them apart for good."
+            f"Two profiles each hold a {kind} and a link between them was refused by "
+            f"{s.rule}: joining them would put more {kind} values in one profile than the "
+            "rules allow (a household, or two accounts of one person). Accept joins the two "
+            "profiles as one person; dismiss keeps the two values apart for good."
         )
     kind = s.identifiers[0].type if s.identifiers else "identifier"
     return (
@@ -123,17 +124,3 @@ def parse_status(value: str) -> SuggestionStatus:
         if status == value:
             return status
     raise ValueError(f"status: expected one of {', '.join(STATUSES)}, got {value!r}")
-
-
-def question_gone(s: Suggestion) -> bool:
-    """Whether an open suggestion no longer asks anything: its profiles became one, its
-    contending values share a profile, or its generic value was blocked or is no longer
-    generic (or what it was about is gone)."""
-    if s.kind == "likely_same_person":
-        return len(s.profiles) < 2
-    if s.kind == "contended_identifier":
-        if len(s.identifiers) < 2:
-            return True
-        a, b = s.identifiers
-        return a.profile is not None and a.profile == b.profile
-    return not s.identifiers or s.identifiers[0].blocked or not s.identifiers[0].generic

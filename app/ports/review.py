@@ -42,12 +42,17 @@ class SuggestionStore(Protocol):
         """At most `limit` pairs of contending values behind links refused with one of
         `refusals` (`type_cap:<type>`), whose subject has not been filed yet."""
 
+    async def filed(self, subjects: Sequence[str]) -> set[str]:
+        """Those of `subjects` filed already, whatever became of them."""
+
     async def file(self, rows: Sequence[NewSuggestion], at: float) -> int:
-        """File the suggestions whose subject is new; how many were new."""
+        """File the suggestions whose subject is new and whose identifiers and active
+        profiles are all still there (a pair of profiles: not kept apart by a NEVER pair);
+        how many were filed."""
 
     async def suggestions(
         self,
-        status: SuggestionStatus | None,
+        statuses: Sequence[SuggestionStatus],
         kind: SuggestionKind | None,
         limit: int,
         offset: int = 0,
@@ -57,7 +62,16 @@ class SuggestionStore(Protocol):
     async def suggestion(self, id: str) -> Suggestion | None:
         """One suggestion of this workspace, or None."""
 
-    async def decide(
-        self, id: str, status: SuggestionStatus, by: str, note: str | None, at: float
+    async def claim(self, id: str, token: str, by: str, at: float) -> bool:
+        """Mark an open suggestion `deciding` under `token`; False if it is not open."""
+
+    async def close(
+        self, id: str, token: str, status: SuggestionStatus, by: str, note: str | None, at: float
     ) -> bool:
-        """Close an open suggestion with `status`; False if it was not open (any more)."""
+        """End the claim `token` with `status` (`open` gives it back undecided)."""
+
+    async def settle(self, by: str, at: float) -> int:
+        """Close as `settled` every open suggestion whose question is gone; how many."""
+
+    async def release_claims(self, before: float) -> int:
+        """Give back the claims taken before `before` (a decision that died half-way)."""

@@ -3,9 +3,9 @@
 // shared identifiers lose their OF edge and are re-resolved by the caller. A device seen only on
 // the subject's identifiers goes with them, and so does one named by one of them ($devices: its
 // key derives from the identifier's); a device other identifiers were seen on stays, detached
-// from the subject's. Review-queue suggestions about any of them, or about an identifier of
-// their profiles (a shared one too), go as well: nothing keeps a pair the subject was in.
-// Counts go on the request.
+// from the subject's. Review-queue suggestions about any of them go as well, and the open
+// ones about an identifier of their profiles (a shared one too): nothing keeps a question the
+// subject was in. Counts go on the request.
 MATCH (r:ErasureRequest {id: $id, ws: $ws})
 CALL () {
   UNWIND $keys AS key
@@ -22,6 +22,7 @@ CALL () {
     RETURN s
     UNION
     MATCH (p)<-[:OF]-(:Identifier)<-[:ABOUT]-(s:Suggestion)
+    WHERE s.status IN ['open', 'deciding']
     RETURN s
   }
   WITH DISTINCT s

@@ -42,24 +42,25 @@ def _suggestion(row: Mapping[str, Any]) -> Suggestion:
             generic=bool(i["generic"]),
             blocked=bool(i["blocked"]),
         )
-        for i in row["identifiers"]
+        for i in sorted(row["identifiers"], key=lambda i: str(i["key"]))
     )
-    profiles = [str(p) for p in row["profiles"]]
+    profiles = sorted(str(p) for p in row["profiles"])
     profiles += [i.profile for i in identifiers if i.profile is not None]
+    s = row["s"]
     return Suggestion(
-        id=str(row["id"]),
-        kind=parse_kind(str(row["kind"])),
-        status=parse_status(str(row["status"])),
-        created_at=float(row["created_at"]),
-        rule=row["rule"],
-        probability=_float(row["probability"]),
-        weight=_float(row["weight"]),
-        verdicts=_verdicts(row["verdicts"]),
+        id=str(s["id"]),
+        kind=parse_kind(str(s["kind"])),
+        status=parse_status(str(s["status"])),
+        created_at=float(s["created_at"]),
+        rule=s["rule"],
+        probability=_float(s["probability"]),
+        weight=_float(s["weight"]),
+        verdicts=_verdicts(s["verdicts"]),
         identifiers=identifiers,
         profiles=tuple(dict.fromkeys(profiles)),
-        decided_at=_float(row["decided_at"]),
-        decided_by=row["decided_by"],
-        note=row["note"],
+        decided_at=_float(s["decided_at"]),
+        decided_by=s["decided_by"],
+        note=s["note"],
     )
 
 
@@ -101,28 +102,44 @@ class Neo4jSuggestionStore:
         )
         return int(found[0]["filed"]) if found else 0
 
+    async def filed(self, subjects: Sequence[str]) -> set[str]:
+        if not subjects:
+            return set()
+        rows = await self.graph.read("review/filed_subjects", subjects=list(subjects))
+        return {str(r["subject"]) for r in rows}
+
     async def suggestions(
         self,
-        status: SuggestionStatus | None,
+        statuses: Sequence[SuggestionStatus],
         kind: SuggestionKind | None,
         limit: int,
         offset: int = 0,
     ) -> list[Suggestion]:
         rows = await self.graph.read(
-            "review/suggestions", id=None, status=status, kind=kind, limit=limit, offset=offset
+            "review/suggestions", statuses=list(statuses), kind=kind, limit=limit, offset=offset
         )
         return [_suggestion(r) for r in rows]
 
     async def suggestion(self, id: str) -> Suggestion | None:
-        rows = await self.graph.read(
-            "review/suggestions", id=id, status=None, kind=None, limit=1, offset=0
-        )
+        rows = await self.graph.read("review/suggestion", id=id)
         return _suggestion(rows[0]) if rows else None
 
-    async def decide(
-        self, id: str, status: SuggestionStatus, by: str, note: str | None, at: float
+    async def claim(self, id: str, token: str, by: str, at: float) -> bool:
+        rows = await self.graph.run_write("review/claim", id=id, token=token, by=by, at=at)
+        return bool(rows)
+
+    async def close(
+        self, id: str, token: str, status: SuggestionStatus, by: str, note: str | None, at: float
     ) -> bool:
         rows = await self.graph.run_write(
-            "review/decide", id=id, status=status, by=by, note=note, at=at
+            "review/decide", id=id, token=token, status=status, by=by, note=note, at=at
         )
         return bool(rows)
+
+    async def settle(self, by: str, at: float) -> int:
+        rows = await self.graph.run_write("review/settle", by=by, at=at)
+        return int(rows[0]["settled"]) if rows else 0
+
+    async def release_claims(self, before: float) -> int:
+        rows = await self.graph.run_write("review/release_claims", before=before)
+        return int(rows[0]["released"]) if rows else 0

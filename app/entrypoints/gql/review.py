@@ -25,6 +25,9 @@ class SuggestionKind(Enum):
 @strawberry.enum
 class SuggestionStatus(Enum):
     OPEN = "open"
+    DECIDING = strawberry.enum_value(
+        "deciding", description="An operator's decision is being carried out"
+    )
     ACCEPTED = "accepted"
     DISMISSED = "dismissed"
     SETTLED = strawberry.enum_value(

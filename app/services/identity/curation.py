@@ -76,6 +76,24 @@ Target = NormalisedIdentifier | str
 _EvidencePlan = Callable[[ComponentSnapshot, list[str], float], list[EvidenceRow]]
 
 
+def _ends(a: list[Node], b: list[Node], pair: tuple[str, str] | None) -> tuple[Node, Node] | None:
+    """The two values of `pair`, one in each profile, if both are still there."""
+    if pair is None:
+        return None
+    in_a = [n for n in a if n.key in pair]
+    in_b = [n for n in b if n.key in pair]
+    return (in_a[0], in_b[0]) if len(in_a) == 1 and len(in_b) == 1 else None
+
+
+def _common(a: list[Node], b: list[Node], rules: IdentityRules) -> tuple[Node, Node] | None:
+    """The oldest values of the highest-priority type both profiles hold, if any."""
+    common = {n.type for n in a} & {n.type for n in b}
+    if not common:
+        return None
+    kind = min(common, key=rules.priority_key)
+    return next(n for n in a if n.type == kind), next(n for n in b if n.type == kind)
+
+
 def _members(snapshot: ComponentSnapshot, profile: str) -> list[Node]:
     """The identifiers of one profile in a component, oldest first."""
     mine = {k for k, p in snapshot.current.items() if p == profile}
@@ -257,19 +275,28 @@ class CurationService:
             raise InvalidInput("mergeProfiles needs at least two distinct profile ids")
         return await self._merge(ids, f"manual merge: {reason}", self._manual_rows(by))
 
-    async def join_as_one(self, profile_ids: tuple[str, str], reason: str, by: str) -> MergeOutcome:
+    async def join_as_one(
+        self,
+        profile_ids: tuple[str, str],
+        reason: str,
+        by: str,
+        *,
+        pair: tuple[str, str] | None = None,
+    ) -> MergeOutcome:
         """Join two profiles an operator says are one person (an accepted suggestion).
 
-        One edge of evidence, sourced `review:<by>`: between the oldest values of the
-        highest-priority type both profiles hold, under `alias` (a successor rule, so two user
-        ids of one person count once against the cap); `manual_merge` between their
-        highest-priority identifiers when they hold no type in common. Refused, and nothing
+        One edge of evidence, sourced `review:<by>`: between the two values of `pair` (two
+        contending values, by key) when both are still there, one in each profile, else
+        between the oldest values of the highest-priority type both profiles hold; under
+        `alias` when the two are of one type and `alias` is a successor rule (two user ids of
+        one person count once against the cap), else `manual_merge` (between the profiles'
+        highest-priority identifiers when they hold no type in common). Refused, and nothing
         changes, if a rule would still break.
         """
         ids = sorted(set(profile_ids))
         if len(ids) != 2:
             raise InvalidInput("a join needs two distinct profile ids")
-        return await self._merge(ids, f"review: {reason}", self._pair_rows(by))
+        return await self._merge(ids, f"review: {reason}", self._pair_rows(by, pair))
 
     def _manual_rows(self, by: str) -> _EvidencePlan:
         def rows(before: ComponentSnapshot, keys: list[str], now: float) -> list[EvidenceRow]:
@@ -278,15 +305,18 @@ class CurationService:
 
         return rows
 
-    def _pair_rows(self, by: str) -> _EvidencePlan:
+    def _pair_rows(self, by: str, pair: tuple[str, str] | None) -> _EvidencePlan:
         def rows(before: ComponentSnapshot, keys: list[str], now: float) -> list[EvidenceRow]:
             a, b = (_members(before, before.current[k]) for k in keys)
-            common = {n.type for n in a} & {n.type for n in b}
-            if common and "alias" in self.rules.link_weights:
-                kind = min(common, key=self.rules.priority_key)
-                ka = next(n.key for n in a if n.type == kind)
-                kb = next(n.key for n in b if n.type == kind)
-                return [self._row(ka, kb, "alias", f"review:{by}", now)]
+            ends = _ends(a, b, pair) or _common(a, b, self.rules)
+            if ends is not None:
+                x, y = ends
+                same = x.type == y.type and "alias" in self.rules.successor_rules
+                return [
+                    self._row(
+                        x.key, y.key, "alias" if same else "manual_merge", f"review:{by}", now
+                    )
+                ]
             first = min(a, key=lambda n: self.rules.priority_key(n.type)).key
             second = min(b, key=lambda n: self.rules.priority_key(n.type)).key
             return [self._row(first, second, "manual_merge", f"review:{by}", now)]

@@ -58,6 +58,8 @@ class DuplicateScan:
         self.model_file = model_file
         self.clock = clock
         self._model: LinkageModel | None = None
+        #: One scan at a time in a process: a run outlasting its hour is not doubled.
+        self._running = asyncio.Lock()
 
     def model(self) -> LinkageModel:
         """The model of `model_file`, read at the first scan (a ConfigurationError naming the
@@ -84,22 +86,33 @@ class DuplicateScan:
         return seen, found
 
     async def scan(self, limit: int = SCAN_LIMIT) -> ScanReport:
+        if self._running.locked():
+            return ScanReport(0, 0, 0, 0, 0.0)
+        async with self._running:
+            return await self._scan(limit)
+
+    async def _scan(self, limit: int) -> ScanReport:
         started = time.monotonic()
         model = self.model()
         seen, records = await self.records()
         # Scoring is CPU work: off the event loop, which the resolver may share.
         pairs = await asyncio.to_thread(model.dedupe, records) if len(records) > 1 else []
+        filed_before: set[str] = set()
+        subjects = [f"same_person:{p.a}|{p.b}" for p in pairs]
+        for start in range(0, len(subjects), PAGE):
+            filed_before |= await self.store.filed(subjects[start : start + PAGE])
         rows = [
             NewSuggestion(
                 id=str(uuid.uuid4()),
                 kind="likely_same_person",
-                subject=f"same_person:{p.a}|{p.b}",
+                subject=subject,
                 probability=p.probability,
                 weight=p.weight,
                 verdicts=tuple(FieldVerdict(v.field, v.level, v.weight) for v in p.verdicts),
                 profiles=(p.a, p.b),
             )
-            for p in pairs[:limit]
-        ]
+            for p, subject in zip(pairs, subjects, strict=True)
+            if subject not in filed_before
+        ][:limit]
         filed = await self.store.file(rows, self.clock())
         return ScanReport(seen, len(records), len(pairs), filed, time.monotonic() - started)

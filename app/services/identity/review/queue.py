@@ -1,12 +1,15 @@
 """Listing and deciding suggestions. Accepting acts on the graph through the operator actions
 of `CurationService` (a join, a block); dismissing a contended identifier keeps the two values
-apart for good. A suggestion is closed only once its action is done, so a decision cut short
-leaves it open to be decided again."""
+apart for good. A decision first claims its suggestion (`deciding`), so two operators, or an
+operator and the sweep, cannot decide it at once; the claim ends with the outcome, or gives
+the suggestion back open when the action is refused or fails. A claim whose process died is
+given back by the sweep after `CLAIM_SECONDS`."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from app.domain.review import KINDS, STATUSES, Suggestion, SuggestionKind, SuggestionStatus
@@ -15,6 +18,10 @@ from app.ports.review import SuggestionStore
 from app.services.identity.curation import CurationService, IdentifierRef
 
 MAX_LIST = 1000
+#: A note is the operator's own words: kept short, and shown to every role that may read.
+MAX_NOTE = 500
+#: Longer than any decision takes.
+CLAIM_SECONDS = 600.0
 
 
 @dataclass(frozen=True)
@@ -26,6 +33,10 @@ class Decision:
     suggestion: Suggestion
     profile_id: str | None = None
     refusal: str | None = None
+
+
+#: An action on the graph: the profile after it, or the rule that refused it.
+_Action = Callable[[Suggestion, str], Awaitable[tuple[str | None, str | None]]]
 
 
 class ReviewQueue:
@@ -54,56 +65,79 @@ class ReviewQueue:
             raise InvalidInput(f"status: expected one of {', '.join(STATUSES)}")
         if kind is not None and kind not in KINDS:
             raise InvalidInput(f"kind: expected one of {', '.join(KINDS)}")
-        return await self.store.suggestions(status, kind, limit, offset)
+        statuses = STATUSES if status is None else (status,)
+        return await self.store.suggestions(statuses, kind, limit, offset)
 
     async def suggestion(self, id: str) -> Suggestion:
         found = await self.store.suggestion(id) if 0 < len(id) <= 64 else None
         if found is None:
-            raise NotFound(f"no suggestion {id!r} in this workspace")
+            raise NotFound("no suggestion with that id in this workspace")
         return found
-
-    async def _open(self, id: str) -> Suggestion:
-        found = await self.suggestion(id)
-        if found.status != "open":
-            raise Conflict(f"suggestion {id} is already {found.status}")
-        return found
-
-    async def _close(
-        self, s: Suggestion, status: SuggestionStatus, by: str, note: str | None
-    ) -> Suggestion:
-        if not await self.store.decide(s.id, status, by, note, self.clock()):
-            current = await self.suggestion(s.id)
-            raise Conflict(f"suggestion {s.id} was {current.status} meanwhile")
-        return await self.suggestion(s.id)
 
     async def accept(self, id: str, by: str, note: str | None = None) -> Decision:
         """Do what the suggestion proposes: join the two profiles (a likely same person, a
         contended identifier) or block the generic value."""
-        s = await self._open(id)
-        if s.kind == "generic_value":
-            if not s.identifiers:
-                raise Conflict(f"suggestion {id}: its identifier is gone")
-            done = await self.curation.set_blocked(
-                IdentifierRef.by_key(s.identifiers[0].key), True, by
-            )
-            return Decision(await self._close(s, "accepted", by, note), done.profile)
-        if len(s.profiles) < 2:
-            # Joined meanwhile (by later evidence or another decision): nothing left to do.
-            closed = await self._close(s, "settled", by, note)
-            return Decision(closed, s.profiles[0] if s.profiles else None)
-        first, second = s.profiles[0], s.profiles[1]
-        merged = await self.curation.join_as_one((first, second), f"suggestion {s.id}", by)
-        if merged.profile_id is None:
-            return Decision(s, refusal=merged.conflict or "refused by the identity rules")
-        return Decision(await self._close(s, "accepted", by, note), merged.profile_id)
+        return await self._decide(id, by, note, "accepted", self._accepting)
 
     async def dismiss(self, id: str, by: str, note: str | None = None) -> Decision:
         """Say no: a contended identifier's two values are kept apart for good (a NEVER
         pair); other kinds are only closed, and never filed again."""
-        s = await self._open(id)
+        return await self._decide(id, by, note, "dismissed", self._dismissing)
+
+    async def _decide(
+        self, id: str, by: str, note: str | None, outcome: SuggestionStatus, act: _Action
+    ) -> Decision:
+        if note is not None and len(note) > MAX_NOTE:
+            raise InvalidInput(f"note: at most {MAX_NOTE} characters")
+        token = uuid.uuid4().hex
+        if not 0 < len(id) <= 64 or not await self.store.claim(id, token, by, self.clock()):
+            current = await self.suggestion(id)  # NotFound when there is none
+            raise Conflict(f"the suggestion is already {current.status}")
+        profile: str | None = None
+        refusal: str | None = None
+        try:
+            # Read under the claim: nothing else decides it now.
+            s = await self.suggestion(id)
+            if outcome == "accepted" and s.kind != "generic_value" and len(s.profiles) < 2:
+                # Joined meanwhile (later evidence, another decision): nothing left to do.
+                outcome = "settled"
+                profile = s.profiles[0] if s.profiles else None
+            else:
+                profile, refusal = await act(s, by)
+        except NotFound:
+            # A profile or identifier it names went (erased, merged away) since it was read.
+            refusal = "what it is about is gone"
+        except BaseException:
+            await self.store.close(id, token, "open", by, None, self.clock())
+            raise
+        if refusal is not None:
+            await self.store.close(s.id, token, "open", by, None, self.clock())
+            return Decision(await self.suggestion(s.id), refusal=refusal)
+        await self.store.close(s.id, token, outcome, by, note, self.clock())
+        return Decision(await self.suggestion(s.id), profile)
+
+    async def _accepting(self, s: Suggestion, by: str) -> tuple[str | None, str | None]:
+        if s.kind == "generic_value":
+            if not s.identifiers:
+                return None, "its identifier is gone"
+            ref = IdentifierRef.by_key(s.identifiers[0].key)
+            return (await self.curation.set_blocked(ref, True, by)).profile, None
+        pair = None
         if s.kind == "contended_identifier" and len(s.identifiers) == 2:
-            a, b = s.identifiers
-            if a.profile is not None and a.profile == b.profile:
-                raise Conflict(f"suggestion {id}: the two values share a profile now")
-            await self.curation.keep_apart(a.key, b.key, by, f"suggestion {s.id} dismissed")
-        return Decision(await self._close(s, "dismissed", by, note))
+            pair = (s.identifiers[0].key, s.identifiers[1].key)
+        merged = await self.curation.join_as_one(
+            (s.profiles[0], s.profiles[1]), f"suggestion {s.id}", by, pair=pair
+        )
+        if merged.profile_id is None:
+            return None, merged.conflict or "refused by the identity rules"
+        return merged.profile_id, None
+
+    async def _dismissing(self, s: Suggestion, by: str) -> tuple[str | None, str | None]:
+        if s.kind != "contended_identifier" or len(s.identifiers) != 2:
+            return None, None
+        a, b = s.identifiers
+        try:
+            done = await self.curation.keep_apart(a.key, b.key, by, f"suggestion {s.id}")
+        except Conflict:
+            return None, "the two values share a profile now"
+        return done.profile, None

@@ -4,8 +4,12 @@ what no longer asks anything. It reads the graph the resolver wrote; it never sl
 - every link refused because the union would hold two values of a capped type that is not a
   session type (`type_cap:user_id`...) becomes one `contended_identifier` per pair of values;
 - every generic identifier becomes one `generic_value`, with the rule that caught it;
-- an open suggestion whose question is gone (its profiles joined by later evidence, its value
-  blocked) is closed as `settled`.
+- an open suggestion whose question is gone (its profiles joined by later evidence or merged
+  into a third, its value blocked) is closed as `settled`;
+- a claim a decision never ended (its process died) is given back, open.
+
+Generic identifiers are read most linked first, at most 1,000: a workspace with more catches
+the rest once the first are blocked.
 """
 
 from __future__ import annotations
@@ -17,15 +21,13 @@ from dataclasses import dataclass
 
 from app.domain.identity import IdentityRules
 from app.domain.identity.evidence import TYPE_CAP
-from app.domain.review import question_gone
 from app.ports.review import NewSuggestion, SuggestionStore
 from app.services.identity.curation import CurationService
+from app.services.identity.review.queue import CLAIM_SECONDS
 
 #: Suggestions of each kind filed per sweep at most; the next sweep takes the rest.
 SWEEP_LIMIT = 500
-#: Open suggestions looked at per sweep to settle.
-SETTLE_LIMIT = 5000
-PAGE = 1000
+SWEEPER = "review sweep"
 
 
 @dataclass(frozen=True)
@@ -75,32 +77,23 @@ class ConflictSweep:
             )
             for p in pairs
         ]
-        found = await self.curation.generic_identifiers(min(limit, 1000))
+        found = await self.curation.generic_identifiers(1000)
+        subjects = {f"generic:{g.key}": g for g in found}
+        filed = await self.store.filed(list(subjects))
         generic = [
             NewSuggestion(
                 id=self.new_id(),
                 kind="generic_value",
-                subject=f"generic:{g.key}",
+                subject=subject,
                 rule=self.curation.caught_by(g),
                 identifiers=(g.key,),
             )
-            for g in found
-        ]
+            for subject, g in subjects.items()
+            if subject not in filed
+        ][:limit]
         now = self.clock()
         filed_contended = await self.store.file(contended, now)
         filed_generic = await self.store.file(generic, now)
-        return SweepReport(filed_contended, filed_generic, await self.settle())
-
-    async def settle(self) -> int:
-        """Close the open suggestions whose question is gone."""
-        gone: list[str] = []
-        for offset in range(0, SETTLE_LIMIT, PAGE):
-            page = await self.store.suggestions("open", None, PAGE, offset)
-            gone += [s.id for s in page if question_gone(s)]
-            if len(page) < PAGE:
-                break
-        now = self.clock()
-        settled = 0
-        for id in gone:
-            settled += await self.store.decide(id, "settled", "review sweep", None, now)
-        return settled
+        await self.store.release_claims(now - CLAIM_SECONDS)
+        settled = await self.store.settle(SWEEPER, now)
+        return SweepReport(filed_contended, filed_generic, settled)
