@@ -8,6 +8,7 @@ import pytest
 from app.bootstrap import Container
 from app.domain.review import Suggestion
 from app.errors import Conflict, NotFound
+from app.ports.review import NewSuggestion
 from tests.messages import message
 
 pytestmark = pytest.mark.integration
@@ -202,3 +203,49 @@ async def test_erasing_a_subject_deletes_the_suggestions_about_them(container: C
     assert await _profile(container, "email", "family@example.org") == await _profile(
         container, "user_id", "mum"
     )
+
+
+async def test_a_claimed_suggestion_cannot_be_decided_twice_and_a_dead_claim_is_given_back(
+    container: Container,
+) -> None:
+    await _household(container)
+    await container.conflict_sweep.sweep()
+    s = await _one_open(container)
+    store = container.review.store
+    # Another operator's decision is under way: this one is refused, nothing written.
+    assert await store.claim(s.id, "other-token", "someone", T0)
+    with pytest.raises(Conflict, match="already deciding"):
+        await container.review.accept(s.id, by="reviewer")
+    assert await _profile(container, "user_id", "mum") != await _profile(
+        container, "user_id", "dad"
+    )
+    # That process died: the sweep gives the claim back after CLAIM_SECONDS.
+    await container.conflict_sweep.sweep()
+    assert (await container.review.suggestion(s.id)).status == "open"
+    assert (await container.review.dismiss(s.id, by="reviewer")).suggestion.status == "dismissed"
+
+
+async def test_a_suggestion_naming_a_profile_gone_meanwhile_is_not_filed(
+    container: Container,
+) -> None:
+    """A scan read two profiles; one was merged away before it filed the pair."""
+    await _household(container)
+    mum, dad = (
+        await _profile(container, "user_id", "mum"),
+        await _profile(container, "user_id", "dad"),
+    )
+    row = NewSuggestion(
+        id="s-gone",
+        kind="likely_same_person",
+        subject=f"same_person:{mum}|gone",
+        profiles=(mum, "gone"),
+    )
+    assert await container.review.store.file([row], T0) == 0
+    kept = NewSuggestion(
+        id="s-kept",
+        kind="likely_same_person",
+        subject=f"same_person:{dad}|{mum}",
+        profiles=(dad, mum),
+    )
+    assert await container.review.store.file([kept], T0) == 1
+    assert await container.review.store.filed([kept.subject, row.subject]) == {kept.subject}
