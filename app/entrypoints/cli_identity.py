@@ -48,6 +48,9 @@ def identity_review(
     same people), then list the open suggestions: ids, kinds, rules, keys and profile ids,
     never a value. Decide them through GraphQL (acceptSuggestion, dismissSuggestion)."""
 
+    if not 1 <= limit <= 1000:
+        raise typer.BadParameter("must be between 1 and 1000", param_hint="--limit")
+
     async def work(container: Container) -> None:
         swept = await container.conflict_sweep.sweep()
         print(
