@@ -84,6 +84,16 @@ class Suggestion:
         return LABELS[self.kind]
 
 
+@dataclass(frozen=True)
+class CaughtCounts:
+    """What the rules caught in a workspace, in counts (never a value): refused links by
+    refusal, generic identifiers by type, suggestions by (kind, status)."""
+
+    refusals: dict[str, int]
+    generic: dict[str, int]
+    suggestions: dict[tuple[str, str], int]
+
+
 def explanation(s: Suggestion) -> str:
     """One sentence an operator reads before deciding (no personal value in it)."""
     if s.kind == "likely_same_person":

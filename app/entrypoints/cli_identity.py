@@ -71,3 +71,28 @@ def identity_review(
             )
 
     _with_container(work)
+
+
+@identity_cli.command("report")
+def identity_report() -> None:
+    """The thresholds in force and what the rules caught, in counts: refused links by
+    refusal, generic identifiers by type, the review queue by kind and status."""
+
+    async def work(container: Container) -> None:
+        rules = container.rules
+        caps = ", ".join(f"{t}={n}" for t, n in sorted(rules.type_caps.items()))
+        moved = ", ".join(f"{t}={d:g}" for t, d in sorted(rules.reassigned_after_days.items()))
+        print(
+            f"generic_degree={rules.generic_degree}\tgeneric_rivals={rules.generic_rivals}"
+            f"\ttotal_cap={rules.total_cap}\ttype_caps: {caps}"
+            f"\treassigned_after_days: {moved or '-'}"
+        )
+        caught = await container.review.caught()
+        for refusal, links in sorted(caught.refusals.items()):
+            print(f"refused\t{refusal}\t{links}")
+        for type_, count in sorted(caught.generic.items()):
+            print(f"generic\t{type_}\t{count}")
+        for (kind, status), count in sorted(caught.suggestions.items()):
+            print(f"suggestions\t{kind}\t{status}\t{count}")
+
+    _with_container(work)

@@ -7,7 +7,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from app.domain.review import FieldVerdict, Suggestion, SuggestionKind, SuggestionStatus
+from app.domain.review import (
+    CaughtCounts,
+    FieldVerdict,
+    Suggestion,
+    SuggestionKind,
+    SuggestionStatus,
+)
 
 
 @dataclass(frozen=True)
@@ -75,3 +81,7 @@ class SuggestionStore(Protocol):
 
     async def release_claims(self, before: float) -> int:
         """Give back the claims taken before `before` (a decision that died half-way)."""
+
+    async def caught(self) -> CaughtCounts:
+        """Refused links by refusal, generic identifiers by type, suggestions by kind and
+        status."""

@@ -127,3 +127,24 @@ async def test_a_dismissed_conflict_is_listed_as_dismissed(
     assert done["__typename"] == "SuggestionDecided"
     assert done["suggestion"]["status"] == "DISMISSED"
     assert len(set(done["suggestion"]["profileIds"])) == 2
+
+
+REPORT = """
+{ identityReport {
+    thresholds { genericDegree genericRivals totalCap typeCaps { name count }
+                 reassignedAfterDays { name count } }
+    refusedLinks { name count } genericIdentifiers { name count }
+    suggestions { kind status count } } }
+"""
+
+
+async def test_the_identity_report_counts_what_was_caught(
+    container: Container, api_url: str, admin: str
+) -> None:
+    await _household(container)
+    report = (await _data(api_url, admin, REPORT))["identityReport"]
+    assert report["thresholds"]["genericDegree"] == container.rules.generic_degree
+    assert {"name": "phone", "count": 90} in report["thresholds"]["reassignedAfterDays"]
+    assert {"name": "type_cap:user_id", "count": 1} in report["refusedLinks"]
+    assert report["genericIdentifiers"] == []
+    assert report["suggestions"] == [{"kind": "CONTENDED_IDENTIFIER", "status": "OPEN", "count": 1}]

@@ -9,6 +9,7 @@ import orjson
 
 from app.adapters.identity_graph import IdentityGraph
 from app.domain.review import (
+    CaughtCounts,
     FieldVerdict,
     SuggestedIdentifier,
     Suggestion,
@@ -143,3 +144,14 @@ class Neo4jSuggestionStore:
     async def release_claims(self, before: float) -> int:
         rows = await self.graph.run_write("review/release_claims", before=before)
         return int(rows[0]["released"]) if rows else 0
+
+    async def caught(self) -> CaughtCounts:
+        rows = await self.graph.read("review/report")
+        row = rows[0]
+        return CaughtCounts(
+            refusals={str(r["refusal"]): int(r["links"]) for r in row["refusals"]},
+            generic={str(g["type"]): int(g["count"]) for g in row["generic"]},
+            suggestions={
+                (str(s["kind"]), str(s["status"])): int(s["count"]) for s in row["suggestions"]
+            },
+        )

@@ -132,6 +132,43 @@ class SuggestionClosed:
     message: str
 
 
+@strawberry.type(description="A count under a name (a refusal, a type).")
+class NamedCount:
+    name: str
+    count: int
+
+
+@strawberry.type
+class SuggestionCount:
+    kind: SuggestionKind
+    status: SuggestionStatus
+    count: int
+
+
+@strawberry.type(description="The thresholds of config/identity.yaml in force.")
+class IdentityThresholds:
+    generic_degree: int
+    generic_rivals: int
+    total_cap: int
+    type_caps: list[NamedCount]
+    reassigned_after_days: list[NamedCount] = strawberry.field(
+        description="Days of silence after which a value of the type passes to a new owner"
+    )
+
+
+@strawberry.type(
+    description="What the identity rules caught in this workspace, in counts (never a value)."
+)
+class IdentityReport:
+    thresholds: IdentityThresholds
+    refused_links: list[NamedCount] = strawberry.field(
+        description="Evidence kept but not followed, by refusal (`type_cap:user_id`, "
+        "`generic`, `never`, `reassigned`...)"
+    )
+    generic_identifiers: list[NamedCount] = strawberry.field(description="By type")
+    suggestions: list[SuggestionCount]
+
+
 SuggestionResult = Annotated[
     SuggestionDecided | SuggestionRefused | SuggestionNotFound | SuggestionClosed,
     strawberry.union("SuggestionResult"),
@@ -177,6 +214,31 @@ class ReviewQuery:
         return [Suggestion.of(s) for s in found]
 
     @strawberry.field(
+        description="What the identity rules caught, with the thresholds in force: refused "
+        "links by refusal, generic identifiers by type, the review queue by kind and status.",
+        permission_classes=[CanRead],
+    )
+    async def identity_report(self, info: Info[Context, Any]) -> IdentityReport:
+        container = info.context.container
+        rules = container.rules
+        caught = await container.review.caught()
+        return IdentityReport(
+            thresholds=IdentityThresholds(
+                generic_degree=rules.generic_degree,
+                generic_rivals=rules.generic_rivals,
+                total_cap=rules.total_cap,
+                type_caps=_counts(dict(rules.type_caps)),
+                reassigned_after_days=_counts(dict(rules.reassigned_after_days)),
+            ),
+            refused_links=_counts(caught.refusals),
+            generic_identifiers=_counts(caught.generic),
+            suggestions=[
+                SuggestionCount(kind=SuggestionKind(k), status=SuggestionStatus(st), count=n)
+                for (k, st), n in sorted(caught.suggestions.items())
+            ],
+        )
+
+    @strawberry.field(
         description="One suggestion by id; null if unknown.", permission_classes=[CanRead]
     )
     async def suggestion(self, info: Info[Context, Any], id: str) -> Suggestion | None:
@@ -184,6 +246,10 @@ class ReviewQuery:
             return Suggestion.of(await _queue(info).suggestion(id))
         except NotFound:
             return None
+
+
+def _counts(items: dict[str, int] | dict[str, float]) -> list[NamedCount]:
+    return [NamedCount(name=k, count=int(v)) for k, v in sorted(items.items())]
 
 
 @strawberry.type

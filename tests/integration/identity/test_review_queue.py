@@ -9,7 +9,9 @@ from app.bootstrap import Container
 from app.domain.review import Suggestion
 from app.errors import Conflict, NotFound
 from app.ports.review import NewSuggestion
+from app.settings import Settings
 from tests.messages import message
+from tests.subprocess_env import run_cdp
 
 pytestmark = pytest.mark.integration
 
@@ -249,3 +251,20 @@ async def test_a_suggestion_naming_a_profile_gone_meanwhile_is_not_filed(
     )
     assert await container.review.store.file([kept], T0) == 1
     assert await container.review.store.filed([kept.subject, row.subject]) == {kept.subject}
+
+
+async def test_cdp_identity_review_and_report_show_keys_and_counts_only(
+    container: Container, settings: Settings
+) -> None:
+    await _household(container)
+    out, _ = await run_cdp(settings, "identity", "review")
+    lines = out.splitlines()
+    assert lines[0] == "filed: contended=1\tgeneric=0\tsettled=0"
+    (listed,) = [line for line in lines if "contended_identifier" in line]
+    keys = [await container.curation.find_key("user_id", u) for u in ("mum", "dad")]
+    assert all(k is not None and k in listed for k in keys)
+    report, _ = await run_cdp(settings, "identity", "report")
+    assert "refused\ttype_cap:user_id\t1" in report.splitlines()
+    assert "suggestions\tcontended_identifier\topen\t1" in report.splitlines()
+    for value in ("mum", "dad", "family@example.org"):
+        assert f"\t{value}" not in out + report and "family@" not in out + report

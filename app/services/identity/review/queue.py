@@ -12,7 +12,14 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from app.domain.review import KINDS, STATUSES, Suggestion, SuggestionKind, SuggestionStatus
+from app.domain.review import (
+    KINDS,
+    STATUSES,
+    CaughtCounts,
+    Suggestion,
+    SuggestionKind,
+    SuggestionStatus,
+)
 from app.errors import Conflict, InvalidInput, NotFound
 from app.ports.review import SuggestionStore
 from app.services.identity.curation import CurationService, IdentifierRef
@@ -67,6 +74,11 @@ class ReviewQueue:
             raise InvalidInput(f"kind: expected one of {', '.join(KINDS)}")
         statuses = STATUSES if status is None else (status,)
         return await self.store.suggestions(statuses, kind, limit, offset)
+
+    async def caught(self) -> CaughtCounts:
+        """What the rules caught, in counts: refused links by refusal, generic identifiers by
+        type, suggestions by kind and status."""
+        return await self.store.caught()
 
     async def suggestion(self, id: str) -> Suggestion:
         found = await self.store.suggestion(id) if 0 < len(id) <= 64 else None
