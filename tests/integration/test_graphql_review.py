@@ -3,14 +3,12 @@ every wrong decision answered with a result naming the problem."""
 
 from __future__ import annotations
 
-from typing import Any
-
-import httpx
 import pytest
 
 from app.bootstrap import Container
 from app.settings import Settings
 from tests.messages import message
+from tests.support.graphql import graphql_body, graphql_data
 
 pytestmark = pytest.mark.integration
 
@@ -41,25 +39,6 @@ mutation ($id: String!) {{ dismissSuggestion(id: $id) {{ {RESULT} }} }}
 """
 
 
-async def _post(api_url: str, key: str, query: str, **variables: Any) -> dict[str, Any]:
-    async with httpx.AsyncClient(base_url=api_url) as client:
-        response = await client.post(
-            "/graphql",
-            json={"query": query, "variables": variables},
-            headers={"Authorization": f"Bearer {key}"},
-        )
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    return body
-
-
-async def _data(api_url: str, key: str, query: str, **variables: Any) -> dict[str, Any]:
-    body = await _post(api_url, key, query, **variables)
-    assert "errors" not in body, body["errors"]
-    data: dict[str, Any] = body["data"]
-    return data
-
-
 @pytest.fixture
 def admin(settings: Settings) -> str:
     return settings.admin_api_key.get_secret_value()
@@ -79,7 +58,7 @@ async def test_a_conflict_is_listed_explained_and_accepted(
     container: Container, api_url: str, admin: str
 ) -> None:
     await _household(container)
-    listed = (await _data(api_url, admin, LIST))["suggestions"]
+    listed = (await graphql_data(api_url, admin, LIST))["suggestions"]
     assert len(listed) == 1
     s = listed[0]
     assert (s["kind"], s["status"], s["label"]) == ("CONTENDED_IDENTIFIER", "OPEN", "Conflict")
@@ -89,7 +68,7 @@ async def test_a_conflict_is_listed_explained_and_accepted(
     # Keys and types only: no value of anyone appears anywhere in the answer.
     assert "mum" not in str(listed) and "family@" not in str(listed)
 
-    done = (await _data(api_url, admin, ACCEPT, id=s["id"], note="checked by phone"))[
+    done = (await graphql_data(api_url, admin, ACCEPT, id=s["id"], note="checked by phone"))[
         "acceptSuggestion"
     ]
     assert done["__typename"] == "SuggestionDecided"
@@ -98,11 +77,11 @@ async def test_a_conflict_is_listed_explained_and_accepted(
     assert decided["decidedBy"]
     assert decided["profileIds"] == [done["profileId"]]
 
-    again = (await _data(api_url, admin, DISMISS, id=s["id"]))["dismissSuggestion"]
+    again = (await graphql_data(api_url, admin, DISMISS, id=s["id"]))["dismissSuggestion"]
     assert again["__typename"] == "SuggestionClosed"
     assert "already accepted" in again["message"]
-    assert (await _data(api_url, admin, LIST))["suggestions"] == []
-    closed = (await _data(api_url, admin, LIST, status="ACCEPTED"))["suggestions"]
+    assert (await graphql_data(api_url, admin, LIST))["suggestions"] == []
+    closed = (await graphql_data(api_url, admin, LIST, status="ACCEPTED"))["suggestions"]
     assert [c["id"] for c in closed] == [s["id"]]
 
 
@@ -110,11 +89,13 @@ async def test_unknown_ids_and_bad_limits_are_named(
     container: Container, api_url: str, admin: str
 ) -> None:
     for mutation, name in ((ACCEPT, "acceptSuggestion"), (DISMISS, "dismissSuggestion")):
-        found = (await _data(api_url, admin, mutation, id="no-such-id"))[name]
+        found = (await graphql_data(api_url, admin, mutation, id="no-such-id"))[name]
         assert found["__typename"] == "SuggestionNotFound"
         assert "no suggestion" in found["message"]
-    assert (await _data(api_url, admin, '{ suggestion(id: "x") { id } }')) == {"suggestion": None}
-    body = await _post(api_url, admin, LIST, limit=0)
+    assert (await graphql_data(api_url, admin, '{ suggestion(id: "x") { id } }')) == {
+        "suggestion": None
+    }
+    body = await graphql_body(api_url, admin, LIST, limit=0)
     assert "limit must be between 1 and 1000" in body["errors"][0]["message"]
 
 
@@ -122,8 +103,8 @@ async def test_a_dismissed_conflict_is_listed_as_dismissed(
     container: Container, api_url: str, admin: str
 ) -> None:
     await _household(container)
-    (s,) = (await _data(api_url, admin, LIST, kind="CONTENDED_IDENTIFIER"))["suggestions"]
-    done = (await _data(api_url, admin, DISMISS, id=s["id"]))["dismissSuggestion"]
+    (s,) = (await graphql_data(api_url, admin, LIST, kind="CONTENDED_IDENTIFIER"))["suggestions"]
+    done = (await graphql_data(api_url, admin, DISMISS, id=s["id"]))["dismissSuggestion"]
     assert done["__typename"] == "SuggestionDecided"
     assert done["suggestion"]["status"] == "DISMISSED"
     assert len(set(done["suggestion"]["profileIds"])) == 2
@@ -142,7 +123,7 @@ async def test_the_identity_report_counts_what_was_caught(
     container: Container, api_url: str, admin: str
 ) -> None:
     await _household(container)
-    report = (await _data(api_url, admin, REPORT))["identityReport"]
+    report = (await graphql_data(api_url, admin, REPORT))["identityReport"]
     assert report["thresholds"]["genericDegree"] == container.rules.generic_degree
     assert {"name": "phone", "count": 90} in report["thresholds"]["reassignedAfterDays"]
     assert {"name": "type_cap:user_id", "count": 1} in report["refusedLinks"]

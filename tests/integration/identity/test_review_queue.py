@@ -24,14 +24,23 @@ async def _profile(container: Container, type: str, value: str) -> str:
     return found["profile"]
 
 
-async def _household(container: Container) -> None:
-    """Two user ids log in with one family address: the second link is refused."""
+async def _household(container: Container) -> tuple[str, str]:
+    """Two user ids log in with one family address: the second link is refused. Mum's and
+    dad's profiles."""
     await container.ingestion.ingest(
         [
             message("identify", user="mum", anon="a-mum", email="family@example.org", at=T0),
             message("identify", user="dad", anon="a-dad", email="family@example.org", at=T0 + 5),
         ]
     )
+    return await _profile(container, "user_id", "mum"), await _profile(container, "user_id", "dad")
+
+
+async def _household_conflict(container: Container) -> Suggestion:
+    """The household's conflict, filed by a sweep."""
+    await _household(container)
+    await container.conflict_sweep.sweep()
+    return await _one_open(container)
 
 
 async def _one_open(container: Container) -> Suggestion:
@@ -43,11 +52,7 @@ async def _one_open(container: Container) -> Suggestion:
 async def test_a_contended_address_becomes_one_conflict_naming_both_user_ids(
     container: Container,
 ) -> None:
-    await _household(container)
-    mum, dad = (
-        await _profile(container, "user_id", "mum"),
-        await _profile(container, "user_id", "dad"),
-    )
+    mum, dad = await _household(container)
     assert mum != dad
 
     report = await container.conflict_sweep.sweep()
@@ -68,9 +73,7 @@ async def test_a_contended_address_becomes_one_conflict_naming_both_user_ids(
 async def test_accepting_a_contended_identifier_joins_two_accounts_of_one_person(
     container: Container,
 ) -> None:
-    await _household(container)
-    await container.conflict_sweep.sweep()
-    s = await _one_open(container)
+    s = await _household_conflict(container)
 
     decision = await container.review.accept(s.id, by="reviewer", note="same person")
     assert decision.refusal is None
@@ -99,9 +102,7 @@ async def test_accepting_a_contended_identifier_joins_two_accounts_of_one_person
 async def test_dismissing_a_contended_identifier_keeps_the_two_apart_for_good(
     container: Container,
 ) -> None:
-    await _household(container)
-    await container.conflict_sweep.sweep()
-    s = await _one_open(container)
+    s = await _household_conflict(container)
 
     decision = await container.review.dismiss(s.id, by="reviewer", note="a household")
     assert decision.suggestion.status == "dismissed"
@@ -159,9 +160,7 @@ async def test_a_generic_value_is_filed_and_accepting_blocks_it(container: Conta
 
 
 async def test_a_question_answered_by_later_evidence_is_settled(container: Container) -> None:
-    await _household(container)
-    await container.conflict_sweep.sweep()
-    s = await _one_open(container)
+    s = await _household_conflict(container)
     # The account system migrates dad's account into mum's: the alias answers the question.
     await container.ingestion.ingest(
         [message("alias", user="mum", previous="dad", event=None, at=T0 + 60)]
@@ -174,9 +173,7 @@ async def test_a_question_answered_by_later_evidence_is_settled(container: Conta
 async def test_another_workspace_neither_sees_nor_decides_a_suggestion(
     container: Container, elsewhere: Container
 ) -> None:
-    await _household(container)
-    await container.conflict_sweep.sweep()
-    s = await _one_open(container)
+    s = await _household_conflict(container)
     assert await elsewhere.review.suggestions(None) == []
     with pytest.raises(NotFound):
         await elsewhere.review.accept(s.id, by="intruder")
@@ -186,9 +183,7 @@ async def test_another_workspace_neither_sees_nor_decides_a_suggestion(
 
 
 async def test_erasing_a_subject_deletes_the_suggestions_about_them(container: Container) -> None:
-    await _household(container)
-    await container.conflict_sweep.sweep()
-    s = await _one_open(container)
+    s = await _household_conflict(container)
 
     async def no_enqueue(request_id: str) -> None:
         return None
@@ -210,9 +205,7 @@ async def test_erasing_a_subject_deletes_the_suggestions_about_them(container: C
 async def test_a_claimed_suggestion_cannot_be_decided_twice_and_a_dead_claim_is_given_back(
     container: Container,
 ) -> None:
-    await _household(container)
-    await container.conflict_sweep.sweep()
-    s = await _one_open(container)
+    s = await _household_conflict(container)
     store = container.review.store
     # Another operator's decision is under way: this one is refused, nothing written.
     assert await store.claim(s.id, "other-token", "someone", T0)
@@ -231,11 +224,7 @@ async def test_a_suggestion_naming_a_profile_gone_meanwhile_is_not_filed(
     container: Container,
 ) -> None:
     """A scan read two profiles; one was merged away before it filed the pair."""
-    await _household(container)
-    mum, dad = (
-        await _profile(container, "user_id", "mum"),
-        await _profile(container, "user_id", "dad"),
-    )
+    mum, dad = await _household(container)
     row = NewSuggestion(
         id="s-gone",
         kind="likely_same_person",
