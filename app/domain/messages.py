@@ -8,7 +8,7 @@ one owns the event, which evidence rule links them, and which values were droppe
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Literal
@@ -230,10 +230,30 @@ def identify_message(
             kept.setdefault((found.type, found.value), found)
     for probe in held:
         kept.setdefault((probe.type, probe.value), probe)
+    if rules.emails_in_user_ids:
+        for address in _emails_in_user_ids(kept.values(), region, blocklist, rules):
+            kept.setdefault((address.type, address.value), address)
     identifiers = tuple(kept.values())
     owner = _owner(identifiers, rules)
     device = device_sighting(message, kept, region, blocklist, rules.mailboxes)
     return MessageIdentity(owner, identifiers, evidence_rule(message), tuple(dropped), device)
+
+
+def _emails_in_user_ids(
+    kept: Iterable[NormalisedIdentifier],
+    region: str | None,
+    blocklist: BlockList,
+    rules: IdentityRules,
+) -> list[NormalisedIdentifier]:
+    """The e-mail identifiers of user ids that are e-mail addresses (`emails_in_user_ids`);
+    a user id with an `@` that is no usable address adds nothing."""
+    found = []
+    for ident in kept:
+        if ident.type == USER_ID and "@" in ident.value:
+            address = classify_identifier(EMAIL, ident.value, region, blocklist, rules.mailboxes)
+            if isinstance(address, NormalisedIdentifier):
+                found.append(address)
+    return found
 
 
 def device_sighting(

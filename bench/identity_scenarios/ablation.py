@@ -17,6 +17,7 @@ SWITCHED_OFF: dict[str, dict[str, Any]] = {
     "generic_rivals": {"generic_rivals": 1_000_000},
     "successor_rules": {"successor_rules": []},
     "reassigned_after_days": {"reassigned_after_days": {}},
+    "emails_in_user_ids": {"emails_in_user_ids": False},
     # The session caps as they were: 40 anonymous ids, 50 identifiers in all.
     "session_caps": {
         "type_caps": {**IdentityRules().type_caps, "anonymous_id": 40},

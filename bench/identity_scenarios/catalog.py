@@ -320,6 +320,24 @@ def two_accounts(s: Script) -> Scenario:
     )
 
 
+def email_as_user_id(s: Script) -> Scenario:
+    for n in range(30):
+        who = s.person(f"shop{n}")
+        address = _email(s, "example.org")
+        # The web shop logs people in by address: its user id is the address...
+        _visit_and_login(s, who, s.start + n * HOUR, address, None)
+        # ... the app has an internal user id and sends the address as a trait.
+        _visit_and_login(s, who, s.start + 2 * DAY + n * HOUR, s.uid("user"), address)
+    return Scenario(
+        "email_as_user_id",
+        "one source's user id is the person's e-mail address; another has an internal user "
+        "id and sends the address as a trait",
+        "two profiles (two user ids) and a conflict in the review queue naming both; "
+        "accepting it makes one profile",
+        s,
+    )
+
+
 def duplicate_signups(s: Script) -> Scenario:
     """People from the linkage generator (households, twins, namesakes, typos, moves): each
     record is a sign-up with an account and an address of its own, and the traits as typed."""
@@ -413,6 +431,7 @@ CATALOG: dict[str, Callable[[Script], Scenario]] = {
         recycled_phone,
         reassigned_email,
         two_accounts,
+        email_as_user_id,
         duplicate_signups,
         logout_without_reset,
         bot,

@@ -13,8 +13,9 @@ sent of it is left out of both truths.
   canonical values carried together in one message, joined transitively, except that a part
   holds one user id: two accounts joined only through a shared value (an e-mail address used
   on both) stay two parts, since nothing deterministic tells them from a household; a message
-  naming both user ids (an alias) joins them. Someone who never logs in on their second
-  browser is one person and two linkable parts.
+  naming both user ids (an alias) joins them; a user id that is an e-mail address is joined to
+  that address. Someone who never logs in on their second browser is one person and two
+  linkable parts.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import pairwise
 
+from bench.identity_scenarios.canon import canonical
 from bench.identity_scenarios.model import Scenario, Sent
 
 
@@ -104,6 +106,12 @@ def build_truth(scenarios: Iterable[Scenario]) -> Truth:
             accounts = sum(1 for key in keys if key[0] == "user_id") > 1
             for a, b in pairwise(keys):
                 parts.union(a, b, accounts=accounts)
+            for key in keys:
+                # A user id that is an e-mail address is that address as well.
+                address = ("email", canonical("email", key[1])) if "@" in key[1] else None
+                if key[0] == "user_id" and address in single:
+                    parts.add(address)
+                    parts.union(key, address)
     human: dict[Sent, str] = {}
     linkable: dict[Sent, str] = {}
     by_scenario: dict[str, list[Sent]] = defaultdict(list)

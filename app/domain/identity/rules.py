@@ -102,6 +102,9 @@ class IdentityRules:
     reassigned_after_days: Mapping[str, float] = field(
         default_factory=lambda: DEFAULT_REASSIGNED_AFTER_DAYS
     )
+    #: A user id that is an e-mail address (some sources log people in by address) is also
+    #: that e-mail identifier, so it meets the address another source sends as a trait.
+    emails_in_user_ids: bool = True
 
     def __post_init__(self) -> None:
         # Validate on every construction, not only from_mapping, and freeze the mappings
@@ -201,6 +204,7 @@ class IdentityRules:
             "default_region": self.default_region,
             "phone_region_from": list(self.phone_region_from),
             "reassigned_after_days": dict(self.reassigned_after_days),
+            "emails_in_user_ids": self.emails_in_user_ids,
             "email_providers": {
                 domain: {
                     "same_as": m.same_as,
@@ -267,6 +271,12 @@ def _parse_priority(key: str, value: Any) -> tuple[str, ...]:
 
 def _parse_types(key: str, value: Any) -> frozenset[str]:
     return frozenset(_type_name(key, v) for v in _str_list(key, value))
+
+
+def _parse_switch(key: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise RulesError(f"{key}: expected true or false, got {value!r}")
+    return value
 
 
 def _parse_days(key: str, value: Any) -> dict[str, float]:
@@ -361,6 +371,7 @@ _PARSERS: dict[str, Callable[[str, Any], Any]] = {
     "phone_region_from": _parse_region_sources,
     "email_providers": _parse_providers,
     "reassigned_after_days": _parse_days,
+    "emails_in_user_ids": _parse_switch,
 }
 
 

@@ -101,3 +101,16 @@ def test_an_alias_previous_id_is_an_anonymous_id_unless_a_user_id_is_stored() ->
 def test_a_blocked_previous_id_probes_nothing() -> None:
     m = message("alias", user_id="new-1", previous_id="undefined")
     assert probes(m, RULES, BLOCKLIST) == ()
+
+
+def test_a_user_id_that_is_an_email_address_is_that_address_too() -> None:
+    found = identify_message(message(user_id="Jane.Doe@Example.org"), RULES, BLOCKLIST)
+    assert found.owner is not None and found.owner.type == "user_id"
+    assert NormalisedIdentifier("email", "jane.doe@example.org") in found.identifiers
+    # Off, or not an address: the user id alone.
+    off = IdentityRules(emails_in_user_ids=False)
+    alone = identify_message(message(user_id="Jane.Doe@Example.org"), off, BLOCKLIST)
+    assert [i.type for i in alone.identifiers] == ["user_id"]
+    odd = identify_message(message(user_id="team@"), RULES, BLOCKLIST)
+    assert [i.type for i in odd.identifiers] == ["user_id"]
+    assert odd.dropped == ()

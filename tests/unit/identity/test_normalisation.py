@@ -196,6 +196,7 @@ def test_rules_priority_puts_external_types_after_phone() -> None:
         ({"reassigned_after_days": {"phone": "90"}}, "reassigned_after_days.phone"),
         ({"reassigned_after_days": {"Phone": 90}}, "reassigned_after_days"),
         ({"reassigned_after_days": [90]}, "reassigned_after_days"),
+        ({"emails_in_user_ids": "yes"}, "emails_in_user_ids"),
     ],
 )
 def test_rules_errors_name_the_key(data: dict[str, Any], names: str) -> None:
