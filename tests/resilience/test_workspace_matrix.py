@@ -115,6 +115,8 @@ class World:
     redecision_id: str = ""
     #: The second person's user id, flagged generic (what the rules caught, per workspace).
     generic_key: str = ""
+    #: The review queue's suggestion about it.
+    suggestion_id: str = ""
 
     @property
     def ws(self) -> str:
@@ -169,6 +171,7 @@ class World:
             self.erasure_id,
             self.audit_id,
             self.redecision_id,
+            self.suggestion_id,
             self.user["value"],
             self.email["value"],
             self.erased["value"],
@@ -221,6 +224,9 @@ async def populate(world: World) -> None:
     assert generic_key is not None
     world.generic_key = generic_key
     await c.graph.write("identity/set_generic", rows=[{"key": generic_key, "generic": True}])
+    await c.conflict_sweep.sweep()
+    (filed,) = await c.review.suggestions("open")
+    world.suggestion_id = filed.id
     # A trait only this workspace's schema declares.
     schema = (await c.trait_schemas.current()).to_mapping()
     schema["fields"][world.trait] = {"type": "string", "pii": "plain"}
@@ -433,6 +439,22 @@ def cases(here: World, there: World, here_pending: int, schema: dict[str, Any]) 
         Case("genericIdentifiers", ("limit",),
              "{genericIdentifiers(limit:1000){key profileId}}", {},
              equals("genericIdentifiers", [{"key": here.generic_key, "profileId": here.second}])),
+        Case("suggestions", ("status", "kind", "limit", "offset"),
+             "{suggestions(status:null,kind:GENERIC_VALUE,limit:1000,offset:0){id}}", {},
+             equals("suggestions", [{"id": here.suggestion_id}])),
+        Case("suggestion", ("id",), "query($id:String!){suggestion(id:$id){id}}",
+             {"id": there.suggestion_id}, is_null("suggestion")),
+        Case("identityReport", (),
+             "{identityReport{genericIdentifiers{name count} suggestions{kind status count}}}",
+             {}, equals("identityReport", {
+                 "genericIdentifiers": [{"name": "user_id", "count": 1}],
+                 "suggestions": [{"kind": "GENERIC_VALUE", "status": "OPEN", "count": 1}]})),
+        Case("acceptSuggestion", ("id", "note"),
+             'mutation($id:String!){acceptSuggestion(id:$id,note:"x"){__typename}}',
+             {"id": there.suggestion_id}, is_type("acceptSuggestion", "SuggestionNotFound")),
+        Case("dismissSuggestion", ("id", "note"),
+             'mutation($id:String!){dismissSuggestion(id:$id,note:"x"){__typename}}',
+             {"id": there.suggestion_id}, is_type("dismissSuggestion", "SuggestionNotFound")),
         Case("profiles", ("filter",),
              "query($s:String!){profiles(filter:{segment:$s}){totalCount edges{node{id}}}}",
              {"s": there.segment}, equals("profiles", {"totalCount": 0, "edges": []})),

@@ -65,6 +65,25 @@ def _suggestion(row: Mapping[str, Any]) -> Suggestion:
     )
 
 
+#: Suggestions filed per transaction.
+FILE_CHUNK = 50
+
+
+def _row(r: NewSuggestion) -> dict[str, Any]:
+    verdicts = [{"field": v.field, "level": v.level, "weight": v.weight} for v in r.verdicts]
+    return {
+        "id": r.id,
+        "kind": r.kind,
+        "subject": r.subject,
+        "rule": r.rule,
+        "probability": r.probability,
+        "weight": r.weight,
+        "verdicts": orjson.dumps(verdicts).decode() if verdicts else None,
+        "identifiers": list(r.identifiers),
+        "profiles": list(r.profiles),
+    }
+
+
 class Neo4jSuggestionStore:
     def __init__(self, graph: IdentityGraph) -> None:
         self.graph = graph
@@ -74,34 +93,14 @@ class Neo4jSuggestionStore:
         return [ContendedPair(str(r["a"]), str(r["b"]), str(r["refusal"])) for r in rows]
 
     async def file(self, rows: Sequence[NewSuggestion], at: float) -> int:
-        if not rows:
-            return 0
-        found = await self.graph.run_write(
-            "review/file",
-            at=at,
-            rows=[
-                {
-                    "id": r.id,
-                    "kind": r.kind,
-                    "subject": r.subject,
-                    "rule": r.rule,
-                    "probability": r.probability,
-                    "weight": r.weight,
-                    "verdicts": orjson.dumps(
-                        [
-                            {"field": v.field, "level": v.level, "weight": v.weight}
-                            for v in r.verdicts
-                        ]
-                    ).decode()
-                    if r.verdicts
-                    else None,
-                    "identifiers": list(r.identifiers),
-                    "profiles": list(r.profiles),
-                }
-                for r in rows
-            ],
-        )
-        return int(found[0]["filed"]) if found else 0
+        # A new suggestion's ABOUT edges lock the identifiers and profiles they point at, which
+        # the resolver writes too: small transactions hold those locks briefly.
+        filed = 0
+        for start in range(0, len(rows), FILE_CHUNK):
+            chunk = rows[start : start + FILE_CHUNK]
+            found = await self.graph.run_write("review/file", at=at, rows=[_row(r) for r in chunk])
+            filed += int(found[0]["filed"]) if found else 0
+        return filed
 
     async def filed(self, subjects: Sequence[str]) -> set[str]:
         if not subjects:
