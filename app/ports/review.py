@@ -44,9 +44,14 @@ class NewSuggestion:
 
 
 class SuggestionStore(Protocol):
-    async def contended_pairs(self, refusals: Sequence[str], limit: int) -> list[ContendedPair]:
-        """At most `limit` pairs of contending values behind links refused with one of
-        `refusals` (`type_cap:<type>`), whose subject has not been filed yet."""
+    async def contended_pairs(
+        self, refusals: Sequence[str], since: float, limit: int
+    ) -> list[ContendedPair]:
+        """At most `limit` pairs of contending values behind links refused since `since`
+        with one of `refusals` (`type_cap:<type>`), whose subject has not been filed yet."""
+
+    async def refused_since(self, refusal: str, since: float) -> bool:
+        """Whether any link was refused with `refusal` since `since`."""
 
     async def filed(self, subjects: Sequence[str]) -> set[str]:
         """Those of `subjects` filed already, whatever became of them."""

@@ -1,9 +1,9 @@
-// Links refused because the union would hold too many values of a capped type ($refusals:
-// `type_cap:<type>` for each type that is not a session type): for each, the two values
-// contending, the oldest value of that type in each end's profile. A pair already filed is
-// left out; at most $limit pairs.
+// Links refused since $since because the union would hold too many values of a capped type
+// ($refusals: `type_cap:<type>` for each type that is not a session type): for each, the two
+// values contending, the oldest value of that type in each end's profile. A pair already
+// filed is left out; at most $limit pairs.
 MATCH (a:Identifier)-[l:LINKED]->(b:Identifier)
-WHERE l.refusal IN $refusals AND a.ws = $ws
+WHERE l.refusal IN $refusals AND l.decided_at >= $since AND a.ws = $ws
 MATCH (a)-[:OF]->(pa:Profile), (b)-[:OF]->(pb:Profile)
 WHERE pa <> pb
 WITH DISTINCT pa, pb, l.refusal AS refusal, substring(l.refusal, 9) AS kind

@@ -1,2 +1,3 @@
-// The review queue's sweep finds refused links by their refusal.
-CREATE INDEX linked_refusal IF NOT EXISTS FOR ()-[l:LINKED]-() ON (l.refusal)
+// The review queue's sweep finds links refused since its last pass by their refusal and the
+// time their state was decided.
+CREATE INDEX linked_refusal_decided IF NOT EXISTS FOR ()-[l:LINKED]-() ON (l.refusal, l.decided_at)

@@ -88,9 +88,17 @@ class Neo4jSuggestionStore:
     def __init__(self, graph: IdentityGraph) -> None:
         self.graph = graph
 
-    async def contended_pairs(self, refusals: Sequence[str], limit: int) -> list[ContendedPair]:
-        rows = await self.graph.read("review/contended_pairs", refusals=list(refusals), limit=limit)
+    async def contended_pairs(
+        self, refusals: Sequence[str], since: float, limit: int
+    ) -> list[ContendedPair]:
+        rows = await self.graph.read(
+            "review/contended_pairs", refusals=list(refusals), since=since, limit=limit
+        )
         return [ContendedPair(str(r["a"]), str(r["b"]), str(r["refusal"])) for r in rows]
+
+    async def refused_since(self, refusal: str, since: float) -> bool:
+        rows = await self.graph.read("review/refused_since", refusal=refusal, since=since)
+        return bool(rows and rows[0]["found"])
 
     async def file(self, rows: Sequence[NewSuggestion], at: float) -> int:
         # A new suggestion's ABOUT edges lock the identifiers and profiles they point at, which

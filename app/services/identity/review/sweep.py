@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from app.domain.identity import IdentityRules
-from app.domain.identity.evidence import TYPE_CAP
+from app.domain.identity.evidence import GENERIC, TYPE_CAP
 from app.ports.review import NewSuggestion, SuggestionStore
 from app.services.identity.curation import CurationService
 from app.services.identity.review.queue import CLAIM_SECONDS
@@ -28,6 +28,8 @@ from app.services.identity.review.queue import CLAIM_SECONDS
 #: Suggestions of each kind filed per sweep at most; the next sweep takes the rest.
 SWEEP_LIMIT = 500
 SWEEPER = "review sweep"
+#: How far back a pass reads before the start of the one before it.
+SINCE_MARGIN_SECONDS = 300.0
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,8 @@ class ConflictSweep:
         self.rules = rules
         self.clock = clock
         self.new_id = new_id
+        #: Decision time of the links the last complete pass covered (0: none yet).
+        self._since = 0.0
 
     def contended_refusals(self) -> list[str]:
         """The refusals that name a contended identifier: a cap of a type that is not a
@@ -66,7 +70,11 @@ class ConflictSweep:
         )
 
     async def sweep(self, limit: int = SWEEP_LIMIT) -> SweepReport:
-        pairs = await self.store.contended_pairs(self.contended_refusals(), limit)
+        """File what was refused or caught since the last complete pass (everything, the
+        first time a process sweeps), then settle and give back dead claims."""
+        started = self.clock()
+        since = self._since
+        pairs = await self.store.contended_pairs(self.contended_refusals(), since, limit)
         contended = [
             NewSuggestion(
                 id=self.new_id(),
@@ -77,10 +85,27 @@ class ConflictSweep:
             )
             for p in pairs
         ]
+        generic = await self._generic(since, limit)
+        now = self.clock()
+        filed_contended = await self.store.file(contended, now)
+        filed_generic = await self.store.file(generic, now)
+        if len(pairs) < limit and len(generic) < limit:
+            # Complete: the next pass reads only what was decided since (a margin for
+            # transactions that committed after this pass read).
+            self._since = started - SINCE_MARGIN_SECONDS
+        await self.store.release_claims(now - CLAIM_SECONDS)
+        settled = await self.store.settle(SWEEPER, now)
+        return SweepReport(filed_contended, filed_generic, settled)
+
+    async def _generic(self, since: float, limit: int) -> list[NewSuggestion]:
+        """Generic identifiers not filed yet; read only when a link was refused `generic`
+        since the last pass (an identifier turning generic refuses all its links)."""
+        if since > 0 and not await self.store.refused_since(GENERIC, since):
+            return []
         found = await self.curation.generic_identifiers(1000)
         subjects = {f"generic:{g.key}": g for g in found}
         filed = await self.store.filed(list(subjects))
-        generic = [
+        return [
             NewSuggestion(
                 id=self.new_id(),
                 kind="generic_value",
@@ -91,9 +116,3 @@ class ConflictSweep:
             for subject, g in subjects.items()
             if subject not in filed
         ][:limit]
-        now = self.clock()
-        filed_contended = await self.store.file(contended, now)
-        filed_generic = await self.store.file(generic, now)
-        await self.store.release_claims(now - CLAIM_SECONDS)
-        settled = await self.store.settle(SWEEPER, now)
-        return SweepReport(filed_contended, filed_generic, settled)
