@@ -39,7 +39,9 @@ LABELS: dict[SuggestionKind, str] = {
 @dataclass(frozen=True)
 class FieldVerdict:
     """How one trait compared in a likely-same-person pair: its name, the level it reached
-    and that level's match weight. Never a value."""
+    (`exact`, `similar`, `different`, `missing`...) and the match weight that level added,
+    log2(m/u) (0 for a missing field, and for one whose group counted a stronger member
+    instead). Never a value."""
 
     field: str
     level: str

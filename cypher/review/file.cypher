@@ -12,8 +12,8 @@ WHERE size(row.identifiers) = COUNT {
         MATCH (p:Profile) WHERE p.id IN row.profiles AND p.ws = $ws AND p.status = 'active'
       }
   AND (size(row.profiles) < 2 OR NOT EXISTS {
-        MATCH (a:Profile {id: row.profiles[0]})<-[:OF]-(:Identifier)-[:NEVER]-(:Identifier)
-              -[:OF]->(b:Profile {id: row.profiles[1]})
+        MATCH (a:Profile {id: row.profiles[0], ws: $ws})<-[:OF]-(:Identifier)-[:NEVER]-
+              (:Identifier)-[:OF]->(b:Profile {id: row.profiles[1], ws: $ws})
       })
 MERGE (s:Suggestion {ws: $ws, subject: row.subject})
 ON CREATE SET s.id = row.id, s.kind = row.kind, s.status = 'open', s.created_at = $at,

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from enum import Enum
 from typing import Annotated, Any
 
@@ -179,6 +180,16 @@ def _queue(info: Info[Context, Any]) -> ReviewQueue:
     return info.context.container.review
 
 
+async def _decided(decision: Awaitable[Decision]) -> SuggestionResult:
+    """A decision's answer; an unknown or closed suggestion is a result, not an error."""
+    try:
+        return _result(await decision)
+    except NotFound as exc:
+        return SuggestionNotFound(message=str(exc))
+    except Conflict as exc:
+        return SuggestionClosed(message=str(exc))
+
+
 def _result(decision: Decision) -> SuggestionResult:
     if decision.refusal is not None:
         return SuggestionRefused(
@@ -263,12 +274,7 @@ class ReviewMutation:
     async def accept_suggestion(
         self, info: Info[Context, Any], id: str, note: str | None = None
     ) -> SuggestionResult:
-        try:
-            return _result(await _queue(info).accept(id, info.context.actor, note))
-        except NotFound as exc:
-            return SuggestionNotFound(message=str(exc))
-        except Conflict as exc:
-            return SuggestionClosed(message=str(exc))
+        return await _decided(_queue(info).accept(id, info.context.actor, note))
 
     @strawberry.mutation(
         description="Say no: a contended identifier's two values are kept apart for good; "
@@ -278,9 +284,4 @@ class ReviewMutation:
     async def dismiss_suggestion(
         self, info: Info[Context, Any], id: str, note: str | None = None
     ) -> SuggestionResult:
-        try:
-            return _result(await _queue(info).dismiss(id, info.context.actor, note))
-        except NotFound as exc:
-            return SuggestionNotFound(message=str(exc))
-        except Conflict as exc:
-            return SuggestionClosed(message=str(exc))
+        return await _decided(_queue(info).dismiss(id, info.context.actor, note))

@@ -9,6 +9,7 @@ import pytest
 
 from app.bootstrap import Container
 from tests.messages import message
+from tests.support.profiles import profile_id
 
 pytestmark = pytest.mark.integration
 
@@ -47,9 +48,7 @@ async def _signup(container: Container, n: int, traits: dict[str, Any]) -> str:
             )
         ]
     )
-    found = await container.curation.find("user_id", f"user-{n}")
-    assert found is not None and found["profile"] is not None
-    return found["profile"]
+    return await profile_id(container, "user_id", f"user-{n}")
 
 
 async def test_two_signups_of_one_person_become_one_suggestion_and_accepting_joins_them(
@@ -77,10 +76,8 @@ async def test_two_signups_of_one_person_become_one_suggestion_and_accepting_joi
 
     decision = await container.review.accept(s.id, by="reviewer")
     assert decision.refusal is None
-    joined = await container.curation.find("user_id", "user-2")
-    assert joined is not None and joined["profile"] == decision.profile_id
-    first = await container.curation.find("user_id", "user-1")
-    assert first is not None and first["profile"] == decision.profile_id
+    assert await profile_id(container, "user_id", "user-2") == decision.profile_id
+    assert await profile_id(container, "user_id", "user-1") == decision.profile_id
 
 
 async def test_a_dismissed_pair_is_not_suggested_again(container: Container) -> None:

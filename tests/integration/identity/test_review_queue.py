@@ -12,16 +12,11 @@ from app.ports.review import NewSuggestion
 from app.settings import Settings
 from tests.messages import message
 from tests.subprocess_env import run_cdp
+from tests.support.profiles import profile_id
 
 pytestmark = pytest.mark.integration
 
 T0 = 1_700_000_000.0
-
-
-async def _profile(container: Container, type: str, value: str) -> str:
-    found = await container.curation.find(type, value)
-    assert found is not None and found["profile"] is not None
-    return found["profile"]
 
 
 async def _household(container: Container) -> tuple[str, str]:
@@ -33,7 +28,9 @@ async def _household(container: Container) -> tuple[str, str]:
             message("identify", user="dad", anon="a-dad", email="family@example.org", at=T0 + 5),
         ]
     )
-    return await _profile(container, "user_id", "mum"), await _profile(container, "user_id", "dad")
+    return await profile_id(container, "user_id", "mum"), await profile_id(
+        container, "user_id", "dad"
+    )
 
 
 async def _household_conflict(container: Container) -> Suggestion:
@@ -77,11 +74,11 @@ async def test_accepting_a_contended_identifier_joins_two_accounts_of_one_person
 
     decision = await container.review.accept(s.id, by="reviewer", note="same person")
     assert decision.refusal is None
-    joined = await _profile(container, "user_id", "mum")
+    joined = await profile_id(container, "user_id", "mum")
     assert decision.profile_id == joined
-    assert await _profile(container, "user_id", "dad") == joined
-    assert await _profile(container, "email", "family@example.org") == joined
-    assert await _profile(container, "anonymous_id", "a-dad") == joined
+    assert await profile_id(container, "user_id", "dad") == joined
+    assert await profile_id(container, "email", "family@example.org") == joined
+    assert await profile_id(container, "anonymous_id", "a-dad") == joined
     closed = decision.suggestion
     assert (closed.status, closed.decided_by, closed.note) == (
         "accepted",
@@ -110,7 +107,7 @@ async def test_dismissing_a_contended_identifier_keeps_the_two_apart_for_good(
     await container.ingestion.ingest(
         [message("identify", user="dad", email="family@example.org", at=T0 + 60)]
     )
-    assert await _profile(container, "user_id", "mum") != await _profile(
+    assert await profile_id(container, "user_id", "mum") != await profile_id(
         container, "user_id", "dad"
     )
     report = await container.conflict_sweep.sweep()
@@ -137,7 +134,7 @@ async def test_accepting_is_refused_when_the_join_would_break_another_cap(
     decision = await container.review.accept(s.id, by="reviewer")
     assert decision.refusal == "type_cap:email"
     assert decision.suggestion.status == "open"
-    assert await _profile(container, "user_id", "mum") != await _profile(
+    assert await profile_id(container, "user_id", "mum") != await profile_id(
         container, "user_id", "dad"
     )
 
@@ -197,7 +194,7 @@ async def test_erasing_a_subject_deletes_the_suggestions_about_them(container: C
     # His user id is his own, though a refused link tied it to the family address: erased,
     # not kept as shared. The address stays with mum.
     assert await container.curation.find("user_id", "dad") is None
-    assert await _profile(container, "email", "family@example.org") == await _profile(
+    assert await profile_id(container, "email", "family@example.org") == await profile_id(
         container, "user_id", "mum"
     )
 
@@ -211,7 +208,7 @@ async def test_a_claimed_suggestion_cannot_be_decided_twice_and_a_dead_claim_is_
     assert await store.claim(s.id, "other-token", "someone", T0)
     with pytest.raises(Conflict, match="already deciding"):
         await container.review.accept(s.id, by="reviewer")
-    assert await _profile(container, "user_id", "mum") != await _profile(
+    assert await profile_id(container, "user_id", "mum") != await profile_id(
         container, "user_id", "dad"
     )
     # That process died: the sweep gives the claim back after CLAIM_SECONDS.

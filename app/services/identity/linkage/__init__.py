@@ -3,12 +3,11 @@ scored Fellegi-Sunter style over recordlinkage's blocking and comparisons, with 
 parameters of config/linkage.yaml."""
 
 from app.services.identity.linkage.config import LinkageConfig, LinkageConfigError, load_config
-from app.services.identity.linkage.model import FieldVerdict, LinkageModel, ScoredPair
+from app.services.identity.linkage.model import LinkageModel, ScoredPair
 from app.services.identity.linkage.records import FIELDS, LinkageRecord, record_of
 
 __all__ = [
     "FIELDS",
-    "FieldVerdict",
     "LinkageConfig",
     "LinkageConfigError",
     "LinkageModel",

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from app.domain.review import FieldVerdict
 from app.services.identity.linkage.blocking import candidates
 from app.services.identity.linkage.comparing import MISSING_CODE, compare
 from app.services.identity.linkage.config import MISSING, LinkageConfig, load_config
@@ -39,17 +40,6 @@ def _quiet_recordlinkage() -> None:
 
 
 _quiet_recordlinkage()
-
-
-@dataclass(frozen=True)
-class FieldVerdict:
-    """How one field of a pair compared: its level (`exact`, `similar`, `different`,
-    `missing`...) and the match weight it added, log2(m/u) of that level (0 for a missing
-    field, and for a field whose group counted a stronger member instead)."""
-
-    field: str
-    level: str
-    weight: float
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from app.domain.review import FieldVerdict
 from app.ports.review import NewSuggestion, SuggestionStore
 
 if TYPE_CHECKING:
@@ -96,7 +95,8 @@ class DuplicateScan:
         model = self.model()
         seen, records = await self.records()
         # Scoring is CPU work: off the event loop, which the resolver may share.
-        pairs = await asyncio.to_thread(model.dedupe, records) if len(records) > 1 else []
+        # The prior counts every profile read, not only those with enough to compare.
+        pairs = await asyncio.to_thread(model.dedupe, records, seen) if len(records) > 1 else []
         filed_before: set[str] = set()
         subjects = [f"same_person:{p.a}|{p.b}" for p in pairs]
         for start in range(0, len(subjects), PAGE):
@@ -108,7 +108,7 @@ class DuplicateScan:
                 subject=subject,
                 probability=p.probability,
                 weight=p.weight,
-                verdicts=tuple(FieldVerdict(v.field, v.level, v.weight) for v in p.verdicts),
+                verdicts=p.verdicts,
                 profiles=(p.a, p.b),
             )
             for p, subject in zip(pairs, subjects, strict=True)
