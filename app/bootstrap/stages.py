@@ -327,7 +327,11 @@ async def build_container(settings: Settings) -> Container:
         review=ReviewQueue(suggestions, curation),
         conflict_sweep=ConflictSweep(suggestions, curation, rules),
         duplicate_scan=DuplicateScan(
-            suggestions, profiles.active_ids, profiles.traits_of, settings.linkage_file
+            suggestions,
+            profiles.active_ids,
+            lambda ids, read: profiles.traits_of(ids, only=read),
+            settings.linkage_file,
+            rules,
         ),
         profiles=profiles,
         sources=f.sources,

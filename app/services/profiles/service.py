@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -161,10 +161,20 @@ class ProfileService:
         return (await self.traits_of([profile_id], reveal=reveal))[profile_id]
 
     async def traits_of(
-        self, profile_ids: list[str], *, reveal: bool = True
+        self,
+        profile_ids: list[str],
+        *,
+        reveal: bool = True,
+        only: Collection[str] | None = None,
     ) -> dict[str, dict[str, Any]]:
-        """Golden records of several profiles in two queries (for DataLoaders)."""
+        """Golden records of several profiles in two queries (for DataLoaders); with `only`,
+        just those fields (nothing else is decrypted)."""
         goldens: dict[str, dict[str, GoldenEntry]] = await self.store.golden_of(profile_ids)
+        if only is not None:
+            goldens = {
+                pid: {k: v for k, v in golden.items() if k in only}
+                for pid, golden in goldens.items()
+            }
         sealed = [
             g.observation
             for golden in goldens.values()

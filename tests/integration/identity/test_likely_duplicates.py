@@ -89,3 +89,14 @@ async def test_a_dismissed_pair_is_not_suggested_again(container: Container) -> 
     assert (await container.duplicate_scan.scan()).filed == 0
     assert await container.review.suggestions("open") == []
     assert (await container.review.suggestion(s.id)).status == "dismissed"
+
+
+async def test_a_placeholder_phone_two_namesakes_typed_does_not_make_them_one(
+    container: Container,
+) -> None:
+    """Jon and a stranger of his name both typed the form's placeholder number: identity
+    resolution drops it, and so does the scan; nothing is suggested. A real number they
+    share would count."""
+    await _signup(container, 1, {**JON, "phone": "5555555555"})
+    await _signup(container, 2, {**NAMESAKE, "phone": "5555555555"})
+    assert (await container.duplicate_scan.scan()).filed == 0

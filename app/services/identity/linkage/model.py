@@ -77,8 +77,9 @@ class LinkageModel:
     ) -> list[ScoredPair]:
         """Pairs within `records` at or above the threshold, most likely first.
 
-        `population`: how many profiles `records` were drawn from, when they are a part of
-        them (the prior depends on it); by default as many as given."""
+        `population`: how many comparable records these were sampled from, when they are a
+        sample (the prior is per comparable record, as trained); by default as many as
+        given. Profiles with too little to compare do not count."""
         scores = self.score(frame_of(records), population=population)
         return self._suggestions(scores, records, records)
 

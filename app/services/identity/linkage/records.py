@@ -28,6 +28,8 @@ FIELDS = (
     "phone",
 )
 #: A record needs two of these to be worth comparing: a full name, or a name and a birthday.
+#: The traits `record_of` reads: the fields, and a full `name` split when the parts are absent.
+TRAITS_READ = (*FIELDS, "name")
 IDENTITY_FIELDS = ("first_name", "last_name", "birthday")
 MIN_IDENTITY_FIELDS = 2
 #: The digits of a phone number that are compared: enough to tell numbers apart, few enough
@@ -72,7 +74,8 @@ _STREET_WORDS = {
 }
 _PLACE_WORDS = {"st": "saint", "ste": "sainte", "mt": "mount", "ft": "fort", "pt": "point"}
 _DATE_RE = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})(?:[T ](\d{2}):?(\d{2}))?")
-_NOT_WORD = re.compile(r"[^a-z0-9]+")
+#: Anything but a letter or digit of any script (Иван, Łukasz and Straße keep theirs).
+_NOT_WORD = re.compile(r"[\W_]+")
 
 
 @dataclass(frozen=True)
@@ -111,13 +114,14 @@ def record_of(id: str, traits: Mapping[str, object]) -> LinkageRecord | None:
 
 
 def _words(value: object) -> list[str]:
-    """Lower case, accents and punctuation gone (an apostrophe joins: O'Brien -> obrien)."""
+    """Case folded, accents and punctuation gone (an apostrophe joins: O'Brien -> obrien);
+    letters of every script kept."""
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
     if not isinstance(value, str):
         return []
     plain = unicodedata.normalize("NFKD", value)
-    plain = "".join(c for c in plain if not unicodedata.combining(c)).lower()
+    plain = "".join(c for c in plain if not unicodedata.combining(c)).casefold()
     plain = plain.replace("'", "").replace("\u2019", "")
     return _NOT_WORD.sub(" ", plain).split()
 

@@ -1,13 +1,15 @@
 """Likely under-merges: profiles that share no identifier but whose traits a record-linkage
 model scores as one person become `likely_same_person` suggestions (never merges).
 
-A scan reads the golden record of every active profile (personal fields opened in memory
-only), keeps those with enough to compare (two of first name, last name and birthday), and
-hands them to the model: blocking on names, birthday, postal code, address and phone, then
-Fellegi-Sunter scoring (app/services/identity/linkage,
-config/linkage.yaml). Pairs at or above the model's threshold are filed, best first, each with
-the verdict of every field (level and weight, never a value). A pair already filed, whatever
-became of it, is not filed again: a dismissed pair stays dismissed.
+A scan reads, from every active profile's golden record, only the traits the model compares
+(those alone are decrypted, in memory only); a phone counts as identity resolution reads it,
+and one resolution would drop (a placeholder) is left out. It keeps the profiles with enough to
+compare (two of first name, last name and birthday) and hands them to the model: blocking on
+names, birthday, postal code, address and phone, then Fellegi-Sunter scoring
+(app/services/identity/linkage, config/linkage.yaml). Pairs at or above the model's threshold
+are filed, best first, each with the verdict of every field (level and weight, never a
+value). A pair already filed, whatever became of it, is not filed again: a dismissed pair stays
+dismissed.
 """
 
 from __future__ import annotations
@@ -15,11 +17,14 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from app.domain.identity import PHONE, BlockList, IdentityRules, NormalisedIdentifier
+from app.domain.identity.spelling import event_region
+from app.domain.messages import classify_identifier
 from app.ports.review import NewSuggestion, SuggestionStore
 
 if TYPE_CHECKING:
@@ -47,14 +52,17 @@ class DuplicateScan:
         self,
         store: SuggestionStore,
         active_ids: Callable[[str, int], Awaitable[list[str]]],
-        traits_of: Callable[[list[str]], Awaitable[dict[str, dict[str, Any]]]],
+        traits_of: Callable[[list[str], Collection[str]], Awaitable[dict[str, dict[str, Any]]]],
         model_file: Path,
+        rules: IdentityRules,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.store = store
         self.active_ids = active_ids
         self.traits_of = traits_of
         self.model_file = model_file
+        self.rules = rules
+        self.blocklist = BlockList.from_rules(rules)
         self.clock = clock
         self._model: LinkageModel | None = None
         #: One scan at a time in a process: a run outlasting its hour is not doubled.
@@ -71,18 +79,33 @@ class DuplicateScan:
 
     async def records(self) -> tuple[int, list[LinkageRecord]]:
         """Every active profile, and the comparable records among them."""
-        from app.services.identity.linkage.records import record_of
+        from app.services.identity.linkage.records import TRAITS_READ, record_of
 
+        read = (*TRAITS_READ, "country")  # only these are opened
         seen, found, after = 0, [], ""
         while ids := await self.active_ids(after, PAGE):
             after = ids[-1]
             seen += len(ids)
-            traits: Mapping[str, Mapping[str, Any]] = await self.traits_of(ids)
+            traits: Mapping[str, Mapping[str, Any]] = await self.traits_of(ids, read)
             for pid in ids:
-                record = record_of(pid, traits.get(pid, {}))
+                record = record_of(pid, self._usable_phone(traits.get(pid, {})))
                 if record is not None:
                     found.append(record)
         return seen, found
+
+    def _usable_phone(self, traits: Mapping[str, Any]) -> Mapping[str, Any]:
+        """The golden record with its phone as identity resolution reads it (E.164, in the
+        country of the trait `country` or the default region), or without it when resolution
+        would drop it: a placeholder many people type (5555555555) must not score as one
+        number shared."""
+        raw = traits.get("phone")
+        if raw is None:
+            return traits
+        rules = self.rules
+        region = event_region(traits, {}, rules.phone_region_from, rules.default_region)
+        found = classify_identifier(PHONE, str(raw), region, self.blocklist)
+        usable = found.value if isinstance(found, NormalisedIdentifier) else None
+        return {**traits, "phone": usable}
 
     async def scan(self, limit: int = SCAN_LIMIT) -> ScanReport:
         if self._running.locked():
@@ -95,8 +118,9 @@ class DuplicateScan:
         model = self.model()
         seen, records = await self.records()
         # Scoring is CPU work: off the event loop, which the resolver may share.
-        # The prior counts every profile read, not only those with enough to compare.
-        pairs = await asyncio.to_thread(model.dedupe, records, seen) if len(records) > 1 else []
+        # The model's prior is per comparable record, as it was trained: its population is
+        # the records given.
+        pairs = await asyncio.to_thread(model.dedupe, records) if len(records) > 1 else []
         filed_before: set[str] = set()
         subjects = [f"same_person:{p.a}|{p.b}" for p in pairs]
         for start in range(0, len(subjects), PAGE):

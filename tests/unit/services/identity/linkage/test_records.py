@@ -110,3 +110,9 @@ def test_a_record_shows_its_field_names_never_its_values() -> None:
     record = LinkageRecord("p-9", {"last_name": "quillfeather", "birthday": "19870314"})
     assert repr(record) == "LinkageRecord(id='p-9', fields=['birthday', 'last_name'])"
     assert "quillfeather" not in str(record)
+
+
+def test_names_keep_their_letters_in_every_script() -> None:
+    record = record_of("p", {"first_name": "Иван", "last_name": "Łukaszewicz-Straße"})
+    assert record is not None
+    assert dict(record.fields) == {"first_name": "иван", "last_name": "łukaszewicz strasse"}
