@@ -32,6 +32,7 @@ class CurationStore(Protocol):
         """At most `limit` identifier keys of the workspace greater than `after`, in order."""
 
     async def generic_identifiers(
-        self, limit: int, rules: IdentityRules
+        self, limit: int, rules: IdentityRules, unfiled: bool = False
     ) -> list[GenericIdentifier]:
-        """The workspace's generic identifiers, most linked first, counted as `rules` count."""
+        """The workspace's generic identifiers (`unfiled`: those the review queue has not
+        filed), most linked first, counted as `rules` count."""

@@ -1,9 +1,10 @@
-// What the rules caught as generic in the workspace (`generic: true`), most linked first, at
-// most $limit: each with its links, its links to identifiers of types other than the session
-// types $uncounted (the degree compared with generic_degree); for a type in $contended, its
+// What the rules caught as generic in the workspace (`generic: true`; with $unfiled, only those
+// the review queue has not filed yet), most linked first, at most $limit: each with its
+// links, its links to identifiers of types other than the session types $uncounted (the degree compared with generic_degree); for a type in $contended, its
 // session identifiers shared with other values of its type and those values (its rivals),
 // each counted up to $max_rivals + 1 (both compared with generic_rivals); and its profile.
 MATCH (g:Identifier {ws: $ws, generic: true})
+WHERE NOT $unfiled OR NOT EXISTS { MATCH (:Suggestion {ws: $ws, subject: 'generic:' + g.key}) }
 WITH g, COUNT { (g)-[:LINKED]-(:Identifier) } AS links
 ORDER BY links DESC, g.key
 LIMIT toInteger($limit)

@@ -7,8 +7,8 @@ import pytest
 
 from app.bootstrap import Container
 from app.settings import Settings
-from tests.messages import message
 from tests.support.graphql import graphql_body, graphql_data
+from tests.support.review import household
 
 pytestmark = pytest.mark.integration
 
@@ -45,12 +45,7 @@ def admin(settings: Settings) -> str:
 
 
 async def _household(container: Container) -> None:
-    await container.ingestion.ingest(
-        [
-            message("identify", user="mum", email="family@example.org", at=T0),
-            message("identify", user="dad", email="family@example.org", at=T0 + 5),
-        ]
-    )
+    await household(container)
     await container.conflict_sweep.sweep()
 
 
@@ -113,7 +108,7 @@ async def test_a_dismissed_conflict_is_listed_as_dismissed(
 REPORT = """
 { identityReport {
     thresholds { genericDegree genericRivals totalCap typeCaps { name count }
-                 reassignedAfterDays { name count } }
+                 reassignedAfterDays { type days } }
     refusedLinks { name count } genericIdentifiers { name count }
     suggestions { kind status count } } }
 """
@@ -125,7 +120,7 @@ async def test_the_identity_report_counts_what_was_caught(
     await _household(container)
     report = (await graphql_data(api_url, admin, REPORT))["identityReport"]
     assert report["thresholds"]["genericDegree"] == container.rules.generic_degree
-    assert {"name": "phone", "count": 90} in report["thresholds"]["reassignedAfterDays"]
+    assert {"type": "phone", "days": 90.0} in report["thresholds"]["reassignedAfterDays"]
     assert {"name": "type_cap:user_id", "count": 1} in report["refusedLinks"]
     assert report["genericIdentifiers"] == []
     assert report["suggestions"] == [{"kind": "CONTENDED_IDENTIFIER", "status": "OPEN", "count": 1}]

@@ -18,10 +18,13 @@ class Neo4jCurationStore:
         return [str(r["key"]) for r in rows]
 
     async def generic_identifiers(
-        self, limit: int, rules: IdentityRules
+        self, limit: int, rules: IdentityRules, unfiled: bool = False
     ) -> list[GenericIdentifier]:
         rows = await self.graph.read(
-            "identity/generic_identifiers", limit=limit, **generic_parameters(rules)
+            "identity/generic_identifiers",
+            limit=limit,
+            unfiled=unfiled,
+            **generic_parameters(rules),
         )
         return [
             GenericIdentifier(

@@ -9,7 +9,7 @@ The result is then a function of the set of nodes, edges and NEVER pairs, never 
 from __future__ import annotations
 
 from collections import Counter, deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from types import MappingProxyType
 
 from app.domain.identity.evidence import (
@@ -218,7 +218,10 @@ def _junk(
 
 
 def _reassigned(
-    by_key: Mapping[str, Node], edges: list[Evidence], rules: IdentityRules
+    by_key: Mapping[str, Node],
+    edges: list[Evidence],
+    rules: IdentityRules,
+    inert: Collection[str],
 ) -> frozenset[Evidence]:
     """Edges of values that passed to a new owner before the handover (a recycled number).
 
@@ -227,16 +230,20 @@ def _reassigned(
     sighting, an owner first seen more than the type's days after every earlier owner was
     last seen starts a new ownership; every edge of the value last seen before the latest
     such start is returned: it no longer links. Owners seen side by side (a household) start
-    nothing.
+    nothing, and a blocked or generic user id (`inert`: junk) owns nothing.
     """
     days = rules.reassigned_after_days
-    if not days:
+    if not days or not any(n.type in days for n in by_key.values()):
         return frozenset()
     contended = rules.contended_types
     owned: dict[str, dict[str, tuple[float, float]]] = {}
     for e in edges:
         for value, other in ((e.a, e.b), (e.b, e.a)):
-            if by_key[value].type in days and by_key[other].type in contended:
+            if (
+                by_key[value].type in days
+                and by_key[other].type in contended
+                and other not in inert
+            ):
                 first, last = owned.setdefault(value, {}).get(other, (e.at, e.seen_last))
                 owned[value][other] = (min(first, e.at), max(last, e.seen_last))
     handover: dict[str, float] = {}
@@ -273,7 +280,7 @@ def cluster(
                 raise ValueError(f"evidence refers to unknown node {k!r}")
     blocked = {k for k, n in by_key.items() if n.blocked}
     generic = _generic(by_key, edges, blocked, rules)
-    reassigned = _reassigned(by_key, edges, rules)
+    reassigned = _reassigned(by_key, edges, rules, blocked | generic)
     forbidden: dict[str, set[str]] = {}
     for x, y in never:
         if x != y and x in by_key and y in by_key:

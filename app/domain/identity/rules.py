@@ -123,9 +123,15 @@ class IdentityRules:
         object.__setattr__(self, "reassigned_after_days", _frozen_map(self.reassigned_after_days))
         _validate(self)
         object.__setattr__(self, "mailboxes", Mailboxes.of(self.email_providers))
+        contended = (t for t, n in self.type_caps.items() if n == 1 and t not in self.session_types)
+        object.__setattr__(self, "contended_types", frozenset(contended))
 
     #: The mailbox rules as normalisation takes them (derived from ``email_providers``).
     mailboxes: Mailboxes = field(init=False, compare=False, repr=False)
+    #: Types one profile holds one of (a user id): values of them can contend for the same
+    #: session identifiers, which is how junk among them shows (``generic_rivals``). Derived
+    #: from ``type_caps`` and ``session_types`` once, not on every clustering.
+    contended_types: frozenset[str] = field(init=False, compare=False, repr=False)
 
     def __hash__(self) -> int:
         # mappingproxy is unhashable; hash the sorted items so rules can key a cache.
@@ -134,14 +140,6 @@ class IdentityRules:
             for v in (getattr(self, f.name) for f in fields(self))
         )
         return hash(items)
-
-    @property
-    def contended_types(self) -> frozenset[str]:
-        """Types one profile holds one of (a user id): values of them can contend for the
-        same session identifiers, which is how junk among them shows (``generic_rivals``)."""
-        return frozenset(
-            t for t, cap in self.type_caps.items() if cap == 1 and t not in self.session_types
-        )
 
     def priority_key(self, type: str) -> tuple[int, int, str]:
         """Sort key, smallest = most important; unlisted types rank after ``phone``."""

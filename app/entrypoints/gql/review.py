@@ -139,6 +139,12 @@ class NamedCount:
     count: int
 
 
+@strawberry.type(description="A number of days for an identifier type.")
+class TypeDays:
+    type: str
+    days: float
+
+
 @strawberry.type
 class SuggestionCount:
     kind: SuggestionKind
@@ -152,7 +158,7 @@ class IdentityThresholds:
     generic_rivals: int
     total_cap: int
     type_caps: list[NamedCount]
-    reassigned_after_days: list[NamedCount] = strawberry.field(
+    reassigned_after_days: list[TypeDays] = strawberry.field(
         description="Days of silence after which a value of the type passes to a new owner"
     )
 
@@ -239,7 +245,9 @@ class ReviewQuery:
                 generic_rivals=rules.generic_rivals,
                 total_cap=rules.total_cap,
                 type_caps=_counts(dict(rules.type_caps)),
-                reassigned_after_days=_counts(dict(rules.reassigned_after_days)),
+                reassigned_after_days=[
+                    TypeDays(type=t, days=d) for t, d in sorted(rules.reassigned_after_days.items())
+                ],
             ),
             refused_links=_counts(caught.refusals),
             generic_identifiers=_counts(caught.generic),
@@ -259,7 +267,7 @@ class ReviewQuery:
             return None
 
 
-def _counts(items: dict[str, int] | dict[str, float]) -> list[NamedCount]:
+def _counts(items: dict[str, int]) -> list[NamedCount]:
     return [NamedCount(name=k, count=int(v)) for k, v in sorted(items.items())]
 
 

@@ -378,23 +378,28 @@ class CurationService:
         return merge
 
     async def keep_apart(self, a: str, b: str, by: str, reason: str) -> Curated:
-        """Two identifiers (by key) are never to share a profile: one sticky NEVER pair (a
-        dismissed conflict), then their component is decided again. Refused (Conflict) if
-        they share one now: splitting a profile is what unlink is for."""
+        """Two identifiers (by key, both of this workspace) are never to share a profile: one
+        sticky NEVER pair (a dismissed conflict), then their component is decided again.
+        NotFound if either is not stored here; Conflict if they share a profile now:
+        splitting a profile is what unlink is for."""
 
         async def never(tx: IdentityTx, key: str, snap: ComponentSnapshot, now: float) -> list[str]:
+            await self._existing(tx, self.target(IdentifierRef.by_key(b)))
             if snap.current.get(a) is not None and snap.current.get(a) == snap.current.get(b):
                 raise Conflict("the two identifiers share a profile now")
-            await tx.add_never([(min(a, b), max(a, b))], now, by, reason)
+            await tx.add_never([(a, b)], now, by, reason)
             return [a, b]
 
         return await self._act_on(IdentifierRef.by_key(a), never, f"keep apart: {reason}")
 
-    async def generic_identifiers(self, limit: int = 50) -> list[GenericIdentifier]:
-        """What the rules caught as generic (a shared value, junk), most linked first."""
+    async def generic_identifiers(
+        self, limit: int = 50, *, unfiled: bool = False
+    ) -> list[GenericIdentifier]:
+        """What the rules caught as generic (a shared value, junk), most linked first; with
+        `unfiled`, only what the review queue has not filed yet."""
         if not 1 <= limit <= 1000:
             raise InvalidInput("limit must be between 1 and 1000")
-        return await self.store.generic_identifiers(limit, self.rules)
+        return await self.store.generic_identifiers(limit, self.rules, unfiled)
 
     def caught_by(self, found: GenericIdentifier) -> str:
         """Which rule makes it generic now: `generic_degree`, `generic_rivals`, or `flagged`

@@ -13,29 +13,16 @@ from app.settings import Settings
 from tests.messages import message
 from tests.subprocess_env import run_cdp
 from tests.support.profiles import profile_id
+from tests.support.review import household
 
 pytestmark = pytest.mark.integration
 
 T0 = 1_700_000_000.0
 
 
-async def _household(container: Container) -> tuple[str, str]:
-    """Two user ids log in with one family address: the second link is refused. Mum's and
-    dad's profiles."""
-    await container.ingestion.ingest(
-        [
-            message("identify", user="mum", anon="a-mum", email="family@example.org", at=T0),
-            message("identify", user="dad", anon="a-dad", email="family@example.org", at=T0 + 5),
-        ]
-    )
-    return await profile_id(container, "user_id", "mum"), await profile_id(
-        container, "user_id", "dad"
-    )
-
-
 async def _household_conflict(container: Container) -> Suggestion:
     """The household's conflict, filed by a sweep."""
-    await _household(container)
+    await household(container)
     await container.conflict_sweep.sweep()
     return await _one_open(container)
 
@@ -49,7 +36,7 @@ async def _one_open(container: Container) -> Suggestion:
 async def test_a_contended_address_becomes_one_conflict_naming_both_user_ids(
     container: Container,
 ) -> None:
-    mum, dad = await _household(container)
+    mum, dad = await household(container)
     assert mum != dad
 
     report = await container.conflict_sweep.sweep()
@@ -221,7 +208,7 @@ async def test_a_suggestion_naming_a_profile_gone_meanwhile_is_not_filed(
     container: Container,
 ) -> None:
     """A scan read two profiles; one was merged away before it filed the pair."""
-    mum, dad = await _household(container)
+    mum, dad = await household(container)
     row = NewSuggestion(
         id="s-gone",
         kind="likely_same_person",
@@ -242,7 +229,7 @@ async def test_a_suggestion_naming_a_profile_gone_meanwhile_is_not_filed(
 async def test_cdp_identity_review_and_report_show_keys_and_counts_only(
     container: Container, settings: Settings
 ) -> None:
-    await _household(container)
+    await household(container)
     out, _ = await run_cdp(settings, "identity", "review")
     lines = out.splitlines()
     assert lines[0] == "filed: contended=1\tgeneric=0\tsettled=0"
@@ -252,5 +239,14 @@ async def test_cdp_identity_review_and_report_show_keys_and_counts_only(
     report, _ = await run_cdp(settings, "identity", "report")
     assert "refused\ttype_cap:user_id\t1" in report.splitlines()
     assert "suggestions\tcontended_identifier\topen\t1" in report.splitlines()
-    for value in ("mum", "dad", "family@example.org"):
-        assert f"\t{value}" not in out + report and "family@" not in out + report
+    # Keys (hex) and counts only: no user id or address of theirs anywhere.
+    for value in ("mum", "dad", "family@"):
+        assert value not in out + report
+
+
+async def test_a_conflict_kept_apart_some_other_way_is_settled(container: Container) -> None:
+    s = await _household_conflict(container)
+    a, b = s.identifiers
+    await container.curation.keep_apart(a.key, b.key, "operator", "two people")
+    assert (await container.conflict_sweep.sweep()).settled == 1
+    assert (await container.review.suggestion(s.id)).status == "settled"

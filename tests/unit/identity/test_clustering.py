@@ -388,3 +388,12 @@ def test_no_reassignment_without_the_rule() -> None:
     nodes, rows = _recycled(gap_days=400)
     result = cluster(nodes, rows, [], rules)
     assert frozenset({"user_id:alice", "anonymous_id:a1", "phone:P"}) in parts(result)
+
+
+def test_a_junk_user_id_takes_no_number_from_its_owner() -> None:
+    # A blocked user id seen with Alice's old number later is nobody: the number stays hers.
+    nodes, rows = _recycled(gap_days=RULES.reassigned_after_days["phone"] + 1, last_used=10)
+    nodes = [Node(n.key, n.type, n.first_seen, blocked=n.key == "user_id:bob") for n in nodes]
+    result = cluster(nodes, rows, [], RULES)
+    assert frozenset({"user_id:alice", "anonymous_id:a1", "phone:P"}) in parts(result)
+    assert not [r for r in result.refused if r.reason == "reassigned"]

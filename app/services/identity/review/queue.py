@@ -123,10 +123,10 @@ class ReviewQueue:
             await self.store.close(id, token, "open", by, None, self.clock())
             raise
         if refusal is not None:
-            await self.store.close(s.id, token, "open", by, None, self.clock())
-            return Decision(await self.suggestion(s.id), refusal=refusal)
-        await self.store.close(s.id, token, outcome, by, note, self.clock())
-        return Decision(await self.suggestion(s.id), profile)
+            await self.store.close(id, token, "open", by, None, self.clock())
+            return Decision(await self.suggestion(id), refusal=refusal)
+        await self.store.close(id, token, outcome, by, note, self.clock())
+        return Decision(await self.suggestion(id), profile)
 
     async def _accepting(self, s: Suggestion, by: str) -> tuple[str | None, str | None]:
         if s.kind == "generic_value":

@@ -8,8 +8,8 @@ what no longer asks anything. It reads the graph the resolver wrote; it never sl
   into a third, its value blocked) is closed as `settled`;
 - a claim a decision never ended (its process died) is given back, open.
 
-Generic identifiers are read most linked first, at most 1,000: a workspace with more catches
-the rest once the first are blocked.
+Generic identifiers not filed yet are read most linked first, at most a pass's limit; the
+next pass takes the rest.
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ from app.services.identity.review.queue import CLAIM_SECONDS
 #: Suggestions of each kind filed per sweep at most; the next sweep takes the rest.
 SWEEP_LIMIT = 500
 SWEEPER = "review sweep"
+#: Generic identifiers read per pass at most (the listing's own bound).
+GENERIC_PAGE = 1000
 #: How far back a pass reads before the start of the one before it.
 SINCE_MARGIN_SECONDS = 300.0
 
@@ -89,7 +91,7 @@ class ConflictSweep:
         now = self.clock()
         filed_contended = await self.store.file(contended, now)
         filed_generic = await self.store.file(generic, now)
-        if len(pairs) < limit and len(generic) < limit:
+        if len(pairs) < limit and len(generic) < min(limit, GENERIC_PAGE):
             # Complete: the next pass reads only what was decided since (a margin for
             # transactions that committed after this pass read).
             self._since = started - SINCE_MARGIN_SECONDS
@@ -98,21 +100,19 @@ class ConflictSweep:
         return SweepReport(filed_contended, filed_generic, settled)
 
     async def _generic(self, since: float, limit: int) -> list[NewSuggestion]:
-        """Generic identifiers not filed yet; read only when a link was refused `generic`
-        since the last pass (an identifier turning generic refuses all its links)."""
+        """Generic identifiers not filed yet, most linked first; read only when a link was
+        refused `generic` since the last pass (an identifier turning generic refuses all its
+        links)."""
         if since > 0 and not await self.store.refused_since(GENERIC, since):
             return []
-        found = await self.curation.generic_identifiers(1000)
-        subjects = {f"generic:{g.key}": g for g in found}
-        filed = await self.store.filed(list(subjects))
+        found = await self.curation.generic_identifiers(min(limit, GENERIC_PAGE), unfiled=True)
         return [
             NewSuggestion(
                 id=self.new_id(),
                 kind="generic_value",
-                subject=subject,
+                subject=f"generic:{g.key}",
                 rule=self.curation.caught_by(g),
                 identifiers=(g.key,),
             )
-            for subject, g in subjects.items()
-            if subject not in filed
-        ][:limit]
+            for g in found
+        ]
