@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from contextvars import ContextVar
 from typing import Any, LiteralString
 
@@ -13,6 +14,28 @@ from neo4j.exceptions import ClientError, Neo4jError, ServiceUnavailable, Transi
 from app.adapters.cypher import query, schema_statements
 
 log = logging.getLogger(__name__)
+
+#: `CREATE [kind] INDEX|CONSTRAINT name ...` or `DROP INDEX|CONSTRAINT name ...`.
+_SCHEMA_STATEMENT = re.compile(
+    r"^\s*(?:(CREATE)(?:\s+\w+)?\s+(?:INDEX|CONSTRAINT)|(DROP)\s+(?:INDEX|CONSTRAINT))\s+(\w+)",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def schema_change_needed(statement: str, present: set[str]) -> bool:
+    """Whether a schema statement changes a database holding the indexes and constraints
+    named `present`: a creation of a missing one, a drop of one still there. A statement
+    whose name cannot be read runs (IF NOT EXISTS keeps it harmless)."""
+    found = _SCHEMA_STATEMENT.search(_without_comments(statement))
+    if found is None:
+        return True
+    creates, _, name = found.groups()
+    return (name not in present) if creates else (name in present)
+
+
+def _without_comments(statement: str) -> str:
+    return "\n".join(line for line in statement.splitlines() if not line.lstrip().startswith("//"))
+
 
 _ALREADY_EXISTS = {
     "Neo.ClientError.Schema.EquivalentSchemaRuleAlreadyExists",
@@ -120,13 +143,20 @@ class Graph:
         return bool(rows and rows[0]["ok"] == 1)
 
     async def apply_schema(self) -> int:
-        """Create constraints and indexes (idempotent: every statement says IF NOT EXISTS)."""
-        statements: list[LiteralString] = schema_statements()
+        """Create constraints and indexes, drop retired ones: only the statements whose object
+        is missing (or, for a drop, still there) run, so a database already in shape costs
+        three reads. Returns how many statements ran (each says IF [NOT] EXISTS, so two
+        processes starting together are both safe)."""
         async with self.driver.session(database=self.database) as session:
-            for statement in statements:
+            present: set[str] = set()
+            for name in ("admin/list_schema_names", "admin/list_constraint_names"):
+                record = await (await session.run(query(name))).single()
+                present.update(record["names"] if record else ())
+            wanted = [s for s in schema_statements() if schema_change_needed(s, present)]
+            for statement in wanted:
                 await self._apply(session, statement)
             await (await session.run(query("admin/await_indexes"))).consume()
-        return len(statements)
+        return len(wanted)
 
     @staticmethod
     async def _apply(session: AsyncSession, statement: LiteralString, attempts: int = 8) -> None:

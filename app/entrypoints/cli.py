@@ -59,7 +59,7 @@ def migrate() -> None:
             await driver.close()
 
     count = asyncio.run(apply())
-    console.print(f"applied {count} schema statements to {neo4j_uri}")
+    console.print(f"applied {count} schema statements to {neo4j_uri} (the others were in place)")
 
 
 @cli.command()
