@@ -1,4 +1,7 @@
-"""Properties of resolution on a real Neo4j: arrival order, replays, unlink then relink."""
+"""Properties of resolution on a real Neo4j: arrival order, replays, unlink then relink. A few
+examples each: tests/unit/services/identity/test_properties.py runs many more of the same on the
+in-memory graph, which the contract test proves answers as Neo4j does; these keep the real
+adapter under the same properties."""
 
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ from tests.identity_checks import partition, small_worlds
 pytestmark = pytest.mark.integration
 
 PROPERTY_SETTINGS = settings(
-    max_examples=15,
+    max_examples=6,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
