@@ -300,7 +300,6 @@ async def build_container(settings: Settings) -> Container:
     curation = CurationService(
         identity, Neo4jCurationStore(identity), sealer, rules, golden, notifier
     )
-    suggestions = Neo4jSuggestionStore(identity)
     acceptance = AcceptanceService(f.stream, settings.stream_bound, settings.retry_after_seconds)
     ingestion = IngestionService(
         identity, sealer, rules, f.observer, golden, f.policy, Neo4jRekeyStore(identity), notifier
@@ -314,6 +313,7 @@ async def build_container(settings: Settings) -> Container:
     )
     engagement = _engagement(f, consent, profiles)
     privacy = _privacy(f, curation, ingestion, consent, profiles, audit, engagement)
+    review, conflict_sweep, duplicate_scan = _review(f, curation, profiles)
     return Container(
         settings=settings,
         graph=f.graph,
@@ -324,15 +324,9 @@ async def build_container(settings: Settings) -> Container:
         rules=rules,
         ingestion=ingestion,
         curation=curation,
-        review=ReviewQueue(suggestions, curation),
-        conflict_sweep=ConflictSweep(suggestions, curation, rules),
-        duplicate_scan=DuplicateScan(
-            suggestions,
-            profiles.active_ids,
-            lambda ids, read: profiles.traits_of(ids, only=read),
-            settings.linkage_file,
-            rules,
-        ),
+        review=review,
+        conflict_sweep=conflict_sweep,
+        duplicate_scan=duplicate_scan,
         profiles=profiles,
         sources=f.sources,
         redecisions=_redecisions(f, profiles),
@@ -352,15 +346,32 @@ async def build_container(settings: Settings) -> Container:
         sender=MessageSender(acceptance, Neo4jResolvedEvents(identity)),
         segments=engagement.segments,
         journeys=engagement.journeys,
-        apikeys=ApiKeyService(
-            Neo4jApiKeyStore(f.graph, settings.workspace),
-            settings.admin_api_key.get_secret_value(),
-            audit=audit,
-        ),
+        apikeys=_apikeys(f, audit),
         destinations=engagement.destinations,
         rekeying=_rekeying(f, audit, ingestion),
         devices=DeviceService(Neo4jDeviceStore(identity)),
     )
+
+
+def _apikeys(f: _Foundations, audit: AuditLog) -> ApiKeyService:
+    s = f.settings
+    store = Neo4jApiKeyStore(f.graph, s.workspace)
+    return ApiKeyService(store, s.admin_api_key.get_secret_value(), audit=audit)
+
+
+def _review(
+    f: _Foundations, curation: CurationService, profiles: ProfileService
+) -> tuple[ReviewQueue, ConflictSweep, DuplicateScan]:
+    """The review queue, the sweep that files conflicts and the likely-same-person scan."""
+    suggestions = Neo4jSuggestionStore(f.identity)
+    scan = DuplicateScan(
+        suggestions,
+        profiles.active_ids,
+        lambda ids, read: profiles.traits_of(ids, only=read),
+        f.settings.linkage_file,
+        f.rules,
+    )
+    return ReviewQueue(suggestions, curation), ConflictSweep(suggestions, curation, f.rules), scan
 
 
 def _rekeying(f: _Foundations, audit: AuditLog, ingestion: IngestionService) -> BlindIndexRotation:

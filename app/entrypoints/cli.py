@@ -20,7 +20,7 @@ from app.entrypoints.cli_tracking import dead_cli, source_cli
 from app.entrypoints.console import NOT_BUILT, console_dir
 from app.errors import CdpError
 from app.localservices.stack import LocalStack, effective_urls
-from app.services.identity.curation import ComponentChange
+from app.services.identity.curated import ComponentChange
 
 if TYPE_CHECKING:
     from app.bootstrap import Container

@@ -18,6 +18,7 @@ from typing import Any
 
 from app.bootstrap import Container
 from app.domain.review import Suggestion
+from app.services.identity.review.duplicates import ScanReport
 from bench.identity_scenarios.model import Sent
 
 TOP = 100
@@ -52,6 +53,40 @@ def _right(s: Suggestion, person: Mapping[str, str]) -> bool:
     return pair is not None and pair[0] in person and person.get(pair[0]) == person.get(pair[1])
 
 
+async def _linkage_scores(
+    container: Container, scanned: ScanReport, open_: list[Suggestion], person: Mapping[str, str]
+) -> dict[str, Any]:
+    """The duplicate scan's figures and its likely-same-person suggestions scored: precision
+    over the `TOP` most probable and over all, recall over the pairs of one person's comparable
+    profiles."""
+    likely = sorted(
+        (s for s in open_ if s.kind == "likely_same_person"),
+        key=lambda s: -(s.probability or 0.0),
+    )
+    _, records = await container.duplicate_scan.records()
+    comparable: dict[str, list[str]] = defaultdict(list)
+    for r in records:
+        if r.id in person:
+            comparable[person[r.id]].append(r.id)
+    wanted = {frozenset(pair) for ids in comparable.values() for pair in combinations(ids, 2)}
+    found = {frozenset(p) for s in likely if (p := _pair(s)) is not None} & wanted
+    top = likely[:TOP]
+    return {
+        "profiles": scanned.profiles,
+        "compared": scanned.compared,
+        "pairs_scored_above_threshold": scanned.pairs,
+        "seconds": round(scanned.seconds, 2),
+        f"precision_at_{TOP}": round(sum(_right(s, person) for s in top) / len(top), 4)
+        if top
+        else None,
+        "precision": round(sum(_right(s, person) for s in likely) / len(likely), 4)
+        if likely
+        else None,
+        "recall": round(len(found) / len(wanted), 4) if wanted else None,
+        "pairs_of_one_person": len(wanted),
+    }
+
+
 async def review_queue(
     container: Container, placed: Mapping[Sent, str | None], human: Mapping[Sent, str]
 ) -> dict[str, Any]:
@@ -75,32 +110,7 @@ async def review_queue(
             "one_person": right,
             "by_scenario": dict(sorted(scenarios.items())),
         }
-    likely = sorted(
-        (s for s in open_ if s.kind == "likely_same_person"),
-        key=lambda s: -(s.probability or 0.0),
-    )
-    _, records = await container.duplicate_scan.records()
-    comparable: dict[str, list[str]] = defaultdict(list)
-    for r in records:
-        if r.id in person:
-            comparable[person[r.id]].append(r.id)
-    wanted = {frozenset(pair) for ids in comparable.values() for pair in combinations(ids, 2)}
-    found = {frozenset(p) for s in likely if (p := _pair(s)) is not None} & wanted
-    top = likely[:TOP]
-    linkage = {
-        "profiles": scanned.profiles,
-        "compared": scanned.compared,
-        "pairs_scored_above_threshold": scanned.pairs,
-        "seconds": round(scanned.seconds, 2),
-        f"precision_at_{TOP}": round(sum(_right(s, person) for s in top) / len(top), 4)
-        if top
-        else None,
-        "precision": round(sum(_right(s, person) for s in likely) / len(likely), 4)
-        if likely
-        else None,
-        "recall": round(len(found) / len(wanted), 4) if wanted else None,
-        "pairs_of_one_person": len(wanted),
-    }
+    linkage = await _linkage_scores(container, scanned, open_, person)
     decided: Counter[str] = Counter()
     for s in open_:
         # Generic values here are all shared or junk (the scores show any person's value

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.bootstrap import Container
-from app.services.identity.curation import IdentifierRef
+from app.services.identity.curated import IdentifierRef
 from app.settings import Settings
 from tests.identity_checks import profile_id
 from tests.messages import message

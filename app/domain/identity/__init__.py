@@ -30,7 +30,8 @@ from app.domain.identity.identifiers import (
     normalise,
     validate_type,
 )
-from app.domain.identity.rules import IdentityRules, RulesError
+from app.domain.identity.rules import IdentityRules
+from app.domain.identity.rules_values import RulesError
 
 __all__ = [
     "ANONYMOUS_ID",

@@ -26,7 +26,7 @@ from app.entrypoints.gql.types import (
     UnlinkResult,
 )
 from app.errors import InvalidInput, NotFound
-from app.services.identity.curation import Curated, IdentifierRef
+from app.services.identity.curated import Curated, IdentifierRef
 
 KEY_ARGUMENT = (
     "Or name the identifier by its key (`Identifier.key`, a keyed hash): how a role that may "

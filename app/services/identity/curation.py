@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
 
 from app.domain.identity import (
     IdentifierError,
     IdentityRules,
-    Node,
     NormalisedIdentifier,
     normalise,
     validate_type,
@@ -22,93 +20,20 @@ from app.errors import Conflict, InvalidInput, NotFound
 from app.ports.components import ComponentSnapshot
 from app.ports.curation import CurationStore, GenericIdentifier
 from app.ports.identity import IdentityGraphPort, IdentityTx
-from app.ports.identity_rows import EvidenceRow, FoundIdentifier
+from app.ports.identity_rows import FoundIdentifier
 from app.services.changes.notices import ProfileNotifier, lineage_notices
+from app.services.identity.curated import (
+    ComponentChange,
+    Curated,
+    IdentifierRef,
+    MergeOutcome,
+    Target,
+)
 from app.services.identity.explanation import Explanation, explanation
+from app.services.identity.join_evidence import EvidencePlan, manual_rows, pair_rows
 from app.services.identity.keys import Sealer
 from app.services.identity.resolution import MAX_COMPONENT_NODES, ReclusterOutcome, plan, recluster
 from app.services.profiles.traits import GoldenRecords
-
-
-@dataclass(frozen=True)
-class IdentifierRef:
-    """An identifier as an operator names it: by its value (`of`), or by its node key
-    (`by_key`: the keyed hash that roles without the right to read personal data see instead
-    of the value). As given: `CurationService.target` checks it."""
-
-    type: str | None = None
-    value: str | None = None
-    key: str | None = None
-
-    @classmethod
-    def of(cls, type: str, value: str) -> IdentifierRef:
-        return cls(type=type, value=value)
-
-    @classmethod
-    def by_key(cls, key: str) -> IdentifierRef:
-        return cls(key=key)
-
-
-@dataclass(frozen=True)
-class MergeOutcome:
-    """`profile_id` when merged; otherwise `conflict` names the rule that refused it."""
-
-    profile_id: str | None
-    merged_ids: tuple[str, ...]
-    conflict: str | None
-
-
-@dataclass(frozen=True)
-class ComponentChange:
-    """A component whose clusters would change under the current rules (re-resolution)."""
-
-    identifiers: int
-    merges: int
-    splits: int
-    moves: int
-
-
-#: A checked reference: a normalised value, or a node key.
-Target = NormalisedIdentifier | str
-
-#: The evidence a merge adds: from the component before it, the representatives of the
-#: profiles (in profile id order) and the time.
-_EvidencePlan = Callable[[ComponentSnapshot, list[str], float], list[EvidenceRow]]
-
-
-def _ends(a: list[Node], b: list[Node], pair: tuple[str, str] | None) -> tuple[Node, Node] | None:
-    """The two values of `pair`, one in each profile, if both are still there."""
-    if pair is None:
-        return None
-    in_a = [n for n in a if n.key in pair]
-    in_b = [n for n in b if n.key in pair]
-    return (in_a[0], in_b[0]) if len(in_a) == 1 and len(in_b) == 1 else None
-
-
-def _common(a: list[Node], b: list[Node], rules: IdentityRules) -> tuple[Node, Node] | None:
-    """The oldest values of the highest-priority type both profiles hold, if any."""
-    common = {n.type for n in a} & {n.type for n in b}
-    if not common:
-        return None
-    kind = min(common, key=rules.priority_key)
-    return next(n for n in a if n.type == kind), next(n for n in b if n.type == kind)
-
-
-def _members(snapshot: ComponentSnapshot, profile: str) -> list[Node]:
-    """The identifiers of one profile in a component, oldest first."""
-    mine = {k for k, p in snapshot.current.items() if p == profile}
-    return sorted((n for n in snapshot.nodes if n.key in mine), key=lambda n: (n.first_seen, n.key))
-
-
-@dataclass(frozen=True)
-class Curated:
-    """What an unlink or a block did: the recomputation, the identifier acted on, and the
-    profile it belongs to now."""
-
-    outcome: ReclusterOutcome
-    key: str
-    profile: str | None
-
 
 #: Longer than any node key (`ws:type:kid:hash`); a longer "key" is refused unread.
 MAX_KEY_LENGTH = 512
@@ -273,7 +198,7 @@ class CurationService:
         ids = sorted(set(profile_ids))
         if len(ids) < 2:
             raise InvalidInput("mergeProfiles needs at least two distinct profile ids")
-        return await self._merge(ids, f"manual merge: {reason}", self._manual_rows(by))
+        return await self._merge(ids, f"manual merge: {reason}", manual_rows(self.rules, by))
 
     async def join_as_one(
         self,
@@ -296,47 +221,9 @@ class CurationService:
         ids = sorted(set(profile_ids))
         if len(ids) != 2:
             raise InvalidInput("a join needs two distinct profile ids")
-        return await self._merge(ids, f"review: {reason}", self._pair_rows(by, pair))
+        return await self._merge(ids, f"review: {reason}", pair_rows(self.rules, by, pair))
 
-    def _manual_rows(self, by: str) -> _EvidencePlan:
-        def rows(before: ComponentSnapshot, keys: list[str], now: float) -> list[EvidenceRow]:
-            anchor = keys[0]
-            return [self._row(anchor, k, "manual_merge", f"manual:{by}", now) for k in keys[1:]]
-
-        return rows
-
-    def _pair_rows(self, by: str, pair: tuple[str, str] | None) -> _EvidencePlan:
-        def rows(before: ComponentSnapshot, keys: list[str], now: float) -> list[EvidenceRow]:
-            a, b = (_members(before, before.current[k]) for k in keys)
-            ends = _ends(a, b, pair) or _common(a, b, self.rules)
-            if ends is not None:
-                x, y = ends
-                same = x.type == y.type and "alias" in self.rules.successor_rules
-                return [
-                    self._row(
-                        x.key, y.key, "alias" if same else "manual_merge", f"review:{by}", now
-                    )
-                ]
-            first = min(a, key=lambda n: self.rules.priority_key(n.type)).key
-            second = min(b, key=lambda n: self.rules.priority_key(n.type)).key
-            return [self._row(first, second, "manual_merge", f"review:{by}", now)]
-
-        return rows
-
-    def _row(self, a: str, b: str, rule: str, source: str, now: float) -> EvidenceRow:
-        return EvidenceRow(
-            a=min(a, b),
-            b=max(a, b),
-            rule=rule,
-            weight=self.rules.weight_for(rule),
-            count=1,
-            first=now,
-            last=now,
-            source=source,
-            late=False,
-        )
-
-    async def _merge(self, ids: list[str], reason: str, plan_rows: _EvidencePlan) -> MergeOutcome:
+    async def _merge(self, ids: list[str], reason: str, plan_rows: EvidencePlan) -> MergeOutcome:
         """Add the evidence `plan_rows` gives between the profiles' representatives and
         recompute; every identifier of every profile must end in one profile, or nothing
         changes and the answer names the rule that refused it."""

@@ -19,7 +19,7 @@ from app.domain.messages import TrackedMessage
 from app.ports.components import ComponentSnapshot
 from app.ports.identity import IdentityGraphPort, IdentityTx
 from app.privacy import BlindIndex, LocalKeyStore
-from app.services.identity.curation import IdentifierRef
+from app.services.identity.curated import IdentifierRef
 from app.services.identity.keys import Sealer
 from app.services.identity.resolution import MAX_COMPONENT_NODES
 from tests.fakes.identity_graph import InMemoryIdentityGraph

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from app.bootstrap import Container
-from app.services.identity.curation import IdentifierRef
+from app.services.identity.curated import IdentifierRef
 from tests.messages import message
 
 pytestmark = pytest.mark.integration

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from app.bootstrap import Container
 from app.domain.messages import TrackedMessage
-from app.services.identity.curation import IdentifierRef
+from app.services.identity.curated import IdentifierRef
 from tests.identity_checks import partition, small_worlds
 
 pytestmark = pytest.mark.integration

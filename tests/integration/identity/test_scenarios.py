@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.bootstrap import Container
-from app.services.identity.curation import IdentifierRef
+from app.services.identity.curated import IdentifierRef
 from tests.identity_checks import conflicts, partition, profile_id
 from tests.messages import message
 

@@ -22,7 +22,8 @@ from app.domain.review import (
 )
 from app.errors import Conflict, InvalidInput, NotFound
 from app.ports.review import SuggestionStore
-from app.services.identity.curation import CurationService, IdentifierRef
+from app.services.identity.curated import IdentifierRef
+from app.services.identity.curation import CurationService
 
 MAX_LIST = 1000
 #: A note is the operator's own words: kept short, and shown to every role that may read.

@@ -10,7 +10,7 @@ import dataclasses
 import pytest
 
 from app.errors import InvalidInput, NotFound
-from app.services.identity.curation import IdentifierRef
+from app.services.identity.curated import IdentifierRef
 from tests.fakes.identity_graph import InMemoryIdentityGraph
 from tests.messages import message
 from tests.support.identity_world import IdentityWorld, identity_world

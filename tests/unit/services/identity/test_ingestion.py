@@ -14,7 +14,7 @@ import pytest
 from app.domain.messages import TrackedMessage
 from app.errors import NotFound
 from app.privacy import BlindIndex, LocalKeyStore
-from app.services.identity.curation import IdentifierRef
+from app.services.identity.curated import IdentifierRef
 from app.services.identity.keys import Sealer
 from tests.fakes.changes import InMemoryChangeFeed
 from tests.fakes.identity_graph import InMemoryIdentityGraph, InMemoryIdentityTx

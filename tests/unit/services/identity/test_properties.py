@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from app.domain.messages import TrackedMessage
 from app.privacy import BlindIndex, LocalKeyStore
-from app.services.identity.curation import IdentifierRef
+from app.services.identity.curated import IdentifierRef
 from app.services.identity.keys import Sealer
 from tests.fakes.identity_graph import InMemoryIdentityGraph
 from tests.identity_checks import small_worlds
