@@ -1,6 +1,7 @@
 """Activating a segment evaluates it over every profile as a run the caller can follow: done
 in the request on a small workspace, handed to a worker job past its inline time, resumed
-from its cursor after a failure, stopped by a pause and replaced by a newer run."""
+from its cursor after a failure, on Neo4j (a pause stopping a run and a newer run replacing an
+older one: tests/unit/services/segments/test_whole_evaluation.py, on the fakes)."""
 
 from __future__ import annotations
 
@@ -96,27 +97,6 @@ async def test_past_its_inline_time_a_run_goes_on_from_its_cursor_after_a_failur
     view = await container.segments.get("pro")
     assert view.evaluation is not None
     assert (view.evaluation.done, view.evaluation.entered, view.members) == (5, 3, 3)
-
-
-async def test_a_pause_stops_a_run_and_a_newer_run_replaces_an_older_one(
-    container: Container, handed: Handed
-) -> None:
-    await _people(container, pro=2, free=0)
-    evaluations = container.segments.evaluations
-    await container.segments.save(PRO, "tester")
-    await container.segments.set_active("pro", True)
-    paused = await container.segments.set_active("pro", False)
-    assert paused.evaluation is not None and paused.evaluation.status == "stopped"
-    assert await evaluations.resume(*handed.runs[0]) == "stopped"
-    assert (await container.segments.get("pro")).members == 0
-
-    await container.segments.set_active("pro", True)
-    await container.segments.save({**PRO, "description": "a new version"}, "tester")
-    older, newer = handed.runs[1:]
-    assert await evaluations.resume(*older) == "superseded"
-    assert await evaluations.resume(*newer) == "done"
-    view = await container.segments.get("pro")
-    assert (view.version, view.members) == (2, 2)
 
 
 async def test_a_worker_finishes_the_run_the_request_handed_over(
