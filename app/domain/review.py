@@ -15,6 +15,10 @@ settle alone and the action an operator may take on it:
 - ``generic_value`` (a ``Conflict``): an identifier the rules caught as generic (a shared
   address, a junk value). Accepting says "junk": the identifier is blocked, so it stays out
   even if its counts fall. Dismissing leaves the rules' decision as it is.
+- ``bot_suspect`` (a ``Conflict``): an identifier that sent events faster than the bot rate
+  (``bot_events`` within ``bot_window_hours``): a crawler, a script. Accepting says "a bot":
+  the identifier is blocked, so it links nobody (its events stay). Dismissing says "a busy
+  person": it is never filed again.
 """
 
 from __future__ import annotations
@@ -22,7 +26,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, get_args
 
-SuggestionKind = Literal["likely_same_person", "contended_identifier", "generic_value"]
+SuggestionKind = Literal[
+    "likely_same_person", "contended_identifier", "generic_value", "bot_suspect"
+]
+#: The kinds an accept answers by blocking their one identifier.
+BLOCKING_KINDS: frozenset[SuggestionKind] = frozenset({"generic_value", "bot_suspect"})
 SuggestionStatus = Literal["open", "deciding", "accepted", "dismissed", "settled"]
 
 KINDS: tuple[SuggestionKind, ...] = get_args(SuggestionKind)
@@ -33,6 +41,7 @@ LABELS: dict[SuggestionKind, str] = {
     "likely_same_person": "MergeSuggestion",
     "contended_identifier": "Conflict",
     "generic_value": "Conflict",
+    "bot_suspect": "Conflict",
 }
 
 
@@ -118,6 +127,12 @@ def explanation(s: Suggestion) -> str:
             "profiles as one person; dismiss keeps the two values apart for good."
         )
     kind = s.identifiers[0].type if s.identifiers else "identifier"
+    if s.kind == "bot_suspect":
+        return (
+            f"A {kind} sent events faster than the bot rate allows ({s.rule}): a crawler or "
+            "a script, or a very busy person. Accept blocks it (a bot: it links nobody, its "
+            "events stay); dismiss says it is a person, and it is never filed again."
+        )
     return (
         f"A {kind} was caught as generic by {s.rule}: its links merge nobody. Accept blocks "
         "it for good (junk); dismiss leaves it to the rules."

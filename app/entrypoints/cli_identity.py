@@ -54,7 +54,8 @@ def identity_review(
     async def work(container: Container) -> None:
         swept = await container.conflict_sweep.sweep()
         print(
-            f"filed: contended={swept.contended}\tgeneric={swept.generic}\tsettled={swept.settled}"
+            f"filed: contended={swept.contended}\tgeneric={swept.generic}"
+            f"\tbots={swept.bots}\tsettled={swept.settled}"
         )
         if scan:
             found = await container.duplicate_scan.scan()
@@ -86,6 +87,7 @@ def identity_report() -> None:
             f"generic_degree={rules.generic_degree}\tgeneric_rivals={rules.generic_rivals}"
             f"\ttotal_cap={rules.total_cap}\ttype_caps: {caps}"
             f"\treassigned_after_days: {moved or '-'}"
+            f"\tbot_events={rules.bot_events}\tbot_window_hours={rules.bot_window_hours:g}"
         )
         caught = await container.review.caught()
         for refusal, links in sorted(caught.refusals.items()):

@@ -27,6 +27,15 @@ class ContendedPair:
 
 
 @dataclass(frozen=True)
+class BotSuspect:
+    """An identifier over the bot rate, and how many events it sent within the window."""
+
+    key: str
+    type: str
+    events: int
+
+
+@dataclass(frozen=True)
 class NewSuggestion:
     """A suggestion to file. `subject` names the question (one suggestion per subject, ever:
     filing it again changes nothing, so a dismissed question stays dismissed)."""
@@ -49,6 +58,13 @@ class SuggestionStore(Protocol):
     ) -> list[ContendedPair]:
         """At most `limit` pairs of contending values behind links refused since `since`
         with one of `refusals` (`type_cap:<type>`), whose subject has not been filed yet."""
+
+    async def bot_suspects(
+        self, since: float, min_events: int, window_seconds: float, limit: int
+    ) -> list[BotSuspect]:
+        """At most `limit` identifiers, among the owners of events stamped since `since`, that
+        sent more than `min_events` events within `window_seconds` of their latest one, not
+        blocked and not filed yet; most active first."""
 
     async def refused_since(self, refusal: str, since: float) -> bool:
         """Whether any link was refused with `refusal` since `since`."""

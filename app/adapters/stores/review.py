@@ -18,7 +18,7 @@ from app.domain.review import (
     parse_kind,
     parse_status,
 )
-from app.ports.review import ContendedPair, NewSuggestion
+from app.ports.review import BotSuspect, ContendedPair, NewSuggestion
 
 
 def _float(value: Any) -> float | None:
@@ -95,6 +95,18 @@ class Neo4jSuggestionStore:
             "review/contended_pairs", refusals=list(refusals), since=since, limit=limit
         )
         return [ContendedPair(str(r["a"]), str(r["b"]), str(r["refusal"])) for r in rows]
+
+    async def bot_suspects(
+        self, since: float, min_events: int, window_seconds: float, limit: int
+    ) -> list[BotSuspect]:
+        rows = await self.graph.read(
+            "review/bot_suspects",
+            since=since,
+            min_events=min_events,
+            window=window_seconds,
+            limit=limit,
+        )
+        return [BotSuspect(str(r["key"]), str(r["type"]), int(r["recent"])) for r in rows]
 
     async def refused_since(self, refusal: str, since: float) -> bool:
         rows = await self.graph.read("review/refused_since", refusal=refusal, since=since)

@@ -24,6 +24,7 @@ from app.domain.identity.rules_values import (
     PARSERS,
     RulesError,
     days,
+    hours,
     link_weight,
     positive_int,
     rule_name,
@@ -105,6 +106,11 @@ class IdentityRules:
     #: A user id that is an e-mail address (some sources log people in by address) is also
     #: that e-mail identifier, so it meets the address another source sends as a trait.
     emails_in_user_ids: bool = True
+    #: The bot rate: an identifier that sent more than ``bot_events`` events within
+    #: ``bot_window_hours`` of its latest one (a crawler keeping its cookie, a script) is
+    #: filed in the review queue as a bot suspect; accepting blocks it.
+    bot_events: int = 1000
+    bot_window_hours: float = 24.0
 
     def __post_init__(self) -> None:
         # Validate on every construction, not only from_mapping, and freeze the mappings
@@ -203,6 +209,8 @@ class IdentityRules:
             "phone_region_from": list(self.phone_region_from),
             "reassigned_after_days": dict(self.reassigned_after_days),
             "emails_in_user_ids": self.emails_in_user_ids,
+            "bot_events": self.bot_events,
+            "bot_window_hours": self.bot_window_hours,
             "email_providers": {
                 domain: {
                     "same_as": m.same_as,
@@ -232,6 +240,8 @@ def _validate(rules: IdentityRules) -> None:
     positive_int("generic_degree", rules.generic_degree)
     positive_int("generic_rivals", rules.generic_rivals)
     positive_int("late_binding_threshold", rules.late_binding_threshold)
+    positive_int("bot_events", rules.bot_events)
+    hours("bot_window_hours", rules.bot_window_hours)
     unweighted = sorted(set(DEFAULT_LINK_WEIGHTS) - set(rules.link_weights))
     if unweighted:
         raise RulesError(f"link_weights: missing weight for rule(s) {', '.join(unweighted)}")

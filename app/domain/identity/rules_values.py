@@ -92,6 +92,12 @@ def days(key: str, value: Any) -> float:
     return float(value)
 
 
+def hours(key: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 8760:
+        raise RulesError(f"{key}: expected a number of hours above 0, at most a year")
+    return float(value)
+
+
 def _parse_rules(key: str, value: Any) -> frozenset[str]:
     return frozenset(rule_name(key, r) for r in _str_list(key, value))
 
@@ -174,4 +180,6 @@ PARSERS: dict[str, Callable[[str, Any], Any]] = {
     "email_providers": _parse_providers,
     "reassigned_after_days": _parse_days,
     "emails_in_user_ids": _parse_switch,
+    "bot_events": positive_int,
+    "bot_window_hours": hours,
 }

@@ -21,6 +21,7 @@ class SuggestionKind(Enum):
     LIKELY_SAME_PERSON = "likely_same_person"
     CONTENDED_IDENTIFIER = "contended_identifier"
     GENERIC_VALUE = "generic_value"
+    BOT_SUSPECT = "bot_suspect"
 
 
 @strawberry.enum
@@ -161,6 +162,11 @@ class IdentityThresholds:
     reassigned_after_days: list[TypeDays] = strawberry.field(
         description="Days of silence after which a value of the type passes to a new owner"
     )
+    bot_events: int = strawberry.field(
+        description="An identifier that sent more events than this within bot_window_hours "
+        "of its latest one is filed as a bot suspect"
+    )
+    bot_window_hours: float
 
 
 @strawberry.type(
@@ -248,6 +254,8 @@ class ReviewQuery:
                 reassigned_after_days=[
                     TypeDays(type=t, days=d) for t, d in sorted(rules.reassigned_after_days.items())
                 ],
+                bot_events=rules.bot_events,
+                bot_window_hours=rules.bot_window_hours,
             ),
             refused_links=_counts(caught.refusals),
             generic_identifiers=_counts(caught.generic),
@@ -275,7 +283,8 @@ def _counts(items: dict[str, int]) -> list[NamedCount]:
 class ReviewMutation:
     @strawberry.mutation(
         description="Do what the suggestion proposes: join the two profiles (likely same "
-        "person, contended identifier) or block the generic value. Refused, with nothing "
+        "person, contended identifier) or block the identifier (generic value, bot suspect). "
+        "Refused, with nothing "
         "changed, if an identity rule would break.",
         permission_classes=[CanCurate],
     )

@@ -3,12 +3,15 @@ deciding one does what it says (docs/identity.md, "The review queue")."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from app.bootstrap import Container
-from app.domain.review import Suggestion
+from app.domain.review import Suggestion, explanation
 from app.errors import Conflict, NotFound
 from app.ports.review import NewSuggestion
+from app.services.identity.review.sweep import ConflictSweep
 from app.settings import Settings
 from tests.messages import message
 from tests.subprocess_env import run_cdp
@@ -143,6 +146,45 @@ async def test_a_generic_value_is_filed_and_accepting_blocks_it(container: Conta
     assert (await container.review.suggestion(s.id)).status == "accepted"
 
 
+async def test_an_identifier_over_the_bot_rate_is_filed_and_accepting_blocks_it(
+    container: Container,
+) -> None:
+    """Over a rate of 20 events an hour: a crawler's 30 page views in five minutes are filed;
+    a visitor's 5 events, and a busy user's 25 spread over a day, are not. Dismissing the
+    other crawler closes it for good."""
+    hour = 3600.0
+    rules = dataclasses.replace(container.rules, bot_events=20, bot_window_hours=1)
+    sweep = ConflictSweep(container.conflict_sweep.store, container.curation, rules, lambda: T0)
+    crawlers = [
+        message("page", anon=crawler, at=T0 - 300 + n * 10, event=None)
+        for crawler in ("crawler-1", "crawler-2")
+        for n in range(30)
+    ]
+    visitor = [message("track", anon="visitor", at=T0 - n * 60) for n in range(5)]
+    busy = [message("track", user="busy", at=T0 - n * hour) for n in range(25)]
+    await container.ingestion.ingest([*crawlers, *visitor, *busy])
+
+    report = await sweep.sweep()
+    assert (report.bots, report.contended, report.generic) == (2, 0, 0)
+    found = await container.review.suggestions("open", "bot_suspect")
+    assert sorted(s.rule or "" for s in found) == ["bot_rate:30", "bot_rate:30"]
+    keys = {
+        await container.curation.find_key("anonymous_id", c) for c in ("crawler-1", "crawler-2")
+    }
+    assert {s.identifiers[0].key for s in found} == keys
+    assert all(s.label == "Conflict" and "bot rate" in explanation(s) for s in found)
+
+    first, second = sorted(found, key=lambda s: s.identifiers[0].key)
+    await container.review.accept(first.id, by="reviewer")
+    blocked = await container.curation.find("anonymous_id", "crawler-1")
+    assert blocked is not None and blocked["blocked"]
+    await container.review.dismiss(second.id, by="reviewer")
+    again = await sweep.sweep()
+    assert again.bots == 0  # neither asked again
+    statuses = {s.id: s.status for s in await container.review.suggestions(None, "bot_suspect")}
+    assert statuses == {first.id: "accepted", second.id: "dismissed"}
+
+
 async def test_a_question_answered_by_later_evidence_is_settled(container: Container) -> None:
     s = await _household_conflict(container)
     # The account system migrates dad's account into mum's: the alias answers the question.
@@ -232,13 +274,14 @@ async def test_cdp_identity_review_and_report_show_keys_and_counts_only(
     await household(container)
     out, _ = await run_cdp(settings, "identity", "review")
     lines = out.splitlines()
-    assert lines[0] == "filed: contended=1\tgeneric=0\tsettled=0"
+    assert lines[0] == "filed: contended=1\tgeneric=0\tbots=0\tsettled=0"
     (listed,) = [line for line in lines if "contended_identifier" in line]
     keys = [await container.curation.find_key("user_id", u) for u in ("mum", "dad")]
     assert all(k is not None and k in listed for k in keys)
     report, _ = await run_cdp(settings, "identity", "report")
     assert "refused\ttype_cap:user_id\t1" in report.splitlines()
     assert "suggestions\tcontended_identifier\topen\t1" in report.splitlines()
+    assert "\tbot_events=1000\tbot_window_hours=24" in report.splitlines()[0]
     # Keys (hex) and counts only: no user id or address of theirs anywhere.
     for value in ("mum", "dad", "family@"):
         assert value not in out + report

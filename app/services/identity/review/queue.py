@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from app.domain.review import (
+    BLOCKING_KINDS,
     KINDS,
     STATUSES,
     CaughtCounts,
@@ -111,7 +112,7 @@ class ReviewQueue:
         try:
             # Read under the claim: nothing else decides it now.
             s = await self.suggestion(id)
-            if outcome == "accepted" and s.kind != "generic_value" and len(s.profiles) < 2:
+            if outcome == "accepted" and s.kind not in BLOCKING_KINDS and len(s.profiles) < 2:
                 # Joined meanwhile (later evidence, another decision): nothing left to do.
                 outcome = "settled"
                 profile = s.profiles[0] if s.profiles else None
@@ -130,7 +131,7 @@ class ReviewQueue:
         return Decision(await self.suggestion(id), profile)
 
     async def _accepting(self, s: Suggestion, by: str) -> tuple[str | None, str | None]:
-        if s.kind == "generic_value":
+        if s.kind in BLOCKING_KINDS:
             if not s.identifiers:
                 return None, "its identifier is gone"
             ref = IdentifierRef.by_key(s.identifiers[0].key)

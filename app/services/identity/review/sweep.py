@@ -4,6 +4,8 @@ what no longer asks anything. It reads the graph the resolver wrote; it never sl
 - every link refused because the union would hold two values of a capped type that is not a
   session type (`type_cap:user_id`...) becomes one `contended_identifier` per pair of values;
 - every generic identifier becomes one `generic_value`, with the rule that caught it;
+- every identifier over the bot rate (more than `bot_events` events within
+  `bot_window_hours` of its latest) becomes one `bot_suspect`;
 - an open suggestion whose question is gone (its profiles joined by later evidence or merged
   into a third, its value blocked) is closed as `settled`;
 - a claim a decision never ended (its process died) is given back, open.
@@ -39,6 +41,7 @@ class SweepReport:
     contended: int
     generic: int
     settled: int
+    bots: int = 0
 
 
 def new_suggestion_id() -> str:
@@ -88,16 +91,19 @@ class ConflictSweep:
             for p in pairs
         ]
         generic = await self._generic(since, limit)
+        bots = await self._bots(since, started, limit)
         now = self.clock()
         filed_contended = await self.store.file(contended, now)
         filed_generic = await self.store.file(generic, now)
-        if len(pairs) < limit and len(generic) < min(limit, GENERIC_PAGE):
+        filed_bots = await self.store.file(bots, now)
+        whole = len(pairs) < limit and len(bots) < limit
+        if whole and len(generic) < min(limit, GENERIC_PAGE):
             # Complete: the next pass reads only what was decided since (a margin for
             # transactions that committed after this pass read).
             self._since = started - SINCE_MARGIN_SECONDS
         await self.store.release_claims(now - CLAIM_SECONDS)
         settled = await self.store.settle(SWEEPER, now)
-        return SweepReport(filed_contended, filed_generic, settled)
+        return SweepReport(filed_contended, filed_generic, settled, filed_bots)
 
     async def _generic(self, since: float, limit: int) -> list[NewSuggestion]:
         """Generic identifiers not filed yet, most linked first; read only when a link was
@@ -115,4 +121,22 @@ class ConflictSweep:
                 identifiers=(g.key,),
             )
             for g in found
+        ]
+
+    async def _bots(self, since: float, now: float, limit: int) -> list[NewSuggestion]:
+        """Identifiers over the bot rate among those whose events are stamped since the last
+        pass (at most one window back: an older burst is no rate today)."""
+        window = self.rules.bot_window_hours * 3600.0
+        found = await self.store.bot_suspects(
+            max(since, now - window), self.rules.bot_events, window, limit
+        )
+        return [
+            NewSuggestion(
+                id=self.new_id(),
+                kind="bot_suspect",
+                subject=f"bot:{b.key}",
+                rule=f"bot_rate:{b.events}",
+                identifiers=(b.key,),
+            )
+            for b in found
         ]
