@@ -241,7 +241,7 @@ def logout_without_reset(s: Script) -> Scenario:
 
 def bot(s: Script) -> Scenario:
     for b in range(2):
-        who, anon = s.person(f"bot{b}"), s.uid("anon")
+        who, anon = s.person(f"bot{b}", bot=True), s.uid("anon")
         for n in range(1500):
             s.send(who, "page", s.start + n * 20 + b, anon=anon)
     for n in range(20):

@@ -48,12 +48,16 @@ class Script:
     #: Per message, the identifiers it carries.
     carried: list[list[Carried]] = field(default_factory=list)
     people: set[str] = field(default_factory=set)
+    #: The people who are bots (a crawler, a script): a bot suspect about one is right.
+    bots: set[str] = field(default_factory=set)
     #: Per message, the time it arrives at the platform (defaults to its timestamp).
     arrival: list[float] = field(default_factory=list)
 
-    def person(self, label: str) -> str:
+    def person(self, label: str, *, bot: bool = False) -> str:
         pid = f"{self.name}:{label}"
         self.people.add(pid)
+        if bot:
+            self.bots.add(pid)
         return pid
 
     def uid(self, prefix: str) -> str:

@@ -12,13 +12,14 @@ read): those a trait-based suggestion could find.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Set
 from itertools import combinations
 from typing import Any
 
 from app.bootstrap import Container
 from app.domain.review import Suggestion
 from app.services.identity.review.duplicates import ScanReport
+from app.services.identity.review.sweep import ConflictSweep
 from bench.identity_scenarios.model import Sent
 
 TOP = 100
@@ -48,7 +49,9 @@ async def _all_open(container: Container) -> list[Suggestion]:
     return found
 
 
-def _right(s: Suggestion, person: Mapping[str, str]) -> bool:
+def _right(s: Suggestion, person: Mapping[str, str], bots: Set[str] = frozenset()) -> bool:
+    if s.kind == "bot_suspect":
+        return bool(s.profiles) and person.get(s.profiles[0]) in bots
     pair = _pair(s)
     return pair is not None and pair[0] in person and person.get(pair[0]) == person.get(pair[1])
 
@@ -88,18 +91,30 @@ async def _linkage_scores(
 
 
 async def review_queue(
-    container: Container, placed: Mapping[Sent, str | None], human: Mapping[Sent, str]
+    container: Container,
+    placed: Mapping[Sent, str | None],
+    human: Mapping[Sent, str],
+    began: float,
+    bots: Set[str],
 ) -> dict[str, Any]:
     """Sweep and scan, score the suggestions, then decide each as the truth says (accept when
-    one person, dismiss otherwise)."""
-    swept = await container.conflict_sweep.sweep(limit=5000)
+    one person, dismiss otherwise).
+
+    The run sends weeks of traffic in minutes, so one sweep stands for the worker's sweeps
+    during it: its clock is where the traffic `began`, so every event counts as arrived since
+    its last pass (bot suspects are read from the owners of events stamped since then). A bot
+    suspect is right when its profile's person is one of the `bots`."""
+    sweep = ConflictSweep(
+        container.conflict_sweep.store, container.curation, container.rules, lambda: began
+    )
+    swept = await sweep.sweep(limit=5000)
     scanned = await container.duplicate_scan.scan()
     person = _person_of(placed, human)
     open_ = await _all_open(container)
     kinds: dict[str, dict[str, Any]] = {}
     for kind in sorted({s.kind for s in open_}):
         mine = [s for s in open_ if s.kind == kind]
-        right = sum(_right(s, person) for s in mine)
+        right = sum(_right(s, person, bots) for s in mine)
         scenarios = Counter(
             person[p].split(":")[0] if p in person else "a shared or junk value"
             for s in mine
@@ -115,14 +130,14 @@ async def review_queue(
     for s in open_:
         # Generic values here are all shared or junk (the scores show any person's value
         # caught): blocking them is right.
-        if s.kind == "generic_value" or _right(s, person):
+        if s.kind == "generic_value" or _right(s, person, bots):
             outcome = await container.review.accept(s.id, "accuracy reviewer")
             decided[f"refused ({outcome.refusal})" if outcome.refusal else "accepted"] += 1
         else:
             await container.review.dismiss(s.id, "accuracy reviewer")
             decided["dismissed"] += 1
     return {
-        "swept": {"contended": swept.contended, "generic": swept.generic},
+        "swept": {"contended": swept.contended, "generic": swept.generic, "bots": swept.bots},
         "kinds": kinds,
         "linkage": linkage,
         "decided": dict(decided),

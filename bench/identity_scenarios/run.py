@@ -120,7 +120,9 @@ async def _scored(
         placed = await placements(container, items, truth.said)
         scored = {"seconds": round(seconds, 1), **score(placed, truth)}
         if review:
-            scored["review"] = await review_queue(container, placed, truth.human)
+            began = min(s.script.start for s in scenarios)
+            bots = {b for s in scenarios for b in s.script.bots}
+            scored["review"] = await review_queue(container, placed, truth.human, began, bots)
             after = await placements(container, items, truth.said)
             scored["after_review"] = score(after, truth)
         return scored

@@ -34,6 +34,9 @@ SWEEPER = "review sweep"
 GENERIC_PAGE = 1000
 #: How far back a pass reads before the start of the one before it.
 SINCE_MARGIN_SECONDS = 300.0
+#: How far back the first pass of a process reads events for bot suspects: owners of
+#: events stamped since then are checked (an older burst that stopped is no bot at work).
+BOT_LOOK_BACK_SECONDS = 900.0
 
 
 @dataclass(frozen=True)
@@ -125,11 +128,11 @@ class ConflictSweep:
 
     async def _bots(self, since: float, now: float, limit: int) -> list[NewSuggestion]:
         """Identifiers over the bot rate among those whose events are stamped since the last
-        pass (at most one window back: an older burst is no rate today)."""
+        pass (the first pass of a process: the last `BOT_LOOK_BACK_SECONDS`; a bot still at
+        it is active then, and its rate is counted over its own events, however old)."""
         window = self.rules.bot_window_hours * 3600.0
-        found = await self.store.bot_suspects(
-            max(since, now - window), self.rules.bot_events, window, limit
-        )
+        start = since if since > 0 else now - BOT_LOOK_BACK_SECONDS
+        found = await self.store.bot_suspects(start, self.rules.bot_events, window, limit)
         return [
             NewSuggestion(
                 id=self.new_id(),
