@@ -178,6 +178,9 @@ async def test_an_identifier_over_the_bot_rate_is_filed_and_accepting_blocks_it(
     await container.review.accept(first.id, by="reviewer")
     blocked = await container.curation.find("anonymous_id", "crawler-1")
     assert blocked is not None and blocked["blocked"]
+    # Logging in from the blocked bot does not pull its traffic into the account's profile.
+    await container.ingestion.ingest([message("identify", user="victim", anon="crawler-1")])
+    assert await profile_id(container, "user_id", "victim") != blocked["profile"]
     await container.review.dismiss(second.id, by="reviewer")
     again = await sweep.sweep()
     assert again.bots == 0  # neither asked again
