@@ -19,6 +19,11 @@ settle alone and the action an operator may take on it:
   (``bot_events`` within ``bot_window_hours``): a crawler, a script. Accepting says "a bot":
   the identifier is blocked, so it links nobody (its events stay). Dismissing says "a busy
   person": it is never filed again.
+- ``profile_at_cap`` (a ``Conflict``): a profile that reached a session type's cap or the
+  total cap, so its oldest sessions leave it: a person with very many browsers, or a login
+  several people share. Accepting says "shared": the identifier holding the profile together
+  (its user id, usually) is blocked, so it joins nobody. Dismissing says "one person": the
+  oldest sessions go on leaving as the caps say, and it is not asked again.
 """
 
 from __future__ import annotations
@@ -27,10 +32,12 @@ from dataclasses import dataclass
 from typing import Literal, get_args
 
 SuggestionKind = Literal[
-    "likely_same_person", "contended_identifier", "generic_value", "bot_suspect"
+    "likely_same_person", "contended_identifier", "generic_value", "bot_suspect", "profile_at_cap"
 ]
 #: The kinds an accept answers by blocking their one identifier.
-BLOCKING_KINDS: frozenset[SuggestionKind] = frozenset({"generic_value", "bot_suspect"})
+BLOCKING_KINDS: frozenset[SuggestionKind] = frozenset(
+    {"generic_value", "bot_suspect", "profile_at_cap"}
+)
 SuggestionStatus = Literal["open", "deciding", "accepted", "dismissed", "settled"]
 
 KINDS: tuple[SuggestionKind, ...] = get_args(SuggestionKind)
@@ -42,6 +49,7 @@ LABELS: dict[SuggestionKind, str] = {
     "contended_identifier": "Conflict",
     "generic_value": "Conflict",
     "bot_suspect": "Conflict",
+    "profile_at_cap": "Conflict",
 }
 
 
@@ -127,6 +135,13 @@ def explanation(s: Suggestion) -> str:
             "profiles as one person; dismiss keeps the two values apart for good."
         )
     kind = s.identifiers[0].type if s.identifiers else "identifier"
+    if s.kind == "profile_at_cap":
+        return (
+            f"A profile reached a cap ({s.rule}), so its oldest sessions leave it: one person "
+            f"with very many browsers, or a {kind} several people share. Accept blocks the "
+            f"{kind} (shared: it joins nobody); dismiss says it is one person, and it is never "
+            "filed again."
+        )
     if s.kind == "bot_suspect":
         return (
             f"A {kind} sent events faster than the bot rate allows ({s.rule}): a crawler or "

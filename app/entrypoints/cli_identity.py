@@ -55,7 +55,7 @@ def identity_review(
         swept = await container.conflict_sweep.sweep()
         print(
             f"filed: contended={swept.contended}\tgeneric={swept.generic}"
-            f"\tbots={swept.bots}\tsettled={swept.settled}"
+            f"\tbots={swept.bots}\tat_cap={swept.at_cap}\tsettled={swept.settled}"
         )
         if scan:
             found = await container.duplicate_scan.scan()

@@ -36,6 +36,16 @@ class BotSuspect:
 
 
 @dataclass(frozen=True)
+class ProfileAtCap:
+    """A profile that let sessions go at a cap: the identifier holding it together, the
+    profile and the refusal (`type_cap:anonymous_id`, `total_cap`)."""
+
+    key: str
+    profile: str
+    refusal: str
+
+
+@dataclass(frozen=True)
 class NewSuggestion:
     """A suggestion to file. `subject` names the question (one suggestion per subject, ever:
     filing it again changes nothing, so a dismissed question stays dismissed)."""
@@ -65,6 +75,13 @@ class SuggestionStore(Protocol):
         """At most `limit` identifiers, among the owners of events stamped since `since`, that
         sent more than `min_events` events within `window_seconds` of their latest one, not
         blocked and not filed yet; most active first."""
+
+    async def profiles_at_cap(
+        self, refusals: Sequence[str], since: float, priority: Sequence[str], limit: int
+    ) -> list[ProfileAtCap]:
+        """At most `limit` profiles that let identifiers go since `since` with one of
+        `refusals`, each with its anchor (its oldest identifier of the highest-priority type
+        in `priority`), whose subject has not been filed yet."""
 
     async def refused_since(self, refusal: str, since: float) -> bool:
         """Whether any link was refused with `refusal` since `since`."""

@@ -23,6 +23,7 @@ from bench.identity_scenarios.lives import (
     kiosk_device,
     late_and_skewed,
     logout_without_reset,
+    over_the_caps,
     reassigned_email,
     recycled_phone,
     returning_visitors,
@@ -60,6 +61,7 @@ CATALOG: dict[str, Callable[[Script], Scenario]] = {
         logout_without_reset,
         bot,
         late_and_skewed,
+        over_the_caps,
     )
 }
 

@@ -273,3 +273,30 @@ def late_and_skewed(s: Script) -> Scenario:
         "one profile per person, whatever the order",
         s,
     )
+
+
+def over_the_caps(s: Script) -> Scenario:
+    for n in range(3):  # a new browser session most days for months
+        who, user = s.person(f"power{n}"), s.uid("user")
+        for visit in range(130):
+            visit_and_login(s, who, s.start + visit * 0.15 * DAY + n * 60, user, None)
+    for n in range(5):  # five addresses over the years; the cap is three
+        who, user = s.person(f"addresses{n}"), s.uid("user")
+        for k in range(5):
+            s.send(who, "identify", s.start + k * DAY + n * 60, user=user, email=email_address(s))
+    team = s.uid("user")  # one login four colleagues share, each on browsers of their own
+    for member in range(4):
+        who = s.person(f"colleague{member}")
+        for visit in range(30):
+            visit_and_login(s, who, s.start + visit * 0.5 * DAY + member * 600, team, None)
+    return Scenario(
+        "over_the_caps",
+        "people with more identifiers of a type than its cap allows: 130 browser sessions "
+        "(the cap is 100), five e-mail addresses (the cap is three); and one login four "
+        "colleagues share, each on browsers of their own",
+        "each person one profile with their newest sessions up to the cap (the oldest leave) "
+        "and a profile_at_cap question; addresses past the third apart, with a conflict; the "
+        "shared login's profile a profile_at_cap question whose accept (blocking the login) "
+        "sets the colleagues' browsers apart",
+        s,
+    )

@@ -62,10 +62,12 @@ def _review(run: dict[str, Any]) -> list[str]:
     review = run["review"]
     linkage = review["linkage"]
     lines = [
-        "The review queue after the run: suggestions filed by kind, how many are about one "
-        "person (`bench/identity_scenarios/review.py`).",
+        "The review queue after the run: suggestions filed by kind, and how many are right "
+        "(`bench/identity_scenarios/review.py`): a join (likely same person, contended "
+        "identifier) about one person, a bot suspect about a bot, a profile at a cap holding "
+        "several people's identifiers (a shared login).",
         "",
-        "| kind | filed | about one person | by scenario |",
+        "| kind | filed | right | by scenario |",
         "|---|---:|---:|---|",
     ]
     for kind, got in review["kinds"].items():

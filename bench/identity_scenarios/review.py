@@ -49,9 +49,26 @@ async def _all_open(container: Container) -> list[Suggestion]:
     return found
 
 
-def _right(s: Suggestion, person: Mapping[str, str], bots: Set[str] = frozenset()) -> bool:
+def _people_of(placed: Mapping[Sent, str | None], human: Mapping[Sent, str]) -> dict[str, set[str]]:
+    """Each profile's people: whose items it holds."""
+    people: dict[str, set[str]] = defaultdict(set)
+    for item, profile in placed.items():
+        if profile is not None and item in human:
+            people[profile].add(human[item])
+    return people
+
+
+def _right(
+    s: Suggestion,
+    person: Mapping[str, str],
+    bots: Set[str] = frozenset(),
+    people: Mapping[str, Set[str]] | None = None,
+) -> bool:
     if s.kind == "bot_suspect":
         return bool(s.profiles) and person.get(s.profiles[0]) in bots
+    if s.kind == "profile_at_cap":
+        # Right when the profile glues several people (a shared login), not one person's.
+        return bool(s.profiles) and len((people or {}).get(s.profiles[0], ())) > 1
     pair = _pair(s)
     return pair is not None and pair[0] in person and person.get(pair[0]) == person.get(pair[1])
 
@@ -103,18 +120,19 @@ async def review_queue(
     The run sends weeks of traffic in minutes, so one sweep stands for the worker's sweeps
     during it: its clock is where the traffic `began`, so every event counts as arrived since
     its last pass (bot suspects are read from the owners of events stamped since then). A bot
-    suspect is right when its profile's person is one of the `bots`."""
+    suspect is right when its profile's person is one of the `bots`; a profile at a cap, when
+    it holds several people's items (a shared login, not one person's many browsers)."""
     sweep = ConflictSweep(
         container.conflict_sweep.store, container.curation, container.rules, lambda: began
     )
     swept = await sweep.sweep(limit=5000)
     scanned = await container.duplicate_scan.scan()
-    person = _person_of(placed, human)
+    person, people = _person_of(placed, human), _people_of(placed, human)
     open_ = await _all_open(container)
     kinds: dict[str, dict[str, Any]] = {}
     for kind in sorted({s.kind for s in open_}):
         mine = [s for s in open_ if s.kind == kind]
-        right = sum(_right(s, person, bots) for s in mine)
+        right = sum(_right(s, person, bots, people) for s in mine)
         scenarios = Counter(
             person[p].split(":")[0] if p in person else "a shared or junk value"
             for s in mine
@@ -130,14 +148,19 @@ async def review_queue(
     for s in open_:
         # Generic values here are all shared or junk (the scores show any person's value
         # caught): blocking them is right.
-        if s.kind == "generic_value" or _right(s, person, bots):
+        if s.kind == "generic_value" or _right(s, person, bots, people):
             outcome = await container.review.accept(s.id, "accuracy reviewer")
             decided[f"refused ({outcome.refusal})" if outcome.refusal else "accepted"] += 1
         else:
             await container.review.dismiss(s.id, "accuracy reviewer")
             decided["dismissed"] += 1
     return {
-        "swept": {"contended": swept.contended, "generic": swept.generic, "bots": swept.bots},
+        "swept": {
+            "contended": swept.contended,
+            "generic": swept.generic,
+            "bots": swept.bots,
+            "at_cap": swept.at_cap,
+        },
         "kinds": kinds,
         "linkage": linkage,
         "decided": dict(decided),

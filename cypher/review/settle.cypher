@@ -2,7 +2,7 @@
 // likely-same-person pair that is no longer two active profiles (joined, or one merged into a
 // third: that pair is a new question), a contended pair whose two values share a profile now,
 // or are kept apart by a NEVER pair (an unlink), or one is gone, a generic value blocked or no
-// longer generic (or gone), a bot suspect blocked (or gone).
+// longer generic (or gone), a bot suspect or a profile's anchor at a cap blocked (or gone).
 MATCH (s:Suggestion {ws: $ws, status: 'open'})
 WITH s, [(s)-[:ABOUT]->(p:Profile) | p] AS profiles,
      [(s)-[:ABOUT]->(i:Identifier) | i] AS identifiers
@@ -16,6 +16,8 @@ WHERE CASE s.kind
     OR EXISTS { (x:Identifier)-[:NEVER]-(y:Identifier)
                 WHERE x = identifiers[0] AND y = identifiers[1] }
   WHEN 'bot_suspect' THEN
+    size(identifiers) < 1 OR coalesce(identifiers[0].blocked, false)
+  WHEN 'profile_at_cap' THEN
     size(identifiers) < 1 OR coalesce(identifiers[0].blocked, false)
   ELSE
     size(identifiers) < 1 OR coalesce(identifiers[0].blocked, false)

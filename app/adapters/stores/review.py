@@ -18,7 +18,7 @@ from app.domain.review import (
     parse_kind,
     parse_status,
 )
-from app.ports.review import BotSuspect, ContendedPair, NewSuggestion
+from app.ports.review import BotSuspect, ContendedPair, NewSuggestion, ProfileAtCap
 
 
 def _float(value: Any) -> float | None:
@@ -107,6 +107,18 @@ class Neo4jSuggestionStore:
             limit=limit,
         )
         return [BotSuspect(str(r["key"]), str(r["type"]), int(r["recent"])) for r in rows]
+
+    async def profiles_at_cap(
+        self, refusals: Sequence[str], since: float, priority: Sequence[str], limit: int
+    ) -> list[ProfileAtCap]:
+        rows = await self.graph.read(
+            "review/profiles_at_cap",
+            refusals=list(refusals),
+            since=since,
+            priority=list(priority),
+            limit=limit,
+        )
+        return [ProfileAtCap(str(r["key"]), str(r["profile"]), str(r["refusal"])) for r in rows]
 
     async def refused_since(self, refusal: str, since: float) -> bool:
         rows = await self.graph.read("review/refused_since", refusal=refusal, since=since)

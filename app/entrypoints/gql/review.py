@@ -22,6 +22,7 @@ class SuggestionKind(Enum):
     CONTENDED_IDENTIFIER = "contended_identifier"
     GENERIC_VALUE = "generic_value"
     BOT_SUSPECT = "bot_suspect"
+    PROFILE_AT_CAP = "profile_at_cap"
 
 
 @strawberry.enum
@@ -283,7 +284,8 @@ def _counts(items: dict[str, int]) -> list[NamedCount]:
 class ReviewMutation:
     @strawberry.mutation(
         description="Do what the suggestion proposes: join the two profiles (likely same "
-        "person, contended identifier) or block the identifier (generic value, bot suspect). "
+        "person, contended identifier) or block the identifier (generic value, bot suspect, "
+        "the anchor of a profile at a cap). "
         "Refused, with nothing "
         "changed, if an identity rule would break.",
         permission_classes=[CanCurate],

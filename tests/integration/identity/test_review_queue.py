@@ -188,6 +188,31 @@ async def test_an_identifier_over_the_bot_rate_is_filed_and_accepting_blocks_it(
     assert statuses == {first.id: "accepted", second.id: "dismissed"}
 
 
+async def test_a_profile_that_lets_sessions_go_at_its_cap_is_asked_about(
+    container: Container,
+) -> None:
+    """A login seen with 103 browsers (the session cap is 100): the oldest leave, and the
+    sweep asks whether the login is one person's or shared; accepting blocks it."""
+    cap = container.rules.type_caps["anonymous_id"]
+    await container.ingestion.ingest(
+        [message("identify", user="team", anon=f"browser-{n}", at=T0 + n) for n in range(cap + 3)]
+    )
+    team = await profile_id(container, "user_id", "team")
+    report = await container.conflict_sweep.sweep()
+    assert (report.at_cap, report.contended, report.generic, report.bots) == (1, 0, 0, 0)
+    (s,) = await container.review.suggestions("open", "profile_at_cap")
+    assert (s.rule, s.label, s.profiles) == ("type_cap:anonymous_id", "Conflict", (team,))
+    assert [i.key for i in s.identifiers] == [await container.curation.find_key("user_id", "team")]
+    assert "shared" in explanation(s)
+    assert (await container.conflict_sweep.sweep()).at_cap == 0  # asked once
+
+    await container.review.accept(s.id, by="reviewer")
+    newest = await container.curation.find("anonymous_id", f"browser-{cap + 2}")
+    assert newest is not None and newest["profile"] != team
+    found = await container.curation.find("user_id", "team")
+    assert found is not None and found["blocked"]
+
+
 async def test_a_question_answered_by_later_evidence_is_settled(container: Container) -> None:
     s = await _household_conflict(container)
     # The account system migrates dad's account into mum's: the alias answers the question.
@@ -277,7 +302,7 @@ async def test_cdp_identity_review_and_report_show_keys_and_counts_only(
     await household(container)
     out, _ = await run_cdp(settings, "identity", "review")
     lines = out.splitlines()
-    assert lines[0] == "filed: contended=1\tgeneric=0\tbots=0\tsettled=0"
+    assert lines[0] == "filed: contended=1\tgeneric=0\tbots=0\tat_cap=0\tsettled=0"
     (listed,) = [line for line in lines if "contended_identifier" in line]
     keys = [await container.curation.find_key("user_id", u) for u in ("mum", "dad")]
     assert all(k is not None and k in listed for k in keys)

@@ -4,6 +4,8 @@ what no longer asks anything. It reads the graph the resolver wrote; it never sl
 - every link refused because the union would hold two values of a capped type that is not a
   session type (`type_cap:user_id`...) becomes one `contended_identifier` per pair of values;
 - every generic identifier becomes one `generic_value`, with the rule that caught it;
+- every profile that let its oldest sessions go at a session type's cap or the total cap
+  becomes one `profile_at_cap`, about the identifier holding it together;
 - every identifier over the bot rate (more than `bot_events` events within
   `bot_window_hours` of its latest) becomes one `bot_suspect`;
 - an open suggestion whose question is gone (its profiles joined by later evidence or merged
@@ -22,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from app.domain.identity import IdentityRules
-from app.domain.identity.evidence import GENERIC, TYPE_CAP
+from app.domain.identity.evidence import GENERIC, TOTAL_CAP, TYPE_CAP
 from app.ports.review import NewSuggestion, SuggestionStore
 from app.services.identity.curation import CurationService
 from app.services.identity.review.queue import CLAIM_SECONDS
@@ -45,6 +47,7 @@ class SweepReport:
     generic: int
     settled: int
     bots: int = 0
+    at_cap: int = 0
 
 
 def new_suggestion_id() -> str:
@@ -95,18 +98,20 @@ class ConflictSweep:
         ]
         generic = await self._generic(since, limit)
         bots = await self._bots(since, started, limit)
+        at_cap = await self._at_cap(since, limit)
         now = self.clock()
         filed_contended = await self.store.file(contended, now)
         filed_generic = await self.store.file(generic, now)
         filed_bots = await self.store.file(bots, now)
-        whole = len(pairs) < limit and len(bots) < limit
+        filed_at_cap = await self.store.file(at_cap, now)
+        whole = len(pairs) < limit and len(bots) < limit and len(at_cap) < limit
         if whole and len(generic) < min(limit, GENERIC_PAGE):
             # Complete: the next pass reads only what was decided since (a margin for
             # transactions that committed after this pass read).
             self._since = started - SINCE_MARGIN_SECONDS
         await self.store.release_claims(now - CLAIM_SECONDS)
         settled = await self.store.settle(SWEEPER, now)
-        return SweepReport(filed_contended, filed_generic, settled, filed_bots)
+        return SweepReport(filed_contended, filed_generic, settled, filed_bots, filed_at_cap)
 
     async def _generic(self, since: float, limit: int) -> list[NewSuggestion]:
         """Generic identifiers not filed yet, most linked first; read only when a link was
@@ -124,6 +129,27 @@ class ConflictSweep:
                 identifiers=(g.key,),
             )
             for g in found
+        ]
+
+    def eviction_refusals(self) -> list[str]:
+        """The refusals of links let go at a cap: a session type's, and the total cap."""
+        sessions = (f"{TYPE_CAP}:{kind}" for kind in self.rules.session_types)
+        return sorted({*sessions, TOTAL_CAP})
+
+    async def _at_cap(self, since: float, limit: int) -> list[NewSuggestion]:
+        found = await self.store.profiles_at_cap(
+            self.eviction_refusals(), since, self.rules.type_priority, limit
+        )
+        return [
+            NewSuggestion(
+                id=self.new_id(),
+                kind="profile_at_cap",
+                subject=f"at_cap:{f.key}",
+                rule=f.refusal,
+                identifiers=(f.key,),
+                profiles=(f.profile,),
+            )
+            for f in found
         ]
 
     async def _bots(self, since: float, now: float, limit: int) -> list[NewSuggestion]:
