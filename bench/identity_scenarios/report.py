@@ -36,15 +36,12 @@ def markdown(result: dict[str, Any]) -> str:
         "| human F1 | min F1 | missing |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    names = [*sorted(orders[first]["scenarios"]), "all"]
+    names = [*sorted(orders[first]["scenarios"]), *_totals(orders[first])]
     for name in names:
-        got = orders[first]["all"] if name == "all" else orders[first]["scenarios"][name]
-        low = min(
-            (o["all"] if name == "all" else o["scenarios"][name])["linkable"]["pairwise"]["f1"]
-            for o in orders.values()
-        )
+        got = _row(orders[first], name)
+        low = min(_row(o, name)["linkable"]["pairwise"]["f1"] for o in orders.values())
         link, human = got["linkable"]["pairwise"], got["human"]["pairwise"]
-        label = "**every scenario**" if name == "all" else f"`{name}`"
+        label = _label(name, orders[first])
         lines.append(
             f"| {label} | {got['items']:,} | {_f(link['precision'])} | {_f(link['recall'])} "
             f"| {_f(link['f1'])} | {_f(human['precision'])} | {_f(human['recall'])} "
@@ -55,6 +52,24 @@ def markdown(result: dict[str, Any]) -> str:
     if "without" in result:
         lines += ["", *_ablation(result)]
     return "\n".join(lines) + "\n"
+
+
+def _totals(run: dict[str, Any]) -> list[str]:
+    """The total rows: over every scenario, and over all but those set apart if any."""
+    return ["all", "within"] if "within" in run else ["all"]
+
+
+def _row(run: dict[str, Any], name: str) -> dict[str, Any]:
+    found: dict[str, Any] = run[name] if name in ("all", "within") else run["scenarios"][name]
+    return found
+
+
+def _label(name: str, run: dict[str, Any]) -> str:
+    if name == "all":
+        return "**every scenario**"
+    if name == "within":
+        return f"**every scenario but {', '.join(f'`{a}`' for a in run['within']['apart'])}**"
+    return f"`{name}`"
 
 
 def _review(run: dict[str, Any]) -> list[str]:
@@ -96,10 +111,9 @@ def _review(run: dict[str, Any]) -> list[str]:
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
     after = run["after_review"]
-    for name in [*sorted(run["scenarios"]), "all"]:
-        before_s = run["all"] if name == "all" else run["scenarios"][name]
-        after_s = after["all"] if name == "all" else after["scenarios"][name]
-        label = "**every scenario**" if name == "all" else f"`{name}`"
+    for name in [*sorted(run["scenarios"]), *_totals(run)]:
+        before_s, after_s = _row(run, name), _row(after, name)
+        label = _label(name, run)
         was, now = before_s["human"]["pairwise"], after_s["human"]["pairwise"]
         lines.append(
             f"| {label} | {_f(was['precision'])} | {_f(was['recall'])} | {_f(was['f1'])} "
@@ -119,13 +133,12 @@ def _ablation(result: dict[str, Any]) -> list[str]:
         "| scenario | every rule | " + " | ".join(f"without `{r}`" for r in without) + " |",
         "|---|---:|" + "---:|" * len(without),
     ]
-    for name in [*sorted(every["scenarios"]), "all"]:
+    for name in [*sorted(every["scenarios"]), *_totals(every)]:
 
         def f1(run: dict[str, Any], name: str = name) -> str:
-            got = run["all"] if name == "all" else run["scenarios"][name]
-            return _f(got["linkable"]["pairwise"]["f1"])
+            return _f(_row(run, name)["linkable"]["pairwise"]["f1"])
 
-        label = "**every scenario**" if name == "all" else f"`{name}`"
+        label = _label(name, every)
         lines.append(
             f"| {label} | {f1(every)} | " + " | ".join(f1(r) for r in without.values()) + " |"
         )

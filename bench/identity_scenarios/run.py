@@ -39,7 +39,7 @@ from app.domain.tracking.parse import Receipt, parse_batch
 from app.ports.sources import Source
 from app.settings import Settings
 from bench.identity_scenarios.ablation import SWITCHED_OFF, rules_file
-from bench.identity_scenarios.catalog import CATALOG, build
+from bench.identity_scenarios.catalog import BEYOND_THE_CAPS, CATALOG, build
 from bench.identity_scenarios.model import DAY, Scenario
 from bench.identity_scenarios.report import markdown, scenario_table
 from bench.identity_scenarios.review import review_queue
@@ -118,13 +118,13 @@ async def _scored(
     try:
         items = sorted(truth.human)
         placed = await placements(container, items, truth.said)
-        scored = {"seconds": round(seconds, 1), **score(placed, truth)}
+        scored = {"seconds": round(seconds, 1), **score(placed, truth, BEYOND_THE_CAPS)}
         if review:
             began = min(s.script.start for s in scenarios)
             bots = {b for s in scenarios for b in s.script.bots}
             scored["review"] = await review_queue(container, placed, truth.human, began, bots)
             after = await placements(container, items, truth.said)
-            scored["after_review"] = score(after, truth)
+            scored["after_review"] = score(after, truth, BEYOND_THE_CAPS)
         return scored
     finally:
         await container.close()

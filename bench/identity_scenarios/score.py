@@ -8,7 +8,7 @@ instead of being left out.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from app.bootstrap import Container
@@ -62,8 +62,11 @@ def _scores(
     }
 
 
-def score(placed: Mapping[Sent, str | None], truth: Truth) -> dict[str, Any]:
-    """Per scenario and over all of them: against the human and the linkable truth."""
+def score(
+    placed: Mapping[Sent, str | None], truth: Truth, apart: Collection[str] = ()
+) -> dict[str, Any]:
+    """Per scenario and over all of them: against the human and the linkable truth; and,
+    when scenarios are set `apart`, over all the others (`within`)."""
     every = sorted(truth.human)
 
     def both(items: Sequence[Sent]) -> dict[str, Any]:
@@ -74,8 +77,10 @@ def score(placed: Mapping[Sent, str | None], truth: Truth) -> dict[str, Any]:
             "linkable": _scores(placed, truth.linkable, items),
         }
 
+    within = [i for name, items in truth.scenario_items.items() if name not in apart for i in items]
     return {
         "all": both(every),
+        **({"within": {**both(sorted(within)), "apart": sorted(apart)}} if apart else {}),
         "scenarios": {
             name: both(sorted(items)) for name, items in sorted(truth.scenario_items.items())
         },

@@ -7,8 +7,8 @@ MATCH (a:Identifier)-[l:LINKED]->(b:Identifier)
 WHERE l.refusal IN $refusals AND l.decided_at >= $since AND a.ws = $ws
 // The end still in the large profile (the one evicted now sits in a profile of its own).
 CALL (a, b) {
-  MATCH (x:Identifier)-[:OF]->(p:Profile)
-  WHERE x = a OR x = b
+  UNWIND [a, b] AS x
+  MATCH (x)-[:OF]->(p:Profile)
   RETURN p ORDER BY COUNT { (p)<-[:OF]-() } DESC, p.id LIMIT 1
 }
 WITH p, min(l.refusal) AS refusal
