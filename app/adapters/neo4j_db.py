@@ -33,6 +33,14 @@ def schema_change_needed(statement: str, present: set[str]) -> bool:
     return (name not in present) if creates else (name in present)
 
 
+def schema_record(statement: str, present: set[str]) -> None:
+    """What a statement that ran leaves: its name made, or dropped."""
+    found = _SCHEMA_STATEMENT.search(_without_comments(statement))
+    if found is not None:
+        creates, _, name = found.groups()
+        (present.add if creates else present.discard)(name)
+
+
 def _without_comments(statement: str) -> str:
     return "\n".join(line for line in statement.splitlines() if not line.lstrip().startswith("//"))
 
@@ -152,11 +160,17 @@ class Graph:
             for name in ("admin/list_schema_names", "admin/list_constraint_names"):
                 record = await (await session.run(query(name))).single()
                 present.update(record["names"] if record else ())
-            wanted = [s for s in schema_statements() if schema_change_needed(s, present)]
-            for statement in wanted:
+            ran = 0
+            for statement in schema_statements():
+                # In file order, with what the statements before it made or dropped: a drop
+                # then a creation of one name (a changed definition) both run.
+                if not schema_change_needed(statement, present):
+                    continue
                 await self._apply(session, statement)
+                ran += 1
+                schema_record(statement, present)
             await (await session.run(query("admin/await_indexes"))).consume()
-        return len(wanted)
+        return ran
 
     @staticmethod
     async def _apply(session: AsyncSession, statement: LiteralString, attempts: int = 8) -> None:

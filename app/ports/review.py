@@ -28,7 +28,7 @@ class ContendedPair:
 
 @dataclass(frozen=True)
 class BotSuspect:
-    """An identifier over the bot rate, and how many events it sent within the window."""
+    """An identifier and how many events it sent within the bot rate's window."""
 
     key: str
     type: str
@@ -43,6 +43,18 @@ class ProfileAtCap:
     key: str
     profile: str
     refusal: str
+
+
+@dataclass(frozen=True)
+class AtCapQuery:
+    """What makes a profile at a cap: links refused with `refusals`, and still holding
+    `min_sessions` identifiers of the `sessions` types or `total_cap` in all."""
+
+    refusals: tuple[str, ...]
+    sessions: tuple[str, ...]
+    min_sessions: int
+    total_cap: int
+    priority: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -69,19 +81,18 @@ class SuggestionStore(Protocol):
         """At most `limit` pairs of contending values behind links refused since `since`
         with one of `refusals` (`type_cap:<type>`), whose subject has not been filed yet."""
 
-    async def bot_suspects(
-        self, since: float, min_events: int, window_seconds: float, limit: int
-    ) -> list[BotSuspect]:
-        """At most `limit` identifiers, among the owners of events stamped since `since`, that
-        sent more than `min_events` events within `window_seconds` of their latest one, not
-        blocked and not filed yet; most active first."""
+    async def bot_candidates(self, since: float, min_events: int) -> dict[str, int]:
+        """The owners of events stamped since `since` that sent more than `min_events`
+        events in all, not blocked and not filed as bot suspects: key -> events."""
 
-    async def profiles_at_cap(
-        self, refusals: Sequence[str], since: float, priority: Sequence[str], limit: int
-    ) -> list[ProfileAtCap]:
-        """At most `limit` profiles that let identifiers go since `since` with one of
-        `refusals`, each with its anchor (its oldest identifier of the highest-priority type
-        in `priority`), whose subject has not been filed yet."""
+    async def recent_events(self, keys: Sequence[str], window_seconds: float) -> list[BotSuspect]:
+        """For each of `keys`: how many of its events are stamped within `window_seconds` of
+        its latest one."""
+
+    async def profiles_at_cap(self, at: AtCapQuery, since: float, limit: int) -> list[ProfileAtCap]:
+        """At most `limit` profiles that let identifiers go since `since` with one of the
+        query's refusals and are at one of its caps still, each with its anchor (its oldest
+        identifier of the highest-priority type), whose subject has not been filed yet."""
 
     async def refused_since(self, refusal: str, since: float) -> bool:
         """Whether any link was refused with `refusal` since `since`."""

@@ -8,7 +8,7 @@ SET i.key = row.new_key, i.kid = row.kid, i.hash = row.hash, i.enc = row.enc
 WITH i
 CALL (i) {
   MATCH (s:Suggestion)-[:ABOUT]->(i)
-  WHERE s.kind IN ['contended_identifier', 'generic_value']
+  WHERE s.kind IN ['contended_identifier', 'generic_value', 'bot_suspect', 'profile_at_cap']
   WITH DISTINCT s
   CALL (s) {
     MATCH (s)-[:ABOUT]->(x:Identifier)
@@ -17,6 +17,8 @@ CALL (i) {
   }
   SET s.subject = CASE s.kind
     WHEN 'generic_value' THEN 'generic:' + keys[0]
+    WHEN 'bot_suspect' THEN 'bot:' + keys[0]
+    WHEN 'profile_at_cap' THEN 'at_cap:' + keys[0]
     ELSE 'contended:' + keys[0] + '|' + keys[1]
   END
   RETURN count(*) AS renamed

@@ -6,7 +6,6 @@ identity services can be tested in milliseconds."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -396,12 +395,11 @@ class InMemoryIdentityGraph:
     def __init__(self, ws: str, state: IdentityState | None = None) -> None:
         self.ws = ws
         self.state = state if state is not None else IdentityState()
-        self._turn = asyncio.Lock()
         #: Each transaction's queries, in order (what a test may check was asked, or not).
         self.transactions: list[list[str]] = []
 
     async def write(self, work: Callable[[InMemoryIdentityTx], Awaitable[T]]) -> T:
-        async with self._turn:
+        async with self.state.turn:
             calls: list[str] = []
             self.transactions.append(calls)
             tx = InMemoryIdentityTx(self.state.copy(), self.ws, calls)

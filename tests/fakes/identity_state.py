@@ -5,6 +5,7 @@ is; each transaction works on a copy and commits it whole (tests/fakes/identity_
 
 from __future__ import annotations
 
+import asyncio
 import copy
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -90,6 +91,8 @@ class IdentityState:
     consents: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: Blocked identifiers: key -> (at, by).
     blocked_by: dict[str, tuple[float, str]] = field(default_factory=dict)
+    #: Held while a write transaction runs: one commits at a time, whatever the workspace.
+    turn: asyncio.Lock = field(default_factory=asyncio.Lock, compare=False, repr=False)
 
     def copy(self) -> IdentityState:
         """A copy a transaction may change (records it never changes once made are shared)."""
@@ -109,6 +112,7 @@ class IdentityState:
             seen_on={k: dict(e) for k, e in self.seen_on.items()},
             consents=dict(self.consents),
             blocked_by=dict(self.blocked_by),
+            turn=self.turn,
         )
 
     # Reads a test makes of the committed graph ------------------------------------------------

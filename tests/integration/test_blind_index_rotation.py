@@ -16,6 +16,7 @@ import pytest_asyncio
 from pydantic import SecretStr
 
 from app.bootstrap import Container, build_container
+from app.ports.review import NewSuggestion
 from app.services.identity.ingestion import KeysMoved, WriteMode
 from app.services.identity.keys import IdentifierKey
 from app.services.identity.rekeying import RekeyProgress
@@ -326,3 +327,42 @@ async def test_devices_move_with_the_identifiers_that_name_them(
     assert ":k2:" in after[0].key
     assert not [k for k in await _identifier_keys(rotated) if ":k1:" in k]
     assert IdentifierKey.parse(before[0].key).hash not in await _all_text(rotated)
+
+
+async def test_review_suggestions_are_named_again_by_the_new_keys(
+    container: Container, rotated: Container
+) -> None:
+    """A question filed (or decided) about identifiers keeps being that question after the
+    rotation: its subject names the new keys, so it is never filed again."""
+    await container.ingestion.ingest(
+        [
+            message("identify", user="mum", anon="a-mum", email="home@example.org", at=T0),
+            message("identify", user="dad", anon="a-dad", email="home@example.org", at=T0 + 1),
+        ]
+    )
+    keys = {u: await container.curation.find_key("user_id", u) for u in ("mum", "dad")}
+    mum, dad = str(keys["mum"]), str(keys["dad"])
+    rows = [
+        NewSuggestion(
+            "s-1", "contended_identifier", f"contended:{dad}|{mum}", identifiers=(dad, mum)
+        ),
+        NewSuggestion("s-2", "generic_value", f"generic:{mum}", identifiers=(mum,)),
+        NewSuggestion("s-3", "bot_suspect", f"bot:{mum}", identifiers=(mum,)),
+        NewSuggestion("s-4", "profile_at_cap", f"at_cap:{dad}", identifiers=(dad,)),
+    ]
+    store = container.conflict_sweep.store
+    assert await store.file(rows, T0) == 4
+
+    assert (await rotated.rekeying.run(step=10, event_page=5)).settled
+    new = {u: str(await rotated.curation.find_key("user_id", u)) for u in ("mum", "dad")}
+    assert ":k2:" in new["mum"] and ":k2:" in new["dad"]
+    pair = "|".join(sorted(new.values()))
+    renamed = {
+        f"contended:{pair}",
+        f"generic:{new['mum']}",
+        f"bot:{new['mum']}",
+        f"at_cap:{new['dad']}",
+    }
+    assert await rotated.conflict_sweep.store.filed(sorted(renamed)) == renamed
+    old = {r.subject for r in rows}
+    assert await rotated.conflict_sweep.store.filed(sorted(old)) == set()

@@ -18,7 +18,13 @@ from app.domain.review import (
     parse_kind,
     parse_status,
 )
-from app.ports.review import BotSuspect, ContendedPair, NewSuggestion, ProfileAtCap
+from app.ports.review import (
+    AtCapQuery,
+    BotSuspect,
+    ContendedPair,
+    NewSuggestion,
+    ProfileAtCap,
+)
 
 
 def _float(value: Any) -> float | None:
@@ -96,26 +102,23 @@ class Neo4jSuggestionStore:
         )
         return [ContendedPair(str(r["a"]), str(r["b"]), str(r["refusal"])) for r in rows]
 
-    async def bot_suspects(
-        self, since: float, min_events: int, window_seconds: float, limit: int
-    ) -> list[BotSuspect]:
-        rows = await self.graph.read(
-            "review/bot_suspects",
-            since=since,
-            min_events=min_events,
-            window=window_seconds,
-            limit=limit,
-        )
+    async def bot_candidates(self, since: float, min_events: int) -> dict[str, int]:
+        rows = await self.graph.read("review/bot_candidates", since=since, min_events=min_events)
+        return {str(r["key"]): int(r["events"]) for r in rows}
+
+    async def recent_events(self, keys: Sequence[str], window_seconds: float) -> list[BotSuspect]:
+        rows = await self.graph.read("review/recent_events", keys=list(keys), window=window_seconds)
         return [BotSuspect(str(r["key"]), str(r["type"]), int(r["recent"])) for r in rows]
 
-    async def profiles_at_cap(
-        self, refusals: Sequence[str], since: float, priority: Sequence[str], limit: int
-    ) -> list[ProfileAtCap]:
+    async def profiles_at_cap(self, at: AtCapQuery, since: float, limit: int) -> list[ProfileAtCap]:
         rows = await self.graph.read(
             "review/profiles_at_cap",
-            refusals=list(refusals),
+            refusals=list(at.refusals),
+            sessions=list(at.sessions),
+            min_sessions=at.min_sessions,
+            total_cap=at.total_cap,
+            priority=list(at.priority),
             since=since,
-            priority=list(priority),
             limit=limit,
         )
         return [ProfileAtCap(str(r["key"]), str(r["profile"]), str(r["refusal"])) for r in rows]

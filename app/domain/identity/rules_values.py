@@ -94,7 +94,9 @@ def days(key: str, value: Any) -> float:
 
 def hours(key: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 8760:
-        raise RulesError(f"{key}: expected a number of hours above 0, at most a year")
+        raise RulesError(
+            f"{key}: expected a number of hours above 0, at most a year, got {value!r}"
+        )
     return float(value)
 
 

@@ -167,7 +167,9 @@ class IdentityThresholds:
         description="An identifier that sent more events than this within bot_window_hours "
         "of its latest one is filed as a bot suspect"
     )
-    bot_window_hours: float
+    bot_window_hours: float = strawberry.field(
+        description="The window of the bot rate, in hours before an identifier's latest event"
+    )
 
 
 @strawberry.type(

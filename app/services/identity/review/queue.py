@@ -90,7 +90,8 @@ class ReviewQueue:
 
     async def accept(self, id: str, by: str, note: str | None = None) -> Decision:
         """Do what the suggestion proposes: join the two profiles (a likely same person, a
-        contended identifier) or block the generic value."""
+        contended identifier) or block its identifier (a generic value, a bot suspect, the
+        anchor of a profile at a cap)."""
         return await self._decide(id, by, note, "accepted", self._accepting)
 
     async def dismiss(self, id: str, by: str, note: str | None = None) -> Decision:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from app.domain.identity import IdentityRules
 from app.domain.identity.evidence import GENERIC, TOTAL_CAP, TYPE_CAP
-from app.ports.review import NewSuggestion, SuggestionStore
+from app.ports.review import AtCapQuery, NewSuggestion, SuggestionStore
 from app.services.identity.curation import CurationService
 from app.services.identity.review.queue import CLAIM_SECONDS
 
@@ -39,6 +39,10 @@ SINCE_MARGIN_SECONDS = 300.0
 #: How far back the first pass of a process reads events for bot suspects: owners of
 #: events stamped since then are checked (an older burst that stopped is no bot at work).
 BOT_LOOK_BACK_SECONDS = 900.0
+#: How far back the first pass of a process reads links let go at a cap.
+AT_CAP_LOOK_BACK_SECONDS = 86_400.0
+#: Identifiers whose last bot check a sweep remembers (forgotten all at once past this).
+CHECKED_LIMIT = 100_000
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,9 @@ class ConflictSweep:
         self.new_id = new_id
         #: Decision time of the links the last complete pass covered (0: none yet).
         self._since = 0.0
+        #: Identifiers checked against the bot rate: key -> (events in all, events in the
+        #: window) when checked.
+        self._checked: dict[str, tuple[int, int]] = {}
 
     def contended_refusals(self) -> list[str]:
         """The refusals that name a contended identifier: a cap of a type that is not a
@@ -98,7 +105,7 @@ class ConflictSweep:
         ]
         generic = await self._generic(since, limit)
         bots = await self._bots(since, started, limit)
-        at_cap = await self._at_cap(since, limit)
+        at_cap = await self._at_cap(since, started, limit)
         now = self.clock()
         filed_contended = await self.store.file(contended, now)
         filed_generic = await self.store.file(generic, now)
@@ -131,15 +138,26 @@ class ConflictSweep:
             for g in found
         ]
 
-    def eviction_refusals(self) -> list[str]:
-        """The refusals of links let go at a cap: a session type's, and the total cap."""
-        sessions = (f"{TYPE_CAP}:{kind}" for kind in self.rules.session_types)
-        return sorted({*sessions, TOTAL_CAP})
-
-    async def _at_cap(self, since: float, limit: int) -> list[NewSuggestion]:
-        found = await self.store.profiles_at_cap(
-            self.eviction_refusals(), since, self.rules.type_priority, limit
+    def at_cap_query(self) -> AtCapQuery:
+        """A profile at a cap: it let links go at a session type's cap or the total cap, and
+        holds as many sessions as the smallest session cap, or the total cap, still."""
+        sessions = tuple(sorted(self.rules.session_types))
+        caps = [self.rules.type_caps[t] for t in sessions if t in self.rules.type_caps]
+        refusals = sorted({*(f"{TYPE_CAP}:{t}" for t in sessions), TOTAL_CAP})
+        return AtCapQuery(
+            refusals=tuple(refusals),
+            sessions=sessions,
+            min_sessions=min(caps, default=self.rules.total_cap),
+            total_cap=self.rules.total_cap,
+            priority=tuple(self.rules.type_priority),
         )
+
+    async def _at_cap(self, since: float, now: float, limit: int) -> list[NewSuggestion]:
+        """Profiles at a cap that let sessions go since the last pass (the first pass of a
+        process: the last `AT_CAP_LOOK_BACK_SECONDS`; a profile at its cap lets one go at
+        each new session, so an active one is found then)."""
+        start = since if since > 0 else now - AT_CAP_LOOK_BACK_SECONDS
+        found = await self.store.profiles_at_cap(self.at_cap_query(), start, limit)
         return [
             NewSuggestion(
                 id=self.new_id(),
@@ -155,10 +173,26 @@ class ConflictSweep:
     async def _bots(self, since: float, now: float, limit: int) -> list[NewSuggestion]:
         """Identifiers over the bot rate among those whose events are stamped since the last
         pass (the first pass of a process: the last `BOT_LOOK_BACK_SECONDS`; a bot still at
-        it is active then, and its rate is counted over its own events, however old)."""
+        it is active then, and its rate is counted over its own events, however old).
+
+        An identifier checked before is read again only if the events it gained since could
+        take it over the rate: its count in the window then, plus every event since, is an
+        upper bound of its count now (the window only moves forward)."""
         window = self.rules.bot_window_hours * 3600.0
         start = since if since > 0 else now - BOT_LOOK_BACK_SECONDS
-        found = await self.store.bot_suspects(start, self.rules.bot_events, window, limit)
+        limit_events = self.rules.bot_events
+        candidates = await self.store.bot_candidates(start, limit_events)
+        unsure = [
+            key
+            for key, events in sorted(candidates.items())
+            if key not in self._checked
+            or events - self._checked[key][0] + self._checked[key][1] > limit_events
+        ]
+        found = await self.store.recent_events(unsure, window) if unsure else []
+        if len(self._checked) > CHECKED_LIMIT:
+            self._checked.clear()
+        self._checked.update((b.key, (candidates[b.key], b.events)) for b in found)
+        over = sorted((b for b in found if b.events > limit_events), key=lambda b: -b.events)
         return [
             NewSuggestion(
                 id=self.new_id(),
@@ -167,5 +201,5 @@ class ConflictSweep:
                 rule=f"bot_rate:{b.events}",
                 identifiers=(b.key,),
             )
-            for b in found
+            for b in over[:limit]
         ]

@@ -58,12 +58,19 @@ async def test_an_anonymous_history_joins_the_user_when_they_log_in_later(
 ) -> None:
     await world.ingest(message("track", anon="a1", at=T0))
     await world.ingest(message("identify", user="u1", at=T0 + 1))
-    before = await world.profile("anonymous_id", "a1")
+    two = {await world.profile("anonymous_id", "a1"), await world.profile("user_id", "u1")}
     report = await world.ingest(message("identify", anon="a1", user="u1", at=T0 + 2))
     assert report.merges == 1
-    assert await world.profile("anonymous_id", "a1") == await world.profile("user_id", "u1")
-    assert before is not None and graph.state.profiles[before].status in {"merged", "active"}
-    assert len(graph.state.active_profiles("ws")) == 1
+    kept = await world.profile("user_id", "u1")
+    assert await world.profile("anonymous_id", "a1") == kept
+    assert kept in two and len(two) == 2
+    (gone,) = two - {kept}
+    assert gone is not None
+    assert (graph.state.profiles[gone].status, graph.state.profiles[gone].merged_into) == (
+        "merged",
+        kept,
+    )
+    assert list(graph.state.active_profiles("ws")) == [kept]
 
 
 async def test_a_loyal_user_with_many_browser_sessions_keeps_them_all(
