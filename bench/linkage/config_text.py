@@ -3,7 +3,12 @@ means, every level with the weight it adds."""
 
 from __future__ import annotations
 
-from app.services.identity.linkage.config import BlockingRule, Comparison, LinkageConfig
+from app.services.identity.linkage.config import (
+    VERSION,
+    BlockingRule,
+    Comparison,
+    LinkageConfig,
+)
 
 _HEADER = """\
 # Record linkage: which pairs of profiles are likely one person though they share no
@@ -27,7 +32,7 @@ _HEADER = """\
 # on either side weighs nothing. The level adds log2(m / u) to the pair's match weight
 # (shown beside each level); the prior starts it. The match probability is
 # 2^w / (1 + 2^w).
-version: 1
+version: {version}
 
 # A pair is suggested when its match probability is at least this. Chosen as the
 # probability with the best F1 on a second generated population
@@ -113,6 +118,7 @@ def number(value: float) -> str:
 
 def render(config: LinkageConfig, provenance: str, threshold_note: str) -> str:
     return _HEADER.format(
+        version=VERSION,
         provenance=provenance,
         threshold_note=threshold_note,
         threshold=number(config.threshold),

@@ -9,8 +9,6 @@ from app.services.identity.linkage.config import (
     Comparison,
     FieldGroup,
     Level,
-    TermFrequency,
-    UEstimation,
 )
 
 #: Candidate pairs: the union of these rules (config/linkage.yaml explains each).
@@ -22,7 +20,6 @@ BLOCKING = (
     BlockingRule(("phone",)),
     BlockingRule(("full_name",), window=5),
 )
-MAX_BLOCK_SIZE = 500
 
 #: Field -> (similarity, term frequency, levels), in verdict order. A level is (name, test):
 #: None for the named tests (exact, nickname, swapped, different), a number for a similarity
@@ -91,11 +88,6 @@ LEVELS: dict[str, tuple[str | None, bool, tuple[tuple[str, float | str | None], 
 #: couple agree on all of them at once, and a person who moves changes them all at once:
 #: they tell one fact, and count once. A phone number counts on its own (most are mobiles).
 GROUPS = (FieldGroup("household", ("last_name", "address", "city", "postal_code", "state")),)
-
-#: The prior counts at least this many records (a few records given are a sample of more).
-MIN_POPULATION = 1000
-U_ESTIMATION = UEstimation(min_records=1000, sample_pairs=100_000, min_pairs_per_level=20, seed=1)
-TERM_FREQUENCY = TermFrequency(min_records=1000, minimum_u=0.0001)
 
 
 def comparisons(

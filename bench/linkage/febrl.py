@@ -75,13 +75,10 @@ def _run(
     truth: set[Pair],
 ) -> dict[str, Any]:
     started = time.perf_counter()
-    found = model.dedupe(left) if right is None else model.link(left, right)
+    # What dedupe or link does, keeping the scores to count the candidate pairs: scored once.
+    scores = model.score(frame_of(left), None if right is None else frame_of(right))
+    found = model.suggestions(scores, left, right)
     seconds = time.perf_counter() - started
-    scores = (
-        model.score(frame_of(left))
-        if right is None
-        else model.score(frame_of(left), frame_of(right))
-    )
     ids_left = [r.id for r in left]
     ids_right = ids_left if right is None else [r.id for r in right]
     blocked = int(candidate_truth(scores, ids_left, ids_right, truth).sum())

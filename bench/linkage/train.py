@@ -13,18 +13,24 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import yaml
 
 from app.services.identity.linkage import LinkageModel, LinkageRecord, record_of
 from app.services.identity.linkage.blocking import Candidates
 from app.services.identity.linkage.comparing import MISSING_CODE, compare
 from app.services.identity.linkage.config import (
+    DEFAULT_MAX_BLOCK_SIZE,
+    DEFAULT_MIN_POPULATION,
+    DEFAULT_TERM_FREQUENCY,
+    DEFAULT_U_ESTIMATION,
     EXACT,
     Comparison,
     LinkageConfig,
@@ -70,6 +76,11 @@ class Sample:
     def ids(self) -> list[str]:
         return [r.id for r in self.records]
 
+    @functools.cached_property
+    def frame(self) -> pd.DataFrame:
+        """The records as the scorer reads them, built once for every measure taken."""
+        return frame_of(self.records)
+
 
 @dataclass(frozen=True)
 class Trained:
@@ -86,9 +97,8 @@ def measure_m(sample: Sample) -> dict[str, tuple[float, ...]]:
     pairs = sorted(sample.truth)
     left = np.array([position[a] for a, _ in pairs], dtype=np.int64)
     right = np.array([position[b] for _, b in pairs], dtype=np.int64)
-    frame = frame_of(sample.records)
     comparisons = design.comparisons()
-    levels = compare(comparisons, Candidates(left, right), frame, frame)
+    levels = compare(comparisons, Candidates(left, right), sample.frame, sample.frame)
     found = {}
     for comparison in comparisons:
         codes = levels.codes[comparison.field]
@@ -111,7 +121,7 @@ def measure_u(
     floor = 1.0 / TRAINING_U_PAIRS
     unmeasured = design.comparisons(u={f: (floor,) * len(v[2]) for f, v in design.LEVELS.items()})
     settings = UEstimation(1, TRAINING_U_PAIRS, 1, seed)
-    measured = estimate_u(unmeasured, settings, frame_of(sample.records))
+    measured = estimate_u(unmeasured, settings, sample.frame)
     return {c.field: _monotone(c, m[c.field], measured[c.field]) for c in unmeasured}
 
 
@@ -138,12 +148,13 @@ def train(seed: int = SEED, people: int = PEOPLE) -> Trained:
     u = measure_u(training, seed, m)
     config = LinkageConfig(
         threshold=0.5,
-        prior=Prior(2 * len(training.truth) / len(training.records), design.MIN_POPULATION),
+        prior=Prior(2 * len(training.truth) / len(training.records), DEFAULT_MIN_POPULATION),
         comparisons=design.comparisons(m, u),
         blocking=design.BLOCKING,
-        max_block_size=design.MAX_BLOCK_SIZE,
-        u_estimation=design.U_ESTIMATION,
-        term_frequency=design.TERM_FREQUENCY,
+        # The parser's defaults: a file that leaves these keys out reads the same.
+        max_block_size=DEFAULT_MAX_BLOCK_SIZE,
+        u_estimation=DEFAULT_U_ESTIMATION,
+        term_frequency=DEFAULT_TERM_FREQUENCY,
         groups=design.GROUPS,
     )
     validation = Sample.of(generate(people, seed + 1))
@@ -155,8 +166,9 @@ def train(seed: int = SEED, people: int = PEOPLE) -> Trained:
 def choose_threshold(model: LinkageModel, sample: Sample) -> tuple[float, PairScores]:
     """The probability threshold with the best F1 on `sample`, rounded down to a round
     number (so the written file does not pretend to more digits than it has)."""
-    scores = model.score(frame_of(sample.records))
-    is_true = candidate_truth(scores, sample.ids, sample.ids, sample.truth)
+    scores = model.score(sample.frame)
+    ids = sample.ids
+    is_true = candidate_truth(scores, ids, ids, sample.truth)
     best, found = best_threshold(scores.probability, is_true, len(sample.truth))
     return _round_down(best), found
 

@@ -72,17 +72,30 @@ def _keys(
     keyed_left = pd.DataFrame(index=left.index)
     keyed_right = None if right is None else pd.DataFrame(index=right.index)
     for number, rule in enumerate(rules):
+        on = list(rule.on)
+        left_keys = left[on]
+        right_keys = None if right is None else right[on]
         both = (
-            left[list(rule.on)]
-            if right is None
-            else pd.concat([left[list(rule.on)], right[list(rule.on)]], ignore_index=True)
+            left_keys
+            if right_keys is None
+            else pd.concat([left_keys, right_keys], ignore_index=True)
         )
         oversized = _oversized(both, max_block_size)
-        for i, key in enumerate(rule.on):
-            keyed_left[_column(number, i)] = _without(left[list(rule.on)], key, oversized)
-            if right is not None and keyed_right is not None:
-                keyed_right[_column(number, i)] = _without(right[list(rule.on)], key, oversized)
+        _add_keys(keyed_left, number, left_keys, oversized)
+        if right_keys is not None and keyed_right is not None:
+            _add_keys(keyed_right, number, right_keys, oversized)
     return keyed_left, keyed_right
+
+
+def _add_keys(
+    keyed: pd.DataFrame, rule: int, keys: pd.DataFrame, oversized: set[tuple[object, ...]]
+) -> None:
+    """The rule's key columns into `keyed`, blank where the record's key is in an oversized
+    block (one mask for all the rule's columns)."""
+    in_oversized = _in_oversized(keys, oversized)
+    for i, column in enumerate(keys.columns):
+        values = keys[column].astype(object)
+        keyed[_column(rule, i)] = values if in_oversized is None else values.mask(in_oversized)
 
 
 def _oversized(keys: pd.DataFrame, max_block_size: int) -> set[tuple[object, ...]]:
@@ -94,9 +107,9 @@ def _tuple(key: object) -> tuple[object, ...]:
     return key if isinstance(key, tuple) else (key,)
 
 
-def _without(keys: pd.DataFrame, column: str, oversized: set[tuple[object, ...]]) -> pd.Series:
-    values = keys[column].astype(object)
+def _in_oversized(keys: pd.DataFrame, oversized: set[tuple[object, ...]]) -> pd.Series | None:
+    """Whether each record's key is an oversized block's; None when no block is."""
     if not oversized:
-        return values
+        return None
     tuples = pd.Series(list(keys.itertuples(index=False, name=None)), index=keys.index)
-    return values.mask(tuples.isin(oversized))
+    return tuples.isin(oversized)

@@ -137,6 +137,17 @@ class LinkageConfig:
     groups: tuple[FieldGroup, ...] = ()
 
 
+#: The file format this parser reads (the `version` key; a file without one is of this one).
+VERSION = 1
+#: The values of the optional keys when a file leaves them out: those training writes.
+DEFAULT_MIN_POPULATION = 1000
+DEFAULT_MAX_BLOCK_SIZE = 500
+DEFAULT_U_ESTIMATION = UEstimation(
+    min_records=1000, sample_pairs=100_000, min_pairs_per_level=20, seed=1
+)
+DEFAULT_TERM_FREQUENCY = TermFrequency(min_records=1000, minimum_u=0.0001)
+
+
 def load_config(path: Path) -> LinkageConfig:
     """The scorer's parameters from a YAML file; a ConfigurationError naming the file and the
     key otherwise."""
@@ -160,6 +171,7 @@ def parse_config(raw: Any) -> LinkageConfig:
         required={"threshold", "prior", "blocking", "comparisons"},
         optional={"u_estimation", "term_frequency", "groups", "version"},
     )
+    _version(top.get("version", VERSION))
     blocking = _mapping("blocking", top["blocking"])
     _known("blocking", blocking, required={"rules"}, optional={"max_block_size"})
     comparisons = _mapping("comparisons", top["comparisons"])
@@ -171,11 +183,19 @@ def parse_config(raw: Any) -> LinkageConfig:
         prior=_prior(top["prior"]),
         comparisons=parsed,
         blocking=_rules(blocking["rules"]),
-        max_block_size=_count("blocking.max_block_size", blocking.get("max_block_size", 1000)),
+        max_block_size=_count(
+            "blocking.max_block_size", blocking.get("max_block_size", DEFAULT_MAX_BLOCK_SIZE)
+        ),
         u_estimation=_u_estimation(top.get("u_estimation", {})),
         term_frequency=_term_frequency(top.get("term_frequency", {})),
         groups=_groups(top.get("groups", {}), {c.field for c in parsed}),
     )
+
+
+def _version(value: Any) -> None:
+    """A file of another format (a later one, or a mistyped number) is refused, not guessed."""
+    if type(value) is not int or value != VERSION:
+        raise LinkageConfigError(f"version: expected {VERSION}, got {value!r}")
 
 
 def _groups(raw: Any, compared: set[str]) -> tuple[FieldGroup, ...]:
@@ -293,7 +313,9 @@ def _prior(raw: Any) -> Prior:
     _known("prior", spec, {"matches_per_record"}, {"min_population"})
     return Prior(
         matches_per_record=_number("prior.matches_per_record", spec["matches_per_record"], 0.0),
-        min_population=_count("prior.min_population", spec.get("min_population", 1000)),
+        min_population=_count(
+            "prior.min_population", spec.get("min_population", DEFAULT_MIN_POPULATION)
+        ),
     )
 
 
@@ -301,13 +323,15 @@ def _u_estimation(raw: Any) -> UEstimation:
     key = "u_estimation"
     spec = _mapping(key, raw)
     _known(key, spec, set(), {"min_records", "sample_pairs", "min_pairs_per_level", "seed"})
+    default = DEFAULT_U_ESTIMATION
     return UEstimation(
-        min_records=_count(f"{key}.min_records", spec.get("min_records", 1000)),
-        sample_pairs=_count(f"{key}.sample_pairs", spec.get("sample_pairs", 200_000)),
+        min_records=_count(f"{key}.min_records", spec.get("min_records", default.min_records)),
+        sample_pairs=_count(f"{key}.sample_pairs", spec.get("sample_pairs", default.sample_pairs)),
         min_pairs_per_level=_count(
-            f"{key}.min_pairs_per_level", spec.get("min_pairs_per_level", 20)
+            f"{key}.min_pairs_per_level",
+            spec.get("min_pairs_per_level", default.min_pairs_per_level),
         ),
-        seed=_count(f"{key}.seed", spec.get("seed", 1), zero=True),
+        seed=_count(f"{key}.seed", spec.get("seed", default.seed), zero=True),
     )
 
 
@@ -315,9 +339,10 @@ def _term_frequency(raw: Any) -> TermFrequency:
     key = "term_frequency"
     spec = _mapping(key, raw)
     _known(key, spec, set(), {"min_records", "minimum_u"})
+    default = DEFAULT_TERM_FREQUENCY
     return TermFrequency(
-        min_records=_count(f"{key}.min_records", spec.get("min_records", 1000)),
-        minimum_u=_number(f"{key}.minimum_u", spec.get("minimum_u", 0.0001), 0.0, 1.0),
+        min_records=_count(f"{key}.min_records", spec.get("min_records", default.min_records)),
+        minimum_u=_number(f"{key}.minimum_u", spec.get("minimum_u", default.minimum_u), 0.0, 1.0),
     )
 
 

@@ -36,24 +36,52 @@ def random_pairs(count: int, seed: int, left_size: int, right_size: int | None) 
     return Candidates(left, right)
 
 
+class ValueCounts:
+    """How often each value occurs in a column of the records scored (missing values left
+    out), counted once a column and side: exact agreement and term frequencies read the
+    same counts. When deduplicating, the right side is the left one."""
+
+    def __init__(self, left: pd.DataFrame, right: pd.DataFrame | None = None) -> None:
+        self.deduplicating = right is None
+        self._frames = {"left": left, "right": left if right is None else right}
+        self._found: dict[tuple[str, str], pd.Series] = {}
+
+    def left(self, column: str) -> pd.Series:
+        return self._count("left", column)
+
+    def right(self, column: str) -> pd.Series:
+        return self._count("left" if self.deduplicating else "right", column)
+
+    def _count(self, side: str, column: str) -> pd.Series:
+        found = self._found.get((side, column))
+        if found is None:
+            found = self._frames[side][column].dropna().value_counts()
+            self._found[side, column] = found
+        return found
+
+
 def estimate_u(
     comparisons: tuple[Comparison, ...],
     settings: UEstimation,
     left: pd.DataFrame,
     right: pd.DataFrame | None = None,
+    counts: ValueCounts | None = None,
 ) -> UByField:
-    """u of every level of every comparison, measured on `left` (or `left` against `right`)."""
+    """u of every level of every comparison, measured on `left` (or `left` against `right`);
+    `counts`: the value counts of these frames, when the caller counted already."""
     sample = random_pairs(
         settings.sample_pairs, settings.seed, len(left), None if right is None else len(right)
     )
     other = left if right is None else right
+    counts = counts or ValueCounts(left, right)
     levels = compare(comparisons, sample, left, other)
     found = {}
     for comparison in comparisons:
         field = comparison.field
-        counted = {EXACT: exact_agreement(left[field], None if right is None else other[field])}
+        same = None if right is None else counts.right(field)
+        counted = {EXACT: exact_agreement(counts.left(field), same)}
         if field in _CROSSED:  # names swapped: this field on one side, the other name opposite
-            counted[SWAPPED] = exact_agreement(left[field], other[_CROSSED[field]])
+            counted[SWAPPED] = exact_agreement(counts.left(field), counts.right(_CROSSED[field]))
         codes = levels.codes[field]
         found[field] = _levels_u(comparison, codes, counted, settings.min_pairs_per_level)
     return found
@@ -80,17 +108,15 @@ def _levels_u(
     return tuple(out)
 
 
-def exact_agreement(left: pd.Series, right: pd.Series | None = None) -> float:
-    """The chance two random records (two distinct ones when deduplicating) with values hold
-    the same value."""
-    counts_left = left.dropna().value_counts()
-    if right is None:
+def exact_agreement(counts_left: pd.Series, counts_right: pd.Series | None = None) -> float:
+    """The chance two random records (two distinct ones when deduplicating: no
+    `counts_right`) with values hold the same value, from the values' counts on each side."""
+    if counts_right is None:
         n = int(counts_left.sum())
         if n < 2:
             return 0.0
         same = float((counts_left * (counts_left - 1)).sum())
         return same / (n * (n - 1))
-    counts_right = right.dropna().value_counts()
     n_left, n_right = int(counts_left.sum()), int(counts_right.sum())
     if not n_left or not n_right:
         return 0.0
@@ -98,7 +124,10 @@ def exact_agreement(left: pd.Series, right: pd.Series | None = None) -> float:
     return float(shared.sum()) / (n_left * n_right)
 
 
-def term_frequencies(left: pd.Series, right: pd.Series | None = None) -> pd.Series:
+def term_frequencies(counts: ValueCounts, column: str) -> pd.Series:
     """Each value's share of the records that have one (both sets together when linking)."""
-    values = left if right is None else pd.concat([left, right], ignore_index=True)
-    return values.dropna().value_counts(normalize=True)
+    found = counts.left(column)
+    if not counts.deduplicating:
+        found = found.add(counts.right(column), fill_value=0)
+    shares: pd.Series = found / found.sum()
+    return shares

@@ -21,7 +21,12 @@ from app.domain.review import FieldVerdict
 from app.services.identity.linkage.blocking import candidates
 from app.services.identity.linkage.comparing import MISSING_CODE, compare
 from app.services.identity.linkage.config import MISSING, LinkageConfig, load_config
-from app.services.identity.linkage.estimation import UByField, estimate_u, term_frequencies
+from app.services.identity.linkage.estimation import (
+    UByField,
+    ValueCounts,
+    estimate_u,
+    term_frequencies,
+)
 from app.services.identity.linkage.frames import frame_of
 from app.services.identity.linkage.records import LinkageRecord
 from app.services.identity.linkage.scoring import Scores, prior_weight, weigh
@@ -81,7 +86,7 @@ class LinkageModel:
         sample (the prior is per comparable record, as trained); by default as many as
         given. Profiles with too little to compare do not count."""
         scores = self.score(frame_of(records), population=population)
-        return self._suggestions(scores, records, records)
+        return self.suggestions(scores, records)
 
     def link(
         self,
@@ -93,7 +98,7 @@ class LinkageModel:
         likely first; a pair of two records with one id is left out. `population`: as for
         `dedupe`, by default the size of the larger set."""
         scores = self.score(frame_of(left), frame_of(right), population)
-        return self._suggestions(scores, left, right)
+        return self.suggestions(scores, left, right)
 
     def score(
         self,
@@ -110,17 +115,17 @@ class LinkageModel:
         smaller = len(left) if right is None else min(len(left), len(right))
         pairs = candidates(config.blocking, config.max_block_size, left, right)
         levels = compare(config.comparisons, pairs, left, other)
+        counts = ValueCounts(left, right)  # counted once for term frequencies and u
         frequencies = {}
         if smaller >= config.term_frequency.min_records:
-            both = left if right is None else pd.concat([left, right], ignore_index=True)
             frequencies = {
-                c.field: term_frequencies(both[c.field])
+                c.field: term_frequencies(counts, c.field)
                 for c in config.comparisons
                 if c.term_frequency
             }
         population = population or max(len(left), len(other))
         prior = prior_weight(config.prior, population)
-        u = self._u(left, right, smaller)
+        u = self._u(left, right, smaller, counts)
         scores = weigh(config, pairs, levels, u, frequencies, left, prior)
         log.info(
             "linkage scored",
@@ -132,19 +137,25 @@ class LinkageModel:
         )
         return scores
 
-    def _u(self, left: pd.DataFrame, right: pd.DataFrame | None, smaller: int) -> UByField:
+    def _u(
+        self, left: pd.DataFrame, right: pd.DataFrame | None, smaller: int, counts: ValueCounts
+    ) -> UByField:
         """u measured on the records when there are enough of them, else as configured."""
         config = self.config
         if smaller >= config.u_estimation.min_records:
-            return estimate_u(config.comparisons, config.u_estimation, left, right)
+            return estimate_u(config.comparisons, config.u_estimation, left, right, counts)
         return {c.field: tuple(level.u for level in c.levels) for c in config.comparisons}
 
-    def _suggestions(
+    def suggestions(
         self,
         scores: Scores,
         left: Sequence[LinkageRecord],
-        right: Sequence[LinkageRecord],
+        right: Sequence[LinkageRecord] | None = None,
     ) -> list[ScoredPair]:
+        """The pairs of `scores` at or above the threshold, most likely first: what `dedupe`
+        (no `right`) or `link` returns, for a caller that kept the scores of the records it
+        gave `score` (the frames of `left` and `right`)."""
+        right = left if right is None else right
         chance = scores.probability
         found = []
         for i in np.flatnonzero(chance >= self.threshold):

@@ -35,7 +35,6 @@ class Scores:
     pairs: Candidates
     levels: PairLevels
     field_weights: Mapping[str, Floats]
-    prior: float
     total: Floats
 
     @property
@@ -75,7 +74,7 @@ def weigh(
     total = np.full(levels.size, prior, dtype=np.float64)
     for weights in field_weights.values():
         total += weights
-    return Scores(pairs, levels, field_weights, prior, total)
+    return Scores(pairs, levels, field_weights, total)
 
 
 def _weights(

@@ -12,7 +12,7 @@ import yaml
 
 from app.errors import ConfigurationError
 from app.services.identity.linkage import LinkageConfigError, LinkageModel
-from app.services.identity.linkage.config import parse_config
+from app.services.identity.linkage.config import TermFrequency, UEstimation, parse_config
 from bench.linkage.config_text import render
 
 Raw = dict[str, Any]
@@ -25,8 +25,8 @@ def raw(shipped: Path) -> Raw:
     return found
 
 
-def test_the_shipped_file_reads_back_as_it_was_written(model: LinkageModel) -> None:
-    assert 0 < model.threshold < 1
+def test_the_shipped_file_reads_back_as_it_was_written(model: LinkageModel, raw: Raw) -> None:
+    assert model.threshold == raw["threshold"]
     assert parse_config(yaml.safe_load(render(model.config, "p", "t"))) == model.config
 
 
@@ -65,6 +65,8 @@ def _drop(path: str) -> Callable[[Raw], None]:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
+        (_set("version", 2), "version: expected 1, got 2"),
+        (_set("version", "1"), "version: expected 1, got '1'"),
         (_set("threshold", 1.5), "threshold: expected a number in (0, 1), got 1.5"),
         (_set("threshold", "high"), "threshold: expected a number in (0, 1), got 'high'"),
         (_drop("prior"), "prior: missing"),
@@ -124,6 +126,33 @@ def test_a_wrong_parameter_names_its_key(
     with pytest.raises(LinkageConfigError) as caught:
         parse_config(raw)
     assert message in str(caught.value)
+
+
+def test_left_out_keys_read_as_training_writes_them(raw: Raw) -> None:
+    for path in (
+        "version",
+        "prior/min_population",
+        "blocking/max_block_size",
+        "u_estimation",
+        "term_frequency",
+    ):
+        _drop(path)(raw)
+    config = parse_config(raw)
+    assert config.prior.min_population == 1000
+    assert config.max_block_size == 500
+    assert config.u_estimation == UEstimation(
+        min_records=1000, sample_pairs=100_000, min_pairs_per_level=20, seed=1
+    )
+    assert config.term_frequency == TermFrequency(min_records=1000, minimum_u=0.0001)
+
+
+def test_an_unknown_version_is_refused_naming_the_file(raw: Raw, tmp_path: Path) -> None:
+    raw["version"] = 2
+    path = tmp_path / "linkage.yaml"
+    path.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    with pytest.raises(ConfigurationError) as caught:
+        LinkageModel.load(path)
+    assert str(caught.value) == f"{path}: version: expected 1, got 2"
 
 
 def test_loading_a_wrong_file_names_the_file_and_the_key(raw: Raw, tmp_path: Path) -> None:

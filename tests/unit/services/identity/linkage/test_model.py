@@ -16,6 +16,7 @@ from app.services.identity.linkage import (
     ScoredPair,
     record_of,
 )
+from app.services.identity.linkage.scoring import prior_weight
 
 ZEBULON = {
     "first_name": "Zebulon",
@@ -46,7 +47,11 @@ def test_one_person_with_typos_is_suggested(model: LinkageModel) -> None:
     }
     found = model.dedupe([_record("p-2", retyped), _record("p-1", ZEBULON)])
     assert [(p.a, p.b) for p in found] == [("p-1", "p-2")]
-    assert found[0].probability >= model.threshold
+    # The prior and the verdicts' weights add up to the weight, read as log2 odds.
+    pair = found[0]
+    prior = prior_weight(model.config.prior, 2)
+    assert pair.weight == pytest.approx(prior + sum(v.weight for v in pair.verdicts))
+    assert pair.probability == pytest.approx(2**pair.weight / (1 + 2**pair.weight))
     levels = {v.field: v.level for v in found[0].verdicts}
     assert levels["first_name"] == "exact"
     assert levels["last_name"] == "similar"
