@@ -43,11 +43,16 @@ class RecordQueries:
                     "first_seen": row["first"],
                     "last_seen": row["last"],
                     "events": row["events"],
-                    **row["facts"],
+                    **{k: v for k, v in row["facts"].items() if v is not None},
                 }
                 continue
             if row["last"] >= device["last_seen"]:
-                device.update(row["facts"])
+                # `d += facts`: a fact given as null removes the stored one.
+                for name, value in row["facts"].items():
+                    if value is None:
+                        device.pop(name, None)
+                    else:
+                        device[name] = value
             device["first_seen"] = min(device["first_seen"], row["first"])
             device["last_seen"] = max(device["last_seen"], row["last"])
             device["events"] += row["events"]
