@@ -86,18 +86,21 @@ def _parse_days(key: str, value: Any) -> dict[str, float]:
     return {type_name(key, t): days(f"{key}.{t}", d) for t, d in items}
 
 
-def days(key: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 36500:
-        raise RulesError(f"{key}: expected a number of days above 0, got {value!r}")
+def _duration(key: str, value: Any, unit: str, most: float) -> float:
+    """A number of `unit` above 0 and at most `most`."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= most:
+        raise RulesError(
+            f"{key}: expected a number of {unit} above 0, at most {most:g}, got {value!r}"
+        )
     return float(value)
+
+
+def days(key: str, value: Any) -> float:
+    return _duration(key, value, "days", 36_500)
 
 
 def hours(key: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 8760:
-        raise RulesError(
-            f"{key}: expected a number of hours above 0, at most a year, got {value!r}"
-        )
-    return float(value)
+    return _duration(key, value, "hours", 8_760)
 
 
 def _parse_rules(key: str, value: Any) -> frozenset[str]:
