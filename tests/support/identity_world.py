@@ -55,6 +55,13 @@ class IdentityWorld:
         found = await self.found(type, value)
         return found["profile"] if found else None
 
+    async def profile_id(self, type: str, value: str) -> str:
+        """The profile of a stored identifier; fails the test when there is none (as
+        tests/support/profiles.profile_id does on Neo4j)."""
+        found = await self.profile(type, value)
+        assert found is not None, f"no profile for that {type}"
+        return found
+
     async def grouping(self, identifiers: Sequence[tuple[str, str]]) -> list[list[str]]:
         """The identifiers as their profiles group them (each group as `type:value`, in the
         order given; missing identifiers in a group of their own named `missing`)."""
@@ -63,6 +70,34 @@ class IdentityWorld:
             profile = await self.profile(type, value)
             groups.setdefault(profile or f"missing:{type}:{value}", []).append(f"{type}:{value}")
         return sorted(groups.values())
+
+    def under(self, rules: IdentityRules) -> IdentityWorld:
+        """The same graph, keys, golden records and change feed under other rules (a rule
+        change, or the rules of an older configuration); works on Neo4j's services too."""
+        base, curation = self.ingestion, self.curation
+        ingestion = IngestionService(
+            base.graph,
+            base.sealer,
+            rules,
+            base.builder.observer,
+            base.golden,
+            base.builder.consent,
+            base.rotation.store,
+            base.notifier,
+        )
+        return IdentityWorld(
+            ingestion,
+            CurationService(
+                curation.graph,
+                curation.store,
+                curation.sealer,
+                rules,
+                curation.golden,
+                curation.notifier,
+            ),
+            self.sealer,
+            rules,
+        )
 
 
 @functools.cache

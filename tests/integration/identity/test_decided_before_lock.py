@@ -2,7 +2,9 @@
 
 The decision is checked under the lock: a component some of whose identifiers another batch
 stored in the meantime, or whose message turned out to be a replay, is resolved from the
-graph instead, so the result is the one one-by-one ingestion gives.
+graph instead, so the result is the one one-by-one ingestion gives (tested on the in-memory
+graph: tests/unit/services/identity/test_ingestion.py). Here, on Neo4j, what the decided
+batch stores and the golden records it decides in the same transaction.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ import pytest
 
 from app.bootstrap import Container
 from app.ports.identity import IdentityTx
-from app.services.identity.ingestion import WriteMode
 from tests.identity_checks import conflicts, partition, profile_id
 from tests.messages import message
 
@@ -44,36 +45,6 @@ async def test_new_people_are_stored_attached_with_their_conflicts(container: Co
     assert await _active_profiles(container) == 3
     # The golden record was decided in the same transaction.
     assert (await container.profiles.traits(mum)).get("email") == "mum@example.com"
-
-
-async def test_a_decision_made_stale_by_a_batch_committed_meanwhile_is_dropped(
-    container: Container,
-) -> None:
-    first = message("identify", anon="a-1", user="u-1", at=10.0)
-    await container.ingestion.ingest([first])
-    # The batch read the graph before `first` was stored (as when the previous batch commits
-    # between this one's read and its lock): every identifier looked new to it. It carries
-    # a replay of `first`, a second device of u-1, and a newcomer.
-    stale_read: set[str] = set()
-    report = await container.ingestion.write_batch(
-        [
-            first,
-            message(anon="a-2", user="u-1", at=20.0),
-            message("identify", anon="n-1", user="n-user", at=30.0),
-        ],
-        WriteMode(),
-        stale_read,
-    )
-    assert report.stored == 2 and report.duplicates == 1
-    u1 = await profile_id(container, "user_id", "u-1")
-    assert await profile_id(container, "anonymous_id", "a-1") == u1
-    assert await profile_id(container, "anonymous_id", "a-2") == u1
-    newcomer = await profile_id(container, "user_id", "n-user")
-    assert await profile_id(container, "anonymous_id", "n-1") == newcomer != u1
-    # No profile was made for the dropped decision: two people, two profiles.
-    assert len(await partition(container)) == 2
-    assert await _active_profiles(container) == 2
-    assert await container.profiles.event_count(u1) == 2
 
 
 async def test_newcomers_golden_records_are_those_the_stored_observations_decide(

@@ -1,5 +1,7 @@
 """Devices through the real ingestion: one `(:Device)` per device id or browser, its facts,
-`SEEN_ON` edges from every identifier of its messages, shared devices, junk device ids."""
+`SEEN_ON` edges from every identifier of its messages, shared devices. What makes no device
+(a junk device id, an anonymous id alone) is tested on the in-memory graph
+(tests/unit/services/identity/test_devices.py)."""
 
 from __future__ import annotations
 
@@ -107,40 +109,6 @@ async def test_counts_and_times_accumulate_and_the_latest_facts_win(
     await container.ingestion.ingest([replay])
     [phone] = await _devices(container)
     assert phone["device"]["events"] == 5
-
-
-async def test_a_server_call_with_an_anonymous_id_alone_is_no_device(
-    container: Container,
-) -> None:
-    await container.ingestion.ingest([message(user="u-1", anon="anon-1", at=T0)])
-    assert await _devices(container) == []
-
-
-@pytest.mark.parametrize(
-    "junk",
-    ["00000000-0000-0000-0000-000000000000", "9774d56d682e549c", "02:00:00:00:00:00", "UNKNOWN"],
-)
-async def test_a_junk_device_id_links_nobody_and_the_events_land(
-    container: Container, junk: str
-) -> None:
-    report = await container.ingestion.ingest(
-        [
-            with_context(message("identify", user="ann", at=T0), device={**PHONE, "id": junk}),
-            with_context(message("identify", user="bob", at=T0 + 1), device={**PHONE, "id": junk}),
-        ]
-    )
-    assert report.stored == 2
-    assert report.dropped_identifiers == {"blocked:device_id": 2}
-    ann, bob = (
-        await profile_id(container, "user_id", "ann"),
-        await profile_id(container, "user_id", "bob"),
-    )
-    assert ann != bob
-    assert await container.curation.find_key("device_id", junk) is None
-    assert await container.profiles.event_count(ann) == 1
-    assert await container.profiles.event_count(bob) == 1
-    # Without a usable device id or anonymous id, no device either.
-    assert await _devices(container) == []
 
 
 async def test_a_shared_tablet_is_one_device_seen_with_two_profiles(

@@ -1,5 +1,6 @@
 """Ingestion on the in-memory identity graph: who becomes one profile, what is stored once,
-what an erasure bars, what is recomputed and what is published. Milliseconds each;
+what an erasure bars, what is recomputed and what is published, what becomes of a decision
+made stale by a batch committed meanwhile. Milliseconds each;
 tests/integration/contracts/test_identity_graph.py proves the in-memory graph answers as Neo4j
 does, and tests/integration/identity/ proves the whole path on Neo4j."""
 
@@ -15,10 +16,12 @@ from app.domain.messages import TrackedMessage
 from app.errors import NotFound
 from app.privacy import BlindIndex, LocalKeyStore
 from app.services.identity.curated import IdentifierRef
+from app.services.identity.ingestion import WriteMode
 from app.services.identity.keys import Sealer
 from tests.fakes.changes import InMemoryChangeFeed
 from tests.fakes.identity_graph import InMemoryIdentityGraph, InMemoryIdentityTx
 from tests.messages import message
+from tests.support.identity_reads import event_count, partition
 from tests.support.identity_world import IdentityWorld, identity_world
 
 T0 = 1_700_000_000.0
@@ -142,6 +145,38 @@ async def test_a_first_delivery_that_was_stored_after_all_is_written_again_with_
     report = await world.ingest(old, message("track", anon="a1", at=T0 + 1), unseen=True)
     assert (report.stored, report.duplicates, report.retries) == (1, 1, 1)
     assert len(graph.state.events) == 2
+
+
+async def test_a_decision_made_stale_by_a_batch_committed_meanwhile_is_dropped(
+    world: IdentityWorld, graph: InMemoryIdentityGraph
+) -> None:
+    """Components made only of new identifiers are decided before the batch takes the lock;
+    under the lock, one some of whose identifiers another batch stored meanwhile, or whose
+    message is a replay, is resolved from the graph instead."""
+    first = message("identify", anon="a-1", user="u-1", at=10.0)
+    await world.ingest(first)
+    # The batch read the graph before `first` was stored (as when the previous batch commits
+    # between this one's read and its lock): every identifier looked new to it. It carries
+    # a replay of `first`, a second device of u-1, and a newcomer.
+    report = await world.ingestion.write_batch(
+        [
+            first,
+            message(anon="a-2", user="u-1", at=20.0),
+            message("identify", anon="n-1", user="n-user", at=30.0),
+        ],
+        WriteMode(),
+        set(),
+    )
+    assert report.stored == 2 and report.duplicates == 1
+    u1 = await world.profile_id("user_id", "u-1")
+    assert await world.profile_id("anonymous_id", "a-1") == u1
+    assert await world.profile_id("anonymous_id", "a-2") == u1
+    newcomer = await world.profile_id("user_id", "n-user")
+    assert await world.profile_id("anonymous_id", "n-1") == newcomer != u1
+    # No profile was made for the dropped decision: two people, two profiles.
+    assert len(partition(graph)) == 2
+    assert len(graph.state.active_profiles("ws")) == 2
+    assert event_count(graph, u1) == 2
 
 
 async def test_a_failed_transaction_leaves_nothing_behind(
