@@ -25,7 +25,6 @@ from app.adapters.valkey.changes import GROUP as FEED_GROUP
 from app.adapters.valkey.keys import WorkspaceKeys
 from app.adapters.valkey.stream import EventStream
 from app.bootstrap import Container
-from app.settings import load_settings
 from bench.generator import DAY, TrafficConfig, TrafficGenerator
 from bench.monitor import MemoryMonitor, gc_pauses, store_sizes
 from bench.options import Options
@@ -64,8 +63,6 @@ class BenchCore:
                 "process": "cdp resolver" if options.resolver_only else "cdp worker",
                 "traffic": "identity only" if options.identity_traffic else "marketing",
                 "resolvers": options.resolvers,
-                # CDP_EVENT_LOOP, which the platform's processes inherit.
-                "event_loop": load_settings().event_loop,
             },
             "options": {
                 k: _portable(v) if isinstance(v, Path) else v for k, v in asdict(options).items()
