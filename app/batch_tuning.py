@@ -17,21 +17,12 @@ event loop waited for the GIL until the preparing thread was asked to let go, af
 default 5 ms; a batch sends some twenty queries and reads their answers in several chunks.
 At 0.2 ms the locked transaction's queries took 10 % less time (the preparing thread is
 interrupted more often, for nothing measurable).
-
-The event loop: the worker's one loop carries the resolver's locked transaction, the change
-dispatcher, journeys and deliveries, and spends much of its time in the loop's own machinery
-(selecting, scheduling callbacks, writing to sockets). uvloop does that work in C
-(docs/benchmarks.md has what it changed); `CDP_EVENT_LOOP=asyncio` keeps CPython's own.
 """
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import sys
-from typing import Literal
-
-EventLoop = Literal["uvloop", "asyncio"]
 
 #: Net allocations between young collections (CPython's default is 700).
 YOUNG = 50_000
@@ -50,14 +41,3 @@ def tune_for_batches() -> None:
     gc.freeze()
     gc.set_threshold(YOUNG, MIDDLE, OLD)
     sys.setswitchinterval(SWITCH_INTERVAL)
-
-
-def install_event_loop(kind: EventLoop) -> None:
-    """Make loops created from now on (`asyncio.run`, arq's worker) of this kind. Call before
-    the process creates its loop."""
-    if kind == "uvloop":
-        import uvloop
-
-        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
-    else:
-        asyncio.set_event_loop_policy(asyncio.DefaultEventLoopPolicy())

@@ -137,8 +137,6 @@ class Settings(BaseSettings):
     #: the machine; a second resolver on one machine needs its own (`cdp resolver --name`).
     resolver_name: str = Field(default_factory=lambda: f"resolver-{socket.gethostname()}")
     worker_runs_resolver: bool = True
-    #: The event loop of the worker and of `cdp resolver` (app/batch_tuning.py).
-    event_loop: Literal["uvloop", "asyncio"] = "uvloop"
     #: The worker also consumes the change feed and keeps segment memberships current.
     worker_runs_segments: bool = True
     #: The worker also delivers to destinations.

@@ -181,14 +181,13 @@ def resolver(
     name: Annotated[str | None, typer.Option(help="consumer name (stable across restarts)")] = None,
 ) -> None:
     """Run a stream-fed resolver in the foreground (the worker also runs one by default)."""
-    from app.batch_tuning import install_event_loop, tune_for_batches
+    from app.batch_tuning import tune_for_batches
     from app.logs import configure_logging
     from app.supervision import keep_running, once_up
     from workers.settings import STARTUP_WAIT
 
     settings = _settings()
     configure_logging(settings.log_level, settings.log_json)
-    install_event_loop(settings.event_loop)
 
     async def work(container: Container) -> None:
         stop = asyncio.Event()
@@ -236,12 +235,11 @@ def worker(
     ] = False,
 ) -> None:
     """Run one arq worker in the foreground (journeys, erasure, scheduled jobs)."""
-    from app.batch_tuning import install_event_loop, tune_for_batches
+    from app.batch_tuning import tune_for_batches
     from workers.settings import worker_options
     from workers.supervised import SupervisedWorker
 
-    settings = _settings()
-    options = worker_options(settings)
+    options = worker_options(_settings())
     if check:  # the compose health check
         from dataclasses import replace
 
@@ -256,7 +254,6 @@ def worker(
         await start(ctx)
         tune_for_batches()  # the worker runs a resolver by default; its container is built
 
-    install_event_loop(settings.event_loop)
     SupervisedWorker(**{**options, "on_startup": on_startup}).run()
 
 
