@@ -37,6 +37,7 @@ from app.ports.identity_rows import (
     PlacedIdentifierRow,
     Representative,
     SplitRow,
+    SuccessionRow,
 )
 from app.ports.profiles import TraitEvidence
 
@@ -161,6 +162,24 @@ class IdentityTx:
     async def find_identifiers(self, keys: Sequence[str]) -> list[FoundIdentifier]:
         rows = await self._rows("identity/find_identifiers", keys=list(keys))
         return [_found(r) for r in rows]
+
+    async def successions_of(
+        self, keys: Sequence[str], rules: Sequence[str]
+    ) -> list[SuccessionRow]:
+        if not keys:
+            return []
+        rows = await self.run("identity/successions_of", keys=list(keys), rules=list(rules))
+        return [
+            SuccessionRow(
+                previous=r["previous"],
+                successor=r["successor"],
+                rule=r["rule"],
+                first=float(r["first"]),
+                last=float(r["last"]),
+                source=r["source"],
+            )
+            for r in rows
+        ]
 
     async def identifier_by_key(self, key: str) -> FoundIdentifier | None:
         rows = await self.run("identity/identifier_by_key", key=key)

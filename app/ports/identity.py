@@ -112,6 +112,14 @@ class IdentityTx(IdentityTransaction, Protocol):
 
     async def find_identifiers(self, keys: Sequence[str]) -> list[shape.FoundIdentifier]: ...
 
+    async def successions_of(
+        self, keys: Sequence[str], rules: Sequence[str]
+    ) -> list[shape.SuccessionRow]:
+        """Of these keys, the stored anonymous ids' evidence under a successor rule (`rules`)
+        with user ids: an alias whose previousId was read as an anonymous id, because no user
+        id of that value was stored when it came."""
+        ...
+
     async def identifier_by_key(self, key: str) -> shape.FoundIdentifier | None:
         """This workspace's identifier with that node key (another workspace's is unknown)."""
         ...

@@ -158,6 +158,20 @@ class FoundIdentifier(TypedDict):
     profile: str | None
 
 
+class SuccessionRow(TypedDict):
+    """Succession evidence from a stored identifier read in place of another
+    (`identity/successions_of`): an alias's previousId stored as an anonymous id (`previous`)
+    while no user id of that value was stored, linked by a successor rule to the user id the
+    alias named (`successor`)."""
+
+    previous: str
+    successor: str
+    rule: str
+    first: float
+    last: float
+    source: str | None
+
+
 class Representative(TypedDict):
     """A profile asked for, the active profile at the end of its lineage, and an identifier
     of that one (`identity/profile_representatives`)."""

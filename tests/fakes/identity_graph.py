@@ -26,6 +26,7 @@ from app.ports.identity_rows import (
     PlacedIdentifierRow,
     Representative,
     SplitRow,
+    SuccessionRow,
 )
 from tests.fakes import identity_rows
 from tests.fakes.identity_records import RecordQueries
@@ -193,6 +194,12 @@ class InMemoryIdentityTx(RecordQueries):
         self._call("find_identifiers")
         found = (self.state.identifiers.get(k) for k in keys)
         return [self._found(i) for i in found if i is not None]
+
+    async def successions_of(
+        self, keys: Sequence[str], rules: Sequence[str]
+    ) -> list[SuccessionRow]:
+        self._call("successions_of")
+        return identity_rows.successions_of(self.state, self.ws, keys, rules)
 
     async def identifier_by_key(self, key: str) -> FoundIdentifier | None:
         self._call("identifier_by_key")

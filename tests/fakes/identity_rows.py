@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from app.ports.identity_rows import SuccessionRow
 from tests.fakes.identity_state import IdentityState, StoredIdentifier
 
 
@@ -142,3 +143,29 @@ def edges_into(
             if (b if a == k else a) in wanted:
                 rows.append({"edge": {**_edge("NEVER", b, None, {}), "a": a}})
     return rows
+
+
+def successions_of(
+    state: IdentityState, ws: str, keys: Sequence[str], rules: Sequence[str]
+) -> list[SuccessionRow]:
+    """As cypher/identity/successions_of: the stored anonymous ids among `keys` and their
+    evidence under a successor rule with user ids."""
+    found: list[SuccessionRow] = []
+    for key in keys:
+        i = state.identifiers.get(key)
+        if i is None or i.ws != ws or i.type != "anonymous_id":
+            continue
+        for a, b, rule, link in state.linked(key):
+            other = state.identifiers[b if a == key else a]
+            if rule in rules and other.type == "user_id":
+                found.append(
+                    SuccessionRow(
+                        previous=key,
+                        successor=other.key,
+                        rule=rule,
+                        first=link.first_seen,
+                        last=link.last_seen,
+                        source=link.source,
+                    )
+                )
+    return sorted(found, key=lambda r: (r["previous"], r["successor"], r["rule"]))

@@ -14,7 +14,35 @@ from app.domain.messages import (
     identify_message,
     probes,
 )
+from app.ports.identity_rows import EvidenceRow
 from app.services.identity.keys import Sealer
+
+
+@dataclass(frozen=True)
+class Succession:
+    """Evidence a message's user id gets beside its own: the edge of a successor rule (an
+    alias) to a stored user id (app/services/identity/ingestion/successions.py)."""
+
+    user: str
+    successor: str
+    rule: str
+    first: float
+    last: float
+    source: str | None
+
+    def row(self, weight: float) -> EvidenceRow:
+        a, b = sorted((self.user, self.successor))
+        return EvidenceRow(
+            a=a,
+            b=b,
+            rule=self.rule,
+            weight=weight,
+            count=1,
+            first=self.first,
+            last=self.last,
+            source=self.source,
+            late=False,
+        )
 
 
 @dataclass(frozen=True)
@@ -28,6 +56,8 @@ class PreparedMessage:
     aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: Identifiers the message carries only if stored (`app.domain.messages.probes`).
     probes: tuple[NormalisedIdentifier, ...] = ()
+    #: Successor edges its user id takes from an alias that came before it.
+    successions: tuple[Succession, ...] = ()
 
     def barred_by(self, suppressed: set[str]) -> set[str]:
         """This message's node keys whose identifier is suppressed under any kid."""

@@ -233,6 +233,10 @@ class RowBuilder:
                 row["count"] += 1
                 row["first"] = min(row["first"], at)
                 row["last"] = max(row["last"], at)
+            for succession in p.successions:
+                # Once, with the alias's own count and times, whatever carries the user id.
+                tie = succession.row(self.rules.weight_for(succession.rule))
+                rows.setdefault((tie["a"], tie["b"], tie["rule"]), tie)
         return [rows[k] for k in sorted(rows)]
 
     def rows_for(

@@ -25,6 +25,7 @@ from app.services.identity.ingestion.prepare import PreparedMessage, Preparer
 from app.services.identity.ingestion.report import IngestReport, WriteMode
 from app.services.identity.ingestion.rotation import RotationWatch
 from app.services.identity.ingestion.rows import RowBuilder
+from app.services.identity.ingestion.successions import tied, twin_keys, waiting
 from app.services.identity.ingestion.write import BatchWrite, KeysMoved
 from app.services.identity.keys import Sealer
 from app.services.profiles.traits import GoldenRecords, TraitObserver
@@ -131,7 +132,11 @@ class IngestionService:
         sealed = await asyncio.to_thread(
             self.builder.seal, prepared, data_keys, schema, present, now
         )
-        lookups = sorted(owners | {k for p in prepared for a in p.aliases.values() for k in a})
+        lookups = sorted(
+            owners
+            | {k for p in prepared for a in p.aliases.values() for k in a}
+            | {s.successor for p in prepared for s in p.successions}
+        )
         work = BatchWrite(
             len(messages),
             prepared,
@@ -169,12 +174,18 @@ class IngestionService:
                 present = await self._present(
                     sorted({k for m in messages for k in self.identifier_keys(m)})
                 )
-            return await asyncio.to_thread(self.preparer.prepare, messages, present), present
+            prepared = await asyncio.to_thread(self.preparer.prepare, messages, present)
+            twins = twin_keys(prepared, self.sealer, self.preparer.blocklist)
+            if twins:
+                present |= await self._present(sorted({k for c in twins.values() for k in c}))
+            return await self._tie_successors(prepared, twins, present), present
         prepared = await asyncio.to_thread(self.preparer.prepare, messages, None)
         probe_keys = self.preparer.probe_keys(prepared)
+        twins = twin_keys(prepared, self.sealer, self.preparer.blocklist)
         if present is None:
             keys = {k for p in prepared for k in p.keys.values()}
             keys |= {k for candidates in probe_keys.values() for k in candidates}
+            keys |= {k for candidates in twins.values() for k in candidates}
             present = await self._present(sorted(keys))
         stored = {p for p, candidates in probe_keys.items() if not present.isdisjoint(candidates)}
         if stored:
@@ -185,7 +196,22 @@ class IngestionService:
             redone = await asyncio.to_thread(self.preparer.prepare, again, None, known)
             by_event = {p.event_id: p for p in redone}
             prepared = [by_event.get(p.event_id, p) for p in prepared]
-        return prepared, present
+        return await self._tie_successors(prepared, twins, present), present
+
+    async def _tie_successors(
+        self,
+        prepared: list[PreparedMessage],
+        twins: dict[str, tuple[str, ...]],
+        present: set[str],
+    ) -> list[PreparedMessage]:
+        """User ids not stored yet whose anonymous-id twin an alias linked to a successor get
+        the alias's edge too (app/services/identity/ingestion/successions.py)."""
+        aliased = waiting(twins, present)
+        if not aliased:
+            return prepared
+        rules = sorted(self.rules.successor_rules)
+        rows = await self.graph.read_tx(lambda tx: tx.successions_of(sorted(aliased), rules))
+        return tied(prepared, aliased, rows)
 
     async def _present(self, keys: Sequence[str]) -> set[str]:
         """Which of these keys are stored identifiers, read before the batch takes the lock."""

@@ -1,6 +1,7 @@
 """The rules for messy identifiers on the in-memory graph: national phone numbers in the event's
 country, mailbox spellings, an older spelling stored before a mailbox rule, an alias from an
-old user id, and a junk user id caught by its rivals (docs/identity.md, 4.1 and 4.6). The
+old user id (before or after the old account's events), and a junk user id caught by its
+rivals (docs/identity.md, 4.1 and 4.6). The
 contract test's messy_identifiers scenario runs them on Neo4j too; the `cdp identity generic`
 command stays in tests/integration/identity/test_messy_identifiers.py."""
 
@@ -78,6 +79,49 @@ async def test_an_alias_in_one_batch_with_the_old_user_ids_events(world: Identit
     )
     assert await world.profile_id("user_id", "legacy-8") == await world.profile_id(
         "user_id", "acct-8"
+    )
+
+
+ALIAS_FIRST = [
+    [message("alias", user="acct-9", previous="legacy-9", at=20.0, source="src-crm")],
+    [message("identify", anon="a-1", user="legacy-9", at=1.0)],
+    [message("track", anon="a-1", user="legacy-9", at=2.0)],
+    [message("identify", anon="a-2", user="acct-9", at=30.0)],
+]
+
+
+async def _alias_edge(world: IdentityWorld) -> tuple[str, float, float | None, str | None]:
+    """The succession edge between the two user ids of ALIAS_FIRST, as explained."""
+    explained = await world.curation.explain(("user_id", "legacy-9"), ("user_id", "acct-9"))
+    assert explained.connected
+    [step] = explained.path
+    return step.rule, step.first_seen, step.last_seen, step.source
+
+
+@pytest.mark.parametrize("order", ["alias-first", "alias-last"])
+async def test_an_alias_before_the_old_accounts_events_joins_them_once_they_come(
+    world: IdentityWorld, graph: InMemoryIdentityGraph, order: str
+) -> None:
+    batches = ALIAS_FIRST if order == "alias-first" else [*ALIAS_FIRST[1:3], ALIAS_FIRST[0]]
+    for batch in batches:
+        await world.ingest(*batch)
+    await world.ingest(*ALIAS_FIRST[3])
+    pid = await world.profile_id("user_id", "acct-9")
+    for type_, value in [("user_id", "legacy-9"), ("anonymous_id", "a-1"), ("anonymous_id", "a-2")]:
+        assert await world.profile_id(type_, value) == pid
+    # The edge between the accounts is the alias's, whichever came first.
+    assert await _alias_edge(world) == ("alias", 20.0, 20.0, "src-crm")
+    assert conflicts(graph) == []
+
+
+async def test_an_alias_alone_makes_up_no_user_id(world: IdentityWorld) -> None:
+    await world.ingest(message("alias", user="acct-9", previous="legacy-9", at=20.0))
+    assert await world.found("user_id", "legacy-9") is None
+    # A user id spelled like an anonymous id that no alias named stays apart from it.
+    await world.ingest(message("track", anon="visitor-3", at=21.0))
+    await world.ingest(message("identify", anon="a-3", user="visitor-3", at=22.0))
+    assert await world.profile_id("user_id", "visitor-3") != await world.profile_id(
+        "anonymous_id", "visitor-3"
     )
 
 
