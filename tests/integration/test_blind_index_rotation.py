@@ -98,19 +98,11 @@ async def _snapshot(container: Container, people: range) -> dict[str, Any]:
     return seen
 
 
-async def test_rotation_under_ingestion_re_keys_everything_and_loses_nothing(
-    container: Container, rotated: Container
-) -> None:
-    sent = [person(i, T0 + 10 * i) for i in range(PEOPLE)]
-    for messages in sent:
-        await container.ingestion.ingest(messages)
-    before = await _snapshot(container, range(PEOPLE))
-    old_keys = await _identifier_keys(container)
-    assert {IdentifierKey.parse(k).kid for k in old_keys} == {"k1"}
+async def _rotate_while_people_keep_coming(rotated: Container) -> None:
+    """People known under k1 come back, and newcomers arrive, all through the rotated
+    container, while the rotation runs; it settles, and its steps only go down."""
 
     async def keep_ingesting() -> None:
-        # People known under k1 come back, and newcomers arrive, all through the rotated
-        # container, while the rotation runs.
         for i in range(NEWCOMERS):
             await rotated.ingestion.ingest(comeback(i, T0 + 1000 + i))
             await rotated.ingestion.ingest(person(PEOPLE + i, T0 + 2000 + 10 * i))
@@ -130,14 +122,18 @@ async def test_rotation_under_ingestion_re_keys_everything_and_loses_nothing(
     # Each step reports fewer identifiers left, never more (comebacks add no k1 identifier).
     assert [s.remaining for s in steps] == sorted((s.remaining for s in steps), reverse=True)
 
-    # Every identifier is under k2, once: no duplicate node for a value seen again mid-way.
+
+async def _everyone_is_under_k2_once(rotated: Container) -> None:
+    """No duplicate node for a value seen again mid-way."""
     keys = await _identifier_keys(rotated)
     assert {IdentifierKey.parse(k).kid for k in keys} == {"k2"}
     assert len(keys) == 3 * (PEOPLE + NEWCOMERS)
     groups = await partition(rotated)
     assert len(groups) == PEOPLE + NEWCOMERS and all(len(g) == 3 for g in groups)
 
-    after = await _snapshot(rotated, range(PEOPLE + NEWCOMERS))
+
+def _nothing_is_lost(before: dict[str, Any], after: dict[str, Any]) -> None:
+    """The same identifiers and traits, every event kept, and the comebacks' new events."""
     for i in range(PEOPLE):
         was, now = before[f"u-{i}"], after[f"u-{i}"]
         assert now["identifiers"] == was["identifiers"]
@@ -149,7 +145,9 @@ async def test_rotation_under_ingestion_re_keys_everything_and_loses_nothing(
         assert len(after[f"u-{i}"]["events"]) == 3
         assert after[f"u-{i}"]["traits"]["email"] == f"p{i}@example.com"
 
-    # Nothing hashed under k1 is left: not in any property, not in the key store.
+
+async def _nothing_under_k1_is_left(rotated: Container, old_keys: list[str]) -> list[Any]:
+    """Not in any property, not in the key store; returns the evidence edges' counts."""
     text = await _all_text(rotated)
     assert not [k for k in old_keys if IdentifierKey.parse(k).hash in text]
     assert not await rotated.ingestion.sealer.data_keys(old_keys, create=False)
@@ -158,15 +156,37 @@ async def test_rotation_under_ingestion_re_keys_everything_and_loses_nothing(
     # Evidence edges still run from the smaller key to the larger.
     links = await rotated.graph.read("identity/link_counts", ws=rotated.settings.workspace)
     assert links and all(r["a"] < r["b"] for r in links)
+    return links
 
-    # Settled: ingestion stops looking under k1, and a replayed identify adds no evidence.
+
+async def _a_replay_once_settled_adds_nothing(
+    rotated: Container, identify: list[Any], links: list[Any]
+) -> None:
+    """Settled: ingestion stops looking under k1, and a replayed identify adds no evidence."""
     rotated.ingestion.recheck_rotation()
     assert not await rotated.ingestion.rotation.pending()
     counts = {(r["a"], r["b"], r["rule"]): r["count"] for r in links}
-    replay = await rotated.ingestion.ingest(sent[0][:1])
+    replay = await rotated.ingestion.ingest(identify)
     assert replay.stored == 0 and replay.duplicates == 1
     again = await rotated.graph.read("identity/link_counts", ws=rotated.settings.workspace)
     assert {(r["a"], r["b"], r["rule"]): r["count"] for r in again} == counts
+
+
+async def test_rotation_under_ingestion_re_keys_everything_and_loses_nothing(
+    container: Container, rotated: Container
+) -> None:
+    sent = [person(i, T0 + 10 * i) for i in range(PEOPLE)]
+    for messages in sent:
+        await container.ingestion.ingest(messages)
+    before = await _snapshot(container, range(PEOPLE))
+    old_keys = await _identifier_keys(container)
+    assert {IdentifierKey.parse(k).kid for k in old_keys} == {"k1"}
+
+    await _rotate_while_people_keep_coming(rotated)
+    await _everyone_is_under_k2_once(rotated)
+    _nothing_is_lost(before, await _snapshot(rotated, range(PEOPLE + NEWCOMERS)))
+    links = await _nothing_under_k1_is_left(rotated, old_keys)
+    await _a_replay_once_settled_adds_nothing(rotated, sent[0][:1], links)
 
 
 async def test_a_run_that_dies_is_finished_by_the_next(

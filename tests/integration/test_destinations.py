@@ -11,8 +11,9 @@ import pytest
 
 from app.bootstrap import Container
 from app.services.changes.profile_changes import ProfileChanges
-from app.services.engagement.destinations import DestinationStopped
+from app.services.engagement.destinations import DestinationService, DestinationStopped
 from app.services.engagement.outbound import WebhookSender, parse_networks, verify
+from app.services.identity.curated import MergeOutcome
 from app.settings import Settings
 from tests.messages import message
 from tests.support.webhooks import Receiver
@@ -26,9 +27,8 @@ def _items(receiver: Receiver) -> list[dict[str, Any]]:
     return [i for r in accepted for i in json.loads(r["body"])["items"]]
 
 
-async def test_a_webhook_gets_signed_batches_with_merges_and_survives_an_outage(
-    container: Container, receiver: Receiver
-) -> None:
+async def _a_signing_crm_webhook(container: Container, receiver: Receiver) -> DestinationService:
+    """Active, signing with `dest-secret`, on every topic, forwarding erasures."""
     destinations = container.destinations
     destinations.sender = WebhookSender(
         ["dest-secret"], parse_networks(["127.0.0.0/8"]), backoff=0.01, attempts=1
@@ -44,6 +44,11 @@ async def test_a_webhook_gets_signed_batches_with_merges_and_survives_an_outage(
         "tester",
     )
     await destinations.set_active("crm", True)
+    return destinations
+
+
+async def _two_visitors_then_merged(container: Container) -> tuple[MergeOutcome, str]:
+    """One views something, the other is only seen; merged by hand: the merge, and who went."""
     feed = container.change_dispatcher("test")
     await feed.ensure_group()
     await container.ingestion.ingest([message(anon="d-a", event="Viewed"), message(anon="d-b")])
@@ -53,30 +58,26 @@ async def test_a_webhook_gets_signed_batches_with_merges_and_survives_an_outage(
     assert a and b
     merged = await container.curation.merge_profiles([a.id, b.id], "same visitor", "tester")
     await feed.step(block_ms=100)
-    receiver.statuses = [503]  # the receiver is down for the next attempt
+    return merged, next(p for p in (a.id, b.id) if p != merged.profile_id)
+
+
+async def _delivered_after_an_outage(
+    destinations: DestinationService, receiver: Receiver
+) -> list[dict[str, Any]]:
+    """The receiver is down for the next attempt; the batches wait, then all go through."""
+    receiver.statuses = [503]
     assert await destinations.deliver_all() == 0
     assert (await destinations.stats("crm"))["waiting"] > 0
     destinations._retry_at.clear()  # skip the back-off wait
     while await destinations.deliver_all():
         pass
-    items = _items(receiver)
-    assert {(i["type"], i.get("event")) for i in items if i["type"] == "event"} == {
-        ("event", "Viewed")
-    }
-    gone = next(p for p in (a.id, b.id) if p != merged.profile_id)
-    notices = {
-        (i["profile_id"], i["change"], tuple(i["related"])) for i in items if i["type"] == "profile"
-    }
-    assert (gone, "merged_into", (merged.profile_id,)) in notices
-    request = receiver.requests[-1]
-    headers = request["headers"]
-    assert verify(
-        ["dest-secret"], headers["x-cdp-timestamp"], request["body"], headers["x-cdp-signature"]
-    )
-    stats = await destinations.stats("crm")
-    assert stats["waiting"] == 0 and stats["delivered"] == len(items)
+    return _items(receiver)
 
-    # Down for good: after its attempts the batch is dead-lettered, and a replay delivers it.
+
+async def _dead_lettered_then_replayed(
+    destinations: DestinationService, receiver: Receiver, gone: str
+) -> None:
+    """Down for good: after its attempts the batch is dead-lettered, and a replay delivers it."""
     destinations.max_attempts = 2
     await destinations.forward_erasure([gone], "req-1")
     receiver.statuses = [503, 503]
@@ -92,6 +93,30 @@ async def test_a_webhook_gets_signed_batches_with_merges_and_survives_an_outage(
         "id": "erasure:req-1",
         "at": _items(receiver)[-1]["at"],
     }
+
+
+async def test_a_webhook_gets_signed_batches_with_merges_and_survives_an_outage(
+    container: Container, receiver: Receiver
+) -> None:
+    destinations = await _a_signing_crm_webhook(container, receiver)
+    merged, gone = await _two_visitors_then_merged(container)
+    items = await _delivered_after_an_outage(destinations, receiver)
+    assert {(i["type"], i.get("event")) for i in items if i["type"] == "event"} == {
+        ("event", "Viewed")
+    }
+    notices = {
+        (i["profile_id"], i["change"], tuple(i["related"])) for i in items if i["type"] == "profile"
+    }
+    assert (gone, "merged_into", (merged.profile_id,)) in notices
+    request = receiver.requests[-1]
+    headers = request["headers"]
+    assert verify(
+        ["dest-secret"], headers["x-cdp-timestamp"], request["body"], headers["x-cdp-signature"]
+    )
+    stats = await destinations.stats("crm")
+    assert stats["waiting"] == 0 and stats["delivered"] == len(items)
+
+    await _dead_lettered_then_replayed(destinations, receiver, gone)
 
 
 async def test_items_of_profiles_without_consent_are_skipped(

@@ -249,6 +249,50 @@ async def test_personal_values_are_masked_for_roles_without_read_pii(
     assert {e.actor for e in reads} == {"privacy_officer:acl-privacy_officer", "admin:acl-admin"}
 
 
+async def _bad_keys_get_typed_answers(api_url: str, analyst: str, email_key: str) -> None:
+    """A key that names nothing here, both names at once, or neither: typed answers."""
+    unknown = await _post(
+        api_url,
+        "mutation($k:String!){blockIdentifier(key:$k){"
+        "__typename ... on IdentifierNotFound{message}}}",
+        {"k": "not-a-key"},
+        analyst,
+    )
+    assert unknown["data"]["blockIdentifier"] == {
+        "__typename": "IdentifierNotFound",
+        "message": "no identifier with that key in this workspace",
+    }
+    both = await _post(
+        api_url,
+        "mutation($k:String!,$i:IdentifierInput!){unlinkIdentifier(key:$k,identifier:$i){"
+        "__typename ... on InvalidIdentifier{message}}}",
+        {"k": email_key, "i": {"type": "email", "value": "ann@example.com"}},
+        analyst,
+    )
+    assert both["data"]["unlinkIdentifier"] == {
+        "__typename": "InvalidIdentifier",
+        "message": "give identifier (type and value) or key, not both",
+    }
+    too_long = await _post(
+        api_url,
+        "mutation($k:String!){blockIdentifier(key:$k){"
+        "__typename ... on InvalidIdentifier{message}}}",
+        {"k": "k" * 600},
+        analyst,
+    )
+    assert too_long["data"]["blockIdentifier"] == {
+        "__typename": "InvalidIdentifier",
+        "message": "key: not an identifier key",
+    }
+    neither = await _post(
+        api_url,
+        "mutation{unblockIdentifier{__typename ... on InvalidIdentifier{message}}}",
+        {},
+        analyst,
+    )
+    assert neither["data"]["unblockIdentifier"]["__typename"] == "InvalidIdentifier"
+
+
 async def test_an_analyst_unlinks_and_blocks_by_key_what_it_sees_masked(
     container: Container, api_url: str, keys: dict[str, str]
 ) -> None:
@@ -284,47 +328,7 @@ async def test_an_analyst_unlinks_and_blocks_by_key_what_it_sees_masked(
     found = await container.curation.find("email", "ann@example.com")
     assert found is not None and found["blocked"] is True
 
-    # A key that names nothing here, both names at once, or neither: typed answers.
-    unknown = await _post(
-        api_url,
-        "mutation($k:String!){blockIdentifier(key:$k){"
-        "__typename ... on IdentifierNotFound{message}}}",
-        {"k": "not-a-key"},
-        analyst,
-    )
-    assert unknown["data"]["blockIdentifier"] == {
-        "__typename": "IdentifierNotFound",
-        "message": "no identifier with that key in this workspace",
-    }
-    both = await _post(
-        api_url,
-        "mutation($k:String!,$i:IdentifierInput!){unlinkIdentifier(key:$k,identifier:$i){"
-        "__typename ... on InvalidIdentifier{message}}}",
-        {"k": email["key"], "i": {"type": "email", "value": "ann@example.com"}},
-        analyst,
-    )
-    assert both["data"]["unlinkIdentifier"] == {
-        "__typename": "InvalidIdentifier",
-        "message": "give identifier (type and value) or key, not both",
-    }
-    too_long = await _post(
-        api_url,
-        "mutation($k:String!){blockIdentifier(key:$k){"
-        "__typename ... on InvalidIdentifier{message}}}",
-        {"k": "k" * 600},
-        analyst,
-    )
-    assert too_long["data"]["blockIdentifier"] == {
-        "__typename": "InvalidIdentifier",
-        "message": "key: not an identifier key",
-    }
-    neither = await _post(
-        api_url,
-        "mutation{unblockIdentifier{__typename ... on InvalidIdentifier{message}}}",
-        {},
-        analyst,
-    )
-    assert neither["data"]["unblockIdentifier"]["__typename"] == "InvalidIdentifier"
+    await _bad_keys_get_typed_answers(api_url, analyst, email["key"])
 
 
 async def test_admins_create_list_and_revoke_api_keys_and_never_see_a_secret_again(

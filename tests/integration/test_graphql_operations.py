@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -54,37 +55,67 @@ SUCCESS = {
 }
 
 
-@pytest.fixture
-async def resolving(container: Container) -> AsyncIterator[None]:
-    stop = asyncio.Event()
-    task = asyncio.create_task(container.resolver("ops-test").run(stop, block_ms=50))
-    try:
-        yield
-    finally:
-        stop.set()
-        await asyncio.wait_for(task, 30)
+#: The order operations run in: reads first, then the mutations each later one relies on.
+ORDER = [
+    "Profile",
+    "ProfileByIdentifier",
+    "Profiles",
+    "ProfileEvents",
+    "IdentityGraph",
+    "ExplainLink",
+    "GenericIdentifiers",
+    "Purposes",
+    "SetConsent",
+    "MayUse",
+    "ProfileConsents",
+    "BlockIdentifier",
+    "UnblockIdentifier",
+    "MergeProfiles",
+    "UnlinkIdentifier",
+    "Track",
+    "Identify",
+    "PreviewSegment",
+    "SaveSegment",
+    "SetSegmentActive",
+    "Segments",
+    "Segment",
+    "ValidateJourney",
+    "SaveJourney",
+    "SetJourneyActive",
+    "Journeys",
+    "ProfileJourneys",
+    "SaveDestination",
+    "SetDestinationActive",
+    "ReplayDestination",
+    "Destinations",
+    "Plugins",
+    "IngestionSeries",
+    "CreateApiKey",
+    "ApiKeys",
+    "RevokeApiKey",
+    "AuditLog",
+    "PreviewErasure",
+    "ExportSubject",
+    "EraseSubject",
+    "Erasure",
+]
 
 
-async def test_every_operation_runs(
-    container: Container, api_url: str, settings: Settings, resolving: None
-) -> None:
-    await container.ingestion.ingest(
-        [
-            message("identify", user="ops-u", anon="ops-a", email="ops@example.org"),
-            message(anon="ops-other"),
-            message(anon="ops-third"),
-        ]
-    )
-    source = (await container.sources.create("ops")).source.id
+@dataclass
+class Run:
+    """What the operations refer to: known up front, or answered by an earlier operation."""
 
-    async def pid(type: str, value: str) -> str:
-        view = await container.profiles.profile_by_identifier(type, value)
-        assert view is not None
-        return view.id
+    me: str
+    source: str
+    merge_ids: list[str] = field(default_factory=list)
+    erasure_id: list[str] = field(default_factory=list)
+    key_ids: list[str] = field(default_factory=list)
 
-    me = await pid("email", "ops@example.org")
-    erasure_id: list[str] = []
-    variables: dict[str, Callable[[], Any]] = {
+
+def variables_of(run: Run) -> dict[str, Callable[[], Any]]:
+    """Each operation's variables, read when it runs (some need an earlier answer)."""
+    me, source = run.me, run.source
+    return {
         "Profile": lambda: {"id": me},
         "ProfileByIdentifier": lambda: IDENT,
         "Profiles": lambda: {"first": 10},
@@ -126,81 +157,79 @@ async def test_every_operation_runs(
         "PreviewErasure": lambda: {"identifier": IDENT},
         "ExportSubject": lambda: {"identifier": IDENT},
         "EraseSubject": lambda: {"identifier": IDENT, "reason": "test"},
-        "Erasure": lambda: {"id": erasure_id[0]},
+        "Erasure": lambda: {"id": run.erasure_id[0]},
         "IngestionSeries": lambda: {"minutes": 10},
         "CreateApiKey": lambda: {"name": "ops key", "role": "viewer", "expiresDays": 30},
         "ApiKeys": dict,
-        "RevokeApiKey": lambda: {"id": key_ids[0]},
+        "RevokeApiKey": lambda: {"id": run.key_ids[0]},
+        "MergeProfiles": lambda: {"ids": run.merge_ids, "reason": "same visitor"},
     }
-    key_ids: list[str] = []
-    merge_ids: list[str] = []
-    variables["MergeProfiles"] = lambda: {"ids": merge_ids, "reason": "same visitor"}
-    order = [
-        "Profile",
-        "ProfileByIdentifier",
-        "Profiles",
-        "ProfileEvents",
-        "IdentityGraph",
-        "ExplainLink",
-        "GenericIdentifiers",
-        "Purposes",
-        "SetConsent",
-        "MayUse",
-        "ProfileConsents",
-        "BlockIdentifier",
-        "UnblockIdentifier",
-        "MergeProfiles",
-        "UnlinkIdentifier",
-        "Track",
-        "Identify",
-        "PreviewSegment",
-        "SaveSegment",
-        "SetSegmentActive",
-        "Segments",
-        "Segment",
-        "ValidateJourney",
-        "SaveJourney",
-        "SetJourneyActive",
-        "Journeys",
-        "ProfileJourneys",
-        "SaveDestination",
-        "SetDestinationActive",
-        "ReplayDestination",
-        "Destinations",
-        "Plugins",
-        "IngestionSeries",
-        "CreateApiKey",
-        "ApiKeys",
-        "RevokeApiKey",
-        "AuditLog",
-        "PreviewErasure",
-        "ExportSubject",
-        "EraseSubject",
-        "Erasure",
-    ]
+
+
+@pytest.fixture
+async def resolving(container: Container) -> AsyncIterator[None]:
+    stop = asyncio.Event()
+    task = asyncio.create_task(container.resolver("ops-test").run(stop, block_ms=50))
+    try:
+        yield
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 30)
+
+
+async def _pid(container: Container, type: str, value: str) -> str:
+    view = await container.profiles.profile_by_identifier(type, value)
+    assert view is not None
+    return view.id
+
+
+async def _the_world(container: Container) -> Run:
+    """A profile with an e-mail, two anonymous visitors, and a source."""
+    await container.ingestion.ingest(
+        [
+            message("identify", user="ops-u", anon="ops-a", email="ops@example.org"),
+            message(anon="ops-other"),
+            message(anon="ops-third"),
+        ]
+    )
+    source = (await container.sources.create("ops")).source.id
+    return Run(me=await _pid(container, "email", "ops@example.org"), source=source)
+
+
+async def _answer(client: httpx.AsyncClient, key: str, name: str, variables: dict[str, Any]) -> Any:
+    """The one field an operation answers, after checking it has no errors and is not null."""
+    query = (OPERATIONS / f"{name}.graphql").read_text(encoding="utf-8")
+    response = await client.post(
+        "/graphql",
+        json={"query": query, "variables": variables, "operationName": name},
+        headers={"Authorization": f"Bearer {key}"},
+    )
+    body = response.json()
+    assert "errors" not in body, (name, body["errors"])
+    (answer,) = body["data"].values()
+    assert answer is not None, name
+    return answer
+
+
+async def test_every_operation_runs(
+    container: Container, api_url: str, settings: Settings, resolving: None
+) -> None:
+    run = await _the_world(container)
+    variables = variables_of(run)
     files = {p.stem for p in OPERATIONS.glob("*.graphql")}
-    assert files - SUBSCRIPTIONS == set(order), "every operation needs a run here"
+    assert files - SUBSCRIPTIONS == set(ORDER), "every operation needs a run here"
     key = settings.admin_api_key.get_secret_value()
     async with httpx.AsyncClient(base_url=api_url) as client:
-        for name in order:
+        for name in ORDER:
             if name == "MergeProfiles":
-                merge_ids[:] = [
-                    await pid("anonymous_id", "ops-other"),
-                    await pid("anonymous_id", "ops-third"),
+                run.merge_ids[:] = [
+                    await _pid(container, "anonymous_id", "ops-other"),
+                    await _pid(container, "anonymous_id", "ops-third"),
                 ]
-            query = (OPERATIONS / f"{name}.graphql").read_text(encoding="utf-8")
-            response = await client.post(
-                "/graphql",
-                json={"query": query, "variables": variables[name](), "operationName": name},
-                headers={"Authorization": f"Bearer {key}"},
-            )
-            body = response.json()
-            assert "errors" not in body, (name, body["errors"])
-            (answer,) = body["data"].values()
-            assert answer is not None, name
+            answer = await _answer(client, key, name, variables[name]())
             if name in SUCCESS:
                 assert answer["__typename"] == SUCCESS[name], (name, answer)
             if name == "EraseSubject":
-                erasure_id.append(answer["id"])
+                run.erasure_id.append(answer["id"])
             if name == "CreateApiKey":
-                key_ids.append(answer["key"]["id"])
+                run.key_ids.append(answer["key"]["id"])

@@ -136,10 +136,8 @@ async def test_an_interrupted_import_resumes_without_duplicates(
     assert not state.exists()
 
 
-async def test_a_csv_of_profiles_then_exports_masked_or_clear(
-    container: Container, settings: Settings, tmp_path: Path, resolving: None
-) -> None:
-    await container.sources.create("crm")
+def _customers_csv(tmp_path: Path) -> tuple[Path, Path]:
+    """The CRM's customers, one row with no identifier at all, and the mapping of columns."""
     path = tmp_path / "customers.csv"
     with path.open("w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)
@@ -155,15 +153,13 @@ async def test_a_csv_of_profiles_then_exports_masked_or_clear(
         "traits: {plan: plan, first: first_name}\n",
         encoding="utf-8",
     )
-    _, err = await run_cdp(
-        settings, "import", str(path), "--source", "crm", "--format", "csv", "--map", str(mapping)
-    )
-    assert f"read {PROFILES + 1:,} rows: accepted {PROFILES:,}" in err and "rejected 1" in err, err
-    assert await _settled(container, PROFILES) == PROFILES
-    view = await container.profiles.profile_by_identifier("email", "person7@example.org")
-    assert view is not None
-    assert (await container.profiles.traits(view.id))["plan"] == "pro"
+    return path, mapping
 
+
+async def _export_masked_and_clear(
+    container: Container, settings: Settings, tmp_path: Path
+) -> tuple[Path, Path]:
+    """Exported with the default key (masked), then as NDJSON and CSV with a DPO's key (clear)."""
     masked_file = tmp_path / "masked.ndjson"
     await run_cdp(settings, "export", "profiles", "--out", str(masked_file))
     clear_key = (await container.apikeys.create("dpo", "privacy_officer", None)).secret
@@ -179,6 +175,24 @@ async def test_a_csv_of_profiles_then_exports_masked_or_clear(
         "--api-key",
         clear_key,
     )
+    return masked_file, clear_file
+
+
+async def test_a_csv_of_profiles_then_exports_masked_or_clear(
+    container: Container, settings: Settings, tmp_path: Path, resolving: None
+) -> None:
+    await container.sources.create("crm")
+    path, mapping = _customers_csv(tmp_path)
+    _, err = await run_cdp(
+        settings, "import", str(path), "--source", "crm", "--format", "csv", "--map", str(mapping)
+    )
+    assert f"read {PROFILES + 1:,} rows: accepted {PROFILES:,}" in err and "rejected 1" in err, err
+    assert await _settled(container, PROFILES) == PROFILES
+    view = await container.profiles.profile_by_identifier("email", "person7@example.org")
+    assert view is not None
+    assert (await container.profiles.traits(view.id))["plan"] == "pro"
+
+    masked_file, clear_file = await _export_masked_and_clear(container, settings, tmp_path)
     masked = [orjson.loads(line) for line in masked_file.read_text().splitlines()]
     assert len(masked) == PROFILES
     assert not any("person7@example.org" in json.dumps(r) for r in masked)

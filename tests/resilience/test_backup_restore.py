@@ -10,21 +10,31 @@ import json
 import re
 import shutil
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from app.backup import KEYS_FILE, LEDGER_FILE, MANIFEST, restore_backup, take_backup
+from app.backup import (
+    KEYS_FILE,
+    LEDGER_FILE,
+    MANIFEST,
+    RestoreReport,
+    restore_backup,
+    take_backup,
+)
 from app.bootstrap import Container
 from app.domain.messages import TrackedMessage
 from app.errors import BackupError
 from app.localservices.neo4j_server import LocalNeo4j
+from app.ports.sources import Source
 from app.privacy.keystore import LocalKeyStore, load_kek
 from app.settings import Settings
 from tests.messages import message
 from tests.pipeline import drain, stored_events
 from tests.services import Endpoints
+from tests.support.leftovers import leftovers
 from tests.support.profiles import profile_id_or_none
 
 pytestmark = pytest.mark.integration
@@ -45,7 +55,6 @@ MUM_SECRETS = [
     "Mum-Secret-Name",
     "mum-secret-basket",
 ]
-SUPPRESSION_PROPS = {"key", "ws", "type", "at", "request"}
 
 
 def alice_messages(source: str) -> list[TrackedMessage]:
@@ -94,27 +103,6 @@ async def _keys(container: Container, person: dict[str, str]) -> list[str]:
     return [k for k in found if k]
 
 
-def _strings(value: Any) -> list[str]:
-    if isinstance(value, list):
-        return [s for item in value for s in _strings(item)]
-    return [str(value)]
-
-
-async def _leftovers(container: Container, needles: list[str]) -> list[tuple[str, str]]:
-    """(property, needle) of every node or relationship property naming a needle, except the
-    suppressions (which hold the erased identifiers' keyed hashes by design)."""
-    rows = await container.graph.read("admin/all_properties")
-    return [
-        (key, needle)
-        for row in rows
-        if set(row["props"]) != SUPPRESSION_PROPS
-        for key, value in row["props"].items()
-        for text in _strings(value)
-        for needle in needles
-        if needle.lower() in text.lower()
-    ]
-
-
 def _live_keys(settings: Settings) -> LocalKeyStore:
     kek = load_kek(None, settings.resolved_kek_file, allow_generate=False)
     return LocalKeyStore(settings.resolved_keystore_path, kek, settings.kek_id, cache_size=0)
@@ -144,16 +132,19 @@ def _altered(backup: Path, into: Path, change: str) -> Path:
     return copy
 
 
-# Neo4j is stopped and started twice (the dump, the load): about a minute on an idle 2-core
-# machine, several times that when other suites share it.
-@pytest.mark.timeout(400)
-async def test_a_restore_brings_back_the_backup_and_keeps_later_erasures(
-    container: Container, settings: Settings, endpoints: Endpoints, tmp_path: Path
-) -> None:
-    neo4j: LocalNeo4j | None = endpoints.local_neo4j
-    if neo4j is None:
-        pytest.skip("needs the locally launched Neo4j: it is stopped for the dump and the load")
-    _log("data in")
+@dataclass(frozen=True)
+class BackedUp:
+    """What the workspace held when the backup was taken."""
+
+    source: Source
+    alice_pid: str
+    alice_keys: list[str]
+    mum_keys: list[str]
+    events: int
+
+
+async def _put_data_in(container: Container) -> BackedUp:
+    """Alice and Mum, their events resolved into the graph."""
     source = (await container.sources.create("web")).source
     await container.acceptance.accept(source, alice_messages(source.id) + mum_messages(source.id))
     await drain(container)
@@ -162,18 +153,25 @@ async def test_a_restore_brings_back_the_backup_and_keeps_later_erasures(
     alice_keys, mum_keys = await _keys(container, ALICE), await _keys(container, MUM)
     events_before = await stored_events(container)
     assert events_before == 7
+    return BackedUp(source, alice_pid, alice_keys, mum_keys, events_before)
 
-    # -- the backup: graph (offline dump), key store, ledger, signed manifest -------------
-    backup = tmp_path / "backup"
-    manifest = await take_backup(settings, backup, neo4j, say=_log)
-    assert neo4j.is_running()
+
+async def _check_the_backup(
+    container: Container,
+    settings: Settings,
+    backup: Path,
+    manifest: dict[str, Any],
+    before: BackedUp,
+) -> None:
+    """Graph (offline dump), key store, ledger and signed manifest, with their counts; no key
+    in clear."""
     assert sorted(p.name for p in backup.iterdir()) == sorted(
         [MANIFEST, KEYS_FILE, LEDGER_FILE, "neo4j.dump"]
     )
     assert set(manifest["files"]) == {KEYS_FILE, LEDGER_FILE, "neo4j.dump"}
     assert manifest["order"] == ["neo4j", "key_store", "ledger"]
     assert manifest["neo4j"]["version"] and manifest["neo4j"]["edition"] == "community"
-    assert manifest["neo4j"]["nodes_by_label"]["Event"] == events_before
+    assert manifest["neo4j"]["nodes_by_label"]["Event"] == before.events
     assert manifest["neo4j"]["nodes_by_label"]["Identifier"] == 7
     assert settings.workspace in manifest["workspaces"]
     # The count store agrees with a scan (the fallback for users refused its procedure).
@@ -185,13 +183,14 @@ async def test_a_restore_brings_back_the_backup_and_keeps_later_erasures(
     assert manifest["ledger"]["suppressions"] == len(container.ledger.content().suppressions)
     # No key in clear: neither the data keys nor the KEK are in any file of the backup.
     blob = b"".join(p.read_bytes() for p in backup.iterdir())
-    data_keys = container.keystore.get(alice_keys + mum_keys)
+    data_keys = container.keystore.get(before.alice_keys + before.mum_keys)
     assert len(data_keys) == 7
     assert not any(key in blob for key in data_keys.values())
     assert load_kek(None, settings.resolved_kek_file, allow_generate=False) not in blob
 
-    # -- after it: a newcomer, and the erasure of someone the backup holds ----------------
-    _log("backup checked")
+
+async def _add_a_newcomer_and_erase_mum(container: Container, mum_keys: list[str]) -> str:
+    """After the backup: a newcomer, and the erasure of someone the backup holds (its id)."""
     await container.ingestion.ingest([message(user="carol-bk-3", email="carol.bk@example.com")])
 
     async def no_worker(request_id: str) -> None:
@@ -200,9 +199,13 @@ async def test_a_restore_brings_back_the_backup_and_keeps_later_erasures(
     erased = await container.erasure.request("user_id", MUM["user"], "dpo", "", no_worker)
     assert (await container.erasure.run(erased.id)).status == "completed"
     assert container.keystore.get(mum_keys) == {}
+    return erased.id
 
-    # -- an altered or incomplete backup is refused, and nothing is touched --------------
-    _log("erased")
+
+async def _altered_backups_are_refused(
+    container: Container, settings: Settings, backup: Path, tmp_path: Path, neo4j: LocalNeo4j
+) -> None:
+    """An altered or incomplete backup is refused, and nothing is touched."""
     pid = neo4j.process.pid()
     refusals = {
         "keys-flipped": f"{KEYS_FILE} does not match its SHA-256",
@@ -216,11 +219,11 @@ async def test_a_restore_brings_back_the_backup_and_keeps_later_erasures(
     assert neo4j.process.pid() == pid
     assert await profile_id_or_none(container, "user_id", "carol-bk-3") is not None
 
-    # -- the restore -----------------------------------------------------------------------
-    _log("refusals checked")
-    report = await restore_backup(settings, backup, neo4j, by="ops", say=_log)
-    _log("restored")
-    assert neo4j.is_running()
+
+async def _check_the_restore_report(
+    container: Container, settings: Settings, report: RestoreReport, manifest: dict[str, Any]
+) -> None:
+    """The loaded graph is the one counted, the erasure was run again, and it is audited."""
     assert report.graph_differences == {}  # the loaded graph is the one the manifest counted
     assert report.ledger_added == {"suppressions": 0, "receipts": 0, "lifted": 0}
     assert report.keys_destroyed == 0  # her keys never came back from the backup
@@ -232,23 +235,29 @@ async def test_a_restore_brings_back_the_backup_and_keeps_later_erasures(
         ("ops", None, {"backup_created_at": manifest["created_at"], "erasures_run": 1})
     ]
 
-    # The erased subject stays erased: no identifier, no event, no value, no key...
+
+async def _erased_subject_stays_erased(
+    container: Container, settings: Settings, before: BackedUp, erasure_id: str
+) -> None:
+    """No identifier, no event, no value, no key of hers; her receipt; her replay dropped."""
     for type_, value in [("user_id", MUM["user"]), ("email", MUM["email"])]:
         assert await profile_id_or_none(container, type_, value) is None
-    assert await _leftovers(container, MUM_SECRETS + mum_keys) == []
+    assert await leftovers(container, MUM_SECRETS + before.mum_keys) == []
     with _live_keys(settings) as live:
-        assert live.get(mum_keys) == {}
-        assert len(live.get(alice_keys)) == len(alice_keys)
-    status = await container.erasure.status(erased.id)
+        assert live.get(before.mum_keys) == {}
+        assert len(live.get(before.alice_keys)) == len(before.alice_keys)
+    status = await container.erasure.status(erasure_id)
     assert status is not None and status.status == "completed"  # her receipt, from the ledger
     # ...and a replay of her old events is dropped.
-    replay = await container.ingestion.ingest(mum_messages(source.id))
+    replay = await container.ingestion.ingest(mum_messages(before.source.id))
     assert (replay.suppressed, replay.stored) == (3, 0)
     assert await profile_id_or_none(container, "user_id", MUM["user"]) is None
 
-    # What the backup held is back, and every sealed value opens.
-    assert await profile_id_or_none(container, "user_id", ALICE["user"]) == alice_pid
-    export = await container.exporter.export_profile(alice_pid)
+
+async def _what_the_backup_held_is_back(container: Container, before: BackedUp) -> None:
+    """Alice with every sealed value opening; nothing that came after the backup."""
+    assert await profile_id_or_none(container, "user_id", ALICE["user"]) == before.alice_pid
+    export = await container.exporter.export_profile(before.alice_pid)
     assert len(export["events"]) == 4
     assert "unavailable" not in json.dumps(export)
     assert {i["value"] for i in export["identifiers"]} == {
@@ -259,4 +268,42 @@ async def test_a_restore_brings_back_the_backup_and_keeps_later_erasures(
     assert await stored_events(container) == 4
     # What came after the backup is not (the graph is the backup's).
     assert await profile_id_or_none(container, "user_id", "carol-bk-3") is None
+
+
+# Neo4j is stopped and started twice (the dump, the load): about a minute on an idle 2-core
+# machine, several times that when other suites share it.
+@pytest.mark.timeout(400)
+async def test_a_restore_brings_back_the_backup_and_keeps_later_erasures(
+    container: Container, settings: Settings, endpoints: Endpoints, tmp_path: Path
+) -> None:
+    neo4j: LocalNeo4j | None = endpoints.local_neo4j
+    if neo4j is None:
+        pytest.skip("needs the locally launched Neo4j: it is stopped for the dump and the load")
+    _log("data in")
+    before = await _put_data_in(container)
+
+    # -- the backup: graph (offline dump), key store, ledger, signed manifest -------------
+    backup = tmp_path / "backup"
+    manifest = await take_backup(settings, backup, neo4j, say=_log)
+    assert neo4j.is_running()
+    await _check_the_backup(container, settings, backup, manifest, before)
+
+    # -- after it: a newcomer, and the erasure of someone the backup holds ----------------
+    _log("backup checked")
+    erasure_id = await _add_a_newcomer_and_erase_mum(container, before.mum_keys)
+
+    # -- an altered or incomplete backup is refused, and nothing is touched --------------
+    _log("erased")
+    await _altered_backups_are_refused(container, settings, backup, tmp_path, neo4j)
+
+    # -- the restore -----------------------------------------------------------------------
+    _log("refusals checked")
+    report = await restore_backup(settings, backup, neo4j, by="ops", say=_log)
+    _log("restored")
+    assert neo4j.is_running()
+    await _check_the_restore_report(container, settings, report, manifest)
+    # The erased subject stays erased: no identifier, no event, no value, no key...
+    await _erased_subject_stays_erased(container, settings, before, erasure_id)
+    # What the backup held is back, and every sealed value opens.
+    await _what_the_backup_held_is_back(container, before)
     _log("checked")

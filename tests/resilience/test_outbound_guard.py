@@ -78,14 +78,11 @@ async def test_dns_rebinding_cannot_reach_a_loopback_receiver(receiver: Receiver
     assert receiver.requests == []
 
 
-def _tls(tmp_path: Path, name: str) -> tuple[ssl.SSLContext, ssl.SSLContext]:
-    """A server context with a certificate for `name` from a fresh CA, and a client context
-    trusting that CA only."""
-    now = datetime.datetime.now(datetime.UTC)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
+def _ca_certificate(ca_key: ec.EllipticCurvePrivateKey, now: datetime.datetime) -> x509.Certificate:
+    """A self-signed CA certificate for `ca_key`, valid for the next hour."""
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "outbound guard test CA")])
     ca_ski = x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key())
-    ca = (
+    return (
         x509.CertificateBuilder()
         .subject_name(ca_name)
         .issuer_name(ca_name)
@@ -111,11 +108,21 @@ def _tls(tmp_path: Path, name: str) -> tuple[ssl.SSLContext, ssl.SSLContext]:
         .add_extension(ca_ski, critical=False)
         .sign(ca_key, hashes.SHA256())
     )
-    key = ec.generate_private_key(ec.SECP256R1())
-    leaf = (
+
+
+def _server_certificate(
+    name: str,
+    key: ec.EllipticCurvePrivateKey,
+    ca_key: ec.EllipticCurvePrivateKey,
+    ca: x509.Certificate,
+    now: datetime.datetime,
+) -> x509.Certificate:
+    """A certificate for the server `name` holding `key`, signed by the CA."""
+    ca_ski = x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key())
+    return (
         x509.CertificateBuilder()
         .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]))
-        .issuer_name(ca_name)
+        .issuer_name(ca.subject)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - datetime.timedelta(minutes=5))
@@ -128,6 +135,16 @@ def _tls(tmp_path: Path, name: str) -> tuple[ssl.SSLContext, ssl.SSLContext]:
         )
         .sign(ca_key, hashes.SHA256())
     )
+
+
+def _tls(tmp_path: Path, name: str) -> tuple[ssl.SSLContext, ssl.SSLContext]:
+    """A server context with a certificate for `name` from a fresh CA, and a client context
+    trusting that CA only."""
+    now = datetime.datetime.now(datetime.UTC)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca = _ca_certificate(ca_key, now)
+    key = ec.generate_private_key(ec.SECP256R1())
+    leaf = _server_certificate(name, key, ca_key, ca, now)
     cert_file, key_file = tmp_path / "leaf.pem", tmp_path / "leaf.key"
     cert_file.write_bytes(leaf.public_bytes(serialization.Encoding.PEM))
     key_file.write_bytes(
@@ -210,11 +227,11 @@ async def test_a_refused_destination_target_is_tried_once_and_dead_lettered(
     assert len(resolver.calls) == 1
 
 
-async def test_a_refused_journey_webhook_is_tried_once_and_recorded_as_refused(
-    container: Container, receiver: Receiver
-) -> None:
-    jobs = JourneyJobs(time.time())
-    resolver = Rebinding("127.0.0.1")
+def _journeys_sending_through(
+    container: Container, resolver: Rebinding, jobs: JourneyJobs
+) -> JourneyService:
+    """The container's journeys, with webhooks sent through `resolver` and jobs kept in
+    `jobs` (run when drained)."""
     base = container.journeys
     journeys = JourneyService(
         base.storage,
@@ -227,8 +244,13 @@ async def test_a_refused_journey_webhook_is_tried_once_and_recorded_as_refused(
         jobs.enqueue,
     )
     jobs.runner = journeys.step_many
-    await container.ingestion.ingest([message(user="j-1")])
-    view = await container.profiles.profile_by_identifier("user_id", "j-1")
+    return journeys
+
+
+async def _profile_consenting_to_marketing(container: Container, user: str) -> str:
+    """The id of `user`'s profile (ingested), which consents to marketing."""
+    await container.ingestion.ingest([message(user=user)])
+    view = await container.profiles.profile_by_identifier("user_id", user)
     assert view is not None
     await container.consent.set_consent(
         profile_id=view.id,
@@ -239,7 +261,12 @@ async def test_a_refused_journey_webhook_is_tried_once_and_recorded_as_refused(
         source=None,
         by="tester",
     )
-    definition: dict[str, Any] = {
+    return view.id
+
+
+def _webhook_journey(url: str) -> dict[str, Any]:
+    """A journey calling the webhook `url` and then tagging the profile."""
+    return {
         "name": "hello",
         "trigger": {"event": "Signed Up"},
         "start": "hook",
@@ -248,7 +275,7 @@ async def test_a_refused_journey_webhook_is_tried_once_and_recorded_as_refused(
                 "type": "action",
                 "action": {
                     "kind": "webhook",
-                    "url": f"http://localhost:{receiver.port}/hook",
+                    "url": url,
                     "purpose": "marketing",
                 },
                 "next": "tag",
@@ -256,20 +283,30 @@ async def test_a_refused_journey_webhook_is_tried_once_and_recorded_as_refused(
             "tag": {"type": "action", "action": {"kind": "add_tag", "tag": "hooked"}},
         },
     }
+
+
+async def test_a_refused_journey_webhook_is_tried_once_and_recorded_as_refused(
+    container: Container, receiver: Receiver
+) -> None:
+    jobs = JourneyJobs(time.time())
+    resolver = Rebinding("127.0.0.1")
+    journeys = _journeys_sending_through(container, resolver, jobs)
+    profile_id = await _profile_consenting_to_marketing(container, "j-1")
+    definition = _webhook_journey(f"http://localhost:{receiver.port}/hook")
     await journeys.save(definition, ADMIN)
     await journeys.set_active("hello", True, ADMIN)
-    assert await journeys.on_changes(ProfileChanges(events={view.id: {"Signed Up"}}), []) == 1
+    assert await journeys.on_changes(ProfileChanges(events={profile_id: {"Signed Up"}}), []) == 1
     assert await jobs.drain() == ["failed"]
     assert resolver.calls == [("localhost", receiver.port)]
     assert receiver.requests == []
-    [run] = await journeys.runs_of(view.id)
+    [run] = await journeys.runs_of(profile_id)
     assert (run.status, run.exit_reason) == ("failed", "hook failed")
     assert [(s["step"], s["outcome"], s["reason"]) for s in run.steps] == [
         ("hook", "failed", "OutboundRefused")
     ]
-    [record] = await base.gate.history(view.id)
+    [record] = await container.journeys.gate.history(profile_id)
     assert (record.outcome, record.reason) == ("failed", "OutboundRefused")
     # A job run again (arq retrying) does not try the target again.
     assert await journeys.step(run.id, 0) == "stale"
     assert len(resolver.calls) == 1
-    assert await container.browser.tags(view.id) == []
+    assert await container.browser.tags(profile_id) == []

@@ -148,9 +148,11 @@ async def test_purposes_come_from_configuration_and_can_be_added(container: Cont
     assert (verdict.allowed, verdict.reason) == (True, "default_granted")
 
 
-async def test_an_action_needing_consent_is_skipped_when_denied_or_expired(
+async def _denied_silent_and_granted_for_an_hour(
     container: Container,
-) -> None:
+) -> tuple[str, str, str, float]:
+    """Marketing denied by the tracker, never decided, granted by the DPO for an hour from now:
+    the three profiles, and now."""
     await container.ingestion.ingest(
         [
             with_consent({"marketing": False}, user="g-denied", at=T0),
@@ -171,6 +173,25 @@ async def test_an_action_needing_consent_is_skipped_when_denied_or_expired(
         source=None,
         by="dpo",
     )
+    return denied, silent, granted, now
+
+
+def _consent_read_at(container: Container, at: float) -> ConsentService:
+    """The workspace's consent, with a clock that says `at`."""
+    return ConsentService(
+        container.consent.graph,
+        container.consent.store,
+        container.curation,
+        container.consent.policy,
+        container.audit,
+        clock=lambda: at,
+    )
+
+
+async def test_an_action_needing_consent_is_skipped_when_denied_or_expired(
+    container: Container,
+) -> None:
+    denied, silent, granted, now = await _denied_silent_and_granted_for_an_hour(container)
     sent: list[str] = []
 
     async def send() -> dict[str, Any]:
@@ -189,14 +210,7 @@ async def test_an_action_needing_consent_is_skipped_when_denied_or_expired(
     ]
     assert sent == ["welcome"]
     # Two hours on, the grant has expired: the same action is skipped.
-    later = ConsentService(
-        container.consent.graph,
-        container.consent.store,
-        container.curation,
-        container.consent.policy,
-        container.audit,
-        clock=lambda: now + 7200,
-    )
+    later = _consent_read_at(container, now + 7200)
     [expired] = await ConsentGate(container.gate.store, later).attempt_many(
         [Attempt(granted, "marketing", "webhook:welcome", send)]
     )

@@ -53,18 +53,9 @@ def ident(type: str, value: str) -> dict[str, str]:
     return {"type": type, "value": value}
 
 
-async def test_consent_then_export_then_erasure_through_the_api(
-    container: Container, settings: Settings, officer: Officer
-) -> None:
-    await container.ingestion.ingest(
-        [
-            message("identify", user="gql-u", email="gql@example.org", anon="gql-a", at=T0),
-            message(anon="gql-a", properties={"sku": "A-1"}, at=T0 + 1),
-        ]
-    )
-    purposes = (await officer.run("Purposes"))["purposes"]
-    assert {p["name"] for p in purposes} >= {"analytics", "marketing", "personalisation"}
-
+async def _consent_is_set_or_refused(officer: Officer) -> str:
+    """Marketing granted by her e-mail; a past expiry and an unknown e-mail are refused.
+    Returns her profile id."""
     recorded = (
         await officer.run(
             "SetConsent",
@@ -74,7 +65,7 @@ async def test_consent_then_export_then_erasure_through_the_api(
         )
     )["setConsent"]
     assert recorded["__typename"] == "ConsentRecorded"
-    pid = recorded["profileId"]
+    pid: str = recorded["profileId"]
     refused = (
         await officer.run(
             "SetConsent", profileId=pid, purpose="marketing", granted=True, expiresAt=1.0
@@ -90,7 +81,10 @@ async def test_consent_then_export_then_erasure_through_the_api(
         )
     )["setConsent"]
     assert unknown["__typename"] == "IdentifierNotFound"
+    return pid
 
+
+async def _her_consent_reads_back(officer: Officer, pid: str) -> None:
     consents = (await officer.run("ProfileConsents", id=pid))["profile"]
     verdicts = {c["purpose"]: c for c in consents["consents"]}
     assert verdicts["marketing"]["allowed"] and verdicts["marketing"]["reason"] == "granted"
@@ -99,10 +93,8 @@ async def test_consent_then_export_then_erasure_through_the_api(
     may = (await officer.run("MayUse", profileId=pid, purpose="Advertising"))["mayUse"]
     assert (may["purpose"], may["allowed"]) == ("marketing", True)
 
-    exported = await officer.run("ExportSubject", identifier=ident("user_id", "gql-u"))
-    document = exported["exportSubject"]["document"]
-    assert {e["payload"]["properties"].get("sku") for e in document["events"]} >= {"A-1"}
 
+async def _previewed_then_erased_by_a_worker(officer: Officer, settings: Settings) -> None:
     preview = await officer.run("PreviewErasure", identifier=ident("anonymous_id", "gql-a"))
     assert preview["previewErasure"]["events"] == 2
     assert preview["previewErasure"]["identifiers"] == {"user_id": 1, "email": 1, "anonymous_id": 1}
@@ -116,6 +108,28 @@ async def test_consent_then_export_then_erasure_through_the_api(
     assert receipt["counts"]["events"] == 2 and receipt["counts"]["consents"] == 1
     gone = await officer.run("PreviewErasure", identifier=ident("user_id", "gql-u"))
     assert gone["previewErasure"]["__typename"] == "IdentifierNotFound"
+
+
+async def test_consent_then_export_then_erasure_through_the_api(
+    container: Container, settings: Settings, officer: Officer
+) -> None:
+    await container.ingestion.ingest(
+        [
+            message("identify", user="gql-u", email="gql@example.org", anon="gql-a", at=T0),
+            message(anon="gql-a", properties={"sku": "A-1"}, at=T0 + 1),
+        ]
+    )
+    purposes = (await officer.run("Purposes"))["purposes"]
+    assert {p["name"] for p in purposes} >= {"analytics", "marketing", "personalisation"}
+
+    pid = await _consent_is_set_or_refused(officer)
+    await _her_consent_reads_back(officer, pid)
+
+    exported = await officer.run("ExportSubject", identifier=ident("user_id", "gql-u"))
+    document = exported["exportSubject"]["document"]
+    assert {e["payload"]["properties"].get("sku") for e in document["events"]} >= {"A-1"}
+
+    await _previewed_then_erased_by_a_worker(officer, settings)
 
     log = (await officer.run("AuditLog"))["auditLog"]
     actions = {e["action"] for e in log}

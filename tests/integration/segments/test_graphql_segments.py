@@ -20,15 +20,9 @@ PRO = {
 }
 
 
-async def test_define_preview_activate_and_list_members(container: Container, api_url: str) -> None:
-    await container.ingestion.ingest(
-        [
-            message("identify", user="g1", email="g1@example.org", traits={"plan": "pro"}),
-            message("identify", user="g2", traits={"plan": "pro"}),
-            message("identify", user="g3", email="g3@example.org", traits={"plan": "free"}),
-        ]
-    )
-    key = (await container.apikeys.create("growth", "marketer", None)).secret
+async def _previews_count_and_name_the_problem(container: Container, api_url: str, key: str) -> str:
+    """A preview counts and samples the one member; a bad definition names its problem.
+    Returns the member's profile id."""
     preview = (
         await graphql_data(
             api_url,
@@ -51,6 +45,11 @@ async def test_define_preview_activate_and_list_members(container: Container, ap
         )
     )["previewSegment"]
     assert bad["message"] == "condition.all[0].value: required for op 'eq'"
+    return g1.id
+
+
+async def _saved_inactive_then_activated(api_url: str, key: str) -> None:
+    """Saved, it has no members; activated, it is evaluated over every profile at once."""
     saved = (
         await graphql_data(
             api_url,
@@ -73,6 +72,19 @@ async def test_define_preview_activate_and_list_members(container: Container, ap
         "members": 1,
         "evaluation": {"status": "done", "evaluated": 3, "total": 3, "entered": 1},
     }
+
+
+async def test_define_preview_activate_and_list_members(container: Container, api_url: str) -> None:
+    await container.ingestion.ingest(
+        [
+            message("identify", user="g1", email="g1@example.org", traits={"plan": "pro"}),
+            message("identify", user="g2", traits={"plan": "pro"}),
+            message("identify", user="g3", email="g3@example.org", traits={"plan": "free"}),
+        ]
+    )
+    key = (await container.apikeys.create("growth", "marketer", None)).secret
+    g1 = await _previews_count_and_name_the_problem(container, api_url, key)
+    await _saved_inactive_then_activated(api_url, key)
     members = (
         await graphql_data(
             api_url,
@@ -82,7 +94,7 @@ async def test_define_preview_activate_and_list_members(container: Container, ap
         )
     )["profiles"]
     assert members["totalCount"] == 1
-    assert members["edges"][0]["node"] == {"id": g1.id, "segments": [{"segment": "pro_with_email"}]}
+    assert members["edges"][0]["node"] == {"id": g1, "segments": [{"segment": "pro_with_email"}]}
 
 
 LIST_MEMBERS = """query($s: String!, $after: String) {

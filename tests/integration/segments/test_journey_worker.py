@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from typing import Any
 
 import pytest
 from arq.worker import Worker
@@ -23,24 +24,25 @@ async def _burst(settings: Settings) -> Worker:
     return await run_burst(settings, worker_runs_segments=False)
 
 
-async def test_a_journey_through_graphql_the_feed_and_a_real_worker(
-    container: Container, settings: Settings, api_url: str, receiver: Receiver
-) -> None:
-    key = (await container.apikeys.create("growth", "marketer", None)).secret
-    definition = {
+def _onboarding(receiver_url: str) -> dict[str, Any]:
+    """On a consented sign-up: call the webhook, wait a second, then tag the profile."""
+    return {
         "name": "onboarding",
         "trigger": {"event": "Signed Up", "where": {"consent": "analytics"}},
         "start": "notify",
         "steps": {
             "notify": {
                 "type": "action",
-                "action": {"kind": "webhook", "url": receiver.url, "purpose": "analytics"},
+                "action": {"kind": "webhook", "url": receiver_url, "purpose": "analytics"},
                 "next": "later",
             },
             "later": {"type": "wait", "seconds": 1, "next": "mark"},
             "mark": {"type": "action", "action": {"kind": "add_tag", "tag": "onboarded"}},
         },
     }
+
+
+async def _saved_and_activated(api_url: str, key: str, definition: dict[str, Any]) -> None:
     saved = await graphql_data(
         api_url,
         key,
@@ -53,6 +55,9 @@ async def test_a_journey_through_graphql_the_feed_and_a_real_worker(
         api_url, key, 'mutation{setJourneyActive(name:"onboarding",active:true){__typename}}'
     )
 
+
+async def _two_sign_ups_one_consented(container: Container) -> None:
+    """new-2 gave no consent: the trigger's filter keeps it out."""
     feed = container.change_dispatcher("test")
     await feed.ensure_group()
     sign_up = message(user="new-1", event="Signed Up")
@@ -60,7 +65,15 @@ async def test_a_journey_through_graphql_the_feed_and_a_real_worker(
         sign_up, context={"consent": {"categoryPreferences": {"analytics": True}}}
     )
     await container.ingestion.ingest([consented, message(user="new-2", event="Signed Up")])
-    await feed.step(block_ms=100)  # new-2 gave no consent: the trigger's filter keeps it out
+    await feed.step(block_ms=100)
+
+
+async def test_a_journey_through_graphql_the_feed_and_a_real_worker(
+    container: Container, settings: Settings, api_url: str, receiver: Receiver
+) -> None:
+    key = (await container.apikeys.create("growth", "marketer", None)).secret
+    await _saved_and_activated(api_url, key, _onboarding(receiver.url))
+    await _two_sign_ups_one_consented(container)
     worker = await _burst(settings)
     assert worker.jobs_failed == 0
     (request,) = receiver.requests

@@ -91,9 +91,8 @@ async def _pid(container: Container, user: str) -> str:
     return await profile_id(container, "user_id", user)
 
 
-async def test_a_welcome_series_runs_end_to_end(container: Container, receiver: Receiver) -> None:
-    driver = JourneyJobs(NOW)
-    journeys = _service(container, driver)
+async def _ann_consented_and_bob_did_not(container: Container) -> tuple[str, str]:
+    """Ann and Bob are seen; only Ann grants marketing. Their profile ids."""
     await container.ingestion.ingest([message(user="ann"), message(user="bob")])
     ann, bob = await _pid(container, "ann"), await _pid(container, "bob")
     await container.consent.set_consent(
@@ -105,13 +104,11 @@ async def test_a_welcome_series_runs_end_to_end(container: Container, receiver: 
         source=None,
         by="tester",
     )
-    await journeys.save(welcome(receiver.url), ADMIN)
-    await journeys.set_active("welcome_series", True, ADMIN)
-    signed_up = ProfileChanges(events={ann: {"Signed Up"}, bob: {"Signed Up"}})
-    assert await journeys.on_changes(signed_up, []) == 2
-    assert await journeys.on_changes(signed_up, []) == 0  # no re-entry while in flight
-    assert await driver.drain() == ["waiting", "waiting"]
-    # Only Ann consented to marketing: one webhook, signed, with the run and step in its key.
+    return ann, bob
+
+
+def _one_signed_webhook_for(receiver: Receiver, ann: str) -> None:
+    """One webhook, signed, with the run and step in its key."""
     (request,) = receiver.requests
     body = json.loads(request["body"])
     assert body["profile_id"] == ann and body["data"] == {"template": "welcome"}
@@ -121,14 +118,11 @@ async def test_a_welcome_series_runs_end_to_end(container: Container, receiver: 
     )
     assert headers["idempotency-key"].endswith(":0")
 
-    driver.now += 3600
-    assert await driver.drain() == ["waiting", "waiting"]  # neither bought: both nudged
-    # Ann buys: her wait ends with the event; Bob's times out and he is tagged.
-    await journeys.on_changes(ProfileChanges(events={ann: {"Order Completed"}}), [])
-    driver.now += 600
-    results = await driver.drain()
-    assert sorted(results) == ["exited", "stale"]  # Bob's tag and exit; Ann's timeout is stale
 
+async def _ann_bought_and_bob_was_tagged(
+    container: Container, journeys: JourneyService, ann: str, bob: str
+) -> str:
+    """Ann's run ended when she bought; Bob's was skipped for consent and tagged. Ann's run id."""
     [ann_run] = await journeys.runs_of(ann)
     assert (ann_run.status, ann_run.exit_reason) == ("completed", "reached the end")
     assert [(s["step"], s["outcome"]) for s in ann_run.steps] == [
@@ -148,74 +142,76 @@ async def test_a_welcome_series_runs_end_to_end(container: Container, receiver: 
     )
     assert await container.browser.tags(bob) == ["never_bought"]
     assert await container.browser.tags(ann) == []
+    return ann_run.id
+
+
+async def test_a_welcome_series_runs_end_to_end(container: Container, receiver: Receiver) -> None:
+    driver = JourneyJobs(NOW)
+    journeys = _service(container, driver)
+    ann, bob = await _ann_consented_and_bob_did_not(container)
+    await journeys.save(welcome(receiver.url), ADMIN)
+    await journeys.set_active("welcome_series", True, ADMIN)
+    signed_up = ProfileChanges(events={ann: {"Signed Up"}, bob: {"Signed Up"}})
+    assert await journeys.on_changes(signed_up, []) == 2
+    assert await journeys.on_changes(signed_up, []) == 0  # no re-entry while in flight
+    assert await driver.drain() == ["waiting", "waiting"]
+    # Only Ann consented to marketing.
+    _one_signed_webhook_for(receiver, ann)
+
+    driver.now += 3600
+    assert await driver.drain() == ["waiting", "waiting"]  # neither bought: both nudged
+    # Ann buys: her wait ends with the event; Bob's times out and he is tagged.
+    await journeys.on_changes(ProfileChanges(events={ann: {"Order Completed"}}), [])
+    driver.now += 600
+    results = await driver.drain()
+    assert sorted(results) == ["exited", "stale"]  # Bob's tag and exit; Ann's timeout is stale
+
+    ann_run_id = await _ann_bought_and_bob_was_tagged(container, journeys, ann, bob)
     stats = await journeys.stats("welcome_series")
     assert stats["hello"] == {"taken": 1, "skipped": 1}
     assert stats["tag"] == {"taken": 1}
     assert len(receiver.requests) == 1
     # A job replayed later (arq retrying after a crash) does nothing.
-    assert await journeys.step(ann_run.id, 0) == "stale"
+    assert await journeys.step(ann_run_id, 0) == "stale"
     assert len(receiver.requests) == 1
+
+
+def _with_step(base: dict[str, Any], name: str, step: dict[str, Any]) -> dict[str, Any]:
+    """The journey with the step `name` replaced (or added)."""
+    return {**base, "steps": {**base["steps"], name: step}}
 
 
 async def test_bad_journeys_are_refused_naming_the_problem(container: Container) -> None:
     base = welcome("https://hooks.example/welcome")
+    internal_webhook = {
+        "type": "action",
+        "action": {"kind": "webhook", "url": "http://10.0.0.1/x", "purpose": "marketing"},
+        "next": "pause",
+    }
+    unknown_action = {"type": "action", "action": {"kind": "teleport"}, "next": "pause"}
+    branch_on_an_unknown_trait = {
+        "type": "branch",
+        "condition": {"trait": "email", "op": "exists"},
+        "then": None,
+        "else": "nudge",
+    }
     cases: list[tuple[dict[str, Any], str]] = [
         ({**base, "start": "nowhere"}, "start: no step named 'nowhere'"),
         (
-            {**base, "steps": {**base["steps"], "bye": {"type": "exit", "next": "hello"}}},
+            _with_step(base, "bye", {"type": "exit", "next": "hello"}),
             "steps.bye: unknown key(s) next",
         ),
         (
-            {
-                **base,
-                "steps": {**base["steps"], "bye": {"type": "wait", "seconds": 1, "next": "hello"}},
-            },
+            _with_step(base, "bye", {"type": "wait", "seconds": 1, "next": "hello"}),
             "steps: a cycle",
         ),
         ({**base, "trigger": {"segment_entered": "nope"}}, "unknown segment(s): nope"),
         (
-            {
-                **base,
-                "steps": {
-                    **base["steps"],
-                    "hello": {
-                        "type": "action",
-                        "action": {
-                            "kind": "webhook",
-                            "url": "http://10.0.0.1/x",
-                            "purpose": "marketing",
-                        },
-                        "next": "pause",
-                    },
-                },
-            },
+            _with_step(base, "hello", internal_webhook),
             "steps.hello.action.url: the host resolves to an internal address",
         ),
-        (
-            {
-                **base,
-                "steps": {
-                    **base["steps"],
-                    "hello": {"type": "action", "action": {"kind": "teleport"}, "next": "pause"},
-                },
-            },
-            "steps.hello.action.kind: one of",
-        ),
-        (
-            {
-                **base,
-                "steps": {
-                    **base["steps"],
-                    "check": {
-                        "type": "branch",
-                        "condition": {"trait": "email", "op": "exists"},
-                        "then": None,
-                        "else": "nudge",
-                    },
-                },
-            },
-            "steps.check.condition.trait",
-        ),
+        (_with_step(base, "hello", unknown_action), "steps.hello.action.kind: one of"),
+        (_with_step(base, "check", branch_on_an_unknown_trait), "steps.check.condition.trait"),
     ]
     journeys = _service(container, JourneyJobs(NOW))
     for raw, expected in cases:

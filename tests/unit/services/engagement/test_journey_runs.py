@@ -1,170 +1,32 @@
-"""Journey runs on in-memory stores: triggers, steps, waits, branches and outcomes, with the
-job queue and the clock in the test's hands. No Neo4j, milliseconds."""
+"""Journey runs on in-memory stores, step by step: triggers and re-entry, actions, waits for a
+time or an event, branches, and how a run ends. No Neo4j, milliseconds."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator
 from pathlib import Path
-from types import SimpleNamespace
-from typing import Any, cast
 
 import pytest
 
-from app.adapters.identity_graph import IdentityGraph
-from app.domain.consent import ConsentPolicy, Decision, Purpose
-from app.domain.segments import Condition
-from app.ports.actions import ActionRecord
-from app.ports.journey_runs import RunView
-from app.ports.journeys import JourneyVersionSpec, SavedVersion
-from app.privacy import BlindIndex
-from app.privacy.keystore import LocalKeyStore
-from app.services.changes.profile_changes import ProfileChanges
-from app.services.engagement.actions import ConsentGate
-from app.services.engagement.journeys import JourneyService
-from app.services.engagement.journeys.runs import Visit
-from app.services.engagement.journeys.service import (
-    ACTIVE_STALLED_SECONDS,
-    WAITING_STALLED_SECONDS,
+from app.domain.consent import Decision
+from app.ports.journeys import SavedVersion
+from tests.unit.services.engagement.journey_world import (
+    ANN,
+    BOB,
+    NOW,
+    SERIES,
+    World,
+    journey,
+    journey_world,
+    tag,
+    visits,
 )
-from app.services.engagement.journeys.stepping import RESCUE_DEFER_SECONDS, RUNS_PER_JOB
-from app.services.engagement.outbound import WebhookSender
-from app.services.engagement.segments.engine import SegmentService
-from app.services.identity.curation import CurationService
-from app.services.identity.keys import Sealer
-from app.services.privacy.audit import AuditLog
-from app.services.privacy.consent import ConsentService
-from app.services.profiles.service import ProfileService
-from app.services.profiles.traits import GoldenRecords
-from tests.fakes.actions import InMemoryActionRecordStore
-from tests.fakes.audit import InMemoryAuditStore
-from tests.fakes.consent import InMemoryConsentStore
-from tests.fakes.journeys import InMemoryJourneys
-from tests.fakes.unused import unused
-from tests.support.journey_jobs import JourneyJobs
-
-NOW = 1_800_000_000.0
-ANN, BOB = "p-ann", "p-bob"
-POLICY = ConsentPolicy(purposes=(Purpose("marketing"),))
-
-
-class Segments:
-    """Stands in for the segment engine: its members meet every condition."""
-
-    def __init__(self) -> None:
-        self.members: set[str] = set()
-        #: The profiles of every question asked, in order.
-        self.asked: list[list[str]] = []
-
-    async def matches(self, condition: Condition, profile_ids: list[str]) -> set[str]:
-        self.asked.append(profile_ids)
-        return {p for p in profile_ids if p in self.members}
-
-
-@dataclass
-class World:
-    journeys: JourneyService
-    stores: InMemoryJourneys
-    actions: InMemoryActionRecordStore
-    consent: InMemoryConsentStore
-    segments: Segments
-    queue: JourneyJobs
-
-    @property
-    def now(self) -> float:
-        return self.queue.now
-
-    @now.setter
-    def now(self, value: float) -> None:
-        self.queue.now = value
-
-    async def drain(self) -> list[str]:
-        """Run every job that is due, in order, as the worker would."""
-        return await self.queue.drain()
-
-    async def define(self, definition: dict[str, Any], role: str | None = "admin") -> None:
-        spec = JourneyVersionSpec(definition["name"], "", definition, "admin:1", role)
-        await self.stores.definitions.save(spec, self.now)
-        await self.stores.definitions.set_active(definition["name"], True, self.now)
-
-    async def fire(self, *profiles: str, event: str = "Signed Up") -> int:
-        return await self.journeys.on_changes(
-            ProfileChanges(events={p: {event} for p in profiles}), []
-        )
-
-    async def run_of(self, profile: str) -> RunView:
-        [run] = await self.journeys.runs_of(profile)
-        return run
-
-
-def visits(run: RunView) -> list[tuple[str, str]]:
-    return [(s["step"], s["outcome"]) for s in run.steps]
 
 
 @pytest.fixture
 async def world(tmp_path: Path) -> AsyncIterator[World]:
-    keystore = LocalKeyStore(tmp_path / "keys.db", os.urandom(32))
-    sealer = Sealer("test", BlindIndex({"k1": os.urandom(32)}, "k1"), keystore)
-    stores = InMemoryJourneys.create("test")
-    actions = InMemoryActionRecordStore({ANN, BOB})
-    consent_store = InMemoryConsentStore()
-    consent = ConsentService(
-        unused(IdentityGraph),
-        consent_store,
-        unused(CurationService),
-        POLICY,
-        AuditLog(InMemoryAuditStore()),
-        clock=lambda: NOW,
-    )
-    segments = Segments()
-    profiles = cast(ProfileService, SimpleNamespace(golden=unused(GoldenRecords)))
-    queue = JourneyJobs(NOW)
-    service = JourneyService(
-        stores.storage,
-        cast(SegmentService, segments),
-        ConsentGate(actions, consent, clock=lambda: NOW),
-        unused(WebhookSender),
-        profiles,
-        sealer,
-        None,
-        queue.enqueue,
-        clock=lambda: queue.now,
-    )
-    queue.runner = service.step_many
-    yield World(service, stores, actions, consent_store, segments, queue)
-    keystore.close()
-
-
-def journey(steps: dict[str, Any], start: str, **extra: Any) -> dict[str, Any]:
-    return {
-        "name": "onboarding",
-        "trigger": {"event": "Signed Up"},
-        "start": start,
-        "steps": steps,
-        **extra,
-    }
-
-
-def tag(name: str, next: str | None = None, **extra: Any) -> dict[str, Any]:
-    return {"type": "action", "action": {"kind": "add_tag", "tag": name, **extra}, "next": next}
-
-
-SERIES = journey(
-    {
-        "hello": tag("welcomed", "pause"),
-        "pause": {"type": "wait", "seconds": 3600, "next": "check"},
-        "check": {
-            "type": "branch",
-            "condition": {"event": "Order Completed"},
-            "then": "bye",
-            "else": "nudge",
-        },
-        "nudge": tag("nudged"),
-        "bye": {"type": "exit"},
-    },
-    "hello",
-)
+    async with journey_world(tmp_path) as world:
+        yield world
 
 
 async def test_a_run_acts_waits_its_time_branches_and_completes(world: World) -> None:
@@ -262,15 +124,6 @@ async def test_a_profile_in_flight_enters_again_only_when_reentry_allows_it(
     assert await world.fire(BOB) == 1  # only `again` lets BOB in twice
 
 
-async def test_a_duplicate_job_does_nothing(world: World) -> None:
-    await world.define(SERIES)
-    await world.fire(ANN)
-    [(run_id, seq)] = world.queue.runs
-    assert await world.journeys.step(run_id, seq) == "waiting"
-    assert await world.journeys.step(run_id, seq) == "stale"
-    assert world.stores.marks.log == [(ANN, "+welcomed")]
-
-
 async def test_an_action_for_a_purpose_is_skipped_without_consent_and_the_run_goes_on(
     world: World,
 ) -> None:
@@ -304,43 +157,6 @@ async def test_a_failed_action_fails_the_run_with_the_step_named(world: World) -
     assert (await world.journeys.get("onboarding")).running == 0
 
 
-async def test_a_job_run_again_after_a_crash_emits_its_event_once(world: World) -> None:
-    emit = {"type": "action", "action": {"kind": "emit_event", "event": "Welcomed"}}
-    await world.define(journey({"emit": emit}, "emit"))
-    world.stores.marks.owners[ANN] = "test:user_id:k1:ann"
-    crashes = [ConnectionError("Neo4j went away")]
-
-    def crash(run_id: str, seq: int) -> None:
-        if crashes:
-            raise crashes.pop()
-
-    world.stores.runs.before_advance = crash
-    await world.fire(ANN)
-    [(run_id, _)] = world.queue.runs
-    with pytest.raises(ConnectionError):
-        await world.drain()
-    assert visits(await world.run_of(ANN)) == [("emit", "started")]  # the move rolled back
-    assert await world.journeys.step(run_id, 0) == "completed"  # arq runs the job again
-    assert list(world.stores.marks.events) == [f"test:journey:{run_id}:0"]
-    assert visits(await world.run_of(ANN)) == [("emit", "taken")]
-
-
-async def test_a_retried_job_that_finds_its_action_recorded_does_not_act_again(
-    world: World,
-) -> None:
-    await world.define(journey({"hello": tag("welcomed")}, "hello"))
-    await world.fire(ANN)
-    [(run_id, _)] = world.queue.runs
-    # Its first attempt acted and recorded it, then lost the move to nobody (a crash).
-    run = (await world.journeys.runs.read([run_id])).get(run_id)
-    assert run is not None
-    step = (await world.journeys.catalog.version("onboarding", 1)).journey.steps["hello"]
-    await world.journeys.runs.record([(run, step, Visit("taken", "no purpose needed"))])
-    assert await world.drain() == ["completed"]
-    assert world.stores.marks.log == []
-    assert visits(await world.run_of(ANN)) == [("hello", "taken")]
-
-
 async def test_a_run_whose_version_no_longer_validates_fails(world: World) -> None:
     await world.define(SERIES)
     await world.fire(ANN)
@@ -351,206 +167,3 @@ async def test_a_run_whose_version_no_longer_validates_fails(world: World) -> No
     run = await world.run_of(ANN)
     assert run.status == "failed" and run.exit_reason is not None
     assert run.exit_reason.startswith("the stored definition no longer validates")
-
-
-PEOPLE = [f"p-{i:03}" for i in range(120)]
-
-
-async def test_one_job_carries_a_batch_of_runs_with_a_few_transactions_per_round(
-    world: World,
-) -> None:
-    await world.define(SERIES)
-    world.segments.members.update(PEOPLE[:40])
-    assert await world.fire(*PEOPLE) == 120
-    assert len(world.queue.jobs) == 1  # one job for every run the changes started
-    before = world.stores.transactions.count
-    assert await world.drain() == ["waiting"] * 120
-    # The job stamps the 120 runs it takes on; round one records their actions as started,
-    # then moves them; round two moves them into their wait: four transactions, not a few
-    # per run.
-    assert world.stores.transactions.count - before == 4
-    world.now += 3600
-    before = world.stores.transactions.count
-    assert sorted(await world.drain()) == ["completed"] * 80 + ["exited"] * 40
-    assert world.stores.transactions.count - before <= 4
-    assert world.segments.asked == [sorted(PEOPLE)]  # one question for the whole branch
-    assert world.stores.marks.tags[PEOPLE[0]] == ["welcomed"]
-    assert world.stores.marks.tags[PEOPLE[-1]] == ["welcomed", "nudged"]
-    assert visits(await world.run_of(PEOPLE[-1])) == [
-        ("hello", "taken"),
-        ("pause", "waiting"),
-        ("pause", "waited"),
-        ("check", "else"),
-        ("nudge", "taken"),
-    ]
-
-
-async def test_more_runs_than_a_job_carries_are_split_over_jobs(world: World) -> None:
-    await world.define(journey({"hello": tag("welcomed")}, "hello"))
-    many = [f"p-{i:04}" for i in range(RUNS_PER_JOB + 5)]
-    await world.fire(*many)
-    assert [len(runs) for _, runs in world.queue.jobs] == [RUNS_PER_JOB, 5]
-    assert await world.drain() == ["completed"] * len(many)
-
-
-async def test_a_backing_service_down_in_one_action_keeps_the_others_moves_and_carries_them(
-    world: World,
-) -> None:
-    await world.define(journey({"hello": tag("welcomed", "bye"), "bye": {"type": "exit"}}, "hello"))
-    marks = world.stores.marks
-    marks.unreachable = lambda profile_id, tag: profile_id == BOB
-    await world.fire(ANN, BOB)
-    [job] = world.queue.jobs
-    with pytest.raises(ConnectionError):
-        await world.drain()
-    assert visits(await world.run_of(ANN)) == [("hello", "taken")]  # moved before the raise
-    assert visits(await world.run_of(BOB)) == [("hello", "started")]
-    ann = await world.run_of(ANN)
-    # The run it moved is handed to a new job first: the retry carries ANN's old position.
-    assert world.queue.jobs == [(world.now + RESCUE_DEFER_SECONDS, [(ann.id, 1)])]
-    marks.unreachable = lambda profile_id, tag: False
-    found = await world.journeys.runs.read([run_id for run_id, _ in job[1]])
-    profile_of = {run_id: run.profile for run_id, run in found.items()}
-    again = await world.journeys.step_many(job[1])  # arq runs the job again
-    assert {profile_of[r]: outcome for r, outcome in again.items()} == {
-        ANN: "stale",
-        BOB: "exited",
-    }
-    world.now += RESCUE_DEFER_SECONDS
-    assert await world.drain() == ["exited"]
-    assert marks.log == [(ANN, "+welcomed"), (BOB, "+welcomed")]  # nobody tagged twice
-    for person in (ANN, BOB):
-        assert visits(await world.run_of(person)) == [("hello", "taken"), ("bye", "exited")]
-
-
-async def test_the_sweep_hands_over_runs_no_job_carries(world: World) -> None:
-    await world.define(SERIES)
-    await world.fire(ANN, BOB)
-    world.queue.jobs.clear()  # a worker died between starting the runs and queueing them
-    assert await world.journeys.resume_stalled() == 0  # they may still be in a job's hands
-    world.now += ACTIVE_STALLED_SECONDS + 1
-    assert await world.journeys.resume_stalled() == 2
-    assert await world.drain() == ["waiting", "waiting"]
-    world.queue.jobs.clear()  # their wake-up job is lost too
-    world.now += 3600 + WAITING_STALLED_SECONDS - 1
-    assert await world.journeys.resume_stalled() == 0  # not late enough to be missed
-    world.now += 2
-    assert await world.journeys.resume_stalled() == 2
-    assert sorted(await world.drain()) == ["completed", "completed"]
-    assert (await world.journeys.get("onboarding")).running == 0
-
-
-async def test_a_rounds_actions_for_a_purpose_pass_the_consent_gate_together(
-    world: World,
-) -> None:
-    await world.define(journey({"hello": tag("promo", purpose="marketing")}, "hello"))
-    world.actions.profiles.update(PEOPLE)
-    for person in PEOPLE[::2]:
-        world.consent.record(person, Decision(f"d-{person}", "marketing", True, NOW - 60, "web"))
-    writes: list[int] = []
-    record_many = world.actions.record_many
-
-    async def counted(records: Sequence[tuple[str, ActionRecord]]) -> set[str]:
-        writes.append(len(records))
-        return await record_many(records)
-
-    world.actions.record_many = counted  # type: ignore[method-assign]
-    await world.fire(*PEOPLE, "p-gone")  # the last one is no profile of the workspace
-    assert await world.drain() == ["completed"] * 120 + ["failed"]
-    assert writes == [121]  # one write records every action of the round
-    assert sorted(world.stores.marks.tags) == PEOPLE[::2]  # only with consent
-    [granted] = await world.journeys.gate.history(PEOPLE[0])
-    [refused] = await world.journeys.gate.history(PEOPLE[1])
-    assert (granted.outcome, granted.reason) == ("taken", "granted")
-    assert (refused.outcome, refused.reason) == ("skipped", "no_decision")
-    assert visits(await world.run_of("p-gone")) == [("hello", "failed")]
-    assert (await world.run_of("p-gone")).exit_reason == "hello failed"
-
-
-async def test_a_consent_read_that_fails_leaves_the_rounds_other_actions_recorded(
-    world: World,
-) -> None:
-    await world.define(journey({"hello": tag("welcomed")}, "hello"))
-    await world.define(
-        {**journey({"promo": tag("promo", purpose="marketing")}, "promo"), "name": "ads"}
-    )
-    world.consent.record(BOB, Decision("d-1", "marketing", True, NOW - 60, "web"))
-
-    async def unreachable(profile_ids: Sequence[str], purpose: str) -> dict[str, list[Decision]]:
-        raise ConnectionError("Neo4j went away")
-
-    world.consent.decisions_for = unreachable  # type: ignore[method-assign]
-    await world.fire(ANN, BOB)
-    [job] = world.queue.jobs  # one job carries the four runs of both journeys
-    assert len(job[1]) == 4
-    with pytest.raises(ConnectionError):
-        await world.drain()
-    # The actions without a purpose were taken and their runs moved; the others wait.
-    for person in (ANN, BOB):
-        by_journey = {r.journey: r for r in await world.journeys.runs_of(person)}
-        assert by_journey["onboarding"].status == "completed"
-        assert visits(by_journey["ads"]) == [("promo", "started")]
-    assert world.stores.marks.log == [(ANN, "+welcomed"), (BOB, "+welcomed")]
-
-
-async def test_a_run_this_job_moved_whose_next_action_meets_an_outage_is_carried_on(
-    world: World,
-) -> None:
-    await world.define(journey({"hello": tag("welcomed", "again"), "again": tag("again")}, "hello"))
-    marks = world.stores.marks
-    marks.unreachable = lambda profile_id, tag: (profile_id, tag) == (BOB, "again")
-    await world.fire(ANN, BOB)
-    [job] = world.queue.jobs
-    with pytest.raises(ConnectionError):
-        await world.drain()
-    bob = await world.run_of(BOB)
-    assert (bob.status, bob.step) == ("active", "again")  # moved by the job in its first round
-    assert world.queue.runs == [(bob.id, 1)]  # handed to a new job: the retry finds it stale
-    marks.unreachable = lambda profile_id, tag: False
-    assert sorted((await world.journeys.step_many(job[1])).values()) == ["stale", "stale"]
-    world.now += RESCUE_DEFER_SECONDS
-    assert await world.drain() == ["completed"]
-    assert visits(await world.run_of(BOB)) == [("hello", "taken"), ("again", "taken")]
-    assert sorted(marks.log) == [
-        (ANN, "+again"),
-        (ANN, "+welcomed"),
-        (BOB, "+again"),
-        (BOB, "+welcomed"),
-    ]
-
-
-async def test_a_job_stamps_the_runs_it_takes_on_so_the_sweep_leaves_them(world: World) -> None:
-    await world.define(SERIES)
-    await world.fire(ANN)
-    [(run_id, _)] = world.queue.runs
-    world.now += ACTIVE_STALLED_SECONDS + 1
-    run = (await world.journeys.runs.read([run_id])).get(run_id)
-    assert run is not None
-    # What a job's first write does for the runs it carries on without moving them.
-    assert await world.journeys.runs.apply([], touched=[run]) == {}
-    assert await world.journeys.resume_stalled() == 0
-    world.now += ACTIVE_STALLED_SECONDS + 1
-    assert await world.journeys.resume_stalled() == 1
-
-
-async def test_a_run_that_cannot_be_carried_fails_alone_and_lets_its_batch_go_on(
-    world: World,
-) -> None:
-    branch = {"type": "branch", "condition": {"event": "Order Completed"}, "then": None}
-    await world.define(
-        journey({"check": {**branch, "else": "nudge"}, "nudge": tag("nudged")}, "check")
-    )
-    asked = world.segments.matches
-
-    async def refuses_bob(condition: Condition, profile_ids: list[str]) -> set[str]:
-        if BOB in profile_ids:
-            raise ValueError("a value the query refuses")
-        return await asked(condition, profile_ids)
-
-    world.segments.matches = refuses_bob  # type: ignore[method-assign]
-    await world.fire(ANN, BOB, "p-cat")
-    assert await world.drain() == ["continued"] * 3 + ["completed", "failed", "completed"]
-    assert world.queue.jobs == []  # nothing left queued
-    bob = await world.run_of(BOB)
-    assert (bob.status, bob.exit_reason) == ("failed", "ValueError while carrying the run")
-    assert world.stores.marks.tags == {ANN: ["nudged"], "p-cat": ["nudged"]}
