@@ -3,8 +3,7 @@ jobs, crashes and outages mid-round, and the sweep that hands over runs no job c
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
-from pathlib import Path
+from collections.abc import Sequence
 
 import pytest
 
@@ -24,16 +23,9 @@ from tests.unit.services.engagement.journey_world import (
     SERIES,
     World,
     journey,
-    journey_world,
     tag,
     visits,
 )
-
-
-@pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[World]:
-    async with journey_world(tmp_path) as world:
-        yield world
 
 
 async def test_a_duplicate_job_does_nothing(world: World) -> None:

@@ -3,11 +3,6 @@ time or an event, branches, and how a run ends. No Neo4j, milliseconds."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
-
 from app.domain.consent import Decision
 from app.ports.journeys import SavedVersion
 from tests.unit.services.engagement.journey_world import (
@@ -17,16 +12,9 @@ from tests.unit.services.engagement.journey_world import (
     SERIES,
     World,
     journey,
-    journey_world,
     tag,
     visits,
 )
-
-
-@pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[World]:
-    async with journey_world(tmp_path) as world:
-        yield world
 
 
 async def test_a_run_acts_waits_its_time_branches_and_completes(world: World) -> None:
