@@ -10,5 +10,5 @@ WHERE i.ws = $ws AND i.type = 'anonymous_id'
 MATCH (i)-[l:LINKED]-(u:Identifier)
 WHERE l.rule IN $rules AND u.type = 'user_id'
 RETURN i.key AS previous, u.key AS successor, l.rule AS rule, l.first_seen AS first,
-       l.last_seen AS last, l.source AS source
+       coalesce(l.last_seen, l.first_seen) AS last, l.source AS source
 ORDER BY previous, successor, rule

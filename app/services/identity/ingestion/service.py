@@ -177,7 +177,9 @@ class IngestionService:
             prepared = await asyncio.to_thread(self.preparer.prepare, messages, present)
             twins = twin_keys(prepared, self.sealer, self.preparer.blocklist)
             if twins:
-                present |= await self._present(sorted({k for c in twins.values() for k in c}))
+                present = present | await self._present(
+                    sorted({k for c in twins.values() for k in c})
+                )
             return await self._tie_successors(prepared, twins, present), present
         prepared = await asyncio.to_thread(self.preparer.prepare, messages, None)
         probe_keys = self.preparer.probe_keys(prepared)

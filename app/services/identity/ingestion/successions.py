@@ -5,7 +5,7 @@ same batch); otherwise as the anonymous id from before a login, which the alias 
 new user id. When a user id spelled like such an anonymous id appears later, the batch that
 carries it links it to the same new user id, as if the alias had come after it: the edge
 takes the alias's rule, times and source, so the graph decides as it would have in the other
-order (docs/identity.md 4.6). No user id is made up: the tie waits for a message that names
+order (docs/identity.md 4.4). No user id is made up: the tie waits for a message that names
 the user id itself.
 """
 
