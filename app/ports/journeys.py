@@ -7,6 +7,7 @@ and each version records who saved it and that caller's role (the rights its ste
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -71,14 +72,21 @@ class EmittedEvent:
     owner: str
 
 
+@dataclass(frozen=True)
+class TagChange:
+    """A tag added to (or removed from) a profile by a journey step."""
+
+    profile_id: str
+    tag: str
+    add: bool = True
+
+
 class ProfileMarks(Protocol):
     """What journey steps write on profiles besides traits: tags and emitted events."""
 
-    async def tag(self, profile_id: str, tag: str) -> None:
-        """Add a tag to the profile (a merged id reaches its survivor)."""
-
-    async def untag(self, profile_id: str, tag: str) -> None:
-        """Remove a tag from the profile (a merged id reaches its survivor)."""
+    async def change_tags(self, changes: Sequence[TagChange]) -> None:
+        """Add and remove tags, in the order given, in one write: all of them or none (a
+        merged id reaches its survivor; a profile that is gone is passed over)."""
 
     async def owner_of(self, profile_id: str) -> str | None:
         """The key of the identifier that owns the profile's new events (None: it has none)."""

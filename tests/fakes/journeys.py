@@ -26,6 +26,7 @@ from app.ports.journeys import (
     JourneyVersionSpec,
     JourneyView,
     SavedVersion,
+    TagChange,
 )
 from tests.fakes.definitions import InMemoryDefinitions, stamped
 
@@ -281,16 +282,13 @@ class InMemoryProfileMarks:
         #: (profile, tag) -> True where tagging finds the graph unreachable (a test's outage).
         self.unreachable: Callable[[str, str], bool] = lambda profile_id, tag: False
 
-    async def tag(self, profile_id: str, tag: str) -> None:
-        if self.unreachable(profile_id, tag):
-            raise ConnectionError("Neo4j went away")
-        self.log.append((profile_id, f"+{tag}"))
-        kept = [t for t in self.tags.get(profile_id, []) if t != tag]
-        self.tags[profile_id] = [*kept, tag]
-
-    async def untag(self, profile_id: str, tag: str) -> None:
-        self.log.append((profile_id, f"-{tag}"))
-        self.tags[profile_id] = [t for t in self.tags.get(profile_id, []) if t != tag]
+    async def change_tags(self, changes: Sequence[TagChange]) -> None:
+        if any(self.unreachable(c.profile_id, c.tag) for c in changes):
+            raise ConnectionError("Neo4j went away")  # one write: none of them lands
+        for c in changes:
+            self.log.append((c.profile_id, f"{'+' if c.add else '-'}{c.tag}"))
+            kept = [t for t in self.tags.get(c.profile_id, []) if t != c.tag]
+            self.tags[c.profile_id] = [*kept, c.tag] if c.add else kept
 
     async def owner_of(self, profile_id: str) -> str | None:
         return self.owners.get(profile_id)

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -17,6 +17,7 @@ from app.ports.journeys import (
     JourneyVersionSpec,
     JourneyView,
     SavedVersion,
+    TagChange,
 )
 
 
@@ -69,11 +70,17 @@ class Neo4jProfileMarks:
     def __init__(self, graph: IdentityGraph) -> None:
         self.graph = graph
 
-    async def tag(self, profile_id: str, tag: str) -> None:
-        await self.graph.run_write("journeys/add_tag", profile=profile_id, tag=tag)
-
-    async def untag(self, profile_id: str, tag: str) -> None:
-        await self.graph.run_write("journeys/remove_tag", profile=profile_id, tag=tag)
+    async def change_tags(self, changes: Sequence[TagChange]) -> None:
+        if not changes:
+            return
+        # In profile order (the order writers take profile locks in), each profile's changes
+        # in the order given.
+        order = sorted(range(len(changes)), key=lambda i: (changes[i].profile_id, i))
+        rows = [
+            {"profile": changes[i].profile_id, "tag": changes[i].tag, "add": changes[i].add}
+            for i in order
+        ]
+        await self.graph.run_write("journeys/change_tags", rows=rows)
 
     async def owner_of(self, profile_id: str) -> str | None:
         reps = await self.graph.read_tx(lambda tx: tx.profile_representatives([profile_id]))

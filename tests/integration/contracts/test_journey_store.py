@@ -11,7 +11,7 @@ import pytest
 from app.bootstrap import Container
 from app.ports.identity import IdentityTransaction
 from app.ports.journey_runs import Run, RunChanges, RunMove, RunStart, StepRecord
-from app.ports.journeys import EmittedEvent, JourneyStorage, JourneyVersionSpec
+from app.ports.journeys import EmittedEvent, JourneyStorage, JourneyVersionSpec, TagChange
 from tests.fakes.journeys import InMemoryJourneys
 from tests.messages import message
 
@@ -201,11 +201,23 @@ async def test_visit_records_are_kept_by_key_in_history_and_statistics(
 async def test_tags_and_emitted_events_land_on_the_profile(bench: JourneyBench) -> None:
     marks = bench.storage.marks
     pid = await bench.profile("anon-marks")
-    await marks.tag(pid, "vip")
-    await marks.tag(pid, "new")
-    await marks.tag(pid, "vip")
-    await marks.untag(pid, "new")
+    await marks.change_tags([TagChange(pid, "vip"), TagChange(pid, "new"), TagChange(pid, "vip")])
+    assert await bench.tags(pid) == ["new", "vip"]  # in the order given: vip again goes last
+    other = await bench.profile("anon-marks-2")
+    # One write for many profiles, each profile's changes in the order given; a profile that
+    # is gone is passed over.
+    await marks.change_tags(
+        [
+            TagChange(pid, "new", add=False),
+            TagChange(other, "vip"),
+            TagChange("nobody", "vip"),
+            TagChange(other, "gone"),
+            TagChange(other, "gone", add=False),
+        ]
+    )
     assert await bench.tags(pid) == ["vip"]
+    assert await bench.tags(other) == ["vip"]
+    await marks.change_tags([])
     owner = await marks.owner_of(pid)
     assert owner is not None and await marks.owner_of("nobody") is None
     event = EmittedEvent("test:journey:r1:0", "Welcomed", T0, "journey:welcome", "sealed", owner)

@@ -226,6 +226,7 @@ async def test_a_tag_a_journey_puts_on_a_profile_brings_it_into_a_tag_segment(
 ) -> None:
     """Journeys' add_tag writes the profile's tags; a `tag` condition reads them (a trait
     condition reads tracked traits, which tags are not)."""
+    from app.ports.journeys import TagChange
     from app.services.changes.notices import ProfileNotice
 
     feed = container.change_dispatcher("test")
@@ -237,15 +238,12 @@ async def test_a_tag_a_journey_puts_on_a_profile_brings_it_into_a_tag_segment(
     tia = await profile_id(container, "user_id", "tia")
     assert await container.segments.of_profile(tia) == []
     # What a journey's add_tag action does: write the tag, announce a change of traits.
-    await container.graph.write(
-        "journeys/add_tag", ws=container.settings.workspace, profile=tia, tag="cart_reminded"
-    )
+    marks = container.journeys.storage.marks
+    await marks.change_tags([TagChange(tia, "cart_reminded")])
     await container.notifier.publish([ProfileNotice(tia, "traits")])
     await feed.step(block_ms=100)
     assert [n for n, _ in await container.segments.of_profile(tia)] == ["reminded"]
-    await container.graph.write(
-        "journeys/remove_tag", ws=container.settings.workspace, profile=tia, tag="cart_reminded"
-    )
+    await marks.change_tags([TagChange(tia, "cart_reminded", add=False)])
     await container.notifier.publish([ProfileNotice(tia, "traits")])
     await feed.step(block_ms=100)
     assert await container.segments.of_profile(tia) == []

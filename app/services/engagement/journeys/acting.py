@@ -21,7 +21,7 @@ from typing import Any
 from app.domain.access import ROLE_CAPABILITIES, SET_TRAIT, Role
 from app.domain.journeys import Step
 from app.errors import Conflict, DeliveryFailed, Forbidden, NotFound
-from app.ports.journeys import EmittedEvent, ProfileMarks
+from app.ports.journeys import EmittedEvent, ProfileMarks, TagChange
 from app.services.changes.notices import ProfileNotice, ProfileNotifier
 from app.services.engagement.actions import ActionRecord, Attempt, ConsentGate
 from app.services.engagement.destinations import DestinationService
@@ -89,7 +89,8 @@ class StepActions:
         did is recorded with the move that follows), or the error of a backing service that
         did not answer (the job runs again once it does)."""
         gated = [i for i, (_, step, _) in enumerate(acts) if _purpose(step) is not None]
-        plain = [i for i in range(len(acts)) if i not in set(gated)]
+        tags = [i for i, (_, step, _) in enumerate(acts) if i not in gated and _tag(step)]
+        plain = [i for i in range(len(acts)) if i not in {*gated, *tags}]
         gate = asyncio.Semaphore(at_once)
 
         async def take(run: Run, step: Step, role: Role | None) -> Visit | Exception:
@@ -111,13 +112,14 @@ class StepActions:
         ]
         # Both halves run to the end whatever the other does: an action taken is never left
         # without its outcome.
-        taken, recorded = await asyncio.gather(
+        taken, tagged, recorded = await asyncio.gather(
             asyncio.gather(*(take(*acts[i]) for i in plain)),
+            self._change_tags([acts[i][:2] for i in tags]),
             self.gate.attempt_many(attempts, gate),
             return_exceptions=True,
         )
         outcomes: dict[int, Visit | Exception] = {}
-        for group, found in ((plain, taken), (gated, recorded)):
+        for group, found in ((plain, taken), (tags, tagged), (gated, recorded)):
             if isinstance(found, BaseException):
                 if not isinstance(found, Exception):
                     raise found  # cancelled
@@ -148,12 +150,9 @@ class StepActions:
                 personal_allowed=role is not None and SET_TRAIT in ROLE_CAPABILITIES[role],
             )
             return {"trait": params["name"]}
-        if kind in ("add_tag", "remove_tag"):
-            mark = self.marks.tag if kind == "add_tag" else self.marks.untag
-            await mark(profile, str(params["tag"]))
-            if self.notifier is not None:
-                await self.notifier.publish([ProfileNotice(profile, "traits")])
-            return {"tag": params["tag"]}
+        if _tag(step):
+            (visit,) = await self._change_tags([(run, step)])
+            return visit.detail
         plugin = self.plugins.actions.get(kind) if self.plugins else None
         if plugin is not None:
             ctx = DeliveryContext(self.sender, key, self.clock, self._plugin_dir(kind))
@@ -162,6 +161,18 @@ class StepActions:
             return await self._send(run, step, key)
         assert kind == "emit_event"
         return await self._emit(run, str(params["event"]), key)
+
+    async def _change_tags(self, acts: Sequence[tuple[Run, Step]]) -> list[Visit]:
+        """Tag actions in one write, then one announcement of their profiles' changes (a tag
+        is what segments' `tag` conditions read)."""
+        if not acts:
+            return []
+        changes = [_tag_change(run, step) for run, step in acts]
+        await self.marks.change_tags(changes)
+        if self.notifier is not None:
+            profiles = dict.fromkeys(c.profile_id for c in changes)
+            await self.notifier.publish([ProfileNotice(p, "traits") for p in profiles])
+        return [Visit("taken", "no purpose needed", {"tag": c.tag}) for c in changes]
 
     async def _webhook(self, run: Run, step: Step, key: str) -> dict[str, Any]:
         assert step.action is not None
@@ -229,6 +240,17 @@ class StepActions:
 def _purpose(step: Step) -> str | None:
     assert step.action is not None
     return step.action.purpose
+
+
+def _tag(step: Step) -> bool:
+    assert step.action is not None
+    return step.action.kind in ("add_tag", "remove_tag")
+
+
+def _tag_change(run: Run, step: Step) -> TagChange:
+    assert step.action is not None
+    add = step.action.kind == "add_tag"
+    return TagChange(run.profile, str(step.action.params["tag"]), add)
 
 
 def _visit(outcome: Visit | Exception) -> Visit | BaseException:

@@ -10,6 +10,7 @@ import pytest
 from app.domain.consent import Decision
 from app.domain.segments import Condition
 from app.ports.actions import ActionRecord
+from app.ports.journeys import TagChange
 from app.services.engagement.journeys.runs import Visit
 from app.services.engagement.journeys.service import (
     ACTIVE_STALLED_SECONDS,
@@ -117,7 +118,12 @@ async def test_more_runs_than_a_job_carries_are_split_over_jobs(world: World) ->
 async def test_a_backing_service_down_in_one_action_keeps_the_others_moves_and_carries_them(
     world: World,
 ) -> None:
-    await world.define(journey({"hello": tag("welcomed", "bye"), "bye": {"type": "exit"}}, "hello"))
+    # Actions for a purpose are taken one by one once the gate lets them through (tags
+    # without a purpose are one write for the round: they land or fail together, below).
+    welcome = tag("welcomed", "bye", purpose="marketing")
+    await world.define(journey({"hello": welcome, "bye": {"type": "exit"}}, "hello"))
+    for person in (ANN, BOB):
+        world.consent.record(person, Decision(f"d-{person}", "marketing", True, NOW - 60, "web"))
     marks = world.stores.marks
     marks.unreachable = lambda profile_id, tag: profile_id == BOB
     await world.fire(ANN, BOB)
@@ -142,6 +148,35 @@ async def test_a_backing_service_down_in_one_action_keeps_the_others_moves_and_c
     assert marks.log == [(ANN, "+welcomed"), (BOB, "+welcomed")]  # nobody tagged twice
     for person in (ANN, BOB):
         assert visits(await world.run_of(person)) == [("hello", "taken"), ("bye", "exited")]
+
+
+async def test_a_rounds_tags_without_a_purpose_are_one_write_landing_together(
+    world: World,
+) -> None:
+    await world.define(journey({"hello": tag("welcomed", "bye"), "bye": {"type": "exit"}}, "hello"))
+    marks = world.stores.marks
+    writes: list[int] = []
+    change_tags = marks.change_tags
+
+    async def counted(changes: Sequence[TagChange]) -> None:
+        writes.append(len(changes))
+        await change_tags(changes)
+
+    marks.change_tags = counted  # type: ignore[method-assign]
+    marks.unreachable = lambda profile_id, tag: profile_id == BOB
+    await world.fire(ANN, BOB)
+    [job] = world.queue.jobs
+    with pytest.raises(ConnectionError):
+        await world.drain()
+    # The write failed whole: nobody tagged, nobody moved, the job runs again.
+    assert marks.log == [] and writes == [2]
+    for person in (ANN, BOB):
+        assert visits(await world.run_of(person)) == [("hello", "started")]
+    assert world.queue.jobs == []  # no run moved: nothing to hand over
+    marks.unreachable = lambda profile_id, tag: False
+    again = await world.journeys.step_many(job[1])  # arq runs the job again
+    assert sorted(again.values()) == ["exited", "exited"]
+    assert writes == [2, 2] and sorted(marks.log) == [(ANN, "+welcomed"), (BOB, "+welcomed")]
 
 
 async def test_the_sweep_hands_over_runs_no_job_carries(world: World) -> None:
@@ -224,14 +259,17 @@ async def test_a_run_this_job_moved_whose_next_action_meets_an_outage_is_carried
     [job] = world.queue.jobs
     with pytest.raises(ConnectionError):
         await world.drain()
-    bob = await world.run_of(BOB)
-    assert (bob.status, bob.step) == ("active", "again")  # moved by the job in its first round
-    assert world.queue.runs == [(bob.id, 1)]  # handed to a new job: the retry finds it stale
+    # Both moved by the job in its first round; the second round's tags are one write, which
+    # failed for both: both are handed to a new job, and the retry finds them stale.
+    moved = [await world.run_of(person) for person in (ANN, BOB)]
+    assert {(r.status, r.step) for r in moved} == {("active", "again")}
+    assert sorted(world.queue.runs) == sorted((r.id, 1) for r in moved)
     marks.unreachable = lambda profile_id, tag: False
     assert sorted((await world.journeys.step_many(job[1])).values()) == ["stale", "stale"]
     world.now += RESCUE_DEFER_SECONDS
-    assert await world.drain() == ["completed"]
-    assert visits(await world.run_of(BOB)) == [("hello", "taken"), ("again", "taken")]
+    assert await world.drain() == ["completed", "completed"]
+    for person in (ANN, BOB):
+        assert visits(await world.run_of(person)) == [("hello", "taken"), ("again", "taken")]
     assert sorted(marks.log) == [
         (ANN, "+again"),
         (ANN, "+welcomed"),
