@@ -43,10 +43,11 @@ class ConsentStore(Protocol):
     async def decisions_of(self, profile_id: str) -> list[Decision]:
         """Every decision on the profile's identifiers, oldest first."""
 
-    async def decisions_for(
+    async def verdict_inputs_of_many(
         self, profile_ids: Sequence[str], purpose: str
-    ) -> dict[str, list[Decision]]:
-        """The decisions on one purpose of several profiles, by profile."""
+    ) -> tuple[dict[str, list[Decision]], bool | None]:
+        """`verdict_inputs` of several profiles in one read: the decisions on the purpose by
+        profile (a profile without any is left out), and the purpose's stored default."""
 
     async def verdict_inputs(
         self, profile_id: str, purpose: str

@@ -37,14 +37,16 @@ class InMemoryConsentStore:
     async def decisions_of(self, profile_id: str) -> list[Decision]:
         return sorted(self.decisions.get(profile_id, []), key=lambda d: (d.at, d.id))
 
-    async def decisions_for(
+    async def verdict_inputs_of_many(
         self, profile_ids: Sequence[str], purpose: str
-    ) -> dict[str, list[Decision]]:
+    ) -> tuple[dict[str, list[Decision]], bool | None]:
         found = {
             pid: [d for d in await self.decisions_of(pid) if d.purpose == purpose]
             for pid in sorted(set(profile_ids))
         }
-        return {pid: ds for pid, ds in found.items() if ds}
+        spec = self.specs.get(purpose)
+        default = None if spec is None else spec.default_granted
+        return {pid: ds for pid, ds in found.items() if ds}, default
 
     async def verdict_inputs(
         self, profile_id: str, purpose: str

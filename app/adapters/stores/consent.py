@@ -42,16 +42,17 @@ class Neo4jConsentStore:
     async def decisions_of(self, profile_id: str) -> list[Decision]:
         return [_decision(r) for r in await self.graph.read("consent/of_profile", id=profile_id)]
 
-    async def decisions_for(
+    async def verdict_inputs_of_many(
         self, profile_ids: Sequence[str], purpose: str
-    ) -> dict[str, list[Decision]]:
+    ) -> tuple[dict[str, list[Decision]], bool | None]:
         rows = await self.graph.read(
-            "consent/of_profiles", ids=sorted(set(profile_ids)), purpose=purpose
+            "consent/verdict_inputs_of_profiles", ids=sorted(set(profile_ids)), purpose=purpose
         )
         by_profile: dict[str, list[Decision]] = {}
-        for row in rows:
+        for row in rows[0]["decisions"]:
             by_profile.setdefault(row["profile"], []).append(_decision(row))
-        return by_profile
+        stored = rows[0]["default_granted"]
+        return by_profile, None if stored is None else bool(stored)
 
     async def verdict_inputs(
         self, profile_id: str, purpose: str

@@ -196,8 +196,8 @@ class ConsentService:
         """`may_use` for several profiles in one query (destinations check whole batches)."""
         name = self.policy.resolve(purpose)
         at = self.clock() if now is None else now
-        by_profile = await self.store.decisions_for(profile_ids, name)
-        default = (await self.defaults()).get(name, self.policy.default_for(name))
+        by_profile, stored = await self.store.verdict_inputs_of_many(profile_ids, name)
+        default = self.policy.default_for(name) if stored is None else stored
         return {pid: effective(by_profile.get(pid, []), name, at, default) for pid in profile_ids}
 
     async def may_use(self, profile_id: str, purpose: str, now: float | None = None) -> Verdict:

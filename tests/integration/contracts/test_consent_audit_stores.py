@@ -82,9 +82,11 @@ async def test_decisions_come_back_oldest_first_and_by_purpose(consent: ConsentB
         ("ads", True, T0 + 5),
         ("ads", False, T0 + 9),
     ]
-    by_profile = await store.decisions_for([pid, other, "nobody"], "ads")
-    assert sorted(by_profile) == sorted([pid, other])
-    assert sorted(d.granted for d in by_profile[pid]) == [False, True]
+    by_profile, default = await store.verdict_inputs_of_many([pid, other, "nobody"], "ads")
+    assert sorted(by_profile) == sorted([pid, other]) and default is False
+    assert [(d.granted, d.at) for d in by_profile[pid]] == [(True, T0 + 5), (False, T0 + 9)]
+    assert await store.verdict_inputs_of_many([pid], "unheard_of") == ({}, None)
+    assert await store.verdict_inputs_of_many([], "ads") == ({}, False)
     decisions, default = await store.verdict_inputs(pid, "ads")
     assert [d.at for d in decisions] == [T0 + 5, T0 + 9] and default is False
     assert await store.verdict_inputs(pid, "unheard_of") == ([], None)

@@ -232,10 +232,12 @@ async def test_a_consent_read_that_fails_leaves_the_rounds_other_actions_recorde
     )
     world.consent.record(BOB, Decision("d-1", "marketing", True, NOW - 60, "web"))
 
-    async def unreachable(profile_ids: Sequence[str], purpose: str) -> dict[str, list[Decision]]:
+    async def unreachable(
+        profile_ids: Sequence[str], purpose: str
+    ) -> tuple[dict[str, list[Decision]], bool | None]:
         raise ConnectionError("Neo4j went away")
 
-    world.consent.decisions_for = unreachable  # type: ignore[method-assign]
+    world.consent.verdict_inputs_of_many = unreachable  # type: ignore[method-assign]
     await world.fire(ANN, BOB)
     [job] = world.queue.jobs  # one job carries the four runs of both journeys
     assert len(job[1]) == 4
