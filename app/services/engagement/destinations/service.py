@@ -212,9 +212,14 @@ class DestinationService:
     async def send(self, name: str, item: Mapping[str, Any]) -> str:
         """One item into a destination's outbox (a journey's send_to_destination); refused
         while the destination is stopped."""
-        destination = await self.get(name)
+        return await self.send_to(await self.get(name), item)
+
+    async def send_to(self, destination: Destination, item: Mapping[str, Any]) -> str:
+        """`send` to a destination read already (a journey round reads each of its
+        destinations once)."""
         if not destination.active:
             raise DestinationStopped("the destination is stopped: nothing is queued for it")
+        name = destination.name
         entry = {**item, "id": f"{name}:{item.get('key', self.clock())}", "at": self.clock()}
         await self._append(destination, [entry])
         return str(entry["id"])

@@ -14,7 +14,7 @@ import asyncio
 import functools
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ from app.errors import Conflict, DeliveryFailed, Forbidden, NotFound
 from app.ports.journeys import EmittedEvent, ProfileMarks, TagChange
 from app.services.changes.notices import ProfileNotice, ProfileNotifier
 from app.services.engagement.actions import ActionRecord, Attempt, ConsentGate
-from app.services.engagement.destinations import DestinationService
+from app.services.engagement.destinations import Destination, DestinationService
 from app.services.engagement.journeys.catalog import JourneyCatalog
 from app.services.engagement.journeys.runs import Run, Visit
 from app.services.engagement.outbound import WebhookSender
@@ -37,6 +37,10 @@ log = logging.getLogger(__name__)
 
 #: Attempts at storing an emitted event whose owner a blind-index rotation keeps re-keying.
 EMIT_ATTEMPTS = 3
+
+#: The destinations a round's actions send to, opened once for the round (by name), or the
+#: error that kept one from being read.
+Opened = Mapping[str, "Destination | Exception"]
 
 
 class StepActions:
@@ -92,11 +96,12 @@ class StepActions:
         tags = [i for i, (_, step, _) in enumerate(acts) if i not in gated and _tag(step)]
         plain = [i for i in range(len(acts)) if i not in {*gated, *tags}]
         gate = asyncio.Semaphore(at_once)
+        opened = await self._destinations_of([step for _, step, _ in acts])
 
         async def take(run: Run, step: Step, role: Role | None) -> Visit | Exception:
             async with gate:
                 try:
-                    detail = await self._perform(run, step, role)
+                    detail = await self._perform(run, step, role, opened)
                 except Exception as exc:
                     return exc
                 return Visit("taken", "no purpose needed", detail)
@@ -106,7 +111,7 @@ class StepActions:
                 run.profile,
                 str(_purpose(step)),
                 f"journey:{run.journey}:{step.id}",
-                functools.partial(self._perform, run, step, role),
+                functools.partial(self._perform, run, step, role, opened),
             )
             for run, step, role in (acts[i] for i in gated)
         ]
@@ -133,7 +138,9 @@ class StepActions:
                 )
         return [_visit(outcomes[i]) for i in range(len(acts))]
 
-    async def _perform(self, run: Run, step: Step, role: Role | None) -> dict[str, Any]:
+    async def _perform(
+        self, run: Run, step: Step, role: Role | None, opened: Opened | None = None
+    ) -> dict[str, Any]:
         assert step.action is not None
         params = step.action.params
         profile = run.profile
@@ -158,7 +165,7 @@ class StepActions:
             ctx = DeliveryContext(self.sender, key, self.clock, self._plugin_dir(kind))
             return dict(await plugin.run(profile, params, ctx))
         if kind == "send_to_destination":
-            return await self._send(run, step, key)
+            return await self._send(run, step, key, opened or {})
         assert kind == "emit_event"
         return await self._emit(run, str(params["event"]), key)
 
@@ -191,10 +198,31 @@ class StepActions:
             raise DeliveryFailed(delivery.error or "delivery failed")
         return {"status": delivery.status, "attempts": delivery.attempts}
 
-    async def _send(self, run: Run, step: Step, key: str) -> dict[str, Any]:
+    async def _destinations_of(self, steps: Sequence[Step]) -> Opened:
+        """The destinations a round's `send_to_destination` steps name, each read once for
+        the round (or the error reading it raised, for each of its actions to raise)."""
+        names = {
+            str(step.action.params["destination"])
+            for step in steps
+            if step.action is not None and step.action.kind == "send_to_destination"
+        }
+        opened: dict[str, Destination | Exception] = {}
+        if self.destinations is not None:
+            for name in sorted(names):
+                try:
+                    opened[name] = await self.destinations.get(name)
+                except Exception as exc:
+                    opened[name] = exc
+        return opened
+
+    async def _send(self, run: Run, step: Step, key: str, opened: Opened) -> dict[str, Any]:
         assert step.action is not None
         if self.destinations is None:
             raise NotFound("destinations are not available here")
+        name = str(step.action.params["destination"])
+        destination = opened.get(name)
+        if isinstance(destination, Exception):
+            raise destination
         item = {
             "type": "journey",
             "profile_id": run.profile,
@@ -202,7 +230,9 @@ class StepActions:
             "step": step.id,
             "key": key,
         }
-        sent = await self.destinations.send(str(step.action.params["destination"]), item)
+        if destination is None:  # an action taken outside a round
+            destination = await self.destinations.get(name)
+        sent = await self.destinations.send_to(destination, item)
         return {"item": sent}
 
     def _plugin_dir(self, kind: str) -> Path | None:

@@ -20,6 +20,7 @@ from app.privacy import BlindIndex
 from app.privacy.keystore import LocalKeyStore
 from app.services.changes.profile_changes import ProfileChanges
 from app.services.engagement.actions import ConsentGate
+from app.services.engagement.destinations import DestinationService
 from app.services.engagement.journeys import JourneyService
 from app.services.engagement.outbound import WebhookSender
 from app.services.engagement.segments.engine import SegmentService
@@ -95,7 +96,9 @@ def visits(run: RunView) -> list[tuple[str, str]]:
 
 
 @asynccontextmanager
-async def journey_world(tmp_path: Path) -> AsyncIterator[World]:
+async def journey_world(
+    tmp_path: Path, destinations: DestinationService | None = None
+) -> AsyncIterator[World]:
     keystore = LocalKeyStore(tmp_path / "keys.db", os.urandom(32))
     sealer = Sealer("test", BlindIndex({"k1": os.urandom(32)}, "k1"), keystore)
     stores = InMemoryJourneys.create("test")
@@ -122,6 +125,7 @@ async def journey_world(tmp_path: Path) -> AsyncIterator[World]:
         None,
         queue.enqueue,
         clock=lambda: queue.now,
+        destinations=destinations,
     )
     queue.runner = service.step_many
     yield World(service, stores, actions, consent_store, segments, queue)
