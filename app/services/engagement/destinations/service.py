@@ -247,12 +247,23 @@ class DestinationService:
 
     async def deliver_once(self, destination: Destination) -> int:
         """One batch of one destination; returns how many items left its outbox."""
+        return (await self._deliver(destination))[0]
+
+    async def _deliver(self, destination: Destination) -> tuple[int, int]:
+        """One batch of one destination: how many items left its outbox, and how many the
+        batch took (a full batch: more may be waiting)."""
         name = destination.name
         if self.monotonic() < self._retry_at.get(name, 0.0):
-            return 0
+            return 0, 0
         entries = await self.outbox.head(name, destination.batch_size)
         if not entries:
-            return 0
+            return 0, 0
+        return await self._send_batch(destination, entries), len(entries)
+
+    async def _send_batch(self, destination: Destination, entries: Sequence[OutboxEntry]) -> int:
+        """Hand the batch to the destination's kind; returns how many items left the outbox
+        (delivered, or dead-lettered)."""
+        name = destination.name
         allowed, skipped = await self._consented(destination, [e.item for e in entries])
         plugin = self.plugins.destinations.get(destination.kind)
         try:
@@ -304,17 +315,24 @@ class DestinationService:
         return kept, len(items) - len(kept)
 
     async def deliver_all(self) -> int:
-        moved = 0
+        return (await self.deliver_round())[0]
+
+    async def deliver_round(self) -> tuple[int, bool]:
+        """One batch of every active destination: how many items left the outboxes, and
+        whether a batch was full (more may be waiting)."""
+        moved, full = 0, False
         for destination in await self.all():
             if destination.active:
-                moved += await self.deliver_once(destination)
-        return moved
+                left, taken = await self._deliver(destination)
+                moved += left
+                full = full or taken == destination.batch_size
+        return moved, full
 
     async def run(self, stop: asyncio.Event, idle: float = 0.5) -> None:
         backoff = Backoff(idle, 10.0)
         while not stop.is_set():
             try:
-                moved = await self.deliver_all()
+                _, full = await self.deliver_round()
             except UNREACHABLE as exc:
                 delay = backoff.next()
                 log.warning(
@@ -329,7 +347,9 @@ class DestinationService:
                 await pause(stop, backoff.next())
                 continue
             backoff.reset()
-            if not moved:
+            if not full:
+                # No outbox held more than a batch: its items gather for `idle` seconds before
+                # the next round, rather than go a few at a time as they come.
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), idle)
 

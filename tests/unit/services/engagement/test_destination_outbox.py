@@ -237,3 +237,16 @@ async def test_a_definition_is_checked_and_its_configuration_sealed(world: World
     assert "receiver-one" not in stored.config_enc and stored.topics == ("events",)
     crm = await world.destinations.get("crm")
     assert dict(crm.config) == {"target": "receiver-one", "_name": "crm"}
+
+
+async def test_a_round_says_whether_a_batch_was_full_so_the_loop_lets_items_gather(
+    world: World,
+) -> None:
+    """The delivery loop goes on at once only after a full batch (more may be waiting);
+    otherwise it waits, so that items trickling in go in batches, not a few at a time."""
+    await world.define(batch_size=2)
+    await world.destinations.enqueue(events(ANN, BOB, "p-cy"), [])
+    assert await world.destinations.deliver_round() == (2, True)
+    assert await world.destinations.deliver_round() == (1, False)
+    assert await world.destinations.deliver_round() == (0, False)
+    assert [len(b) for b in world.receiver.batches] == [2, 1]
