@@ -115,8 +115,8 @@ class StepActions:
             )
             for run, step, role in (acts[i] for i in gated)
         ]
-        # Both halves run to the end whatever the other does: an action taken is never left
-        # without its outcome.
+        # The three groups (plain actions, the round's tags, actions for a purpose) run to the
+        # end whatever the others do: an action taken is never left without its outcome.
         taken, tagged, recorded = await asyncio.gather(
             asyncio.gather(*(take(*acts[i]) for i in plain)),
             self._change_tags([acts[i][:2] for i in tags]),
