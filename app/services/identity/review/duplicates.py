@@ -79,7 +79,7 @@ class DuplicateScan:
 
     async def records(self) -> tuple[int, list[LinkageRecord]]:
         """Every active profile, and the comparable records among them."""
-        from app.services.identity.linkage.records import TRAITS_READ, record_of
+        from app.services.identity.linkage.records import TRAITS_READ
 
         read = (*TRAITS_READ, "country")  # only these are opened
         seen, found, after = 0, [], ""
@@ -87,11 +87,23 @@ class DuplicateScan:
             after = ids[-1]
             seen += len(ids)
             traits: Mapping[str, Mapping[str, Any]] = await self.traits_of(ids, read)
-            for pid in ids:
-                record = record_of(pid, self._usable_phone(traits.get(pid, {})))
-                if record is not None:
-                    found.append(record)
+            # Parsing a page's phone numbers and names is CPU work: done in a thread, it does
+            # not hold up the worker's event loop (the resolver, the change feed) meanwhile.
+            found += await asyncio.to_thread(self._records_of, ids, traits)
         return seen, found
+
+    def _records_of(
+        self, ids: list[str], traits: Mapping[str, Mapping[str, Any]]
+    ) -> list[LinkageRecord]:
+        """The comparable records of a page of profiles."""
+        from app.services.identity.linkage.records import record_of
+
+        found = []
+        for pid in ids:
+            record = record_of(pid, self._usable_phone(traits.get(pid, {})))
+            if record is not None:
+                found.append(record)
+        return found
 
     def _usable_phone(self, traits: Mapping[str, Any]) -> Mapping[str, Any]:
         """The golden record with its phone as identity resolution reads it (E.164, in the
