@@ -93,8 +93,9 @@ class StepActions:
         did is recorded with the move that follows), or the error of a backing service that
         did not answer (the job runs again once it does)."""
         gated = [i for i, (_, step, _) in enumerate(acts) if _purpose(step) is not None]
-        tags = [i for i, (_, step, _) in enumerate(acts) if i not in gated and _tag(step)]
-        plain = [i for i in range(len(acts)) if i not in {*gated, *tags}]
+        ungated = [i for i in range(len(acts)) if i not in set(gated)]
+        tags = [i for i in ungated if _tag(acts[i][1])]
+        plain = [i for i in ungated if not _tag(acts[i][1])]
         gate = asyncio.Semaphore(at_once)
         opened = await self._destinations_of([step for _, step, _ in acts])
 
@@ -139,7 +140,7 @@ class StepActions:
         return [_visit(outcomes[i]) for i in range(len(acts))]
 
     async def _perform(
-        self, run: Run, step: Step, role: Role | None, opened: Opened | None = None
+        self, run: Run, step: Step, role: Role | None, opened: Opened
     ) -> dict[str, Any]:
         assert step.action is not None
         params = step.action.params
@@ -165,7 +166,7 @@ class StepActions:
             ctx = DeliveryContext(self.sender, key, self.clock, self._plugin_dir(kind))
             return dict(await plugin.run(profile, params, ctx))
         if kind == "send_to_destination":
-            return await self._send(run, step, key, opened or {})
+            return await self._send(run, step, key, opened)
         assert kind == "emit_event"
         return await self._emit(run, str(params["event"]), key)
 
@@ -219,8 +220,8 @@ class StepActions:
         assert step.action is not None
         if self.destinations is None:
             raise NotFound("destinations are not available here")
-        name = str(step.action.params["destination"])
-        destination = opened.get(name)
+        # Read once for the round by `_destinations_of`, which names every step's destination.
+        destination = opened[str(step.action.params["destination"])]
         if isinstance(destination, Exception):
             raise destination
         item = {
@@ -230,8 +231,6 @@ class StepActions:
             "step": step.id,
             "key": key,
         }
-        if destination is None:  # an action taken outside a round
-            destination = await self.destinations.get(name)
         sent = await self.destinations.send_to(destination, item)
         return {"item": sent}
 

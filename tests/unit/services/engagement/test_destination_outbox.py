@@ -3,7 +3,9 @@ retried with back-off, dead-lettered and replayed. No Neo4j, no Valkey, millisec
 
 from __future__ import annotations
 
+import asyncio
 import os
+import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -250,3 +252,28 @@ async def test_a_round_says_whether_a_batch_was_full_so_the_loop_lets_items_gath
     assert await world.destinations.deliver_round() == (1, False)
     assert await world.destinations.deliver_round() == (0, False)
     assert [len(b) for b in world.receiver.batches] == [2, 1]
+
+
+async def test_the_loop_goes_on_at_once_after_a_full_batch_and_waits_after_a_partial_one(
+    world: World,
+) -> None:
+    await world.define(batch_size=2)
+    await world.destinations.enqueue(events(ANN, BOB, "p-cy"), [])
+    service = world.destinations
+    rounds: list[tuple[float, int, bool]] = []
+    deliver_round = service.deliver_round
+    stop = asyncio.Event()
+
+    async def timed() -> tuple[int, bool]:
+        moved, full = await deliver_round()
+        rounds.append((time.monotonic(), moved, full))
+        if len(rounds) == 3:
+            stop.set()
+        return moved, full
+
+    service.deliver_round = timed  # type: ignore[method-assign]
+    await asyncio.wait_for(service.run(stop, idle=1.0), 10)
+    (first, *_), (second, moved, full), (third, _, _) = rounds
+    assert (rounds[0][1:], (moved, full)) == ((2, True), (1, False))
+    assert second - first < 0.9  # a full batch: the next round at once
+    assert third - second >= 0.9  # a partial one: the items gather for `idle` first
