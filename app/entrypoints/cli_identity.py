@@ -82,10 +82,12 @@ def identity_report() -> None:
     async def work(container: Container) -> None:
         rules = container.rules
         caps = ", ".join(f"{t}={n}" for t, n in sorted(rules.type_caps.items()))
+        windows = ", ".join(f"{t}={d:g}" for t, d in sorted(rules.cap_window_days.items()))
         moved = ", ".join(f"{t}={d:g}" for t, d in sorted(rules.reassigned_after_days.items()))
         print(
             f"generic_degree={rules.generic_degree}\tgeneric_rivals={rules.generic_rivals}"
             f"\ttotal_cap={rules.total_cap}\ttype_caps: {caps}"
+            f"\tcap_window_days: {windows or '-'}"
             f"\treassigned_after_days: {moved or '-'}"
             f"\tbot_events={rules.bot_events}\tbot_window_hours={rules.bot_window_hours:g}"
         )

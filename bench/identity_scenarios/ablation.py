@@ -18,10 +18,13 @@ SWITCHED_OFF: dict[str, dict[str, Any]] = {
     "successor_rules": {"successor_rules": []},
     "reassigned_after_days": {"reassigned_after_days": {}},
     "emails_in_user_ids": {"emails_in_user_ids": False},
+    # Caps that count every value ever seen, not only those of the window.
+    "cap_window_days": {"cap_window_days": {}},
     # The session caps as they were: 40 anonymous ids, 50 identifiers in all.
     "session_caps": {
         "type_caps": {**IdentityRules().type_caps, "anonymous_id": 40},
         "total_cap": 50,
+        "cap_window_days": {},
     },
 }
 

@@ -294,9 +294,9 @@ def over_the_caps(s: Script) -> Scenario:
         "people with more identifiers of a type than its cap allows: 130 browser sessions "
         "(the cap is 100), five e-mail addresses (the cap is three); and one login four "
         "colleagues share, each on browsers of their own",
-        "each person one profile with their newest sessions up to the cap (the oldest leave) "
-        "and a profile_at_cap question; addresses past the third apart, with a conflict; the "
-        "shared login's profile a profile_at_cap question whose accept (blocking the login) "
-        "sets the colleagues' browsers apart",
+        "each person one profile with every session (the cap counts a week's new browsers, "
+        "fewer than 100); addresses past the third apart, with a conflict; the shared login's "
+        "browsers one profile (nothing deterministic tells it from one person's: four people "
+        "to the human truth)",
         s,
     )

@@ -15,7 +15,9 @@ sent of it is left out of both truths.
   on both) stay two parts, since nothing deterministic tells them from a household; a message
   naming both user ids (an alias) joins them; a user id that is an e-mail address is joined to
   that address. Someone who never logs in on their second browser is one person and two
-  linkable parts.
+  linkable parts. A login several people share, which no other user id meets, joins the
+  browsers it is used in (it is not scored itself): nothing deterministic tells it from one
+  person's many browsers, so those browsers are one linkable part and several humans.
 """
 
 from __future__ import annotations
@@ -93,13 +95,16 @@ def build_truth(scenarios: Iterable[Scenario]) -> Truth:
                 owners[key].add(carried.person)
                 scenario_of.setdefault(carried.sent, scenario.name)
     single = {key: next(iter(o)) for key, o in owners.items() if len(o) == 1 and key not in junk}
+    logins = {k for k, o in owners.items() if len(o) > 1 and k[0] == "user_id" and k not in junk}
     parts = _UnionFind()
     for scenario in listed:
         for message in scenario.script.carried:
             keys = [
                 c.canonical
                 for c in message
-                if c.person is not None and not c.former and c.canonical in single
+                if c.person is not None
+                and not c.former
+                and (c.canonical in single or c.canonical in logins)
             ]
             for key in keys:
                 parts.add(key)

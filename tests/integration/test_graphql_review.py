@@ -108,6 +108,7 @@ async def test_a_dismissed_conflict_is_listed_as_dismissed(
 REPORT = """
 { identityReport {
     thresholds { genericDegree genericRivals totalCap typeCaps { name count }
+                 capWindowDays { type days }
                  reassignedAfterDays { type days } botEvents botWindowHours }
     refusedLinks { name count } genericIdentifiers { name count }
     suggestions { kind status count } } }
@@ -121,6 +122,7 @@ async def test_the_identity_report_counts_what_was_caught(
     report = (await graphql_data(api_url, admin, REPORT))["identityReport"]
     assert report["thresholds"]["genericDegree"] == container.rules.generic_degree
     assert {"type": "phone", "days": 90.0} in report["thresholds"]["reassignedAfterDays"]
+    assert report["thresholds"]["capWindowDays"] == [{"type": "anonymous_id", "days": 7.0}]
     assert (report["thresholds"]["botEvents"], report["thresholds"]["botWindowHours"]) == (1000, 24)
     assert {"name": "type_cap:user_id", "count": 1} in report["refusedLinks"]
     assert report["genericIdentifiers"] == []

@@ -8,6 +8,7 @@ The result is then a function of the set of nodes, edges and NEVER pairs, never 
 
 from __future__ import annotations
 
+from bisect import bisect_left, insort
 from collections import Counter, deque
 from collections.abc import Collection, Iterable, Mapping
 from types import MappingProxyType
@@ -44,6 +45,12 @@ class _State:
         self.accepted_of: dict[str, set[Evidence]] = {k: set() for k in nodes}
         self.refused: list[tuple[Evidence, str]] = []
         self.evicted: dict[str, str] = {}  # key -> the cap that pushed it out
+        #: Per cluster, the sorted first sightings of each type whose cap has a window.
+        self.windows = {t: days * 86_400.0 for t, days in rules.cap_window_days.items()}
+        self.times = {
+            i: {nodes[k].type: [nodes[k].first_seen]} if nodes[k].type in self.windows else {}
+            for k, i in self.cid.items()
+        }
 
     def add(self, e: Evidence) -> None:
         """Take one edge in canonical order: follow it, or record why not."""
@@ -69,17 +76,22 @@ class _State:
             # One value succeeding another of its type (an old user id aliased to a new one):
             # the pair counts once against the type's cap.
             merged[self.nodes[e.a].type] -= 1
+        # Values first seen more than their type's window before its newest one are retired:
+        # they count towards no cap.
+        newest, retired = _retired(self.times[ca], self.times[cb], self.windows)
+        live = merged - Counter(retired)
         caps, sessions = self.rules.type_caps, self.rules.session_types
-        over = [t for t, n in merged.items() if n > caps.get(t, n)]
+        over = [t for t, n in live.items() if n > caps.get(t, n)]
         if any(t not in sessions for t in over):
             hard = [t for t in over if t not in sessions]
             return f"{TYPE_CAP}:{min(hard, key=self.rules.priority_key)}"
         # Over a session type's cap or the total cap, the oldest sessions make room.
-        needed = {t: merged[t] - caps[t] for t in over}
-        total = len(self.members[ca]) + len(self.members[cb]) - self.rules.total_cap
+        needed = {t: live[t] - caps[t] for t in over}
+        members = self.members[ca] | self.members[cb]
+        total = len(members) - sum(retired.values()) - self.rules.total_cap
         victims: list[tuple[str, str]] = []
         if needed or total > 0:
-            found = self._plan_evictions(self.members[ca] | self.members[cb], e, needed, total)
+            found = self._plan_evictions(members, e, needed, total, newest)
             if found is None:
                 if over:
                     return f"{TYPE_CAP}:{min(over, key=self.rules.priority_key)}"
@@ -89,13 +101,22 @@ class _State:
             self.cid[k] = big
         self.members[big] |= self.members.pop(small)
         self.counts[big] = merged
+        for t, at in self.times.pop(small).items():
+            into = self.times[big].setdefault(t, [])
+            for x in at:
+                insort(into, x)
         del self.counts[small]
         for k, reason in victims:
             self._evict(k, reason)
         return None
 
     def _plan_evictions(
-        self, members: set[str], e: Evidence, needed: dict[str, int], total: int
+        self,
+        members: set[str],
+        e: Evidence,
+        needed: dict[str, int],
+        total: int,
+        newest: Mapping[str, float],
     ) -> list[tuple[str, str]] | None:
         """Oldest session identifiers whose removal keeps the rest connected, each with the
         cap it makes room under, or None.
@@ -103,13 +124,20 @@ class _State:
         ``needed`` says how many of each session type must go (their type cap), ``total``
         how many in all (the total cap). Skipping a bridge keeps every cluster connected by
         accepted evidence, so a profile can always be explained; the endpoints of the new
-        edge are never evicted.
+        edge are never evicted. Of a type with a window (``newest``: its newest first
+        sighting in the cluster), neither retired values (they count towards no cap) nor the
+        newest go, so what is retired stays retired.
         """
-        sessions = self.rules.session_types
+        sessions, windows = self.rules.session_types, self.windows
         candidates = sorted(
-            (self.nodes[k].first_seen, k)
+            (node.first_seen, k)
             for k in members
-            if self.nodes[k].type in sessions and k not in (e.a, e.b)
+            if (node := self.nodes[k]).type in sessions
+            and k not in (e.a, e.b)
+            and (
+                node.type not in newest
+                or newest[node.type] - windows[node.type] <= node.first_seen < newest[node.type]
+            )
         )
         owed = dict(needed)
         removed: dict[str, str] = {}
@@ -144,15 +172,34 @@ class _State:
     def _evict(self, k: str, reason: str) -> None:
         old = self.cid[k]
         self.members[old].discard(k)
-        self.counts[old][self.nodes[k].type] -= 1
+        node = self.nodes[k]
+        self.counts[old][node.type] -= 1
+        if node.type in self.windows:
+            self.times[old][node.type].remove(node.first_seen)
         self.cid[k], self.members[self.next_id] = self.next_id, {k}
-        self.counts[self.next_id] = Counter([self.nodes[k].type])
+        self.counts[self.next_id] = Counter([node.type])
+        self.times[self.next_id] = {t: [node.first_seen] for t in self.windows if t == node.type}
         self.next_id += 1
         self.evicted[k] = reason
         for edge in self.accepted_of[k]:
             self.accepted_of[edge.b if edge.a == k else edge.a].discard(edge)
             self.refused.append((edge, reason))
         self.accepted_of[k] = set()
+
+
+def _retired(
+    a: Mapping[str, list[float]], b: Mapping[str, list[float]], windows: Mapping[str, float]
+) -> tuple[dict[str, float], dict[str, int]]:
+    """For two clusters together, per type with a window: its newest first sighting, and how
+    many of its values are retired (first seen more than the window before that)."""
+    newest: dict[str, float] = {}
+    retired: dict[str, int] = {}
+    for t in a.keys() | b.keys():
+        lists = [at for at in (a.get(t), b.get(t)) if at]
+        if lists:
+            newest[t] = max(at[-1] for at in lists)
+            retired[t] = sum(bisect_left(at, newest[t] - windows[t]) for at in lists)
+    return newest, retired
 
 
 def _index_nodes(nodes: Iterable[Node]) -> dict[str, Node]:

@@ -47,6 +47,9 @@ DEFAULT_TYPE_PRIORITY: tuple[str, ...] = ("user_id", "email", "phone", "device_i
 DEFAULT_REASSIGNED_AFTER_DAYS: Mapping[str, float] = MappingProxyType(
     {"phone": 90.0, "email": 365.0}
 )
+#: A browser that loses its cookie gives a new anonymous id at most about weekly for a
+#: person: a hundred new ones within a week is a login many people share, or a script.
+DEFAULT_CAP_WINDOW_DAYS: Mapping[str, float] = MappingProxyType({"anonymous_id": 7.0})
 
 
 def _frozen_map(value: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -68,6 +71,10 @@ class IdentityRules:
     #: Highest first; external id types not listed rank right after ``phone``.
     type_priority: tuple[str, ...] = DEFAULT_TYPE_PRIORITY
     total_cap: int = 120
+    #: Types whose cap counts only recent values: those first seen within this many days
+    #: before the newest of the type in the profile. Older ones are retired: they stay in the
+    #: profile with their history and count towards neither their type cap nor ``total_cap``.
+    cap_window_days: Mapping[str, float] = field(default_factory=lambda: DEFAULT_CAP_WINDOW_DAYS)
     generic_degree: int = 25
     #: A value of a type capped at one per profile (a user id) sharing more than this many
     #: of its session identifiers with more than this many other values of its type is junk
@@ -127,6 +134,7 @@ class IdentityRules:
         object.__setattr__(self, "phone_region_from", tuple(self.phone_region_from))
         object.__setattr__(self, "email_providers", _frozen_map(self.email_providers))
         object.__setattr__(self, "reassigned_after_days", _frozen_map(self.reassigned_after_days))
+        object.__setattr__(self, "cap_window_days", _frozen_map(self.cap_window_days))
         _validate(self)
         object.__setattr__(self, "mailboxes", Mailboxes.of(self.email_providers))
         contended = (t for t, n in self.type_caps.items() if n == 1 and t not in self.session_types)
@@ -196,6 +204,7 @@ class IdentityRules:
             "type_caps": dict(self.type_caps),
             "type_priority": list(self.type_priority),
             "total_cap": self.total_cap,
+            "cap_window_days": dict(self.cap_window_days),
             "generic_degree": self.generic_degree,
             "generic_rivals": self.generic_rivals,
             "successor_rules": sorted(self.successor_rules),
@@ -260,6 +269,9 @@ def _validate(rules: IdentityRules) -> None:
     for type_, after in rules.reassigned_after_days.items():
         type_name("reassigned_after_days", type_)
         days(f"reassigned_after_days.{type_}", after)
+    for type_, window in rules.cap_window_days.items():
+        type_name("cap_window_days", type_)
+        days(f"cap_window_days.{type_}", window)
     region = rules.default_region
     if region is not None and region not in phonenumbers.SUPPORTED_REGIONS:
         raise RulesError(f"default_region: unknown region {region!r}")

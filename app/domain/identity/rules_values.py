@@ -171,6 +171,7 @@ PARSERS: dict[str, Callable[[str, Any], Any]] = {
     "type_caps": _parse_type_caps,
     "type_priority": _parse_priority,
     "total_cap": positive_int,
+    "cap_window_days": _parse_days,
     "generic_degree": positive_int,
     "generic_rivals": positive_int,
     "successor_rules": _parse_rules,

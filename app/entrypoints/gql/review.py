@@ -160,6 +160,10 @@ class IdentityThresholds:
     generic_rivals: int
     total_cap: int
     type_caps: list[NamedCount]
+    cap_window_days: list[TypeDays] = strawberry.field(
+        description="Types whose cap counts only values first seen within this many days "
+        "before the newest one in the profile"
+    )
     reassigned_after_days: list[TypeDays] = strawberry.field(
         description="Days of silence after which a value of the type passes to a new owner"
     )
@@ -254,6 +258,9 @@ class ReviewQuery:
                 generic_rivals=rules.generic_rivals,
                 total_cap=rules.total_cap,
                 type_caps=_counts(dict(rules.type_caps)),
+                cap_window_days=[
+                    TypeDays(type=t, days=d) for t, d in sorted(rules.cap_window_days.items())
+                ],
                 reassigned_after_days=[
                     TypeDays(type=t, days=d) for t, d in sorted(rules.reassigned_after_days.items())
                 ],

@@ -188,6 +188,26 @@ async def test_an_identifier_over_the_bot_rate_is_filed_and_accepting_blocks_it(
     assert statuses == {first.id: "accepted", second.id: "dismissed"}
 
 
+async def test_a_loyal_visitor_keeps_more_browsers_than_the_cap_over_the_weeks(
+    container: Container,
+) -> None:
+    """The session cap counts a week of new browsers (docs/identity.md 4.4): a login seen
+    with 103 browsers, one every other day, keeps all of them, and nothing is asked."""
+    cap = container.rules.type_caps["anonymous_id"]
+    day = 86_400.0
+    await container.ingestion.ingest(
+        [
+            message("identify", user="loyal", anon=f"browser-{n}", at=T0 + n * 2 * day)
+            for n in range(cap + 3)
+        ]
+    )
+    loyal = await profile_id(container, "user_id", "loyal")
+    for n in range(cap + 3):
+        assert await profile_id(container, "anonymous_id", f"browser-{n}") == loyal
+    report = await container.conflict_sweep.sweep()
+    assert (report.at_cap, report.contended, report.generic, report.bots) == (0, 0, 0, 0)
+
+
 async def test_a_profile_that_lets_sessions_go_at_its_cap_is_asked_about(
     container: Container,
 ) -> None:

@@ -46,6 +46,22 @@ def test_shared_and_junk_values_are_nobodys_and_unlogged_browsers_are_separate_p
     assert truth.linkable[("anonymous_id", "anon-a")] == truth.linkable[("user_id", "user-a")]
 
 
+def test_a_login_people_share_joins_their_browsers_in_the_linkable_truth_only() -> None:
+    """Nothing deterministic tells a shared login from one person's many browsers: one
+    linkable part, as many humans as use it; the login itself is nobody's item."""
+    s = _script()
+    a, b = s.person("a"), s.person("b")
+    s.send(a, "identify", START, anon="anon-a", user="team")
+    s.send(b, "identify", START + 60, anon="anon-b", user="team")
+    s.send(b, "identify", START + 120, anon="anon-b", user="user-b")  # b's own login too
+    truth = build_truth([Scenario("t", "", "", s)])
+    assert ("user_id", "team") not in truth.human
+    assert truth.linkable[("anonymous_id", "anon-a")] == truth.linkable[("anonymous_id", "anon-b")]
+    assert truth.human[("anonymous_id", "anon-a")] != truth.human[("anonymous_id", "anon-b")]
+    # Two user ids stay two parts, as with any value two accounts share.
+    assert truth.linkable[("user_id", "user-b")] != truth.linkable[("anonymous_id", "anon-a")]
+
+
 def test_a_missing_identifier_is_an_error_not_left_out() -> None:
     s = _script()
     a = s.person("a")

@@ -269,6 +269,70 @@ def test_sessions_over_their_cap_let_the_oldest_go_instead_of_refusing_the_newes
     }
 
 
+DAY = 86_400.0
+
+
+def visits(every_days: float, n: int) -> tuple[list[Node], list[Evidence]]:
+    """A user id logged in from a new browser every `every_days` days, `n` times."""
+    anons = [f"anonymous_id:A{i:03d}" for i in range(n)]
+    nodes = [node("user_id:U", 0), *(node(a, i * every_days * DAY) for i, a in enumerate(anons))]
+    return nodes, [edge("user_id:U", a, at=i * every_days * DAY) for i, a in enumerate(anons)]
+
+
+def test_a_session_cap_counts_only_the_sessions_of_its_window() -> None:
+    """Ten browsers, one every three days, under a cap of three per week: never more than
+    three in a week, so the loyal visitor keeps every one, and so does the total cap, which
+    counts no retired session either."""
+    rules = IdentityRules(
+        type_caps={"user_id": 1, "anonymous_id": 3},
+        total_cap=4,
+        cap_window_days={"anonymous_id": 7},
+    )
+    nodes, rows = visits(3, 10)
+    result = cluster(nodes, rows, [], rules)
+    assert len(result.clusters) == 1
+    assert (result.evicted, result.refused) == ((), ())
+    # Without the window the same visits are over the cap: the oldest seven leave.
+    counted = IdentityRules(type_caps={"user_id": 1, "anonymous_id": 3}, cap_window_days={})
+    assert len(cluster(nodes, rows, [], counted).evicted) == 7
+
+
+def test_past_the_cap_within_its_window_the_oldest_of_the_window_leaves() -> None:
+    """Retired sessions stay: a burst of five browsers in a day, after four a fortnight
+    apart, lets the two oldest of the burst go, not the retired ones."""
+    rules = IdentityRules(
+        type_caps={"user_id": 1, "anonymous_id": 3}, cap_window_days={"anonymous_id": 7}
+    )
+    old_nodes, old_rows = visits(14, 4)
+    burst = [f"anonymous_id:B{i}" for i in range(5)]
+    start = 100 * DAY
+    nodes = [*old_nodes, *(node(b, start + i * 3600) for i, b in enumerate(burst))]
+    rows = [*old_rows, *(edge("user_id:U", b, at=start + i * 3600) for i, b in enumerate(burst))]
+    result = cluster(nodes, rows, [], rules)
+    assert result.evicted == (
+        Eviction("anonymous_id:B0", "type_cap:anonymous_id"),
+        Eviction("anonymous_id:B1", "type_cap:anonymous_id"),
+    )
+    (person,) = (c for c in result.clusters if "user_id:U" in c)
+    assert person == {"user_id:U", *(n.key for n in old_nodes[1:]), *burst[2:]}
+
+
+def test_a_windowed_cap_of_a_type_that_is_not_a_session_refuses_within_its_window() -> None:
+    """Addresses a year apart under a cap of one per half year: each joins; a second within
+    the half year is refused, as a plain cap refuses."""
+    rules = IdentityRules(type_caps={"user_id": 1, "email": 1}, cap_window_days={"email": 180})
+    emails = ["email:E0", "email:E1", "email:E2"]
+    times = [0.0, 365 * DAY, 400 * DAY]
+    nodes = [node("user_id:U"), *(node(e, t) for e, t in zip(emails, times, strict=True))]
+    rows = [edge("user_id:U", e, at=t) for e, t in zip(emails, times, strict=True)]
+    result = cluster(nodes, rows, [], rules)
+    assert parts(result) == {
+        frozenset({"user_id:U", "email:E0", "email:E1"}),
+        frozenset({"email:E2"}),
+    }
+    assert result.refused == (Refusal("email:E2", "user_id:U", "identify", "type_cap:email"),)
+
+
 def test_session_types_are_configurable() -> None:
     # With no session types, degree counts every neighbour, as a plain degree rule would.
     rules = IdentityRules(session_types=frozenset())

@@ -197,6 +197,9 @@ def test_rules_priority_puts_external_types_after_phone() -> None:
         ({"reassigned_after_days": {"Phone": 90}}, "reassigned_after_days"),
         ({"reassigned_after_days": [90]}, "reassigned_after_days"),
         ({"emails_in_user_ids": "yes"}, "emails_in_user_ids"),
+        ({"cap_window_days": {"anonymous_id": 0}}, "cap_window_days.anonymous_id"),
+        ({"cap_window_days": {"Anon": 7}}, "cap_window_days"),
+        ({"cap_window_days": 7}, "cap_window_days"),
     ],
 )
 def test_rules_errors_name_the_key(data: dict[str, Any], names: str) -> None:

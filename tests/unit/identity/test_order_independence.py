@@ -35,6 +35,12 @@ RULESETS = (
         late_binding_threshold=2,
     ),
     IdentityRules(type_caps={"user_id": 1}, total_cap=3, generic_degree=6),
+    # Caps over a window of first sightings (in seconds here, so that they matter).
+    IdentityRules(
+        type_caps={"user_id": 1, "email": 2, "anonymous_id": 2},
+        total_cap=4,
+        cap_window_days={"anonymous_id": 2 / 86_400, "email": 1 / 86_400},
+    ),
 )
 SETTINGS = settings(max_examples=250, deadline=None)
 
@@ -80,6 +86,16 @@ def flipped(e: Evidence) -> Evidence:
     return Evidence(e.b, e.a, e.rule, e.weight, e.at, e.count)
 
 
+def retired(g: Graph, c: frozenset[str], k: str) -> bool:
+    """First seen more than its type's cap window before the newest of its type in `c`."""
+    first = {n.key: n for n in g.nodes}
+    kind = first[k].type
+    if kind not in g.rules.cap_window_days:
+        return False
+    newest = max(first[x].first_seen for x in c if first[x].type == kind)
+    return first[k].first_seen < newest - g.rules.cap_window_days[kind] * 86_400
+
+
 def check_invariants(g: Graph, result: Clustering) -> None:
     keys = sorted(n.key for n in g.nodes)
     assert sorted(k for c in result.clusters for k in c) == keys
@@ -87,8 +103,9 @@ def check_invariants(g: Graph, result: Clustering) -> None:
     assert [min(c) for c in result.clusters] == sorted(min(c) for c in result.clusters)
     types = {n.key: n.type for n in g.nodes}
     for c in result.clusters:
-        assert len(c) <= g.rules.total_cap
-        for type_, count in Counter(types[k] for k in c).items():
+        live = [k for k in c if not retired(g, c, k)]
+        assert len(live) <= g.rules.total_cap
+        for type_, count in Counter(types[k] for k in live).items():
             # A successor link (an alias from one user id to the next) counts its pair once.
             successions = sum(
                 1

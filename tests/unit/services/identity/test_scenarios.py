@@ -81,14 +81,27 @@ async def test_a_loyal_user_keeps_every_session_past_the_generic_degree(
     assert conflicts(graph) == []
 
 
-async def test_past_the_session_cap_the_oldest_session_leaves_not_the_newest(
+async def test_a_weekly_visitor_past_the_session_cap_keeps_every_session(
     world: IdentityWorld, graph: InMemoryIdentityGraph
 ) -> None:
+    """The session cap counts the new browsers of a week (cap_window_days)."""
     cap = world.rules.type_caps["anonymous_id"]
     for week in range(cap + 2):
         await world.ingest(message("identify", anon=f"visit-{week}", user="loyal", at=week * WEEK))
     pid = await world.profile_id("user_id", "loyal")
-    kept = [await world.profile_id("anonymous_id", f"visit-{w}") for w in range(cap + 2)]
+    kept = {await world.profile_id("anonymous_id", f"visit-{w}") for w in range(cap + 2)}
+    assert kept == {pid}
+    assert conflicts(graph) == []
+
+
+async def test_past_the_session_cap_within_a_week_the_oldest_session_leaves_not_the_newest(
+    world: IdentityWorld, graph: InMemoryIdentityGraph
+) -> None:
+    cap = world.rules.type_caps["anonymous_id"]
+    for hour in range(cap + 2):
+        await world.ingest(message("identify", anon=f"visit-{hour}", user="busy", at=hour * 3600.0))
+    pid = await world.profile_id("user_id", "busy")
+    kept = [await world.profile_id("anonymous_id", f"visit-{h}") for h in range(cap + 2)]
     assert kept[2:] == [pid] * cap  # the newest sessions are the person's
     assert pid not in kept[:2]
     assert {c.refusal for c in conflicts(graph)} == {"type_cap:anonymous_id"}
