@@ -66,8 +66,8 @@ CATALOG: dict[str, Callable[[Script], Scenario]] = {
 }
 
 
-#: Scenarios whose people hold more than the caps allow: the caps decide for them, by design
-#: (docs/identity.md 4.4, 4.5), so the tables give every scenario and every one but these.
+#: Scenarios whose people hold more than the caps allow: the tables also give every scenario but
+#: these, to show what the caps cost (docs/identity.md 4.4, 4.5).
 BEYOND_THE_CAPS = ("over_the_caps",)
 
 
