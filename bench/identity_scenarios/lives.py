@@ -244,13 +244,20 @@ def bot(s: Script) -> Scenario:
         who, anon = s.person(f"bot{b}", bot=True), s.uid("anon")
         for n in range(1500):
             s.send(who, "page", s.start + n * 20 + b, anon=anon)
+    rotator = s.person("rotator", bot=True)  # a new anonymous id every five pages
+    for n in range(200):
+        anon = s.uid("anon")
+        for page in range(5):  # nobody's: no person to join them to
+            s.send(rotator, "page", s.start + n * 100 + page * 20 + 7, anon=anon, junk=("anon",))
     for n in range(20):
         who = s.person(f"human{n}")
         visit_and_login(s, who, s.start + n * 600, s.uid("user"), email_address(s))
     return Scenario(
         "bot",
-        "a crawler keeps one anonymous id for 1,500 page views beside ordinary visitors",
-        "the bot is one profile of its own; the others are untouched",
+        "a crawler keeps one anonymous id for 1,500 page views beside ordinary visitors; "
+        "another takes a new one every five pages (200 ids)",
+        "the first bot is one profile of its own; each id of the second joins nobody (nothing "
+        "the platform keeps ties them: it stores no IP address); the others are untouched",
         s,
     )
 
