@@ -57,8 +57,6 @@ class InMemoryChangeFeed:
         if fresh:
             self._delivered = int(fresh[-1].id.split("-")[0])
             self.pending.setdefault(consumer, []).extend(e.id for e in fresh)
-        elif block_ms:
-            await asyncio.sleep(0.005)  # a blocking read gives way, as XREADGROUP BLOCK does
         return fresh
 
     async def read_pending(self, consumer: str, count: int) -> list[FeedEntry]:

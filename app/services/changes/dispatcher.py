@@ -11,9 +11,7 @@ deletes) the entries once done. A crash re-delivers what was not acknowledged.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from dataclasses import dataclass
 from typing import Protocol
 
 from app.ports.changes import ChangeFeed, FeedEntry, OwnerProfiles
@@ -65,34 +63,22 @@ class ChangeDispatcher:
         await self.feed.ensure_group()
 
     async def step(self, block_ms: int = 1000, pending: bool = False) -> int:
-        """One batch: read, evaluate, fan out, acknowledge. Returns how many entries it
-        handled."""
-        batch = await self._decide(block_ms, pending)
-        if batch is not None:
-            await self._fan_out(batch)
-        return 0 if batch is None else len(batch.entries)
-
-    async def _decide(self, block_ms: int, pending: bool) -> _Decided | None:
-        """Read a batch and decide its segments; None when there was nothing to read."""
+        """One batch: read, evaluate, acknowledge. Returns how many entries it handled."""
         if pending:
             entries = await self.feed.read_pending(self.consumer, self.batch)
         else:
             entries = await self.feed.read_new(self.consumer, self.batch, block_ms)
         if not entries:
-            return None
+            return 0
         changes = await self._gather(entries)
-        memberships = await self.engine.on_changes(changes) if changes.profiles else []
-        return _Decided(entries, changes, memberships)
-
-    async def _fan_out(self, batch: _Decided) -> None:
-        """Hand a decided batch to journeys, then destinations; acknowledge it once both took
-        it (a failure leaves it pending, to be delivered again)."""
-        if batch.changes.profiles:
+        if changes.profiles:
+            memberships = await self.engine.on_changes(changes)
             if self.journeys is not None:
-                await self.journeys.on_changes(batch.changes, batch.memberships)
+                await self.journeys.on_changes(changes, memberships)
             if self.destinations is not None:
-                await self.destinations.enqueue(batch.changes, batch.memberships)
-        await self.feed.ack([entry.id for entry in batch.entries])
+                await self.destinations.enqueue(changes, memberships)
+        await self.feed.ack([entry.id for entry in entries])
+        return len(entries)
 
     async def _gather(self, entries: list[FeedEntry]) -> ProfileChanges:
         """The entries' notices, and their events credited to the profiles that own them now."""
@@ -110,29 +96,15 @@ class ChangeDispatcher:
         return changes
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Batches one after the other, each fanned out while the next one's segments are
-        decided: a membership does not wait for the previous batch's journeys and deliveries.
-        Fan-outs keep the batches' order, and a failure anywhere re-reads what is pending."""
         await self.ensure_group()
         pending = True  # first what a previous run (or a failed round) left unacknowledged
         backoff = Backoff(0.5, 10.0)
-        fanning: asyncio.Task[None] | None = None
         while not stop.is_set():
             try:
-                if pending and fanning is not None:
-                    await fanning  # what is pending includes what it has not acknowledged
-                    fanning = None
-                batch = await self._decide(1000, pending)
-                if fanning is not None:
-                    await fanning  # the batch before, fanned out first
-                    fanning = None
-                if batch is not None:
-                    fanning = asyncio.create_task(self._fan_out(batch))
-                pending = pending and batch is not None
+                handled = await self.step(pending=pending)
+                pending = pending and handled > 0
                 backoff.reset()
             except UNREACHABLE as exc:
-                await _settled(fanning)
-                fanning = None
                 pending = True
                 delay = backoff.next()
                 log.warning(
@@ -142,25 +114,6 @@ class ChangeDispatcher:
                 )
                 await pause(stop, delay)
             except Exception:
-                await _settled(fanning)
-                fanning = None
                 log.exception("segment evaluation failed; retrying")
                 pending = True
                 await pause(stop, backoff.next())
-        await _settled(fanning)
-
-
-@dataclass(frozen=True)
-class _Decided:
-    """A batch read from the feed, with its changes and the memberships they moved."""
-
-    entries: list[FeedEntry]
-    changes: ProfileChanges
-    memberships: list[MembershipChange]
-
-
-async def _settled(task: asyncio.Task[None] | None) -> None:
-    """Wait for a fan-out to end, whatever its outcome: what failed stays pending."""
-    if task is not None:
-        with contextlib.suppress(Exception):
-            await task

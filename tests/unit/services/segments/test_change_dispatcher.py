@@ -5,7 +5,6 @@ destinations, and entries acknowledged only once all of that succeeded."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from contextlib import aclosing
 
 import pytest
@@ -98,63 +97,6 @@ async def test_a_failed_round_is_delivered_again_until_it_succeeds() -> None:
         {"p-cy": {"segment_entered"}},
         {"p-cy": {"created"}},
     ]
-    assert feed.pending["test"] == [] and feed.entries == {}
-
-
-class DecidedSegments:
-    """The segment engine as the dispatcher sees it: what each batch it decided held."""
-
-    def __init__(self) -> None:
-        self.batches: list[dict[str, set[str]]] = []
-
-    async def on_changes(self, changes: ProfileChanges) -> list[MembershipChange]:
-        self.batches.append(dict(changes.kinds))
-        return []
-
-
-class HeldJourneys(Receiver):
-    """Journeys that take their first round only once released."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.release = asyncio.Event()
-
-    async def on_changes(self, changes: ProfileChanges, memberships: list[MembershipChange]) -> int:
-        await self.release.wait()
-        return await super().on_changes(changes, memberships)
-
-
-async def eventually(check: Callable[[], bool]) -> None:
-    async with asyncio.timeout(5):
-        while not check():
-            await asyncio.sleep(0.005)
-
-
-async def test_the_next_batchs_segments_do_not_wait_for_the_last_batchs_journeys() -> None:
-    feed, segments, journeys, destinations = (
-        InMemoryChangeFeed(),
-        DecidedSegments(),
-        HeldJourneys(),
-        Receiver(),
-    )
-    running = ChangeDispatcher(
-        feed, InMemoryOwnerProfiles({}), segments, "test", batch=1,
-        journeys=journeys, destinations=destinations,
-    )  # fmt: skip
-    notifier = ProfileNotifier(feed)
-    await running.ensure_group()
-    await notifier.publish([ProfileNotice("p-ann", "traits")])
-    await notifier.publish([ProfileNotice("p-bob", "traits")])
-    stop = asyncio.Event()
-    task = asyncio.create_task(running.run(stop))
-    # Both batches decided while the first one's journeys still hold it.
-    await eventually(lambda: len(segments.batches) == 2)
-    assert journeys.rounds == [] and len(feed.pending["test"]) == 2
-    journeys.release.set()
-    await eventually(lambda: len(destinations.rounds) == 2)
-    assert [c.kinds for c, _ in journeys.rounds] == [{"p-ann": {"traits"}}, {"p-bob": {"traits"}}]
-    stop.set()
-    await asyncio.wait_for(task, 5)
     assert feed.pending["test"] == [] and feed.entries == {}
 
 
