@@ -45,6 +45,22 @@ class ProfileAtCap:
     refusal: str
 
 
+#: Where a settling pass stopped: the last open suggestion it read (created at, id).
+SettleCursor = tuple[float, str]
+#: The start of the open suggestions.
+SETTLE_START: SettleCursor = (float("-inf"), "")
+
+
+@dataclass(frozen=True)
+class SettledPage:
+    """One page of settling: how many were settled, how many open ones were read, and the
+    last one read (None when there was none)."""
+
+    settled: int
+    read: int
+    last: SettleCursor | None
+
+
 @dataclass(frozen=True)
 class AtCapQuery:
     """What makes a profile at a cap: links refused with `refusals`, and still holding
@@ -125,8 +141,9 @@ class SuggestionStore(Protocol):
     ) -> bool:
         """End the claim `token` with `status` (`open` gives it back undecided)."""
 
-    async def settle(self, by: str, at: float) -> int:
-        """Close as `settled` every open suggestion whose question is gone; how many."""
+    async def settle(self, by: str, at: float, after: SettleCursor, limit: int) -> SettledPage:
+        """Read the next `limit` open suggestions after `after` (oldest first) and close as
+        `settled` those whose question is gone."""
 
     async def release_claims(self, before: float) -> int:
         """Give back the claims taken before `before` (a decision that died half-way)."""

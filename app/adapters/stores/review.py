@@ -24,6 +24,8 @@ from app.ports.review import (
     ContendedPair,
     NewSuggestion,
     ProfileAtCap,
+    SettleCursor,
+    SettledPage,
 )
 
 
@@ -171,9 +173,19 @@ class Neo4jSuggestionStore:
         )
         return bool(rows)
 
-    async def settle(self, by: str, at: float) -> int:
-        rows = await self.graph.run_write("review/settle", by=by, at=at)
-        return int(rows[0]["settled"]) if rows else 0
+    async def settle(self, by: str, at: float, after: SettleCursor, limit: int) -> SettledPage:
+        after_at, after_id = after
+        rows = await self.graph.run_write(
+            "review/settle",
+            by=by,
+            at=at,
+            after_at=None if after_at == float("-inf") else after_at,
+            after_id=after_id,
+            limit=limit,
+        )
+        row = rows[0]
+        last = None if row["last_at"] is None else (float(row["last_at"]), str(row["last_id"]))
+        return SettledPage(int(row["settled"]), int(row["read"]), last)
 
     async def release_claims(self, before: float) -> int:
         rows = await self.graph.run_write("review/release_claims", before=before)

@@ -233,6 +233,29 @@ async def test_a_profile_that_lets_sessions_go_at_its_cap_is_asked_about(
     assert found is not None and found["blocked"]
 
 
+async def test_a_long_queue_is_settled_a_page_a_pass(
+    container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each sweep reads one page of the open suggestions, going on where the last stopped."""
+    monkeypatch.setattr("app.services.identity.review.sweep.SETTLE_PAGE", 2)
+    for n in range(3):
+        address = f"family-{n}@example.org"
+        await container.ingestion.ingest(
+            [
+                message("identify", user=f"a-{n}", anon=f"x-{n}", email=address, at=T0 + n),
+                message("identify", user=f"b-{n}", anon=f"y-{n}", email=address, at=T0 + n + 1),
+            ]
+        )
+    assert (await container.conflict_sweep.sweep()).contended == 3
+    for s in await container.review.suggestions("open"):
+        a, b = s.identifiers
+        await container.curation.keep_apart(a.key, b.key, "operator", "two people")
+    # The pass that filed them read the first page (nothing to settle then): the next one goes
+    # on with the third, the one after starts over with the first two.
+    assert [(await container.conflict_sweep.sweep()).settled for _ in range(3)] == [1, 2, 0]
+    assert await container.review.suggestions("open") == []
+
+
 async def test_a_question_answered_by_later_evidence_is_settled(container: Container) -> None:
     s = await _household_conflict(container)
     # The account system migrates dad's account into mum's: the alias answers the question.

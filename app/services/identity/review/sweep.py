@@ -25,12 +25,20 @@ from dataclasses import dataclass
 
 from app.domain.identity import IdentityRules
 from app.domain.identity.evidence import GENERIC, TOTAL_CAP, TYPE_CAP
-from app.ports.review import AtCapQuery, NewSuggestion, SuggestionStore
+from app.ports.review import (
+    SETTLE_START,
+    AtCapQuery,
+    NewSuggestion,
+    SettleCursor,
+    SuggestionStore,
+)
 from app.services.identity.curation import CurationService
 from app.services.identity.review.queue import CLAIM_SECONDS
 
 #: Suggestions of each kind filed per sweep at most; the next sweep takes the rest.
 SWEEP_LIMIT = 500
+#: Open suggestions read per pass to settle those whose question is gone.
+SETTLE_PAGE = 2000
 SWEEPER = "review sweep"
 #: Generic identifiers read per pass at most (the listing's own bound).
 GENERIC_PAGE = 1000
@@ -77,6 +85,8 @@ class ConflictSweep:
         #: Identifiers checked against the bot rate: key -> (events in all, events in the
         #: window) when checked.
         self._checked: dict[str, tuple[int, int]] = {}
+        #: Where the last pass stopped settling (the open suggestions are read a page a pass).
+        self._settle_after: SettleCursor = SETTLE_START
 
     def contended_refusals(self) -> list[str]:
         """The refusals that name a contended identifier: a cap of a type that is not a
@@ -117,8 +127,18 @@ class ConflictSweep:
             # transactions that committed after this pass read).
             self._since = started - SINCE_MARGIN_SECONDS
         await self.store.release_claims(now - CLAIM_SECONDS)
-        settled = await self.store.settle(SWEEPER, now)
+        settled = await self._settle(now)
         return SweepReport(filed_contended, filed_generic, settled, filed_bots, filed_at_cap)
+
+    async def _settle(self, now: float) -> int:
+        """Settle one page of the open suggestions, taking up where the last pass stopped and
+        starting over after the newest: a long queue costs each pass the same."""
+        page = await self.store.settle(SWEEPER, now, self._settle_after, SETTLE_PAGE)
+        if page.last is None or page.read < SETTLE_PAGE:
+            self._settle_after = SETTLE_START
+        else:
+            self._settle_after = page.last
+        return page.settled
 
     async def _generic(self, since: float, limit: int) -> list[NewSuggestion]:
         """Generic identifiers not filed yet, most linked first; read only when a link was

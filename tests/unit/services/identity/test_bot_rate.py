@@ -7,7 +7,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.ports.review import AtCapQuery, BotSuspect, ContendedPair, NewSuggestion, ProfileAtCap
+from app.ports.review import (
+    AtCapQuery,
+    BotSuspect,
+    ContendedPair,
+    NewSuggestion,
+    ProfileAtCap,
+    SettleCursor,
+    SettledPage,
+)
 from app.services.identity.review.sweep import ConflictSweep
 from tests.support.identity_world import config_rules
 
@@ -48,8 +56,8 @@ class Store:
     async def release_claims(self, before: float) -> int:
         return 0
 
-    async def settle(self, by: str, at: float) -> int:
-        return 0
+    async def settle(self, by: str, at: float, after: SettleCursor, limit: int) -> SettledPage:
+        return SettledPage(0, 0, None)
 
 
 class Curation:
