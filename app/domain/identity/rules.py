@@ -60,9 +60,10 @@ def _frozen_map(value: Mapping[str, Any]) -> Mapping[str, Any]:
 class IdentityRules:
     """Everything the clustering and assignment need to know about policy.
 
-    Defaults: one ``user_id`` per profile, room for two years of a weekly visitor whose
-    browser loses its cookie every week (100 anonymous ids, 120 identifiers in all), and
-    generic identifiers above 25 distinct neighbours (docs/accuracy.md measures them).
+    Defaults: one ``user_id`` per profile, a loyal visitor's browsers kept however many
+    (the cap of 100 anonymous ids, 120 identifiers in all, counts those first seen within a
+    week of the newest), and generic identifiers above 25 distinct neighbours
+    (docs/accuracy.md measures them).
     """
 
     link_weights: Mapping[str, float] = field(default_factory=lambda: DEFAULT_LINK_WEIGHTS)
