@@ -94,6 +94,24 @@ async def test_a_weekly_visitor_past_the_session_cap_keeps_every_session(
     assert conflicts(graph) == []
 
 
+async def test_sessions_let_go_under_a_cap_counted_over_all_time_come_back_with_reresolve(
+    world: IdentityWorld, graph: InMemoryIdentityGraph
+) -> None:
+    """A deployment upgraded from caps counted over all time: re-resolution under the window
+    gives the loyal visitor the browsers the old cap had let go."""
+    counted = world.under(dataclasses.replace(world.rules, cap_window_days={}))
+    cap = world.rules.type_caps["anonymous_id"]
+    for week in range(cap + 2):
+        await counted.ingest(
+            message("identify", anon=f"visit-{week}", user="loyal", at=week * WEEK)
+        )
+    pid = await world.profile_id("user_id", "loyal")
+    assert await world.profile_id("anonymous_id", "visit-0") != pid
+    await world.curation.reresolve(dry_run=False)
+    kept = {await world.profile_id("anonymous_id", f"visit-{w}") for w in range(cap + 2)}
+    assert kept == {await world.profile_id("user_id", "loyal")}
+
+
 async def test_past_the_session_cap_within_a_week_the_oldest_session_leaves_not_the_newest(
     world: IdentityWorld, graph: InMemoryIdentityGraph
 ) -> None:
