@@ -94,11 +94,12 @@ async def test_a_weekly_visitor_past_the_session_cap_keeps_every_session(
     assert conflicts(graph) == []
 
 
-async def test_sessions_let_go_under_a_cap_counted_over_all_time_come_back_with_reresolve(
-    world: IdentityWorld, graph: InMemoryIdentityGraph
+@pytest.mark.parametrize("how", ["reresolve", "next-visit"])
+async def test_sessions_let_go_under_a_cap_counted_over_all_time_come_back(
+    world: IdentityWorld, graph: InMemoryIdentityGraph, how: str
 ) -> None:
-    """A deployment upgraded from caps counted over all time: re-resolution under the window
-    gives the loyal visitor the browsers the old cap had let go."""
+    """A deployment upgraded from caps counted over all time: re-resolution under the window,
+    or the visitor's next visit, gives the loyal visitor the browsers the old cap let go."""
     counted = world.under(dataclasses.replace(world.rules, cap_window_days={}))
     cap = world.rules.type_caps["anonymous_id"]
     for week in range(cap + 2):
@@ -107,7 +108,11 @@ async def test_sessions_let_go_under_a_cap_counted_over_all_time_come_back_with_
         )
     pid = await world.profile_id("user_id", "loyal")
     assert await world.profile_id("anonymous_id", "visit-0") != pid
-    await world.curation.reresolve(dry_run=False)
+    if how == "reresolve":
+        await world.curation.reresolve(dry_run=False)
+    else:
+        visit = message("identify", anon="visit-new", user="loyal", at=(cap + 2) * WEEK)
+        await world.ingest(visit)
     kept = {await world.profile_id("anonymous_id", f"visit-{w}") for w in range(cap + 2)}
     assert kept == {await world.profile_id("user_id", "loyal")}
 
