@@ -47,8 +47,6 @@ class ProfileAtCap:
 
 #: Where a settling pass stopped: the last open suggestion it read (created at, id).
 SettleCursor = tuple[float, str]
-#: The start of the open suggestions.
-SETTLE_START: SettleCursor = (float("-inf"), "")
 
 
 @dataclass(frozen=True)
@@ -141,9 +139,11 @@ class SuggestionStore(Protocol):
     ) -> bool:
         """End the claim `token` with `status` (`open` gives it back undecided)."""
 
-    async def settle(self, by: str, at: float, after: SettleCursor, limit: int) -> SettledPage:
-        """Read the next `limit` open suggestions after `after` (oldest first) and close as
-        `settled` those whose question is gone."""
+    async def settle(
+        self, by: str, at: float, after: SettleCursor | None, limit: int
+    ) -> SettledPage:
+        """Read the next `limit` open suggestions after `after` (None: from the oldest) and
+        close as `settled` those whose question is gone."""
 
     async def release_claims(self, before: float) -> int:
         """Give back the claims taken before `before` (a decision that died half-way)."""

@@ -173,15 +173,12 @@ class Neo4jSuggestionStore:
         )
         return bool(rows)
 
-    async def settle(self, by: str, at: float, after: SettleCursor, limit: int) -> SettledPage:
-        after_at, after_id = after
+    async def settle(
+        self, by: str, at: float, after: SettleCursor | None, limit: int
+    ) -> SettledPage:
+        after_at, after_id = after or (None, "")
         rows = await self.graph.run_write(
-            "review/settle",
-            by=by,
-            at=at,
-            after_at=None if after_at == float("-inf") else after_at,
-            after_id=after_id,
-            limit=limit,
+            "review/settle", by=by, at=at, after_at=after_at, after_id=after_id, limit=limit
         )
         row = rows[0]
         last = None if row["last_at"] is None else (float(row["last_at"]), str(row["last_id"]))

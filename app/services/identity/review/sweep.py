@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from app.domain.identity import IdentityRules
 from app.domain.identity.evidence import GENERIC, TOTAL_CAP, TYPE_CAP
 from app.ports.review import (
-    SETTLE_START,
     AtCapQuery,
     NewSuggestion,
     SettleCursor,
@@ -86,7 +85,7 @@ class ConflictSweep:
         #: window) when checked.
         self._checked: dict[str, tuple[int, int]] = {}
         #: Where the last pass stopped settling (the open suggestions are read a page a pass).
-        self._settle_after: SettleCursor = SETTLE_START
+        self._settle_after: SettleCursor | None = None
 
     def contended_refusals(self) -> list[str]:
         """The refusals that name a contended identifier: a cap of a type that is not a
@@ -134,10 +133,7 @@ class ConflictSweep:
         """Settle one page of the open suggestions, taking up where the last pass stopped and
         starting over after the newest: a long queue costs each pass the same."""
         page = await self.store.settle(SWEEPER, now, self._settle_after, SETTLE_PAGE)
-        if page.last is None or page.read < SETTLE_PAGE:
-            self._settle_after = SETTLE_START
-        else:
-            self._settle_after = page.last
+        self._settle_after = page.last if page.read == SETTLE_PAGE else None
         return page.settled
 
     async def _generic(self, since: float, limit: int) -> list[NewSuggestion]:

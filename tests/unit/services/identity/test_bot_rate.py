@@ -56,7 +56,9 @@ class Store:
     async def release_claims(self, before: float) -> int:
         return 0
 
-    async def settle(self, by: str, at: float, after: SettleCursor, limit: int) -> SettledPage:
+    async def settle(
+        self, by: str, at: float, after: SettleCursor | None, limit: int
+    ) -> SettledPage:
         return SettledPage(0, 0, None)
 
 
