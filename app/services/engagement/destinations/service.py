@@ -245,10 +245,6 @@ class DestinationService:
 
     # -- delivering --------------------------------------------------------------------------
 
-    async def deliver_once(self, destination: Destination) -> int:
-        """One batch of one destination; returns how many items left its outbox."""
-        return (await self._deliver(destination))[0]
-
     async def _deliver(self, destination: Destination) -> tuple[int, int]:
         """One batch of one destination: how many items left its outbox, and how many the
         batch took (a full batch: more may be waiting)."""
