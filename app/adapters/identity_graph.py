@@ -14,7 +14,7 @@ from neo4j import AsyncDriver, AsyncManagedTransaction
 from neo4j.exceptions import ConstraintError
 
 from app.adapters.component_loading import LOADERS, Traversal
-from app.adapters.cypher import composable, composed, composed_parameters, query
+from app.adapters.cypher import query
 from app.adapters.neo4j_db import Graph, count_query, parameters, row_of
 from app.adapters.trait_rows import evidence_by_profile, links_by_profile
 from app.domain.identity import IdentityRules, Link
@@ -70,12 +70,6 @@ class IdentityTx:
     (`lock_profiles_of`) and of the components it recomputes (`load_locked_component`).
     Profiles are locked in id order within a round; a lock found missing later is taken out of
     order, and a deadlock that may cause is detected by Neo4j and the transaction retried.
-
-    A write whose result nobody reads (creating events, moving identifiers, a stripe lock...)
-    is deferred: it goes, in order, with the transaction's next query, as one statement
-    (`app.adapters.cypher.composed`), or with `flush` at the end of the work. A batch costs as
-    many round trips as it has reads, not as it has queries; a write still runs before
-    anything the transaction reads after it, so nothing is read stale or locked out of order.
     """
 
     def __init__(
@@ -87,36 +81,11 @@ class IdentityTx:
         self.traversal: Traversal = traversal
         #: Profile ids whose write lock this transaction holds.
         self.locked: set[str] = set()
-        #: Write-only queries waiting to go with the next one: name, parameters.
-        self._deferred: list[tuple[str, dict[str, Any]]] = []
 
     async def _rows(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
-        if self._deferred and not composable(name):
-            await self.flush()
-        text, values = self._statement(name, params)
         count_query()
-        result = await self.tx.run(text, parameters(values))
+        result = await self.tx.run(query(name), parameters(params))
         return [row_of(record) async for record in result]
-
-    def _statement(self, name: str | None, params: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        """The query `name` (None: no more than the deferred writes) with the writes deferred
-        until now before it."""
-        if not self._deferred:
-            return query(name) if name else "", params
-        names = tuple(n for n, _ in self._deferred)
-        writes = [p for _, p in self._deferred]
-        self._deferred = []
-        return composed(names, name), composed_parameters(writes, params)
-
-    def _defer(self, name: str, /, **params: Any) -> None:
-        self._deferred.append((name, params))
-
-    async def flush(self) -> None:
-        """Run the deferred writes now: at the end of the work, before the commit."""
-        if self._deferred:
-            text, values = self._statement(None, {})
-            count_query()
-            await (await self.tx.run(text, parameters(values))).consume()
 
     async def run(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
         """A named query in this transaction, with this workspace's `$ws`."""
@@ -124,12 +93,12 @@ class IdentityTx:
 
     async def lock(self, at: float) -> None:
         stripe = random.randrange(LOCK_STRIPES)
-        self._defer(
+        await self._rows(
             "identity/lock_shared", id=f"{self.ws}:{stripe}", ws=self.ws, stripe=stripe, at=at
         )
 
     async def lock_exclusive(self, at: float) -> None:
-        self._defer("identity/lock_exclusive", ws=self.ws, stripes=LOCK_STRIPES, at=at)
+        await self._rows("identity/lock_exclusive", ws=self.ws, stripes=LOCK_STRIPES, at=at)
 
     async def lock_profiles(self, ids: Iterable[str]) -> None:
         await self.lock_profiles_of((), ids)
@@ -164,7 +133,7 @@ class IdentityTx:
     async def attach_identifiers(self, rows: Sequence[PlacedIdentifierRow]) -> None:
         if rows:
             slim = [{"key": r["key"], "profile": r["profile"]} for r in rows]
-            self._defer("identity/attach_identifiers", rows=slim)
+            await self._rows("identity/attach_identifiers", rows=slim)
 
     async def merge_identifiers(self, rows: Sequence[IdentifierRow]) -> tuple[set[str], set[str]]:
         if not rows:
@@ -174,7 +143,7 @@ class IdentityTx:
 
     async def create_evidence(self, rows: Sequence[LinkRow], at: float) -> None:
         if rows:
-            self._defer("identity/create_evidence", rows=rows, at=at)
+            await self._rows("identity/create_evidence", rows=rows, at=at)
 
     async def merge_evidence(self, rows: Sequence[EvidenceRow]) -> set[str]:
         if not rows:
@@ -184,7 +153,7 @@ class IdentityTx:
 
     async def create_events(self, rows: Sequence[EventRow]) -> None:
         if rows:
-            self._defer("identity/create_events", ws=self.ws, rows=rows)
+            await self._rows("identity/create_events", ws=self.ws, rows=rows)
 
     async def present_identifiers(self, keys: Sequence[str]) -> set[str]:
         rows = await self._rows("identity/present_identifiers", keys=list(keys))
@@ -235,11 +204,11 @@ class IdentityTx:
 
     async def set_link_states(self, rows: Sequence[LinkStateRow], at: float) -> None:
         if rows:
-            self._defer("identity/set_link_states", rows=rows, at=at)
+            await self._rows("identity/set_link_states", rows=rows, at=at)
 
     async def set_generic(self, rows: Sequence[GenericRow]) -> None:
         if rows:
-            self._defer("identity/set_generic", rows=rows)
+            await self._rows("identity/set_generic", rows=rows)
 
     async def create_profiles(
         self,
@@ -254,31 +223,31 @@ class IdentityTx:
         rows: list[Mapping[str, Any]] = [
             records.get(i) or {"id": i, "plain": {}, "golden": None} for i in ids
         ]
-        self._defer("identity/create_profiles", ws=self.ws, rows=rows, at=at)
+        await self._rows("identity/create_profiles", ws=self.ws, rows=rows, at=at)
         self.locked.update(ids)  # created here: no one else sees them before the commit
 
     async def move_identifiers(self, rows: Sequence[MoveRow]) -> None:
         if rows:
-            self._defer("identity/move_identifiers", rows=rows)
+            await self._rows("identity/move_identifiers", rows=rows)
 
     async def merge_profiles(self, rows: Sequence[MergeRow], at: float) -> None:
         if rows:
-            self._defer("identity/merge_profiles", rows=rows, at=at)
+            await self._rows("identity/merge_profiles", rows=rows, at=at)
 
     async def record_splits(self, rows: Sequence[SplitRow], at: float) -> None:
         if rows:
-            self._defer("identity/record_splits", rows=rows, at=at)
+            await self._rows("identity/record_splits", rows=rows, at=at)
 
     async def touch_profiles(self, ids: Sequence[str], at: float) -> None:
         if ids:
-            self._defer("identity/touch_profiles", ids=sorted(set(ids)), at=at)
+            await self._rows("identity/touch_profiles", ids=sorted(set(ids)), at=at)
 
     async def add_never(
         self, pairs: Sequence[tuple[str, str]], at: float, by: str, reason: str
     ) -> None:
         rows = [{"a": min(a, b), "b": max(a, b)} for a, b in pairs]
         if rows:
-            self._defer("identity/add_never", rows=rows, at=at, by=by, reason=reason)
+            await self._rows("identity/add_never", rows=rows, at=at, by=by, reason=reason)
 
     async def remove_never(self, pairs: Sequence[tuple[str, str]]) -> int:
         rows = [{"a": a, "b": b} for a, b in pairs]
@@ -306,7 +275,7 @@ class IdentityTx:
 
     async def create_observations(self, rows: Sequence[ObservationRow]) -> None:
         if rows:
-            self._defer("traits/create_observations", ws=self.ws, rows=rows)
+            await self._rows("traits/create_observations", ws=self.ws, rows=rows)
 
     async def merge_observations(self, rows: Sequence[ObservationRow]) -> set[str]:
         if not rows:
@@ -325,9 +294,9 @@ class IdentityTx:
         self, devices: Sequence[Mapping[str, Any]], seen: Sequence[Mapping[str, Any]]
     ) -> None:
         if devices:
-            self._defer("devices/merge_devices", ws=self.ws, rows=list(devices))
+            await self.run("devices/merge_devices", rows=list(devices))
         if seen:
-            self._defer("devices/merge_seen_on", ws=self.ws, rows=list(seen))
+            await self.run("devices/merge_seen_on", rows=list(seen))
 
     async def set_golden(self, rows: Sequence[GoldenRow], at: float) -> dict[str, str | None]:
         if not rows:
@@ -395,10 +364,7 @@ class IdentityGraph:
         # writers that locked profiles out of order, a lost leader), each time with a fresh
         # IdentityTx; ingestion counts its own re-runs (IngestReport.retries).
         async def run(tx: AsyncManagedTransaction) -> T:
-            identity_tx = IdentityTx(tx, self.ws, self.component_traversal)
-            result = await work(identity_tx)
-            await identity_tx.flush()  # the writes still deferred, before the commit
-            return result
+            return await work(IdentityTx(tx, self.ws, self.component_traversal))
 
         async with self.driver.session(
             database=self.database,

@@ -12,3 +12,4 @@ ON MATCH SET
   d.first_seen = CASE WHEN row.first < d.first_seen THEN row.first ELSE d.first_seen END,
   d.last_seen = CASE WHEN row.last > d.last_seen THEN row.last ELSE d.last_seen END,
   d.events = d.events + row.events
+RETURN count(d) AS devices

@@ -13,3 +13,4 @@ ON MATCH SET
   s.first_seen = CASE WHEN row.first < s.first_seen THEN row.first ELSE s.first_seen END,
   s.last_seen = CASE WHEN row.last > s.last_seen THEN row.last ELSE s.last_seen END,
   s.count = s.count + row.count
+RETURN count(s) AS seen

@@ -7,3 +7,4 @@ USING INDEX SEEK i:Identifier(key)
 MATCH (p:Profile {id: row.profile})
 USING INDEX SEEK p:Profile(id)
 CREATE (i)-[:OF]->(p)
+RETURN count(i) AS attached

@@ -9,3 +9,4 @@ WITH e, row
 OPTIONAL MATCH (o:Identifier {key: row.owner})
 USING INDEX SEEK o:Identifier(key)
 FOREACH (_ IN CASE WHEN o IS NULL THEN [] ELSE [1] END | CREATE (e)-[:BY]->(o))
+RETURN count(e) AS events

@@ -10,3 +10,4 @@ USING INDEX SEEK b:Identifier(key)
 CREATE (a)-[l:LINKED {rule: row.rule, weight: row.weight, count: row.count,
                       first_seen: row.first, last_seen: row.last, source: row.source,
                       followed: row.followed, refusal: row.refusal, decided_at: $at}]->(b)
+RETURN count(l) AS created

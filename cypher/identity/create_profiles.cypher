@@ -7,3 +7,4 @@ CREATE (p:Profile {id: row.id, ws: $ws, status: 'active', created_at: $at, updat
                    version: 1})
 SET p += row.plain, p.golden = row.golden,
     p.golden_at = CASE WHEN row.golden IS NULL THEN null ELSE $at END
+RETURN count(p) AS created

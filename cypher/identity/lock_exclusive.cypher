@@ -6,3 +6,4 @@ WITH stripe ORDER BY stripe
 MERGE (l:WriterLock {id: $ws + ':' + stripe})
 ON CREATE SET l.ws = $ws, l.stripe = stripe, l.transactions = 0
 SET l.transactions = l.transactions + 1, l.at = $at
+RETURN count(l) AS stripes

@@ -6,3 +6,4 @@ CYPHER replan=skip
 MERGE (l:WriterLock {id: $id})
 ON CREATE SET l.ws = $ws, l.stripe = $stripe, l.transactions = 0
 SET l.transactions = l.transactions + 1, l.at = $at
+RETURN l.transactions AS transactions

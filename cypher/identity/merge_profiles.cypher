@@ -8,3 +8,4 @@ USING INDEX SEEK into:Profile(id)
 SET old.status = 'merged', old.merged_at = $at, old.updated_at = $at
 MERGE (old)-[m:MERGED_INTO]->(into)
 ON CREATE SET m.at = $at, m.reason = row.reason
+RETURN count(old) AS merged

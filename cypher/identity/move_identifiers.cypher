@@ -8,3 +8,4 @@ USING INDEX SEEK p:Profile(id)
 OPTIONAL MATCH (i)-[old:OF]->(:Profile)
 DELETE old
 MERGE (i)-[:OF]->(p)
+RETURN count(DISTINCT i) AS moved

@@ -7,3 +7,4 @@ MATCH (old:Profile {id: row.from_id})
 USING INDEX SEEK old:Profile(id)
 MERGE (new)-[s:SPLIT_FROM]->(old)
 ON CREATE SET s.at = $at, s.reason = row.reason
+RETURN count(s) AS splits

@@ -8,3 +8,4 @@ MATCH (a:Identifier {key: row.a})-[l:LINKED {rule: row.rule}]->(b:Identifier {ke
 USING INDEX SEEK a:Identifier(key)
 USING INDEX SEEK b:Identifier(key)
 SET l.followed = row.followed, l.refusal = row.refusal, l.decided_at = $at
+RETURN count(l) AS updated

@@ -10,3 +10,4 @@ CREATE (o:Observation {key: row.key, ws: $ws, field: row.field, vid: row.vid, va
                        enc: row.enc, source: row.source, first_at: row.first, at: row.last,
                        count: row.count, confidence: row.confidence, event: row.event})
 CREATE (o)-[:ON]->(i)
+RETURN count(o) AS created

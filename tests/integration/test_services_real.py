@@ -7,7 +7,7 @@ import asyncio
 import httpx
 import pytest
 
-from app.adapters.cypher import all_query_names, composed, deferrable, query
+from app.adapters.cypher import all_query_names, query
 from app.adapters.stores.segment_cypher import fragment
 from app.bootstrap import Container
 from tests.services import Endpoints
@@ -52,19 +52,6 @@ async def test_every_cypher_file_is_valid(container: Container) -> None:
     found = await asyncio.gather(*(explain(chunk) for chunk in chunks))
     assert sum(len(c) for c in chunks) == len(planned) > 100
     assert [name for unplanned in found for name in unplanned] == []
-
-
-async def test_every_deferrable_write_composes_into_one_planned_statement(
-    container: Container,
-) -> None:
-    """The identity writers defer their write-only queries and send them with the next one:
-    all of them, then a read, make one statement Neo4j plans."""
-    names = [n for n in all_query_names() if not n.startswith(("schema/", "segments/"))]
-    writes = tuple(n for n in names if deferrable(n))
-    assert {"identity/create_events", "identity/move_identifiers"} <= set(writes)
-    async with container.graph.driver.session(database=container.graph.database) as session:
-        result = await session.run("EXPLAIN " + composed(writes, "identity/lock_profiles"))
-        assert (await result.consume()).plan is not None
 
 
 async def test_schema_applies_only_what_is_missing(container: Container) -> None:

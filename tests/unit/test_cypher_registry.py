@@ -4,16 +4,7 @@ import re
 
 import pytest
 
-from app.adapters.cypher import (
-    COMPOSED_OPTIONS,
-    all_query_names,
-    composable,
-    composed,
-    composed_parameters,
-    deferrable,
-    query,
-    schema_statements,
-)
+from app.adapters.cypher import all_query_names, query, schema_statements
 from app.adapters.neo4j_db import schema_change_needed, schema_record
 from app.errors import ConfigurationError
 
@@ -59,30 +50,3 @@ def _named(statement: str) -> str:
     words = " ".join(code).split()
     at = next(i for i, w in enumerate(words) if w.upper() in {"INDEX", "CONSTRAINT"})
     return words[at + 1]
-
-
-def test_deferred_writes_run_first_each_with_its_own_parameters() -> None:
-    text = composed(
-        ("identity/touch_profiles", "identity/set_generic"), "identity/present_identifiers"
-    )
-    assert text.startswith(f"{COMPOSED_OPTIONS}\nCALL () {{")
-    assert text.count(COMPOSED_OPTIONS) == 1
-    touch, generic, read = text.index("$w0_ids"), text.index("$w1_rows"), text.index("$keys")
-    assert touch < generic < read
-    assert "$ids" not in text and "$rows" not in text and "//" not in text
-    values = composed_parameters([{"ids": ["p"], "at": 1.0}, {"rows": []}], {"keys": ["k"]})
-    assert values == {"w0_ids": ["p"], "w0_at": 1.0, "w1_rows": [], "keys": ["k"]}
-
-
-def test_a_query_returning_rows_is_not_deferred() -> None:
-    assert deferrable("identity/create_events") and not deferrable("identity/merge_evidence")
-    with pytest.raises(ConfigurationError, match="cannot be deferred"):
-        composed(("identity/merge_evidence",), "identity/batch_state")
-
-
-def test_a_query_with_a_union_or_batches_of_its_own_ends_no_composed_statement() -> None:
-    unions = [n for n in all_query_names() if not n.startswith("schema/") and not composable(n)]
-    assert unions, "some query has a top-level UNION or IN TRANSACTIONS"
-    assert composable("identity/lock_profiles")  # its UNION is inside a subquery
-    with pytest.raises(ConfigurationError, match="cannot end"):
-        composed(("identity/touch_profiles",), unions[0])
