@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
+from app.domain.segments import TimeInputs
 from app.ports.definitions import Definitions
 from app.ports.identity import IdentityTransaction, IdentityWrites
 from app.ports.segment_predicates import Predicate
@@ -98,6 +99,13 @@ class SegmentRuns(Protocol):
         """Add a page to the run's counts and set its cursor and status (a finished run gets
         `at` as its end); False, and nothing written, when `run` is no longer current."""
 
+    async def refresh_marks(self) -> dict[str, float | None]:
+        """Per active segment, until when its memberships hold against the passing of time:
+        its last scheduled refresh, or the start of its last whole run (None: neither)."""
+
+    async def mark_refreshed(self, name: str, at: float) -> None:
+        """A scheduled refresh of the segment is done up to `at`."""
+
 
 @dataclass(frozen=True, order=True)
 class Placement:
@@ -124,6 +132,10 @@ class SegmentMemberships(Protocol):
 
     async def profile_ids(self, after: str, limit: int) -> list[str]:
         """A page of the workspace's profiles (merged ones too) after a cursor, in id order."""
+
+    async def moved_by_time(self, inputs: TimeInputs, since: float, now: float) -> list[str]:
+        """The profiles whose inputs time changed between `since` and `now`: an event that
+        left one of the windows, a consent decision for one of the purposes that expired."""
 
     async def count(self, predicate: Predicate, now: float, sample: int) -> tuple[int, list[str]]:
         """How many active profiles meet a condition now, and the first `sample` ids."""

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from app.domain.segments import TimeInputs
 from app.ports.identity import IdentityTransaction
 from app.ports.segment_predicates import Predicate
 from app.ports.segments import (
@@ -22,7 +23,7 @@ from app.ports.segments import (
     SegmentView,
 )
 from tests.fakes.definitions import InMemoryDefinitions, stamped
-from tests.fakes.segment_predicates import FakeProfile, meets
+from tests.fakes.segment_predicates import FakeProfile, meets, window_start
 
 T = TypeVar("T")
 
@@ -38,6 +39,7 @@ class StoredSegment:
     run: str | None = None
     evaluation: Evaluation | None = None
     cursor: str = ""
+    refreshed_at: float | None = None
 
 
 @dataclass
@@ -99,6 +101,7 @@ class InMemorySegmentRuns:
             stored.run, stored.cursor = run, ""
             total = len(self.tables.profiles)
             stored.evaluation = Evaluation("running", 0, total, 0, 0, at, None)
+            stored.refreshed_at = at
 
     async def state(self, name: str) -> RunState | None:
         s = self.tables.segments.get(name)
@@ -124,6 +127,13 @@ class InMemorySegmentRuns:
         )
         return True
 
+    async def refresh_marks(self) -> dict[str, float | None]:
+        return {n: s.refreshed_at for n, s in self.tables.segments.items() if s.active}
+
+    async def mark_refreshed(self, name: str, at: float) -> None:
+        if name in self.tables.segments:
+            self.tables.segments[name].refreshed_at = at
+
 
 class InMemorySegmentMemberships:
     def __init__(self, tables: SegmentTables) -> None:
@@ -142,6 +152,23 @@ class InMemorySegmentMemberships:
 
     async def profile_ids(self, after: str, limit: int) -> list[str]:
         return sorted(i for i in self.tables.profiles if i > after)[:limit]
+
+    async def moved_by_time(self, inputs: TimeInputs, since: float, now: float) -> list[str]:
+        def moved(p: FakeProfile) -> bool:
+            left = any(
+                window_start(p, since, days) <= at < window_start(p, now, days)
+                for event, days in inputs.windows
+                for name, at in p.events
+                if name == event
+            )
+            expired = any(
+                c.expires_at is not None and since < c.expires_at <= now
+                for c in p.consents
+                if c.purpose in inputs.purposes
+            )
+            return left or expired
+
+        return sorted(pid for pid, p in self.tables.profiles.items() if moved(p))
 
     def _meets(self, predicate: Predicate, profile: FakeProfile, now: float) -> bool:
         if profile.status != "active":

@@ -15,8 +15,9 @@ from redis.asyncio import Redis
 from app.adapters.cypher import query
 from app.adapters.neo4j_db import Graph
 from app.adapters.stores.definitions import Neo4jDefinitions
-from app.adapters.stores.segment_cypher import Rendering, required_event, with_predicate
+from app.adapters.stores.segment_cypher import ZONES, Rendering, required_event, with_predicate
 from app.adapters.valkey.changes import ValkeySegmentEvents
+from app.domain.segments import TimeInputs
 from app.ports.identity import IdentityTransaction, IdentityWrites
 from app.ports.segment_predicates import Predicate
 from app.ports.segments import (
@@ -121,6 +122,16 @@ class Neo4jSegmentRuns:
         )
         return bool(rows)
 
+    async def refresh_marks(self) -> dict[str, float | None]:
+        rows = await self.graph.read("segments/refresh_marks", ws=self.ws)
+        return {
+            str(r["name"]): None if r["refreshed_at"] is None else float(r["refreshed_at"])
+            for r in rows
+        }
+
+    async def mark_refreshed(self, name: str, at: float) -> None:
+        await self.graph.write("segments/mark_refreshed", ws=self.ws, name=name, at=at)
+
 
 class Neo4jSegmentMemberships:
     """Memberships as `IN_SEGMENT` edges, decided by compiled predicates."""
@@ -147,6 +158,30 @@ class Neo4jSegmentMemberships:
             "segments/active_ids_page", ws=self.ws, after=after, limit=limit
         )
         return [str(r["id"]) for r in rows]
+
+    async def moved_by_time(self, inputs: TimeInputs, since: float, now: float) -> list[str]:
+        found: set[str] = set()
+        if inputs.windows:
+            windows = [{"name": n, "days": d} for n, d in sorted(inputs.windows)]
+            rows = await self.graph.read(
+                "segments/window_leavers",
+                ws=self.ws,
+                windows=windows,
+                since=since,
+                now=now,
+                zones=ZONES,
+            )
+            found.update(rows[0]["profiles"])
+        if inputs.purposes:
+            rows = await self.graph.read(
+                "segments/consent_expirers",
+                ws=self.ws,
+                purposes=sorted(inputs.purposes),
+                since=since,
+                now=now,
+            )
+            found.update(rows[0]["profiles"])
+        return sorted(found)
 
     async def count(self, predicate: Predicate, now: float, sample: int) -> tuple[int, list[str]]:
         rendering = Rendering(self.ws)

@@ -12,11 +12,13 @@ from .definition import (
     NotCondition,
     SegmentDefinition,
     SegmentError,
+    TimeInputs,
     TraitCompare,
     dependencies,
     json_schema,
     parse_condition,
     parse_definition,
+    time_inputs,
 )
 
 __all__ = [
@@ -31,9 +33,11 @@ __all__ = [
     "NotCondition",
     "SegmentDefinition",
     "SegmentError",
+    "TimeInputs",
     "TraitCompare",
     "dependencies",
     "json_schema",
     "parse_condition",
     "parse_definition",
+    "time_inputs",
 ]

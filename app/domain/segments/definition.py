@@ -288,6 +288,33 @@ def dependencies(condition: Condition) -> Dependencies:
     )
 
 
+@dataclass(frozen=True)
+class TimeInputs:
+    """What time alone changes in a condition: event counts over a window of days (event name,
+    days), which lose an event when it grows too old, and consent decisions, which expire."""
+
+    windows: frozenset[tuple[str, int]] = frozenset()
+    purposes: frozenset[str] = frozenset()
+
+
+def time_inputs(condition: Condition) -> TimeInputs:
+    if isinstance(condition, EventCount):
+        if condition.within_days is None:
+            return TimeInputs()
+        return TimeInputs(windows=frozenset({(condition.event, condition.within_days)}))
+    if isinstance(condition, ConsentIs):
+        return TimeInputs(purposes=frozenset({condition.purpose}))
+    if isinstance(condition, NotCondition):
+        return time_inputs(condition.item)
+    if isinstance(condition, AllOf | AnyOf):
+        found = [time_inputs(p) for p in condition.items]
+        return TimeInputs(
+            windows=frozenset().union(*(f.windows for f in found)),
+            purposes=frozenset().union(*(f.purposes for f in found)),
+        )
+    return TimeInputs()
+
+
 def json_schema() -> dict[str, Any]:
     """The published JSON Schema of a definition (docs/segment.schema.json)."""
     schema = DefinitionModel.model_json_schema()

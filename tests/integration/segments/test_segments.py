@@ -10,6 +10,7 @@ import pytest
 
 from app.adapters.valkey.keys import WorkspaceKeys
 from app.bootstrap import Container
+from app.domain.segments import parse_condition, time_inputs
 from app.errors import InvalidInput
 from app.services.engagement.segments.engine import SegmentService
 from tests.messages import message
@@ -247,3 +248,71 @@ async def test_a_tag_a_journey_puts_on_a_profile_brings_it_into_a_tag_segment(
     await container.notifier.publish([ProfileNotice(tia, "traits")])
     await feed.step(block_ms=100)
     assert await container.segments.of_profile(tia) == []
+
+
+async def test_a_refresh_decides_only_the_profiles_time_moved(
+    container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The scheduled refresh reads, from the graph, the profiles with an event that left a
+    window (in the profile's time zone) or a consent that expired since the segment's last
+    refresh, and decides only those; the others keep their memberships untouched."""
+    now = container.segments.clock()
+    await container.ingestion.ingest(
+        [
+            message(user="old", event="Order Completed", at=now - 5.5 * DAY),
+            message(user="new", event="Order Completed", at=now - DAY),
+            message(user="far", traits={"timezone": "Pacific/Kiritimati"}, at=now - 9 * DAY),
+            message(user="far", event="Order Completed", at=now - 5.5 * DAY),
+            message(user="idle", event="Page Viewed", at=now - 5.5 * DAY),
+        ]
+    )
+    ids = {u: await profile_id(container, "user_id", u) for u in ("old", "new", "far", "idle")}
+    await container.consent.set_consent(
+        profile_id=ids["new"],
+        identifier=None,
+        purpose="marketing",
+        granted=True,
+        expires_at=now + DAY,
+        source=None,
+        by="tester",
+    )
+    recent: dict[str, Any] = {"event": "Order Completed", "within_days": 7}
+    reachable: dict[str, Any] = {"consent": "marketing"}
+    for name, condition in [("recent", recent), ("reachable", reachable)]:
+        await container.segments.save(seg(name, condition), "tester")
+        await container.segments.set_active(name, True)
+    memberships = container.segments.memberships
+    inputs = time_inputs(parse_condition(recent, "condition"))
+    # Two days on, the orders of 5.5 days ago are out of the window (local midnight 6 days
+    # back, at any time of day, in Kiritimati 14 hours ahead of UTC too); nothing else moved.
+    later = now + 2 * DAY
+    moved = await memberships.moved_by_time(inputs, now, later)
+    assert moved == sorted([ids["old"], ids["far"]])
+    assert await memberships.moved_by_time(inputs, later, later + 600) == []
+    consent = time_inputs(parse_condition(reachable, "condition"))
+    assert await memberships.moved_by_time(consent, now, later) == [ids["new"]]
+
+    decided: list[str] = []
+    decide = memberships.decide
+
+    async def counting(predicates: Any, plan: Any, at: float) -> dict[str, set[int]]:
+        decided.extend(plan)
+        return await decide(predicates, plan, at)
+
+    monkeypatch.setattr(memberships, "decide", counting)
+    refresher = SegmentService(
+        container.segments.storage,
+        container.segments.schema,
+        container.segments.policy,
+        container.segments.purpose_defaults,
+        clock=lambda: later,
+    )
+    changes = await refresher.refresh()
+    assert sorted((c.profile_id, c.segment, c.entered) for c in changes) == sorted(
+        [
+            (ids["old"], "recent", False),
+            (ids["far"], "recent", False),
+            (ids["new"], "reachable", False),
+        ]
+    )
+    assert sorted(decided) == sorted([ids["old"], ids["far"], ids["new"]])

@@ -21,6 +21,7 @@ from app.domain.segments import (
     SegmentError,
     dependencies,
     parse_definition,
+    time_inputs,
 )
 from app.domain.traits import TraitSchema
 from app.errors import InvalidInput
@@ -236,17 +237,48 @@ class SegmentService:
         return done
 
     async def refresh(self) -> list[MembershipChange]:
-        """Re-evaluate, over every profile, the active segments that time alone can change (a
-        window closes, a consent expires). Activations and edits are runs of their own
-        (evaluation.py)."""
+        """Re-evaluate the active segments that time alone can change (a window closes, a
+        consent expires), for the profiles whose inputs time changed since the segment's last
+        refresh (or its last whole evaluation): an event that left a window, a consent that
+        expired. A segment never refreshed nor evaluated whole is re-evaluated over every
+        profile. A segment made of others follows, for the profiles whose membership in them
+        moved. Activations and edits are runs of their own (evaluation.py)."""
         done: list[MembershipChange] = []
+        moved: dict[str, set[str]] = {}  # segment -> profiles whose membership moved here
         compiler = await self._compiler()
+        marks = await self.storage.runs.refresh_marks()
+        now = self.clock()
         for segment, deps in ordered(await self._active()):
-            if not deps.windowed:
+            following = set().union(*(moved.get(s, set()) for s in deps.segments))
+            if not deps.windowed and not following:
                 continue
             compiled = compiler.compile(segment.condition)
-            after = ""
-            while ids := await self.memberships.profile_ids(after, PAGE):
-                after = ids[-1]
-                done += await self.evaluate(segment, ids, compiled)
+            since = marks.get(segment.name)
+            if deps.windowed and since is None:
+                changes = await self._evaluate_everywhere(segment, compiled)
+            else:
+                ids = following
+                if deps.windowed and since is not None:
+                    inputs = time_inputs(segment.condition)
+                    ids |= set(await self.memberships.moved_by_time(inputs, since, now))
+                ordered_ids = sorted(ids)
+                changes = []
+                for start in range(0, len(ordered_ids), PAGE):
+                    page = ordered_ids[start : start + PAGE]
+                    changes += await self.evaluate(segment, page, compiled)
+            for change in changes:
+                moved.setdefault(change.segment, set()).add(change.profile_id)
+            done += changes
+            if deps.windowed:
+                await self.storage.runs.mark_refreshed(segment.name, now)
+        return done
+
+    async def _evaluate_everywhere(
+        self, segment: SegmentDefinition, compiled: Predicate
+    ) -> list[MembershipChange]:
+        done: list[MembershipChange] = []
+        after = ""
+        while ids := await self.memberships.profile_ids(after, PAGE):
+            after = ids[-1]
+            done += await self.evaluate(segment, ids, compiled)
         return done

@@ -3,6 +3,8 @@ makes it decide, and in which order."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from app.domain.segments import parse_condition
@@ -140,6 +142,58 @@ async def test_the_refresh_lets_members_go_when_their_window_closes() -> None:
     assert await world.service.refresh() == [
         MembershipChange("p-ann", "buyers", False, T0 + 26 * DAY)
     ]
+
+
+async def test_the_refresh_decides_only_the_profiles_time_moved() -> None:
+    """Between two refreshes, time changes a windowed count only for a profile with an event
+    that left the window, and a consent only for a profile whose decision expired: only
+    those are decided again, at any size of the workspace."""
+    clock = Clock(T0)
+    world = segment_world(clock)
+    recent = {"event": "Order Completed", "within_days": 7}
+    reachable = {"consent": "marketing"}
+    world.fakes.tables.add_profile("p-old", events=[("Order Completed", T0 - 6 * DAY)])
+    world.fakes.tables.add_profile("p-new", events=[("Order Completed", T0 - DAY)])
+    expiring = world.fakes.tables.add_profile("p-dee")
+    expiring.consents.append(FakeConsent("marketing", True, T0 - 10, expires_at=T0 + DAY))
+    world.fakes.tables.add_profile("p-eve").consents.append(FakeConsent("marketing", True, T0 - 10))
+    for n in range(50):
+        world.fakes.tables.add_profile(f"p-idle-{n:02}")
+    await world.activate("recent", recent)
+    await world.activate("reachable", reachable)
+    decided: list[str] = []
+    decide = world.fakes.memberships.decide
+
+    async def counting(predicates: Any, plan: Any, now: float) -> dict[str, set[int]]:
+        decided.extend(plan)
+        return await decide(predicates, plan, now)
+
+    world.fakes.memberships.decide = counting  # type: ignore[method-assign]
+    clock.now = T0 + 3 * DAY  # p-old's order is out of the window; p-dee's consent expired
+    changes = await world.service.refresh()
+    assert sorted((c.profile_id, c.segment, c.entered) for c in changes) == [
+        ("p-dee", "reachable", False),
+        ("p-old", "recent", False),
+    ]
+    assert sorted(decided) == ["p-dee", "p-old"]
+
+    decided.clear()
+    clock.now = T0 + 3 * DAY + 600  # ten minutes on: nothing left a window, nothing expired
+    assert await world.service.refresh() == []
+    assert decided == []
+
+
+async def test_a_segment_refreshed_for_the_first_time_is_decided_for_every_profile() -> None:
+    """A segment that has neither a refresh nor a whole evaluation to go by (one stored before
+    refreshes were marked) is decided again everywhere, once."""
+    clock = Clock(T0)
+    world = segment_world(clock)
+    world.fakes.tables.add_profile("p-old", events=[("Order Completed", T0 - 6 * DAY)])
+    await world.activate("recent", {"event": "Order Completed", "within_days": 7})
+    world.fakes.tables.segments["recent"].refreshed_at = None
+    clock.now = T0 + 3 * DAY
+    assert [c.profile_id for c in await world.service.refresh()] == ["p-old"]
+    assert world.fakes.tables.segments["recent"].refreshed_at == T0 + 3 * DAY
 
 
 async def test_matches_answers_for_active_profiles_only() -> None:
