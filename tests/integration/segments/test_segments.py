@@ -25,6 +25,18 @@ def seg(name: str, condition: dict[str, Any]) -> dict[str, Any]:
     return {"name": name, "condition": condition}
 
 
+def at_time(container: Container, now: float) -> SegmentService:
+    """The workspace's segment engine with its clock at `now` (a scheduled refresh later on)."""
+    segments = container.segments
+    return SegmentService(
+        segments.storage,
+        segments.schema,
+        segments.policy,
+        segments.purpose_defaults,
+        clock=lambda: now,
+    )
+
+
 async def _people(container: Container) -> dict[str, str]:
     now = container.segments.clock()
     granted = message(user="ann", at=now - 5 * DAY)
@@ -148,13 +160,7 @@ async def test_memberships_follow_changes_through_the_feed(container: Container)
         (b"reachable_buyers", b"entered"),
     ]
     # Thirty-one days on, the window has closed: the scheduled refresh lets her go.
-    later = SegmentService(
-        container.segments.storage,
-        container.segments.schema,
-        container.segments.policy,
-        container.segments.purpose_defaults,
-        clock=lambda: now + 31 * DAY,
-    )
+    later = at_time(container, now + 31 * DAY)
     changes = await later.refresh()
     assert {(c.segment, c.entered) for c in changes} == {
         ("buyers", False),
@@ -207,13 +213,7 @@ async def test_event_windows_count_days_in_the_profiles_time_zone(container: Con
             bought = dataclasses.replace(bought, context={"timezone": zone})
         await container.ingestion.ingest([bought])
     ids = {u: await profile_id(container, "user_id", u) for u in ("kiri", "london", "bogus")}
-    at_eight = SegmentService(
-        container.segments.storage,
-        container.segments.schema,
-        container.segments.policy,
-        container.segments.purpose_defaults,
-        clock=lambda: now,
-    )
+    at_eight = at_time(container, now)
     today = seg("bought_today", {"event": "Order Completed", "within_days": 1})
     _, sample = await at_eight.preview(today, sample=10)
     assert set(sample) == {ids["kiri"]}  # an unknown zone counts as UTC
@@ -261,8 +261,10 @@ async def test_a_refresh_decides_only_the_profiles_time_moved(
         [
             message(user="old", event="Order Completed", at=now - 5.5 * DAY),
             message(user="new", event="Order Completed", at=now - DAY),
-            message(user="far", traits={"timezone": "Pacific/Kiritimati"}, at=now - 9 * DAY),
-            message(user="far", event="Order Completed", at=now - 5.5 * DAY),
+            dataclasses.replace(
+                message(user="far", event="Order Completed", at=now - 5.5 * DAY),
+                context={"timezone": "Pacific/Kiritimati"},
+            ),
             message(user="idle", event="Page Viewed", at=now - 5.5 * DAY),
         ]
     )
@@ -300,13 +302,7 @@ async def test_a_refresh_decides_only_the_profiles_time_moved(
         return await decide(predicates, plan, at)
 
     monkeypatch.setattr(memberships, "decide", counting)
-    refresher = SegmentService(
-        container.segments.storage,
-        container.segments.schema,
-        container.segments.policy,
-        container.segments.purpose_defaults,
-        clock=lambda: later,
-    )
+    refresher = at_time(container, later)
     changes = await refresher.refresh()
     assert sorted((c.profile_id, c.segment, c.entered) for c in changes) == sorted(
         [
