@@ -146,11 +146,6 @@ class SegmentMemberships(Protocol):
         """For each profile of `plan`, which of the conditions at the positions it lists it
         meets now (by position); a merged or unknown profile meets none."""
 
-    async def lock(self, tx: IdentityTransaction, profile_ids: Sequence[str]) -> None:
-        """Take these profiles' locks, in id order, as identity writers take them, before
-        their memberships change (in another order, membership writes deadlocked with the
-        resolver's batches)."""
-
     async def enter(
         self, tx: IdentityTransaction, placements: Sequence[Placement], at: float
     ) -> list[Placement]:

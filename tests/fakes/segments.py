@@ -138,8 +138,6 @@ class InMemorySegmentRuns:
 class InMemorySegmentMemberships:
     def __init__(self, tables: SegmentTables) -> None:
         self.tables = tables
-        #: The profile ids each membership write asked to lock, in order.
-        self.locked: list[list[str]] = []
 
     async def of_profile(self, profile_id: str) -> list[tuple[str, float]]:
         found = [
@@ -190,9 +188,6 @@ class InMemorySegmentMemberships:
             if profile is not None and profile.status == "active":
                 met[pid] = {n for n in positions if self._meets(predicates[n], profile, now)}
         return met
-
-    async def lock(self, tx: IdentityTransaction, profile_ids: Sequence[str]) -> None:
-        self.locked.append(sorted(set(profile_ids)))  # memory has no locks: what was asked
 
     async def enter(
         self, tx: IdentityTransaction, placements: Sequence[Placement], at: float

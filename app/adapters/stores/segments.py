@@ -221,10 +221,6 @@ class Neo4jSegmentMemberships:
     def _placements(rows: list[dict[str, Any]]) -> list[Placement]:
         return sorted(Placement(str(pid), str(r["segment"])) for r in rows for pid in r["ids"])
 
-    async def lock(self, tx: IdentityTransaction, profile_ids: Sequence[str]) -> None:
-        if profile_ids:
-            await tx.run("identity/lock_profiles", ids=sorted(set(profile_ids)), keys=[])
-
     async def enter(
         self, tx: IdentityTransaction, placements: Sequence[Placement], at: float
     ) -> list[Placement]:

@@ -197,7 +197,6 @@ class SegmentService:
                 target.append(Placement(pid, segments[n][0]))
 
         async def write(tx: IdentityTransaction) -> tuple[list[Placement], list[Placement]]:
-            await self.memberships.lock(tx, [p.profile_id for p in (*enter, *leave)])
             entered = await self.memberships.enter(tx, enter, now) if enter else []
             left = await self.memberships.leave(tx, leave) if leave else []
             return entered, left

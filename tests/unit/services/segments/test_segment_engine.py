@@ -59,19 +59,6 @@ async def test_a_profile_enters_once_and_leaves_when_it_no_longer_meets_the_cond
     ]
 
 
-async def test_a_membership_write_locks_every_profile_it_moves() -> None:
-    world = segment_world()
-    bob = world.fakes.tables.add_profile("p-bob", traits={"plan": "pro"})
-    ann = world.fakes.tables.add_profile("p-ann", traits={"plan": "free"})
-    await world.activate("pro", PRO)
-    ann.traits["plan"], bob.traits["plan"] = "pro", "free"
-    changes = changed("p-bob", "traits", "plan")
-    changes.add("p-ann", "traits", ("plan",))
-    moved = await world.service.on_changes(changes)
-    assert {(m.profile_id, m.entered) for m in moved} == {("p-ann", True), ("p-bob", False)}
-    assert world.fakes.memberships.locked[-1] == ["p-ann", "p-bob"]
-
-
 async def test_only_the_segments_whose_inputs_changed_are_decided() -> None:
     world = segment_world()
     await world.activate("pro", PRO)
