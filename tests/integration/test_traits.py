@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from app.bootstrap import Container
 from app.services.identity.curated import IdentifierRef
+from app.services.profiles.service import TraitSetting
 from app.settings import Settings
 from tests.identity_checks import profile_id
 from tests.messages import message
@@ -63,6 +64,50 @@ async def test_a_manual_edit_beats_tracked_values(container: Container) -> None:
     assert why is not None and why.strategy == "source_priority"
     assert why.winner.value == "enterprise" and why.winner.source == "manual"
     assert (await container.profiles.traits(pid))["plan"] == "enterprise"
+
+
+async def test_trait_settings_in_one_transaction_answer_each_on_its_own(
+    container: Container,
+) -> None:
+    """A journey round's set_trait actions are one write: what can be set is set, on every
+    profile it names, and each of the others is refused for its own reason."""
+    await container.ingestion.ingest(
+        [
+            message("identify", user="u-1", traits={"plan": "free"}),
+            message("identify", user="u-2", traits={"plan": "free"}),
+        ]
+    )
+    ann = await profile_id(container, "user_id", "u-1")
+    bob = await profile_id(container, "user_id", "u-2")
+    failed = await container.profiles.set_traits(
+        [
+            TraitSetting(ann, "plan", "pro", "journey:upgrade"),
+            TraitSetting(bob, "plan", "business", "journey:upgrade"),
+            TraitSetting(bob, "lifetime_value", 120, "journey:upgrade"),
+            TraitSetting("no-such-profile", "plan", "pro", "journey:upgrade"),
+            TraitSetting(ann, "glove_size_undeclared", 9, "journey:upgrade"),
+            TraitSetting(ann, "lifetime_value", "lots", "journey:upgrade"),
+            TraitSetting(bob, "email", "x@evil.test", "journey:upgrade", personal_allowed=False),
+        ]
+    )
+    assert [type(f).__name__ for f in failed] == [
+        "NoneType",
+        "NoneType",
+        "NoneType",
+        "NotFound",
+        "InvalidInput",
+        "InvalidInput",
+        "Forbidden",
+    ]
+    assert str(failed[4]) == "glove_size_undeclared: not a declared trait"
+    assert str(failed[5]) == "lifetime_value: expected number (finite) (got str)"
+    assert str(failed[6]) == ("Forbidden: email is a personal trait; setting it needs 'curate'")
+    assert (await container.profiles.traits(ann))["plan"] == "pro"
+    bobs = await container.profiles.traits(bob)
+    assert (bobs["plan"], bobs["lifetime_value"]) == ("business", 120)
+    assert "email" not in bobs and "lifetime_value" not in await container.profiles.traits(ann)
+    why = await container.profiles.trait(bob, "plan")
+    assert why is not None and why.winner.source == "manual"
 
 
 async def test_merge_then_split_restores_both_golden_records(container: Container) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +15,7 @@ from app.domain.traits import (
     MANUAL,
     Candidate,
     TraitError,
+    TraitSchema,
     coerce,
     decide,
     mask,
@@ -28,7 +29,12 @@ from app.privacy import DecryptionError
 from app.services.changes.notices import ProfileNotice, ProfileNotifier
 from app.services.identity.curation import CurationService
 from app.services.identity.keys import Sealer
-from app.services.profiles.traits import GoldenRecords, TraitObserver, observation_rows
+from app.services.profiles.traits import (
+    GoldenRecords,
+    ObservedTrait,
+    TraitObserver,
+    observation_rows,
+)
 
 
 @dataclass(frozen=True)
@@ -54,6 +60,19 @@ class Unreadable:
     """A sealed value that cannot be opened, and why (the value itself is never shown)."""
 
     reason: str
+
+
+@dataclass(frozen=True)
+class TraitSetting:
+    """A trait value set by hand or by a journey (source `manual`) on one profile: who sets
+    it (`manual:<by>` in its provenance), and whether their role may set a personal trait
+    (app.domain.access.SET_TRAIT)."""
+
+    profile_id: str
+    name: str
+    value: Any
+    by: str
+    personal_allowed: bool = True
 
 
 @dataclass(frozen=True)
@@ -283,42 +302,67 @@ class ProfileService:
         `personal_allowed`: whether the writer's role carries what setting a personal trait
         needs (app.domain.access.SET_TRAIT); a personal trait is refused (`Forbidden`) if not,
         decided on the same schema the value is observed with."""
+        (failed,) = await self.set_traits(
+            [TraitSetting(profile_id, name, value, by, personal_allowed)]
+        )
+        if failed is not None:
+            raise failed
+
+    async def set_traits(self, settings: Sequence[TraitSetting]) -> list[Exception | None]:
+        """Manual observations on their profiles, as `set_trait` records one, all in one
+        transaction (a journey round's `set_trait` actions), and their profiles re-decided.
+        Per setting, in order: None once recorded, or why it was not (`InvalidInput`,
+        `Forbidden`, `NotFound`). A backing service that fails raises, for all of them."""
         schema = await self.golden.effective_schema()
-        field = schema.classify(name)
-        if field is None:
-            raise InvalidInput(f"{normalise_name(name) or 'trait'}: not a declared trait")
-        if field.pii == "personal" and not personal_allowed:
-            raise Forbidden(
-                f"Forbidden: {field.name} is a personal trait; setting it needs '{SET_TRAIT.value}'"
-            )
-        try:
-            coerce(field, value)
-        except TraitError as exc:
-            raise InvalidInput(str(exc)) from None
+        failed: list[Exception | None] = [_refusal(s, schema) for s in settings]
+        valid = [i for i, f in enumerate(failed) if f is None]
+        if not valid:
+            return failed
         now = self.clock()
+        #: What the transaction found of each valid setting (reset when it runs again).
+        found_failed: dict[int, Exception] = {}
 
         async def work(tx: IdentityTx) -> dict[str, set[str]]:
+            found_failed.clear()
             await tx.lock(now)
-            reps = await tx.locked_representatives([profile_id])
-            if not reps or reps[0]["representative"] is None:
-                raise NotFound("no profile with that id in this workspace")
-            owner = reps[0]["representative"]
-            data_key = (await self.sealer.data_keys([owner], create=True))[owner]
-            found, refused = self.observer.observe(
-                [(field.name, value)],
-                schema,
-                owner=owner,
-                data_key=data_key,
-                source=MANUAL,
-                at=now,
-                event=f"manual:{by}",
-            )
-            if refused:
-                raise InvalidInput(f"{field.name}: value refused by the trait schema")
-            touched = await tx.merge_observations(observation_rows(found))
-            return await self.golden.refresh(tx, touched | {reps[0]["active"]}, now)
+            wanted = sorted({settings[i].profile_id for i in valid})
+            reps = {r["requested"]: r for r in await tx.locked_representatives(wanted)}
+            owners = sorted({r["representative"] for r in reps.values() if r["representative"]})
+            data_keys = await self.sealer.data_keys(owners, create=True) if owners else {}
+            observed: list[ObservedTrait] = []
+            decided: set[str] = set()
+            for i in valid:
+                setting = settings[i]
+                rep = reps.get(setting.profile_id)
+                if rep is None or not rep["representative"]:
+                    found_failed[i] = NotFound("no profile with that id in this workspace")
+                    continue
+                owner = rep["representative"]
+                field = schema.classify(setting.name)
+                assert field is not None  # refused above otherwise
+                found, refused = self.observer.observe(
+                    [(field.name, setting.value)],
+                    schema,
+                    owner=owner,
+                    data_key=data_keys[owner],
+                    source=MANUAL,
+                    at=now,
+                    event=f"manual:{setting.by}",
+                )
+                if refused:
+                    found_failed[i] = InvalidInput(
+                        f"{field.name}: value refused by the trait schema"
+                    )
+                    continue
+                observed.extend(found)
+                decided.add(rep["active"])
+            touched = await tx.merge_observations(observation_rows(observed))
+            return await self.golden.refresh(tx, touched | decided, now)
 
         await self._announce(await self.graph.write(work))
+        for i, exc in found_failed.items():
+            failed[i] = exc
+        return failed
 
     async def refresh_golden_records(self, page: int = 500) -> int:
         """Re-decide every active profile's golden record (after a trait schema edit)."""
@@ -356,3 +400,20 @@ class ProfileService:
                 ProfileNotice(pid, "traits", tuple(sorted(fields)))
                 for pid, fields in changed.items()
             )
+
+
+def _refusal(setting: TraitSetting, schema: TraitSchema) -> Exception | None:
+    """Why a trait setting is refused before anything is read: a name the schema does not
+    declare, a personal trait its writer's role may not set, a value of the wrong kind."""
+    field = schema.classify(setting.name)
+    if field is None:
+        return InvalidInput(f"{normalise_name(setting.name) or 'trait'}: not a declared trait")
+    if field.pii == "personal" and not setting.personal_allowed:
+        return Forbidden(
+            f"Forbidden: {field.name} is a personal trait; setting it needs '{SET_TRAIT.value}'"
+        )
+    try:
+        coerce(field, setting.value)
+    except TraitError as exc:
+        return InvalidInput(str(exc))
+    return None

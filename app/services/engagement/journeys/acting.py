@@ -30,7 +30,7 @@ from app.services.engagement.journeys.runs import Run, Visit
 from app.services.engagement.outbound import WebhookSender
 from app.services.identity.keys import Sealer
 from app.services.integrations.plugins import DeliveryContext, PluginRegistry
-from app.services.profiles.service import ProfileService
+from app.services.profiles.service import ProfileService, TraitSetting
 from app.supervision import BACKING_SERVICE_DOWN
 
 log = logging.getLogger(__name__)
@@ -95,7 +95,9 @@ class StepActions:
         gated = [i for i, (_, step, _) in enumerate(acts) if _purpose(step) is not None]
         ungated = [i for i in range(len(acts)) if i not in set(gated)]
         tags = [i for i in ungated if _tag(acts[i][1])]
-        plain = [i for i in ungated if not _tag(acts[i][1])]
+        traits = [i for i in ungated if _kind(acts[i][1]) == "set_trait"]
+        grouped = {*tags, *traits}
+        plain = [i for i in ungated if i not in grouped]
         gate = asyncio.Semaphore(at_once)
         opened = await self._destinations_of([step for _, step, _ in acts])
 
@@ -116,16 +118,18 @@ class StepActions:
             )
             for run, step, role in (acts[i] for i in gated)
         ]
-        # The three groups (plain actions, the round's tags, actions for a purpose) run to the
-        # end whatever the others do: an action taken is never left without its outcome.
-        taken, tagged, recorded = await asyncio.gather(
+        # The four groups (plain actions, the round's tags, its trait settings, actions for a
+        # purpose) run to the end whatever the others do: an action taken is never left
+        # without its outcome.
+        taken, tagged, set_, recorded = await asyncio.gather(
             asyncio.gather(*(take(*acts[i]) for i in plain)),
             self._change_tags([acts[i][:2] for i in tags]),
+            self._set_traits([acts[i] for i in traits]),
             self.gate.attempt_many(attempts, gate),
             return_exceptions=True,
         )
         outcomes: dict[int, Visit | Exception] = {}
-        for group, found in ((plain, taken), (tags, tagged), (gated, recorded)):
+        for group, found in ((plain, taken), (tags, tagged), (traits, set_), (gated, recorded)):
             if isinstance(found, BaseException):
                 if not isinstance(found, Exception):
                     raise found  # cancelled
@@ -150,14 +154,10 @@ class StepActions:
         if kind == "webhook":
             return await self._webhook(run, step, key)
         if kind == "set_trait":
-            await self.profiles.set_trait(
-                profile,
-                str(params["name"]),
-                params["value"],
-                f"journey:{run.journey}",
-                personal_allowed=role is not None and SET_TRAIT in ROLE_CAPABILITIES[role],
-            )
-            return {"trait": params["name"]}
+            (visit,) = await self._set_traits([(run, step, role)])
+            if isinstance(visit, Exception):
+                raise visit
+            return visit.detail
         if _tag(step):
             (visit,) = await self._change_tags([(run, step)])
             return visit.detail
@@ -181,6 +181,32 @@ class StepActions:
             profiles = dict.fromkeys(c.profile_id for c in changes)
             await self.notifier.publish([ProfileNotice(p, "traits") for p in profiles])
         return [Visit("taken", "no purpose needed", {"tag": c.tag}) for c in changes]
+
+    async def _set_traits(
+        self, acts: Sequence[tuple[Run, Step, Role | None]]
+    ) -> list[Visit | Exception]:
+        """`set_trait` actions in one write (each within the rights of the role that saved
+        its version); per action, its visit or why it was refused."""
+        if not acts:
+            return []
+        settings = []
+        for run, step, role in acts:
+            assert step.action is not None
+            params = step.action.params
+            settings.append(
+                TraitSetting(
+                    run.profile,
+                    str(params["name"]),
+                    params["value"],
+                    f"journey:{run.journey}",
+                    personal_allowed=role is not None and SET_TRAIT in ROLE_CAPABILITIES[role],
+                )
+            )
+        failed = await self.profiles.set_traits(settings)
+        return [
+            exc or Visit("taken", "no purpose needed", {"trait": s.name})
+            for s, exc in zip(settings, failed, strict=True)
+        ]
 
     async def _webhook(self, run: Run, step: Step, key: str) -> dict[str, Any]:
         assert step.action is not None
@@ -271,9 +297,13 @@ def _purpose(step: Step) -> str | None:
     return step.action.purpose
 
 
-def _tag(step: Step) -> bool:
+def _kind(step: Step) -> str:
     assert step.action is not None
-    return step.action.kind in ("add_tag", "remove_tag")
+    return step.action.kind
+
+
+def _tag(step: Step) -> bool:
+    return _kind(step) in ("add_tag", "remove_tag")
 
 
 def _tag_change(run: Run, step: Step) -> TagChange:
