@@ -88,12 +88,14 @@ class ProfileMarks(Protocol):
         """Add and remove tags, in the order given, in one write: all of them or none (a
         merged id reaches its survivor; a profile that is gone is passed over)."""
 
-    async def owner_of(self, profile_id: str) -> str | None:
-        """The key of the identifier that owns the profile's new events (None: it has none)."""
+    async def owners_of(self, profile_ids: Sequence[str]) -> dict[str, str]:
+        """For each profile, the key of the identifier that owns its new events (a merged id
+        follows its lineage); a profile with no identifier, or unknown, is absent."""
 
-    async def emit(self, event: EmittedEvent) -> bool:
-        """Store the event once (by id); False when its owner no longer has that key (a
-        blind-index rotation re-keyed it since the payload was sealed)."""
+    async def emit_many(self, events: Sequence[EmittedEvent]) -> set[str]:
+        """Store each event once (by id), in one write; the ids stored (or found stored). An
+        event whose owner no longer has its key (a blind-index rotation re-keyed it since the
+        payload was sealed) is not stored and not answered."""
 
 
 @dataclass(frozen=True)

@@ -279,6 +279,11 @@ class InMemoryProfileMarks:
         self.events: dict[str, EmittedEvent] = {}
         #: Every tag and untag, in order: (profile, "+tag" or "-tag").
         self.log: list[tuple[str, str]] = []
+        #: The ids of each write of emitted events, in order.
+        self.emit_writes: list[list[str]] = []
+        #: Owner keys a blind-index rotation re-keys, profile -> new key, applied just before
+        #: the next write of emitted events (after the journey read its owners).
+        self.rekey_before_emit: dict[str, str] = {}
         #: (profile, tag) -> True where tagging finds the graph unreachable (a test's outage).
         self.unreachable: Callable[[str, str], bool] = lambda profile_id, tag: False
 
@@ -290,14 +295,18 @@ class InMemoryProfileMarks:
             kept = [t for t in self.tags.get(c.profile_id, []) if t != c.tag]
             self.tags[c.profile_id] = [*kept, c.tag] if c.add else kept
 
-    async def owner_of(self, profile_id: str) -> str | None:
-        return self.owners.get(profile_id)
+    async def owners_of(self, profile_ids: Sequence[str]) -> dict[str, str]:
+        return {p: self.owners[p] for p in profile_ids if p in self.owners}
 
-    async def emit(self, event: EmittedEvent) -> bool:
-        if event.owner not in self.owners.values():
-            return False
-        self.events.setdefault(event.id, event)
-        return True
+    async def emit_many(self, events: Sequence[EmittedEvent]) -> set[str]:
+        self.emit_writes.append([e.id for e in events])
+        self.owners.update(self.rekey_before_emit)
+        self.rekey_before_emit = {}
+        owners = set(self.owners.values())
+        stored = [e for e in events if e.owner in owners]
+        for event in stored:
+            self.events.setdefault(event.id, event)
+        return {e.id for e in stored}
 
 
 @dataclass

@@ -82,23 +82,28 @@ class Neo4jProfileMarks:
         ]
         await self.graph.run_write("journeys/change_tags", rows=rows)
 
-    async def owner_of(self, profile_id: str) -> str | None:
-        reps = await self.graph.read_tx(lambda tx: tx.profile_representatives([profile_id]))
-        if not reps or reps[0]["representative"] is None:
-            return None
-        return str(reps[0]["representative"])
+    async def owners_of(self, profile_ids: Sequence[str]) -> dict[str, str]:
+        if not profile_ids:
+            return {}
+        reps = await self.graph.read_tx(lambda tx: tx.profile_representatives(profile_ids))
+        return {r["requested"]: r["representative"] for r in reps if r["representative"]}
 
-    async def emit(self, event: EmittedEvent) -> bool:
-        stored = await self.graph.run_write(
-            "journeys/emit_event",
-            id=event.id,
-            name=event.name,
-            at=event.at,
-            source=event.source,
-            enc=event.enc,
-            owner=event.owner,
-        )
-        return bool(stored)
+    async def emit_many(self, events: Sequence[EmittedEvent]) -> set[str]:
+        if not events:
+            return set()
+        rows = [
+            {
+                "id": e.id,
+                "name": e.name,
+                "at": e.at,
+                "source": e.source,
+                "enc": e.enc,
+                "owner": e.owner,
+            }
+            for e in events
+        ]
+        stored = await self.graph.run_write("journeys/emit_events", events=rows)
+        return {str(r["id"]) for r in stored}
 
 
 def neo4j_journey_storage(graph: IdentityGraph) -> JourneyStorage:

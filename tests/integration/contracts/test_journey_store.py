@@ -218,12 +218,20 @@ async def test_tags_and_emitted_events_land_on_the_profile(bench: JourneyBench) 
     assert await bench.tags(pid) == ["vip"]
     assert await bench.tags(other) == ["vip"]
     await marks.change_tags([])
-    owner = await marks.owner_of(pid)
-    assert owner is not None and await marks.owner_of("nobody") is None
-    event = EmittedEvent("test:journey:r1:0", "Welcomed", T0, "journey:welcome", "sealed", owner)
-    assert await marks.emit(event) and await marks.emit(event)
+    owners = await marks.owners_of([pid, other, "nobody"])
+    assert set(owners) == {pid, other} and owners[pid] != owners[other]
+    assert await marks.owners_of([]) == {}
+    event = EmittedEvent(
+        "test:journey:r1:0", "Welcomed", T0, "journey:welcome", "sealed", owners[pid]
+    )
+    theirs = EmittedEvent(
+        "test:journey:r2:0", "Welcomed", T0, "journey:welcome", "sealed", owners[other]
+    )
     gone = EmittedEvent("test:journey:r1:1", "Welcomed", T0, "journey:welcome", "x", "no-key")
-    assert not await marks.emit(gone)
+    # One write for many events; one whose owner lost its key is not stored; stored twice, once.
+    assert await marks.emit_many([event, gone, theirs]) == {event.id, theirs.id}
+    assert await marks.emit_many([event]) == {event.id}
+    assert await marks.emit_many([]) == set()
 
 
 async def test_runs_no_job_carries_are_found_oldest_first(bench: JourneyBench) -> None:

@@ -96,7 +96,8 @@ class StepActions:
         ungated = [i for i in range(len(acts)) if i not in set(gated)]
         tags = [i for i in ungated if _tag(acts[i][1])]
         traits = [i for i in ungated if _kind(acts[i][1]) == "set_trait"]
-        grouped = {*tags, *traits}
+        emits = [i for i in ungated if _kind(acts[i][1]) == "emit_event"]
+        grouped = {*tags, *traits, *emits}
         plain = [i for i in ungated if i not in grouped]
         gate = asyncio.Semaphore(at_once)
         opened = await self._destinations_of([step for _, step, _ in acts])
@@ -118,18 +119,20 @@ class StepActions:
             )
             for run, step, role in (acts[i] for i in gated)
         ]
-        # The four groups (plain actions, the round's tags, its trait settings, actions for a
-        # purpose) run to the end whatever the others do: an action taken is never left
-        # without its outcome.
-        taken, tagged, set_, recorded = await asyncio.gather(
+        # The groups (plain actions, and the round's tags, trait settings, emitted events and
+        # actions for a purpose, each written together) run to the end whatever the others
+        # do: an action taken is never left without its outcome.
+        groups = (plain, tags, traits, emits, gated)
+        found_by_group = await asyncio.gather(
             asyncio.gather(*(take(*acts[i]) for i in plain)),
             self._change_tags([acts[i][:2] for i in tags]),
             self._set_traits([acts[i] for i in traits]),
+            self._emit_events([acts[i][:2] for i in emits]),
             self.gate.attempt_many(attempts, gate),
             return_exceptions=True,
         )
         outcomes: dict[int, Visit | Exception] = {}
-        for group, found in ((plain, taken), (tags, tagged), (traits, set_), (gated, recorded)):
+        for group, found in zip(groups, found_by_group, strict=True):
             if isinstance(found, BaseException):
                 if not isinstance(found, Exception):
                     raise found  # cancelled
@@ -168,7 +171,10 @@ class StepActions:
         if kind == "send_to_destination":
             return await self._send(run, step, key, opened)
         assert kind == "emit_event"
-        return await self._emit(run, str(params["event"]), key)
+        (visit,) = await self._emit_events([(run, step)])
+        if isinstance(visit, Exception):
+            raise visit
+        return visit.detail
 
     async def _change_tags(self, acts: Sequence[tuple[Run, Step]]) -> list[Visit]:
         """Tag actions in one write, then one announcement of their profiles' changes (a tag
@@ -269,27 +275,53 @@ class StepActions:
         directory.mkdir(parents=True, exist_ok=True)
         return directory
 
-    async def _emit(self, run: Run, name: str, key: str) -> dict[str, Any]:
-        event_id = f"{self.sealer.ws}:journey:{key}"
+    async def _emit_events(self, acts: Sequence[tuple[Run, Step]]) -> list[Visit | Exception]:
+        """`emit_event` actions: their owners read together, their events sealed and stored
+        in one write (sealed again for an owner a blind-index rotation re-keyed meanwhile),
+        then one announcement; per action, its visit or why it failed."""
+        outcomes: dict[int, Visit | Exception] = {}
+        pending = list(range(len(acts)))
+        emitted: list[tuple[str, str]] = []
         for _ in range(EMIT_ATTEMPTS):
-            owner = await self.marks.owner_of(run.profile)
-            if owner is None:
-                raise NotFound("the profile has no identifier any more")
-            data_key = (await self.sealer.data_keys([owner], create=True))[owner]
-            enc = self.sealer.seal(
-                data_key,
-                {"properties": {"journey": run.journey}},
-                owner=owner,
-                field=f"event:{event_id}",
-            )
-            event = EmittedEvent(event_id, name, self.clock(), f"journey:{run.journey}", enc, owner)
-            if await self.marks.emit(event):
+            if not pending:
                 break
-        else:
-            raise Conflict("the profile's identifiers kept changing while the event was stored")
-        if self.notifier is not None:
-            await self.notifier.publish([], [(owner, name)])
-        return {"event": event_id}
+            owners = await self.marks.owners_of(sorted({acts[i][0].profile for i in pending}))
+            for i in pending:
+                if acts[i][0].profile not in owners:
+                    outcomes[i] = NotFound("the profile has no identifier any more")
+            pending = [i for i in pending if i not in outcomes]
+            data_keys = await self.sealer.data_keys(sorted(set(owners.values())), create=True)
+            events = {i: self._sealed_event(*acts[i], owners, data_keys) for i in pending}
+            stored = await self.marks.emit_many(list(events.values()))
+            for i, event in events.items():
+                if event.id in stored:
+                    outcomes[i] = Visit("taken", "no purpose needed", {"event": event.id})
+                    emitted.append((event.owner, event.name))
+            pending = [i for i in pending if i not in outcomes]
+        for i in pending:
+            outcomes[i] = Conflict(
+                "the profile's identifiers kept changing while the event was stored"
+            )
+        if self.notifier is not None and emitted:
+            await self.notifier.publish([], emitted)
+        return [outcomes[i] for i in range(len(acts))]
+
+    def _sealed_event(
+        self, run: Run, step: Step, owners: Mapping[str, str], data_keys: Mapping[str, bytes]
+    ) -> EmittedEvent:
+        """The event a step emits, sealed under the data key of the identifier that owns its
+        profile's new events."""
+        assert step.action is not None
+        event_id = f"{self.sealer.ws}:journey:{run.visit_key}"
+        owner = owners[run.profile]
+        enc = self.sealer.seal(
+            data_keys[owner],
+            {"properties": {"journey": run.journey}},
+            owner=owner,
+            field=f"event:{event_id}",
+        )
+        name = str(step.action.params["event"])
+        return EmittedEvent(event_id, name, self.clock(), f"journey:{run.journey}", enc, owner)
 
 
 def _purpose(step: Step) -> str | None:

@@ -145,6 +145,40 @@ async def test_a_failed_action_fails_the_run_with_the_step_named(world: World) -
     assert (await world.journeys.get("onboarding")).running == 0
 
 
+async def test_a_rounds_emitted_events_are_one_write_and_each_run_gets_its_own_outcome(
+    world: World,
+) -> None:
+    emit = {"type": "action", "action": {"kind": "emit_event", "event": "Welcomed"}}
+    await world.define(journey({"emit": emit}, "emit"))
+    world.stores.marks.owners[ANN] = "test:user_id:k1:ann"  # BOB has no identifier left
+    await world.fire(ANN, BOB)
+    assert sorted(await world.drain()) == ["completed", "failed"]
+    [written] = world.stores.marks.emit_writes
+    assert list(world.stores.marks.events) == written
+    assert visits(await world.run_of(ANN)) == [("emit", "taken")]
+    assert visits(await world.run_of(BOB)) == [("emit", "failed")]
+    [event] = world.stores.marks.events.values()
+    assert (event.owner, event.name, event.source) == (
+        "test:user_id:k1:ann",
+        "Welcomed",
+        "journey:onboarding",
+    )
+
+
+async def test_an_event_whose_owner_was_re_keyed_meanwhile_is_sealed_again_for_the_new_key(
+    world: World,
+) -> None:
+    emit = {"type": "action", "action": {"kind": "emit_event", "event": "Welcomed"}}
+    await world.define(journey({"emit": emit}, "emit"))
+    world.stores.marks.owners[ANN] = "test:user_id:k1:ann"
+    world.stores.marks.rekey_before_emit = {ANN: "test:user_id:k2:ann"}
+    await world.fire(ANN)
+    assert await world.drain() == ["completed"]
+    assert len(world.stores.marks.emit_writes) == 2  # refused for the old key, then stored
+    [event] = world.stores.marks.events.values()
+    assert event.owner == "test:user_id:k2:ann"
+
+
 async def test_a_run_whose_version_no_longer_validates_fails(world: World) -> None:
     await world.define(SERIES)
     await world.fire(ANN)
