@@ -45,13 +45,20 @@ class ValkeyOutbox:
         return [OutboxEntry(_text(i), orjson.loads(fields[b"i"])) for i, fields in entries]
 
     async def delivered(
-        self, name: str, entries: Sequence[OutboxEntry], delivered: int, skipped: int
+        self,
+        name: str,
+        entries: Sequence[OutboxEntry],
+        delivered: int,
+        skipped: int,
+        *,
+        settled: bool = True,
     ) -> None:
         stats = self._key(name, "stats")
         pipe = self.redis.pipeline(transaction=True)
         if entries:
             pipe.xdel(self._key(name, "outbox"), *[e.id for e in entries])
-        pipe.hset(stats, "attempt", "0")
+        if settled:
+            pipe.hset(stats, "attempt", "0")
         pipe.hincrby(stats, "delivered", delivered)
         pipe.hincrby(stats, "skipped_no_consent", skipped)
         await pipe.execute()
