@@ -66,17 +66,10 @@ class DestinationOutbox(Protocol):
         """The oldest `count` entries, oldest first; they stay until removed."""
 
     async def delivered(
-        self,
-        name: str,
-        entries: Sequence[OutboxEntry],
-        delivered: int,
-        skipped: int,
-        *,
-        settled: bool = True,
+        self, name: str, entries: Sequence[OutboxEntry], delivered: int, skipped: int
     ) -> None:
-        """Remove handled batches and count their delivered and skipped items; with
-        `settled`, the next batch starts at attempt 0 (without: a batch sent beside these
-        failed, and keeps its count). One atomic step."""
+        """Remove a handled batch and count its delivered and skipped items; the next batch
+        starts at attempt 0. One atomic step."""
 
     async def failed(self, name: str) -> int:
         """Count a failed attempt at the current batch; returns its number (1 for the first)."""

@@ -63,17 +63,10 @@ class InMemoryOutbox:
         return list(self.entries.get(name, [])[:count])
 
     async def delivered(
-        self,
-        name: str,
-        entries: Sequence[OutboxEntry],
-        delivered: int,
-        skipped: int,
-        *,
-        settled: bool = True,
+        self, name: str, entries: Sequence[OutboxEntry], delivered: int, skipped: int
     ) -> None:
         self._remove(name, entries)
-        if settled:
-            self.counters.setdefault(name, {})["attempt"] = 0
+        self.counters.setdefault(name, {})["attempt"] = 0
         self._count(name, "delivered", delivered)
         self._count(name, "skipped_no_consent", skipped)
 

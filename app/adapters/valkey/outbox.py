@@ -45,20 +45,13 @@ class ValkeyOutbox:
         return [OutboxEntry(_text(i), orjson.loads(fields[b"i"])) for i, fields in entries]
 
     async def delivered(
-        self,
-        name: str,
-        entries: Sequence[OutboxEntry],
-        delivered: int,
-        skipped: int,
-        *,
-        settled: bool = True,
+        self, name: str, entries: Sequence[OutboxEntry], delivered: int, skipped: int
     ) -> None:
         stats = self._key(name, "stats")
         pipe = self.redis.pipeline(transaction=True)
         if entries:
             pipe.xdel(self._key(name, "outbox"), *[e.id for e in entries])
-        if settled:
-            pipe.hset(stats, "attempt", "0")
+        pipe.hset(stats, "attempt", "0")
         pipe.hincrby(stats, "delivered", delivered)
         pipe.hincrby(stats, "skipped_no_consent", skipped)
         await pipe.execute()

@@ -5,7 +5,7 @@ Items wait in an outbox per destination (a Valkey stream, `DestinationOutbox`), 
 change-feed consumer for active destinations only: while a destination is stopped nothing is
 queued for it, and nothing is backfilled when it starts again (erasure notices are the
 exception: they are queued for a stopped destination that forwards erasures, and go once it is
-started). A delivery loop in the worker takes batches, keeps the items whose profile may be
+started). A delivery loop in the worker takes a batch, keeps the items whose profile may be
 used for the destination's purpose (the others are counted as skipped), and hands them to the
 destination's kind: `webhook` (signed JSON batches) and `segment` (Segment's batch format, to
 any tool that speaks it) are built in; more come from plugins. A batch that fails is retried
@@ -21,7 +21,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence, Set
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,12 +43,6 @@ from app.services.privacy.consent import ConsentService
 from app.supervision import UNREACHABLE, Backoff, pause
 
 log = logging.getLogger(__name__)
-
-#: Batches of one destination sent at once in a delivery round. One at a time, a round trip
-#: to the receiver (with the consent read before it) paced the outbox: about 900 items/s to a
-#: local webhook while the platform resolved 1,500 events/s, each event an item. Batches may
-#: then reach the receiver out of order, as a batch tried again after a failure does.
-IN_FLIGHT = 4
 
 
 @dataclass(frozen=True)
@@ -252,80 +246,45 @@ class DestinationService:
     # -- delivering --------------------------------------------------------------------------
 
     async def _deliver(self, destination: Destination) -> tuple[int, int]:
-        """One round of one destination, up to IN_FLIGHT batches sent at once: how many items
-        left its outbox, and how many the round took (all it could: more may be waiting)."""
+        """One batch of one destination: how many items left its outbox, and how many the
+        batch took (a full batch: more may be waiting)."""
         name = destination.name
         if self.monotonic() < self._retry_at.get(name, 0.0):
             return 0, 0
-        size = destination.batch_size
-        entries = await self.outbox.head(name, size * IN_FLIGHT)
+        entries = await self.outbox.head(name, destination.batch_size)
         if not entries:
             return 0, 0
-        batches = [entries[i : i + size] for i in range(0, len(entries), size)]
-        allowed = await self._consented(destination, entries)
-        sent = await asyncio.gather(
-            *(self._send_batch(destination, batch, allowed) for batch in batches),
-            return_exceptions=True,
-        )
-        return await self._settle(name, batches, sent, allowed), len(entries)
+        return await self._send_batch(destination, entries), len(entries)
 
-    async def _send_batch(
-        self, destination: Destination, entries: Sequence[OutboxEntry], allowed: Set[str]
-    ) -> None:
-        """Hand the items of one batch that may go (`allowed`, by entry id) to the
-        destination's kind; raises what the delivery raised."""
-        items = [e.item for e in entries if e.id in allowed]
+    async def _send_batch(self, destination: Destination, entries: Sequence[OutboxEntry]) -> int:
+        """Hand the batch to the destination's kind; returns how many items left the outbox
+        (delivered, or dead-lettered)."""
+        name = destination.name
+        allowed, skipped = await self._consented(destination, [e.item for e in entries])
         plugin = self.plugins.destinations.get(destination.kind)
-        if plugin is None:
-            raise DeliveryFailed(f"no plugin for kind {destination.kind!r}")
-        if items:
-            key = f"{destination.name}:{entries[0].id}:{entries[-1].id}"
-            ctx = DeliveryContext(self.sender, key, self.clock)
-            await plugin.deliver(items, destination.config, ctx)
-
-    async def _settle(
-        self,
-        name: str,
-        batches: Sequence[Sequence[OutboxEntry]],
-        sent: Sequence[BaseException | None],
-        allowed: Set[str],
-    ) -> int:
-        """Record a round's outcomes: the batches delivered leave the outbox; a refused one
-        goes to the dead letters at once; the failed ones stay, counted as one failed attempt
-        (tried again after a back-off, dead-lettered after `max_attempts`). How many items
-        left the outbox."""
-        delivered: list[OutboxEntry] = []
-        failed: list[OutboxEntry] = []
-        left = 0
-        for batch, outcome in zip(batches, sent, strict=True):
-            if outcome is None:
-                delivered.extend(batch)
-            elif isinstance(outcome, OutboundRefused):
-                # The target may not be called: final at once, never retried.
-                log.warning("destination %s: target refused (%s)", name, outcome)
-                await self._dead_letter(name, batch, "OutboundRefused", str(outcome))
-                left += len(batch)
-            elif isinstance(outcome, Exception):
-                log.warning("destination %s: delivery failed (%s)", name, type(outcome).__name__)
-                failed.extend(batch)
-            else:
-                raise outcome  # cancelled
-        if delivered:
-            kept = sum(e.id in allowed for e in delivered)
-            await self.outbox.delivered(
-                name, delivered, kept, len(delivered) - kept, settled=not failed
-            )
-            left += len(delivered)
-        if not failed:
-            self._retry_at.pop(name, None)
-            return left
-        attempt = await self.outbox.failed(name)
-        if attempt < self.max_attempts:
-            self._retry_at[name] = self.monotonic() + min(60.0, 0.2 * 2**attempt)
-            return left
-        error = next(o for o in sent if isinstance(o, Exception))
-        await self._dead_letter(name, failed, type(error).__name__)
-        return left + len(failed)
+        try:
+            if plugin is None:
+                raise DeliveryFailed(f"no plugin for kind {destination.kind!r}")
+            if allowed:
+                key = f"{name}:{entries[0].id}:{entries[-1].id}"
+                ctx = DeliveryContext(self.sender, key, self.clock)
+                await plugin.deliver(allowed, destination.config, ctx)
+        except OutboundRefused as exc:
+            # The target may not be called: final at once, never retried.
+            log.warning("destination %s: target refused (%s)", name, exc)
+            await self._dead_letter(name, entries, "OutboundRefused", str(exc))
+            return len(entries)
+        except Exception as exc:
+            attempt = await self.outbox.failed(name)
+            log.warning("destination %s: delivery failed (%s)", name, type(exc).__name__)
+            if attempt < self.max_attempts:
+                self._retry_at[name] = self.monotonic() + min(60.0, 0.2 * 2**attempt)
+                return 0
+            await self._dead_letter(name, entries, type(exc).__name__)
+            return len(entries)
+        await self.outbox.delivered(name, entries, len(allowed), skipped)
+        self._retry_at.pop(name, None)
+        return len(entries)
 
     async def _dead_letter(
         self, name: str, entries: Sequence[OutboxEntry], reason: str, detail: str | None = None
@@ -337,21 +296,19 @@ class DestinationService:
         self._retry_at.pop(name, None)
 
     async def _consented(
-        self, destination: Destination, entries: Sequence[OutboxEntry]
-    ) -> set[str]:
-        """The ids of a round's entries whose items may go, with one consent read for the
-        round: without consent for the destination's purpose an item is skipped."""
+        self, destination: Destination, items: list[dict[str, Any]]
+    ) -> tuple[list[dict[str, Any]], int]:
         if destination.purpose is None:
-            return {e.id for e in entries}
-        ids = sorted({e.item["profile_id"] for e in entries if e.item.get("profile_id")})
+            return items, 0
+        ids = sorted({i["profile_id"] for i in items if i.get("profile_id")})
         verdicts = await self.consent.may_use_many(ids, destination.purpose) if ids else {}
         # An erasure notice is not a use of the data: it always goes.
-        return {
-            e.id
-            for e in entries
-            if e.item["type"] == "erasure"
-            or (e.item.get("profile_id") and verdicts[e.item["profile_id"]].allowed)
-        }
+        kept = [
+            i
+            for i in items
+            if i["type"] == "erasure" or (i.get("profile_id") and verdicts[i["profile_id"]].allowed)
+        ]
+        return kept, len(items) - len(kept)
 
     async def deliver_all(self) -> int:
         return (await self.deliver_round())[0]
@@ -364,7 +321,7 @@ class DestinationService:
             if destination.active:
                 left, taken = await self._deliver(destination)
                 moved += left
-                full = full or taken == destination.batch_size * IN_FLIGHT
+                full = full or taken == destination.batch_size
         return moved, full
 
     async def run(self, stop: asyncio.Event, idle: float = 0.5) -> None:
