@@ -18,7 +18,6 @@ from .definition import (
     json_schema,
     parse_condition,
     parse_definition,
-    time_inputs,
 )
 
 __all__ = [
@@ -39,5 +38,4 @@ __all__ = [
     "json_schema",
     "parse_condition",
     "parse_definition",
-    "time_inputs",
 ]

@@ -250,6 +250,15 @@ def parse_definition(raw: Any) -> SegmentDefinition:
 
 
 @dataclass(frozen=True)
+class TimeInputs:
+    """What time alone changes in a condition: event counts over a window of days (event name,
+    days), which lose an event when it grows too old, and consent decisions, which expire."""
+
+    windows: frozenset[tuple[str, int]] = frozenset()
+    purposes: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
 class Dependencies:
     """What can change a segment's answer for a profile."""
 
@@ -258,7 +267,18 @@ class Dependencies:
     events: frozenset[str] = frozenset()
     purposes: frozenset[str] = frozenset()
     segments: frozenset[str] = frozenset()
-    windowed: bool = False  # has a time window: must also be refreshed on a schedule
+    #: The event counts over a window of days, as (event name, days).
+    windows: frozenset[tuple[str, int]] = frozenset()
+
+    @property
+    def time(self) -> TimeInputs:
+        """What time alone changes: the windows, and every consent purpose (a grant expires)."""
+        return TimeInputs(self.windows, self.purposes)
+
+    @property
+    def windowed(self) -> bool:
+        """Time alone can change the answer: the segment is also refreshed on a schedule."""
+        return bool(self.windows or self.purposes)
 
 
 def dependencies(condition: Condition) -> Dependencies:
@@ -267,11 +287,11 @@ def dependencies(condition: Condition) -> Dependencies:
     if isinstance(condition, HasIdentifier):
         return Dependencies(identifier_types=frozenset({condition.type}))
     if isinstance(condition, EventCount):
-        return Dependencies(
-            events=frozenset({condition.event}), windowed=condition.within_days is not None
-        )
+        days = condition.within_days
+        windows = frozenset() if days is None else frozenset({(condition.event, days)})
+        return Dependencies(events=frozenset({condition.event}), windows=windows)
     if isinstance(condition, ConsentIs):
-        return Dependencies(purposes=frozenset({condition.purpose}), windowed=True)
+        return Dependencies(purposes=frozenset({condition.purpose}))
     if isinstance(condition, InSegment):
         return Dependencies(segments=frozenset({condition.segment}))
     if isinstance(condition, HasTag):
@@ -284,35 +304,8 @@ def dependencies(condition: Condition) -> Dependencies:
         events=frozenset().union(*(d.events for d in found)),
         purposes=frozenset().union(*(d.purposes for d in found)),
         segments=frozenset().union(*(d.segments for d in found)),
-        windowed=any(d.windowed for d in found),
+        windows=frozenset().union(*(d.windows for d in found)),
     )
-
-
-@dataclass(frozen=True)
-class TimeInputs:
-    """What time alone changes in a condition: event counts over a window of days (event name,
-    days), which lose an event when it grows too old, and consent decisions, which expire."""
-
-    windows: frozenset[tuple[str, int]] = frozenset()
-    purposes: frozenset[str] = frozenset()
-
-
-def time_inputs(condition: Condition) -> TimeInputs:
-    if isinstance(condition, EventCount):
-        if condition.within_days is None:
-            return TimeInputs()
-        return TimeInputs(windows=frozenset({(condition.event, condition.within_days)}))
-    if isinstance(condition, ConsentIs):
-        return TimeInputs(purposes=frozenset({condition.purpose}))
-    if isinstance(condition, NotCondition):
-        return time_inputs(condition.item)
-    if isinstance(condition, AllOf | AnyOf):
-        found = [time_inputs(p) for p in condition.items]
-        return TimeInputs(
-            windows=frozenset().union(*(f.windows for f in found)),
-            purposes=frozenset().union(*(f.purposes for f in found)),
-        )
-    return TimeInputs()
 
 
 def json_schema() -> dict[str, Any]:

@@ -10,7 +10,7 @@ import pytest
 
 from app.adapters.valkey.keys import WorkspaceKeys
 from app.bootstrap import Container
-from app.domain.segments import parse_condition, time_inputs
+from app.domain.segments import dependencies, parse_condition
 from app.errors import InvalidInput
 from app.services.engagement.segments.engine import SegmentService
 from tests.messages import message
@@ -284,14 +284,14 @@ async def test_a_refresh_decides_only_the_profiles_time_moved(
         await container.segments.save(seg(name, condition), "tester")
         await container.segments.set_active(name, True)
     memberships = container.segments.memberships
-    inputs = time_inputs(parse_condition(recent, "condition"))
+    inputs = dependencies(parse_condition(recent, "condition")).time
     # Two days on, the orders of 5.5 days ago are out of the window (local midnight 6 days
     # back, at any time of day, in Kiritimati 14 hours ahead of UTC too); nothing else moved.
     later = now + 2 * DAY
     moved = await memberships.moved_by_time(inputs, now, later)
     assert moved == sorted([ids["old"], ids["far"]])
     assert await memberships.moved_by_time(inputs, later, later + 600) == []
-    consent = time_inputs(parse_condition(reachable, "condition"))
+    consent = dependencies(parse_condition(reachable, "condition")).time
     assert await memberships.moved_by_time(consent, now, later) == [ids["new"]]
 
     decided: list[str] = []

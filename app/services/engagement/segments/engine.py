@@ -21,7 +21,6 @@ from app.domain.segments import (
     SegmentError,
     dependencies,
     parse_definition,
-    time_inputs,
 )
 from app.domain.traits import TraitSchema
 from app.errors import InvalidInput
@@ -258,8 +257,7 @@ class SegmentService:
             else:
                 ids = following
                 if deps.windowed and since is not None:
-                    inputs = time_inputs(segment.condition)
-                    ids |= set(await self.memberships.moved_by_time(inputs, since, now))
+                    ids |= set(await self.memberships.moved_by_time(deps.time, since, now))
                 ordered_ids = sorted(ids)
                 changes = []
                 for start in range(0, len(ordered_ids), PAGE):
