@@ -56,3 +56,49 @@ def add_edges(
             last_seen=float(edge["last_seen"]) if edge["last_seen"] is not None else None,
             count=int(edge["count"]),
         )
+
+
+def parts(snapshot: ComponentSnapshot) -> list[set[str]]:
+    """The identifiers of a loaded snapshot in groups joined by any edge it holds (evidence,
+    followed or not, and NEVER pairs), each group a component or a union of components."""
+    part_of: dict[str, set[str]] = {k: {k} for k in snapshot.keys}
+    pairs = [(e.a, e.b) for e in snapshot.evidence] + list(snapshot.never)
+    for a, b in pairs:
+        pa, pb = part_of[a], part_of[b]
+        if pa is not pb:
+            small, big = sorted((pa, pb), key=len)
+            big |= small
+            for k in small:
+                part_of[k] = big
+    unique = {id(p): p for p in part_of.values()}
+    return list(unique.values())
+
+
+def restricted(snapshot: ComponentSnapshot, keys: set[str]) -> ComponentSnapshot:
+    """The part of a snapshot on these identifiers (whole groups of `parts`: no edge leaves
+    them)."""
+    kept = ComponentSnapshot(truncated=snapshot.truncated)
+    kept.nodes = [n for n in snapshot.nodes if n.key in keys]
+    kept.evidence = [e for e in snapshot.evidence if e.a in keys]
+    kept.link_states = {link: s for link, s in snapshot.link_states.items() if link[0] in keys}
+    kept.link_info = {link: i for link, i in snapshot.link_info.items() if link[0] in keys}
+    kept.never = [(a, b) for a, b in snapshot.never if a in keys]
+    kept.current = {k: p for k, p in snapshot.current.items() if k in keys}
+    profiles = set(kept.current.values())
+    kept.profile_created = {p: at for p, at in snapshot.profile_created.items() if p in profiles}
+    kept.stored_generic = {k: g for k, g in snapshot.stored_generic.items() if k in keys}
+    return kept
+
+
+def joined(a: ComponentSnapshot, b: ComponentSnapshot) -> ComponentSnapshot:
+    """Two snapshots with no identifier in common as one."""
+    both = ComponentSnapshot(truncated=a.truncated or b.truncated)
+    both.nodes = a.nodes + b.nodes
+    both.evidence = a.evidence + b.evidence
+    both.link_states = a.link_states | b.link_states
+    both.link_info = a.link_info | b.link_info
+    both.never = a.never + b.never
+    both.current = a.current | b.current
+    both.profile_created = a.profile_created | b.profile_created
+    both.stored_generic = a.stored_generic | b.stored_generic
+    return both

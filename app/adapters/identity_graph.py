@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from neo4j import AsyncDriver, AsyncManagedTransaction
 from neo4j.exceptions import ConstraintError
 
+from app.adapters.component import joined, parts, restricted
 from app.adapters.component_loading import LOADERS, Traversal
 from app.adapters.cypher import query
 from app.adapters.neo4j_db import Graph, count_query, parameters, row_of
@@ -189,13 +190,50 @@ class IdentityTx:
         self, seeds: Iterable[str], rules: IdentityRules, max_nodes: int
     ) -> ComponentSnapshot:
         seeds = sorted(set(seeds))
+        snapshot = await self.load_component(seeds, rules, max_nodes)
         for _ in range(LOCK_ROUNDS):
-            snapshot = await self.load_component(seeds, rules, max_nodes)
             missing = set(snapshot.current.values()) - self.locked
             if not missing:
                 return snapshot
             await self.lock_profiles(missing)
+            snapshot = await self._read_again(snapshot, missing, seeds, rules, max_nodes)
         raise ComponentMoving(f"the component of {len(seeds)} identifiers kept growing")
+
+    async def _read_again(
+        self,
+        snapshot: ComponentSnapshot,
+        locked_now: set[str],
+        seeds: list[str],
+        rules: IdentityRules,
+        max_nodes: int,
+    ) -> ComponentSnapshot:
+        """The snapshot once the profiles `locked_now` are locked too: the parts holding none
+        of them were read under their profiles' locks, so no writer can have changed them, and
+        only the other parts are read again (a batch's components are many, and one of them
+        reaching an unlocked profile need not cost reading them all twice). A truncated
+        snapshot, or parts that now reach a kept one, are read again whole."""
+        loaded = set(snapshot.keys)
+        stale: set[str] = set()
+        for part in parts(snapshot):
+            if any(snapshot.current.get(k) in locked_now for k in part):
+                if part.isdisjoint(seeds):
+                    stale = loaded  # reached through no edge (a generic one's peers)
+                    break
+                stale |= part
+        if snapshot.truncated or not stale or stale == loaded:
+            return await self.load_component(seeds, rules, max_nodes)
+        kept_keys = loaded - stale
+        kept = restricted(snapshot, kept_keys)
+        again = await self.load_component(
+            [k for k in seeds if k in stale or k not in loaded], rules, max_nodes
+        )
+        if (
+            again.truncated
+            or len(kept.nodes) + len(again.nodes) > max_nodes
+            or not kept_keys.isdisjoint(again.keys)
+        ):
+            return await self.load_component(seeds, rules, max_nodes)
+        return joined(kept, again)
 
     async def load_component(
         self, seeds: Iterable[str], rules: IdentityRules, max_nodes: int

@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import random
 from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 
 import pytest
@@ -246,3 +247,57 @@ async def test_the_traversal_searches_from_the_seeds_without_enumerating_paths(
             operators
         ), operators
         assert not any(o.startswith(("Repeat", "VarLengthExpand")) for o in operators)
+
+
+async def locked_and_plain(
+    graph: IdentityGraph, seeds: list[str], held: list[str], max_nodes: int
+) -> tuple[ComponentSnapshot, ComponentSnapshot, list[list[str]]]:
+    """In one transaction holding the locks of the profiles `held`: the component as
+    `load_locked_component` reads it, as one plain read reads it then, and the seeds of each
+    read the first made."""
+    reads: list[list[str]] = []
+
+    async def work(tx: IdentityTx) -> tuple[ComponentSnapshot, ComponentSnapshot]:
+        load = tx.load_component
+
+        async def recorded(
+            seeds: Iterable[str], rules: IdentityRules, max_nodes: int
+        ) -> ComponentSnapshot:
+            reads.append(sorted(seeds))
+            return await load(seeds, rules, max_nodes)
+
+        await tx.lock_profiles(held)
+        tx.load_component = recorded  # type: ignore[method-assign]
+        locked = await tx.load_locked_component(seeds, SMALL, max_nodes)
+        return locked, await load(seeds, SMALL, max_nodes)
+
+    locked, plain = await graph.write(work)
+    return locked, plain, reads
+
+
+async def test_a_component_read_under_locks_equals_one_read_and_rereads_only_new_profiles(
+    container: Container,
+) -> None:
+    """`load_locked_component` locks the profiles its read reached unlocked, then reads again
+    only the parts of the snapshot that hold one of them: with no writer beside it, what it
+    returns is exactly one plain read of the seeds, whichever profiles were locked before."""
+    rng = random.Random(7)
+    ws = container.settings.workspace
+    seen: Counter[str] = Counter()
+    for round_ in range(30):
+        await container.graph.run_auto_commit("admin/wipe_all")
+        g = random_graph(rng, ws)
+        await g.write(container.graph)
+        keys = [row["key"] for row in g.identifiers]
+        profiles = [row["id"] for row in g.profiles]
+        traversal: Traversal = ("breadth_first", "cypher")[round_ % 2]
+        graph = IdentityGraph(container.graph.driver, container.graph.database, ws, traversal)
+        for _ in range(3):
+            seeds = sorted(set(rng.sample(keys, rng.randint(1, min(6, len(keys))))))
+            held = rng.sample(profiles, rng.randint(0, len(profiles)))
+            max_nodes = rng.choice([5, 5000])
+            locked, plain, reads = await locked_and_plain(graph, seeds, held, max_nodes)
+            assert facts(locked) == facts(plain), (seeds, held)
+            seen["read again"] += len(reads) > 1
+            seen["read again in part"] += any(len(r) < len(seeds) for r in reads[1:])
+    assert seen["read again"] >= 5 and seen["read again in part"] >= 3, seen
