@@ -2,8 +2,9 @@
 that the change dispatcher consumes with a consumer group, and the profiles that own events.
 
 A notice says which profile changed and how (`merged`, `merged_into`, `split`, `created`,
-`identifiers`, `traits`, `consent`, `segment_entered`, `segment_left`, `erased`), with the ids
-it relates to; notices and feed entries carry ids and event names only, never a value.
+`identifiers`, `joined`, `traits`, `consent`, `segment_entered`, `segment_left`, `erased`), with
+the ids it relates to (for `joined`, the identifier types); notices and feed entries carry ids,
+types and event names only, never a value.
 """
 
 from __future__ import annotations

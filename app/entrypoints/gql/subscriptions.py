@@ -16,9 +16,12 @@ class ProfileUpdate:
     profile_id: str
     kind: str = strawberry.field(
         description="merged (others joined it), merged_into (it joined `related`), split, "
-        "created, traits, consent or erased"
+        "created, identifiers (identifiers moved in or out), joined (identifiers seen for the "
+        "first time joined it), traits, consent or erased"
     )
-    related: list[str] = strawberry.field(description="The other profiles involved")
+    related: list[str] = strawberry.field(
+        description="The other profiles involved (for joined: the types of the identifiers)"
+    )
     at: float = strawberry.field(description="Epoch seconds (UTC)")
 
 

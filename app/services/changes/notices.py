@@ -24,10 +24,12 @@ def lineage_notices(
     changed: Iterable[str] = (),
     traits: Mapping[str, Iterable[str]] | None = None,
     created: Iterable[str] = (),
+    joined: Mapping[str, Iterable[str]] | None = None,
 ) -> list[ProfileNotice]:
-    """Notices for what a recomputation decided: lineage, `created` profiles, `identifiers`
-    for other `changed` profiles (identifiers moved in or out), and `traits` with the names
-    of the fields whose golden value changed."""
+    """Notices for what a recomputation decided: lineage, `created` profiles, for other
+    `changed` profiles `joined` (only identifiers seen for the first time joined it; the
+    notice names their types) or `identifiers` (identifiers moved in or out), and `traits`
+    with the names of the fields whose golden value changed."""
     notices: list[ProfileNotice] = []
     into: dict[str, list[str]] = {}
     for m in merges:
@@ -42,7 +44,13 @@ def lineage_notices(
     noted = {n.profile_id for n in notices}
     notices += [ProfileNotice(pid, "created") for pid in sorted(set(created) - noted)]
     noted |= set(created)
-    notices += [ProfileNotice(pid, "identifiers") for pid in sorted(set(changed) - noted)]
+    first_seen = joined or {}
+    notices += [
+        ProfileNotice(pid, "joined", tuple(sorted(first_seen[pid])))
+        if pid in first_seen
+        else ProfileNotice(pid, "identifiers")
+        for pid in sorted(set(changed) - noted)
+    ]
     for pid, fields in sorted((traits or {}).items()):
         notices.append(ProfileNotice(pid, "traits", tuple(sorted(fields))))
     return notices

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from app.ports.segments import MembershipChange as MembershipChange
 
 #: Kinds of change that can move any segment (the profile itself appeared, merged or split).
+#: Not `joined`: identifiers seen for the first time bring only their batch's events,
+#: consents and traits, each announced on its own, and their types (`joined`).
 STRUCTURAL = {"merged", "merged_into", "split", "created", "identifiers", "erased"}
 
 
@@ -29,6 +31,10 @@ class ProfileChanges:
             self.related.setdefault((profile_id, kind), set()).update(related)
         if kind == "traits":
             self.traits.setdefault(profile_id, set()).update(related or {"*"})
+
+    def joined(self, profile_id: str) -> set[str]:
+        """The types of the identifiers seen for the first time that joined the profile."""
+        return self.related.get((profile_id, "joined"), set())
 
     def add_event(self, profile_id: str, name: str | None) -> None:
         self.events.setdefault(profile_id, set()).add(name or "")

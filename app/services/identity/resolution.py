@@ -50,6 +50,10 @@ class ReclusterOutcome:
     #: Profiles whose followed evidence changed, so the bonds of their identifiers may have,
     #: whether or not an identifier moved.
     relinked: frozenset[str] = field(default_factory=frozenset)
+    #: Changed profiles whose only change is identifiers seen for the first time joining them
+    #: (a returning visitor's new session), with those identifiers' types: no stored event,
+    #: consent or observation came with them, only this batch's, which are announced apart.
+    joined: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
     @property
     def redecide(self) -> frozenset[str]:
@@ -118,7 +122,27 @@ class Decision:
         # A merged profile changed too: it has no identifiers left, so its record empties.
         changed |= {m.from_id for m in a.merges}
         changed |= {s.from_id for s in a.splits}
+        # So did a profile an identifier left (for another profile, without a split).
+        changed |= {self.snapshot.current[k] for k in a.moves if k in self.snapshot.current}
         return changed
+
+    @property
+    def joined(self) -> dict[str, frozenset[str]]:
+        """The changed profiles that only gained identifiers stored by this transaction (an
+        identifier stored before has a profile: one without had none), with their types."""
+        a, current = self.assignment, self.snapshot.current
+        incoming: dict[str, set[str]] = {}
+        for key, profile in a.moves.items():
+            incoming.setdefault(profile, set()).add(key)
+        otherwise = {p for m in a.merges for p in (m.from_id, m.into_id)}
+        otherwise |= {s.from_id for s in a.splits} | set(a.created)
+        otherwise |= {current[k] for k in a.moves if k in current}
+        types = {n.key: n.type for n in self.snapshot.nodes}
+        return {
+            profile: frozenset(types[k] for k in keys)
+            for profile, keys in incoming.items()
+            if profile not in otherwise and not any(k in current for k in keys)
+        }
 
     @property
     def relinked(self) -> set[str]:
@@ -148,6 +172,7 @@ class Decision:
             truncated=self.snapshot.truncated,
             changed_profiles=frozenset(self.changed_profiles),
             relinked=frozenset(self.relinked),
+            joined=self.joined,
         )
 
 
@@ -206,6 +231,7 @@ def combine(*outcomes: ReclusterOutcome) -> ReclusterOutcome:
         truncated=any(o.truncated for o in outcomes),
         changed_profiles=frozenset(p for o in outcomes for p in o.changed_profiles),
         relinked=frozenset(p for o in outcomes for p in o.relinked),
+        joined={p: t for o in outcomes for p, t in o.joined.items()},
     )
 
 

@@ -203,6 +203,65 @@ async def test_only_segments_whose_inputs_changed_are_evaluated(
     assert [n for n, _ in await container.segments.of_profile(eve)] == ["pro", "signed_up"]
 
 
+async def test_a_new_session_joining_a_profile_decides_only_what_it_brings(
+    container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A returning visitor's new anonymous id joins their profile: its notice (`joined`, with
+    the identifier's type) concerns the segments of that type and of the visit's events, not
+    every segment; an identifier with a history moving in still concerns them all."""
+    feed = container.change_dispatcher("test")
+    await feed.ensure_group()
+    segments: list[tuple[str, dict[str, Any]]] = [
+        ("pro", {"trait": "plan", "op": "eq", "value": "pro"}),
+        ("signed_up", {"event": "Signed Up"}),
+        ("browsed", {"event": "Viewed", "min_count": 2}),
+        ("with_session", {"identifier": "anonymous_id"}),
+    ]
+    for name, condition in segments:
+        await container.segments.save(seg(name, condition), "tester")
+        await container.segments.set_active(name, True)
+    await container.ingestion.ingest(
+        [message("identify", user="eve", traits={"plan": "pro"}), message(user="eve")]
+    )
+    await feed.step(block_ms=100)
+    eve = await profile_id(container, "user_id", "eve")
+    assert [n for n, _ in await container.segments.of_profile(eve)] == ["pro"]
+    evaluated: list[str] = []
+    original = container.segments._decide
+
+    async def spy(segments: list[tuple[str, Any]], plan: dict[str, list[int]]) -> Any:
+        evaluated.extend(sorted({segments[n][0] for at in plan.values() for n in at}))
+        return await original(segments, plan)
+
+    monkeypatch.setattr(container.segments, "_decide", spy)
+    received: list[tuple[str, str, tuple[str, ...]]] = []
+    publish = container.notifier.publish
+
+    async def kept(notices: Any, events: Any = ()) -> None:
+        received.extend((n.profile_id, n.kind, n.related) for n in notices)
+        await publish(notices, events)
+
+    monkeypatch.setattr(container.ingestion.notifier, "publish", kept)
+    await container.ingestion.ingest([message(anon="eve-tab-2", user="eve", at=1_700_000_100.0)])
+    await feed.step(block_ms=100)
+    identity = [r for r in received if not r[1].startswith("segment_")]
+    assert identity == [(eve, "joined", ("anonymous_id",))]
+    assert evaluated == ["browsed", "with_session"]
+    assert [n for n, _ in await container.segments.of_profile(eve)] == [
+        "browsed",
+        "pro",
+        "with_session",
+    ]
+    # An anonymous id with its own profile and events: a merge, every segment decided.
+    await container.ingestion.ingest([message(anon="eve-phone", event="Signed Up")])
+    await feed.step(block_ms=100)
+    evaluated.clear()
+    await container.ingestion.ingest([message(anon="eve-phone", user="eve", at=1_700_000_200.0)])
+    await feed.step(block_ms=100)
+    assert evaluated == ["browsed", "pro", "signed_up", "with_session"]
+    assert "signed_up" in [n for n, _ in await container.segments.of_profile(eve)]
+
+
 async def test_event_windows_count_days_in_the_profiles_time_zone(container: Container) -> None:
     # 08:00 UTC on 29 November is 22:00 the same day in Kiritimati (UTC+14).
     now = 1_795_939_200.0  # 2026-11-29T08:00:00Z

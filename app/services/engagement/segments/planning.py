@@ -17,9 +17,18 @@ from app.services.changes.profile_changes import STRUCTURAL, ProfileChanges
 Level = list[tuple[SegmentDefinition, Dependencies]]
 
 
-def concerned(deps: Dependencies, kinds: set[str], events: set[str], traits: set[str]) -> bool:
-    """Whether a segment with these dependencies can have changed for a profile."""
+def concerned(
+    deps: Dependencies,
+    kinds: set[str],
+    events: set[str],
+    traits: set[str],
+    joined: set[str],
+) -> bool:
+    """Whether a segment with these dependencies can have changed for a profile (`joined`:
+    the types of the identifiers seen for the first time that joined it)."""
     if kinds & STRUCTURAL:
+        return True
+    if deps.identifier_types & joined:
         return True
     if "traits" in kinds and ("*" in traits or deps.traits & traits):
         return True
@@ -42,6 +51,7 @@ def plan_level(
                 changes.kinds.get(pid, set()),
                 changes.events.get(pid, set()),
                 changes.traits.get(pid, set()),
+                changes.joined(pid),
             ) or (deps.segments & moved.get(pid, set())):
                 plan.setdefault(pid, []).append(n)
     return plan

@@ -185,6 +185,7 @@ class BatchWrite:
             outcome.changed_profiles,
             traits=golden,
             created=outcome.created,
+            joined=outcome.joined,
         ) + [ProfileNotice(p, "consent") for p in sorted(consent_profiles)]
         return self._report(admitted, outcome, recorded, tuple(notices))
 
