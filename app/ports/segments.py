@@ -127,6 +127,9 @@ class SegmentMemberships(Protocol):
     async def of_profile(self, profile_id: str) -> list[tuple[str, float]]:
         """The segments a profile is in, and since when, by segment name."""
 
+    async def of_profiles(self, profile_ids: Sequence[str]) -> dict[str, set[str]]:
+        """The names of the segments each of these profiles is in (those in none left out)."""
+
     async def members(self, segment: str, after: str, limit: int) -> list[str]:
         """A page of a segment's members after a cursor, in id order."""
 

@@ -145,6 +145,14 @@ class InMemorySegmentMemberships:
         ]
         return sorted(found)
 
+    async def of_profiles(self, profile_ids: Sequence[str]) -> dict[str, set[str]]:
+        found: dict[str, set[str]] = {}
+        for segment, ids in self.tables.members.items():
+            for pid in profile_ids:
+                if pid in ids:
+                    found.setdefault(pid, set()).add(segment)
+        return found
+
     async def members(self, segment: str, after: str, limit: int) -> list[str]:
         return sorted(i for i in self.tables.members.get(segment, {}) if i > after)[:limit]
 

@@ -147,6 +147,12 @@ class Neo4jSegmentMemberships:
         rows = await self.graph.read("segments/of_profile", ws=self.ws, id=profile_id)
         return [(str(r["name"]), float(r["since"])) for r in rows]
 
+    async def of_profiles(self, profile_ids: Sequence[str]) -> dict[str, set[str]]:
+        if not profile_ids:
+            return {}
+        rows = await self.graph.read("segments/of_profiles", ws=self.ws, ids=list(profile_ids))
+        return {str(r["id"]): {str(n) for n in r["names"]} for r in rows}
+
     async def members(self, segment: str, after: str, limit: int) -> list[str]:
         rows = await self.graph.read(
             "segments/members_page", key=self._key(segment), after=after, limit=limit

@@ -170,6 +170,9 @@ async def test_memberships_are_made_once_and_ended_once(bench: SegmentBench) -> 
     memberships = bench.storage.memberships
     assert await memberships.of_profile(ann) == [("buyers", T0), ("vip", T0)]
     assert await memberships.of_profile(bob) == []
+    # Several profiles at once: those in no segment, and unknown ones, left out.
+    assert await memberships.of_profiles([ann, bob, "nobody"]) == {ann: {"buyers", "vip"}}
+    assert await memberships.of_profiles([]) == {}
     assert await memberships.members("vip", "", 10) == [ann]
     assert await memberships.members("vip", ann, 10) == []
     ordered = sorted([ann, bob])

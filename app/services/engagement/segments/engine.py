@@ -182,18 +182,28 @@ class SegmentService:
         self, segments: list[tuple[str, Predicate]], plan: Mapping[str, list[int]]
     ) -> list[MembershipChange]:
         """Re-decide several segments at once, each for the profiles `plan` gives it (profile ->
-        positions in `segments`): one read for every decision, one write transaction for every
-        entry and exit, then the announcements."""
+        positions in `segments`): one read for every decision and one for the memberships held,
+        one write transaction for the entries and exits that change one (none when nothing
+        does: most decisions keep what is), then the announcements. The write checks each
+        membership again, so one that moved in between is neither made twice nor lost."""
         if not plan:
             return []
         now = self.clock()
         met = await self.memberships.decide([c for _, c in segments], plan, now)
+        held = await self.memberships.of_profiles(sorted(plan))
         enter: list[Placement] = []
         leave: list[Placement] = []
         for pid in sorted(plan):
+            member_of = held.get(pid, set())
             for n in plan[pid]:
-                target = enter if n in met.get(pid, set()) else leave
-                target.append(Placement(pid, segments[n][0]))
+                name = segments[n][0]
+                if n in met.get(pid, set()):
+                    if name not in member_of:
+                        enter.append(Placement(pid, name))
+                elif name in member_of:
+                    leave.append(Placement(pid, name))
+        if not enter and not leave:
+            return []
 
         async def write(tx: IdentityTransaction) -> tuple[list[Placement], list[Placement]]:
             entered = await self.memberships.enter(tx, enter, now) if enter else []

@@ -74,6 +74,38 @@ async def test_only_the_segments_whose_inputs_changed_are_decided() -> None:
     assert [c.segment for c in entered] == ["pro"]
 
 
+async def test_a_decision_that_keeps_every_membership_writes_nothing() -> None:
+    world = segment_world()
+    world.fakes.tables.add_profile("p-ann", traits={"plan": "pro"})
+    bob = world.fakes.tables.add_profile("p-bob", traits={"plan": "free"})
+    await world.activate("pro", PRO)
+    assert await world.segments_of("p-ann") == ["pro"]
+    both = changed("p-ann", "traits", "plan")
+    both.add("p-bob", "traits", ("plan",))
+    writes = world.fakes.transactions.count
+    assert await world.service.on_changes(both) == []
+    assert world.fakes.transactions.count == writes  # Ann stays in, Bob stays out
+    bob.traits["plan"] = "pro"
+    entered = await world.service.on_changes(both)
+    assert entered == [MembershipChange("p-bob", "pro", True, T0)]
+    assert world.fakes.transactions.count == writes + 1
+
+
+async def test_identifiers_seen_for_the_first_time_decide_only_their_types_segments() -> None:
+    world = segment_world()
+    await world.activate("pro", PRO)
+    await world.activate("has_email", {"identifier": "email"})
+    await world.activate("signed_up", {"event": "Signed Up"})
+    world.fakes.tables.add_profile(
+        "p-eve", traits={"plan": "pro"}, identifiers={"email"}, events=[("Signed Up", T0)]
+    )
+    assert await world.service.on_changes(changed("p-eve", "joined", "anonymous_id")) == []
+    entered = await world.service.on_changes(changed("p-eve", "joined", "email"))
+    assert [c.segment for c in entered] == ["has_email"]
+    entered = await world.service.on_changes(changed("p-eve", "identifiers"))
+    assert sorted(c.segment for c in entered) == ["pro", "signed_up"]
+
+
 async def test_a_new_or_merged_profile_is_decided_for_every_segment() -> None:
     world = segment_world()
     await world.activate("pro", PRO)
