@@ -30,7 +30,7 @@ from app.ports.segment_predicates import (
 
 _PARAM = re.compile(r"\$([a-z_]+)\b")
 #: Parameters every predicate shares, bound once per query.
-GLOBAL = {"now", "ws"}
+GLOBAL = {"now", "ws", "zones"}
 #: Time zone names a profile's `timezone` trait may hold (anything else counts as UTC).
 ZONES = sorted(zoneinfo.available_timezones())
 
@@ -49,12 +49,15 @@ def with_predicate(template: str, predicate: str) -> str:
 
 
 class Rendering:
-    """Predicates rendered for one query: their parameters gathered, each use renamed."""
+    """Predicates rendered for one query: their parameters gathered, each use renamed. With
+    `collected`, event counts read the profile's events the query collected (`events`:
+    segments/evaluate_many) instead of walking them."""
 
-    def __init__(self, ws: str) -> None:
+    def __init__(self, ws: str, collected: bool = False) -> None:
         self.ws = ws
         self.params: dict[str, Any] = {}
         self.counter = 0
+        self.collected = collected
 
     def render(self, p: Predicate) -> str:
         if isinstance(p, AllTests | AnyTests):
@@ -68,7 +71,8 @@ class Rendering:
             return self._use("has_identifier", {"type": p.type})
         if isinstance(p, EventTest):
             values = {"name": p.name, "min": p.min_count, "max": p.max_count, "days": p.days}
-            return self._use("event_count", {**values, "zones": ZONES})
+            self.params["zones"] = ZONES
+            return self._use("event_count_collected" if self.collected else "event_count", values)
         if isinstance(p, ConsentTest):
             return self._use("consent", {"purpose": p.purpose, "default": p.default})
         if isinstance(p, TagTest):
@@ -87,6 +91,15 @@ class Rendering:
         for param, value in values.items():
             self.params[prefix + param] = value
         return "(" + _PARAM.sub(rename, fragment(name)) + ")"
+
+
+def counted_events(p: Predicate) -> set[str]:
+    """The names of the events a predicate counts."""
+    if isinstance(p, AllTests | AnyTests):
+        return set().union(*(counted_events(item) for item in p.items))
+    if isinstance(p, NotTest):
+        return counted_events(p.item)
+    return {p.name} if isinstance(p, EventTest) else set()
 
 
 def required_event(p: Predicate) -> str | None:

@@ -15,7 +15,13 @@ from redis.asyncio import Redis
 from app.adapters.cypher import query
 from app.adapters.neo4j_db import Graph
 from app.adapters.stores.definitions import Neo4jDefinitions
-from app.adapters.stores.segment_cypher import ZONES, Rendering, required_event, with_predicate
+from app.adapters.stores.segment_cypher import (
+    ZONES,
+    Rendering,
+    counted_events,
+    required_event,
+    with_predicate,
+)
 from app.adapters.valkey.changes import ValkeySegmentEvents
 from app.domain.segments import TimeInputs
 from app.ports.identity import IdentityTransaction, IdentityWrites
@@ -204,14 +210,22 @@ class Neo4jSegmentMemberships:
     ) -> dict[str, set[int]]:
         if not plan:
             return {}
-        rendering = Rendering(self.ws)
+        rendering = Rendering(self.ws, collected=True)
         # One CASE per condition: a condition is evaluated only for the rows that list it.
         cases = ", ".join(
             f"CASE WHEN {n} IN row.at THEN ({rendering.render(p)}) END"
             for n, p in enumerate(predicates)
         )
         text = with_predicate(query("segments/evaluate_many"), cases)
-        rows = [{"id": pid, "at": list(plan[pid])} for pid in sorted(plan)]
+        counted = [counted_events(p) for p in predicates]
+        rows = [
+            {
+                "id": pid,
+                "at": list(plan[pid]),
+                "events": sorted(set().union(*(counted[n] for n in plan[pid]))),
+            }
+            for pid in sorted(plan)
+        ]
         found = await self.graph.read_text(text, ws=self.ws, now=now, rows=rows, **rendering.params)
         met: dict[str, set[int]] = {}
         for row in found:
