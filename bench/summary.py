@@ -83,6 +83,25 @@ def _handled(phase: str) -> Figure:
     return read
 
 
+#: The processes that resolve and act on events: Neo4j, and the worker (or the resolver alone).
+_PLATFORM = ("neo4j", "worker", "resolver")
+
+
+def _cpu_per_event(phase: str, events: Figure, processes: Sequence[str] = _PLATFORM) -> Figure:
+    """Milliseconds of CPU these processes used during a phase (its settling included), per
+    event of the phase."""
+
+    def read(results: dict[str, Any]) -> float | None:
+        by_phase = ((results.get("memory") or {}).get("cpu_seconds_by_phase") or {}).get(phase)
+        count = events(results)
+        if not by_phase or not count:
+            return None
+        used = sum(float(v) for k, v in by_phase.items() if k in processes)
+        return used * 1000 / count
+
+    return read
+
+
 def _seconds(ms: Figure) -> Figure:
     def read(results: dict[str, Any]) -> float | None:
         value = ms(results)
@@ -98,6 +117,26 @@ FIGURES: list[tuple[str, Figure, str]] = [
     ("(b) new people handled to the end, events/s", _handled("resolved"), ",.0f"),
     ("(r) returning people resolved, events/s", _at("returning", "events_per_second"), ",.0f"),
     ("returning / new", _at("returning", "ratio_to_new"), ".2f"),
+    (
+        "(b) Neo4j + worker CPU per event, ms",
+        _cpu_per_event("resolved", _at("resolved", "events")),
+        ".2f",
+    ),
+    (
+        "(b) ... of it Neo4j's, ms",
+        _cpu_per_event("resolved", _at("resolved", "events"), ("neo4j",)),
+        ".2f",
+    ),
+    (
+        "(r) Neo4j + worker CPU per event, ms",
+        _cpu_per_event("returning", _at("returning", "resolved", "events")),
+        ".2f",
+    ),
+    (
+        "(r) ... of it Neo4j's, ms",
+        _cpu_per_event("returning", _at("returning", "resolved", "events"), ("neo4j",)),
+        ".2f",
+    ),
     ("raw writer (full model), events/s", _at("raw", "events_per_second"), ",.0f"),
     ("ours / raw", _at("raw", "ratio"), ".3f"),
     ("(c) visible in the profile at 500/s, p50 s", _seconds(_at("latency", "p50_ms")), ".2f"),

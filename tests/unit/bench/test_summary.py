@@ -65,3 +65,22 @@ def test_a_value_left_out_shows_in_brackets_and_stays_out_of_the_median() -> Non
         "1,000-1,200",
     ]
     assert found["ours / raw"][-2:] == ["0.200", "0.100-0.300"]
+
+
+def test_cpu_per_event_counts_neo4j_and_the_worker_or_the_resolver_over_the_phases_events() -> None:
+    def run(worker: str) -> dict[str, Any]:
+        return {
+            "resolved": {"events": 2000},
+            "returning": {"resolved": {"events": 500}},
+            "memory": {
+                "cpu_seconds_by_phase": {
+                    "resolved": {"neo4j": 2.0, worker: 1.0, "api": 5.0, "benchmark": 9.0},
+                    "returning": {"neo4j": 1.5, worker: 0.5},
+                }
+            },
+        }
+
+    found = {row[0]: row[1:] for row in rows([run("worker"), run("resolver")])}
+    assert found["(b) Neo4j + worker CPU per event, ms"][:2] == ["1.50", "1.50"]
+    assert found["(b) ... of it Neo4j's, ms"][:2] == ["1.00", "1.00"]
+    assert found["(r) Neo4j + worker CPU per event, ms"][:2] == ["4.00", "4.00"]
