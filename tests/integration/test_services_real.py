@@ -40,7 +40,9 @@ async def test_every_cypher_file_is_valid(container: Container) -> None:
             for name in chunk:
                 text = query(name)
                 if name.startswith("segments/fragments/"):
-                    text = f"MATCH (p:Profile) WHERE {fragment(name.rsplit('/', 1)[1])} RETURN p"
+                    # A predicate over `p`, and the events the decision read collects for it.
+                    predicate = fragment(name.rsplit("/", 1)[1])
+                    text = f"MATCH (p:Profile) WITH p, [] AS events WHERE {predicate} RETURN p"
                 # A template's placeholder takes a compiled predicate; any will do here.
                 result = await session.run("EXPLAIN " + text.replace("__PREDICATE__", "true"))
                 if (await result.consume()).plan is None:

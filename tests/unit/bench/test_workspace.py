@@ -133,28 +133,29 @@ def test_every_kind_of_condition_is_used_by_the_segments() -> None:
     assert groups == {"all", "any", "not"} and all(kinds[g] for g in groups)
     # Every fragment the compiler assembles predicates from.
     fragments = {path.stem for path in FRAGMENTS.glob("*.cypher")}
-    assert fragments and fragments <= {_fragment(c) for c in used if _fragment(c)}
+    assert fragments and fragments <= {f for c in used for f in _fragments(c)}
 
 
 def _leaf_refs(schema: dict[str, Any]) -> list[dict[str, str]]:
     return [o for o in schema["$defs"]["Condition"]["oneOf"] if "$ref" in o]
 
 
-def _fragment(condition: Condition) -> str | None:
-    """The Cypher fragment (cypher/segments/fragments/) a leaf compiles to."""
+def _fragments(condition: Condition) -> set[str]:
+    """The Cypher fragments (cypher/segments/fragments/) a leaf compiles to (an event count:
+    one walking the events for previews, one reading those the decision read collected)."""
     if isinstance(condition, TraitCompare):
-        return f"trait_{condition.op}"
+        return {f"trait_{condition.op}"}
     if isinstance(condition, EventCount):
-        return "event_count"
+        return {"event_count", "event_count_collected"}
     if isinstance(condition, HasIdentifier):
-        return "has_identifier"
+        return {"has_identifier"}
     if isinstance(condition, ConsentIs):
-        return "consent"
+        return {"consent"}
     if isinstance(condition, InSegment):
-        return "in_segment"
+        return {"in_segment"}
     if isinstance(condition, HasTag):
-        return "has_tag"
-    return None
+        return {"has_tag"}
+    return set()
 
 
 def test_every_segment_compiles_against_the_shipped_configuration_in_file_order() -> None:
