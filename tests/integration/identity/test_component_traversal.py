@@ -98,6 +98,14 @@ def random_graph(rng: random.Random, ws: str) -> SeedGraph:
     return g
 
 
+async def fresh_random_graph(container: Container, rng: random.Random) -> SeedGraph:
+    """An empty graph, then a random one (`random_graph`) written in the workspace."""
+    await container.graph.run_auto_commit("admin/wipe_all")
+    g = random_graph(rng, container.settings.workspace)
+    await g.write(container.graph)
+    return g
+
+
 async def load(
     container: Container,
     traversal: Traversal,
@@ -145,12 +153,9 @@ async def test_both_loaders_give_the_same_snapshot_on_random_graphs(
     container: Container,
 ) -> None:
     rng = random.Random(20240611)
-    ws = container.settings.workspace
     seen: Counter[str] = Counter()
     for _ in range(40):
-        await container.graph.run_auto_commit("admin/wipe_all")
-        g = random_graph(rng, ws)
-        await g.write(container.graph)
+        g = await fresh_random_graph(container, rng)
         keys = [row["key"] for row in g.identifiers]
         for _ in range(4):
             seeds = rng.sample(keys, rng.randint(1, 3))
@@ -285,9 +290,7 @@ async def test_a_component_read_under_locks_equals_one_read_and_rereads_only_new
     ws = container.settings.workspace
     seen: Counter[str] = Counter()
     for round_ in range(30):
-        await container.graph.run_auto_commit("admin/wipe_all")
-        g = random_graph(rng, ws)
-        await g.write(container.graph)
+        g = await fresh_random_graph(container, rng)
         keys = [row["key"] for row in g.identifiers]
         profiles = [row["id"] for row in g.profiles]
         traversal: Traversal = ("breadth_first", "cypher")[round_ % 2]

@@ -37,6 +37,19 @@ def at_time(container: Container, now: float) -> SegmentService:
     )
 
 
+def decisions_seen(container: Container, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the segments each round decides from now on, as the rounds go."""
+    evaluated: list[str] = []
+    original = container.segments._decide
+
+    async def spy(segments: list[tuple[str, Any]], plan: dict[str, list[int]]) -> Any:
+        evaluated.extend(sorted({segments[n][0] for at in plan.values() for n in at}))
+        return await original(segments, plan)
+
+    monkeypatch.setattr(container.segments, "_decide", spy)
+    return evaluated
+
+
 async def _people(container: Container) -> dict[str, str]:
     now = container.segments.clock()
     granted = message(user="ann", at=now - 5 * DAY)
@@ -181,14 +194,7 @@ async def test_only_segments_whose_inputs_changed_are_evaluated(
         await container.segments.set_active(name, True)
     await container.ingestion.ingest([message(user="eve", event="Signed Up")])
     await feed.step(block_ms=100)  # a new profile: every segment looks at it
-    evaluated: list[str] = []
-    original = container.segments._decide
-
-    async def spy(segments: list[tuple[str, Any]], plan: dict[str, list[int]]) -> Any:
-        evaluated.extend(sorted({segments[n][0] for at in plan.values() for n in at}))
-        return await original(segments, plan)
-
-    monkeypatch.setattr(container.segments, "_decide", spy)
+    evaluated = decisions_seen(container, monkeypatch)
     await container.ingestion.ingest([message(user="eve", event="Viewed")])
     await feed.step(block_ms=100)
     assert evaluated == []  # no segment reads "Viewed" events
@@ -226,14 +232,7 @@ async def test_a_new_session_joining_a_profile_decides_only_what_it_brings(
     await feed.step(block_ms=100)
     eve = await profile_id(container, "user_id", "eve")
     assert [n for n, _ in await container.segments.of_profile(eve)] == ["pro"]
-    evaluated: list[str] = []
-    original = container.segments._decide
-
-    async def spy(segments: list[tuple[str, Any]], plan: dict[str, list[int]]) -> Any:
-        evaluated.extend(sorted({segments[n][0] for at in plan.values() for n in at}))
-        return await original(segments, plan)
-
-    monkeypatch.setattr(container.segments, "_decide", spy)
+    evaluated = decisions_seen(container, monkeypatch)
     received: list[tuple[str, str, tuple[str, ...]]] = []
     publish = container.notifier.publish
 
