@@ -123,12 +123,18 @@ class MembershipChange:
     at: float
 
 
+@dataclass(frozen=True)
+class Decided:
+    """A decision read: per profile, the positions of the conditions it meets, and the names
+    of the segments it is in (a profile in none, or unknown, left out of each)."""
+
+    met: dict[str, set[int]]
+    held: dict[str, set[str]]
+
+
 class SegmentMemberships(Protocol):
     async def of_profile(self, profile_id: str) -> list[tuple[str, float]]:
         """The segments a profile is in, and since when, by segment name."""
-
-    async def of_profiles(self, profile_ids: Sequence[str]) -> dict[str, set[str]]:
-        """The names of the segments each of these profiles is in (those in none left out)."""
 
     async def members(self, segment: str, after: str, limit: int) -> list[str]:
         """A page of a segment's members after a cursor, in id order."""
@@ -145,9 +151,10 @@ class SegmentMemberships(Protocol):
 
     async def decide(
         self, predicates: Sequence[Predicate], plan: Mapping[str, Sequence[int]], now: float
-    ) -> dict[str, set[int]]:
+    ) -> Decided:
         """For each profile of `plan`, which of the conditions at the positions it lists it
-        meets now (by position); a merged or unknown profile meets none."""
+        meets now (by position; a merged or unknown profile meets none), and the segments it
+        is in, read together."""
 
     async def enter(
         self, tx: IdentityTransaction, placements: Sequence[Placement], at: float

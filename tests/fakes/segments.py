@@ -13,6 +13,7 @@ from app.domain.segments import TimeInputs
 from app.ports.identity import IdentityTransaction
 from app.ports.segment_predicates import Predicate
 from app.ports.segments import (
+    Decided,
     Evaluation,
     MembershipChange,
     Placement,
@@ -145,14 +146,6 @@ class InMemorySegmentMemberships:
         ]
         return sorted(found)
 
-    async def of_profiles(self, profile_ids: Sequence[str]) -> dict[str, set[str]]:
-        found: dict[str, set[str]] = {}
-        for segment, ids in self.tables.members.items():
-            for pid in profile_ids:
-                if pid in ids:
-                    found.setdefault(pid, set()).add(segment)
-        return found
-
     async def members(self, segment: str, after: str, limit: int) -> list[str]:
         return sorted(i for i in self.tables.members.get(segment, {}) if i > after)[:limit]
 
@@ -189,13 +182,19 @@ class InMemorySegmentMemberships:
 
     async def decide(
         self, predicates: Sequence[Predicate], plan: Mapping[str, Sequence[int]], now: float
-    ) -> dict[str, set[int]]:
+    ) -> Decided:
         met: dict[str, set[int]] = {}
+        held: dict[str, set[str]] = {}
         for pid, positions in plan.items():
             profile = self.tables.profiles.get(pid)
-            if profile is not None and profile.status == "active":
+            if profile is None:
+                continue
+            if profile.status == "active":
                 met[pid] = {n for n in positions if self._meets(predicates[n], profile, now)}
-        return met
+            segments = {s for s, ids in self.tables.members.items() if pid in ids}
+            if segments:
+                held[pid] = segments
+        return Decided(met, held)
 
     async def enter(
         self, tx: IdentityTransaction, placements: Sequence[Placement], at: float

@@ -27,6 +27,7 @@ from app.domain.segments import TimeInputs
 from app.ports.identity import IdentityTransaction, IdentityWrites
 from app.ports.segment_predicates import Predicate
 from app.ports.segments import (
+    Decided,
     Evaluation,
     Placement,
     RunProgress,
@@ -153,12 +154,6 @@ class Neo4jSegmentMemberships:
         rows = await self.graph.read("segments/of_profile", ws=self.ws, id=profile_id)
         return [(str(r["name"]), float(r["since"])) for r in rows]
 
-    async def of_profiles(self, profile_ids: Sequence[str]) -> dict[str, set[str]]:
-        if not profile_ids:
-            return {}
-        rows = await self.graph.read("segments/of_profiles", ws=self.ws, ids=list(profile_ids))
-        return {str(r["id"]): {str(n) for n in r["names"]} for r in rows}
-
     async def members(self, segment: str, after: str, limit: int) -> list[str]:
         rows = await self.graph.read(
             "segments/members_page", key=self._key(segment), after=after, limit=limit
@@ -207,9 +202,9 @@ class Neo4jSegmentMemberships:
 
     async def decide(
         self, predicates: Sequence[Predicate], plan: Mapping[str, Sequence[int]], now: float
-    ) -> dict[str, set[int]]:
+    ) -> Decided:
         if not plan:
-            return {}
+            return Decided({}, {})
         rendering = Rendering(self.ws, collected=True)
         # One CASE per condition: a condition is evaluated only for the rows that list it.
         cases = ", ".join(
@@ -228,10 +223,13 @@ class Neo4jSegmentMemberships:
         ]
         found = await self.graph.read_text(text, ws=self.ws, now=now, rows=rows, **rendering.params)
         met: dict[str, set[int]] = {}
+        held: dict[str, set[str]] = {}
         for row in found:
             if row["active"]:
                 met[row["profile"]] = {n for n, member in enumerate(row["members"]) if member}
-        return met
+            if row["segments"]:
+                held[row["profile"]] = {str(name) for name in row["segments"]}
+        return Decided(met, held)
 
     def _rows(self, placements: Sequence[Placement]) -> list[dict[str, str]]:
         """Rows sorted by profile, then segment: writers take their locks in one order."""

@@ -123,8 +123,13 @@ class Decision:
         changed |= {m.from_id for m in a.merges}
         changed |= {s.from_id for s in a.splits}
         # So did a profile an identifier left (for another profile, without a split).
-        changed |= {self.snapshot.current[k] for k in a.moves if k in self.snapshot.current}
-        return changed
+        return changed | self.left
+
+    @property
+    def left(self) -> set[str]:
+        """The profiles an identifier moved out of."""
+        current = self.snapshot.current
+        return {current[k] for k in self.assignment.moves if k in current}
 
     @property
     def joined(self) -> dict[str, frozenset[str]]:
@@ -135,8 +140,7 @@ class Decision:
         for key, profile in a.moves.items():
             incoming.setdefault(profile, set()).add(key)
         otherwise = {p for m in a.merges for p in (m.from_id, m.into_id)}
-        otherwise |= {s.from_id for s in a.splits} | set(a.created)
-        otherwise |= {current[k] for k in a.moves if k in current}
+        otherwise |= {s.from_id for s in a.splits} | set(a.created) | self.left
         types = {n.key: n.type for n in self.snapshot.nodes}
         return {
             profile: frozenset(types[k] for k in keys)

@@ -20,7 +20,7 @@ from app.ports.segment_predicates import (
     Predicate,
     TraitTest,
 )
-from app.ports.segments import Placement, RunProgress, SegmentSpec, SegmentStorage
+from app.ports.segments import Decided, Placement, RunProgress, SegmentSpec, SegmentStorage
 from tests.fakes.segments import InMemorySegments
 from tests.messages import message
 from tests.support.profiles import profile_id
@@ -170,9 +170,11 @@ async def test_memberships_are_made_once_and_ended_once(bench: SegmentBench) -> 
     memberships = bench.storage.memberships
     assert await memberships.of_profile(ann) == [("buyers", T0), ("vip", T0)]
     assert await memberships.of_profile(bob) == []
-    # Several profiles at once: those in no segment, and unknown ones, left out.
-    assert await memberships.of_profiles([ann, bob, "nobody"]) == {ann: {"buyers", "vip"}}
-    assert await memberships.of_profiles([]) == {}
+    # A decision read says which segments its profiles are in: those in none, and unknown
+    # ones, left out.
+    decided = await memberships.decide([], {ann: [], bob: [], "nobody": []}, T0)
+    assert decided.held == {ann: {"buyers", "vip"}}
+    assert await memberships.decide([], {}, T0) == Decided({}, {})
     assert await memberships.members("vip", "", 10) == [ann]
     assert await memberships.members("vip", ann, 10) == []
     ordered = sorted([ann, bob])
@@ -212,9 +214,10 @@ async def test_conditions_are_decided_with_three_valued_logic(bench: SegmentBenc
         (MemberTest("vip"), {"cy"}),
     ]
     ids = [ann, bob, cy, "nobody"]
-    met = await bench.storage.memberships.decide(
+    decided = await bench.storage.memberships.decide(
         [t for t, _ in tests], {pid: list(range(len(tests))) for pid in ids}, T0
     )
+    met = decided.met
     assert set(met) == {ann, bob, cy}  # an unknown profile meets nothing
     for n, (_, expected) in enumerate(tests):
         assert {names[pid] for pid, found in met.items() if n in found} == expected, tests[n][0]
@@ -230,5 +233,5 @@ async def test_event_windows_count_days_in_the_profiles_time_zone(bench: Segment
     bogus = await bench.person(Person("bogus", {"timezone": "Mars/Olympus"}, events=bought))
     today, two_days = EventTest("Bought", 1, None, 1), EventTest("Bought", 1, None, 2)
     plan = {pid: [0, 1] for pid in (kiri, london, bogus)}
-    met = await bench.storage.memberships.decide([today, two_days], plan, T0)
-    assert met == {kiri: {0, 1}, london: {1}, bogus: {1}}  # an unknown zone counts as UTC
+    decided = await bench.storage.memberships.decide([today, two_days], plan, T0)
+    assert decided.met == {kiri: {0, 1}, london: {1}, bogus: {1}}  # an unknown zone counts as UTC

@@ -12,6 +12,7 @@ from app.adapters.valkey.keys import WorkspaceKeys
 from app.bootstrap import Container
 from app.domain.segments import dependencies, parse_condition
 from app.errors import InvalidInput
+from app.ports.segments import Decided
 from app.services.engagement.segments.engine import SegmentService
 from tests.messages import message
 from tests.support.profiles import profile_id
@@ -355,7 +356,7 @@ async def test_a_refresh_decides_only_the_profiles_time_moved(
     decided: list[str] = []
     decide = memberships.decide
 
-    async def counting(predicates: Any, plan: Any, at: float) -> dict[str, set[int]]:
+    async def counting(predicates: Any, plan: Any, at: float) -> Decided:
         decided.extend(plan)
         return await decide(predicates, plan, at)
 

@@ -149,8 +149,8 @@ class SegmentService:
         if not profile_ids:
             return set()
         plan = {pid: [0] for pid in profile_ids}
-        met = await self.memberships.decide([compiled], plan, self.clock())
-        return {pid for pid, positions in met.items() if 0 in positions}
+        decided = await self.memberships.decide([compiled], plan, self.clock())
+        return {pid for pid, positions in decided.met.items() if 0 in positions}
 
     # -- memberships -------------------------------------------------------------------------
 
@@ -182,22 +182,21 @@ class SegmentService:
         self, segments: list[tuple[str, Predicate]], plan: Mapping[str, list[int]]
     ) -> list[MembershipChange]:
         """Re-decide several segments at once, each for the profiles `plan` gives it (profile ->
-        positions in `segments`): one read for every decision and one for the memberships held,
-        one write transaction for the entries and exits that change one (none when nothing
-        does: most decisions keep what is), then the announcements. The write checks each
+        positions in `segments`): one read for every decision and the memberships held, one
+        write transaction for the entries and exits that change one (none when nothing does:
+        most decisions keep what is), then the announcements. The write checks each
         membership again, so one that moved in between is neither made twice nor lost."""
         if not plan:
             return []
         now = self.clock()
-        met = await self.memberships.decide([c for _, c in segments], plan, now)
-        held = await self.memberships.of_profiles(sorted(plan))
+        decided = await self.memberships.decide([c for _, c in segments], plan, now)
         enter: list[Placement] = []
         leave: list[Placement] = []
         for pid in sorted(plan):
-            member_of = held.get(pid, set())
+            member_of = decided.held.get(pid, set())
             for n in plan[pid]:
                 name = segments[n][0]
-                if n in met.get(pid, set()):
+                if n in decided.met.get(pid, set()):
                     if name not in member_of:
                         enter.append(Placement(pid, name))
                 elif name in member_of:

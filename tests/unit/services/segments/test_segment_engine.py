@@ -9,7 +9,7 @@ import pytest
 
 from app.domain.segments import parse_condition
 from app.errors import InvalidInput
-from app.ports.segments import MembershipChange
+from app.ports.segments import Decided, MembershipChange
 from app.services.changes.profile_changes import ProfileChanges
 from tests.fakes.segment_predicates import FakeConsent
 from tests.support.clock import Clock
@@ -183,7 +183,7 @@ async def test_the_refresh_decides_only_the_profiles_time_moved() -> None:
     decided: list[str] = []
     decide = world.fakes.memberships.decide
 
-    async def counting(predicates: Any, plan: Any, now: float) -> dict[str, set[int]]:
+    async def counting(predicates: Any, plan: Any, now: float) -> Decided:
         decided.extend(plan)
         return await decide(predicates, plan, now)
 
